@@ -1,0 +1,206 @@
+"""Load an inspection's answers file and check it against its checklist."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
+from .expressions import UNKNOWN
+from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
+from .schema import validate
+from .scoring import applies, build_env
+from .source import SourceDocument, load_source
+from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
+
+MIN_INSPECTORS = 2
+
+
+def _photo_problem(path: str) -> str | None:
+    """Why a photo path is refused, or None. Photos must stay inside the inspection's folder."""
+    if "\x00" in path:
+        return "含有非法字符"
+    if "://" in path or path.lower().startswith(("file:", "data:", "http:", "https:")):
+        return "不能是网址"
+    posix, windows = PurePosixPath(path), PureWindowsPath(path)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or path.startswith(("/", "\\")):
+        return "不能是绝对路径"
+    if ".." in posix.parts or ".." in windows.parts:
+        return "不能指向答卷文件夹之外（..）"
+    return None
+
+
+class _AnswersBuilder:
+    def __init__(self, doc: SourceDocument, checklist: Checklist) -> None:
+        self.doc = doc
+        self.checklist = checklist
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def problem(self, code: ErrorCode, path: tuple, item: str | None = None, *, key: bool = False, **context: Any) -> None:
+        self.problems.append(Problem(code, self.doc.location(path, key=key, item=item), context))
+
+    def value_problem(self, exc: ValueProblem, path: tuple, item: str | None) -> None:
+        self.problems.append(Problem(ErrorCode[exc.code], self.doc.location(path, item=item), exc.context))
+
+    def site(self) -> Site:
+        raw = self.doc.data["site"]
+        checklist = self.checklist
+        type_text = normalize(str(raw["type"]))
+        site_type = next((o.code for o in checklist.site_types if type_text in (o.code, normalize(o.label))), None)
+        if site_type is None:
+            allowed = [f"{o.code}（{o.label}）" for o in checklist.site_types]
+            close = suggestion(type_text, [o.code for o in checklist.site_types] + [o.label for o in checklist.site_types])
+            self.problem(ErrorCode.ANSWER_005, ("site", "type"), actual=raw["type"], checklist=checklist.id, suggestion=close, allowed="、".join(allowed))
+            site_type = type_text
+        facts: dict[str, Any] = {}
+        declared = {fact.id: fact for fact in checklist.site_facts}
+        for key, value in raw.items():
+            if key in SITE_FIELDS:
+                continue
+            fact = declared.get(key)
+            if fact is None:
+                allowed = list(SITE_FIELDS) + list(declared)
+                close = suggestion(str(key), allowed)
+                self.problem(ErrorCode.SCHEMA_002, ("site", key), key=True, field=key, suggestion=close + ("；" if close else ""), allowed=listing(allowed, 20))
+                continue
+            if value is None or (isinstance(value, str) and not value.strip()):
+                facts[key] = None
+                continue
+            try:
+                facts[key] = parse_value(value, fact.field)
+            except ValueProblem as exc:
+                self.value_problem(exc, ("site", key), key)
+        for fact in checklist.site_facts:
+            if fact.required and facts.get(fact.id) is None:
+                self.problem(
+                    ErrorCode.SCHEMA_001,
+                    ("site",),
+                    fact.id,
+                    key=True,
+                    field=fact.id,
+                    example=f"{fact.id}: <{fact.question}>",
+                )
+
+        def text(key: str) -> str | None:
+            value = raw.get(key)
+            return None if value is None else str(value)
+
+        return Site(str(raw["name"]), site_type, text("address"), text("village"), text("operator"), text("contact"), text("phone"), facts)
+
+    def inspection(self) -> Inspection | None:
+        raw = self.doc.data["inspection"]
+        day = None
+        try:
+            day = parse_date(raw["date"])
+        except ValueProblem as exc:
+            self.value_problem(exc, ("inspection", "date"), None)
+        inspectors = tuple(str(name).strip() for name in raw["inspectors"])
+        if len(set(inspectors)) < MIN_INSPECTORS:
+            self.warnings.append(
+                Problem(ErrorCode.ANSWER_008, self.doc.location(("inspection", "inspectors")), {"count": len(set(inspectors))}, severity="warning")
+            )
+        if day is not None and not self.checklist.in_force(day):
+            self.problem(ErrorCode.CHECKLIST_002, ("inspection", "date"), id=self.checklist.id, date=day.isoformat(), period=self.checklist.period())
+        if day is None:
+            return None
+        ident = raw.get("id")
+        return Inspection(day, inspectors, None if ident is None else str(ident))
+
+    def answers(self) -> dict[str, Answer]:
+        raw_answers = self.doc.data.get("answers") or {}
+        known = {item.id: item for item in self.checklist.items}
+        result: dict[str, Answer] = {}
+        for item_id, raw in raw_answers.items():
+            path = ("answers", item_id)
+            item = known.get(item_id)
+            if item is None:
+                close = suggestion(str(item_id), list(known))
+                self.problem(ErrorCode.ANSWER_001, path, str(item_id), key=True, checklist=self.checklist.id, item=item_id, suggestion=close)
+                continue
+            count = note = None
+            photos: tuple[str, ...] = ()
+            value_path = path
+            if isinstance(raw, dict):
+                value = raw.get("value")
+                count = raw.get("count")
+                note = raw.get("note")
+                value_path = path + ("value",) if "value" in raw else path
+                photos = tuple(raw.get("photos") or ())
+                for index, photo in enumerate(photos):
+                    why = _photo_problem(photo)
+                    if why:
+                        self.problem(ErrorCode.ANSWER_007, path + ("photos", index), item_id, path=photo, reason=why)
+            else:
+                value = raw
+            if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+                result[item_id] = Answer(item_id, "blank", None, count, note, photos)
+            elif is_not_applicable(value):
+                result[item_id] = Answer(item_id, "not_applicable", None, count, note, photos)
+            else:
+                try:
+                    typed = parse_value(value, item.field)
+                except ValueProblem as exc:
+                    self.value_problem(exc, value_path, item_id)
+                    continue
+                result[item_id] = Answer(item_id, "answered", typed, count, note, photos)
+        return result
+
+    def missing(self, answers: Answers) -> None:
+        """Required items that apply and are not in the file at all."""
+        env = build_env(self.checklist, answers)
+        for item in self.checklist.items:
+            if not item.required or item.id in (self.doc.data.get("answers") or {}):
+                continue
+            decided = applies(item, env)
+            if decided is True:
+                self.problem(ErrorCode.ANSWER_004, ("answers",), item.id, key=True, item=item.id, question=item.question)
+            elif decided is UNKNOWN:
+                continue
+
+
+def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
+    checklist_id = str(doc.data["checklist"])
+    checklist = rules.checklists.get(checklist_id)
+    if checklist is None:
+        names = sorted(rules.checklists)
+        raise InputError([
+            Problem(
+                ErrorCode.CHECKLIST_001,
+                doc.location(("checklist",)),
+                {"id": checklist_id, "suggestion": suggestion(checklist_id, names), "allowed": listing(names)},
+            )
+        ])
+    return checklist
+
+
+def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers, Checklist]:
+    """Validate a parsed answers document against its checklist; raise InputError with every problem."""
+    problems = validate(doc, "answers")
+    if problems:
+        raise InputError(problems)
+    checklist = lookup_checklist(doc, rules)
+    builder = _AnswersBuilder(doc, checklist)
+    site = builder.site()
+    inspection = builder.inspection()
+    answered = builder.answers()
+    if inspection is None:
+        raise InputError(builder.problems)
+    locations = {
+        "inspection.date": doc.location(("inspection", "date")),
+        "answers": doc.location(("answers",), key=True),
+    }
+    answers = Answers(doc.name, doc.sha256, checklist.id, site, inspection, answered, locations, tuple(builder.warnings))
+    builder.missing(answers)
+    if builder.problems:
+        raise InputError(builder.problems)
+    return answers, checklist
+
+
+def load_answers(src: str | bytes | Any, rules: RuleSet, *, name: str | None = None) -> tuple[Answers, Checklist]:
+    """Load an answers file (a path, or bytes with ``name``) and its checklist."""
+    return answers_from_document(load_source(src, name), rules)
+
+
+def location_of(answers: Answers, key: str) -> Location:
+    return answers.locations.get(key) or Location(answers.name)

@@ -1,0 +1,171 @@
+"""Problems in files people edit, and the catalogue of their codes.
+
+Every problem the engine reports to a person carries a stable English code, a Chinese
+message and a Chinese hint on how to fix it, and the place in the file where it is.
+Codes are never reused; docs/errors.md has one section per code (a test checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal, Sequence
+
+
+@dataclass(frozen=True)
+class Detail:
+    name: str  #: short English label, for developers
+    message: str  #: Chinese template, filled with str.format from the problem's context
+    hint: str  #: Chinese template: how to fix it
+
+
+class ErrorCode(Enum):
+    IO_001 = Detail("unreadable", "无法读取文件：{reason}", "请检查文件名和路径是否正确")
+    IO_002 = Detail(
+        "not_utf8",
+        "文件不是 UTF-8 编码（第 {line} 行附近），很可能是 GBK 编码",
+        "用记事本或 WPS 打开，“另存为”时把编码选为 UTF-8 再保存",
+    )
+    IO_003 = Detail("too_large", "文件过大（{size} 字节，上限 {limit} 字节）", "请确认选择的是检查表或答卷文件")
+    YAML_001 = Detail("syntax", "YAML 格式错误：{problem}", "{hint}")
+    YAML_002 = Detail(
+        "duplicate_key",
+        "键 “{key}” 重复出现，第一次在第 {first_line} 行",
+        "删除或合并重复的一行；同一个键只能出现一次",
+    )
+    YAML_003 = Detail("empty", "文件是空的", "请填写内容；可用 lantian template 生成空白答卷")
+    YAML_004 = Detail(
+        "alias",
+        "不支持 YAML 锚点和别名（& 和 *）",
+        "请把引用的内容直接写出来",
+    )
+    JSON_001 = Detail("syntax", "JSON 格式错误：{problem}", "检查这一位置附近的逗号、引号和括号")
+    SCHEMA_001 = Detail("required", "缺少字段 “{field}”", "请补上，例如 {example}")
+    SCHEMA_002 = Detail("unknown_field", "未知字段 “{field}”", "{suggestion}允许的字段：{allowed}")
+    SCHEMA_003 = Detail("type", "“{field}” 应为{expected}，实际为 {actual}", "{hint}")
+    SCHEMA_004 = Detail("invalid", "“{field}” 的值 {actual} 不符合要求：{reason}", "{hint}")
+    RULE_001 = Detail(
+        "id_mismatch",
+        "检查表 id “{id}” 与文件名 “{stem}” 不一致",
+        "检查表 id 必须等于文件名（不含 .yaml），请改为 id: {stem}",
+    )
+    RULE_002 = Detail("duplicate_id", "编号 “{id}” 重复，第一次在第 {first_line} 行", "每个分节和检查项的 id 必须唯一")
+    RULE_003 = Detail("invalid", "{reason}", "{hint}")
+    RULE_004 = Detail("points", "{reason}", "{hint}")
+    RULE_005 = Detail("dates", "{reason}", "{hint}")
+    RULE_006 = Detail("duplicate_checklist", "检查表 id “{id}” 在 {other} 中也有", "每个检查表的 id 在规则目录中必须唯一")
+    EXPR_001 = Detail("syntax", "表达式语法错误：{reason}", "表达式写法见 docs/rules.md“表达式”一节，例如 value >= 1.8")
+    EXPR_002 = Detail("unknown_name", "表达式中的名称 “{name}” 未定义", "{suggestion}可用的名称：{allowed}")
+    EXPR_003 = Detail("not_allowed", "表达式中不允许使用{construct}", "只能使用比较、and/or/not、四则运算、in 和规定的函数")
+    EXPR_004 = Detail("type", "表达式类型不符：{reason}", "{hint}")
+    EXPR_005 = Detail("too_complex", "表达式过长或嵌套过深（{reason}）", "请拆成几个简单的检查项")
+    EXPR_006 = Detail("function", "{reason}", "可用的函数：{allowed}")
+    TEXT_001 = Detail("placeholder", "文字模板中的 “{{{name}}}” 无法识别：{reason}", "{suggestion}可用的占位符：{allowed}")
+    LEGAL_001 = Detail("unknown_ref", "法律依据 “{key}” 不存在", "{suggestion}法律依据在 {legal_file} 中定义")
+    LEGAL_002 = Detail(
+        "not_in_force",
+        "法律依据 “{key}” 在 {date} 没有有效的条款",
+        "在 {legal_file} 的 “{key}” 下补充该日期有效的条款（含生效日期）；条文号未经核实前不得填写",
+    )
+    LEGAL_003 = Detail("overlap", "法律依据 “{key}” 的条款有效期重叠：{reason}", "同一时间只能有一个有效条款，请调整 effective_from / effective_to")
+    LEGAL_004 = Detail(
+        "gap",
+        "法律依据 “{key}” 自 {date} 起没有有效条款（{reason}）",
+        "在核实新法条文号后补充；在此之前，该日期之后的检查遇到此项问题将无法出具引用",
+    )
+    CHECKLIST_001 = Detail("unknown_checklist", "检查表 “{id}” 不存在", "{suggestion}现有检查表：{allowed}")
+    CHECKLIST_002 = Detail(
+        "not_in_force",
+        "检查表 “{id}” 在检查日期 {date} 不适用（有效期 {period}）",
+        "请核对检查日期，或选用当时有效的检查表版本",
+    )
+    ANSWER_001 = Detail("unknown_item", "检查表 “{checklist}” 中没有检查项 “{item}”", "{suggestion}用 lantian template {checklist} 查看全部检查项")
+    ANSWER_002 = Detail("kind", "“{actual}” 不是有效的{kind}", "{hint}")
+    ANSWER_003 = Detail("range", "{reason}", "{hint}")
+    ANSWER_004 = Detail(
+        "missing",
+        "缺少必答检查项 “{item}”（{question}）",
+        "请补上一行 {item}: <答案>；暂时无法判断可留空（{item}:），结果将为“未完成”；不适用填 不适用",
+    )
+    ANSWER_005 = Detail("site_type", "单位类型 “{actual}” 不在检查表 “{checklist}” 的适用范围内", "{suggestion}可选：{allowed}")
+    ANSWER_006 = Detail("choice", "“{actual}” 不是检查项的可选答案", "{suggestion}可选：{allowed}")
+    ANSWER_007 = Detail("photo", "照片路径 “{path}” 不可用：{reason}", "照片应放在答卷所在文件夹内，用相对路径填写，例如 photos/1.jpg")
+    ANSWER_008 = Detail(
+        "inspectors",
+        "只填写了 {count} 名检查人员",
+        "现场检查应由不少于两名执法人员进行，请在 inspection.inspectors 中列出全部人员",
+    )
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str  #: as the user wrote it; "<stdin>" for "-"
+    line: int | None = None  #: starting at 1
+    column: int | None = None  #: starting at 1, counted in characters
+    path: tuple[str | int, ...] = ()  #: keys and indexes inside the document
+    item: str | None = None  #: the checklist item or section the problem is about
+
+    def with_item(self, item: str | None) -> Location:
+        return Location(self.file, self.line, self.column, self.path, item)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: ErrorCode
+    location: Location
+    context: dict = field(default_factory=dict, compare=False)
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def message(self) -> str:
+        return self.code.value.message.format(**self.context)
+
+    @property
+    def hint(self) -> str:
+        return self.code.value.hint.format(**self.context).strip()
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file, loc.line or 0, loc.column or 0, self.code.name)
+
+
+class LantianError(Exception):
+    """Base class for everything the engine reports to a person."""
+
+
+class InputError(LantianError):
+    """One or more problems in files a person edited (rules, answers)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(tuple(problems))
+        self.problems = tuple(sorted(problems, key=Problem.sort_key))
+
+    def __str__(self) -> str:
+        return "\n".join(format_problem_line(p) for p in self.problems)
+
+
+def format_problem_line(problem: Problem) -> str:
+    """One line in the form ``file:line:col: [CODE] message (item) — hint``."""
+    loc = problem.location
+    where = loc.file
+    if loc.line is not None:
+        where += f":{loc.line}:{loc.column or 1}"
+    label = "警告 " if problem.severity == "warning" else ""
+    item = f" ({loc.item})" if loc.item else ""
+    hint = problem.hint
+    tail = f" — {hint}" if hint else ""
+    return f"{where}: {label}[{problem.code.name}] {problem.message}{item}{tail}"
+
+
+def suggestion(word: str, candidates: Sequence[str], template: str = "是否应为 “{}”？") -> str:
+    """A "did you mean" sentence for the closest candidate, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return template.format(close[0]) if close else ""
+
+
+def listing(names: Sequence[str], limit: int = 12) -> str:
+    names = list(names)
+    shown = "、".join(names[:limit])
+    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "") if names else "（无）"

@@ -1,0 +1,401 @@
+"""What the engine works on: checklists, legal references, answers and results.
+
+Frozen dataclasses only; no I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .expressions import Expression
+
+KINDS = ("yes_no", "number", "percentage", "count", "choice", "multi_choice", "date", "text")
+KIND_LABELS = {
+    "yes_no": "是/否",
+    "number": "数值",
+    "percentage": "百分比",
+    "count": "个数",
+    "choice": "单选",
+    "multi_choice": "多选",
+    "date": "日期",
+    "text": "文字",
+}
+SEVERITY_LABELS = {"veto": "一票否决", "major": "重要", "minor": "一般"}
+STATUS_LABELS = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "unanswered": "未填写"}
+VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomplete": "未完成"}
+
+Severity = Literal["veto", "major", "minor"]
+Status = Literal["pass", "fail", "not_applicable", "unanswered"]
+Verdict = Literal["compliant", "non_compliant", "incomplete"]
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """Article numbers as laws write them: 69 → 六十九, 115 → 一百一十五, 1242 → 一千二百四十二."""
+    if n < 0 or n > 9999:
+        return str(n)
+    if n < 10:
+        return _DIGITS[n]
+    units = [(1000, "千"), (100, "百"), (10, "十")]
+    out = ""
+    rest = n
+    zero_pending = False
+    for size, name in units:
+        digit, rest = divmod(rest, size)
+        if digit:
+            if zero_pending:
+                out += "零"
+                zero_pending = False
+            out += _DIGITS[digit] + name
+        elif out:
+            zero_pending = True
+    if rest:
+        if zero_pending:
+            out += "零"
+        out += _DIGITS[rest]
+    if 10 <= n < 20:
+        out = out[1:]  # 十五, not 一十五
+    return out
+
+
+@dataclass(frozen=True)
+class Law:
+    key: str
+    title: str  #: full title, without 《》
+    kind: str  #: law, regulation, standard, policy
+    number: str | None  #: standard number, e.g. "JGJ 146-2004"
+    version: str | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    status: str
+    source: str | None
+
+    def cited_name(self) -> str:
+        return f"《{self.title}》" + (f"（{self.number}）" if self.number else "")
+
+
+def _article_text(article: int | str | None, paragraph: int | None, item: int | None) -> str:
+    text = ""
+    if isinstance(article, int):
+        text += f"第{chinese_number(article)}条"
+    elif article:
+        text += f"第 {article} 条"
+    if paragraph:
+        text += f"第{chinese_number(paragraph)}款"
+    if item:
+        text += f"第（{chinese_number(item)}）项"
+    return text
+
+
+@dataclass(frozen=True)
+class Penalty:
+    article: int | str | None
+    paragraph: int | None
+    item: int | None
+    text: str  #: what the penalty is, in the law's words (paraphrased)
+    min_yuan: int | None
+    max_yuan: int | None
+
+    def citation(self, law: Law) -> str:
+        return f"{law.cited_name()}{_article_text(self.article, self.paragraph, self.item)}"
+
+
+@dataclass(frozen=True)
+class Provision:
+    law: Law
+    article: int | str | None
+    paragraph: int | None
+    item: int | None
+    summary: str | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    penalty: Penalty | None
+    status: str
+    source: str | None
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    def citation(self) -> str:
+        return f"{self.law.cited_name()}{_article_text(self.article, self.paragraph, self.item)}"
+
+
+@dataclass(frozen=True)
+class LegalRef:
+    key: str
+    title: str
+    provisions: tuple[Provision, ...]
+
+    def provision_on(self, day: dt.date) -> Provision | None:
+        """The provision in force on ``day``; None when nothing is (never a guess)."""
+        for provision in self.provisions:
+            if provision.in_force(day):
+                return provision
+        return None
+
+
+@dataclass(frozen=True)
+class LegalLibrary:
+    path: str
+    sha256: str
+    laws: dict[str, Law]
+    refs: dict[str, LegalRef]
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TextTemplate:
+    """Chinese text with ``{expression}`` placeholders, compiled when the rules load."""
+
+    source: str
+    parts: tuple[str | Expression, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """What an answer or a site fact holds: its kind, unit, options and bounds."""
+
+    kind: str
+    unit: str | None = None
+    options: tuple[Option, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def option_label(self, code: str) -> str:
+        for option in self.options:
+            if option.code == code:
+                return option.label
+        return code
+
+
+@dataclass(frozen=True)
+class SiteFact:
+    id: str
+    question: str
+    field: Field
+    required: bool
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    value: Any
+    unit: str | None
+    source: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    section_id: str
+    question: str
+    field: Field
+    guidance: str | None
+    required: bool
+    when: Expression | None
+    limit: Expression | None
+    criterion: Expression | None  #: `pass:`; None means the item records a fact and cannot fail
+    severity: Severity
+    points: float
+    deduction: float | None
+    finding: TextTemplate | None
+    rectification: TextTemplate | None
+    deadline_days: int
+    basis: tuple[str, ...]
+    line: int  #: where the item starts in its rule file
+
+    @property
+    def kind(self) -> str:
+        return self.field.kind
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    version: str
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    site_types: tuple[Option, ...]
+    basis: tuple[str, ...]
+    pass_mark: float | None  #: percent of the applicable points needed to pass
+    deadline_days: int
+    site_facts: tuple[SiteFact, ...]
+    params: dict[str, Param]
+    sections: tuple[Section, ...]
+    path: str
+    sha256: str
+    legal: LegalLibrary
+    description: str | None = None
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    def period(self) -> str:
+        start = self.effective_from.isoformat() if self.effective_from else "不限"
+        end = self.effective_to.isoformat() if self.effective_to else "至今"
+        return f"{start} 至 {end}" if self.effective_to else f"{start} 起"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    directory: str
+    legal: LegalLibrary
+    checklists: dict[str, Checklist]
+    warnings: tuple = ()
+
+
+# -- answers ---------------------------------------------------------------------------
+
+SITE_FIELDS = ("name", "type", "address", "village", "operator", "contact", "phone")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    type: str  #: a site-type code of the checklist
+    address: str | None
+    village: str | None
+    operator: str | None
+    contact: str | None
+    phone: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    date: dt.date
+    inspectors: tuple[str, ...]
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    item_id: str
+    state: Literal["answered", "not_applicable", "blank"]
+    value: Any  #: typed by the item's kind; None unless answered
+    count: int | None
+    note: str | None
+    photos: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answers:
+    name: str  #: the file as messages name it
+    sha256: str
+    checklist_id: str
+    site: Site
+    inspection: Inspection
+    answers: dict[str, Answer]
+    locations: dict[str, Any] = field(default_factory=dict)  #: "inspection.date", "answers" → Location
+    warnings: tuple = ()  #: Problems that do not stop the check
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    title: str
+    text: str  #: e.g. 《中华人民共和国大气污染防治法》第六十九条第一款
+    law: str
+    article: int | str | None
+    paragraph: int | None
+    item: int | None
+    penalty: str | None  #: e.g. 《…》第一百一十五条第一款第（一）项：处一万元以上十万元以下罚款
+    penalty_min_yuan: int | None
+    penalty_max_yuan: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: str
+    section_id: str
+    question: str
+    kind: str
+    status: Status
+    answer: str  #: the answer as a person reads it
+    value: Any
+    severity: Severity
+    points: float  #: counted in the maximum (0 when not applicable)
+    lost: float
+    count: int | None
+    note: str | None
+    photos: tuple[str, ...]
+    reason: str | None  #: why unanswered or not applicable, when the engine decided it
+
+
+@dataclass(frozen=True)
+class Finding:
+    item_id: str
+    section_id: str
+    question: str
+    severity: Severity
+    text: str  #: the finding as it goes on a notice
+    reason: str  #: observed, required, and the provision, in one sentence
+    rectification: str
+    deadline_days: int
+    deadline: dt.date
+    citations: tuple[Citation, ...]
+    count: int | None
+    note: str | None
+    photos: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    checklist_id: str
+    checklist_title: str
+    checklist_version: str
+    rules_sha256: str
+    legal_sha256: str
+    answers_name: str
+    answers_sha256: str
+    site: Site
+    site_type_label: str
+    inspection: Inspection
+    verdict: Verdict
+    score: float
+    max_score: float
+    percent: float | None
+    pass_mark: float | None
+    veto_failed: tuple[str, ...]
+    items: tuple[ItemResult, ...]
+    findings: tuple[Finding, ...]
+    warnings: tuple = ()  #: Problems that do not stop the check
+
+    @property
+    def compliant(self) -> bool:
+        return self.verdict == "compliant"

@@ -1,0 +1,263 @@
+"""Bytes from a file a person edited → text → data, keeping where every key and value was.
+
+Nothing here writes. YAML and JSON answers go through the same path: the data of a JSON
+file comes from ``json`` (PyYAML reads ``1e5`` as a string), its positions from composing
+the same text as YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ErrorCode, InputError, Location, Problem
+
+MAX_BYTES = 5 * 1024 * 1024
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader with YAML 1.2 scalars.
+
+    Only true/false are booleans (YAML 1.1 reads "yes", "on" and "No" as booleans, which
+    would turn an inspector's "no" into False before we know the item's kind); dates stay
+    strings (so the schema, not PyYAML, decides what a date is); "0371" stays a string (a
+    phone area code, not octal 249); "1:30" stays a string (not sexagesimal 90).
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+
+def _add_resolver(tag: str, pattern: str, first: str) -> None:
+    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), list(first))
+
+
+_add_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
+_add_resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
+_add_resolver("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789")
+_add_resolver(
+    "tag:yaml.org,2002:float",
+    r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+    "-+0123456789.",
+)
+
+Path_ = tuple  # a path inside a document: keys and list indexes
+
+
+@dataclass
+class SourceDocument:
+    """A parsed file: its data and where each part of it stands in the text."""
+
+    name: str  #: as shown in messages
+    text: str
+    data: Any
+    sha256: str
+    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  #: path → (line, col) of the value
+    key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  #: path → (line, col) of the key
+
+    def location(self, path: tuple = (), *, key: bool = False, item: str | None = None) -> Location:
+        """The best position for ``path``: the key or value there, or its nearest parent's."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while True:
+            pos = table.get(probe) or self.positions.get(probe) or self.key_positions.get(probe)
+            if pos or not probe:
+                break
+            probe = probe[:-1]
+        line, col = pos if pos else (1, 1)
+        return Location(self.name, line, col, tuple(path), item)
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Read a file for parsing; a missing or oversized file is an InputError."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError([Problem(ErrorCode.IO_001, Location(name), {"reason": exc.strerror or str(exc)})]) from None
+    if len(data) > MAX_BYTES:
+        raise InputError([Problem(ErrorCode.IO_003, Location(name), {"size": f">{MAX_BYTES}", "limit": MAX_BYTES})])
+    return data
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 (a Notepad BOM is fine); anything else is IO_002 with the line it breaks on."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, column), {"line": line})]) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, 1), {"line": line})])
+    return text
+
+
+_YAML_HINTS = [
+    ("mapping values are not allowed", "值中含有“: ”时要给整个值加引号，或检查上一行的缩进"),
+    ("found character '\\t'", "YAML 不能用 Tab 缩进，请改用空格"),
+    ("could not find expected ':'", "检查这一行是否漏了冒号“:”，或引号没有配对"),
+    ("found undefined alias", "不支持 * 别名，请直接写出内容"),
+    ("could not determine a constructor", "不支持 ! 开头的标签，请去掉"),
+    ("did not find expected key", "检查缩进是否对齐：同一层的键要左对齐"),
+    ("found unexpected end of stream", "引号或括号没有配对"),
+    ("expected <document start>", "检查缩进：顶层的键应从第一列开始"),
+    ("did not find expected '-' indicator", "检查列表各行的“- ”是否对齐"),
+    ("found unknown escape character", "双引号中的反斜杠要写成 \\\\，或改用单引号"),
+]
+
+
+def _yaml_hint(problem: str) -> str:
+    for needle, hint in _YAML_HINTS:
+        if needle in problem:
+            return hint
+    return "检查这一位置附近的缩进、冒号和引号"
+
+
+def _mark_location(name: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(name, 1, 1)
+    return Location(name, mark.line + 1, mark.column + 1)
+
+
+def _compose(text: str, name: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "无法解析"
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError([
+            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": problem, "hint": _yaml_hint(problem)})
+        ]) from None
+    except yaml.YAMLError as exc:  # ReaderError: control characters
+        raise InputError([
+            Problem(ErrorCode.YAML_001, Location(name, 1, 1), {"problem": str(exc).splitlines()[0], "hint": "文件中有不可见的控制字符，请删除"})
+        ]) from None
+    finally:
+        loader.dispose()
+
+
+def _construct(node: yaml.Node, name: str) -> Any:
+    loader = _Loader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or "无法解析"
+        raise InputError([
+            Problem(ErrorCode.YAML_001, _mark_location(name, exc.problem_mark), {"problem": problem, "hint": _yaml_hint(problem)})
+        ]) from None
+    finally:
+        loader.dispose()
+
+
+def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
+    """Fill the position tables; report duplicate keys and aliases, all at once."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        current, path = stack.pop()
+        if id(current) in seen:
+            # The composer hands an alias the very node of its anchor; walking it again
+            # would let "a billion laughs" take exponential time.
+            problems.append(Problem(ErrorCode.YAML_004, _mark_location(name, current.start_mark)))
+            continue
+        seen.add(id(current))
+        doc.positions[path] = (current.start_mark.line + 1, current.start_mark.column + 1)
+        if isinstance(current, yaml.MappingNode):
+            first_seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                key: Any = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith((":int", ":bool", ":float", ":null")):
+                    key = _construct(key_node, name)
+                line = key_node.start_mark.line + 1
+                if key in first_seen:
+                    problems.append(
+                        Problem(
+                            ErrorCode.YAML_002,
+                            _mark_location(name, key_node.start_mark),
+                            {"key": key_node.value if isinstance(key_node, yaml.ScalarNode) else "?", "first_line": first_seen[key]},
+                        )
+                    )
+                    continue
+                first_seen[key] = line
+                child = path + (key,)
+                doc.key_positions[child] = (line, key_node.start_mark.column + 1)
+                stack.append((value_node, child))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, value_node in enumerate(current.value):
+                stack.append((value_node, path + (index,)))
+    return problems
+
+
+def _json_problem(exc: json.JSONDecodeError, name: str) -> Problem:
+    return Problem(ErrorCode.JSON_001, Location(name, exc.lineno, exc.colno), {"problem": exc.msg})
+
+
+def looks_like_json(name: str, text: str) -> bool:
+    if name.lower().endswith(".json"):
+        return True
+    return not name.lower().endswith((".yaml", ".yml")) and text.lstrip().startswith("{")
+
+
+def parse(raw: bytes, name: str) -> SourceDocument:
+    """Parse YAML or JSON bytes into a SourceDocument, or raise InputError with every problem."""
+    if len(raw) > MAX_BYTES:
+        raise InputError([Problem(ErrorCode.IO_003, Location(name), {"size": len(raw), "limit": MAX_BYTES})])
+    text = decode(raw, name)
+    digest = hashlib.sha256(raw).hexdigest()
+    is_json = looks_like_json(name, text)
+    json_data: Any = None
+    if is_json:
+        try:
+            json_data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError([_json_problem(exc, name)]) from None
+        except RecursionError:
+            raise InputError([Problem(ErrorCode.JSON_001, Location(name, 1, 1), {"problem": "嵌套过深"})]) from None
+        # JSON forbids raw tabs inside strings, so this keeps every column in place.
+        text_for_positions = text.replace("\t", " ")
+    else:
+        text_for_positions = text
+    try:
+        node = _compose(text_for_positions, name)
+    except InputError:
+        if not is_json:
+            raise
+        node = None  # valid JSON that PyYAML cannot compose: keep the data, lose positions
+    except RecursionError:
+        raise InputError([Problem(ErrorCode.YAML_001, Location(name, 1, 1), {"problem": "嵌套过深", "hint": "请减少嵌套层数"})]) from None
+    doc = SourceDocument(name=name, text=text, data=None, sha256=digest)
+    if node is None:
+        if json_data is None:
+            raise InputError([Problem(ErrorCode.YAML_003, Location(name, 1, 1))])
+        doc.data = json_data
+        return doc
+    problems = _walk(node, name, doc)
+    if problems:
+        raise InputError(problems)
+    doc.data = json_data if is_json else _construct(node, name)
+    if doc.data is None:
+        raise InputError([Problem(ErrorCode.YAML_003, Location(name, 1, 1))])
+    return doc
+
+
+def load_source(src: str | Path | bytes, name: str | None = None) -> SourceDocument:
+    """Parse a file path or bytes. ``name`` is what messages call it (``<stdin>`` for ``-``)."""
+    if isinstance(src, bytes):
+        return parse(src, name or "<stdin>")
+    return parse(read_bytes(src), name or str(src))
