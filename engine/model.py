@@ -345,6 +345,7 @@ class ItemResult:
     section_id: str
     question: str
     kind: str
+    required: bool
     status: Status
     answer: str  #: the answer as a person reads it
     value: Any

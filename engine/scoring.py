@@ -207,6 +207,7 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
                 section_id=item.section_id,
                 question=item.question,
                 kind=item.kind,
+                required=item.required,
                 status=status,  # type: ignore[arg-type]
                 answer=_answer_text(item, answer),
                 value=answer.value if answer is not None else None,

@@ -1,0 +1,270 @@
+"""The `lantian` command: a thin layer over engine/.
+
+Each command chooses its input and output, calls the engine, prints, and exits with
+0 (all compliant), 1 (some non-compliant or incomplete), 2 (bad input or usage) or
+3 (internal error; traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+import engine
+from engine import InputError, RuleSet
+from engine import report
+from engine._fsutil import atomic_write
+from engine.blank import blank_answers
+from engine.errors import ErrorCode, Location, Problem, listing, suggestion
+from engine.loader import default_rules_dir, load_rules
+
+EXIT_OK, EXIT_NONCOMPLIANT, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+Format = Literal["text", "json"]
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text：中文摘要；json：供程序读取的 JSON（见 docs/json.md）。",
+)
+
+
+class _SourceCache:
+    """The text of files already read, to show the offending line under each problem."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, list[str]] = {}
+
+    def add(self, name: str, raw: bytes) -> None:
+        self.texts[name] = raw.decode("utf-8-sig", errors="replace").splitlines()
+
+    def __call__(self, name: str) -> list[str] | None:
+        if name not in self.texts:
+            try:
+                self.add(name, Path(name).read_bytes())
+            except OSError:
+                return None
+        return self.texts[name]
+
+
+def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _SourceCache | None = None) -> None:
+    if problems:
+        click.echo(report.format_problems(problems, sources or _SourceCache()), err=True)
+
+
+def _rules(ctx: click.Context) -> RuleSet:
+    """The rule set, loaded once per command; bad rules stop the command with exit 2."""
+    obj = ctx.ensure_object(dict)
+    if "rules" not in obj:
+        folder = obj.get("rules_dir") or default_rules_dir()
+        try:
+            obj["rules"] = load_rules(folder)
+        except InputError as exc:
+            click.echo("规则文件有错误，请先修正（lantian rules check 可查看全部问题）：", err=True)
+            _emit_problems(exc.problems)
+            ctx.exit(EXIT_BAD_INPUT)
+    return obj["rules"]
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(engine.__version__, "-V", "--version", prog_name="lantian")
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LANTIAN_RULES",
+    help="规则目录（检查表和 _legal.yaml）。默认使用内置规则；也可设环境变量 LANTIAN_RULES。",
+)
+@click.option("--debug", is_flag=True, help="内部错误时显示完整的 Python 调用栈。")
+@click.pass_context
+def cli(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
+    """蓝天（Lantian）：大气污染防治检查的检查表引擎。
+
+    \b
+    常用命令：
+      lantian template dust_six_100pct -o 答卷.yaml   生成空白答卷
+      lantian check 答卷.yaml                         检查答卷并给出结论
+      lantian rules check                              校验规则文件
+
+    退出码：0 全部合格；1 有不合格或未完成；2 输入或用法有误；3 内部错误。
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["rules_dir"] = rules_dir
+    ctx.obj["debug"] = debug
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@format_option
+@click.pass_context
+def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
+    """检查答卷 FILES（YAML 或 JSON），给出结论、得分和发现的问题。
+
+    FILES 为 - 时从标准输入读取。一个文件有错误不影响其他文件的检查。
+
+    \b
+    示例：
+      lantian check examples/dust_noncompliant.yaml
+      lantian check examples/*.yaml --format json > results.json
+      cat 答卷.json | lantian check -
+    """
+    rules = _rules(ctx)
+    sources = _SourceCache()
+    results = []
+    problems: list[Problem] = []
+    stdin_used = False
+    for file in files:
+        name = "<stdin>" if file == "-" else file
+        if file == "-":
+            if stdin_used:
+                raise click.UsageError("标准输入（-）只能使用一次")
+            stdin_used = True
+            raw = click.get_binary_stream("stdin").read()
+        else:
+            try:
+                raw = Path(file).read_bytes()
+            except OSError as exc:
+                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": exc.strerror or str(exc)}))
+                continue
+        sources.add(name, raw)
+        try:
+            result = engine.check(raw, rules, name=name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        results.append(result)
+        problems.extend(result.warnings)
+    failed = {p.location.file for p in problems if p.severity == "error"}
+    if fmt == "json":
+        click.echo(report.check_document(results, problems, engine.__version__))
+    else:
+        for result in results:
+            click.echo(report.format_result(result))
+            click.echo()
+        if len(files) > 1:
+            click.echo(report.format_summary(results, len(failed)))
+    if fmt == "text":
+        # Warnings of checked files are already in their summaries.
+        _emit_problems([p for p in problems if p.severity == "error"], sources)
+    if failed:
+        ctx.exit(EXIT_BAD_INPUT)
+    ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("checklist")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True, help="写入的文件；- 为标准输出。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+@click.pass_context
+def template(ctx: click.Context, checklist: str, output: str, force: bool) -> None:
+    """生成检查表 CHECKLIST 的空白答卷，逐项列出检查内容、答案类型和可选值。
+
+    \b
+    示例：
+      lantian template dust_six_100pct -o XX工地.yaml
+    """
+    rules = _rules(ctx)
+    found = rules.checklists.get(checklist)
+    if found is None:
+        names = sorted(rules.checklists)
+        problem = Problem(
+            ErrorCode.CHECKLIST_001,
+            Location("lantian template"),
+            {"id": checklist, "suggestion": suggestion(checklist, names), "allowed": listing(names)},
+        )
+        _emit_problems([problem])
+        ctx.exit(EXIT_BAD_INPUT)
+    text = blank_answers(found)
+    if output == "-":
+        click.echo(text, nl=False)
+        ctx.exit(EXIT_OK)
+    target = Path(output)
+    if target.exists() and not force:
+        raise click.UsageError(f"{output} 已存在；如要覆盖请加 --force")
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise click.FileError(output, exc.strerror) from None
+    click.echo(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
+    ctx.exit(EXIT_OK)
+
+
+@cli.group(context_settings=CONTEXT)
+def rules() -> None:
+    """规则文件（检查表和法律依据）的校验与查看。"""
+
+
+@rules.command("check", context_settings=CONTEXT)
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@format_option
+@click.pass_context
+def rules_check(ctx: click.Context, directory: Path | None, fmt: Format) -> None:
+    """校验规则目录 DIRECTORY 中的每个检查表和 _legal.yaml，一次列出全部问题。
+
+    不写 DIRECTORY 时校验正在使用的规则目录。
+
+    \b
+    示例：
+      lantian rules check rules/
+    """
+    folder = directory or ctx.obj.get("rules_dir") or default_rules_dir()
+    shown = str(directory) if directory else str(folder)
+    try:
+        ruleset = load_rules(folder, name=shown)
+    except InputError as exc:
+        if fmt == "json":
+            click.echo(report.rules_document([], exc.problems, engine.__version__))
+        else:
+            _emit_problems(exc.problems)
+        ctx.exit(EXIT_BAD_INPUT)
+    if fmt == "json":
+        click.echo(report.rules_document(list(ruleset.checklists.values()), ruleset.warnings, engine.__version__))
+    else:
+        _emit_problems(list(ruleset.warnings))
+        for checklist in ruleset.checklists.values():
+            click.echo(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
+        click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
+    ctx.exit(EXIT_OK)
+
+
+@rules.command("list", context_settings=CONTEXT)
+@click.pass_context
+def rules_list(ctx: click.Context) -> None:
+    """列出可用的检查表。"""
+    ruleset = _rules(ctx)
+    for checklist in ruleset.checklists.values():
+        types = "、".join(o.label for o in checklist.site_types)
+        click.echo(f"{checklist.id}\t{checklist.title}（版本 {checklist.version}；适用：{types}）")
+    ctx.exit(EXIT_OK)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: usage errors exit 2, bugs exit 3 with one sentence."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("LANTIAN_DEBUG") == "1"
+    try:
+        code = cli.main(args=args, prog_name="lantian", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已中止。", err=True)
+        code = EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_BAD_INPUT if exc.exit_code in (1, 2) else exc.exit_code
+    except Exception:  # noqa: BLE001 — the one place where any bug becomes exit 3
+        if debug:
+            traceback.print_exc()
+        click.echo("内部错误：这是蓝天的程序缺陷，不是您的输入有误。请把命令和文件发给维护者（加 --debug 可看详细信息）。", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code or 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Results and problems as text a person reads, or as the documented JSON document.
+
+No click here: the CLI chooses the stream, this module only builds strings and dicts.
+The JSON shape is documented in docs/json.md; ``FORMAT_VERSION`` changes when it does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import unicodedata
+from typing import Any, Callable, Iterable, Sequence
+
+from .errors import Problem, format_problem_line
+from .model import SEVERITY_LABELS, VERDICT_LABELS, InspectionResult
+from .values import chinese_date
+
+FORMAT_VERSION = 1
+
+
+# -- problems --------------------------------------------------------------------------
+
+
+def _display_width(text: str) -> int:
+    # A terminal draws a CJK character two cells wide; the caret must count cells.
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], list[str] | None] | None = None) -> str:
+    """Each problem as ``file:line:col: [CODE] message (item) — hint``, with the line and a caret."""
+    out = []
+    for problem in problems:
+        out.append(format_problem_line(problem))
+        loc = problem.location
+        lines = source_lines(loc.file) if source_lines and loc.line else None
+        if lines and loc.line and 0 < loc.line <= len(lines):
+            text = lines[loc.line - 1].rstrip("\r\n").replace("\t", " ")
+            gutter = f"{loc.line:>5} | "
+            out.append(gutter + text)
+            column = max((loc.column or 1) - 1, 0)
+            out.append(" " * (len(gutter) - 2) + "| " + " " * _display_width(text[:column]) + "^")
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    files = len({p.location.file for p in problems})
+    if problems:
+        summary = f"共 {errors} 个错误"
+        if warnings:
+            summary += f"、{warnings} 个警告"
+        out.append(summary + f"（{files} 个文件）")
+    return "\n".join(out)
+
+
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    loc = problem.location
+    return {
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "path": "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc.path),
+        "item": loc.item,
+        "code": problem.code.name,
+        "severity": problem.severity,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+# -- results as JSON -------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    return value
+
+
+def result_dict(result: InspectionResult) -> dict[str, Any]:
+    """The stable JSON form of one inspection result (docs/json.md)."""
+    site = dataclasses.asdict(result.site)
+    facts = site.pop("facts")
+    return {
+        "file": result.answers_name,
+        "answers_sha256": result.answers_sha256,
+        "checklist": {
+            "id": result.checklist_id,
+            "title": result.checklist_title,
+            "version": result.checklist_version,
+            "sha256": result.rules_sha256,
+            "legal_sha256": result.legal_sha256,
+        },
+        "site": {**site, "type_label": result.site_type_label, "facts": {k: _jsonable(v) for k, v in facts.items()}},
+        "inspection": {
+            "id": result.inspection.id,
+            "date": result.inspection.date.isoformat(),
+            "inspectors": list(result.inspection.inspectors),
+        },
+        "verdict": result.verdict,
+        "score": _jsonable(result.score),
+        "max_score": _jsonable(result.max_score),
+        "percent": result.percent,
+        "pass_mark": _jsonable(result.pass_mark),
+        "veto_failed": list(result.veto_failed),
+        "items": [
+            {
+                "id": item.item_id,
+                "section": item.section_id,
+                "question": item.question,
+                "kind": item.kind,
+                "status": item.status,
+                "required": item.required,
+                "answer": item.answer,
+                "value": _jsonable(item.value),
+                "severity": item.severity,
+                "points": _jsonable(item.points),
+                "lost": _jsonable(item.lost),
+                "count": item.count,
+                "note": item.note,
+                "photos": list(item.photos),
+                "reason": item.reason,
+            }
+            for item in result.items
+        ],
+        "findings": [
+            {
+                "item": finding.item_id,
+                "section": finding.section_id,
+                "question": finding.question,
+                "severity": finding.severity,
+                "text": finding.text,
+                "reason": finding.reason,
+                "rectification": finding.rectification,
+                "deadline": finding.deadline.isoformat(),
+                "deadline_days": finding.deadline_days,
+                "count": finding.count,
+                "note": finding.note,
+                "photos": list(finding.photos),
+                "citations": [{k: _jsonable(v) for k, v in dataclasses.asdict(c).items()} for c in finding.citations],
+            }
+            for finding in result.findings
+        ],
+        "warnings": [problem_dict(p) for p in result.warnings],
+    }
+
+
+def summary_counts(results: Iterable[InspectionResult], failed_files: int) -> dict[str, int]:
+    counts = {"compliant": 0, "non_compliant": 0, "incomplete": 0, "invalid": failed_files}
+    for result in results:
+        counts[result.verdict] += 1
+    return counts
+
+
+def check_document(results: Sequence[InspectionResult], problems: Sequence[Problem], version: str) -> str:
+    """The whole JSON document `lantian check --format json` prints."""
+    files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
+    document = {
+        "lantian": version,
+        "format_version": FORMAT_VERSION,
+        "ok": files_with_errors == 0,
+        "summary": summary_counts(results, files_with_errors),
+        "results": [result_dict(r) for r in results],
+        "errors": [problem_dict(p) for p in problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], version: str) -> str:
+    """The JSON document `lantian rules check --format json` prints."""
+    document = {
+        "lantian": version,
+        "format_version": FORMAT_VERSION,
+        "ok": not any(p.severity == "error" for p in problems),
+        "checklists": [
+            {"id": c.id, "title": c.title, "version": c.version, "file": c.path, "sha256": c.sha256, "items": len(c.items)}
+            for c in checklists
+        ],
+        "errors": [problem_dict(p) for p in problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+# -- results as text -------------------------------------------------------------------
+
+_VERDICT_MARKS = {"compliant": "✓", "non_compliant": "✗", "incomplete": "…"}
+
+
+def format_result(result: InspectionResult) -> str:
+    """A readable summary in Chinese of one inspection."""
+    site = result.site
+    lines = [f"{result.answers_name}"]
+    place = "，".join(x for x in (result.site_type_label, site.village) if x)
+    lines.append(f"  单位：{site.name}（{place}）")
+    lines.append(f"  检查：{chinese_date(result.inspection.date)}，检查人员 {'、'.join(result.inspection.inspectors)}")
+    lines.append(f"  检查表：{result.checklist_title}（{result.checklist_id}，版本 {result.checklist_version}）")
+    score = f"得分 {_num(result.score)}/{_num(result.max_score)}"
+    if result.percent is not None:
+        score += f"（{result.percent:g}%"
+        score += f"，合格线 {_num(result.pass_mark)}%）" if result.pass_mark is not None else "）"
+    lines.append(f"  结论：{VERDICT_LABELS[result.verdict]} {_VERDICT_MARKS[result.verdict]}  {score}")
+    if result.veto_failed:
+        lines.append(f"  一票否决项不合格：{'、'.join(result.veto_failed)}")
+    if result.findings:
+        lines.append(f"  发现问题 {len(result.findings)} 项：")
+        for number, finding in enumerate(result.findings, 1):
+            lines.append(f"  {number:>3}. [{SEVERITY_LABELS[finding.severity]}] {finding.reason}")
+            lines.append(f"       整改要求：{finding.rectification}")
+            lines.append(f"       整改期限：{chinese_date(finding.deadline)}前（{finding.deadline_days} 天）  检查项：{finding.item_id}")
+    required_waiting = [item for item in result.items if item.status == "unanswered" and item.required]
+    if required_waiting:
+        lines.append(f"  未填写 {len(required_waiting)} 项：")
+        for item in required_waiting:
+            why = f"（{item.reason}）" if item.reason else ""
+            lines.append(f"       {item.item_id}：{item.question}{why}")
+    for warning in result.warnings:
+        lines.append(f"  警告：{warning.message} — {warning.hint}")
+    return "\n".join(lines)
+
+
+def format_summary(results: Sequence[InspectionResult], failed_files: int) -> str:
+    counts = summary_counts(results, failed_files)
+    total = len(results) + failed_files
+    text = (
+        f"共 {total} 份答卷：合格 {counts['compliant']}，不合格 {counts['non_compliant']}，"
+        f"未完成 {counts['incomplete']}"
+    )
+    if failed_files:
+        text += f"，有错误无法检查 {failed_files}"
+    return text
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
