@@ -149,11 +149,10 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
         for result in results:
             click.echo(report.format_result(result))
             click.echo()
-        if len(files) > 1:
-            click.echo(report.format_summary(results, len(failed)))
-    if fmt == "text":
         # Warnings of checked files are already in their summaries.
         _emit_problems([p for p in problems if p.severity == "error"], sources)
+        if len(files) > 1:
+            click.echo(report.format_summary(results, len(failed)))
     if failed:
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)

@@ -6,7 +6,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
-from .expressions import UNKNOWN
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .schema import validate
 from .scoring import applies, build_env
@@ -37,8 +36,8 @@ class _AnswersBuilder:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def problem(self, code: ErrorCode, path: tuple, item: str | None = None, *, key: bool = False, **context: Any) -> None:
-        self.problems.append(Problem(code, self.doc.location(path, key=key, item=item), context))
+    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, key: bool = False, **context: Any) -> None:
+        self.problems.append(Problem(code, self.doc.location(where, key=key, item=subject), context))
 
     def value_problem(self, exc: ValueProblem, path: tuple, item: str | None) -> None:
         self.problems.append(Problem(ErrorCode[exc.code], self.doc.location(path, item=item), exc.context))
@@ -62,7 +61,7 @@ class _AnswersBuilder:
             if fact is None:
                 allowed = list(SITE_FIELDS) + list(declared)
                 close = suggestion(str(key), allowed)
-                self.problem(ErrorCode.SCHEMA_002, ("site", key), key=True, field=key, suggestion=close + ("；" if close else ""), allowed=listing(allowed, 20))
+                self.problem(ErrorCode.SCHEMA_002, ("site", key), key=True, field=key, suggestion=close, allowed=listing(allowed, 20))
                 continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 facts[key] = None
@@ -71,6 +70,7 @@ class _AnswersBuilder:
                 facts[key] = parse_value(value, fact.field)
             except ValueProblem as exc:
                 self.value_problem(exc, ("site", key), key)
+                facts[key] = exc  # present but wrong: reported once, not again as missing
         for fact in checklist.site_facts:
             if fact.required and facts.get(fact.id) is None:
                 self.problem(
@@ -81,6 +81,8 @@ class _AnswersBuilder:
                     field=fact.id,
                     example=f"{fact.id}: <{fact.question}>",
                 )
+
+        facts = {key: value for key, value in facts.items() if not isinstance(value, ValueProblem)}
 
         def text(key: str) -> str | None:
             value = raw.get(key)
@@ -152,11 +154,8 @@ class _AnswersBuilder:
         for item in self.checklist.items:
             if not item.required or item.id in (self.doc.data.get("answers") or {}):
                 continue
-            decided = applies(item, env)
-            if decided is True:
+            if applies(item, env) is True:
                 self.problem(ErrorCode.ANSWER_004, ("answers",), item.id, key=True, item=item.id, question=item.question)
-            elif decided is UNKNOWN:
-                continue
 
 
 def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
@@ -201,6 +200,3 @@ def load_answers(src: str | bytes | Any, rules: RuleSet, *, name: str | None = N
     """Load an answers file (a path, or bytes with ``name``) and its checklist."""
     return answers_from_document(load_source(src, name), rules)
 
-
-def location_of(answers: Answers, key: str) -> Location:
-    return answers.locations.get(key) or Location(answers.name)

@@ -34,7 +34,8 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
         out.append(format_problem_line(problem))
         loc = problem.location
         lines = source_lines(loc.file) if source_lines and loc.line else None
-        if lines and loc.line and 0 < loc.line <= len(lines):
+        # A line that did not decode (IO_002) would only show replacement characters.
+        if lines and loc.line and 0 < loc.line <= len(lines) and "\ufffd" not in lines[loc.line - 1]:
             text = lines[loc.line - 1].rstrip("\r\n").replace("\t", " ")
             gutter = f"{loc.line:>5} | "
             out.append(gutter + text)

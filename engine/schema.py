@@ -109,7 +109,7 @@ def _problems_for(error: ValidationError, doc: SourceDocument) -> Iterator[Probl
             yield Problem(
                 ErrorCode.SCHEMA_002,
                 doc.location(path + (field,), key=True, item=item),
-                {"field": field, "suggestion": hint + ("；" if hint else ""), "allowed": listing(allowed, 20)},
+                {"field": field, "suggestion": hint, "allowed": listing(allowed, 20)},
             )
         return
     field = _field_name(path)

@@ -120,7 +120,10 @@ _YAML_HINTS = [
 ]
 
 
-def _yaml_hint(problem: str) -> str:
+def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> str:
+    lines = text.split("\n")
+    if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+        return "YAML 不能用 Tab 缩进，请改用空格"
     for needle, hint in _YAML_HINTS:
         if needle in problem:
             return hint
@@ -141,7 +144,7 @@ def _compose(text: str, name: str) -> yaml.Node | None:
         problem = exc.problem or exc.context or "无法解析"
         mark = exc.problem_mark or exc.context_mark
         raise InputError([
-            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": problem, "hint": _yaml_hint(problem)})
+            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": problem, "hint": _yaml_hint(problem, text, mark)})
         ]) from None
     except yaml.YAMLError as exc:  # ReaderError: control characters
         raise InputError([

@@ -1,0 +1,127 @@
+"""Reading files people edit: encodings, YAML quirks, JSON, positions."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import InputError
+from engine.source import MAX_BYTES, load_source
+
+
+def codes(exc: pytest.ExceptionInfo) -> list[tuple[str, int | None, int | None]]:
+    return [(p.code.name, p.location.line, p.location.column) for p in exc.value.problems]
+
+
+def test_source__yaml_1_1_words__stay_strings() -> None:
+    """Should keep yes/on/No, dates, leading-zero numbers and 1:30 as the text typed."""
+    doc = load_source(b"a: yes\nb: On\nc: No\nd: 2024-10-21\ne: 0371\nf: 1:30\ng: true\nh: 12\ni: 2.5\nj: 1e5\n", "t.yaml")
+    assert doc.data == {"a": "yes", "b": "On", "c": "No", "d": "2024-10-21", "e": "0371", "f": "1:30", "g": True, "h": 12, "i": 2.5, "j": 100000.0}
+
+
+def test_source__positions__key_and_value_are_one_based() -> None:
+    """Should record where each key and value starts, counting from 1."""
+    doc = load_source("site:\n  name: 中文工地\n  list:\n    - x\n".encode(), "t.yaml")
+    assert doc.key_positions[("site", "name")] == (2, 3)
+    assert doc.positions[("site", "name")] == (2, 9)
+    assert doc.positions[("site", "list", 0)] == (4, 7)
+
+
+def test_source__duplicate_keys__all_reported_with_first_line() -> None:
+    """Should report every duplicate key at its second position, naming the first line."""
+    with pytest.raises(InputError) as exc:
+        load_source(b"a: 1\nb:\n  c: 1\n  c: 2\na: 3\n", "t.yaml")
+    assert codes(exc) == [("YAML_002", 4, 3), ("YAML_002", 5, 1)]
+    assert exc.value.problems[0].context["first_line"] == 3
+
+
+def test_source__gbk_file__io_002_with_line() -> None:
+    """Should say plainly that a GBK file is not UTF-8, and where."""
+    with pytest.raises(InputError) as exc:
+        load_source("a: 1\nb: 工地\n".encode("gbk"), "t.yaml")
+    assert codes(exc) == [("IO_002", 2, 4)]
+    assert "GBK" in exc.value.problems[0].message
+
+
+def test_source__bom__accepted() -> None:
+    """Should read a file saved by Notepad with a UTF-8 BOM."""
+    assert load_source("\ufeffa: 工地\n".encode(), "t.yaml").data == {"a": "工地"}
+
+
+def test_source__syntax_error__yaml_001_at_problem_mark() -> None:
+    """Should point a YAML syntax error at the place PyYAML found it, with a hint."""
+    with pytest.raises(InputError) as exc:
+        load_source(b"a: 1\nb: c: d\n", "t.yaml")
+    assert codes(exc) == [("YAML_001", 2, 5)]
+    assert "引号" in exc.value.problems[0].hint
+
+
+def test_source__tab_indent__hint_says_spaces() -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(b"a:\n\tb: 1\n", "t.yaml")
+    assert exc.value.problems[0].code.name == "YAML_001"
+    assert "空格" in exc.value.problems[0].hint
+
+
+def test_source__aliases__refused() -> None:
+    """Should refuse anchors and aliases, so that a billion laughs cannot blow up."""
+    laughs = b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    with pytest.raises(InputError) as exc:
+        load_source(laughs, "t.yaml")
+    assert {p.code.name for p in exc.value.problems} == {"YAML_004"}
+
+
+def test_source__python_tags__refused() -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(b"a: !!python/object/apply:os.system [echo hi]\n", "t.yaml")
+    assert codes(exc)[0][0] == "YAML_001"
+
+
+@pytest.mark.parametrize("raw", [b"", b"# only a comment\n", b"\n\n", b"null\n"])
+def test_source__empty__yaml_003(raw: bytes) -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(raw, "t.yaml")
+    assert codes(exc) == [("YAML_003", 1, 1)]
+
+
+def test_source__too_large__io_003() -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(b"a: 1\n" + b"#" * MAX_BYTES, "t.yaml")
+    assert codes(exc)[0][0] == "IO_003"
+
+
+def test_source__missing_file__io_001(tmp_path) -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(tmp_path / "nope.yaml")
+    assert codes(exc)[0][0] == "IO_001"
+
+
+def test_source__json__data_from_json_positions_from_yaml() -> None:
+    """Should take JSON numbers from json (1e5 is a number) and positions from composing it."""
+    doc = load_source(b'{\n\t"a": 1e5,\n\t"b": ["x", "y"]\n}\n', "t.json")
+    assert doc.data == {"a": 100000.0, "b": ["x", "y"]}
+    assert doc.positions[("b", 1)] == (3, 13)
+
+
+def test_source__json_syntax_error__json_001_with_line_and_column() -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(b'{\n  "a": 1,\n}\n', "t.json")
+    assert codes(exc) == [("JSON_001", 3, 1)]
+
+
+def test_source__json_duplicate_key__reported() -> None:
+    with pytest.raises(InputError) as exc:
+        load_source(b'{"a": 1,\n "a": 2}\n', "t.json")
+    assert codes(exc) == [("YAML_002", 2, 2)]
+
+
+def test_source__stdin_json__detected_by_content() -> None:
+    assert load_source(b'  {"a": 1}', "<stdin>").data == {"a": 1}
+
+
+def test_source__never_writes(tmp_path) -> None:
+    """Should leave the input file byte for byte as it was."""
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"a: 1\n")
+    before = path.stat().st_mtime_ns
+    load_source(path)
+    assert path.read_bytes() == b"a: 1\n" and path.stat().st_mtime_ns == before
