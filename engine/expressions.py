@@ -455,9 +455,12 @@ def compile_expression(text: str, scope: Scope, *, expect: Type | None = Type.BO
         reason = _syntax_reason(exc.msg or "无法解析")
         if re.search(r"(?<![=!<>])=(?!=)", stripped):
             reason = "比较相等请用 ==，不是 ="
+        elif re.search(r"(==|!=|<=|>=|<|>|\+|-|\*|/|\band|\bor|\bnot|\bin|\bif|\belse)\s*$", stripped):
+            reason, offset = "表达式不完整：运算符后面缺少内容", len(stripped)
         if exc.lineno and exc.lineno > 1:
             offset += sum(len(line) + 1 for line in stripped.split("\n")[: exc.lineno - 1])
-        raise ExpressionError("EXPR_001", {"reason": reason}, offset + (len(text) - len(text.lstrip()))) from None
+        offset = min(offset + len(text) - len(text.lstrip()), len(text))
+        raise ExpressionError("EXPR_001", {"reason": reason}, offset) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise ExpressionError("EXPR_005", {"reason": type(exc).__name__}) from None
     compiler = _Compiler(stripped, scope)
