@@ -36,8 +36,8 @@ class _AnswersBuilder:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, key: bool = False, **context: Any) -> None:
-        self.problems.append(Problem(code, self.doc.location(where, key=key, item=subject), context))
+    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> None:
+        self.problems.append(Problem(code, self.doc.location(where, key=at_key, item=subject), context))
 
     def value_problem(self, exc: ValueProblem, path: tuple, item: str | None) -> None:
         self.problems.append(Problem(ErrorCode[exc.code], self.doc.location(path, item=item), exc.context))
@@ -54,14 +54,10 @@ class _AnswersBuilder:
             site_type = type_text
         facts: dict[str, Any] = {}
         declared = {fact.id: fact for fact in checklist.site_facts}
+        self.problems.extend(unknown_site_fields(self.doc, checklist))
         for key, value in raw.items():
-            if key in SITE_FIELDS:
-                continue
             fact = declared.get(key)
             if fact is None:
-                allowed = list(SITE_FIELDS) + list(declared)
-                close = suggestion(str(key), allowed)
-                self.problem(ErrorCode.SCHEMA_002, ("site", key), key=True, field=key, suggestion=close, allowed=listing(allowed, 20))
                 continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 facts[key] = None
@@ -77,7 +73,7 @@ class _AnswersBuilder:
                     ErrorCode.SCHEMA_001,
                     ("site",),
                     fact.id,
-                    key=True,
+                    at_key=True,
                     field=fact.id,
                     example=f"{fact.id}: <{fact.question}>",
                 )
@@ -118,7 +114,7 @@ class _AnswersBuilder:
             item = known.get(item_id)
             if item is None:
                 close = suggestion(str(item_id), list(known))
-                self.problem(ErrorCode.ANSWER_001, path, str(item_id), key=True, checklist=self.checklist.id, item=item_id, suggestion=close)
+                self.problem(ErrorCode.ANSWER_001, path, str(item_id), at_key=True, checklist=self.checklist.id, item=item_id, suggestion=close)
                 continue
             count = note = None
             photos: tuple[str, ...] = ()
@@ -155,7 +151,24 @@ class _AnswersBuilder:
             if not item.required or item.id in (self.doc.data.get("answers") or {}):
                 continue
             if applies(item, env) is True:
-                self.problem(ErrorCode.ANSWER_004, ("answers",), item.id, key=True, item=item.id, question=item.question)
+                self.problem(ErrorCode.ANSWER_004, ("answers",), item.id, at_key=True, item=item.id, question=item.question)
+
+
+def unknown_site_fields(doc: SourceDocument, checklist: Checklist) -> list[Problem]:
+    """SCHEMA_002 for each site field that is neither a common one nor a fact of the checklist."""
+    site = doc.data.get("site") if isinstance(doc.data, dict) else None
+    if not isinstance(site, dict):
+        return []
+    allowed = list(SITE_FIELDS) + [fact.id for fact in checklist.site_facts]
+    return [
+        Problem(
+            ErrorCode.SCHEMA_002,
+            doc.location(("site", key), key=True),
+            {"field": key, "suggestion": suggestion(str(key), allowed), "allowed": listing(allowed, 20)},
+        )
+        for key in site
+        if key not in allowed
+    ]
 
 
 def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
@@ -177,6 +190,10 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
     """Validate a parsed answers document against its checklist; raise InputError with every problem."""
     problems = validate(doc, "answers")
     if problems:
+        # A misspelt site field often explains a "missing field" next to it; say both.
+        checklist_id = doc.data.get("checklist") if isinstance(doc.data, dict) else None
+        if isinstance(checklist_id, str) and checklist_id in rules.checklists:
+            problems += unknown_site_fields(doc, rules.checklists[checklist_id])
         raise InputError(problems)
     checklist = lookup_checklist(doc, rules)
     builder = _AnswersBuilder(doc, checklist)

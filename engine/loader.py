@@ -189,8 +189,8 @@ class _ChecklistBuilder:
         self.problems: list[Problem] = []
         self.references: dict[str, tuple[frozenset[str], tuple]] = {}  #: item → (names its `when:` reads, path)
 
-    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, key: bool = False, **context: Any) -> None:
-        self.problems.append(Problem(code, self.doc.location(where, key=key, item=subject), context))
+    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> None:
+        self.problems.append(Problem(code, self.doc.location(where, key=at_key, item=subject), context))
 
     def expression_problem(self, exc: ExpressionError, path: tuple, text: str, item: str | None) -> None:
         location = self.doc.location(path, item=item)

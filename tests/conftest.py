@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -9,11 +8,7 @@ from click.testing import CliRunner
 
 from engine import load_rules
 from engine.model import RuleSet
-
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
-EXAMPLES = ROOT / "examples"
-DATA = Path(__file__).resolve().parent / "data"
+from helpers import RULES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,66 +31,3 @@ def rules_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)
     return target
-
-
-def dedent(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-DUST_SITE = """\
-checklist: dust_six_100pct
-site:
-  name: XX建设有限公司XX项目工地
-  type: {site_type}
-  village: XX村
-  operator: XX建设有限公司
-  key_area: {key_area}
-  alert_active: {alert}
-  idle_land: 否
-inspection:
-  date: {date}
-  inspectors: [李明, 王芳]
-answers:
-"""
-
-DUST_PASSING = {
-    "hoarding_closed": "是",
-    "hoarding_height": "2.5",
-    "hoarding_base": "是",
-    "stockpile_covered": "是",
-    "muck_covered": "是",
-    "bare_soil_cover_rate": "100%",
-    "wash_facility": "是",
-    "wash_in_use": "是",
-    "wash_log_date": "{date}",
-    "paving_main": "是",
-    "paving_clean": "是",
-    "wet_earthwork": "是",
-    "muck_trucks_sealed": "是",
-    "notice_board": "是",
-    "filing": "是",
-}
-
-
-def dust_answers(
-    overrides: dict[str, str | None] | None = None,
-    *,
-    site_type: str = "construction",
-    key_area: str = "是",
-    alert: str = "否",
-    date: str = "2024-11-05",
-) -> bytes:
-    """A dust inspection that passes everything, with some answers replaced (None drops a line)."""
-    answers = dict(DUST_PASSING)
-    if site_type == "demolition":
-        answers["wet_demolition"] = "是"
-    if alert == "是":
-        answers["alert_stop"] = "是"
-    for key, value in (overrides or {}).items():
-        if value is None:
-            answers.pop(key, None)
-        else:
-            answers[key] = value
-    text = DUST_SITE.format(site_type=site_type, key_area=key_area, alert=alert, date=date)
-    text += "".join(f"  {key}: {value.replace('{date}', date)}\n" for key, value in answers.items())
-    return text.encode("utf-8")

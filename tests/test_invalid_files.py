@@ -1,0 +1,84 @@
+"""Every failure mode of a file a person edits: one file each, its first line says what to expect.
+
+A fixture starts with ``# expect: CODE line:col [item]; CODE line:col [item]`` (or keeps that
+text in ``<file>.expect`` when the format has no comments). The test asserts the code, the
+position and the item of every error, and that nothing else is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import check, load_rules
+from engine.errors import InputError, Problem
+from engine.report import format_problems
+
+from helpers import DATA, RULES
+
+ANSWER_CASES = sorted(p for p in (DATA / "invalid" / "answers").iterdir() if not p.name.endswith(".expect"))
+RULE_CASES = sorted((DATA / "invalid" / "rules").glob("*.yaml"))
+
+
+def expectations(path: Path) -> set[tuple[str, int, int, str | None]]:
+    sidecar = path.with_name(path.name + ".expect")
+    header = sidecar.read_text(encoding="utf-8") if sidecar.exists() else path.read_bytes().split(b"\n", 1)[0].decode("ascii")
+    header = re.sub(r"^#\s*expect:\s*", "", header.strip())
+    expected = set()
+    for part in header.split(";"):
+        fields = part.split()
+        line, column = (int(x) for x in fields[1].split(":"))
+        expected.add((fields[0], line, column, fields[2] if len(fields) > 2 else None))
+    return expected
+
+
+def reported(problems: tuple[Problem, ...]) -> set[tuple[str, int | None, int | None, str | None]]:
+    return {(p.code.name, p.location.line, p.location.column, p.location.item) for p in problems if p.severity == "error"}
+
+
+@pytest.mark.parametrize("path", ANSWER_CASES, ids=lambda p: p.stem)
+def test_answers_file__invalid__reports_code_position_and_item(path: Path, rules) -> None:
+    """Should report each problem of the answers file at its line and column, with the item."""
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    assert reported(exc.value.problems) == expectations(path)
+    assert all(p.location.file == str(path) for p in exc.value.problems)
+    text = format_problems(exc.value.problems)
+    assert "Traceback" not in text and "{" not in text.split(" — ")[0]
+
+
+@pytest.mark.parametrize("path", RULE_CASES, ids=lambda p: p.stem)
+def test_rule_file__invalid__reports_code_position_and_item(path: Path, tmp_path: Path) -> None:
+    """Should report each problem of the rule file at its line and column, with the item."""
+    shutil.copy(RULES / "_legal.yaml", tmp_path / "_legal.yaml")
+    shutil.copy(path, tmp_path / path.name)
+    with pytest.raises(InputError) as exc:
+        load_rules(tmp_path)
+    assert reported(exc.value.problems) == expectations(path)
+
+
+def test_problem_line__has_documented_shape(rules) -> None:
+    """Should print file:line:col: [CODE] message (item) — hint, then the line and a caret."""
+    path = DATA / "invalid" / "answers" / "percentage_over_100.yaml"
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    lines = format_problems(exc.value.problems, lambda name: Path(name).read_text(encoding="utf-8").splitlines()).splitlines()
+    assert re.fullmatch(rf"{re.escape(str(path))}:18:25: \[ANSWER_003\] .+ \(bare_soil_cover_rate\) — .+", lines[0])
+    assert lines[1] == "   18 |   bare_soil_cover_rate: 150%"
+    assert lines[2] == "      |                         ^"
+    assert lines[-1] == "共 1 个错误（1 个文件）"
+
+
+def test_caret__under_chinese_text__counts_display_width(rules, tmp_path: Path) -> None:
+    """Should place the caret by terminal cells: a CJK character is two cells wide."""
+    path = tmp_path / "a.yaml"
+    source = (DATA / "invalid" / "answers" / "percentage_over_100.yaml").read_text(encoding="utf-8")
+    path.write_text(source.replace("  bare_soil_cover_rate: 150%", "  bare_soil_cover_rate: 覆盖率150%"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    lines = format_problems(exc.value.problems, lambda name: Path(name).read_text(encoding="utf-8").splitlines()).splitlines()
+    assert lines[0].startswith(f"{path}:18:25: [ANSWER_002]")
+    assert lines[2].index("^") == lines[1].index("覆")
