@@ -182,8 +182,9 @@ def _param_type(value: Any) -> Type:
 class _ChecklistBuilder:
     """Turns one schema-valid rule document into a Checklist, gathering every problem."""
 
-    def __init__(self, doc: SourceDocument, legal: LegalLibrary) -> None:
+    def __init__(self, doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> None:
         self.doc = doc
+        self.check_basis = check_basis  #: False when the legal file itself failed: no cascade of LEGAL_001
         self.data = doc.data
         self.legal = legal
         self.problems: list[Problem] = []
@@ -303,6 +304,8 @@ class _ChecklistBuilder:
             self.problem(ErrorCode.RULE_003, path + ("max",), ident, reason="max 小于 min", hint="请核对取值范围")
 
     def _check_basis(self, keys: Iterable[str], path: tuple, item: str | None) -> None:
+        if not self.check_basis:
+            return
         for index, key in enumerate(keys):
             if key not in self.legal.refs:
                 self.problem(
@@ -428,11 +431,11 @@ class _ChecklistBuilder:
                         stack.append((nxt, trail + [nxt]))
 
 
-def build_checklist(doc: SourceDocument, legal: LegalLibrary) -> tuple[Checklist | None, list[Problem]]:
+def build_checklist(doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> tuple[Checklist | None, list[Problem]]:
     problems = validate(doc, "checklist")
     if problems:
         return None, problems
-    builder = _ChecklistBuilder(doc, legal)
+    builder = _ChecklistBuilder(doc, legal, check_basis=check_basis)
     checklist = builder.build()
     return checklist, builder.problems
 
@@ -470,6 +473,7 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
             warnings.extend(legal_warnings)
     except InputError as exc:
         problems.extend(exc.problems)
+    legal_loaded = legal is not None
     if legal is None:
         legal = LegalLibrary(str(shown / LEGAL_FILE), "", {}, {})
     checklists: dict[str, Checklist] = {}
@@ -479,7 +483,7 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        checklist, more = build_checklist(doc, legal)
+        checklist, more = build_checklist(doc, legal, check_basis=legal_loaded)
         problems.extend(more)
         if checklist is not None:
             if checklist.id in checklists:

@@ -82,3 +82,34 @@ def test_caret__under_chinese_text__counts_display_width(rules, tmp_path: Path) 
     lines = format_problems(exc.value.problems, lambda name: Path(name).read_text(encoding="utf-8").splitlines()).splitlines()
     assert lines[0].startswith(f"{path}:18:25: [ANSWER_002]")
     assert lines[2].index("^") == lines[1].index("覆")
+
+
+def test_legal_file__broken__no_cascade_into_checklists(rules_copy: Path) -> None:
+    """Should report the legal file's own error, not every basis key that now cannot resolve."""
+    legal = rules_copy / "_legal.yaml"
+    legal.write_text(legal.read_text(encoding="utf-8").replace("    title: 施工工地公示扬尘污染防治措施", "    title: [未闭合"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    assert [p.code.name for p in exc.value.problems if p.severity == "error"] == ["YAML_001"]
+
+
+def test_legal_file__overlapping_provisions__legal_003(rules_copy: Path) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    overlap = "      - law: air_law_2018\n        article: 69\n        paragraph: 3\n        status: verified\n\n  air_law_art69_filing:"
+    legal.write_text(text.replace("  air_law_art69_filing:", overlap, 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert problem.code.name == "LEGAL_003" and problem.location.item == "air_law_art69"
+
+
+def test_legal_file__unverified_status__refused(rules_copy: Path) -> None:
+    """Should refuse a provision marked unverified: only checked law may be cited."""
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    legal.write_text(text.replace("        paragraph: 2\n        summary: 从事", "        paragraph: 2\n        status: unverified\n        summary: 从事", 1).replace("        status: verified\n        source: \"[L1]\"\n\n  air_law_art69_disclosure", "        source: \"[L1]\"\n\n  air_law_art69_disclosure"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    codes = {(p.code.name, p.location.item) for p in exc.value.problems if p.severity == "error"}
+    assert codes == {("SCHEMA_004", "air_law_art69_filing")}

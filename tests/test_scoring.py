@@ -1,0 +1,229 @@
+"""Scoring: which items apply, pass or fail, points, veto, pass mark, findings and citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import InputError, check, load_rules
+from helpers import RULES, dedent, dust_answers
+
+
+def status_of(result, item_id: str) -> str:
+    return next(item.status for item in result.items if item.item_id == item_id)
+
+
+def test_score__all_pass__compliant_full_marks(rules) -> None:
+    result = check(dust_answers(), rules, name="a.yaml")
+    assert result.verdict == "compliant"
+    assert (result.score, result.max_score, result.percent) == (125, 125, 100.0)
+    assert result.findings == ()
+
+
+def test_score__not_applicable_items__left_out_of_the_maximum(rules) -> None:
+    """Should leave items that do not apply, or are answered 不适用, out of the maximum."""
+    result = check(dust_answers({"wet_earthwork": "不适用"}), rules, name="a.yaml")
+    assert status_of(result, "wet_earthwork") == "not_applicable"
+    assert status_of(result, "wet_demolition") == "not_applicable"  # construction site, when: is false
+    assert status_of(result, "idle_land_covered") == "not_applicable"
+    assert result.max_score == 115
+
+
+def test_score__when_over_site_type__demolition_item_applies(rules) -> None:
+    result = check(dust_answers({"wet_demolition": "否"}, site_type="demolition"), rules, name="a.yaml")
+    assert status_of(result, "wet_demolition") == "fail"
+    assert result.verdict == "non_compliant"
+    assert result.veto_failed == ("wet_demolition",)
+
+
+def test_score__when_over_other_answer__wash_in_use_follows_wash_facility(rules) -> None:
+    """Should not ask whether washing works where there is no washing facility."""
+    result = check(dust_answers({"wash_facility": "无", "wash_in_use": None}), rules, name="a.yaml")
+    assert status_of(result, "wash_in_use") == "not_applicable"
+    assert status_of(result, "wash_facility") == "fail"
+
+
+def test_score__veto_failure__non_compliant_whatever_the_score(rules) -> None:
+    result = check(dust_answers({"wash_facility": "否", "wash_in_use": None}), rules, name="a.yaml")
+    assert result.percent is not None and result.percent >= 85
+    assert result.verdict == "non_compliant"
+    assert result.veto_failed == ("wash_facility",)
+
+
+def test_score__deduction_per_occurrence__capped_at_points(rules) -> None:
+    """Should deduct 5 a place for 1 place, and stop at the item's 10 points for 3."""
+    one = check(dust_answers({"stockpile_covered": "{value: 否, count: 1}"}), rules, name="a.yaml")
+    three = check(dust_answers({"stockpile_covered": "{value: 否, count: 3}"}), rules, name="a.yaml")
+    lost = lambda r: next(i.lost for i in r.items if i.item_id == "stockpile_covered")  # noqa: E731
+    assert (lost(one), lost(three)) == (5, 10)
+    assert one.score == 120 and three.score == 115
+
+
+def test_score__below_pass_mark__non_compliant(rules) -> None:
+    """Should fail a site under 85 % even without a veto failure."""
+    result = check(
+        dust_answers({"hoarding_height": "1.0", "bare_soil_cover_rate": "50", "paving_main": "否"}),
+        rules,
+        name="a.yaml",
+    )
+    assert result.veto_failed == ()
+    assert result.score == 100 and result.percent == 80.0  # paving_main: one place, 5 of its 10
+    assert result.verdict == "non_compliant"
+
+
+def test_score__minor_findings_above_pass_mark__compliant_with_findings(rules) -> None:
+    result = check(dust_answers({"notice_board": "否"}), rules, name="a.yaml")
+    assert result.verdict == "compliant"
+    assert [f.item_id for f in result.findings] == ["notice_board"]
+
+
+def test_score__blank_answer__incomplete(rules) -> None:
+    """Should call an inspection with a blank required answer incomplete, and score the rest."""
+    result = check(dust_answers({"paving_clean": ""}), rules, name="a.yaml")
+    assert result.verdict == "incomplete"
+    assert status_of(result, "paving_clean") == "unanswered"
+    assert result.max_score == 120
+
+
+def test_score__when_reads_blank_answer__unanswered_with_reason(rules) -> None:
+    result = check(dust_answers({"wash_facility": "", "wash_in_use": None}), rules, name="a.yaml")
+    item = next(i for i in result.items if i.item_id == "wash_in_use")
+    assert item.status == "unanswered" and "wash_facility" in item.reason
+    assert result.verdict == "incomplete"
+
+
+def test_score__threshold_by_site_fact__key_area_needs_2_5_m(rules) -> None:
+    """Should require 2.5 m in a key area and 1.8 m elsewhere, and say so in the finding."""
+    key_area = check(dust_answers({"hoarding_height": "2.0"}, key_area="是"), rules, name="a.yaml")
+    elsewhere = check(dust_answers({"hoarding_height": "2.0"}, key_area="否"), rules, name="a.yaml")
+    assert status_of(key_area, "hoarding_height") == "fail"
+    assert status_of(elsewhere, "hoarding_height") == "pass"
+    finding = key_area.findings[0]
+    assert finding.text == "围挡高度 2 米，低于要求的 2.5 米"
+    assert finding.reason == "围挡高度 2 米，低于要求的 2.5 米（《中华人民共和国大气污染防治法》第六十九条）"
+    assert finding.rectification == "将围挡加高至不低于 2.5 米"
+
+
+def test_score__finding__deadline_citation_and_penalty(rules) -> None:
+    result = check(dust_answers({"muck_trucks_sealed": "{value: 否, count: 2, note: 两辆渣土车未覆盖}"}), rules, name="a.yaml")
+    (finding,) = result.findings
+    assert finding.text == "发现 2 辆运输散装物料的车辆未密闭或未严密覆盖"
+    assert finding.deadline == dt.date(2024, 11, 6) and finding.deadline_days == 1
+    (citation,) = finding.citations
+    assert citation.text == "《中华人民共和国大气污染防治法》第七十条"
+    assert citation.penalty.startswith("《中华人民共和国大气污染防治法》第一百一十六条：")
+    assert (citation.penalty_min_yuan, citation.penalty_max_yuan) == (2000, 20000)
+    assert finding.note == "两辆渣土车未覆盖"
+
+
+def test_score__date_item__days_between_inspection(rules) -> None:
+    result = check(dust_answers({"wash_log_date": "2024/11/1"}), rules, name="a.yaml")
+    assert result.findings[0].text.startswith("车辆冲洗、洒水降尘记录最近一次为 2024年11月1日，距检查日已 4 天")
+
+
+def test_score__what_inspectors_type__accepted(rules) -> None:
+    """Should accept 有/无, yes/no, true/false, ８５％ and units typed after numbers."""
+    result = check(
+        dust_answers({"hoarding_closed": "yes", "hoarding_base": "true", "stockpile_covered": "有", "bare_soil_cover_rate": "１００％", "hoarding_height": "2.6米"}),
+        rules,
+        name="a.yaml",
+    )
+    assert result.verdict == "compliant"
+
+
+def test_score__citation_follows_inspection_date__law_changed_2026(rules) -> None:
+    """Should refuse to cite the 2018 air law for an act after 2026-08-15, never guess the Code."""
+    with pytest.raises(InputError) as exc:
+        check(dust_answers({"hoarding_height": "1.0"}, date="2026-08-15"), rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert problem.code.name == "LEGAL_002" and problem.location.item == "hoarding_height"
+    # The day before, the 2018 text is still in force.
+    result = check(dust_answers({"hoarding_height": "1.0"}, date="2026-08-14"), rules, name="a.yaml")
+    assert result.findings[0].citations[0].text == "《中华人民共和国大气污染防治法》第六十九条"
+
+
+def test_score__passing_site_after_2026__needs_no_citation(rules) -> None:
+    assert check(dust_answers(date="2026-11-20"), rules, name="a.yaml").verdict == "compliant"
+
+
+def test_score__new_provision_added__cited_after_its_date(rules_copy: Path) -> None:
+    """Should cite whichever provision is in force, so that an editor can add the Code's article."""
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    addition = "      - law: eco_code\n        article: 999\n        status: verified_secondary\n\n  air_law_art69_filing:"
+    text = text.replace("  air_law_art69_filing:", addition, 1)
+    legal.write_text(text, encoding="utf-8")
+    rules = load_rules(rules_copy)
+    result = check(dust_answers({"hoarding_height": "1.0"}, date="2026-09-01"), rules, name="a.yaml")
+    assert result.findings[0].citations[0].text == "《中华人民共和国生态环境法典》第九百九十九条"
+
+
+def test_result__names_versions_and_hashes(rules) -> None:
+    """Should name the checklist version and the SHA-256 of the rule, legal and answers files."""
+    import hashlib
+
+    raw = dust_answers()
+    result = check(raw, rules, name="a.yaml")
+    assert result.checklist_version == "2024.1"
+    assert result.answers_sha256 == hashlib.sha256(raw).hexdigest()
+    assert result.rules_sha256 == hashlib.sha256((RULES / "dust_six_100pct.yaml").read_bytes()).hexdigest()
+    assert result.legal_sha256 == hashlib.sha256((RULES / "_legal.yaml").read_bytes()).hexdigest()
+
+
+def test_score__json_answers__same_result_as_yaml(rules) -> None:
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(dust_answers({"hoarding_height": "1.5"}).decode())
+    data["inspection"]["date"] = "2024-11-05"
+    data["answers"]["wash_log_date"] = "2024-11-05"
+    as_json = json.dumps(data, ensure_ascii=False).encode()
+    from_json = check(as_json, rules, name="a.json")
+    from_yaml = check(dust_answers({"hoarding_height": "1.5"}), rules, name="a.yaml")
+    assert from_json.verdict == from_yaml.verdict == "compliant"
+    assert [f.reason for f in from_json.findings] == [f.reason for f in from_yaml.findings]
+
+
+def test_score__new_checklist_dropped_in__works_without_code(rules_copy: Path) -> None:
+    """Should score against a checklist that only exists as a new file in rules/."""
+    (rules_copy / "straw_mini.yaml").write_text(
+        dedent(
+            """
+            id: straw_mini
+            title: 秸秆禁烧巡查（简表）
+            version: "1"
+            site_types: {village: 行政村}
+            basis: [air_law_art69]
+            pass_mark: 60
+            sections:
+              - id: patrol
+                title: 巡查
+                items:
+                  - id: fire_points
+                    question: 卫星和无人机巡查发现的火点数
+                    kind: count
+                    severity: veto
+                    points: 10
+                    pass: value == 0
+                    finding: 发现火点 {value} 个
+                    rectification: 立即扑灭并追责
+            """
+        ),
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_copy)
+    answers = dedent(
+        """
+        checklist: straw_mini
+        site: {name: XX村, type: 行政村}
+        inspection: {date: 2024-11-01, inspectors: [张三, 李四]}
+        answers: {fire_points: 2}
+        """
+    ).encode()
+    result = check(answers, rules, name="straw.yaml")
+    assert result.verdict == "non_compliant" and result.findings[0].text == "发现火点 2 个"
+    shutil.rmtree(rules_copy)
