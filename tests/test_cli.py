@@ -1,0 +1,241 @@
+"""The `lantian` command as a person uses it: output, streams and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import cli
+from engine.source import load_source
+from helpers import DATA, EXAMPLES, RULES, dust_answers
+
+COMPLIANT = str(EXAMPLES / "dust_compliant.yaml")
+NONCOMPLIANT = str(EXAMPLES / "dust_noncompliant.yaml")
+BAD = str(DATA / "invalid" / "answers" / "percentage_over_100.yaml")
+
+
+def run(runner: CliRunner, *args: str, input: bytes | None = None):
+    return runner.invoke(cli.cli, ["--rules", str(RULES), *args], input=input, catch_exceptions=False)
+
+
+def test_check__compliant__exit_0_summary_in_chinese(runner: CliRunner) -> None:
+    result = run(runner, "check", COMPLIANT)
+    assert result.exit_code == 0
+    assert "结论：合格" in result.stdout and "XX花园二期项目工地" in result.stdout
+    assert result.stderr == ""
+
+
+def test_check__noncompliant__exit_1_lists_findings(runner: CliRunner) -> None:
+    result = run(runner, "check", NONCOMPLIANT)
+    assert result.exit_code == 1
+    assert "结论：不合格" in result.stdout
+    assert "围挡高度 1.6 米，低于要求的 1.8 米（《中华人民共和国大气污染防治法》第六十九条）" in result.stdout
+    assert "整改期限：2024年11月15日前（3 天）" in result.stdout
+
+
+def test_check__incomplete__exit_1(runner: CliRunner) -> None:
+    result = run(runner, "check", "-", input=dust_answers({"paving_clean": ""}))
+    assert result.exit_code == 1
+    assert "结论：未完成" in result.stdout and "paving_clean" in result.stdout
+
+
+def test_check__bad_file__exit_2_errors_on_stderr_no_traceback(runner: CliRunner) -> None:
+    result = run(runner, "check", BAD)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{BAD}:18:25: [ANSWER_003]" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check__one_bad_among_good__others_still_checked_exit_2(runner: CliRunner) -> None:
+    result = run(runner, "check", COMPLIANT, BAD, NONCOMPLIANT)
+    assert result.exit_code == 2
+    assert "结论：合格" in result.stdout and "结论：不合格" in result.stdout
+    assert "共 3 份答卷：合格 1，不合格 1，未完成 0，有错误无法检查 1" in result.stdout
+
+
+def test_check__stdin_dash__reads_answers_named_stdin(runner: CliRunner) -> None:
+    result = run(runner, "check", "-", input=b"checklist: nope\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("<stdin>:1:1: [SCHEMA_001]")
+
+
+def test_check__stdin_json__accepted(runner: CliRunner) -> None:
+    data = yaml.safe_load(Path(COMPLIANT).read_text(encoding="utf-8"))
+    data["inspection"]["date"] = "2024-11-05"
+    data["answers"]["wash_log_date"] = "2024-11-05"
+    result = run(runner, "check", "-", input=json.dumps(data, ensure_ascii=False).encode())
+    assert result.exit_code == 0, result.stderr
+
+
+def test_check__missing_file__exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "check", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2 and "[IO_001]" in result.stderr
+
+
+def test_check__json__one_document_on_stdout(runner: CliRunner) -> None:
+    result = run(runner, "check", COMPLIANT, NONCOMPLIANT, BAD, "--format", "json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1 and document["ok"] is False
+    assert document["summary"] == {"compliant": 1, "non_compliant": 1, "incomplete": 0, "invalid": 1}
+    assert [r["verdict"] for r in document["results"]] == ["compliant", "non_compliant"]
+    (error,) = document["errors"]
+    assert error == {
+        "file": BAD,
+        "line": 18,
+        "column": 25,
+        "path": "$.answers.bare_soil_cover_rate",
+        "item": "bare_soil_cover_rate",
+        "code": "ANSWER_003",
+        "severity": "error",
+        "message": error["message"],
+        "hint": error["hint"],
+    }
+    assert "150%" in error["message"]
+
+
+def test_check__json__chinese_not_escaped(runner: CliRunner) -> None:
+    result = run(runner, "check", NONCOMPLIANT, "--format", "json")
+    assert "围挡高度" in result.stdout and "\\u" not in result.stdout
+
+
+def test_check__one_inspector__warning_but_checked(runner: CliRunner) -> None:
+    raw = dust_answers().replace("inspectors: [李明, 王芳]".encode(), "inspectors: [李明]".encode())
+    result = run(runner, "check", "-", input=raw)
+    assert result.exit_code == 0
+    assert "警告：只填写了 1 名检查人员" in result.stdout
+
+
+def test_template__lists_every_item_in_order(runner: CliRunner, rules) -> None:
+    result = run(runner, "template", "dust_six_100pct")
+    assert result.exit_code == 0
+    data = yaml.safe_load(result.stdout)
+    checklist = rules.checklists["dust_six_100pct"]
+    assert list(data["answers"]) == [item.id for item in checklist.items]
+    assert all(value is None for value in data["answers"].values())
+    assert "# 1.2 围挡高度（米）" in result.stdout
+    assert "数值，单位：米" in result.stdout
+    assert "online（已安装并联网）" in result.stdout
+
+
+def test_template__filled_in__check_accepts(runner: CliRunner, tmp_path: Path) -> None:
+    """Should give a file that, once filled in like the examples, `lantian check` accepts."""
+    target = tmp_path / "new.yaml"
+    assert run(runner, "template", "dust_six_100pct", "-o", str(target)).exit_code == 0
+    example = load_source(NONCOMPLIANT).data
+    text = target.read_text(encoding="utf-8")
+    filled = []
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line and not line.startswith(" ") and not line.startswith("#"):
+            section = line.split(":")[0]
+        key = stripped.split(":")[0]
+        if section in ("site", "answers") and stripped.endswith(":") or (section == "site" and ":  #" in line):
+            source = example[section]
+            if key in source:
+                value = source[key]
+                line = line.split(":")[0] + ": " + json.dumps(value, ensure_ascii=False)
+        elif key == "date" and section == "inspection":
+            line = "  date: 2024-11-12"
+        elif key == "inspectors":
+            line = "  inspectors: [李明, 孙强]"
+        filled.append(line)
+    target.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    result = run(runner, "check", str(target), "--format", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    expected = run(runner, "check", NONCOMPLIANT, "--format", "json")
+    got, want = json.loads(result.stdout)["results"][0], json.loads(expected.stdout)["results"][0]
+    assert (got["verdict"], got["score"], [f["item"] for f in got["findings"]]) == (want["verdict"], want["score"], [f["item"] for f in want["findings"]])
+
+
+def test_template__unfilled__check_says_what_is_missing(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "blank.yaml"
+    run(runner, "template", "dust_six_100pct", "-o", str(target))
+    result = run(runner, "check", str(target))
+    assert result.exit_code == 2
+    assert f"{target}:11:8: [SCHEMA_003] “name” 应为文字，实际为 空" in result.stderr
+
+
+def test_template__existing_file__refused_without_force(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "a.yaml"
+    target.write_text("keep me", encoding="utf-8")
+    result = run(runner, "template", "dust_six_100pct", "-o", str(target))
+    assert result.exit_code == 2 and target.read_text(encoding="utf-8") == "keep me"
+    assert run(runner, "template", "dust_six_100pct", "-o", str(target), "--force").exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("# 建筑工地扬尘污染防治")
+
+
+def test_template__unknown_checklist__suggests(runner: CliRunner) -> None:
+    result = run(runner, "template", "dust_six")
+    assert result.exit_code == 2
+    assert "[CHECKLIST_001]" in result.stderr and "dust_six_100pct" in result.stderr
+
+
+def test_rules_check__bundled__clean_exit_0(runner: CliRunner) -> None:
+    result = run(runner, "rules", "check", str(RULES))
+    assert result.exit_code == 0
+    assert "1 个检查表" in result.stdout and "没有错误" in result.stdout
+
+
+def test_rules_check__broken_rules__exit_2_all_problems(runner: CliRunner, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(RULES / "_legal.yaml", tmp_path)
+    for name in ("expr_syntax.yaml", "unknown_field.yaml"):
+        shutil.copy(DATA / "invalid" / "rules" / name, tmp_path)
+    result = run(runner, "rules", "check", str(tmp_path), "--format", "json")
+    assert result.exit_code == 2
+    codes = sorted(e["code"] for e in json.loads(result.stdout)["errors"] if e["severity"] == "error")
+    assert codes == ["EXPR_001", "SCHEMA_002"]
+
+
+def test_rules_list__names_checklists(runner: CliRunner) -> None:
+    result = run(runner, "rules", "list")
+    assert result.exit_code == 0 and result.stdout.startswith("dust_six_100pct\t")
+
+
+def test_bad_rules_dir__check_stops_with_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli.cli, ["--rules", str(tmp_path / "none"), "check", COMPLIANT])
+    assert result.exit_code == 2 and "规则目录不存在" in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["check"], ["rules"], ["rules", "check"], ["rules", "list"], ["template"]])
+def test_help__every_command(runner: CliRunner, args: list[str]) -> None:
+    result = runner.invoke(cli.cli, [*args, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["check"])
+    assert exc.value.code == 2
+    assert "Missing argument" in capsys.readouterr().err
+
+
+def test_main__exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, code in ([["--rules", str(RULES), "check", COMPLIANT], 0], [["--rules", str(RULES), "check", NONCOMPLIANT], 1], [["--rules", str(RULES), "check", BAD], 2]):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == code
+
+
+def test_main__internal_error__exit_3_one_sentence(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Should turn a bug into exit 3 and one sentence; the traceback only with --debug."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli.engine, "check", broken)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--rules", str(RULES), "check", COMPLIANT])
+    err = capsys.readouterr().err
+    assert exc.value.code == 3 and "内部错误" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--rules", str(RULES), "--debug", "check", COMPLIANT])
+    assert exc.value.code == 3 and "RuntimeError: boom" in capsys.readouterr().err
