@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
@@ -35,6 +35,8 @@ class _AnswersBuilder:
         self.checklist = checklist
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        #: where photo paths start: the answers file's folder (unknown for stdin)
+        self.folder = None if doc.name.startswith("<") else Path(doc.name).parent
 
     def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> None:
         self.problems.append(Problem(code, self.doc.location(where, key=at_key, item=subject), context))
@@ -128,7 +130,11 @@ class _AnswersBuilder:
                 for index, photo in enumerate(photos):
                     why = _photo_problem(photo)
                     if why:
-                        self.problem(ErrorCode.ANSWER_007, path + ("photos", index), item_id, path=photo, reason=why)
+                        self.problem(ErrorCode.ANSWER_007, path + ("photos", index), item_id, photo=photo, reason=why)
+                    elif self.folder is not None and not (self.folder / photo).is_file():
+                        self.warnings.append(
+                            Problem(ErrorCode.ANSWER_009, self.doc.location(path + ("photos", index), item=item_id), {"photo": photo}, severity="warning")
+                        )
             else:
                 value = raw
             if value is None or (isinstance(value, str) and not value.strip()) or value == []:

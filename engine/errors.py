@@ -89,7 +89,8 @@ class ErrorCode(Enum):
     )
     ANSWER_005 = Detail("site_type", "单位类型 “{actual}” 不在检查表 “{checklist}” 的适用范围内", "{suggestion}可选：{allowed}")
     ANSWER_006 = Detail("choice", "“{actual}” 不是检查项的可选答案", "{suggestion}可选：{allowed}")
-    ANSWER_007 = Detail("photo", "照片路径 “{path}” 不可用：{reason}", "照片应放在答卷所在文件夹内，用相对路径填写，例如 photos/1.jpg")
+    ANSWER_007 = Detail("photo", "照片路径 “{photo}” 不可用：{reason}", "照片应放在答卷所在文件夹内，用相对路径填写，例如 photos/1.jpg")
+    ANSWER_009 = Detail("photo_missing", "照片 “{photo}” 不存在", "请把照片放到答卷所在文件夹的相应位置，或更正路径")
     ANSWER_008 = Detail(
         "inspectors",
         "只填写了 {count} 名检查人员",

@@ -239,3 +239,14 @@ def test_main__internal_error__exit_3_one_sentence(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SystemExit) as exc:
         cli.main(["--rules", str(RULES), "--debug", "check", COMPLIANT])
     assert exc.value.code == 3 and "RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_check__photo_missing__warning(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "ok.jpg").write_bytes(b"\xff\xd8\xff")
+    raw = dust_answers({"notice_board": "{value: 否, photos: [photos/ok.jpg, photos/gone.jpg]}"})
+    path = tmp_path / "a.yaml"
+    path.write_bytes(raw)
+    result = run(runner, "check", str(path))
+    assert result.exit_code == 0
+    assert "警告：照片 “photos/gone.jpg” 不存在" in result.stdout and "ok.jpg" not in result.stdout
