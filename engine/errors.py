@@ -53,7 +53,6 @@ class ErrorCode(Enum):
     RULE_003 = Detail("invalid", "{reason}", "{hint}")
     RULE_004 = Detail("points", "{reason}", "{hint}")
     RULE_005 = Detail("dates", "{reason}", "{hint}")
-    RULE_006 = Detail("duplicate_checklist", "检查表 id “{id}” 在 {other} 中也有", "每个检查表的 id 在规则目录中必须唯一")
     EXPR_001 = Detail("syntax", "表达式语法错误：{reason}", "表达式写法见 docs/rules.md“表达式”一节，例如 value >= 1.8")
     EXPR_002 = Detail("unknown_name", "表达式中的名称 “{name}” 未定义", "{suggestion}可用的名称：{allowed}")
     EXPR_003 = Detail("not_allowed", "表达式中不允许使用{construct}", "只能使用比较、and/or/not、四则运算、in 和规定的函数")
@@ -90,12 +89,12 @@ class ErrorCode(Enum):
     ANSWER_005 = Detail("site_type", "单位类型 “{actual}” 不在检查表 “{checklist}” 的适用范围内", "{suggestion}可选：{allowed}")
     ANSWER_006 = Detail("choice", "“{actual}” 不是检查项的可选答案", "{suggestion}可选：{allowed}")
     ANSWER_007 = Detail("photo", "照片路径 “{photo}” 不可用：{reason}", "照片应放在答卷所在文件夹内，用相对路径填写，例如 photos/1.jpg")
-    ANSWER_009 = Detail("photo_missing", "照片 “{photo}” 不存在", "请把照片放到答卷所在文件夹的相应位置，或更正路径")
     ANSWER_008 = Detail(
         "inspectors",
         "只填写了 {count} 名检查人员",
         "现场检查应由不少于两名执法人员进行，请在 inspection.inspectors 中列出全部人员",
     )
+    ANSWER_009 = Detail("photo_missing", "照片 “{photo}” 不存在", "请把照片放到答卷所在文件夹的相应位置，或更正路径")
 
 
 @dataclass(frozen=True)
@@ -116,6 +115,12 @@ class Problem:
     location: Location
     context: dict = field(default_factory=dict, compare=False)
     severity: Literal["error", "warning"] = "error"
+
+    def __post_init__(self) -> None:
+        # Fail where a problem is made, not later where it is printed, when its context
+        # lacks a field the catalogue's text needs.
+        self.code.value.message.format(**self.context)
+        self.code.value.hint.format(**self.context)
 
     @property
     def message(self) -> str:

@@ -486,8 +486,6 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
         checklist, more = build_checklist(doc, legal, check_basis=legal_loaded)
         problems.extend(more)
         if checklist is not None:
-            if checklist.id in checklists:
-                problems.append(Problem(ErrorCode.RULE_006, doc.location(("id",)), {"id": checklist.id, "other": checklists[checklist.id].path}))
             checklists[checklist.id] = checklist
     if problems:
         raise InputError(problems + warnings)

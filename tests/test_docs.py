@@ -1,0 +1,96 @@
+"""The docs for rule editors and inspectors match what the engine accepts."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import check, load_rules
+from engine.errors import ErrorCode
+from engine.schema import load_schema
+from helpers import ROOT, RULES
+
+DOCS = ROOT / "docs"
+
+
+def code_blocks(path: Path, marker: str) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return [block for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if block.startswith(marker)]
+
+
+def test_errors_doc__one_section_per_code() -> None:
+    """Should document every error code, and no code that does not exist."""
+    headings = re.findall(r"^## ([A-Z]+_\d{3})$", (DOCS / "errors.md").read_text(encoding="utf-8"), re.M)
+    assert headings == [code.name for code in ErrorCode]
+
+
+def test_every_code__exercised_by_a_test() -> None:
+    """Should have each error code produced somewhere in the tests or their fixtures."""
+    corpus = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (ROOT / "tests").rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".expect"))
+    corpus = corpus.replace((ROOT / "tests" / "test_docs.py").read_text(encoding="utf-8"), "")
+    missing = [code.name for code in ErrorCode if code.name not in corpus]
+    assert missing == []
+
+
+def _properties(schema: dict) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.get("properties", {}).items():
+                found.add(key)
+                walk(value)
+            for key, value in node.items():
+                if key != "properties":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
+@pytest.mark.parametrize("schemas, doc", [(("checklist", "legal"), "rules.md"), (("answers",), "answers.md")])
+def test_docs__every_field_documented(schemas: tuple[str, ...], doc: str) -> None:
+    text = (DOCS / doc).read_text(encoding="utf-8")
+    fields = set().union(*(_properties(load_schema(name)) for name in schemas))
+    undocumented = sorted(f for f in fields if f"`{f}`" not in text and f"{f}:" not in text)
+    assert undocumented == []
+
+
+def test_rules_doc__full_example__loads_clean(tmp_path: Path) -> None:
+    (block,) = code_blocks(DOCS / "rules.md", "# 示例：完整检查表")
+    name = re.search(r"文件 (\S+\.yaml)", block.splitlines()[0]).group(1)
+    shutil.copy(RULES / "_legal.yaml", tmp_path)
+    (tmp_path / name).write_text(block, encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert list(rules.checklists) == [Path(name).stem]
+
+
+def test_rules_doc__item_examples__are_valid_items(tmp_path: Path) -> None:
+    """Should show item snippets that load when put into a checklist."""
+    text = (DOCS / "rules.md").read_text(encoding="utf-8")
+    snippets = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("      - id:")]
+    assert len(snippets) >= 3
+    head = "id: snippets\ntitle: 片段\nversion: '1'\nsite_types: {construction: 工地}\nbasis: [air_law_art69]\nsite_facts:\n  - {id: key_area, question: 主干道, kind: yes_no}\nsections:\n  - id: s\n    title: 节\n    items:\n      - id: wash_facility\n        question: 冲洗设施\n        kind: yes_no\n        finding: 无\n        rectification: 设置\n"
+    shutil.copy(RULES / "_legal.yaml", tmp_path)
+    (tmp_path / "snippets.yaml").write_text(head + "".join(snippets), encoding="utf-8")
+    assert len(load_rules(tmp_path).checklists["snippets"].items) == len(snippets) + 1
+
+
+def test_answers_doc__full_example__checks_compliant(rules) -> None:
+    (block,) = code_blocks(DOCS / "answers.md", "# 示例答卷")
+    result = check(block.encode("utf-8"), rules, name="docs/answers.md")
+    assert result.verdict == "compliant"
+
+
+def test_answers_doc__detailed_answer_form__accepted(rules) -> None:
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", (DOCS / "answers.md").read_text(encoding="utf-8"), re.S) if b.startswith("  hoarding_closed:\n")]
+    (example,) = code_blocks(DOCS / "answers.md", "# 示例答卷")
+    text = example.replace("  hoarding_closed: 是\n", block)
+    result = check(text.encode("utf-8"), rules, name="docs/answers.md")
+    assert result.findings[0].text == "工地周边围挡不连续、不封闭，共有缺口 2 处"

@@ -1,0 +1,81 @@
+"""Rule loading beyond single-fixture failures: warnings, dates, scopes, and what a folder holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import InputError, check, load_rules
+from engine.loader import rule_files
+from helpers import DATA, RULES, dust_answers
+
+
+def error_codes(exc: pytest.ExceptionInfo) -> list[str]:
+    return [p.code.name for p in exc.value.problems if p.severity == "error"]
+
+
+def test_rules__bundled__load_with_one_gap_warning(rules) -> None:
+    """Should load the bundled rules, warning once that no provision is in force after 2026-08-14."""
+    (warning,) = rules.warnings
+    assert warning.code.name == "LEGAL_004" and warning.severity == "warning"
+    assert warning.context["date"] == "2026-08-15"
+    assert "air_law_art69" in warning.context["key"]
+
+
+def test_rules__effective_to_before_from__rule_005(rules_copy: Path) -> None:
+    path = rules_copy / "dust_six_100pct.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2024-10-01", "effective_from: 2024-10-01\neffective_to: 2024-01-01"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    assert error_codes(exc) == ["RULE_005"]
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert (problem.location.line, problem.location.column) == (12, 15)
+
+
+def test_rules__underscore_and_hidden_files__not_checklists(rules_copy: Path) -> None:
+    (rules_copy / ".draft.yaml").write_text("not: a checklist", encoding="utf-8")
+    assert [p.name for p in rule_files(rules_copy)] == ["dust_six_100pct.yaml"]
+
+
+def test_rules__every_problem_of_every_file_at_once(rules_copy: Path) -> None:
+    """Should gather the problems of all files before reporting."""
+    for name in ("expr_syntax.yaml", "duplicate_id.yaml", "text_placeholder.yaml"):
+        (rules_copy / name).write_bytes((DATA / "invalid" / "rules" / name).read_bytes())
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    assert sorted(error_codes(exc)) == ["EXPR_001", "RULE_002", "TEXT_001"]
+
+
+def test_answers__one_inspector__answer_008_warning(rules) -> None:
+    raw = dust_answers().replace("[李明, 王芳]".encode(), "[李明, 李明]".encode())
+    result = check(raw, rules, name="a.yaml")
+    assert [w.code.name for w in result.warnings] == ["ANSWER_008"]
+
+
+def test_answers__photo_not_found__answer_009_warning(rules, tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_bytes(dust_answers({"filing": "{value: 是, photos: [photos/x.jpg]}"}))
+    result = check(path, rules)
+    (warning,) = result.warnings
+    assert warning.code.name == "ANSWER_009" and warning.location.item == "filing"
+
+
+@pytest.mark.parametrize(
+    "photo, reason",
+    [("/etc/passwd", "绝对路径"), ("C:\\Windows\\x.jpg", "绝对路径"), ("file:///etc/passwd", "网址"), ("photos/../../x.jpg", "..")],
+)
+def test_answers__unsafe_photo_paths__refused(rules, photo: str, reason: str) -> None:
+    with pytest.raises(InputError) as exc:
+        check(dust_answers({"filing": f"{{value: 是, photos: ['{photo}']}}"}), rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert problem.code.name == "ANSWER_007" and reason in problem.message
+
+
+def test_rules__env_var__chooses_folder(rules_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.loader import default_rules_dir
+
+    monkeypatch.setenv("LANTIAN_RULES", str(rules_copy))
+    assert default_rules_dir() == rules_copy
+    monkeypatch.delenv("LANTIAN_RULES")
+    assert (default_rules_dir() / "dust_six_100pct.yaml").is_file()
