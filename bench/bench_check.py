@@ -1,0 +1,106 @@
+"""How fast the engine checks inspections, against the cost of reading YAML alone.
+
+Generates N synthetic dust inspections (a random mix of passing, failing, blank and
+not-applicable answers, as YAML text in memory) and prints, in one run:
+
+- inspections per second for YAML parsing alone (libyaml's C loader when present);
+- inspections per second for the whole check: parse with positions, validate against the
+  schema, check every answer against its item, score, and write the findings;
+- the ratio of the two, so that the engine's own cost shows beside the cost of the YAML.
+
+    python bench/bench_check.py [N]
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import check, load_rules  # noqa: E402
+
+YES_NO = ["是", "否", "有", "无", "yes", "no", "不适用", "是", "是", "是"]
+
+
+def synthetic_inspection(rng: random.Random, number: int) -> bytes:
+    site_type = rng.choice(["construction", "municipal", "demolition"])
+    day = f"2024-11-{rng.randint(1, 28):02d}"
+    answers = {
+        "hoarding_closed": rng.choice(YES_NO) if rng.random() < 0.8 else f"{{value: 否, count: {rng.randint(1, 4)}, note: 缺口}}",
+        "hoarding_height": f"{rng.uniform(1.2, 3.0):.1f}",
+        "hoarding_base": rng.choice(YES_NO),
+        "stockpile_covered": rng.choice(YES_NO),
+        "muck_covered": rng.choice(YES_NO),
+        "bare_soil_cover_rate": f"{rng.randint(40, 100)}%",
+        "wash_facility": "是",
+        "wash_in_use": rng.choice(YES_NO),
+        "wash_log_date": f"2024-10-{rng.randint(1, 31):02d}",
+        "paving_main": rng.choice(YES_NO),
+        "paving_clean": rng.choice(YES_NO),
+        "wet_earthwork": rng.choice(YES_NO),
+        "muck_trucks_sealed": rng.choice(YES_NO),
+        "notice_board": rng.choice(YES_NO),
+        "filing": rng.choice(YES_NO),
+        "dust_measures": "[雾炮, 围挡喷淋]",
+        "monitor": rng.choice(["online", "offline", "none"]),
+        "overview": "主体施工阶段",
+    }
+    if site_type == "demolition":
+        answers["wet_demolition"] = rng.choice(YES_NO)
+    lines = [
+        "checklist: dust_six_100pct",
+        "site:",
+        f"  name: XX建设有限公司{number}号项目工地",
+        f"  type: {site_type}",
+        f"  village: XX{number % 12}村",
+        "  operator: XX建设有限公司",
+        f"  key_area: {rng.choice(['是', '否'])}",
+        "  alert_active: 否",
+        "  idle_land: 否",
+        "inspection:",
+        f"  date: {day}",
+        "  inspectors: [李明, 王芳]",
+        "answers:",
+        *(f"  {key}: {value}" for key, value in answers.items()),
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def rate(seconds: float, count: int) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    rng = random.Random(20241021)
+    files = [synthetic_inspection(rng, n) for n in range(count)]
+    rules = load_rules(ROOT / "rules")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    started = time.perf_counter()
+    for raw in files:
+        yaml.load(raw, Loader=loader)
+    parse_only = time.perf_counter() - started
+
+    verdicts: dict[str, int] = {}
+    started = time.perf_counter()
+    for number, raw in enumerate(files):
+        result = check(raw, rules, name=f"site-{number}.yaml")
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+    whole = time.perf_counter() - started
+
+    print(f"inspections: {count} (verdicts: {verdicts})")
+    print(f"YAML loader: {loader.__name__}")
+    print(f"YAML parsing alone:                   {rate(parse_only, count):8.0f} inspections/s  ({parse_only / count * 1e3:.3f} ms each)")
+    print(f"load + validate + score (whole check): {rate(whole, count):8.0f} inspections/s  ({whole / count * 1e3:.3f} ms each)")
+    print(f"ratio (whole check / YAML parsing):    {whole / parse_only:8.1f} x")
+
+
+if __name__ == "__main__":
+    main()

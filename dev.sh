@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Set up a local virtualenv (.venv) and run the demo or the tests.
+#
+#   ./dev.sh demo    check the bundled rules and examples with the `lantian` command
+#   ./dev.sh test    run the whole test suite
+#
+# Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
+# packages (python3-venv) are installed with apt-get, through sudo when not root.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_system_packages() {
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo "需要 Python 3.11 或更新版本（找不到 $PYTHON）。Debian/Ubuntu：sudo apt-get install python3" >&2
+        exit 2
+    fi
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "需要 Python 3.11 或更新版本，当前是 $("$PYTHON" --version 2>&1)" >&2
+        exit 2
+    fi
+    local missing=()
+    # Debian splits venv and ensurepip out of the interpreter package.
+    "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=("python3-venv")
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "请先安装：${missing[*]}" >&2
+        exit 2
+    fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing system packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+    ensure_system_packages
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    # Reinstall when the package description changed since the last install.
+    local stamp="$VENV/.installed"
+    if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        say "installing lantian and its dependencies into $VENV"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet --editable '.[test]'
+        touch "$stamp"
+    fi
+}
+
+demo() {
+    ensure_venv
+    local lantian="$VENV/bin/lantian"
+    say "lantian rules check rules/"
+    "$lantian" rules check rules/
+    say "lantian check examples/*.yaml"
+    local status=0
+    "$lantian" check examples/*.yaml || status=$?
+    # 1 means some site is non-compliant, which the examples are meant to show.
+    if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+        exit "$status"
+    fi
+    say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
+    "$lantian" template dust_six_100pct | head -n 32
+    say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant)"
+}
+
+run_tests() {
+    ensure_venv
+    "$VENV/bin/python" -m pytest "$@"
+}
+
+case "${1:-}" in
+    demo) demo ;;
+    test) shift; run_tests "$@" ;;
+    *)
+        echo "usage: ./dev.sh demo | ./dev.sh test [pytest options]" >&2
+        exit 2
+        ;;
+esac
