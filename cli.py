@@ -127,7 +127,8 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
             if stdin_used:
                 raise click.UsageError("标准输入（-）只能使用一次")
             stdin_used = True
-            raw = click.get_binary_stream("stdin").read()
+            with click.open_file("-", "rb") as stdin:
+                raw = stdin.read()
         else:
             try:
                 raw = Path(file).read_bytes()

@@ -69,7 +69,7 @@ class ErrorCode(Enum):
     LEGAL_003 = Detail("overlap", "法律依据 “{key}” 的条款有效期重叠：{reason}", "同一时间只能有一个有效条款，请调整 effective_from / effective_to")
     LEGAL_004 = Detail(
         "gap",
-        "法律依据 “{key}” 自 {date} 起没有有效条款（{reason}）",
+        "{count} 条法律依据自 {date} 起没有有效条款（{reason}）：{keys}",
         "在核实新法条文号后补充；在此之前，该日期之后的检查遇到此项问题将无法出具引用",
     )
     CHECKLIST_001 = Detail("unknown_checklist", "检查表 “{id}” 不存在", "{suggestion}现有检查表：{allowed}")

@@ -148,7 +148,7 @@ def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list
             Problem(
                 ErrorCode.LEGAL_004,
                 doc.location(("refs", keys[0]), key=True),
-                {"key": "、".join(keys), "date": gap_from, "reason": "新法条文号未录入"},
+                {"count": len(keys), "keys": listing(keys, 4), "date": gap_from, "reason": "新法条文号未录入"},
                 severity="warning",
             )
         )

@@ -20,7 +20,7 @@ def test_rules__bundled__load_with_one_gap_warning(rules) -> None:
     (warning,) = rules.warnings
     assert warning.code.name == "LEGAL_004" and warning.severity == "warning"
     assert warning.context["date"] == "2026-08-15"
-    assert "air_law_art69" in warning.context["key"]
+    assert warning.context["count"] == 6 and "air_law_art69" in warning.context["keys"]
 
 
 def test_rules__effective_to_before_from__rule_005(rules_copy: Path) -> None:
