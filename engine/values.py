@@ -8,6 +8,7 @@ with anything else. Display goes the other way: a value as a person reads it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Any
@@ -68,10 +69,15 @@ def parse_bool(raw: Any) -> bool:
 
 
 def _parse_number_text(raw: Any, unit: str | None) -> float | None:
+    """The number in ``raw`` (a unit after it is fine), or None; infinities and NaN are not numbers here."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float)):
-        return float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) else None
     if not isinstance(raw, str):
         return None
     text = normalize(raw).replace(",", "").replace(" ", "")
@@ -79,7 +85,10 @@ def _parse_number_text(raw: Any, unit: str | None) -> float | None:
         folded_unit = normalize(unit).replace(" ", "")
         if folded_unit and text.endswith(folded_unit):
             text = text[: -len(folded_unit)]
-    return float(text) if _NUMBER.match(text) else None
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def _tidy(number: float) -> int | float:
@@ -112,7 +121,7 @@ def parse_value(raw: Any, field: Field) -> Any:
             text = normalize(raw).replace(" ", "")
             number = _parse_number_text(text[:-1] if text.endswith("%") else text, None)
         elif not isinstance(raw, bool) and isinstance(raw, (int, float)):
-            number = float(raw)
+            number = _parse_number_text(raw, None)
         if number is None:
             raise _kind_error(raw, "百分比", "请填写 0 到 100 之间的数，例如 85 或 85%")
         if not 0 <= number <= 100:
