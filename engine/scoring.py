@@ -12,6 +12,7 @@ from typing import Any
 from .errors import ErrorCode, InputError, Location, Problem
 from .expressions import UNKNOWN, Expression
 from .model import (
+    Answer,
     Answers,
     Checklist,
     Citation,
@@ -19,6 +20,7 @@ from .model import (
     InspectionResult,
     Item,
     ItemResult,
+    SITE_FIELDS,
     TextTemplate,
 )
 from .values import display, display_with_unit
@@ -31,17 +33,8 @@ def build_env(checklist: Checklist, answers: Answers) -> dict[str, Any]:
         if answer.state == "answered":
             env[item_id] = answer.value
     site = answers.site
-    env["site"] = {
-        "name": site.name,
-        "type": site.type,
-        "address": site.address,
-        "village": site.village,
-        "operator": site.operator,
-        "contact": site.contact,
-        "phone": site.phone,
-        **site.facts,
-    }
-    env["site"] = {key: (UNKNOWN if value is None else value) for key, value in env["site"].items()}
+    fields = {name: getattr(site, name) for name in SITE_FIELDS}
+    env["site"] = {key: (UNKNOWN if value is None else value) for key, value in {**fields, **site.facts}.items()}
     env["inspection"] = {"date": answers.inspection.date}
     env["params"] = {name: param.value for name, param in checklist.params.items()}
     return env
@@ -119,6 +112,72 @@ def citations_for(item: Item, checklist: Checklist, day: dt.date, where: Locatio
     return tuple(citations), problems
 
 
+def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers) -> tuple[str, str | None, dict[str, Any]]:
+    """The item's status, why the engine decided it (when it did), and the names its texts read."""
+    applicable = applies(item, env)
+    if applicable is False:
+        return "not_applicable", "不符合适用条件", env
+    if applicable is UNKNOWN:
+        waiting = _unanswered_dependencies(item.when, answers)
+        if waiting:
+            return "unanswered", "适用与否取决于未填写的 " + "、".join(waiting), env
+        return "not_applicable", "所依据的答案为不适用", env
+    if answer is None or answer.state == "blank":
+        return "unanswered", None, env
+    if answer.state == "not_applicable":
+        return "not_applicable", "检查人员填写为不适用", env
+    if item.criterion is None:
+        return "pass", None, env
+    item_env = {**env, "value": answer.value, "count": answer.count if answer.count is not None else UNKNOWN}
+    if item.limit is not None:
+        item_env["limit"] = item.limit.evaluate(item_env)
+    outcome = item.criterion.evaluate(item_env)
+    if outcome is UNKNOWN:
+        waiting = _unanswered_dependencies(item.criterion, answers)
+        return "unanswered", ("判定取决于未填写的 " + "、".join(waiting) if waiting else "判定所需的答案为不适用"), item_env
+    return ("pass" if outcome else "fail"), None, item_env
+
+
+def _points_lost(item: Item, answer: Answer) -> float:
+    if not item.deduction:
+        return item.points
+    # 扣分制: a deduction per place found, never more than the item is worth.
+    return float(min(item.points, item.deduction * (answer.count or 1)))
+
+
+def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Checklist, day: dt.date, where: Location) -> tuple[Finding, list[Problem]]:
+    text_env = {**item_env, "count": answer.count or 1, "note": answer.note if answer.note else UNKNOWN}
+    text = render_text(item.finding, text_env, item)
+    citations, problems = citations_for(item, checklist, day, where)
+    cited = "；".join(c.text for c in citations)
+    finding = Finding(
+        item_id=item.id,
+        section_id=item.section_id,
+        question=item.question,
+        severity=item.severity,
+        text=text,
+        reason=f"{text}（{cited}）" if cited else text,
+        rectification=render_text(item.rectification, text_env, item),
+        deadline_days=item.deadline_days,
+        deadline=day + dt.timedelta(days=item.deadline_days),
+        citations=citations,
+        count=answer.count,
+        note=answer.note,
+        photos=answer.photos,
+    )
+    return finding, problems
+
+
+def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, percent: float | None) -> str:
+    if veto_failed:
+        return "non_compliant"  # 一票否决 decides, whatever else is missing
+    if incomplete:
+        return "incomplete"
+    if checklist.pass_mark is not None and percent is not None and percent < checklist.pass_mark:
+        return "non_compliant"
+    return "compliant"
+
+
 def score(checklist: Checklist, answers: Answers) -> InspectionResult:
     """Decide every item, the score and the verdict, and write the findings."""
     env = build_env(checklist, answers)
@@ -133,72 +192,19 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
 
     for item in checklist.items:
         answer = answers.answers.get(item.id)
-        status: str
-        reason = None
+        status, reason, item_env = _decide(item, answer, env, answers)
         lost = 0.0
-        counted = 0.0
-        applicable = applies(item, env)
-        if applicable is False:
-            status, reason = "not_applicable", "不符合适用条件"
-        elif applicable is UNKNOWN:
-            waiting = _unanswered_dependencies(item.when, answers)
-            if waiting:
-                status, reason = "unanswered", "适用与否取决于未填写的 " + "、".join(waiting)
-            else:
-                status, reason = "not_applicable", "所依据的答案为不适用"
-        elif answer is None or answer.state == "blank":
-            status = "unanswered"
-        elif answer.state == "not_applicable":
-            status, reason = "not_applicable", "检查人员填写为不适用"
-        elif item.criterion is None:
-            status = "pass"
-        else:
-            item_env = dict(env)
-            item_env["value"] = answer.value
-            item_env["count"] = answer.count if answer.count is not None else UNKNOWN
-            if item.limit is not None:
-                item_env["limit"] = item.limit.evaluate(item_env)
-            outcome = item.criterion.evaluate(item_env)
-            if outcome is UNKNOWN:
-                waiting = _unanswered_dependencies(item.criterion, answers)
-                status = "unanswered"
-                reason = "判定取决于未填写的 " + "、".join(waiting) if waiting else "判定所需的答案为不适用"
-            else:
-                status = "pass" if outcome else "fail"
-            if status == "fail":
-                occurrences = answer.count if answer.count else 1
-                lost = float(min(item.points, item.deduction * occurrences)) if item.deduction else item.points
-                if item.severity == "veto":
-                    veto_failed.append(item.id)
-                text_env = dict(item_env)
-                text_env["count"] = occurrences
-                text_env["note"] = answer.note if answer.note else UNKNOWN
-                text = render_text(item.finding, text_env, item)
-                citations, missing = citations_for(item, checklist, day, date_location)
-                problems.extend(missing)
-                cited = "；".join(c.text for c in citations)
-                findings.append(
-                    Finding(
-                        item_id=item.id,
-                        section_id=item.section_id,
-                        question=item.question,
-                        severity=item.severity,
-                        text=text,
-                        reason=f"{text}（{cited}）" if cited else text,
-                        rectification=render_text(item.rectification, text_env, item),
-                        deadline_days=item.deadline_days,
-                        deadline=day + dt.timedelta(days=item.deadline_days),
-                        citations=citations,
-                        count=answer.count,
-                        note=answer.note,
-                        photos=answer.photos,
-                    )
-                )
-        if status in ("pass", "fail"):
-            counted = item.points
-        elif status == "unanswered" and item.required:
-            # Scored on what was answered; the verdict says the rest is missing.
-            incomplete = True
+        if status == "fail":
+            assert answer is not None
+            lost = _points_lost(item, answer)
+            if item.severity == "veto":
+                veto_failed.append(item.id)
+            finding, missing = _finding(item, answer, item_env, checklist, day, date_location)
+            findings.append(finding)
+            problems.extend(missing)
+        # Scored on what was answered; a required item left open makes the verdict say so.
+        counted = item.points if status in ("pass", "fail") else 0.0
+        incomplete = incomplete or (status == "unanswered" and item.required)
         max_score += counted
         earned += counted - lost
         results.append(
@@ -224,14 +230,6 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         raise InputError(problems)
 
     percent = round(earned / max_score * 100, 1) if max_score else None
-    if veto_failed:
-        verdict = "non_compliant"
-    elif incomplete:
-        verdict = "incomplete"
-    elif checklist.pass_mark is not None and percent is not None and percent < checklist.pass_mark:
-        verdict = "non_compliant"
-    else:
-        verdict = "compliant"
     site_type_label = next((o.label for o in checklist.site_types if o.code == answers.site.type), answers.site.type)
     return InspectionResult(
         checklist_id=checklist.id,
@@ -244,7 +242,7 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         site=answers.site,
         site_type_label=site_type_label,
         inspection=answers.inspection,
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=_verdict(checklist, veto_failed, incomplete, percent),  # type: ignore[arg-type]
         score=round(earned, 2),
         max_score=round(max_score, 2),
         percent=percent,
