@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from engine import load_rules
 from engine.model import RuleSet
 from helpers import RULES
+
+# In CI the property tests draw the same examples every run, so that a red build can be rerun.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
