@@ -22,6 +22,7 @@ from engine._fsutil import atomic_write
 from engine.blank import blank_answers
 from engine.errors import ErrorCode, Location, Problem, listing, suggestion
 from engine.loader import default_rules_dir, load_rules
+from engine.source import os_reason
 
 EXIT_OK, EXIT_NONCOMPLIANT, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -133,7 +134,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
             try:
                 raw = Path(file).read_bytes()
             except OSError as exc:
-                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": exc.strerror or str(exc)}))
+                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)}))
                 continue
         sources.add(name, raw)
         try:

@@ -35,6 +35,7 @@ class _AnswersBuilder:
         self.checklist = checklist
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.locations: dict[str, Location] = {}
         #: where photo paths start: the answers file's folder (unknown for stdin)
         self.folder = None if doc.name.startswith("<") else Path(doc.name).parent
 
@@ -137,9 +138,15 @@ class _AnswersBuilder:
                         )
             else:
                 value = raw
+            self.locations[f"answers.{item_id}"] = self.doc.location(value_path, item=item_id)
+            if isinstance(raw, dict) and "count" in raw:
+                self.locations[f"answers.{item_id}.count"] = self.doc.location(path + ("count",), item=item_id)
             if value is None or (isinstance(value, str) and not value.strip()) or value == []:
                 result[item_id] = Answer(item_id, "blank", None, count, note, photos)
             elif is_not_applicable(value):
+                if not item.allow_not_applicable:
+                    self.problem(ErrorCode.ANSWER_010, value_path, item_id, item=item_id)
+                    continue
                 result[item_id] = Answer(item_id, "not_applicable", None, count, note, photos)
             else:
                 try:
@@ -211,6 +218,7 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
     locations = {
         "inspection.date": doc.location(("inspection", "date")),
         "answers": doc.location(("answers",), key=True),
+        **builder.locations,
     }
     answers = Answers(doc.name, doc.sha256, checklist.id, site, inspection, answered, locations, tuple(builder.warnings))
     builder.missing(answers)

@@ -23,7 +23,7 @@ class ErrorCode(Enum):
     IO_001 = Detail("unreadable", "无法读取文件：{reason}", "请检查文件名和路径是否正确")
     IO_002 = Detail(
         "not_utf8",
-        "文件不是 UTF-8 编码（第 {line} 行附近），很可能是 GBK 编码",
+        "文件不是 UTF-8 编码（第 {line} 行附近），{guess}",
         "用记事本或 WPS 打开，“另存为”时把编码选为 UTF-8 再保存",
     )
     IO_003 = Detail("too_large", "文件过大（{size} 字节，上限 {limit} 字节）", "请确认选择的是检查表或答卷文件")
@@ -95,6 +95,16 @@ class ErrorCode(Enum):
         "现场检查应由不少于两名执法人员进行，请在 inspection.inspectors 中列出全部人员",
     )
     ANSWER_009 = Detail("photo_missing", "照片 “{photo}” 不存在", "请把照片放到答卷所在文件夹的相应位置，或更正路径")
+    ANSWER_010 = Detail(
+        "not_applicable_refused",
+        "检查项 “{item}” 不能填“不适用”",
+        "该项对所有适用的单位都必须检查，请填写检查结果；如确实不适用，请核对 site.type 等单位情况",
+    )
+    ANSWER_011 = Detail(
+        "answer_ignored",
+        "检查项 “{item}” 不适用（{reason}），填写的答案未计入",
+        "如该项其实适用，请核对单位情况（site）或它所依据的答案",
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import operator
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from typing import Any, Callable, Mapping
 MAX_LENGTH = 500
 MAX_NODES = 120
 MAX_DEPTH = 24
+#: numbers in expressions stay well inside float range, so arithmetic cannot overflow
+MAX_NUMBER = 1e15
 
 
 class _Unknown:
@@ -168,6 +171,8 @@ class _Compiler:
         if isinstance(value, bool):
             kind = Type.BOOL
         elif isinstance(value, (int, float)):
+            if not abs(value) <= MAX_NUMBER:
+                raise self.fail("EXPR_005", node, reason=f"数值 {str(value)[:20]}… 过大（上限 {MAX_NUMBER:.0e}）")
             kind = Type.NUMBER
         elif isinstance(value, str):
             kind = Type.STRING
@@ -227,6 +232,8 @@ class _Compiler:
             if not isinstance(element, ast.Constant) or isinstance(element.value, bool) or element.value is None:
                 raise self.fail("EXPR_003", element, construct="列表中的非常量（列表里只能写数字或文字）")
             self.nodes += 1
+            if not isinstance(element.value, str) and not abs(element.value) <= MAX_NUMBER:
+                raise self.fail("EXPR_005", element, reason=f"数值过大（上限 {MAX_NUMBER:.0e}）")
             values.append(element.value)
             kinds.add(str if isinstance(element.value, str) else float)
         if len(kinds) > 1:
@@ -303,7 +310,11 @@ class _Compiler:
                 return UNKNOWN
             if op is operator.truediv and b == 0:
                 return UNKNOWN
-            return op(a, b)
+            try:
+                result = op(a, b)
+            except (OverflowError, ValueError):
+                return UNKNOWN
+            return result if isinstance(result, int) or math.isfinite(result) else UNKNOWN
 
         return arith, Type.NUMBER
 
@@ -357,6 +368,13 @@ class _Compiler:
                     if left_kind is Type.LIST and right_kind is Type.LIST:
                         raise self.type_error(node, f"“{word}” 两边都是列表", "多选题请写 \"选项\" in value")
                     raise self.type_error(node, f"“{word}” 右边应为列表，左边应为一个值", "例如 site.type in [\"demolition\", \"renovation\"]")
+                if isinstance(right_node, (ast.List, ast.Tuple)) and right_node.elts:
+                    element = right_node.elts[0]
+                    element_kind = Type.STRING if isinstance(element, ast.Constant) and isinstance(element.value, str) else Type.NUMBER
+                    if element_kind is not left_kind:
+                        raise self.type_error(node, f"“{word}” 左边是{left_kind.value}，列表里是{element_kind.value}", "列表里的值应与左边同类型，文字要加引号")
+                elif left_kind is not Type.STRING:
+                    raise self.type_error(node, f"多选题的答案里只有文字选项，左边却是{left_kind.value}", "例如 \"fog_cannon\" in value")
                 self._check_choice_literal(right_node, left_node)
                 negate = isinstance(op, ast.NotIn)
                 steps.append((left, right, (lambda a, b, n=negate: (a in b) != n)))
@@ -373,7 +391,11 @@ class _Compiler:
                 raise self.type_error(node, f"{left_kind.value}不能比较大小", "大小比较只用于数值和日期")
             self._check_choice_literal(left_node, right_node)
             self._check_choice_literal(right_node, left_node)
-            steps.append((left, right, _COMPARE[type(op)]))
+            compare_op = _COMPARE[type(op)]
+            if left_kind is Type.LIST:
+                # A multiple choice is a set: the order the inspector ticked it in does not count.
+                compare_op = (lambda a, b, o=compare_op: o(frozenset(a), frozenset(b)))
+            steps.append((left, right, compare_op))
 
         def compare(env: Mapping[str, Any]) -> Any:
             unknown = False

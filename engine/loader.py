@@ -271,7 +271,7 @@ class _ChecklistBuilder:
         return Checklist(
             id=data["id"],
             title=data["title"],
-            version=str(data["version"]),
+            version=data["version"],
             effective_from=start,
             effective_to=end,
             site_types=site_types,
@@ -400,6 +400,7 @@ class _ChecklistBuilder:
             field=field,
             guidance=raw.get("guidance"),
             required=raw.get("required", True),
+            allow_not_applicable=raw.get("allow_not_applicable", True),
             when=when,
             limit=limit,
             criterion=criterion,
@@ -415,20 +416,30 @@ class _ChecklistBuilder:
 
     def _check_cycles(self, items: list[Item]) -> None:
         # An item whose `when:` reads an answer that is itself conditional on it can never
-        # be decided; refuse such loops when the rules load.
-        graph = {item.id: {ref for ref in (item.when.references if item.when else ()) if "." not in ref} for item in items}
-        reported: set[str] = set()
-        for start in graph:
-            stack = [(start, [start])]
+        # be decided; refuse such loops when the rules load. Depth-first search with
+        # colours: linear in items and references, however they are wired.
+        graph = {item.id: sorted(ref for ref in (item.when.references if item.when else ()) if ref in self.references) for item in items}
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        for root in graph:
+            if state.get(root):
+                continue
+            path: list[str] = [root]
+            state[root] = 1
+            stack = [iter(graph[root])]
             while stack:
-                node, trail = stack.pop()
-                for nxt in graph.get(node, ()):
-                    if nxt == start and start not in reported:
-                        reported.update(trail)
-                        path = self.references[start][1] + ("when",)
-                        self.problem(ErrorCode.RULE_003, path, start, reason="when 条件循环引用：" + " → ".join(trail + [start]), hint="一个检查项的适用条件不能依赖它自己")
-                    elif nxt not in trail and len(trail) < len(graph):
-                        stack.append((nxt, trail + [nxt]))
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    stack.pop()
+                    continue
+                if state.get(nxt) == 1:
+                    loop = path[path.index(nxt) :] + [nxt]
+                    where = self.references[nxt][1] + ("when",)
+                    self.problem(ErrorCode.RULE_003, where, nxt, reason="when 条件循环引用：" + " → ".join(loop), hint="一个检查项的适用条件不能直接或间接依赖它自己")
+                elif not state.get(nxt) and nxt in graph:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append(iter(graph[nxt]))
 
 
 def build_checklist(doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> tuple[Checklist | None, list[Problem]]:

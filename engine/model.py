@@ -203,6 +203,7 @@ class Item:
     field: Field
     guidance: str | None
     required: bool
+    allow_not_applicable: bool
     when: Expression | None
     limit: Expression | None
     criterion: Expression | None  #: `pass:`; None means the item records a fact and cannot fail

@@ -48,10 +48,16 @@ def applies(item: Item, env: dict[str, Any]) -> Any:
 
 
 def _unanswered_dependencies(expression: Expression | None, answers: Answers) -> list[str]:
+    """The answers and site facts an expression reads that were left blank."""
     if expression is None:
         return []
     missing = []
     for name in sorted(expression.references):
+        if name.startswith("site."):
+            fact = name[len("site.") :]
+            if fact in answers.site.facts and answers.site.facts[fact] is None:
+                missing.append(name)
+            continue
         if "." in name or name in ("value", "count", "limit"):
             continue
         answer = answers.answers.get(name)
@@ -121,7 +127,7 @@ def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Ans
         waiting = _unanswered_dependencies(item.when, answers)
         if waiting:
             return "unanswered", "适用与否取决于未填写的 " + "、".join(waiting), env
-        return "not_applicable", "所依据的答案为不适用", env
+        return "not_applicable", "适用条件所依据的答案为不适用", env
     if answer is None or answer.state == "blank":
         return "unanswered", None, env
     if answer.state == "not_applicable":
@@ -134,7 +140,9 @@ def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Ans
     outcome = item.criterion.evaluate(item_env)
     if outcome is UNKNOWN:
         waiting = _unanswered_dependencies(item.criterion, answers)
-        return "unanswered", ("判定取决于未填写的 " + "、".join(waiting) if waiting else "判定所需的答案为不适用"), item_env
+        if waiting:
+            return "unanswered", "判定取决于未填写的 " + "、".join(waiting), item_env
+        return "unanswered", "无法判定：合格条件所用的答案不适用、未填处数，或计算无结果（如除以零）", item_env
     return ("pass" if outcome else "fail"), None, item_env
 
 
@@ -168,12 +176,14 @@ def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Ch
     return finding, problems
 
 
-def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, percent: float | None) -> str:
+def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, assessed: int, earned: float, max_score: float) -> str:
     if veto_failed:
         return "non_compliant"  # 一票否决 decides, whatever else is missing
-    if incomplete:
+    if incomplete or not assessed:
+        # Nothing judged (everything 不适用) is no evidence of compliance.
         return "incomplete"
-    if checklist.pass_mark is not None and percent is not None and percent < checklist.pass_mark:
+    # Compared before rounding: 84.96 % is below a pass mark of 85.
+    if checklist.pass_mark is not None and max_score and earned * 100 < checklist.pass_mark * max_score:
         return "non_compliant"
     return "compliant"
 
@@ -190,12 +200,30 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
     max_score = earned = 0.0
     incomplete = False
 
+    assessed = 0
+    warnings: list[Problem] = list(answers.warnings)
     for item in checklist.items:
         answer = answers.answers.get(item.id)
         status, reason, item_env = _decide(item, answer, env, answers)
         lost = 0.0
+        if status in ("pass", "fail") and item.criterion is not None:
+            assessed += 1
+        if status == "not_applicable" and answer is not None and answer.state == "answered" and reason != "检查人员填写为不适用":
+            warnings.append(
+                Problem(ErrorCode.ANSWER_011, _answer_location(answers, item.id), {"item": item.id, "reason": reason}, severity="warning")
+            )
         if status == "fail":
             assert answer is not None
+            if answer.count == 0:
+                # A failure found in no place contradicts itself; a notice must not print one.
+                problems.append(
+                    Problem(
+                        ErrorCode.ANSWER_003,
+                        answers.locations.get(f"answers.{item.id}.count") or _answer_location(answers, item.id),
+                        {"reason": "答案为不合格，处数却为 0", "hint": "填写发现问题的处数（至少 1），或更正答案"},
+                    )
+                )
+                continue
             lost = _points_lost(item, answer)
             if item.severity == "veto":
                 veto_failed.append(item.id)
@@ -242,7 +270,7 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         site=answers.site,
         site_type_label=site_type_label,
         inspection=answers.inspection,
-        verdict=_verdict(checklist, veto_failed, incomplete, percent),  # type: ignore[arg-type]
+        verdict=_verdict(checklist, veto_failed, incomplete, assessed, earned, max_score),  # type: ignore[arg-type]
         score=round(earned, 2),
         max_score=round(max_score, 2),
         percent=percent,
@@ -250,8 +278,12 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         veto_failed=tuple(veto_failed),
         items=tuple(results),
         findings=tuple(findings),
-        warnings=answers.warnings,
+        warnings=tuple(warnings),
     )
+
+
+def _answer_location(answers: Answers, item_id: str) -> Location:
+    return (answers.locations.get(f"answers.{item_id}") or Location(answers.name)).with_item(item_id)
 
 
 def _answer_text(item: Item, answer: Any) -> str:

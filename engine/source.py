@@ -7,6 +7,7 @@ the same text as YAML.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -79,6 +80,12 @@ class SourceDocument:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read, in Chinese."""
+    reasons = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件", errno.EPERM: "没有读取权限"}
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 def read_bytes(path: str | Path) -> bytes:
     """Read a file for parsing; a missing or oversized file is an InputError."""
     name = str(path)
@@ -86,7 +93,7 @@ def read_bytes(path: str | Path) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError([Problem(ErrorCode.IO_001, Location(name), {"reason": exc.strerror or str(exc)})]) from None
+        raise InputError([Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)})]) from None
     if len(data) > MAX_BYTES:
         raise InputError([Problem(ErrorCode.IO_003, Location(name), {"size": f">{MAX_BYTES}", "limit": MAX_BYTES})])
     return data
@@ -99,11 +106,61 @@ def decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, column), {"line": line})]) from None
+        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, column), {"line": line, "guess": _guess_encoding(raw)})]) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, 1), {"line": line})])
+        raise InputError([Problem(ErrorCode.IO_002, Location(name, line, 1), {"line": line, "guess": _guess_encoding(raw)})])
     return text
+
+
+def _guess_encoding(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[1:2] == b"\x00" or raw[:1] == b"\x00":
+        return "是 UTF-16 编码（记事本中称为“Unicode”）"
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return "编码无法识别"
+    return "很可能是 GBK 编码"
+
+
+_YAML_PROBLEMS = [
+    ("mapping values are not allowed", "此处不能出现“键: 值”"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("did not find expected key", "缩进没有对齐，或缺少键"),
+    ("found character that cannot start any token", "出现了不能出现在这里的字符"),
+    ("found unexpected end of stream", "文件意外结束"),
+    ("did not find expected node content", "这里缺少内容"),
+    ("expected <block end>", "缩进没有对齐"),
+    ("found undefined alias", "使用了未定义的别名"),
+    ("could not determine a constructor", "使用了不支持的标签"),
+    ("found unknown escape character", "双引号中有无效的转义字符"),
+    ("did not find expected ',' or ']'", "列表缺少逗号或右方括号“]”"),
+    ("did not find expected ',' or '}'", "缺少逗号或右花括号“}”"),
+    ("did not find expected '-' indicator", "列表的“- ”没有对齐"),
+    ("found a tab character", "使用了 Tab"),
+    ("expected <document start>", "顶层内容格式不对"),
+    ("found unexpected ':'", "出现了多余的冒号"),
+    ("expected a comment or a line break", "值的后面有多余的内容"),
+]
+
+_JSON_PROBLEMS = [
+    ("Expecting property name enclosed in double quotes", "键要用双引号括起来，或最后多了一个逗号"),
+    ("Expecting ',' delimiter", "缺少逗号"),
+    ("Expecting ':' delimiter", "缺少冒号"),
+    ("Expecting value", "缺少值，或多了一个逗号"),
+    ("Unterminated string", "字符串缺少结束的双引号"),
+    ("Extra data", "JSON 结束后还有多余的内容"),
+    ("Invalid control character", "字符串中有换行或控制字符"),
+    ("Invalid \\escape", "字符串中有无效的反斜杠转义"),
+    ("Invalid \\uXXXX escape", "字符串中有无效的 \\u 转义"),
+]
+
+
+def _chinese(problem: str, table: list[tuple[str, str]]) -> str:
+    for needle, chinese in table:
+        if problem.startswith(needle) or needle in problem:
+            return f"{chinese}（{problem}）"
+    return problem
 
 
 _YAML_HINTS = [
@@ -124,6 +181,13 @@ def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> str:
     lines = text.split("\n")
     if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
         return "YAML 不能用 Tab 缩进，请改用空格"
+    if mark is not None:
+        # PyYAML often notices a typo one line late: look at this line and the one above.
+        nearby = lines[max(mark.line - 1, 0) : mark.line + 1]
+        if any("：" in line.split("#")[0] for line in nearby):
+            return "请用半角冒号“:”（不是中文冒号“：”），冒号后面加一个空格"
+        if any(re.match(r"^\s*[^\s:#'\"{\[][^:#]*:[^\s/\\]", line) for line in nearby):
+            return "冒号“:”后面要有一个空格，例如 hoarding_closed: 是"
     for needle, hint in _YAML_HINTS:
         if needle in problem:
             return hint
@@ -144,7 +208,7 @@ def _compose(text: str, name: str) -> yaml.Node | None:
         problem = exc.problem or exc.context or "无法解析"
         mark = exc.problem_mark or exc.context_mark
         raise InputError([
-            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": problem, "hint": _yaml_hint(problem, text, mark)})
+            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": _yaml_hint(problem, text, mark)})
         ]) from None
     except yaml.YAMLError as exc:  # ReaderError: control characters
         raise InputError([
@@ -161,7 +225,7 @@ def _construct(node: yaml.Node, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or "无法解析"
         raise InputError([
-            Problem(ErrorCode.YAML_001, _mark_location(name, exc.problem_mark), {"problem": problem, "hint": _yaml_hint(problem)})
+            Problem(ErrorCode.YAML_001, _mark_location(name, exc.problem_mark), {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": _yaml_hint(problem)})
         ]) from None
     finally:
         loader.dispose()
@@ -208,7 +272,7 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
 
 
 def _json_problem(exc: json.JSONDecodeError, name: str) -> Problem:
-    return Problem(ErrorCode.JSON_001, Location(name, exc.lineno, exc.colno), {"problem": exc.msg})
+    return Problem(ErrorCode.JSON_001, Location(name, exc.lineno, exc.colno), {"problem": _chinese(exc.msg, _JSON_PROBLEMS)})
 
 
 def looks_like_json(name: str, text: str) -> bool:

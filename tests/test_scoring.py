@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -120,8 +121,12 @@ def test_score__finding__deadline_citation_and_penalty(rules) -> None:
 
 
 def test_score__date_item__days_between_inspection(rules) -> None:
-    result = check(dust_answers({"wash_log_date": "2024/11/1"}), rules, name="a.yaml")
-    assert result.findings[0].text.startswith("车辆冲洗、洒水降尘记录最近一次为 2024年11月1日，距检查日已 4 天")
+    """Should fail a log last written four days before, and also one dated after the inspection."""
+    before = check(dust_answers({"wash_log_date": "2024/11/1"}), rules, name="a.yaml")
+    after = check(dust_answers({"wash_log_date": "2024-11-09"}), rules, name="a.yaml")
+    assert before.findings[0].text.startswith("车辆冲洗、洒水降尘记录最近一次为 2024年11月1日，未按日记录至检查当日或前一日")
+    assert [f.item_id for f in after.findings] == ["wash_log_date"]
+    assert check(dust_answers({"wash_log_date": "2024-11-04"}), rules, name="a.yaml").findings == ()
 
 
 def test_score__what_inspectors_type__accepted(rules) -> None:
@@ -227,3 +232,108 @@ def test_score__new_checklist_dropped_in__works_without_code(rules_copy: Path) -
     result = check(answers, rules, name="straw.yaml")
     assert result.verdict == "non_compliant" and result.findings[0].text == "发现火点 2 个"
     shutil.rmtree(rules_copy)
+
+
+MINI = """\
+id: mini
+title: 简表
+version: "1"
+site_types: {village: 行政村}
+basis: [air_law_art69]
+pass_mark: 85
+site_facts:
+  - {id: windy, question: 是否大风, kind: yes_no, required: false}
+sections:
+  - id: s
+    title: 节
+    items:
+"""
+
+
+def mini_rules(tmp_path: Path, items: str):
+    folder = tmp_path / "mini_rules"
+    folder.mkdir()
+    shutil.copy(RULES / "_legal.yaml", folder)
+    (folder / "mini.yaml").write_text(MINI + items, encoding="utf-8")
+    return load_rules(folder)
+
+
+def mini_answers(answers: str, site: str = "") -> bytes:
+    head = "checklist: mini\nsite: {name: XX村, type: village" + site + "}\ninspection: {date: 2024-11-01, inspectors: [甲, 乙]}\nanswers:\n"
+    return (head + answers).encode("utf-8")
+
+
+ITEM = """\
+      - id: {id}
+        question: 题
+        kind: {kind}
+        points: {points}
+        pass: {passing}
+        finding: 不合格 {{value}}
+        rectification: 整改
+"""
+
+
+def test_score__everything_not_applicable__incomplete_not_compliant(rules) -> None:
+    """Should not call a site compliant when nothing was judged."""
+    na = {key: "不适用" for key in ("hoarding_base", "stockpile_covered", "muck_covered", "bare_soil_cover_rate", "wash_in_use", "wash_log_date", "paving_main", "paving_clean", "wet_earthwork", "muck_trucks_sealed")}
+    assert check(dust_answers(na), rules, name="a.yaml").verdict == "compliant"  # the required-to-check items still were
+    tiny = ITEM.format(id="a", kind="yes_no", points=10, passing="value == true")
+    assert check(mini_answers("  a: 不适用\n"), mini_rules(Path(tempfile.mkdtemp()), tiny), name="m.yaml").verdict == "incomplete"
+
+
+def test_score__not_applicable_refused_where_rules_forbid(rules) -> None:
+    with pytest.raises(InputError) as exc:
+        check(dust_answers({"hoarding_closed": "不适用"}), rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.item) == ("ANSWER_010", 14, "hoarding_closed")
+
+
+def test_score__answer_to_item_that_does_not_apply__warned(rules) -> None:
+    result = check(dust_answers({"wet_demolition": "否"}), rules, name="a.yaml")
+    assert result.verdict == "compliant"
+    (warning,) = result.warnings
+    assert (warning.code.name, warning.location.item) == ("ANSWER_011", "wet_demolition")
+
+
+def test_score__failure_in_zero_places__refused(rules) -> None:
+    with pytest.raises(InputError) as exc:
+        check(dust_answers({"stockpile_covered": "{value: 否, count: 0}"}), rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.column) == ("ANSWER_003", 17, 40)
+
+
+def test_score__pass_mark__compared_before_rounding(tmp_path: Path) -> None:
+    """Should fail 84.96 % against a pass mark of 85, though it prints as 85.0."""
+    items = ITEM.format(id="a", kind="number", points=212.4, passing="value > 0") + ITEM.format(id="b", kind="number", points=37.6, passing="value > 0")
+    result = check(mini_answers("  a: 1\n  b: 0\n"), mini_rules(tmp_path, items), name="m.yaml")
+    assert result.percent == 85.0 and result.verdict == "non_compliant"
+
+
+def test_score__division_by_zero__unanswered_with_reason(tmp_path: Path) -> None:
+    items = ITEM.format(id="base", kind="number", points=0, passing="value >= 0") + ITEM.format(id="share", kind="number", points=10, passing="value / base >= 0.5")
+    result = check(mini_answers("  base: 0\n  share: 3\n"), mini_rules(tmp_path, items), name="m.yaml")
+    share = next(i for i in result.items if i.item_id == "share")
+    assert share.status == "unanswered" and "除以零" in share.reason and result.verdict == "incomplete"
+
+
+def test_score__blank_site_fact_in_when__unanswered_not_skipped(tmp_path: Path) -> None:
+    items = ITEM.format(id="a", kind="yes_no", points=10, passing="value == true") + "        when: site.windy\n        severity: veto\n"
+    result = check(mini_answers("  a: 否\n", site=", windy: "), mini_rules(tmp_path, items), name="m.yaml")
+    (item,) = result.items
+    assert item.status == "unanswered" and "site.windy" in item.reason and result.verdict == "incomplete"
+
+
+def test_score__expression_in_finding_text(tmp_path: Path) -> None:
+    items = ITEM.format(id="a", kind="date", points=10, passing="days_between(value, inspection.date) <= 365").replace("不合格 {value}", "报告已过期 {days_between(value, inspection.date) - 365} 天")
+    result = check(mini_answers("  a: 2023-10-01\n"), mini_rules(tmp_path, items), name="m.yaml")
+    assert result.findings[0].text == "报告已过期 32 天"
+
+
+def test_score__multi_choice_equality__order_free(tmp_path: Path) -> None:
+    items = (
+        "      - id: m\n        question: 措施\n        kind: multi_choice\n        options: {fog: 雾炮, spray: 喷淋}\n"
+        "        points: 10\n        pass: value == [\"spray\", \"fog\"]\n        finding: 措施不全\n        rectification: 补齐\n"
+    )
+    result = check(mini_answers("  m: 雾炮、喷淋\n"), mini_rules(tmp_path, items), name="m.yaml")
+    assert result.verdict == "compliant"
