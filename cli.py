@@ -185,7 +185,8 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
         ctx.exit(EXIT_BAD_INPUT)
     text = blank_answers(found)
     if output == "-":
-        click.echo(text, nl=False)
+        # Bytes, so that the file is UTF-8 whatever the console's code page (GBK on Chinese Windows).
+        click.echo(text.encode("utf-8"), nl=False)
         ctx.exit(EXIT_OK)
     target = Path(output)
     if target.exists() and not force:
@@ -250,6 +251,10 @@ def rules_list(ctx: click.Context) -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: usage errors exit 2, bugs exit 3 with one sentence."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A console in GBK cannot show every character; print "?" rather than crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     debug = "--debug" in args or os.environ.get("LANTIAN_DEBUG") == "1"
     try:
         code = cli.main(args=args, prog_name="lantian", standalone_mode=False)

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
-from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
+from .model import KIND_LABELS, SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .schema import validate
 from .scoring import applies, build_env
 from .source import SourceDocument, load_source
@@ -71,15 +71,20 @@ class _AnswersBuilder:
                 self.value_problem(exc, ("site", key), key)
                 facts[key] = exc  # present but wrong: reported once, not again as missing
         for fact in checklist.site_facts:
-            if fact.required and facts.get(fact.id) is None:
+            if not fact.required or facts.get(fact.id) is not None:
+                continue
+            if fact.id in raw:
                 self.problem(
-                    ErrorCode.SCHEMA_001,
-                    ("site",),
+                    ErrorCode.SCHEMA_003,
+                    ("site", fact.id),
                     fact.id,
-                    at_key=True,
                     field=fact.id,
-                    example=f"{fact.id}: <{fact.question}>",
+                    expected=KIND_LABELS[fact.field.kind],
+                    actual="空",
+                    hint=f"请填写：{fact.question}",
                 )
+            else:
+                self.problem(ErrorCode.SCHEMA_001, ("site",), fact.id, at_key=True, field=fact.id, example=f"{fact.id}: <{fact.question}>")
 
         facts = {key: value for key, value in facts.items() if not isinstance(value, ValueProblem)}
 

@@ -59,7 +59,7 @@ class ErrorCode(Enum):
     EXPR_004 = Detail("type", "表达式类型不符：{reason}", "{hint}")
     EXPR_005 = Detail("too_complex", "表达式过长或嵌套过深（{reason}）", "请拆成几个简单的检查项")
     EXPR_006 = Detail("function", "{reason}", "可用的函数：{allowed}")
-    TEXT_001 = Detail("placeholder", "文字模板中的 “{{{name}}}” 无法识别：{reason}", "{suggestion}可用的占位符：{allowed}")
+    TEXT_001 = Detail("placeholder", "文字模板中的 “{name}” 无法识别：{reason}", "{suggestion}可用的占位符：{allowed}")
     LEGAL_001 = Detail("unknown_ref", "法律依据 “{key}” 不存在", "{suggestion}法律依据在 {legal_file} 中定义")
     LEGAL_002 = Detail(
         "not_in_force",

@@ -193,16 +193,21 @@ class _ChecklistBuilder:
     def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> None:
         self.problems.append(Problem(code, self.doc.location(where, key=at_key, item=subject), context))
 
-    def expression_problem(self, exc: ExpressionError, path: tuple, text: str, item: str | None) -> None:
+    def inside(self, path: tuple, text: str, offset: int, item: str | None) -> Location:
+        """The position ``offset`` characters into the scalar ``text`` at ``path``, when the
+        scalar sits on one line as written (plain or quoted); else the scalar's start."""
         location = self.doc.location(path, item=item)
         if location.line is not None and location.column is not None:
             rest = self.doc.line_text(location.line)[location.column - 1 :]
             shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None
             if shift is not None:
-                location = Location(location.file, location.line, location.column + shift + exc.offset, location.path, item)
+                location = Location(location.file, location.line, location.column + shift + offset, location.path, item)
+        return location
+
+    def expression_problem(self, exc: ExpressionError, path: tuple, text: str, item: str | None) -> None:
         context = dict(exc.context)
         context.setdefault("hint", "")
-        self.problems.append(Problem(ErrorCode[exc.code], location, context))
+        self.problems.append(Problem(ErrorCode[exc.code], self.inside(path, text, exc.offset, item), context))
 
     def build(self) -> Checklist | None:
         data = self.data
@@ -339,7 +344,13 @@ class _ChecklistBuilder:
                 parts.append(token[0])
                 continue
             if match.group(1) is None:
-                self.problem(ErrorCode.TEXT_001, path, item, name=token, reason="花括号没有配对（要显示花括号请写 {{ 或 }}）", suggestion="", allowed=listing(allowed))
+                self.problems.append(
+                    Problem(
+                        ErrorCode.TEXT_001,
+                        self.inside(path, text, match.start(), item),
+                        {"name": token, "reason": "花括号没有配对（要显示花括号请写 {{ 或 }}）", "suggestion": "", "allowed": listing(allowed)},
+                    )
+                )
                 continue
             inner = match.group(1)
             try:
@@ -347,7 +358,13 @@ class _ChecklistBuilder:
             except ExpressionError as exc:
                 reason = ErrorCode[exc.code].value.message.format(**{"hint": "", **exc.context}) if exc.code != "EXPR_002" else "未定义"
                 close = suggestion(inner.strip(), allowed) if exc.code == "EXPR_002" else ""
-                self.problem(ErrorCode.TEXT_001, path, item, name=inner, reason=reason, suggestion=close, allowed=listing(allowed))
+                self.problems.append(
+                    Problem(
+                        ErrorCode.TEXT_001,
+                        self.inside(path, text, match.start(), item),
+                        {"name": "{" + inner + "}", "reason": reason, "suggestion": close, "allowed": listing(allowed)},
+                    )
+                )
         parts.append(text[position:])
         return TextTemplate(text, tuple(p for p in parts if p != ""))
 
@@ -459,8 +476,9 @@ def load_checklist(path: str | Path, legal: LegalLibrary) -> Checklist:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """The checklist files of a rules folder: every *.yaml not starting with _ or ."""
-    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith(("_", ".")))
+    """The checklist files of a rules folder: every *.yaml or *.yml not starting with _ or ."""
+    found = [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+    return sorted(p for p in found if not p.name.startswith(("_", ".")))
 
 
 def load_rules(directory: str | Path | None = None, *, name: str | None = None) -> RuleSet:

@@ -186,9 +186,6 @@ def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], versi
 
 # -- results as text -------------------------------------------------------------------
 
-_VERDICT_MARKS = {"compliant": "✓", "non_compliant": "✗", "incomplete": "…"}
-
-
 def format_result(result: InspectionResult) -> str:
     """A readable summary in Chinese of one inspection."""
     site = result.site
@@ -201,7 +198,7 @@ def format_result(result: InspectionResult) -> str:
     if result.percent is not None:
         score += f"（{result.percent:g}%"
         score += f"，合格线 {_num(result.pass_mark)}%）" if result.pass_mark is not None else "）"
-    lines.append(f"  结论：{VERDICT_LABELS[result.verdict]} {_VERDICT_MARKS[result.verdict]}  {score}")
+    lines.append(f"  结论：{VERDICT_LABELS[result.verdict]}  {score}")
     if result.veto_failed:
         lines.append(f"  一票否决项不合格：{'、'.join(result.veto_failed)}")
     if result.findings:

@@ -253,10 +253,11 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
                     key = _construct(key_node, name)
                 line = key_node.start_mark.line + 1
                 if key in first_seen:
+                    where = _mark_location(name, key_node.start_mark)
                     problems.append(
                         Problem(
                             ErrorCode.YAML_002,
-                            _mark_location(name, key_node.start_mark),
+                            where.with_item(str(key)) if path == ("answers",) else where,
                             {"key": key_node.value if isinstance(key_node, yaml.ScalarNode) else "?", "first_line": first_seen[key]},
                         )
                     )
@@ -269,6 +270,33 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
             for index, value_node in enumerate(current.value):
                 stack.append((value_node, path + (index,)))
     return problems
+
+
+def _lone_surrogate(data: Any, path: tuple = ()) -> tuple | None:
+    """The path of the first string holding a lone UTF-16 surrogate, or None."""
+    stack = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                return where
+        elif isinstance(value, dict):
+            stack.extend((v, where + (k,)) for k, v in value.items())
+            stack.extend((k, where + (k,)) for k in value if isinstance(k, str))
+        elif isinstance(value, list):
+            stack.extend((v, where + (i,)) for i, v in enumerate(value))
+    return None
+
+
+def _refuse_lone_surrogates(doc: SourceDocument, is_json: bool) -> None:
+    broken = _lone_surrogate(doc.data)
+    if broken is None:
+        return
+    # A "\ud800" escape decodes to half a character that no file or console can hold.
+    problem = "含有无效的 Unicode 转义（单独的代理字符）"
+    if is_json:
+        raise InputError([Problem(ErrorCode.JSON_001, doc.location(broken), {"problem": problem})])
+    raise InputError([Problem(ErrorCode.YAML_001, doc.location(broken), {"problem": problem, "hint": "删除这个 \\u 转义"})])
 
 
 def _json_problem(exc: json.JSONDecodeError, name: str) -> Problem:
@@ -313,11 +341,13 @@ def parse(raw: bytes, name: str) -> SourceDocument:
         if json_data is None:
             raise InputError([Problem(ErrorCode.YAML_003, Location(name, 1, 1))])
         doc.data = json_data
+        _refuse_lone_surrogates(doc, is_json)
         return doc
     problems = _walk(node, name, doc)
     if problems:
         raise InputError(problems)
     doc.data = json_data if is_json else _construct(node, name)
+    _refuse_lone_surrogates(doc, is_json)
     if doc.data is None:
         raise InputError([Problem(ErrorCode.YAML_003, Location(name, 1, 1))])
     return doc

@@ -51,8 +51,13 @@ def _kind_error(raw: Any, kind_label: str, hint: str) -> ValueProblem:
 
 
 def _show(raw: Any) -> str:
+    """What the inspector typed, as it reads in a message."""
     if isinstance(raw, bool):
         return "true" if raw else "false"
+    if isinstance(raw, (list, tuple, set)):
+        return "、".join(_show(part) for part in raw)
+    if isinstance(raw, dict):
+        return "、".join(f"{key}: {_show(value)}" for key, value in raw.items())
     return str(raw)
 
 
@@ -80,7 +85,8 @@ def _parse_number_text(raw: Any, unit: str | None) -> float | None:
         return number if math.isfinite(number) else None
     if not isinstance(raw, str):
         return None
-    text = normalize(raw).replace(",", "").replace(" ", "")
+    # A comma is refused, not dropped: "1,8" is 1.8 typed the European way, not 18.
+    text = normalize(raw).replace(" ", "")
     if unit:
         folded_unit = normalize(unit).replace(" ", "")
         if folded_unit and text.endswith(folded_unit):
@@ -112,7 +118,7 @@ def parse_value(raw: Any, field: Field) -> Any:
         number = _parse_number_text(raw, field.unit)
         if number is None:
             unit = field.unit or ""
-            raise _kind_error(raw, "数值", f"请填写数字，例如 2.5{unit}")
+            raise _kind_error(raw, "数值", f"请填写数字，小数点用“.”，例如 2.5{unit}")
         _check_bounds(number, field, _show(raw))
         return _tidy(number)
     if kind == "percentage":

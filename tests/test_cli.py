@@ -250,3 +250,26 @@ def test_check__photo_missing__warning(runner: CliRunner, tmp_path: Path) -> Non
     result = run(runner, "check", str(path))
     assert result.exit_code == 0
     assert "警告：照片 “photos/gone.jpg” 不存在" in result.stdout and "ok.jpg" not in result.stdout
+
+
+def test_check__gbk_console__no_crash(tmp_path: Path) -> None:
+    """Should print on a GBK console (Chinese Windows) without crashing, and keep templates UTF-8."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    code = "import cli; cli.main()"
+    checked = subprocess.run([sys.executable, "-c", code, "--rules", str(RULES), "check", NONCOMPLIANT], env=env, capture_output=True, cwd=str(RULES.parent))
+    assert checked.returncode == 1, checked.stderr.decode("gbk", "replace")
+    assert "结论：不合格" in checked.stdout.decode("gbk")
+    template = subprocess.run([sys.executable, "-c", code, "--rules", str(RULES), "template", "dust_six_100pct"], env=env, capture_output=True, cwd=str(RULES.parent))
+    assert template.returncode == 0
+    assert template.stdout.decode("utf-8").startswith("# 建筑工地扬尘污染防治")
+
+
+def test_check__json_lone_surrogate__refused(runner: CliRunner) -> None:
+    raw = b'{"checklist": "dust_six_100pct", "site": {"name": "\\ud800", "type": "construction"}}'
+    result = run(runner, "check", "-", "--format", "json", input=raw)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["errors"][0]["code"] == "JSON_001"

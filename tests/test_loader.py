@@ -79,3 +79,8 @@ def test_rules__env_var__chooses_folder(rules_copy: Path, monkeypatch: pytest.Mo
     assert default_rules_dir() == rules_copy
     monkeypatch.delenv("LANTIAN_RULES")
     assert (default_rules_dir() / "dust_six_100pct.yaml").is_file()
+
+
+def test_rules__yml_extension__loaded_too(rules_copy: Path) -> None:
+    (rules_copy / "dust_six_100pct.yaml").rename(rules_copy / "dust_six_100pct.yml")
+    assert list(load_rules(rules_copy).checklists) == ["dust_six_100pct"]

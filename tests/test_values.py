@@ -61,3 +61,16 @@ def test_display__as_a_person_reads_it() -> None:
     assert display(True) == "是" and display(2.0) == "2" and display(dt.date(2024, 1, 5)) == "2024年1月5日"
     assert display(("fog", "spray"), MULTI) == "雾炮、喷淋" and display("online", CHOICE) == "已安装并联网"
     assert display_with_unit(1.6, HEIGHT) == "1.6 米" and display_with_unit(85, PERCENT) == "85%"
+
+
+def test_parse_value__decimal_comma__refused_not_misread() -> None:
+    """Should refuse 1,8 rather than read it as 18."""
+    with pytest.raises(ValueProblem) as exc:
+        parse_value("1,8", HEIGHT)
+    assert exc.value.code == "ANSWER_002" and "小数点" in exc.value.context["hint"]
+
+
+def test_messages__lists_shown_as_typed() -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_value(["是"], Field("yes_no"))
+    assert exc.value.context["actual"] == "是"
