@@ -113,12 +113,15 @@ class _AnswersBuilder:
         ident = raw.get("id")
         return Inspection(day, inspectors, None if ident is None else str(ident))
 
-    def answers(self) -> dict[str, Answer]:
+    def answers(self, skip: set = frozenset()) -> dict[str, Answer]:
+        """Each answer read against its item; ``skip`` holds answers the schema already refused."""
         raw_answers = self.doc.data.get("answers") or {}
         known = {item.id: item for item in self.checklist.items}
         result: dict[str, Answer] = {}
         for item_id, raw in raw_answers.items():
             path = ("answers", item_id)
+            if item_id in skip:
+                continue
             item = known.get(item_id)
             if item is None:
                 close = suggestion(str(item_id), list(known))
@@ -205,34 +208,50 @@ def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
 
 
 def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers, Checklist]:
-    """Validate a parsed answers document against its checklist; raise InputError with every problem."""
-    problems = validate(doc, "answers")
-    if problems:
-        # A misspelt site field often explains a "missing field" next to it; say both.
-        checklist_id = doc.data.get("checklist") if isinstance(doc.data, dict) else None
-        if isinstance(checklist_id, str) and checklist_id in rules.checklists:
-            problems += unknown_site_fields(doc, rules.checklists[checklist_id])
+    """Validate a parsed answers document against its checklist; raise InputError with every problem.
+
+    Each part of the file (site, inspection, each answer) is checked as far as its own
+    structure allows, so that one round of corrections fixes the whole file.
+    """
+    problems = list(doc.problems) + validate(doc, "answers")
+    data = doc.data
+    broken = {p.location.path[:2] if p.location.path[:1] == ("answers",) else p.location.path[:1] for p in problems}
+    checklist_id = data.get("checklist") if isinstance(data, dict) else None
+    if not isinstance(checklist_id, str) or ("checklist",) in broken:
         raise InputError(problems)
-    checklist = lookup_checklist(doc, rules)
+    try:
+        checklist = lookup_checklist(doc, rules)
+    except InputError as exc:
+        raise InputError(problems + list(exc.problems)) from None
     builder = _AnswersBuilder(doc, checklist)
-    site = builder.site()
-    inspection = builder.inspection()
-    answered = builder.answers()
-    if inspection is None:
-        raise InputError(builder.problems)
+    site_ok = "site" in data and ("site",) not in broken
+    inspection_ok = "inspection" in data and ("inspection",) not in broken
+    site = builder.site() if site_ok else None
+    if not site_ok and isinstance(data.get("site"), dict):
+        # A misspelt site field often explains a "missing field" next to it; say both.
+        builder.problems.extend(unknown_site_fields(doc, checklist))
+    inspection = builder.inspection() if inspection_ok else None
+    answered = builder.answers(skip={key[1] for key in broken if len(key) == 2}) if isinstance(data.get("answers"), dict) or data.get("answers") is None else {}
+    answers = None
+    if site is not None and inspection is not None:
+        answers = _answers(doc, checklist, site, inspection, answered, builder)
+        builder.missing(answers)
+    problems += builder.problems
+    if problems or answers is None:
+        raise InputError(problems)
+    return answers, checklist
+
+
+def _answers(doc: SourceDocument, checklist: Checklist, site: Site, inspection: Inspection, answered: dict[str, Answer], builder: _AnswersBuilder) -> Answers:
     locations = {
         "inspection.date": doc.location(("inspection", "date")),
         "answers": doc.location(("answers",), key=True),
         **builder.locations,
     }
-    answers = Answers(doc.name, doc.sha256, checklist.id, site, inspection, answered, locations, tuple(builder.warnings))
-    builder.missing(answers)
-    if builder.problems:
-        raise InputError(builder.problems)
-    return answers, checklist
+    return Answers(doc.name, doc.sha256, checklist.id, site, inspection, answered, locations, tuple(builder.warnings))
 
 
 def load_answers(src: str | bytes | Any, rules: RuleSet, *, name: str | None = None) -> tuple[Answers, Checklist]:
     """Load an answers file (a path, or bytes with ``name``) and its checklist."""
-    return answers_from_document(load_source(src, name), rules)
+    return answers_from_document(load_source(src, name, strict=False), rules)
 

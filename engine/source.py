@@ -62,6 +62,7 @@ class SourceDocument:
     sha256: str
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  #: path → (line, col) of the value
     key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  #: path → (line, col) of the key
+    problems: list[Problem] = field(default_factory=list)  #: found while reading, that did not stop it
 
     def location(self, path: tuple = (), *, key: bool = False, item: str | None = None) -> Location:
         """The best position for ``path``: the key or value there, or its nearest parent's."""
@@ -344,8 +345,11 @@ def parse(raw: bytes, name: str) -> SourceDocument:
         _refuse_lone_surrogates(doc, is_json)
         return doc
     problems = _walk(node, name, doc)
-    if problems:
+    if any(p.code is ErrorCode.YAML_004 for p in problems):
         raise InputError(problems)
+    # Duplicate keys do not stop reading: the later value wins while the caller goes on
+    # to find the file's other problems, and reports them all together.
+    doc.problems = problems
     doc.data = json_data if is_json else _construct(node, name)
     _refuse_lone_surrogates(doc, is_json)
     if doc.data is None:
@@ -353,8 +357,13 @@ def parse(raw: bytes, name: str) -> SourceDocument:
     return doc
 
 
-def load_source(src: str | Path | bytes, name: str | None = None) -> SourceDocument:
-    """Parse a file path or bytes. ``name`` is what messages call it (``<stdin>`` for ``-``)."""
-    if isinstance(src, bytes):
-        return parse(src, name or "<stdin>")
-    return parse(read_bytes(src), name or str(src))
+def load_source(src: str | Path | bytes, name: str | None = None, *, strict: bool = True) -> SourceDocument:
+    """Parse a file path or bytes. ``name`` is what messages call it (``<stdin>`` for ``-``).
+
+    With ``strict`` any problem raises InputError; without it, problems that leave the data
+    usable (duplicate keys) are kept in ``doc.problems`` for the caller to report with its own.
+    """
+    doc = parse(src, name or "<stdin>") if isinstance(src, bytes) else parse(read_bytes(src), name or str(src))
+    if strict and doc.problems:
+        raise InputError(doc.problems)
+    return doc

@@ -113,3 +113,41 @@ def test_legal_file__unverified_status__refused(rules_copy: Path) -> None:
         load_rules(rules_copy)
     codes = {(p.code.name, p.location.item) for p in exc.value.problems if p.severity == "error"}
     assert codes == {("SCHEMA_004", "air_law_art69_filing")}
+
+
+def test_answers_file__problems_in_every_part__reported_in_one_round(rules) -> None:
+    """Should report structure, value and item problems of all parts of a file together."""
+    raw = "\n".join(
+        [
+            "checklist: dust_six_100pct",
+            "site:",
+            "  name: XX工地",
+            "  type: construction",
+            "  key_area: 可能",
+            "  alert_active: 否",
+            "  idle_land: 否",
+            "inspection:",
+            "  date: 2024-11-05",
+            "  inspectors: 李明",
+            "answers:",
+            "  hoarding_base: {value: 否, cnt: 2}",
+            "  hoarding_height: 1.5m",
+            "  bare_soil_cover_rate: 150%",
+            "  wash_log_date: 2024-11-31",
+            "  hoarding_closd: 是",
+            "  hoarding_closd: 否",
+            "",
+        ]
+    ).encode("utf-8")
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert reported(exc.value.problems) == {
+        ("ANSWER_002", 5, 13, "key_area"),
+        ("SCHEMA_003", 10, 15, None),
+        ("SCHEMA_002", 12, 29, "hoarding_base"),
+        ("ANSWER_002", 13, 20, "hoarding_height"),
+        ("ANSWER_003", 14, 25, "bare_soil_cover_rate"),
+        ("ANSWER_003", 15, 18, "wash_log_date"),
+        ("ANSWER_001", 16, 3, "hoarding_closd"),
+        ("YAML_002", 17, 3, "hoarding_closd"),
+    }
