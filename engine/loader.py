@@ -64,6 +64,10 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+def _is_identifier(value: Any) -> bool:
+    return isinstance(value, str) and value.isidentifier()
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
@@ -182,8 +186,9 @@ def _param_type(value: Any) -> Type:
 class _ChecklistBuilder:
     """Turns one schema-valid rule document into a Checklist, gathering every problem."""
 
-    def __init__(self, doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> None:
+    def __init__(self, doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True, skip: frozenset = frozenset()) -> None:
         self.doc = doc
+        self.skip = skip  #: paths of items the schema already refused
         self.check_basis = check_basis  #: False when the legal file itself failed: no cascade of LEGAL_001
         self.data = doc.data
         self.legal = legal
@@ -238,6 +243,8 @@ class _ChecklistBuilder:
             self._claim_id(section["id"], ("sections", s_index, "id"), first_line)
             for i_index, raw in enumerate(section["items"]):
                 path = ("sections", s_index, "items", i_index)
+                if path in self.skip and not (_is_identifier(raw.get("id")) and raw.get("kind") in KIND_TYPES):
+                    continue  # refused by the schema, and too broken to be named by others
                 self._claim_id(raw["id"], path + ("id",), first_line)
                 if raw["id"] in RESERVED or keyword.iskeyword(raw["id"]):
                     self.problem(ErrorCode.RULE_003, path + ("id",), raw["id"], reason=f"“{raw['id']}” 是保留字，不能作检查项编号", hint="请换一个编号")
@@ -247,6 +254,8 @@ class _ChecklistBuilder:
         choices: dict[str, frozenset[str]] = {
             raw["id"]: frozenset(raw.get("options") or {}) for _, _, raw in raw_items if raw["kind"] in ("choice", "multi_choice")
         }
+        # Items the schema refused still lend their names to the others, but get no checks of their own.
+        raw_items = [entry for entry in raw_items if entry[0] not in self.skip]
         site_attributes = {name: Type.STRING for name in SITE_FIELDS}
         site_attributes.update({fact.id: KIND_TYPES[fact.field.kind] for fact in facts})
         choices["site.type"] = frozenset(code for code, _ in data["site_types"].items())
@@ -460,16 +469,25 @@ class _ChecklistBuilder:
 
 
 def build_checklist(doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> tuple[Checklist | None, list[Problem]]:
-    problems = validate(doc, "checklist")
-    if problems:
+    """A checklist from a parsed rule file, with every problem found.
+
+    Schema problems confined to single items do not stop the checks of the rest of the
+    file; a problem in the checklist's own fields or sections does, since everything
+    else is read through them.
+    """
+    problems = list(doc.problems) + validate(doc, "checklist")
+    in_items = {p.location.path[:4] for p in problems if len(p.location.path) >= 4 and p.location.path[0] == "sections" and p.location.path[2] == "items"}
+    elsewhere = [p for p in problems if not (len(p.location.path) >= 4 and p.location.path[0] == "sections" and p.location.path[2] == "items")]
+    if elsewhere and any(p.code is not ErrorCode.YAML_002 for p in elsewhere):
         return None, problems
-    builder = _ChecklistBuilder(doc, legal, check_basis=check_basis)
+    builder = _ChecklistBuilder(doc, legal, check_basis=check_basis, skip=frozenset(in_items))
     checklist = builder.build()
-    return checklist, builder.problems
+    problems += builder.problems
+    return (None if problems else checklist), problems
 
 
 def load_checklist(path: str | Path, legal: LegalLibrary) -> Checklist:
-    checklist, problems = build_checklist(load_source(path), legal)
+    checklist, problems = build_checklist(load_source(path, strict=False), legal)
     if problems or checklist is None:
         raise InputError(problems)
     return checklist
@@ -508,7 +526,7 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
     checklists: dict[str, Checklist] = {}
     for path in rule_files(folder):
         try:
-            doc = load_source(path, str(shown / path.name))
+            doc = load_source(path, str(shown / path.name), strict=False)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

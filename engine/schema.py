@@ -58,9 +58,27 @@ def _field_name(path: tuple) -> str:
     return "（根）"
 
 
-def _example(schema: dict, field: str) -> str:
+@lru_cache(maxsize=None)
+def _examples_by_field(name: str) -> dict[str, Any]:
+    """The first example of each property anywhere in a schema, for hints where the
+    failing subschema (an if/then) does not carry the property's own definition."""
+    found: dict[str, Any] = {}
+    stack: list[Any] = [load_schema(name)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, sub in (node.get("properties") or {}).items():
+                if isinstance(sub, dict) and sub.get("examples") and key not in found:
+                    found[key] = sub["examples"][0]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _example(schema: dict, field: str, schema_name: str = "") -> str:
     sub = schema.get("properties", {}).get(field, {})
-    examples = sub.get("examples")
+    examples = sub.get("examples") or ([_examples_by_field(schema_name)[field]] if field in _examples_by_field(schema_name) else None) if schema_name else sub.get("examples")
     if examples:
         value = examples[0]
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
@@ -86,9 +104,9 @@ def _item_for(doc: SourceDocument, path: tuple) -> str | None:
     return found
 
 
-def _problems_for(error: ValidationError, doc: SourceDocument) -> Iterator[Problem]:
+def _problems_for(error: ValidationError, doc: SourceDocument, schema_name: str) -> Iterator[Problem]:
     if error.validator in ("anyOf", "oneOf") and error.context:
-        yield from _problems_for(best_match(error.context), doc)
+        yield from _problems_for(best_match(error.context), doc, schema_name)
         return
     path = tuple(error.absolute_path)
     item = _item_for(doc, path)
@@ -97,7 +115,7 @@ def _problems_for(error: ValidationError, doc: SourceDocument) -> Iterator[Probl
     if keyword == "required":
         field = error.message.split("'")[1] if "'" in error.message else "?"
         parent_schema = error.schema if isinstance(error.schema, dict) else {}
-        yield Problem(ErrorCode.SCHEMA_001, doc.location(path, key=True, item=item), {"field": field, "example": _example(parent_schema, field)})
+        yield Problem(ErrorCode.SCHEMA_001, doc.location(path, key=True, item=item), {"field": field, "example": _example(parent_schema, field, schema_name)})
         return
     if keyword == "additionalProperties":
         allowed = list(schema.get("properties", {}))
@@ -167,7 +185,7 @@ def validate(doc: SourceDocument, name: str) -> list[Problem]:
     problems: list[Problem] = []
     seen: set = set()
     for error in validator(name).iter_errors(doc.data):
-        for problem in _problems_for(error, doc):
+        for problem in _problems_for(error, doc, name):
             key = (problem.code, problem.location.line, problem.location.column, problem.message)
             if key not in seen:
                 seen.add(key)
