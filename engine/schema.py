@@ -77,8 +77,9 @@ def _examples_by_field(name: str) -> dict[str, Any]:
 
 
 def _example(schema: dict, field: str, schema_name: str = "") -> str:
-    sub = schema.get("properties", {}).get(field, {})
-    examples = sub.get("examples") or ([_examples_by_field(schema_name)[field]] if field in _examples_by_field(schema_name) else None) if schema_name else sub.get("examples")
+    examples = schema.get("properties", {}).get(field, {}).get("examples")
+    if not examples and schema_name and field in _examples_by_field(schema_name):
+        examples = [_examples_by_field(schema_name)[field]]
     if examples:
         value = examples[0]
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
