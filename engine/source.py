@@ -106,7 +106,9 @@ def decode(raw: bytes, name: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters; what precedes the bad byte on its line is valid UTF-8.
+        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         raise InputError([Problem(ErrorCode.IO_002, Location(name, line, column), {"line": line, "guess": _guess_encoding(raw)})]) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
