@@ -20,6 +20,7 @@ from engine import InputError, RuleSet
 from engine import report
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
+from engine.cases import run_cases
 from engine.errors import ErrorCode, Location, Problem, listing, suggestion
 from engine.loader import default_rules_dir, load_rules
 from engine.source import os_reason
@@ -235,6 +236,40 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format) -> None
             click.echo(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
         click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
     ctx.exit(EXIT_OK)
+
+
+@rules.command("test", context_settings=CONTEXT)
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@format_option
+@click.pass_context
+def rules_test(ctx: click.Context, directory: Path | None, fmt: Format) -> None:
+    """运行规则目录 DIRECTORY 中 cases/ 下的测试用例，核对每个用例的结论和不合格项。
+
+    不写 DIRECTORY 时使用正在使用的规则目录。退出码：0 全部通过；1 有用例未通过；2 规则或用例文件有错误。
+
+    \b
+    示例：
+      lantian rules test rules/
+    """
+    folder = directory or ctx.obj.get("rules_dir") or default_rules_dir()
+    shown = str(directory) if directory else str(folder)
+    try:
+        ruleset = load_rules(folder, name=shown)
+    except InputError as exc:
+        if fmt == "json":
+            click.echo(report.cases_document([], exc.problems, engine.__version__))
+        else:
+            _emit_problems(exc.problems)
+        ctx.exit(EXIT_BAD_INPUT)
+    results, problems = run_cases(folder, ruleset, shown=shown)
+    if fmt == "json":
+        click.echo(report.cases_document(results, problems, engine.__version__))
+    else:
+        click.echo(report.format_cases(results))
+        _emit_problems(problems)
+    if any(p.severity == "error" for p in problems):
+        ctx.exit(EXIT_BAD_INPUT)
+    ctx.exit(EXIT_OK if all(r.passed for r in results) else EXIT_NONCOMPLIANT)
 
 
 @rules.command("list", context_settings=CONTEXT)

@@ -72,6 +72,7 @@ class ErrorCode(Enum):
         "{count} 条法律依据自 {date} 起没有有效条款（{reason}）：{keys}",
         "在核实新法条文号后补充；在此之前，该日期之后的检查遇到此项问题将无法出具引用",
     )
+    CASE_001 = Detail("no_cases", "检查表 “{id}” 没有测试用例", "请在 {file} 中至少写一个合格和一个不合格的用例，见 docs/rules.md“测试用例”一节")
     CHECKLIST_001 = Detail("unknown_checklist", "检查表 “{id}” 不存在", "{suggestion}现有检查表：{allowed}")
     CHECKLIST_002 = Detail(
         "not_in_force",

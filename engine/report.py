@@ -184,6 +184,42 @@ def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], versi
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
+def cases_document(results: Sequence[Any], problems: Sequence[Problem], version: str) -> str:
+    """The JSON document `lantian rules test --format json` prints."""
+    document = {
+        "lantian": version,
+        "format_version": FORMAT_VERSION,
+        "ok": all(r.passed for r in results) and not any(p.severity == "error" for p in problems),
+        "summary": {"passed": sum(r.passed for r in results), "failed": sum(not r.passed for r in results)},
+        "cases": [
+            {"file": r.file, "line": r.location.line, "checklist": r.checklist, "name": r.name, "passed": r.passed, "differences": list(r.differences)}
+            for r in results
+        ],
+        "errors": [problem_dict(p) for p in problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def format_cases(results: Sequence[Any]) -> str:
+    """Failed cases in full, passed ones counted per file, and a total."""
+    lines: list[str] = []
+    by_file: dict[str, list[Any]] = {}
+    for result in results:
+        by_file.setdefault(result.file, []).append(result)
+    for file, file_results in by_file.items():
+        passed = sum(r.passed for r in file_results)
+        checklist = file_results[0].checklist
+        lines.append(f"{file}: {checklist}：{len(file_results)} 个用例，通过 {passed}" + ("" if passed < len(file_results) else "，全部通过"))
+        for result in file_results:
+            if result.passed:
+                continue
+            lines.append(f"{result.file}:{result.location.line}:{result.location.column}: 用例 “{result.name}” 未通过（{result.checklist}）")
+            lines.extend(f"    {difference}" for difference in result.differences)
+    failed = sum(not r.passed for r in results)
+    lines.append(f"共 {len(results)} 个用例：通过 {len(results) - failed}，未通过 {failed}")
+    return "\n".join(lines)
+
+
 # -- results as text -------------------------------------------------------------------
 
 def format_result(result: InspectionResult) -> str:

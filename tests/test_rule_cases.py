@@ -1,0 +1,93 @@
+"""Rule-editor test cases: the bundled ones pass, and a wrong expectation is reported in the editor's words."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from engine import InputError, load_rules
+from engine.cases import case_files, run_case_file, run_cases
+from helpers import RULES
+
+CASES = [(path, index) for path in case_files(RULES) for index in range(len(__import__("yaml").safe_load(path.read_text(encoding="utf-8"))["cases"]))]
+
+
+@pytest.mark.parametrize("path, index", CASES, ids=lambda v: v.stem if isinstance(v, Path) else str(v))
+def test_bundled_case__passes(rules, path: Path, index: int) -> None:
+    result = run_case_file(path, rules)[index]
+    assert result.passed, "\n".join(result.differences)
+
+
+def test_every_checklist__has_cases_covering_pass_and_fail(rules) -> None:
+    results, problems = run_cases(RULES, rules)
+    assert [p for p in problems if p.code.name == "CASE_001"] == []
+    assert {r.checklist for r in results} == set(rules.checklists)
+
+
+def write_case(folder: Path, text: str) -> Path:
+    (folder / "cases").mkdir(exist_ok=True)
+    path = folder / "cases" / "dust_six_100pct.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE = (RULES / "cases" / "dust_six_100pct.yaml").read_text(encoding="utf-8").split("\ncases:\n")[0] + "\ncases:\n"
+
+
+def test_case__wrong_expectation__says_expected_and_actual(rules_copy: Path) -> None:
+    write_case(rules_copy, BASE + "  - name: 写错的预期\n    answers:\n      filing: 否\n    expect:\n      verdict: non_compliant\n      score: 100\n      failing: [notice_board]\n")
+    rules = load_rules(rules_copy)
+    (result,) = run_cases(rules_copy, rules)[0]
+    assert not result.passed
+    assert result.differences == (
+        "结论：应为 不合格（non_compliant），实际为 合格（compliant）",
+        "得分：应为 100，实际为 120",
+        "不合格项：应为 notice_board，实际为 filing（多出 filing；缺少 notice_board）",
+    )
+    assert result.location.line == BASE.count("\n") + 1
+
+
+def test_case__answers_refused_unexpectedly__problem_points_into_case_file(rules_copy: Path) -> None:
+    path = write_case(rules_copy, BASE + "  - name: 填错的百分比\n    answers:\n      bare_soil_cover_rate: 150%\n    expect:\n      verdict: compliant\n      failing: []\n")
+    (result,) = run_case_file(path, load_rules(rules_copy))
+    line = BASE.count("\n") + 3
+    assert result.differences[0] == "答卷被拒绝，没有得出结论："
+    assert result.differences[1].startswith(f"  {path}:{line}:29: [ANSWER_003]")
+
+
+def test_case__unknown_item_in_expect__refused_with_suggestion(rules_copy: Path) -> None:
+    path = write_case(rules_copy, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n")
+    with pytest.raises(InputError) as exc:
+        run_case_file(path, load_rules(rules_copy))
+    (problem,) = exc.value.problems
+    assert problem.code.name == "ANSWER_001" and "hoarding_closed" in problem.hint
+
+
+def test_case__expected_error__compared_by_code(rules_copy: Path) -> None:
+    path = write_case(rules_copy, BASE + "  - name: 应报错\n    answers:\n      hoarding_closed: 不适用\n    expect:\n      errors: [ANSWER_004]\n")
+    (result,) = run_case_file(path, load_rules(rules_copy))
+    assert result.differences == ("报错：应为 ANSWER_004，实际为 ANSWER_010",)
+
+
+def test_checklist_without_cases__warned(rules_copy: Path) -> None:
+    (rules_copy / "cases" / "dust_six_100pct.yaml").unlink()
+    results, problems = run_cases(rules_copy, load_rules(rules_copy))
+    assert results == [] and [(p.code.name, p.severity) for p in problems] == [("CASE_001", "warning")]
+
+
+def test_cli_rules_test__exit_codes(rules_copy: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli.cli, ["rules", "test", str(rules_copy)])
+    assert ok.exit_code == 0 and "全部通过" in ok.stdout
+    write_case(rules_copy, BASE + "  - name: 不通过\n    expect:\n      verdict: non_compliant\n      failing: []\n")
+    failed = runner.invoke(cli.cli, ["rules", "test", str(rules_copy), "--format", "json"])
+    assert failed.exit_code == 1
+    assert '"failed": 1' in failed.stdout
+    write_case(rules_copy, "checklist: nope\n")
+    broken = runner.invoke(cli.cli, ["rules", "test", str(rules_copy)])
+    assert broken.exit_code == 2 and "[SCHEMA_001]" in broken.stderr
+    shutil.rmtree(rules_copy / "cases")
