@@ -63,12 +63,39 @@ def test_docs__every_field_documented(schemas: tuple[str, ...], doc: str) -> Non
 
 
 def test_rules_doc__full_example__loads_clean(tmp_path: Path) -> None:
-    (block,) = code_blocks(DOCS / "rules.md", "# 示例：完整检查表")
+    block = code_blocks(DOCS / "rules.md", "# 示例：完整检查表")[0]
     name = re.search(r"文件 (\S+\.yaml)", block.splitlines()[0]).group(1)
     shutil.copy(RULES / "_legal.yaml", tmp_path)
     (tmp_path / name).write_text(block, encoding="utf-8")
     rules = load_rules(tmp_path)
     assert list(rules.checklists) == [Path(name).stem]
+
+
+def test_rules_doc__walkthrough__works_as_written(rules_copy: Path) -> None:
+    """Should do what the walk-through says: a new checklist and two cases, no code."""
+    from click.testing import CliRunner
+
+    import cli
+
+    (legal,) = code_blocks(DOCS / "rules.md", "  # 示例：法律依据")
+    checklist = code_blocks(DOCS / "rules.md", "# 示例：完整检查表")[1]
+    (cases,) = code_blocks(DOCS / "rules.md", "# 示例：测试用例")
+    with (rules_copy / "_legal.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("\n" + legal)
+    (rules_copy / "storage_yard.yaml").write_text(checklist, encoding="utf-8")
+    (rules_copy / "cases" / "storage_yard.yaml").write_text(cases, encoding="utf-8")
+    runner = CliRunner()
+    checked = runner.invoke(cli.cli, ["rules", "check", str(rules_copy)])
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.stdout.splitlines()[-1].endswith("没有错误。")
+    tested = runner.invoke(cli.cli, ["rules", "test", str(rules_copy)])
+    assert tested.exit_code == 0, tested.stdout + tested.stderr
+    assert "storage_yard：2 个用例，通过 2，全部通过" in tested.stdout
+    # The typo the walk-through shows is reported where it says.
+    (rules_copy / "storage_yard.yaml").write_text(checklist.replace("pass: value == 0", "pass: valeu == 0"), encoding="utf-8")
+    broken = runner.invoke(cli.cli, ["rules", "check", str(rules_copy)])
+    claimed = re.search(r"rules/storage_yard\.yaml:(\d+):(\d+): \[EXPR_002\]", (DOCS / "rules.md").read_text(encoding="utf-8"))
+    assert f"storage_yard.yaml:{claimed.group(1)}:{claimed.group(2)}: [EXPR_002]" in broken.stderr
 
 
 def test_rules_doc__item_examples__are_valid_items(tmp_path: Path) -> None:
