@@ -59,6 +59,8 @@ demo() {
     local lantian="$VENV/bin/lantian"
     say "lantian rules check rules/"
     "$lantian" rules check rules/
+    say "lantian rules test rules/"
+    "$lantian" rules test rules/
     say "lantian check examples/*.yaml"
     local status=0
     "$lantian" check examples/*.yaml || status=$?
