@@ -36,6 +36,7 @@ class _AnswersBuilder:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.locations: dict[str, Location] = {}
+        self.not_applicable_refused: list[tuple[Any, tuple]] = []
         #: where photo paths start: the answers file's folder (unknown for stdin)
         self.folder = None if doc.name.startswith("<") else Path(doc.name).parent
 
@@ -153,8 +154,8 @@ class _AnswersBuilder:
                 result[item_id] = Answer(item_id, "blank", None, count, note, photos)
             elif is_not_applicable(value):
                 if not item.allow_not_applicable:
-                    self.problem(ErrorCode.ANSWER_010, value_path, item_id, item=item_id)
-                    continue
+                    # Refused only where the item applies, which is known once all answers are read.
+                    self.not_applicable_refused.append((item, value_path))
                 result[item_id] = Answer(item_id, "not_applicable", None, count, note, photos)
             else:
                 try:
@@ -166,8 +167,12 @@ class _AnswersBuilder:
         return result
 
     def missing(self, answers: Answers) -> None:
-        """Required items that apply and are not in the file at all."""
+        """Required items that apply and are not in the file at all, and 不适用 written
+        for an item that applies and may not be skipped."""
         env = build_env(self.checklist, answers)
+        for item, value_path in self.not_applicable_refused:
+            if applies(item, env) is not False:
+                self.problem(ErrorCode.ANSWER_010, value_path, item.id, item=item.id)
         for item in self.checklist.items:
             if not item.required or item.id in (self.doc.data.get("answers") or {}):
                 continue

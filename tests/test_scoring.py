@@ -337,3 +337,9 @@ def test_score__multi_choice_equality__order_free(tmp_path: Path) -> None:
     )
     result = check(mini_answers("  m: 雾炮、喷淋\n"), mini_rules(tmp_path, items), name="m.yaml")
     assert result.verdict == "compliant"
+
+
+def test_score__not_applicable_on_item_that_does_not_apply__accepted(rules) -> None:
+    """Should accept 不适用 for a no-skip item whose when: is false, as a blank template invites."""
+    result = check(dust_answers({"wet_demolition": "不适用", "alert_stop": "不适用"}), rules, name="a.yaml")
+    assert result.verdict == "compliant" and result.warnings == ()
