@@ -28,6 +28,16 @@ def test_every_checklist__has_cases_covering_pass_and_fail(rules) -> None:
     assert {r.checklist for r in results} == set(rules.checklists)
 
 
+@pytest.fixture
+def dust_only(tmp_path: Path) -> Path:
+    """A rules folder with the legal file and the dust checklist and its cases only."""
+    folder = tmp_path / "rules"
+    (folder / "cases").mkdir(parents=True)
+    for name in ("_legal.yaml", "dust_six_100pct.yaml", "cases/dust_six_100pct.yaml"):
+        shutil.copy(RULES / name, folder / name)
+    return folder
+
+
 def write_case(folder: Path, text: str) -> Path:
     (folder / "cases").mkdir(exist_ok=True)
     path = folder / "cases" / "dust_six_100pct.yaml"
@@ -38,10 +48,10 @@ def write_case(folder: Path, text: str) -> Path:
 BASE = (RULES / "cases" / "dust_six_100pct.yaml").read_text(encoding="utf-8").split("\ncases:\n")[0] + "\ncases:\n"
 
 
-def test_case__wrong_expectation__says_expected_and_actual(rules_copy: Path) -> None:
-    write_case(rules_copy, BASE + "  - name: 写错的预期\n    answers:\n      filing: 否\n    expect:\n      verdict: non_compliant\n      score: 100\n      failing: [notice_board]\n")
-    rules = load_rules(rules_copy)
-    (result,) = run_cases(rules_copy, rules)[0]
+def test_case__wrong_expectation__says_expected_and_actual(dust_only: Path) -> None:
+    write_case(dust_only, BASE + "  - name: 写错的预期\n    answers:\n      filing: 否\n    expect:\n      verdict: non_compliant\n      score: 100\n      failing: [notice_board]\n")
+    rules = load_rules(dust_only)
+    (result,) = run_cases(dust_only, rules)[0]
     assert not result.passed
     assert result.differences == (
         "结论：应为 不合格（non_compliant），实际为 合格（compliant）",
@@ -51,43 +61,43 @@ def test_case__wrong_expectation__says_expected_and_actual(rules_copy: Path) -> 
     assert result.location.line == BASE.count("\n") + 1
 
 
-def test_case__answers_refused_unexpectedly__problem_points_into_case_file(rules_copy: Path) -> None:
-    path = write_case(rules_copy, BASE + "  - name: 填错的百分比\n    answers:\n      bare_soil_cover_rate: 150%\n    expect:\n      verdict: compliant\n      failing: []\n")
-    (result,) = run_case_file(path, load_rules(rules_copy))
+def test_case__answers_refused_unexpectedly__problem_points_into_case_file(dust_only: Path) -> None:
+    path = write_case(dust_only, BASE + "  - name: 填错的百分比\n    answers:\n      bare_soil_cover_rate: 150%\n    expect:\n      verdict: compliant\n      failing: []\n")
+    (result,) = run_case_file(path, load_rules(dust_only))
     line = BASE.count("\n") + 3
     assert result.differences[0] == "答卷被拒绝，没有得出结论："
     assert result.differences[1].startswith(f"  {path}:{line}:29: [ANSWER_003]")
 
 
-def test_case__unknown_item_in_expect__refused_with_suggestion(rules_copy: Path) -> None:
-    path = write_case(rules_copy, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n")
+def test_case__unknown_item_in_expect__refused_with_suggestion(dust_only: Path) -> None:
+    path = write_case(dust_only, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n")
     with pytest.raises(InputError) as exc:
-        run_case_file(path, load_rules(rules_copy))
+        run_case_file(path, load_rules(dust_only))
     (problem,) = exc.value.problems
     assert problem.code.name == "ANSWER_001" and "hoarding_closed" in problem.hint
 
 
-def test_case__expected_error__compared_by_code(rules_copy: Path) -> None:
-    path = write_case(rules_copy, BASE + "  - name: 应报错\n    answers:\n      hoarding_closed: 不适用\n    expect:\n      errors: [ANSWER_004]\n")
-    (result,) = run_case_file(path, load_rules(rules_copy))
+def test_case__expected_error__compared_by_code(dust_only: Path) -> None:
+    path = write_case(dust_only, BASE + "  - name: 应报错\n    answers:\n      hoarding_closed: 不适用\n    expect:\n      errors: [ANSWER_004]\n")
+    (result,) = run_case_file(path, load_rules(dust_only))
     assert result.differences == ("报错：应为 ANSWER_004，实际为 ANSWER_010",)
 
 
-def test_checklist_without_cases__warned(rules_copy: Path) -> None:
-    (rules_copy / "cases" / "dust_six_100pct.yaml").unlink()
-    results, problems = run_cases(rules_copy, load_rules(rules_copy))
+def test_checklist_without_cases__warned(dust_only: Path) -> None:
+    (dust_only / "cases" / "dust_six_100pct.yaml").unlink()
+    results, problems = run_cases(dust_only, load_rules(dust_only))
     assert results == [] and [(p.code.name, p.severity) for p in problems] == [("CASE_001", "warning")]
 
 
-def test_cli_rules_test__exit_codes(rules_copy: Path) -> None:
+def test_cli_rules_test__exit_codes(dust_only: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(cli.cli, ["rules", "test", str(rules_copy)])
+    ok = runner.invoke(cli.cli, ["rules", "test", str(dust_only)])
     assert ok.exit_code == 0 and "全部通过" in ok.stdout
-    write_case(rules_copy, BASE + "  - name: 不通过\n    expect:\n      verdict: non_compliant\n      failing: []\n")
-    failed = runner.invoke(cli.cli, ["rules", "test", str(rules_copy), "--format", "json"])
+    write_case(dust_only, BASE + "  - name: 不通过\n    expect:\n      verdict: non_compliant\n      failing: []\n")
+    failed = runner.invoke(cli.cli, ["rules", "test", str(dust_only), "--format", "json"])
     assert failed.exit_code == 1
     assert '"failed": 1' in failed.stdout
-    write_case(rules_copy, "checklist: nope\n")
-    broken = runner.invoke(cli.cli, ["rules", "test", str(rules_copy)])
+    write_case(dust_only, "checklist: nope\n")
+    broken = runner.invoke(cli.cli, ["rules", "test", str(dust_only)])
     assert broken.exit_code == 2 and "[SCHEMA_001]" in broken.stderr
-    shutil.rmtree(rules_copy / "cases")
+    shutil.rmtree(dust_only / "cases")
