@@ -242,7 +242,8 @@ def format_result(result: InspectionResult) -> str:
         for number, finding in enumerate(result.findings, 1):
             lines.append(f"  {number:>3}. [{SEVERITY_LABELS[finding.severity]}] {finding.reason}")
             lines.append(f"       整改要求：{finding.rectification}")
-            lines.append(f"       整改期限：{chinese_date(finding.deadline)}前（{finding.deadline_days} 天）  检查项：{finding.item_id}")
+            when = f"立即（{chinese_date(finding.deadline)}）" if finding.deadline_days == 0 else f"{chinese_date(finding.deadline)}前（{finding.deadline_days} 天）"
+            lines.append(f"       整改期限：{when}  检查项：{finding.item_id}")
     required_waiting = [item for item in result.items if item.status == "unanswered" and item.required]
     if required_waiting:
         lines.append(f"  未填写 {len(required_waiting)} 项：")
