@@ -375,7 +375,8 @@ class _Compiler:
                         raise self.type_error(node, f"“{word}” 左边是{left_kind.value}，列表里是{element_kind.value}", "列表里的值应与左边同类型，文字要加引号")
                 elif left_kind is not Type.STRING:
                     raise self.type_error(node, f"多选题的答案里只有文字选项，左边却是{left_kind.value}", "例如 \"fog_cannon\" in value")
-                self._check_choice_literal(right_node, left_node)
+                self._check_choice_literal(right_node, left_node)  # "fog" in value
+                self._check_choice_literal(left_node, right_node)  # site.type in ["demolition"]
                 negate = isinstance(op, ast.NotIn)
                 steps.append((left, right, (lambda a, b, n=negate: (a in b) != n)))
                 continue

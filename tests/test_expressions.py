@@ -89,6 +89,7 @@ def test_expression__references__lists_names_read() -> None:
         pytest.param("'a' * 1000000000 == 'b'", "EXPR_004", 0, id="string-repetition"),
         pytest.param("value + 1", "EXPR_004", 0, id="not-boolean"),
         pytest.param("site.type == 'demolitio'", "EXPR_004", 13, id="choice-typo"),
+        pytest.param("site.type in ['construction', 'demolitio']", "EXPR_004", 30, id="choice-typo-in-list"),
         pytest.param("__import__('os').system('x')", "EXPR_006", 0, id="import"),
         pytest.param("open('x')", "EXPR_006", 0, id="open"),
         pytest.param("date('2024-13-01') > report", "EXPR_006", 5, id="bad-date"),
