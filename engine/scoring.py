@@ -47,8 +47,12 @@ def applies(item: Item, env: dict[str, Any]) -> Any:
     return item.when.evaluate(env)
 
 
-def _unanswered_dependencies(expression: Expression | None, answers: Answers) -> list[str]:
-    """The answers and site facts an expression reads that were left blank."""
+def _unanswered_dependencies(expression: Expression | None, answers: Answers, checklist: Checklist, env: dict[str, Any]) -> list[str]:
+    """The answers and site facts an expression reads that were left blank.
+
+    An answer left out because its own item does not apply is not waited for: the
+    template tells inspectors they may delete such lines.
+    """
     if expression is None:
         return []
     missing = []
@@ -61,6 +65,8 @@ def _unanswered_dependencies(expression: Expression | None, answers: Answers) ->
         if "." in name or name in ("value", "count", "limit"):
             continue
         answer = answers.answers.get(name)
+        if answer is None and applies(checklist.item(name), env) is False:
+            continue
         if answer is None or answer.state == "blank":
             missing.append(name)
     return missing
@@ -118,13 +124,13 @@ def citations_for(item: Item, checklist: Checklist, day: dt.date, where: Locatio
     return tuple(citations), problems
 
 
-def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers) -> tuple[str, str | None, dict[str, Any]]:
+def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers, checklist: Checklist) -> tuple[str, str | None, dict[str, Any]]:
     """The item's status, why the engine decided it (when it did), and the names its texts read."""
     applicable = applies(item, env)
     if applicable is False:
         return "not_applicable", "不符合适用条件", env
     if applicable is UNKNOWN:
-        waiting = _unanswered_dependencies(item.when, answers)
+        waiting = _unanswered_dependencies(item.when, answers, checklist, env)
         if waiting:
             return "unanswered", "适用与否取决于未填写的 " + "、".join(waiting), env
         return "not_applicable", "适用条件所依据的答案为不适用", env
@@ -139,7 +145,7 @@ def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Ans
         item_env["limit"] = item.limit.evaluate(item_env)
     outcome = item.criterion.evaluate(item_env)
     if outcome is UNKNOWN:
-        waiting = _unanswered_dependencies(item.criterion, answers)
+        waiting = _unanswered_dependencies(item.criterion, answers, checklist, env)
         if waiting:
             return "unanswered", "判定取决于未填写的 " + "、".join(waiting), item_env
         return "unanswered", "无法判定：合格条件所用的答案不适用、未填处数，或计算无结果（如除以零）", item_env
@@ -204,7 +210,7 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
     warnings: list[Problem] = list(answers.warnings)
     for item in checklist.items:
         answer = answers.answers.get(item.id)
-        status, reason, item_env = _decide(item, answer, env, answers)
+        status, reason, item_env = _decide(item, answer, env, answers, checklist)
         lost = 0.0
         if status in ("pass", "fail") and item.criterion is not None:
             assessed += 1

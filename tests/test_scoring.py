@@ -343,3 +343,15 @@ def test_score__not_applicable_on_item_that_does_not_apply__accepted(rules) -> N
     """Should accept 不适用 for a no-skip item whose when: is false, as a blank template invites."""
     result = check(dust_answers({"wet_demolition": "不适用", "alert_stop": "不适用"}), rules, name="a.yaml")
     assert result.verdict == "compliant" and result.warnings == ()
+
+
+def test_score__dependency_deleted_because_it_does_not_apply__dependents_not_applicable(tmp_path: Path) -> None:
+    """Should treat an item whose when: reads a deleted, inapplicable answer as not applicable."""
+    items = (
+        ITEM.format(id="sprays", kind="yes_no", points=10, passing="value == true")
+        + ITEM.format(id="booth", kind="yes_no", points=10, passing="value == true") + "        when: sprays == true\n"
+        + ITEM.format(id="carbon", kind="yes_no", points=10, passing="value == true") + "        when: booth == true\n"
+    )
+    rules = mini_rules(tmp_path, items)
+    result = check(mini_answers("  sprays: 否\n"), rules, name="m.yaml")
+    assert [i.status for i in result.items] == ["fail", "not_applicable", "not_applicable"]
