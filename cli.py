@@ -162,6 +162,61 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("office.yaml"), show_default=True, help="办公室设置文件（机关名称、文号格式等），见 examples/office/office.yaml。")
+@click.pass_context
+def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path) -> None:
+    """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
+
+    \b
+    示例：
+      lantian notice examples/dust_noncompliant.yaml -o out --settings examples/office/office.yaml
+    """
+    from engine.documents import plan_documents, write_documents
+    from engine.fonts import FontError
+    from engine.render import RenderError
+    from engine.settings import load_settings
+
+    rules = _rules(ctx)
+    try:
+        settings = load_settings(settings_path)
+    except InputError as exc:
+        _emit_problems(exc.problems)
+        ctx.exit(EXIT_BAD_INPUT)
+    sources = _SourceCache()
+    problems: list[Problem] = []
+    planned = []
+    results = []
+    for file in files:
+        try:
+            raw = Path(file).read_bytes()
+        except OSError as exc:
+            problems.append(Problem(ErrorCode.IO_001, Location(file), {"reason": os_reason(exc)}))
+            continue
+        sources.add(file, raw)
+        try:
+            result = engine.check(raw, rules, name=file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        results.append(result)
+        planned.extend(plan_documents(result, Path(file), settings, out_dir))
+    try:
+        written = write_documents(planned, settings) if planned else []
+    except (FontError, RenderError) as exc:
+        click.echo(f"无法生成文书：{exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    for item in written:
+        label = "整改通知书" if item.kind == "notice" else "现场检查记录"
+        click.echo(f"{item.path}\t{label}" + (f"\t{item.number}" if item.number else ""))
+    _emit_problems([p for p in problems if p.severity == "error"], sources)
+    if any(p.severity == "error" for p in problems):
+        ctx.exit(EXIT_BAD_INPUT)
+    ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+
+
+@cli.command(context_settings=CONTEXT)
 @click.argument("checklist")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True, help="写入的文件；- 为标准输出。")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件。")

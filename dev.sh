@@ -5,7 +5,8 @@
 #   ./dev.sh test    run the whole test suite
 #
 # Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
-# packages (python3-venv) are installed with apt-get, through sudo when not root.
+# packages (python3-venv, Pango, the Noto CJK fonts) are installed with apt-get, through
+# sudo when not root.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +27,9 @@ ensure_system_packages() {
     local missing=()
     # Debian splits venv and ensurepip out of the interpreter package.
     "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=("python3-venv")
+    # WeasyPrint draws text with Pango; the documents need a Chinese font (Noto CJK).
+    ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=("libpango-1.0-0" "libpangoft2-1.0-0")
+    [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=("fonts-noto-cjk" "fontconfig")
     [ ${#missing[@]} -eq 0 ] && return 0
     if ! command -v apt-get >/dev/null 2>&1; then
         echo "请先安装：${missing[*]}" >&2

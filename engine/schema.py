@@ -13,7 +13,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from .errors import ErrorCode, Problem, listing, suggestion
 from .source import SourceDocument
 
-SCHEMAS = ("checklist", "legal", "answers", "cases")
+SCHEMAS = ("checklist", "legal", "answers", "cases", "settings")
 
 _TYPE_NAMES = {
     "string": "文字",

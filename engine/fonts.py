@@ -1,0 +1,125 @@
+"""Chinese fonts for the documents: find one, and subset it once per character set.
+
+WeasyPrint spends nearly all of a Chinese document's time subsetting the huge CJK font,
+once per document (bench/ and the project notes measure it). So the renderer subsets the
+font here, once, to exactly the characters a batch uses, caches the result on disk keyed
+by the font and the characters, and embeds that small font whole in each document. Every
+PDF still carries an embedded subset font; the work is just no longer repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LantianError
+
+#: Places a CJK font is found: Debian's fonts-noto-cjk first, then the usual office fonts.
+CANDIDATES = (
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
+    ("/usr/share/fonts/noto-cjk/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
+    ("/usr/share/fonts/google-noto-cjk/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
+    ("C:/Windows/Fonts/simfang.ttf", None),
+    ("C:/Windows/Fonts/simsun.ttc", None),
+    ("C:/Windows/Fonts/msyh.ttc", None),
+    ("/System/Library/Fonts/Supplemental/Songti.ttc", None),
+    ("/Library/Fonts/Songti.ttc", None),
+)
+INSTALL_HINT = "Debian/Ubuntu 上运行 sudo apt-get install fonts-noto-cjk；或在办公室设置文件中用 font: 指定一个中文字体文件"
+
+
+class FontError(LantianError):
+    """No usable Chinese font."""
+
+
+@dataclass(frozen=True)
+class FontSource:
+    path: Path
+    index: int  #: the face within a .ttc collection
+
+    def identity(self) -> str:
+        stat = self.path.stat()
+        return f"{self.path.resolve()}|{self.index}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _face_index(path: Path, family: str | None) -> int:
+    if path.suffix.lower() not in (".ttc", ".otc") or family is None:
+        return 0
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        for index, font in enumerate(collection.fonts):
+            if font["name"].getDebugName(1) == family:
+                return index
+    finally:
+        collection.close()
+    return 0
+
+
+def _fontconfig_candidate() -> Path | None:
+    if shutil.which("fc-list") is None:
+        return None
+    try:
+        listing = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(line.split(":")[0].strip() for line in listing.splitlines() if line.strip())
+    return Path(files[0]) if files else None
+
+
+def find_cjk_font(explicit: str | Path | None = None) -> FontSource:
+    """The Chinese font to use: the one named in the office settings, else a system one."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise FontError(f"办公室设置中指定的字体文件 {path} 不存在。{INSTALL_HINT}")
+        return FontSource(path, 0)
+    for candidate, family in CANDIDATES:
+        path = Path(candidate)
+        if path.is_file():
+            return FontSource(path, _face_index(path, family))
+    found = _fontconfig_candidate()
+    if found is not None:
+        return FontSource(found, 0)
+    raise FontError(f"找不到中文字体，无法生成文书。{INSTALL_HINT}")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("LANTIAN_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "lantian" / "fonts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def subset_font(source: FontSource, characters: set[str], folder: Path | None = None) -> Path:
+    """A font file holding only ``characters`` (and what shaping them needs), cached."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    wanted = sorted({ord(ch) for ch in characters if not ch.isspace() or ch == " "})
+    key = hashlib.sha256((source.identity() + "|" + ",".join(map(str, wanted))).encode()).hexdigest()[:32]
+    target = (folder or cache_dir()) / f"{key}.otf"
+    if target.is_file():
+        return target
+    font = TTFont(str(source.path), fontNumber=source.index, lazy=False)
+    options = subset.Options()
+    # No ligatures, no localized alternates: WeasyPrint maps glyphs back to characters only
+    # through the font's cmap, so a glyph reached by substitution (an fi-ligature, or the
+    # digits 'locl' swaps in for zh-CN) would copy out of the PDF as garbage.
+    options.layout_features = ["ccmp", "vert", "vrt2"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["DSIG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=wanted)
+    subsetter.subset(font)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    font.save(str(temporary))
+    os.replace(temporary, target)
+    return target

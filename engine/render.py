@@ -1,0 +1,192 @@
+"""Official documents as PDF: the rectification notice and the on-site inspection record.
+
+Templates are ours (templates/), autoescaped and strict about undefined names; they get a
+view model built here, not engine objects. WeasyPrint may read nothing but our templates
+and assets, the subset font, and photos inside the inspection's own folder: every other
+URL is refused, so text from an answers file can never make it fetch a file or a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from urllib.parse import unquote, urlparse
+
+import jinja2
+
+from .blank import templates_dir
+from .errors import LantianError
+from .fonts import FontSource, find_cjk_font, subset_font
+from .model import SEVERITY_LABELS, STATUS_LABELS, VERDICT_LABELS, InspectionResult, chinese_number
+from .settings import OfficeSettings
+from .values import chinese_date
+
+FONT_URL = "lantian-font:cjk"
+FONT_FAMILY = "LantianCJK"
+TITLES = {"town_notice": "责令整改通知书", "department_order": "责令改正违法行为决定书"}
+
+
+class RenderError(LantianError):
+    """A document could not be made (a refused resource, a missing font)."""
+
+
+@dataclass
+class Document:
+    """One document to write: where, what kind, and its HTML."""
+
+    target: Path
+    kind: str  #: notice, record
+    html: str
+    photos_root: Path | None = None  #: the inspection's folder: photos may be read only below it
+    extra_text: str = ""
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["cn_date"] = lambda day: chinese_date(day) if isinstance(day, dt.date) else day
+    environment.filters["cn_number"] = chinese_number
+    return environment
+
+
+def _party(result: InspectionResult) -> str:
+    return result.site.operator or result.site.name
+
+
+def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date) -> dict[str, Any]:
+    findings = []
+    penalties: list[str] = []
+    for finding in result.findings:
+        findings.append(
+            {
+                "text": finding.text,
+                "severity": SEVERITY_LABELS[finding.severity],
+                "citations": [c.text for c in finding.citations],
+                "rectification": finding.rectification,
+                "deadline": finding.deadline,
+                "immediate": finding.deadline_days == 0,
+                "note": finding.note,
+            }
+        )
+        for citation in finding.citations:
+            if citation.penalty and citation.penalty not in penalties:
+                penalties.append(citation.penalty)
+    last_deadline = max((f.deadline for f in result.findings), default=result.inspection.date)
+    return {
+        "title": TITLES[settings.document_kind],
+        "kind": settings.document_kind,
+        "settings": settings,
+        "number": number,
+        "party": _party(result),
+        "site": result.site,
+        "site_type": result.site_type_label,
+        "inspection": result.inspection,
+        "checklist_title": result.checklist_title,
+        "findings": findings,
+        "penalties": penalties,
+        "report_by": last_deadline + dt.timedelta(days=settings.report_days),
+        "issued": issued,
+        "answers_sha256": result.answers_sha256,
+    }
+
+
+def record_context(result: InspectionResult, settings: OfficeSettings, photos_root: Path | None) -> dict[str, Any]:
+    sections: list[dict[str, Any]] = []
+    number = 0
+    for item in result.items:
+        if not sections or sections[-1]["id"] != item.section_id:
+            sections.append({"id": item.section_id, "items": []})
+        number += 1
+        sections[-1]["items"].append(
+            {
+                "number": number,
+                "question": item.question,
+                "answer": item.answer or "—",
+                "status": STATUS_LABELS[item.status],
+                "failed": item.status == "fail",
+                "note": item.note or "",
+                "photos": [p for p in item.photos if photos_root is not None and (photos_root / p).is_file()],
+            }
+        )
+    inspectors = list(result.inspection.inspectors)
+    return {
+        "settings": settings,
+        "site": result.site,
+        "site_type": result.site_type_label,
+        "party": _party(result),
+        "inspection": result.inspection,
+        "checklist_title": result.checklist_title,
+        "checklist_version": result.checklist_version,
+        "sections": sections,
+        "verdict": VERDICT_LABELS[result.verdict],
+        "score": f"{result.score:g}",
+        "max_score": f"{result.max_score:g}",
+        "percent": result.percent,
+        "findings": len(result.findings),
+        "signature_slots": max(2, len(inspectors)),
+        "inspectors": inspectors,
+        "answers_sha256": result.answers_sha256,
+        "warn_inspectors": len(set(inspectors)) < 2,
+    }
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    return _environment().get_template(template).render(**context)
+
+
+def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
+    """A WeasyPrint URL fetcher that serves only our templates, the font, and the photos
+    below the inspection's folder; anything else stops the rendering."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    allowed_roots = [templates_dir().resolve()]
+    if photos_root is not None:
+        allowed_roots.append(photos_root.resolve())
+
+    class Refused(FatalURLFetchingError):
+        pass
+
+    class Fetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url == FONT_URL:
+                return URLFetcherResponse(url, font_file.read_bytes(), {"Content-Type": "font/otf"})
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if any(path == root or root in path.parents for root in allowed_roots) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            raise Refused(f"拒绝读取文书模板以外的资源：{url[:120]}")
+
+    return Fetcher(fail_on_errors=True)
+
+
+def write_pdfs(documents: Sequence[Document], *, font: FontSource | None = None, on_progress: Callable[[int], None] | None = None) -> list[bytes]:
+    """Render every document to PDF bytes, sharing one subset font."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
+    source = font or find_cjk_font()
+    characters = set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕")
+    font_file = subset_font(source, characters)
+    font_config = FontConfiguration()
+    face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=font_config, url_fetcher=_fetcher(font_file, None))
+    results = []
+    for document in documents:
+        fetch = _fetcher(font_file, document.photos_root)
+        html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
+        # The font is already a subset of this batch's characters: embed it as it is.
+        try:
+            results.append(html.write_pdf(stylesheets=[face], font_config=font_config, full_fonts=True))
+        except FatalURLFetchingError as exc:
+            raise RenderError(f"{document.target.name}：{exc.__cause__ or exc}") from None
+        if on_progress:
+            on_progress(1)
+    return results

@@ -1,0 +1,64 @@
+"""Office settings: who issues the documents, and how they are numbered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import InputError
+from .schema import validate
+from .source import load_source
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    path: str
+    office: str
+    department: str | None
+    document_kind: Literal["town_notice", "department_order"]
+    number_pattern: str
+    contact_person: str | None
+    contact_phone: str | None
+    address: str | None
+    seal_text: str
+    refer_to: str | None
+    review_body: str | None
+    court: str | None
+    report_days: int
+    font: str | None
+
+    @property
+    def numbers_path(self) -> Path:
+        """The SQLite file of document numbers, kept beside the settings."""
+        settings = Path(self.path)
+        return settings.with_name(settings.stem + ".numbers.sqlite")
+
+
+def load_settings(path: str | Path) -> OfficeSettings:
+    """Read and validate an office settings file; InputError lists every problem."""
+    doc = load_source(path)
+    problems = validate(doc, "settings")
+    if problems:
+        raise InputError(problems)
+    data = doc.data
+    font = data.get("font")
+    if font and not Path(font).is_absolute():
+        font = str(Path(path).parent / font)
+    phone = data.get("contact_phone")
+    return OfficeSettings(
+        path=str(path),
+        office=data["office"],
+        department=data.get("department"),
+        document_kind=data.get("document_kind", "town_notice"),
+        number_pattern=data["number_pattern"],
+        contact_person=data.get("contact_person"),
+        contact_phone=None if phone is None else str(phone),
+        address=data.get("address"),
+        seal_text=data.get("seal_text", data["office"]),
+        refer_to=data.get("refer_to"),
+        review_body=data.get("review_body"),
+        court=data.get("court"),
+        report_days=data.get("report_days", 3),
+        font=font,
+    )

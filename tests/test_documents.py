@@ -1,0 +1,101 @@
+"""Official documents rendered to real PDFs, read back as text: party, findings, law, deadlines, fonts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+pytest.importorskip("weasyprint")
+
+from engine import check  # noqa: E402
+from engine.documents import plan_documents, write_documents  # noqa: E402
+from engine.render import RenderError, _fetcher  # noqa: E402
+from engine.settings import load_settings  # noqa: E402
+from helpers import EXAMPLES, dust_answers  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    return load_settings(tmp_path / "office.yaml")
+
+
+def text_of(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
+
+
+def fonts_of(path: Path) -> set[str]:
+    names = set()
+    for page in PdfReader(str(path)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), "font not embedded"
+            names.add(str(font["/BaseFont"]))
+    return names
+
+
+def test_notice_and_record__noncompliant__text_fonts_and_number(rules, settings, tmp_path: Path) -> None:
+    answers = EXAMPLES / "dust_noncompliant.yaml"
+    result = check(answers, rules)
+    written = write_documents(plan_documents(result, answers, settings, tmp_path / "out"), settings)
+    assert [w.kind for w in written] == ["notice", "record"]
+    notice, record = (w.path for w in written)
+    assert written[0].number.startswith("XX镇环〔") and written[0].number.endswith("〕1号")
+    text = text_of(notice)
+    assert "XX拆除工程有限公司" in text and "责令整改通知书" in text and written[0].number in text
+    for finding in result.findings:
+        assert finding.text.replace(" ", "") in text
+    assert "《中华人民共和国大气污染防治法》第六十九条" in text
+    assert "2024年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2024-11-12
+    assert "六十日内" in text and "六个月内" in text and "送达回证" in text
+    assert result.answers_sha256 in text
+    record_text = text_of(record)
+    assert "现场检查记录" in record_text and "围挡高度（米）" in record_text and "1.6米" in record_text
+    for path in (notice, record):
+        fonts = fonts_of(path)
+        assert fonts and all("LantianCJK" in name for name in fonts), fonts
+        assert len(PdfReader(str(path)).pages) >= 1
+
+
+def test_notice__compliant__record_only(rules, settings, tmp_path: Path) -> None:
+    answers = EXAMPLES / "dust_compliant.yaml"
+    written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path), settings)
+    assert [w.kind for w in written] == ["record"]
+
+
+def test_notice__markup_in_answers__printed_as_text(rules, settings, tmp_path: Path) -> None:
+    """Should print a site name holding HTML as text, never fetch what it names."""
+    evil = '<img src="file:///etc/passwd">'
+    raw = dust_answers({"hoarding_height": "1.0"}).replace("XX建设有限公司XX项目工地".encode(), evil.encode())
+    path = tmp_path / "evil.yaml"
+    path.write_bytes(raw)
+    result = check(path, rules)
+    written = write_documents(plan_documents(result, path, settings, tmp_path / "out"), settings)
+    assert evil.replace(" ", "") in text_of(written[-1].path)
+
+
+def test_fetcher__refuses_anything_outside_templates_and_inspection_folder(tmp_path: Path) -> None:
+    from weasyprint.urls import FatalURLFetchingError
+
+    font = tmp_path / "f.otf"
+    font.write_bytes(b"x")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"jpeg")
+    fetch = _fetcher(font, tmp_path / "photos")
+    assert fetch.fetch((tmp_path / "photos" / "a.jpg").as_uri()).read() == b"jpeg"
+    for url in ("file:///etc/passwd", (tmp_path / "photos" / ".." / "f.otf").as_uri(), "http://127.0.0.1/x", "data:text/plain,hi"):
+        with pytest.raises(FatalURLFetchingError):
+            fetch.fetch(url)
+
+
+def test_notice__same_inspection_twice__same_number(rules, settings, tmp_path: Path) -> None:
+    answers = EXAMPLES / "dust_noncompliant.yaml"
+    result = check(answers, rules)
+    first = plan_documents(result, answers, settings, tmp_path)[0][1]
+    again = plan_documents(result, answers, settings, tmp_path)[0][1]
+    assert first == again
