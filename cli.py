@@ -114,7 +114,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
 
     \b
     示例：
-      lantian check examples/dust_noncompliant.yaml
+      lantian check examples/dust_six_100pct_noncompliant.yaml
       lantian check examples/*.yaml --format json > results.json
       cat 答卷.json | lantian check -
     """
@@ -171,7 +171,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 
     \b
     示例：
-      lantian notice examples/dust_noncompliant.yaml -o out --settings examples/office/office.yaml
+      lantian notice examples/dust_six_100pct_noncompliant.yaml -o out --settings examples/office/office.yaml
     """
     from engine.documents import plan_documents, write_documents
     from engine.fonts import FontError

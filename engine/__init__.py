@@ -4,7 +4,7 @@ The library is usable without the command line::
 
     from engine import load_rules, check
     rules = load_rules()
-    result = check("examples/dust_compliant.yaml", rules)
+    result = check("examples/dust_six_100pct_compliant.yaml", rules)
     print(result.verdict, result.score, [f.reason for f in result.findings])
 """
 

@@ -13,8 +13,8 @@ import cli
 from engine.source import load_source
 from helpers import DATA, EXAMPLES, RULES, dust_answers
 
-COMPLIANT = str(EXAMPLES / "dust_compliant.yaml")
-NONCOMPLIANT = str(EXAMPLES / "dust_noncompliant.yaml")
+COMPLIANT = str(EXAMPLES / "dust_six_100pct_compliant.yaml")
+NONCOMPLIANT = str(EXAMPLES / "dust_six_100pct_noncompliant.yaml")
 BAD = str(DATA / "invalid" / "answers" / "percentage_over_100.yaml")
 
 
@@ -123,33 +123,33 @@ def test_template__lists_every_item_in_order(runner: CliRunner, rules) -> None:
     assert "online（已安装并联网）" in result.stdout
 
 
-def test_template__filled_in__check_accepts(runner: CliRunner, tmp_path: Path) -> None:
-    """Should give a file that, once filled in like the examples, `lantian check` accepts."""
+CHECKLISTS = sorted(p.stem for p in RULES.glob("*.yaml") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("checklist", CHECKLISTS)
+def test_template__filled_in_like_the_example__checks_the_same(runner: CliRunner, tmp_path: Path, checklist: str) -> None:
+    """Should give, for every checklist, a blank file that filled in like its example checks the same."""
     target = tmp_path / "new.yaml"
-    assert run(runner, "template", "dust_six_100pct", "-o", str(target)).exit_code == 0
-    example = load_source(NONCOMPLIANT).data
-    text = target.read_text(encoding="utf-8")
+    assert run(runner, "template", checklist, "-o", str(target)).exit_code == 0
+    example_path = EXAMPLES / f"{checklist}_noncompliant.yaml"
+    example = load_source(example_path).data
     filled = []
     section = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if line and not line.startswith(" ") and not line.startswith("#"):
+    for line in target.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
             section = line.split(":")[0]
-        key = stripped.split(":")[0]
-        if section in ("site", "answers") and stripped.endswith(":") or (section == "site" and ":  #" in line):
+        key = line.strip().split(":")[0]
+        if section in ("site", "answers") and not line.lstrip().startswith("#") and ":" in line:
             source = example[section]
             if key in source:
-                value = source[key]
-                line = line.split(":")[0] + ": " + json.dumps(value, ensure_ascii=False)
-        elif key == "date" and section == "inspection":
-            line = "  date: 2024-11-12"
-        elif key == "inspectors":
-            line = "  inspectors: [李明, 孙强]"
+                line = line.split(":")[0] + ": " + json.dumps(source[key], ensure_ascii=False)
+        elif section == "inspection" and key in ("date", "inspectors"):
+            line = f"  {key}: " + json.dumps(example["inspection"][key], ensure_ascii=False)
         filled.append(line)
     target.write_text("\n".join(filled) + "\n", encoding="utf-8")
     result = run(runner, "check", str(target), "--format", "json")
-    assert result.exit_code == 1, result.stdout + result.stderr
-    expected = run(runner, "check", NONCOMPLIANT, "--format", "json")
+    expected = run(runner, "check", str(example_path), "--format", "json")
+    assert result.exit_code == expected.exit_code == 1, result.stdout + result.stderr
     got, want = json.loads(result.stdout)["results"][0], json.loads(expected.stdout)["results"][0]
     assert (got["verdict"], got["score"], [f["item"] for f in got["findings"]]) == (want["verdict"], want["score"], [f["item"] for f in want["findings"]])
 

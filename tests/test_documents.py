@@ -40,7 +40,7 @@ def fonts_of(path: Path) -> set[str]:
 
 
 def test_notice_and_record__noncompliant__text_fonts_and_number(rules, settings, tmp_path: Path) -> None:
-    answers = EXAMPLES / "dust_noncompliant.yaml"
+    answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     result = check(answers, rules)
     written = write_documents(plan_documents(result, answers, settings, tmp_path / "out"), settings)
     assert [w.kind for w in written] == ["notice", "record"]
@@ -63,7 +63,7 @@ def test_notice_and_record__noncompliant__text_fonts_and_number(rules, settings,
 
 
 def test_notice__compliant__record_only(rules, settings, tmp_path: Path) -> None:
-    answers = EXAMPLES / "dust_compliant.yaml"
+    answers = EXAMPLES / "dust_six_100pct_compliant.yaml"
     written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path), settings)
     assert [w.kind for w in written] == ["record"]
 
@@ -94,7 +94,7 @@ def test_fetcher__refuses_anything_outside_templates_and_inspection_folder(tmp_p
 
 
 def test_notice__same_inspection_twice__same_number(rules, settings, tmp_path: Path) -> None:
-    answers = EXAMPLES / "dust_noncompliant.yaml"
+    answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     result = check(answers, rules)
     first = plan_documents(result, answers, settings, tmp_path)[0][1]
     again = plan_documents(result, answers, settings, tmp_path)[0][1]

@@ -47,7 +47,7 @@ def test_install__plain__works_from_another_folder(tmp_path: Path) -> None:
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.splitlines()[0].startswith(str(target))
     assert "个检查表" in probe.stdout and "没有错误" in probe.stdout
-    example = (ROOT / "examples" / "dust_noncompliant.yaml").read_bytes()
+    example = (ROOT / "examples" / "dust_six_100pct_noncompliant.yaml").read_bytes()
     checked = subprocess.run(
         [sys.executable, "-c", "import cli; cli.main(['check', '-'])"],
         cwd=elsewhere, env=env, input=example, capture_output=True,
