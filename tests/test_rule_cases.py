@@ -101,3 +101,44 @@ def test_cli_rules_test__exit_codes(dust_only: Path) -> None:
     broken = runner.invoke(cli.cli, ["rules", "test", str(dust_only)])
     assert broken.exit_code == 2 and "[SCHEMA_001]" in broken.stderr
     shutil.rmtree(dust_only / "cases")
+
+
+def _outcomes(rules, path: Path):
+    """Each case of a file as (result or None, refused codes)."""
+    from engine.answers import answers_from_document
+    from engine.cases import _case_document
+    from engine.scoring import score
+    from engine.source import load_source
+
+    doc = load_source(path)
+    outcomes = []
+    for index in range(len(doc.data["cases"])):
+        try:
+            answers, checklist = answers_from_document(_case_document(doc, index, doc.data), rules)
+            outcomes.append(score(checklist, answers))
+        except InputError:
+            outcomes.append(None)
+    return outcomes
+
+
+@pytest.mark.parametrize("path", case_files(RULES), ids=lambda p: p.stem)
+def test_cases__cover_pass_fail_not_applicable_veto_and_deductions(rules, path: Path) -> None:
+    """Should prove each checklist with at least six cases: a pass, a fail, items not
+    applicable, a veto failure and a deduction per occurrence."""
+    results = [r for r in _outcomes(rules, path) if r is not None]
+    checklist = rules.checklists[path.stem]
+    items = {item.id: item for item in checklist.items}
+    failing = [(r, i) for r in results for i in r.items if i.status == "fail"]
+    assert len(_outcomes(rules, path)) >= 6
+    assert any(r.verdict == "compliant" for r in results)
+    assert any(r.verdict == "non_compliant" for r in results)
+    assert any(i.status == "not_applicable" for r in results for i in r.items)
+    assert any(r.veto_failed for r in results)
+    assert any(items[i.item_id].deduction and i.lost for _, i in failing)
+
+
+def test_every_item__has_a_legal_basis_that_resolves(rules) -> None:
+    for checklist in rules.checklists.values():
+        for item in checklist.items:
+            assert item.basis, f"{checklist.id}.{item.id} has no legal basis"
+            assert all(key in rules.legal.refs for key in item.basis)
