@@ -62,6 +62,23 @@ def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _Sour
         click.echo(report.format_problems(problems, sources or _SourceCache()), err=True)
 
 
+SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
+
+
+def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> Any:
+    from engine.settings import find_settings, load_settings
+
+    path = find_settings(explicit, near)
+    if path is None:
+        click.echo("找不到办公室设置文件 office.yaml：请用 --settings 指定，可参照 examples/office/office.yaml。", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    try:
+        return load_settings(path)
+    except InputError as exc:
+        _emit_problems(exc.problems)
+        ctx.exit(EXIT_BAD_INPUT)
+
+
 def _rules(ctx: click.Context) -> RuleSet:
     """The rule set, loaded once per command; bad rules stop the command with exit 2."""
     obj = ctx.ensure_object(dict)
@@ -164,9 +181,9 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("office.yaml"), show_default=True, help="办公室设置文件（机关名称、文号格式等），见 examples/office/office.yaml。")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 @click.pass_context
-def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path) -> None:
+def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None) -> None:
     """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
 
     \b
@@ -176,14 +193,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     from engine.documents import plan_documents, write_documents
     from engine.fonts import FontError
     from engine.render import RenderError
-    from engine.settings import load_settings
 
     rules = _rules(ctx)
-    try:
-        settings = load_settings(settings_path)
-    except InputError as exc:
-        _emit_problems(exc.problems)
-        ctx.exit(EXIT_BAD_INPUT)
+    settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     problems: list[Problem] = []
     planned = []
@@ -214,6 +226,54 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
+@click.pass_context
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None) -> None:
+    """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
+
+    有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
+
+    \b
+    示例：
+      lantian batch examples -o out
+    """
+    from engine.batch import run_batch
+    from engine.fonts import FontError
+    from engine.render import RenderError
+
+    rules = _rules(ctx)
+    settings = _settings(ctx, settings_path, directory)
+    stderr = click.get_text_stream("stderr")
+    state: dict[str, Any] = {}
+
+    def on_total(total: int) -> None:
+        state["bar"] = click.progressbar(length=total, label="生成文书", file=stderr, show_pos=True)
+        state["bar"].__enter__()
+
+    try:
+        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n))
+    except (FontError, RenderError) as exc:
+        click.echo(f"无法生成文书：{exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    verdicts = [result.verdict for _, result in outcome.results]
+    notices = sum(1 for w in outcome.written if w.kind == "notice")
+    records = sum(1 for w in outcome.written if w.kind == "record")
+    click.echo(f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}")
+    click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份，整改清单（PDF、XLSX）")
+    errors = [p for p in outcome.problems if p.severity == "error"]
+    if errors:
+        click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
+        _emit_problems(errors)
+        ctx.exit(EXIT_BAD_INPUT)
+    ctx.exit(EXIT_OK if all(v == "compliant" for v in verdicts) else EXIT_NONCOMPLIANT)
 
 
 @cli.command(context_settings=CONTEXT)

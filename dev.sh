@@ -72,6 +72,12 @@ demo() {
     if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
         exit "$status"
     fi
+    say "lantian batch examples -o out   (notices, records and the rectification list)"
+    local batch_status=0
+    "$lantian" batch examples -o out || batch_status=$?
+    if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
+        exit "$batch_status"
+    fi
     say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
     "$lantian" template dust_six_100pct | head -n 32
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant)"

@@ -62,3 +62,21 @@ def load_settings(path: str | Path) -> OfficeSettings:
         report_days=data.get("report_days", 3),
         font=font,
     )
+
+
+SETTINGS_NAME = "office.yaml"
+
+
+def find_settings(explicit: str | Path | None, near: Path | None = None) -> Path | None:
+    """The office settings file: the one named, $LANTIAN_SETTINGS, ./office.yaml, or one in
+    (or in an ``office`` folder of) the folder being processed."""
+    import os
+
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("LANTIAN_SETTINGS"):
+        return Path(os.environ["LANTIAN_SETTINGS"])
+    candidates = [Path(SETTINGS_NAME)]
+    if near is not None:
+        candidates += [near / SETTINGS_NAME, near / "office" / SETTINGS_NAME]
+    return next((path for path in candidates if path.is_file()), None)

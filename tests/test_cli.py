@@ -207,7 +207,7 @@ def test_bad_rules_dir__check_stops_with_exit_2(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 2 and "规则目录不存在" in result.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["check"], ["rules"], ["rules", "check"], ["rules", "test"], ["rules", "list"], ["template"], ["notice"]])
+@pytest.mark.parametrize("args", [[], ["check"], ["rules"], ["rules", "check"], ["rules", "test"], ["rules", "list"], ["template"], ["notice"], ["batch"]])
 def test_help__every_command(runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(cli.cli, [*args, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.stdout

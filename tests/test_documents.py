@@ -99,3 +99,36 @@ def test_notice__same_inspection_twice__same_number(rules, settings, tmp_path: P
     first = plan_documents(result, answers, settings, tmp_path)[0][1]
     again = plan_documents(result, answers, settings, tmp_path)[0][1]
     assert first == again
+
+
+def test_batch__examples__notices_records_and_list(tmp_path: Path) -> None:
+    """Should write a notice per non-compliant example, a record per example, the list as PDF and XLSX."""
+    import datetime as dt
+    import json
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    import cli
+
+    folder = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, folder)
+    (folder / "broken.yaml").write_text("checklist: dust_six_100pct\nsite: [\n", encoding="utf-8")
+    runner = CliRunner()
+    checked = json.loads(runner.invoke(cli.cli, ["check", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "json"]).stdout)
+    noncompliant = [Path(r["file"]).stem for r in checked["results"] if r["verdict"] == "non_compliant"]
+    findings = sum(len(r["findings"]) for r in checked["results"])
+    out = tmp_path / "out"
+    result = runner.invoke(cli.cli, ["batch", str(folder), "-o", str(out)])
+    assert result.exit_code == 2, result.stdout + result.stderr  # the broken file, listed at the end
+    assert "broken.yaml" in result.stderr and "[YAML_001]" in result.stderr
+    assert sorted(p.name.split(".")[0] for p in out.glob("*.通知书.pdf")) == sorted(noncompliant)
+    assert len(list(out.glob("*.检查记录.pdf"))) == len(checked["results"])
+    list_text = text_of(out / "整改清单.pdf")
+    assert "整改清单" in list_text and f"共{findings}个问题" in list_text
+    sheet = load_workbook(out / "整改清单.xlsx")["整改清单"]
+    assert sheet.freeze_panes == "A2" and sheet.max_row == findings + 1
+    assert [cell.value for cell in sheet[1]][:3] == ["序号", "村（社区）", "单位（点位）"]
+    deadlines = [row[10].value for row in sheet.iter_rows(min_row=2)]
+    assert all(isinstance(value, dt.datetime) for value in deadlines) and deadlines == sorted(deadlines)
+    assert "生成文书" in result.stderr  # the progress bar goes to stderr

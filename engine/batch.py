@@ -1,0 +1,98 @@
+"""A whole batch: check every answers file under a folder, write every notice and record,
+and the rectification list as PDF and spreadsheet. A bad file does not stop the batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ._fsutil import atomic_write
+from .answers import answers_from_document
+from .documents import Written, plan_documents
+from .errors import InputError, Problem
+from .fonts import find_cjk_font
+from .model import InspectionResult, RuleSet
+from .rectification import COLUMNS, rows_for, spreadsheet, totals
+from .render import Document, render_html, write_pdfs
+from .scoring import score
+from .settings import OfficeSettings
+from .source import load_source
+
+ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
+LIST_NAME = "整改清单"
+
+
+@dataclass
+class BatchOutcome:
+    results: list[tuple[Path, InspectionResult]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  #: settings files and the like, not answers
+
+
+def answer_files(directory: Path) -> list[Path]:
+    """Candidate answers files: YAML and JSON below ``directory``, hidden and _ files left out."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if path.is_file() and path.suffix.lower() in ANSWER_SUFFIXES and not any(part.startswith((".", "_")) for part in relative.parts):
+            found.append(path)
+    return found
+
+
+def run_batch(
+    directory: Path,
+    out_dir: Path,
+    rules: RuleSet,
+    settings: OfficeSettings,
+    *,
+    issued: dt.date | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BatchOutcome:
+    outcome = BatchOutcome()
+    settings_file = Path(settings.path).resolve()
+    planned: list[tuple[Document, str | None]] = []
+    for path in answer_files(directory):
+        if path.resolve() == settings_file:
+            outcome.skipped.append(path)
+            continue
+        try:
+            doc = load_source(path, str(path), strict=False)
+            if isinstance(doc.data, dict) and "number_pattern" in doc.data and "checklist" not in doc.data:
+                outcome.skipped.append(path)  # an office settings file
+                continue
+            answers, checklist = answers_from_document(doc, rules)
+            result = score(checklist, answers)
+        except InputError as exc:
+            outcome.problems.extend(exc.problems)
+            continue
+        outcome.results.append((path, result))
+        outcome.problems.extend(result.warnings)
+        target_dir = out_dir / path.parent.relative_to(directory)
+        planned.extend(plan_documents(result, path, settings, target_dir, issued=issued))
+    rows = rows_for([result for _, result in outcome.results])
+    context = {
+        "settings": settings,
+        "rows": rows,
+        "columns": [name for name, _ in COLUMNS],
+        # 序号 村 单位 检查表 检查日期 存在问题 严重程度 整改措施 责任单位 责任人 整改期限 状态
+        "widths": [3.5, 6, 10, 10, 8, 22, 4.5, 16, 7, 5, 8, 4],
+        "totals": totals(rows),
+        "sites": len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings}),
+        "today": issued or dt.date.today(),
+    }
+    planned.append((Document(out_dir / f"{LIST_NAME}.pdf", "list", render_html("rectification_list.html", context)), None))
+    if on_total:
+        on_total(len(planned))
+    pdfs = write_pdfs([document for document, _ in planned], font=find_cjk_font(settings.font), on_progress=on_progress)
+    for (document, number), pdf in zip(planned, pdfs):
+        document.target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(document.target, pdf)
+        outcome.written.append(Written(document.target, document.kind, number))
+    xlsx = out_dir / f"{LIST_NAME}.xlsx"
+    atomic_write(xlsx, spreadsheet(rows, f"{settings.office} 整改清单"))
+    outcome.written.append(Written(xlsx, "list_xlsx", None))
+    return outcome
