@@ -167,26 +167,89 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
     return Fetcher(fail_on_errors=True)
 
 
-def write_pdfs(documents: Sequence[Document], *, font: FontSource | None = None, on_progress: Callable[[int], None] | None = None) -> list[bytes]:
-    """Render every document to PDF bytes, sharing one subset font."""
+def _characters(documents: Sequence[Document]) -> set[str]:
+    return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕")
+
+
+def write_pdfs(
+    documents: Sequence[Document],
+    *,
+    font: FontSource | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    characters: set[str] | None = None,
+) -> list[bytes]:
+    """Render every document to PDF bytes, sharing one subset font.
+
+    Each document is laid out on its own (so its page numbers start at 1), then all pages
+    are written as one PDF, so that the font is embedded and compressed once for the whole
+    batch, and that PDF is cut into one file per document (pypdf). Writing, not layout, is
+    what costs: this makes a batch of notices cost little more than their layout.
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
+    if not documents:
+        return []
     source = font or find_cjk_font()
-    characters = set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕")
-    font_file = subset_font(source, characters)
+    font_file = subset_font(source, characters or _characters(documents))
     font_config = FontConfiguration()
     face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=font_config, url_fetcher=_fetcher(font_file, None))
-    results = []
+    rendered = []
     for document in documents:
         fetch = _fetcher(font_file, document.photos_root)
         html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
-        # The font is already a subset of this batch's characters: embed it as it is.
         try:
-            results.append(html.write_pdf(stylesheets=[face], font_config=font_config, full_fonts=True))
+            rendered.append(html.render(stylesheets=[face], font_config=font_config))
         except FatalURLFetchingError as exc:
             raise RenderError(f"{document.target.name}：{exc.__cause__ or exc}") from None
         if on_progress:
             on_progress(1)
-    return results
+    combined = rendered[0].copy([page for layout in rendered for page in layout.pages])
+    # The font is already a subset of this batch's characters: embed it as it is.
+    whole = combined.write_pdf(full_fonts=True)
+    return _split(whole, [len(layout.pages) for layout in rendered], [document.target.stem for document in documents])
+
+
+def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[bytes]:
+    documents, font, characters = args
+    return write_pdfs(documents, font=font, characters=characters)
+
+
+def write_pdfs_parallel(documents: Sequence[Document], *, font: FontSource | None = None, workers: int = 1) -> list[bytes]:
+    """write_pdfs over ``workers`` processes, each with an equal share of the documents."""
+    if workers <= 1 or len(documents) < 2 * workers:
+        return write_pdfs(documents, font=font)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    source = font or find_cjk_font()
+    # Subset once here, so the workers find the font in the cache instead of each making it.
+    characters = _characters(documents)
+    subset_font(source, characters)
+    size = -(-len(documents) // workers)
+    chunks = [list(documents[i : i + size]) for i in range(0, len(documents), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = list(pool.map(_render_chunk, [(chunk, source, characters) for chunk in chunks]))
+    return [pdf for part in parts for pdf in part]
+
+
+def _split(pdf: bytes, page_counts: Sequence[int], titles: Sequence[str]) -> list[bytes]:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    parts = []
+    start = 0
+    for count, title in zip(page_counts, titles):
+        writer = PdfWriter()
+        for index in range(start, start + count):
+            writer.add_page(reader.pages[index])
+        writer.add_metadata({"/Title": title, "/Producer": "Lantian"})
+        writer.compress_identical_objects()
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        parts.append(buffer.getvalue())
+        start += count
+    return parts
