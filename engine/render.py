@@ -111,7 +111,8 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
                 "status": STATUS_LABELS[item.status],
                 "failed": item.status == "fail",
                 "note": item.note or "",
-                "photos": [p for p in item.photos if photos_root is not None and (photos_root / p).is_file()],
+                # Absolute file URLs: the fetcher checks them against the inspection's folder.
+                "photos": [(photos_root / p).resolve().as_uri() for p in item.photos if photos_root is not None and (photos_root / p).is_file()],
             }
         )
     inspectors = list(result.inspection.inspectors)

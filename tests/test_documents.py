@@ -132,3 +132,47 @@ def test_batch__examples__notices_records_and_list(tmp_path: Path) -> None:
     deadlines = [row[10].value for row in sheet.iter_rows(min_row=2)]
     assert all(isinstance(value, dt.datetime) for value in deadlines) and deadlines == sorted(deadlines)
     assert "生成文书" in result.stderr  # the progress bar goes to stderr
+
+
+def test_notice__department_order_form__decision_wording_and_remedies(rules, tmp_path: Path) -> None:
+    settings_file = tmp_path / "office.yaml"
+    text = (EXAMPLES / "office" / "office.yaml").read_text(encoding="utf-8")
+    settings_file.write_text(text.replace("document_kind: town_notice", "document_kind: department_order").replace("office: XX镇人民政府", "office: XX市生态环境局XX分局"), encoding="utf-8")
+    settings = load_settings(settings_file)
+    answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
+    written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path / "out"), settings)
+    text = text_of(written[0].path)
+    assert "责令改正违法行为决定书" in text and "现责令你单位改正上述违法行为" in text
+    assert "不服本决定" in text and "XX县人民政府申请行政复议" in text and "本决定不停止执行" in text
+
+
+def test_font__none_found__clear_message_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import fonts
+
+    monkeypatch.setattr(fonts, "CANDIDATES", ())
+    monkeypatch.setattr(fonts, "_fontconfig_candidate", lambda: None)
+    with pytest.raises(fonts.FontError) as exc:
+        fonts.find_cjk_font()
+    assert "fonts-noto-cjk" in str(exc.value)
+    with pytest.raises(fonts.FontError):
+        fonts.find_cjk_font("/nonexistent/font.ttf")
+
+
+def test_record__photo_in_inspection_folder__embedded(rules, settings, tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    def png(width: int, height: int) -> bytes:
+        raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+        chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))  # noqa: E731
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "gap.png").write_bytes(png(40, 30))
+    path = tmp_path / "a.yaml"
+    path.write_bytes(dust_answers({"hoarding_closed": "{value: 否, count: 1, photos: [photos/gap.png]}"}))
+    result = check(path, rules)
+    written = write_documents(plan_documents(result, path, settings, tmp_path / "out"), settings)
+    record = PdfReader(str(written[-1].path))
+    images = [image for page in record.pages for image in page.images]
+    assert images and len({image.name for image in images}) == 1  # one photo, referenced from the pages it is on
