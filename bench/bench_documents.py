@@ -65,7 +65,7 @@ def list_document(rows: int, settings) -> Document:
         for n in range(1, rows + 1)
     ]
     items.sort(key=lambda row: row.deadline)
-    context = {"settings": settings, "rows": items, "columns": [name for name, _ in COLUMNS], "widths": [3.5, 6, 10, 10, 8, 22, 4.5, 16, 7, 5, 8, 4], "totals": totals(items), "sites": rows, "today": day}
+    context = {"settings": settings, "rows": items, "columns": [name for name, _ in COLUMNS], "widths": [3.5, 6, 10, 9, 7.5, 21, 4.5, 15, 7.5, 6, 7, 3], "totals": totals(items), "sites": rows, "today": day}
     return Document(Path("list.pdf"), "list", render_html("rectification_list.html", context))
 
 

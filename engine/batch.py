@@ -79,7 +79,7 @@ def run_batch(
         "rows": rows,
         "columns": [name for name, _ in COLUMNS],
         # 序号 村 单位 检查表 检查日期 存在问题 严重程度 整改措施 责任单位 责任人 整改期限 状态
-        "widths": [3.5, 6, 10, 10, 8, 22, 4.5, 16, 7, 5, 8, 4],
+        "widths": [3.5, 6, 10, 9, 7.5, 21, 4.5, 15, 7.5, 6, 7, 3],
         "totals": totals(rows),
         "sites": len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings}),
         "today": issued or dt.date.today(),

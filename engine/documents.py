@@ -28,8 +28,10 @@ def plan_documents(result: InspectionResult, answers_path: Path | None, settings
     photos_root = answers_path.parent if answers_path else None
     planned: list[tuple[Document, str | None]] = []
     if result.verdict == "non_compliant":
-        number = allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind).format(settings.number_pattern)
-        context = notice_context(result, settings, number, issued or dt.date.today())
+        day = issued or result.inspection.date
+        number = allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+        # Issued on the day of the inspection unless told otherwise: the deadlines count from it.
+        context = notice_context(result, settings, number, issued or result.inspection.date)
         planned.append((Document(out_dir / f"{stem}.通知书.pdf", "notice", render_html("notice.html", context), photos_root), number))
     context = record_context(result, settings, photos_root)
     planned.append((Document(out_dir / f"{stem}.检查记录.pdf", "record", render_html("record.html", context), photos_root), None))

@@ -347,6 +347,7 @@ class ItemResult:
     question: str
     kind: str
     required: bool
+    judged: bool  #: has a pass criterion; False for items that only record a fact
     status: Status
     answer: str  #: the answer as a person reads it
     value: Any

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -52,7 +53,16 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["cn_date"] = lambda day: chinese_date(day) if isinstance(day, dt.date) else day
     environment.filters["cn_number"] = chinese_number
+    environment.filters["tidy"] = tidy
     return environment
+
+
+_SPACE_AROUND_LATIN = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+def tidy(text: str) -> str:
+    """Chinese official style: no spaces between Chinese and numbers (缺口 2 处 → 缺口2处)."""
+    return _SPACE_AROUND_LATIN.sub("", text) if isinstance(text, str) else text
 
 
 def _party(result: InspectionResult) -> str:
@@ -108,7 +118,7 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
                 "number": number,
                 "question": item.question,
                 "answer": item.answer or "—",
-                "status": STATUS_LABELS[item.status],
+                "status": STATUS_LABELS[item.status] if item.judged or item.status != "pass" else "—",
                 "failed": item.status == "fail",
                 "note": item.note or "",
                 # Absolute file URLs: the fetcher checks them against the inspection's folder.

@@ -114,6 +114,7 @@ def result_dict(result: InspectionResult) -> dict[str, Any]:
                 "kind": item.kind,
                 "status": item.status,
                 "required": item.required,
+                "judged": item.judged,
                 "answer": item.answer,
                 "value": _jsonable(item.value),
                 "severity": item.severity,

@@ -248,6 +248,7 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
                 question=item.question,
                 kind=item.kind,
                 required=item.required,
+                judged=item.criterion is not None,
                 status=status,  # type: ignore[arg-type]
                 answer=_answer_text(item, answer),
                 value=answer.value if answer is not None else None,
