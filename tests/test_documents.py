@@ -142,7 +142,7 @@ def test_notice__department_order_form__decision_wording_and_remedies(rules, tmp
     answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path / "out"), settings)
     text = text_of(written[0].path)
-    assert "责令改正违法行为决定书" in text and "现责令你单位改正上述违法行为" in text
+    assert "责令改正违法行为决定书" in text and "现责令你单位按上述要求改正违法行为" in text
     assert "不服本决定" in text and "XX县人民政府申请行政复议" in text and "本决定不停止执行" in text
 
 
