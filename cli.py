@@ -232,8 +232,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
+@click.option("-j", "--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="同时生成文书的进程数（多核电脑上可设为核数）。")
 @click.pass_context
-def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None) -> None:
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int) -> None:
     """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
@@ -256,7 +257,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         state["bar"].__enter__()
 
     try:
-        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n))
+        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers)
     except (FontError, RenderError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
         ctx.exit(EXIT_BAD_INPUT)

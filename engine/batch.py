@@ -15,7 +15,7 @@ from .errors import InputError, Problem
 from .fonts import find_cjk_font
 from .model import InspectionResult, RuleSet
 from .rectification import COLUMNS, rows_for, spreadsheet, totals
-from .render import Document, render_html, write_pdfs
+from .render import Document, render_html, write_pdfs, write_pdfs_parallel
 from .scoring import score
 from .settings import OfficeSettings
 from .source import load_source
@@ -51,6 +51,7 @@ def run_batch(
     issued: dt.date | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> BatchOutcome:
     outcome = BatchOutcome()
     settings_file = Path(settings.path).resolve()
@@ -87,7 +88,13 @@ def run_batch(
     planned.append((Document(out_dir / f"{LIST_NAME}.pdf", "list", render_html("rectification_list.html", context)), None))
     if on_total:
         on_total(len(planned))
-    pdfs = write_pdfs([document for document, _ in planned], font=find_cjk_font(settings.font), on_progress=on_progress)
+    documents = [document for document, _ in planned]
+    if workers > 1:
+        pdfs = write_pdfs_parallel(documents, font=find_cjk_font(settings.font), workers=workers)
+        if on_progress:
+            on_progress(len(pdfs))
+    else:
+        pdfs = write_pdfs(documents, font=find_cjk_font(settings.font), on_progress=on_progress)
     for (document, number), pdf in zip(planned, pdfs):
         document.target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(document.target, pdf)

@@ -176,3 +176,21 @@ def test_record__photo_in_inspection_folder__embedded(rules, settings, tmp_path:
     record = PdfReader(str(written[-1].path))
     images = [image for page in record.pages for image in page.images]
     assert images and len({image.name for image in images}) == 1  # one photo, referenced from the pages it is on
+
+
+def test_batch__two_workers__same_documents(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("dust_six_100pct_compliant.yaml", "dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml", "vapor_recovery_noncompliant.yaml"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    shutil.copytree(EXAMPLES / "office", folder / "office")
+    result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(tmp_path / "out"), "-j", "2"])
+    assert result.exit_code == 1, result.stderr
+    assert len(list((tmp_path / "out").glob("*.通知书.pdf"))) == 3
+    assert len(list((tmp_path / "out").glob("*.检查记录.pdf"))) == 4
+    for path in (tmp_path / "out").glob("*.pdf"):
+        assert fonts_of(path) and text_of(path)
