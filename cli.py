@@ -249,7 +249,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, directory)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr  # the bar must not mix into stdout
     state: dict[str, Any] = {}
 
     def on_total(total: int) -> None:
