@@ -321,6 +321,20 @@ def rules() -> None:
     """规则文件（检查表和法律依据）的校验与查看。"""
 
 
+def _rules_folder(ctx: click.Context, directory: Path | None, fmt: Format, json_document: Any) -> tuple[Path, str, RuleSet]:
+    """The rules folder a `rules` command works on, loaded; bad rules end the command with exit 2."""
+    folder = directory or ctx.obj.get("rules_dir") or default_rules_dir()
+    shown = str(directory) if directory else str(folder)
+    try:
+        return folder, shown, load_rules(folder, name=shown)
+    except InputError as exc:
+        if fmt == "json":
+            click.echo(json_document([], exc.problems, engine.__version__))
+        else:
+            _emit_problems(exc.problems)
+        raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+
+
 @rules.command("check", context_settings=CONTEXT)
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @format_option
@@ -334,16 +348,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format) -> None
     示例：
       lantian rules check rules/
     """
-    folder = directory or ctx.obj.get("rules_dir") or default_rules_dir()
-    shown = str(directory) if directory else str(folder)
-    try:
-        ruleset = load_rules(folder, name=shown)
-    except InputError as exc:
-        if fmt == "json":
-            click.echo(report.rules_document([], exc.problems, engine.__version__))
-        else:
-            _emit_problems(exc.problems)
-        ctx.exit(EXIT_BAD_INPUT)
+    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.rules_document)
     if fmt == "json":
         click.echo(report.rules_document(list(ruleset.checklists.values()), ruleset.warnings, engine.__version__))
     else:
@@ -367,16 +372,7 @@ def rules_test(ctx: click.Context, directory: Path | None, fmt: Format) -> None:
     示例：
       lantian rules test rules/
     """
-    folder = directory or ctx.obj.get("rules_dir") or default_rules_dir()
-    shown = str(directory) if directory else str(folder)
-    try:
-        ruleset = load_rules(folder, name=shown)
-    except InputError as exc:
-        if fmt == "json":
-            click.echo(report.cases_document([], exc.problems, engine.__version__))
-        else:
-            _emit_problems(exc.problems)
-        ctx.exit(EXIT_BAD_INPUT)
+    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.cases_document)
     results, problems = run_cases(folder, ruleset, shown=shown)
     if fmt == "json":
         click.echo(report.cases_document(results, problems, engine.__version__))
