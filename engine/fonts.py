@@ -135,11 +135,19 @@ def _subset(path: Path, index: int, wanted: list[int], target: Path) -> None:
     os.replace(temporary, target)
 
 
+def _common_path(source: FontSource, folder: Path | None = None) -> Path:
+    return (folder or cache_dir()) / f"common-{hashlib.sha256(source.identity().encode()).hexdigest()[:24]}.otf"
+
+
+def common_font_ready(source: FontSource) -> bool:
+    return _common_path(source).is_file()
+
+
 def common_font(source: FontSource, folder: Path | None = None) -> Path:
     """The system font cut down once to the common characters (about 2.6 MB instead of
     20 MB), so that later subsets take about a second instead of five. Made on first use
     and kept in the cache."""
-    target = (folder or cache_dir()) / f"common-{hashlib.sha256(source.identity().encode()).hexdigest()[:24]}.otf"
+    target = _common_path(source, folder)
     if not target.is_file():
         _subset(source.path, source.index, sorted(_common_characters()), target)
     return target
