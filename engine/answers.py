@@ -112,7 +112,23 @@ class _AnswersBuilder:
         if day is None:
             return None
         ident = raw.get("id")
-        return Inspection(day, inspectors, None if ident is None else str(ident))
+        credentials = tuple(str(c).strip() for c in raw.get("credentials") or ())
+        if credentials and len(credentials) != len(inspectors):
+            self.problem(
+                ErrorCode.ANSWER_003,
+                ("inspection", "credentials"),
+                reason=f"执法证号有 {len(credentials)} 个，检查人员有 {len(inspectors)} 名",
+                hint="按 inspectors 的顺序为每名检查人员写一个证号",
+            )
+        return Inspection(
+            day,
+            inspectors,
+            None if ident is None else str(ident),
+            raw.get("start_time"),
+            raw.get("end_time"),
+            raw.get("recorder"),
+            credentials,
+        )
 
     def answers(self, skip: set = frozenset()) -> dict[str, Answer]:
         """Each answer read against its item; ``skip`` holds answers the schema already refused."""

@@ -298,6 +298,10 @@ class Inspection:
     date: dt.date
     inspectors: tuple[str, ...]
     id: str | None = None
+    start_time: str | None = None  #: HH:MM, as written on the record
+    end_time: str | None = None
+    recorder: str | None = None
+    credentials: tuple[str, ...] = ()  #: enforcement credential numbers, in the order of inspectors
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
         "findings": len(result.findings),
         "signature_slots": max(2, len(inspectors)),
         "inspectors": inspectors,
+        "credentials": list(result.inspection.credentials),
+        "time_span": "–".join(t for t in (result.inspection.start_time, result.inspection.end_time) if t),
         "answers_sha256": result.answers_sha256,
         "warn_inspectors": len(set(inspectors)) < 2,
     }

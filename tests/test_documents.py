@@ -194,3 +194,11 @@ def test_batch__two_workers__same_documents(tmp_path: Path) -> None:
     assert len(list((tmp_path / "out").glob("*.检查记录.pdf"))) == 4
     for path in (tmp_path / "out").glob("*.pdf"):
         assert fonts_of(path) and text_of(path)
+
+
+def test_record__times_recorder_and_credentials_printed(rules, settings, tmp_path: Path) -> None:
+    answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
+    written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path), settings)
+    text = text_of(written[-1].path)
+    assert "2024年11月12日09:20–10:35" in text and "记录人孙强" in text
+    assert "李明（执法证号XX环执0101）、孙强（执法证号XX环执0117）" in text

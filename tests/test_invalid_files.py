@@ -151,3 +151,16 @@ def test_answers_file__problems_in_every_part__reported_in_one_round(rules) -> N
         ("ANSWER_001", 16, 3, "hoarding_closd"),
         ("YAML_002", 17, 3, "hoarding_closd"),
     }
+
+
+def test_answers_file__inspection_times_and_credentials__checked(rules) -> None:
+    from helpers import dust_answers
+
+    raw = dust_answers().replace("  inspectors: [李明, 王芳]\n".encode(), "  inspectors: [李明, 王芳]\n  credentials: [甲001]\n  start_time: 25:00\n".encode())
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert {(p.code.name, p.location.line) for p in exc.value.problems} == {("SCHEMA_004", 14)}
+    raw = dust_answers().replace("  inspectors: [李明, 王芳]\n".encode(), "  inspectors: [李明, 王芳]\n  credentials: [甲001]\n".encode())
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert [(p.code.name, p.location.line) for p in exc.value.problems] == [("ANSWER_003", 13)]
