@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import unquote, urlparse
@@ -42,7 +42,6 @@ class Document:
     kind: str  #: notice, record
     html: str
     photos_root: Path | None = None  #: the inspection's folder: photos may be read only below it
-    extra_text: str = ""
 
 
 def _environment() -> jinja2.Environment:

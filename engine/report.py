@@ -160,49 +160,50 @@ def summary_counts(results: Iterable[InspectionResult], failed_files: int) -> di
     return counts
 
 
+def _document(version: str, ok: bool, problems: Sequence[Problem], **body: Any) -> str:
+    """The envelope every --format json document shares (docs/json.md)."""
+    document = {"lantian": version, "format_version": FORMAT_VERSION, "ok": ok, **body, "errors": [problem_dict(p) for p in problems]}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _has_errors(problems: Sequence[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
 def check_document(results: Sequence[InspectionResult], problems: Sequence[Problem], version: str) -> str:
     """The whole JSON document `lantian check --format json` prints."""
     files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
-    document = {
-        "lantian": version,
-        "format_version": FORMAT_VERSION,
-        "ok": files_with_errors == 0,
-        "summary": summary_counts(results, files_with_errors),
-        "results": [result_dict(r) for r in results],
-        "errors": [problem_dict(p) for p in problems],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return _document(
+        version,
+        files_with_errors == 0,
+        problems,
+        summary=summary_counts(results, files_with_errors),
+        results=[result_dict(r) for r in results],
+    )
 
 
 def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], version: str) -> str:
     """The JSON document `lantian rules check --format json` prints."""
-    document = {
-        "lantian": version,
-        "format_version": FORMAT_VERSION,
-        "ok": not any(p.severity == "error" for p in problems),
-        "checklists": [
-            {"id": c.id, "title": c.title, "version": c.version, "file": c.path, "sha256": c.sha256, "items": len(c.items)}
-            for c in checklists
-        ],
-        "errors": [problem_dict(p) for p in problems],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return _document(
+        version,
+        not _has_errors(problems),
+        problems,
+        checklists=[{"id": c.id, "title": c.title, "version": c.version, "file": c.path, "sha256": c.sha256, "items": len(c.items)} for c in checklists],
+    )
 
 
 def cases_document(results: Sequence[Any], problems: Sequence[Problem], version: str) -> str:
     """The JSON document `lantian rules test --format json` prints."""
-    document = {
-        "lantian": version,
-        "format_version": FORMAT_VERSION,
-        "ok": all(r.passed for r in results) and not any(p.severity == "error" for p in problems),
-        "summary": {"passed": sum(r.passed for r in results), "failed": sum(not r.passed for r in results)},
-        "cases": [
+    return _document(
+        version,
+        all(r.passed for r in results) and not _has_errors(problems),
+        problems,
+        summary={"passed": sum(r.passed for r in results), "failed": sum(not r.passed for r in results)},
+        cases=[
             {"file": r.file, "line": r.location.line, "checklist": r.checklist, "name": r.name, "passed": r.passed, "differences": list(r.differences)}
             for r in results
         ],
-        "errors": [problem_dict(p) for p in problems],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    )
 
 
 def format_cases(results: Sequence[Any]) -> str:
