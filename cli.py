@@ -79,6 +79,36 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> A
         ctx.exit(EXIT_BAD_INPUT)
 
 
+def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    """Check each file (``-`` is stdin, once); a bad file is reported, the others go on."""
+    checked: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    stdin_used = False
+    for file in files:
+        name = "<stdin>" if file == "-" else file
+        if file == "-":
+            if stdin_used:
+                raise click.UsageError("标准输入（-）只能使用一次")
+            stdin_used = True
+            with click.open_file("-", "rb") as stdin:
+                raw = stdin.read()
+        else:
+            try:
+                raw = Path(file).read_bytes()
+            except OSError as exc:
+                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)}))
+                continue
+        sources.add(name, raw)
+        try:
+            result = engine.check(raw, rules, name=name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        checked.append((file, result))
+        problems.extend(result.warnings)
+    return checked, problems
+
+
 def _rules(ctx: click.Context) -> RuleSet:
     """The rule set, loaded once per command; bad rules stop the command with exit 2."""
     obj = ctx.ensure_object(dict)
@@ -137,31 +167,8 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
     """
     rules = _rules(ctx)
     sources = _SourceCache()
-    results = []
-    problems: list[Problem] = []
-    stdin_used = False
-    for file in files:
-        name = "<stdin>" if file == "-" else file
-        if file == "-":
-            if stdin_used:
-                raise click.UsageError("标准输入（-）只能使用一次")
-            stdin_used = True
-            with click.open_file("-", "rb") as stdin:
-                raw = stdin.read()
-        else:
-            try:
-                raw = Path(file).read_bytes()
-            except OSError as exc:
-                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)}))
-                continue
-        sources.add(name, raw)
-        try:
-            result = engine.check(raw, rules, name=name)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        results.append(result)
-        problems.extend(result.warnings)
+    checked, problems = _check_files(files, rules, sources)
+    results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":
         click.echo(report.check_document(results, problems, engine.__version__))
@@ -197,23 +204,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
-    problems: list[Problem] = []
-    planned = []
-    results = []
-    for file in files:
-        try:
-            raw = Path(file).read_bytes()
-        except OSError as exc:
-            problems.append(Problem(ErrorCode.IO_001, Location(file), {"reason": os_reason(exc)}))
-            continue
-        sources.add(file, raw)
-        try:
-            result = engine.check(raw, rules, name=file)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        results.append(result)
-        planned.extend(plan_documents(result, Path(file), settings, out_dir))
+    checked, problems = _check_files(files, rules, sources)
+    results = [result for _, result in checked]
+    planned = [document for file, result in checked for document in plan_documents(result, None if file == "-" else Path(file), settings, out_dir)]
     try:
         written = write_documents(planned, settings) if planned else []
     except (FontError, RenderError) as exc:

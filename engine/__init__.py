@@ -11,7 +11,6 @@ The library is usable without the command line::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .answers import load_answers as load_answers
 from .errors import ErrorCode as ErrorCode

@@ -10,12 +10,11 @@ from typing import Callable
 
 from ._fsutil import atomic_write
 from .answers import answers_from_document
-from .documents import Written, plan_documents
+from .documents import Written, plan_documents, write_documents
 from .errors import InputError, Problem
-from .fonts import find_cjk_font
 from .model import InspectionResult, RuleSet
 from .rectification import COLUMNS, rows_for, spreadsheet, totals
-from .render import Document, render_html, write_pdfs, write_pdfs_parallel
+from .render import Document, render_html
 from .scoring import score
 from .settings import OfficeSettings
 from .source import load_source
@@ -88,17 +87,7 @@ def run_batch(
     planned.append((Document(out_dir / f"{LIST_NAME}.pdf", "list", render_html("rectification_list.html", context)), None))
     if on_total:
         on_total(len(planned))
-    documents = [document for document, _ in planned]
-    if workers > 1:
-        pdfs = write_pdfs_parallel(documents, font=find_cjk_font(settings.font), workers=workers)
-        if on_progress:
-            on_progress(len(pdfs))
-    else:
-        pdfs = write_pdfs(documents, font=find_cjk_font(settings.font), on_progress=on_progress)
-    for (document, number), pdf in zip(planned, pdfs):
-        document.target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(document.target, pdf)
-        outcome.written.append(Written(document.target, document.kind, number))
+    outcome.written.extend(write_documents(planned, settings, on_progress, workers=workers))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"
     atomic_write(xlsx, spreadsheet(rows, f"{settings.office} 整改清单"))
     outcome.written.append(Written(xlsx, "list_xlsx", None))

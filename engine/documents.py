@@ -11,7 +11,7 @@ from ._fsutil import atomic_write
 from .fonts import find_cjk_font
 from .model import InspectionResult
 from .numbering import allocate
-from .render import Document, notice_context, record_context, render_html, write_pdfs
+from .render import Document, notice_context, record_context, render_html, write_pdfs, write_pdfs_parallel
 from .settings import OfficeSettings
 
 
@@ -38,10 +38,22 @@ def plan_documents(result: InspectionResult, answers_path: Path | None, settings
     return planned
 
 
-def write_documents(planned: Sequence[tuple[Document, str | None]], settings: OfficeSettings, on_progress: Callable[[int], None] | None = None) -> list[Written]:
+def write_documents(
+    planned: Sequence[tuple[Document, str | None]],
+    settings: OfficeSettings,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+) -> list[Written]:
     """Render every planned document with one shared subset font, then write each whole."""
+    documents = [document for document, _ in planned]
     font = find_cjk_font(settings.font)
-    pdfs = write_pdfs([document for document, _ in planned], font=font, on_progress=on_progress)
+    if workers > 1:
+        pdfs = write_pdfs_parallel(documents, font=font, workers=workers)
+        if on_progress:
+            on_progress(len(pdfs))  # the workers report only when done
+    else:
+        pdfs = write_pdfs(documents, font=font, on_progress=on_progress)
     written = []
     for (document, number), pdf in zip(planned, pdfs):
         document.target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ pytest.importorskip("weasyprint")
 
 from engine import check  # noqa: E402
 from engine.documents import plan_documents, write_documents  # noqa: E402
-from engine.render import RenderError, _fetcher  # noqa: E402
+from engine.render import _fetcher  # noqa: E402
 from engine.settings import load_settings  # noqa: E402
 from helpers import EXAMPLES, dust_answers  # noqa: E402
 

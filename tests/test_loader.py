@@ -8,7 +8,7 @@ import pytest
 
 from engine import InputError, check, load_rules
 from engine.loader import rule_files
-from helpers import DATA, RULES, dust_answers
+from helpers import DATA, dust_answers
 
 
 def error_codes(exc: pytest.ExceptionInfo) -> list[str]:
