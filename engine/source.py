@@ -180,21 +180,24 @@ _YAML_HINTS = [
 ]
 
 
-def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> str:
+def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> tuple[str, tuple[int, int] | None]:
+    """How to fix a YAML syntax error, and where the typo really is when PyYAML
+    noticed it a line late (a full-width colon, a missing space after ':')."""
     lines = text.split("\n")
     if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
-        return "YAML 不能用 Tab 缩进，请改用空格"
+        return "YAML 不能用 Tab 缩进，请改用空格", None
     if mark is not None:
-        # PyYAML often notices a typo one line late: look at this line and the one above.
-        nearby = lines[max(mark.line - 1, 0) : mark.line + 1]
-        if any("：" in line.split("#")[0] for line in nearby):
-            return "请用半角冒号“:”（不是中文冒号“：”），冒号后面加一个空格"
-        if any(re.match(r"^\s*[^\s:#'\"{\[][^:#]*:[^\s/\\]", line) for line in nearby):
-            return "冒号“:”后面要有一个空格，例如 hoarding_closed: 是"
+        for number in range(max(mark.line - 1, 0), min(mark.line + 1, len(lines))):
+            line = lines[number].split("#")[0]
+            if "：" in line:
+                return "请用半角冒号“:”（不是中文冒号“：”），冒号后面加一个空格", (number + 1, line.index("：") + 1)
+            missing_space = re.match(r"^\s*[^\s:#'\"{\[][^:#]*:(?=[^\s/\\])", line)
+            if missing_space:
+                return "冒号“:”后面要有一个空格，例如 hoarding_closed: 是", (number + 1, missing_space.end())
     for needle, hint in _YAML_HINTS:
         if needle in problem:
-            return hint
-    return "检查这一位置附近的缩进、冒号和引号"
+            return hint, None
+    return "检查这一位置附近的缩进、冒号和引号", None
 
 
 def _mark_location(name: str, mark: Any) -> Location:
@@ -210,8 +213,10 @@ def _compose(text: str, name: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "无法解析"
         mark = exc.problem_mark or exc.context_mark
+        hint, typo = _yaml_hint(problem, text, mark)
+        where = Location(name, *typo) if typo else _mark_location(name, mark)
         raise InputError([
-            Problem(ErrorCode.YAML_001, _mark_location(name, mark), {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": _yaml_hint(problem, text, mark)})
+            Problem(ErrorCode.YAML_001, where, {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": hint})
         ]) from None
     except yaml.YAMLError as exc:  # ReaderError: control characters
         raise InputError([
@@ -228,7 +233,7 @@ def _construct(node: yaml.Node, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or "无法解析"
         raise InputError([
-            Problem(ErrorCode.YAML_001, _mark_location(name, exc.problem_mark), {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": _yaml_hint(problem)})
+            Problem(ErrorCode.YAML_001, _mark_location(name, exc.problem_mark), {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": _yaml_hint(problem)[0]})
         ]) from None
     finally:
         loader.dispose()
