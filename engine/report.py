@@ -30,9 +30,14 @@ def _display_width(text: str) -> int:
 def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], list[str] | None] | None = None) -> str:
     """Each problem as ``file:line:col: [CODE] message (item) — hint``, with the line and a caret."""
     out = []
+    shown: tuple | None = None
     for problem in problems:
         out.append(format_problem_line(problem))
         loc = problem.location
+        # Several problems at one place (missing items all point at `answers:`) show it once.
+        if (loc.file, loc.line, loc.column) == shown:
+            continue
+        shown = (loc.file, loc.line, loc.column)
         lines = source_lines(loc.file) if source_lines and loc.line else None
         # A line that did not decode (IO_002) would only show replacement characters.
         if lines and loc.line and 0 < loc.line <= len(lines) and "\ufffd" not in lines[loc.line - 1]:

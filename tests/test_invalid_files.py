@@ -164,3 +164,28 @@ def test_answers_file__inspection_times_and_credentials__checked(rules) -> None:
     with pytest.raises(InputError) as exc:
         check(raw, rules, name="a.yaml")
     assert [(p.code.name, p.location.line) for p in exc.value.problems] == [("ANSWER_003", 13)]
+
+
+@pytest.mark.parametrize(
+    "typo, hint",
+    [("  hoarding_base：是", "中文冒号"), ("  hoarding_base:是", "冒号“:”后面要有一个空格")],
+)
+def test_answers_file__colon_typo__points_at_the_typo_not_the_next_line(rules, typo: str, hint: str) -> None:
+    """Should put the caret on the line with the typo, though PyYAML notices it one line late."""
+    from helpers import dust_answers
+
+    raw = dust_answers().replace("  hoarding_base: 是".encode(), typo.encode())
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.column) == ("YAML_001", 16, 16)
+    assert hint in problem.hint
+
+
+def test_problem_excerpt__shown_once_per_place(rules) -> None:
+    from helpers import dust_answers
+
+    with pytest.raises(InputError) as exc:
+        check(dust_answers({"filing": None, "notice_board": None}), rules, name="a.yaml")
+    text = format_problems(exc.value.problems, lambda name: dust_answers({"filing": None, "notice_board": None}).decode().splitlines())
+    assert text.count("[ANSWER_004]") == 2 and text.count("| answers:") == 1
