@@ -199,7 +199,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     """
     from engine.documents import plan_documents, write_documents
     from engine.fonts import FontError
-    from engine.render import RenderError
+    from engine.render import RenderError, default_workers
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
@@ -208,7 +208,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     results = [result for _, result in checked]
     planned = [document for file, result in checked for document in plan_documents(result, None if file == "-" else Path(file), settings, out_dir)]
     try:
-        written = write_documents(planned, settings) if planned else []
+        written = write_documents(planned, settings, workers=default_workers()) if planned else []
     except (FontError, RenderError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
@@ -225,9 +225,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
-@click.option("-j", "--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="同时生成文书的进程数（多核电脑上可设为核数）。")
+@click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, help="同时生成文书的进程数；默认为本机的核数（最多 4 个）。")
 @click.pass_context
-def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int) -> None:
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None) -> None:
     """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
@@ -238,7 +238,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     """
     from engine.batch import run_batch
     from engine.fonts import FontError
-    from engine.render import RenderError
+    from engine.render import RenderError, default_workers
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, directory)
@@ -250,7 +250,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         state["bar"].__enter__()
 
     try:
-        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers)
+        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers())
     except (FontError, RenderError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
         ctx.exit(EXIT_BAD_INPUT)

@@ -13,8 +13,8 @@ from .answers import answers_from_document
 from .documents import Written, plan_documents, write_documents
 from .errors import InputError, Problem
 from .model import InspectionResult, RuleSet
-from .rectification import COLUMNS, rows_for, spreadsheet, totals
-from .render import Document, render_html
+from .rectification import list_document, rows_for, spreadsheet
+from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
 from .source import load_source
@@ -74,17 +74,8 @@ def run_batch(
         target_dir = out_dir / path.parent.relative_to(directory)
         planned.extend(plan_documents(result, path, settings, target_dir, issued=issued))
     rows = rows_for([result for _, result in outcome.results])
-    context = {
-        "settings": settings,
-        "rows": rows,
-        "columns": [name for name, _ in COLUMNS],
-        # 序号 村 单位 检查表 检查日期 存在问题 严重程度 整改措施 责任单位 责任人 整改期限 状态
-        "widths": [3.5, 6, 10, 9, 7.5, 21, 4.5, 15, 7.5, 6, 7, 3],
-        "totals": totals(rows),
-        "sites": len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings}),
-        "today": issued or dt.date.today(),
-    }
-    planned.append((Document(out_dir / f"{LIST_NAME}.pdf", "list", render_html("rectification_list.html", context)), None))
+    sites = len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings})
+    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=issued or dt.date.today()), None))
     if on_total:
         on_total(len(planned))
     outcome.written.extend(write_documents(planned, settings, on_progress, workers=workers))

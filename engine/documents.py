@@ -11,7 +11,7 @@ from ._fsutil import atomic_write
 from .fonts import find_cjk_font
 from .model import InspectionResult
 from .numbering import allocate
-from .render import Document, notice_context, record_context, render_html, write_pdfs, write_pdfs_parallel
+from .render import Document, notice_context, record_context, render_html, write_pdfs_parallel
 from .settings import OfficeSettings
 
 
@@ -48,12 +48,7 @@ def write_documents(
     """Render every planned document with one shared subset font, then write each whole."""
     documents = [document for document, _ in planned]
     font = find_cjk_font(settings.font)
-    if workers > 1:
-        pdfs = write_pdfs_parallel(documents, font=font, workers=workers)
-        if on_progress:
-            on_progress(len(pdfs))  # the workers report only when done
-    else:
-        pdfs = write_pdfs(documents, font=font, on_progress=on_progress)
+    pdfs = write_pdfs_parallel(documents, font=font, workers=workers, on_progress=on_progress)
     written = []
     for (document, number), pdf in zip(planned, pdfs):
         document.target.parent.mkdir(parents=True, exist_ok=True)

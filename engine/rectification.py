@@ -13,7 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from pathlib import Path
+
+from .fonts import find_cjk_font, smallest_copy
 from .model import SEVERITY_LABELS, InspectionResult
+from .render import Document, render_html
+from .settings import OfficeSettings
+from .typeset import Column, metrics_for, set_table
 
 COLUMNS = (
     ("序号", 6),
@@ -29,6 +35,32 @@ COLUMNS = (
     ("整改期限", 12),
     ("状态", 10),
 )
+
+
+#: The columns of the PDF list, in px (1008 px is the width of the landscape type area),
+#: shared so that the problem, the measure and the person's role take as few lines as they
+#: can: a row is as tall as its tallest cell. The spreadsheet keeps every column; the
+#: checklist and the date of the inspection are left out here (the totals count by checklist).
+PDF_COLUMNS = (
+    Column("序号", 36, "center"),
+    Column("村（社区）", 60),
+    Column("单位（点位）", 96),
+    Column("存在问题", 288),
+    Column("严重\n程度", 48, "center"),
+    Column("整改措施", 192),
+    Column("责任单位", 90),
+    Column("责任人", 72),
+    Column("整改期限", 78, "center"),
+    Column("状态", 48, "center"),
+)
+#: px of the landscape page's type area (list.css) the table may fill: the title block
+#: takes LIST_HEAD_PX of the first page, and a few px are kept spare against rounding.
+PAGE_PX = 634
+LIST_HEAD_PX = 124
+SPARE_PX = 6
+#: A list of at least twice this many pages is also cut into runs, at most MOST_PARTS.
+PAGES_PER_PART = 8
+MOST_PARTS = 4
 
 
 @dataclass(frozen=True)
@@ -74,6 +106,28 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
         )
         for index, (result, finding) in enumerate(entries, 1)
     ]
+
+
+def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date) -> Document:
+    """The list as a document to render: its table set into pages here (typeset.py)."""
+    metrics = metrics_for(smallest_copy(find_cjk_font(settings.font)))
+    values = [
+        [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), row.status]
+        for row in rows
+    ]
+    pages = set_table(PDF_COLUMNS, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
+    context = {"settings": settings, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
+
+    def html(start: int, end: int) -> str:
+        """Pages start to end (counted from 0) as a document of their own, numbered as in the whole."""
+        return render_html("rectification_list.html", {**context, "pages": pages[start:end], "first_page": start + 1, "with_head": start == 0, "with_totals": end >= len(pages)})
+
+    # A long list is also cut into runs of pages that worker processes render side by side;
+    # every run starts on an odd page, so that page numbers keep their sides (GB/T 9704).
+    count = min(MOST_PARTS, len(pages) // PAGES_PER_PART)
+    bounds = [0] + [round(len(pages) * k / count / 2) * 2 for k in range(1, count)] + [len(pages)] if count > 1 else []
+    parts = tuple(html(start, end) for start, end in zip(bounds, bounds[1:]))
+    return Document(target, "list", html(0, len(pages)), parts=parts)
 
 
 def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:

@@ -9,8 +9,11 @@ URL is refused, so text from an answers file can never make it fetch a file or a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import mimetypes
+import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -23,6 +26,7 @@ from .errors import LantianError
 from .fonts import FontSource, find_cjk_font, subset_font
 from .model import SEVERITY_LABELS, STATUS_LABELS, VERDICT_LABELS, InspectionResult, chinese_number
 from .settings import OfficeSettings
+from .typeset import rules_svg
 from .values import chinese_date
 
 FONT_URL = "lantian-font:cjk"
@@ -42,6 +46,9 @@ class Document:
     kind: str  #: notice, record
     html: str
     photos_root: Path | None = None  #: the inspection's folder: photos may be read only below it
+    #: The same document cut into runs of whole pages, which worker processes may render
+    #: side by side; their PDFs, one after the other, make the document.
+    parts: tuple[str, ...] = ()
 
 
 def _environment() -> jinja2.Environment:
@@ -168,6 +175,9 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url == FONT_URL:
                 return URLFetcherResponse(url, font_file.read_bytes(), {"Content-Type": "font/otf"})
+            rules = rules_svg(url)
+            if rules is not None:
+                return URLFetcherResponse(url, rules, {"Content-Type": "image/svg+xml"})
             parsed = urlparse(url)
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()
@@ -183,6 +193,46 @@ def _characters(documents: Sequence[Document]) -> set[str]:
     return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕")
 
 
+#: The stylesheets of each kind of document, in cascade order (templates/css/).
+STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list": ("official.css", "list.css")}
+
+
+class _Renderer:
+    """What every document of a batch shares: the font registered once, and the stylesheets
+    parsed once (parsing them again for every document costs about a tenth of a notice)."""
+
+    def __init__(self, font_file: Path) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_file = font_file
+        self.font_config = FontConfiguration()
+        fetch = _fetcher(font_file, None)
+        face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=self.font_config, url_fetcher=fetch)
+        css = templates_dir() / "css"
+        parsed = {name: CSS(filename=str(css / name), font_config=self.font_config, url_fetcher=fetch) for names in STYLESHEETS.values() for name in names}
+        self.stylesheets = {kind: [face, *(parsed[name] for name in names)] for kind, names in STYLESHEETS.items()}
+
+    def pdf(self, document: Document) -> bytes:
+        from weasyprint import HTML
+        from weasyprint.urls import FatalURLFetchingError
+
+        fetch = _fetcher(self.font_file, document.photos_root)
+        html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
+        try:
+            layout = html.render(stylesheets=self.stylesheets[document.kind], font_config=self.font_config)
+        except FatalURLFetchingError as exc:
+            raise RenderError(f"{document.target.name}：{exc.__cause__ or exc}") from None
+        # The font is already cut to this batch's characters: embed it as it is, which
+        # skips WeasyPrint's own subsetting, the step that costs seconds per document.
+        return layout.write_pdf(full_fonts=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _renderer(font_file: Path) -> _Renderer:
+    return _Renderer(font_file)
+
+
 def write_pdfs(
     documents: Sequence[Document],
     *,
@@ -190,37 +240,21 @@ def write_pdfs(
     on_progress: Callable[[int], None] | None = None,
     characters: set[str] | None = None,
 ) -> list[bytes]:
-    """Render every document to PDF bytes, sharing one subset font.
+    """Render every document to PDF bytes, each with the same embedded subset font.
 
-    Each document is laid out on its own (so its page numbers start at 1), then all pages
-    are written as one PDF, so that the font is embedded and compressed once for the whole
-    batch, and that PDF is cut into one file per document (pypdf). Writing, not layout, is
-    what costs: this makes a batch of notices cost little more than their layout.
+    The font is cut once to the characters of all the documents (fonts.py caches it), so
+    a document costs only its layout and writing.
     """
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
-
     if not documents:
         return []
     source = font or find_cjk_font()
-    font_file = subset_font(source, characters or _characters(documents))
-    font_config = FontConfiguration()
-    face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=font_config, url_fetcher=_fetcher(font_file, None))
-    rendered = []
+    renderer = _renderer(subset_font(source, characters or _characters(documents)))
+    pdfs = []
     for document in documents:
-        fetch = _fetcher(font_file, document.photos_root)
-        html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
-        try:
-            rendered.append(html.render(stylesheets=[face], font_config=font_config))
-        except FatalURLFetchingError as exc:
-            raise RenderError(f"{document.target.name}：{exc.__cause__ or exc}") from None
+        pdfs.append(renderer.pdf(document))
         if on_progress:
             on_progress(1)
-    combined = rendered[0].copy([page for layout in rendered for page in layout.pages])
-    # The font is already a subset of this batch's characters: embed it as it is.
-    whole = combined.write_pdf(full_fonts=True)
-    return _split(whole, [len(layout.pages) for layout in rendered], [document.target.stem for document in documents])
+    return pdfs
 
 
 def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[bytes]:
@@ -228,10 +262,32 @@ def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[byt
     return write_pdfs(documents, font=font, characters=characters)
 
 
-def write_pdfs_parallel(documents: Sequence[Document], *, font: FontSource | None = None, workers: int = 1) -> list[bytes]:
-    """write_pdfs over ``workers`` processes, each with an equal share of the documents."""
-    if workers <= 1 or len(documents) < 2 * workers:
-        return write_pdfs(documents, font=font)
+#: Workers are forked where that is safe (Linux): a forked worker starts at once, with
+#: WeasyPrint loaded, where a spawned one spends more than a second importing it. Elsewhere
+#: (macOS, Windows) they are spawned.
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
+#: Below this many documents, starting worker processes costs more than it saves.
+PARALLEL_MINIMUM = 12
+
+
+def default_workers() -> int:
+    """One worker per core, at most four (each takes about 350 MB)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def write_pdfs_parallel(
+    documents: Sequence[Document],
+    *,
+    font: FontSource | None = None,
+    workers: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[bytes]:
+    """write_pdfs over ``workers`` processes. A document cut into parts (the long list) goes
+    out a part to a worker, first, as the longest work; the others go in small chunks, so
+    that progress moves while they work. Each worker registers the font once and keeps it."""
+    if workers <= 1 or (len(documents) < max(PARALLEL_MINIMUM, 2 * workers) and not any(d.parts for d in documents)):
+        return write_pdfs(documents, font=font, on_progress=on_progress)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -239,29 +295,37 @@ def write_pdfs_parallel(documents: Sequence[Document], *, font: FontSource | Non
     # Subset once here, so the workers find the font in the cache instead of each making it.
     characters = _characters(documents)
     subset_font(source, characters)
-    size = -(-len(documents) // workers)
-    chunks = [list(documents[i : i + size]) for i in range(0, len(documents), size)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = list(pool.map(_render_chunk, [(chunk, source, characters) for chunk in chunks]))
-    return [pdf for part in parts for pdf in part]
+    whole = [index for index, document in enumerate(documents) if not document.parts]
+    size = max(2, min(16, len(whole) // (workers * 6)))
+    chunks: list[list[tuple[int, Document]]] = []
+    for index, document in enumerate(documents):
+        chunks.extend([(index, Document(document.target, document.kind, html, document.photos_root))] for html in document.parts)
+    chunks.extend([(index, documents[index]) for index in whole[i : i + size]] for i in range(0, len(whole), size))
+    pieces: dict[int, list[bytes]] = {}
+    waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD)) as pool:
+        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks])):
+            done = 0
+            for (index, _), pdf in zip(chunk, pdfs):
+                pieces.setdefault(index, []).append(pdf)
+                waiting[index] -= 1
+                done += waiting[index] == 0
+            if on_progress and done:
+                on_progress(done)
+    return [pieces[index][0] if len(pieces[index]) == 1 else _join(pieces[index], documents[index].target.stem) for index in range(len(documents))]
 
 
-def _split(pdf: bytes, page_counts: Sequence[int], titles: Sequence[str]) -> list[bytes]:
+def _join(parts: Sequence[bytes], title: str) -> bytes:
+    """One PDF of the parts' pages in order. The parts embed the same font; it is kept once."""
     import io
 
     from pypdf import PdfReader, PdfWriter
 
-    reader = PdfReader(io.BytesIO(pdf))
-    parts = []
-    start = 0
-    for count, title in zip(page_counts, titles):
-        writer = PdfWriter()
-        for index in range(start, start + count):
-            writer.add_page(reader.pages[index])
-        writer.add_metadata({"/Title": title, "/Producer": "Lantian"})
-        writer.compress_identical_objects()
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        parts.append(buffer.getvalue())
-        start += count
-    return parts
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    writer.add_metadata({"/Title": title, "/Producer": "Lantian"})
+    writer.compress_identical_objects()  # both kinds of clean-up are on by default
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

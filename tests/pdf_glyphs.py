@@ -1,0 +1,83 @@
+"""Where each character of a WeasyPrint PDF is drawn, read from the page's own operators.
+
+Enough of PDF text positioning for the tests of the typeset list: Tm places a line, Tf sets
+the size, TJ draws glyphs (two-byte ids, advanced by the font's /W widths) and moves the pen
+by its numbers. The ToUnicode map names the characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+
+@dataclass(frozen=True)
+class Glyph:
+    x: float  #: in the units the text matrix works in (CSS px for WeasyPrint)
+    y: float
+    char: str
+
+
+def _widths(descendant) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    entries = list(descendant.get("/W", []))
+    index = 0
+    while index < len(entries):
+        first = int(entries[index])
+        following = entries[index + 1]
+        if isinstance(following, list) or hasattr(following, "__iter__"):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            index += 2
+        else:
+            for gid in range(first, int(following) + 1):
+                widths[gid] = float(entries[index + 2])
+            index += 3
+    return widths
+
+
+def _unicode(font) -> dict[int, str]:
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    mapping: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for gid, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            mapping[int(gid, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for start, end, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            base = int(text, 16)
+            for gid in range(int(start, 16), int(end, 16) + 1):
+                mapping[gid] = chr(base + gid - int(start, 16))
+    return mapping
+
+
+def glyphs(path, page_number: int) -> list[Glyph]:
+    reader = PdfReader(str(path))
+    page = reader.pages[page_number]
+    fonts = {}
+    for name, font in (page["/Resources"].get("/Font") or {}).items():
+        font = font.get_object()
+        fonts[name] = (_widths(font["/DescendantFonts"][0].get_object()), _unicode(font))
+    out: list[Glyph] = []
+    x = y = size = 0.0
+    widths: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"Tm":
+            x, y = float(operands[4]), float(operands[5])
+        elif operator == b"Tf":
+            widths, names = fonts[operands[0]]
+            size = float(operands[1])
+        elif operator == b"TJ":
+            for item in operands[0]:
+                if isinstance(item, (int, float)) or hasattr(item, "as_numeric"):
+                    x -= float(item) / 1000 * size
+                    continue
+                raw = bytes(getattr(item, "original_bytes", item))
+                for index in range(0, len(raw), 2):
+                    gid = int.from_bytes(raw[index : index + 2], "big")
+                    out.append(Glyph(x, y, names.get(gid, "\ufffd")))
+                    x += widths.get(gid, 1000) / 1000 * size
+    return out
