@@ -118,7 +118,9 @@ def _subset(path: Path, index: int, wanted: list[int], target: Path) -> None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), fontNumber=index, lazy=False)
+    # Bounding boxes are not recomputed: that draws every glyph and took most of a subset's
+    # time; the full font's boxes enclose the subset's, which is all a box must do.
+    font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False)
     options = subset.Options()
     # No ligatures, no localized alternates: WeasyPrint maps glyphs back to characters only
     # through the font's cmap, so a glyph reached by substitution (an fi-ligature, or the
