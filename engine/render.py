@@ -51,7 +51,9 @@ class Document:
     parts: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    """One environment, so that each template is compiled once, not once per document."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=jinja2.select_autoescape(["html"]),

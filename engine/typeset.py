@@ -157,15 +157,15 @@ def _move(pen: _Pen, edge: int, metrics: Metrics) -> str:
     if metrics.has(EN) and gap - moved >= metrics.units(EN):
         spaces, moved = spaces + EN, moved + metrics.units(EN)
     pen.advance(moved)
+    # Pango takes the first tab to the first stop strictly after the pen, each further one
+    # a stop (1 px) on; take as many as bring what is drawn nearest the edge.
+    rest = edge * UNIT - pen.drawn
+    first = (pen.laid // UNIT + 1) * UNIT - pen.laid
     tabs = 0
-    while True:
-        stop = (pen.laid // UNIT + 1) * UNIT  # Pango: the first stop strictly after the pen
-        step = (stop - pen.laid) * TAB_DRAWN
-        if abs(edge * UNIT - pen.drawn - step) >= abs(edge * UNIT - pen.drawn):
-            break
-        pen.drawn += step
-        pen.laid = stop
-        tabs += 1
+    if abs(rest - first * TAB_DRAWN) < abs(rest):
+        tabs = 1 + max(0, round((rest - first * TAB_DRAWN) / (UNIT * TAB_DRAWN)))
+        pen.drawn += (first + (tabs - 1) * UNIT) * TAB_DRAWN
+        pen.laid += first + (tabs - 1) * UNIT
     return spaces + "\t" * tabs
 
 
