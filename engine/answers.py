@@ -128,6 +128,7 @@ class _AnswersBuilder:
             raw.get("end_time"),
             raw.get("recorder"),
             credentials,
+            None if raw.get("follows") is None else str(raw["follows"]).strip(),
         )
 
     def answers(self, skip: set = frozenset()) -> dict[str, Answer]:

@@ -106,6 +106,16 @@ class ErrorCode(Enum):
         "检查项 “{item}” 不适用（{reason}），填写的答案未计入",
         "如该项其实适用，请核对单位情况（site）或它所依据的答案",
     )
+    LEDGER_001 = Detail(
+        "follows_unknown",
+        "复查所依据的检查 “{ref}” 不在台账中",
+        "follows 填被复查检查的整改通知书文号，或它的答卷中的 inspection.id；那份答卷须已登记，或放在同一批中",
+    )
+    LEDGER_002 = Detail(
+        "follows_other_site",
+        "复查的单位或检查表与被复查的检查 “{ref}” 不一致（那次是 {site}，检查表 {checklist}）",
+        "复查须用同一检查表检查同一单位；请核对 follows、site.name 和 checklist",
+    )
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,7 @@ class Inspection:
     end_time: str | None = None
     recorder: str | None = None
     credentials: tuple[str, ...] = ()  #: enforcement credential numbers, in the order of inspectors
+    follows: str | None = None  #: the inspection this one re-inspects: its notice's number or its id
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,420 @@
+"""The rectification ledger (整改台账): every inspection, every finding and the history of
+each finding's status, in one SQLite file in the office's workspace.
+
+What the office must be able to trust, and how:
+- Nothing counted twice: an inspection is known by the SHA-256 of its answers file; the
+  same file recorded again changes nothing.
+- Nothing half-written: each inspection is recorded in one transaction, and so is each
+  close-out; a run killed in the middle leaves the ledger as it was before that
+  inspection, and the next run records the rest.
+- Nothing silently changed: a recorded inspection is never updated; a finding's status
+  changes only by adding an event (who, when, why) to its history.
+- The schema carries a version; migrations run in one transaction when a newer Lantian
+  opens an older ledger.
+
+A finding is open (待整改) when found; a re-inspection that names the inspection it follows
+up (``inspection.follows``) closes it (已销号) when its item now passes, or marks it
+rectifying (整改中) when it still fails; ``close`` closes it at the desk with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .errors import ErrorCode, LantianError, Location, Problem
+from .model import SEVERITY_LABELS, InspectionResult
+
+#: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
+#: version a file has. Never edit a migration that has shipped: add the next one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE inspections (
+            id INTEGER PRIMARY KEY,
+            answers_sha256 TEXT NOT NULL UNIQUE,
+            answers_name TEXT NOT NULL,
+            answers_ref TEXT,
+            checklist_id TEXT NOT NULL,
+            checklist_title TEXT NOT NULL,
+            checklist_version TEXT NOT NULL,
+            rules_sha256 TEXT NOT NULL,
+            site_name TEXT NOT NULL,
+            site_type TEXT NOT NULL,
+            village TEXT,
+            operator TEXT,
+            contact TEXT,
+            inspected_on TEXT NOT NULL,
+            inspectors TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            score REAL NOT NULL,
+            max_score REAL NOT NULL,
+            notice_number TEXT,
+            follows_id INTEGER REFERENCES inspections (id),
+            recorded_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            inspection_id INTEGER NOT NULL REFERENCES inspections (id),
+            item_id TEXT NOT NULL,
+            question TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            problem TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'rectifying', 'closed')),
+            UNIQUE (inspection_id, item_id)
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER NOT NULL REFERENCES findings (id),
+            status TEXT NOT NULL CHECK (status IN ('open', 'rectifying', 'closed')),
+            happened_on TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            inspection_id INTEGER REFERENCES inspections (id),
+            evidence_name TEXT,
+            evidence_sha256 TEXT,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX findings_by_status ON findings (status, deadline)",
+        "CREATE INDEX events_by_finding ON events (finding_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
+
+
+class LedgerError(LantianError):
+    """The ledger cannot do what was asked (an unknown finding, a newer schema)."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    inspection_id: int
+    new: bool  #: False when the same answers file was already in the ledger
+    opened: int = 0  #: new findings
+    closed: int = 0  #: earlier findings this re-inspection closed
+    still_open: int = 0  #: earlier findings it found again
+
+
+@contextmanager
+def _connection(path: Path) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout = 30000")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.row_factory = sqlite3.Row
+        _migrate(connection, path)
+        yield connection
+    finally:
+        connection.close()
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise LedgerError(f"台账 {path} 由更新版本的蓝天建立（结构版本 {version}），请升级蓝天后再使用")
+    if version == SCHEMA_VERSION:
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()  # another run may have done it
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number]:
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def resolve_follows(path: Path, result: InspectionResult) -> Problem | None:
+    """Why ``result`` cannot be recorded as the re-inspection it says it is, or None."""
+    reference = result.inspection.follows
+    if reference is None:
+        return None
+    with _connection(path) as connection:
+        earlier = _followed(connection, reference)
+    location = Location(result.answers_name, path=("inspection", "follows"))
+    if earlier is None:
+        return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
+    if (earlier["site_name"], earlier["checklist_id"]) != (result.site.name, result.checklist_id):
+        return Problem(
+            ErrorCode.LEDGER_002,
+            location,
+            {"ref": reference, "site": earlier["site_name"], "checklist": earlier["checklist_id"]},
+        )
+    return None
+
+
+def _followed(connection: sqlite3.Connection, reference: str) -> sqlite3.Row | None:
+    """The inspection a re-inspection names: by its notice's number, or by the id its own
+    answers file gave it."""
+    return connection.execute(
+        "SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id LIMIT 1", (reference, reference)
+    ).fetchone()
+
+
+def record(path: Path, result: InspectionResult, *, notice_number: str | None = None) -> Recorded:
+    """Record one checked inspection, in one transaction; the same answers file again
+    changes nothing. A re-inspection closes or keeps open the findings it follows up."""
+    with _connection(path) as connection, _transaction(connection):
+        known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
+        if known is not None:
+            return Recorded(known["id"], new=False)
+        followed = _followed(connection, result.inspection.follows) if result.inspection.follows else None
+        if result.inspection.follows and followed is None:
+            raise LedgerError(f"复查所依据的检查 “{result.inspection.follows}” 不在台账中")
+        day = result.inspection.date.isoformat()
+        inspectors = "、".join(result.inspection.inspectors)
+        cursor = connection.execute(
+            """INSERT INTO inspections (answers_sha256, answers_name, answers_ref, checklist_id, checklist_title,
+                checklist_version, rules_sha256, site_name, site_type, village, operator, contact, inspected_on,
+                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                result.answers_sha256, result.answers_name, result.inspection.id, result.checklist_id, result.checklist_title,
+                result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
+                result.site.operator, result.site.contact, day, inspectors, result.verdict, result.score, result.max_score,
+                notice_number, followed["id"] if followed is not None else None, _now(),
+            ),
+        )
+        inspection_id = cursor.lastrowid
+        closed = still_open = 0
+        carried: set[str] = set()
+        if followed is not None:
+            statuses = {item.item_id: item.status for item in result.items}
+            for finding in _unclosed_chain(connection, followed["id"]):
+                status = statuses.get(finding["item_id"])
+                if status == "pass":
+                    _event(connection, finding["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
+                    closed += 1
+                elif status == "fail":
+                    carried.add(finding["item_id"])
+                    _event(connection, finding["id"], "rectifying", day, inspectors, f"复查仍未整改到位（检查 #{inspection_id}）", inspection_id)
+                    still_open += 1
+        opened = 0
+        for finding in result.findings:
+            if finding.item_id in carried:
+                continue  # the same problem, still open under its first finding and deadline
+            cursor = connection.execute(
+                """INSERT INTO findings (inspection_id, item_id, question, severity, problem, measure, basis, deadline, status)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
+                (
+                    inspection_id, finding.item_id, finding.question, finding.severity, finding.reason, finding.rectification,
+                    "、".join(citation.text for citation in finding.citations), finding.deadline.isoformat(),
+                ),
+            )
+            _event(connection, cursor.lastrowid, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id)
+            opened += 1
+        return Recorded(inspection_id, True, opened, closed, still_open)
+
+
+def _unclosed_chain(connection: sqlite3.Connection, inspection_id: int) -> list[sqlite3.Row]:
+    """The unclosed findings of an inspection and of every inspection it followed up."""
+    rows: list[sqlite3.Row] = []
+    seen: set[int] = set()
+    current: int | None = inspection_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        rows.extend(connection.execute("SELECT * FROM findings WHERE inspection_id = ? AND status != 'closed' ORDER BY id", (current,)))
+        parent = connection.execute("SELECT follows_id FROM inspections WHERE id = ?", (current,)).fetchone()
+        current = parent["follows_id"] if parent is not None else None
+    return rows
+
+
+def _event(connection: sqlite3.Connection, finding_id: int, status: str, day: str, actor: str, reason: str, inspection_id: int | None, evidence: tuple[str, str] | None = None) -> None:
+    connection.execute(
+        """INSERT INTO events (finding_id, status, happened_on, actor, reason, inspection_id, evidence_name, evidence_sha256, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (finding_id, status, day, actor, reason, inspection_id, evidence[0] if evidence else None, evidence[1] if evidence else None, _now()),
+    )
+    connection.execute("UPDATE findings SET status = ? WHERE id = ?", (status, finding_id))
+
+
+def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, evidence: Path | None = None) -> None:
+    """Close a finding at the desk (书面销号), with the reason and, if given, the SHA-256 of
+    the evidence file (a photo, a report) so that it can be checked later."""
+    if not note.strip():
+        raise LedgerError("销号必须写明理由（--note）")
+    proof = None
+    if evidence is not None:
+        if not evidence.is_file():
+            raise LedgerError(f"证明材料 {evidence} 不存在")
+        proof = (evidence.name, hashlib.sha256(evidence.read_bytes()).hexdigest())
+    with _connection(path) as connection, _transaction(connection):
+        row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
+        if row is None:
+            raise LedgerError(f"台账中没有问题 #{finding_id}；可用 lantian ledger list 查看编号")
+        if row["status"] == "closed":
+            raise LedgerError(f"问题 #{finding_id} 已经销号；可用 lantian ledger show {finding_id} 查看经过")
+        _event(connection, finding_id, "closed", day.isoformat(), actor, note.strip(), None, proof)
+
+
+@dataclass(frozen=True)
+class Filter:
+    village: str | None = None
+    checklist: str | None = None
+    status: str | None = None  #: open, rectifying, closed, or unclosed (open and rectifying)
+    severity: str | None = None
+    overdue_on: dt.date | None = None  #: only findings unclosed after their deadline on this day
+    inspected_from: dt.date | None = None
+    inspected_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    finding_id: int
+    inspection_id: int
+    village: str
+    site: str
+    operator: str
+    contact: str
+    checklist_id: str
+    checklist_title: str
+    inspected_on: dt.date
+    item_id: str
+    severity: str
+    problem: str
+    measure: str
+    basis: str
+    deadline: dt.date
+    status: str
+    closed_on: dt.date | None
+    notice_number: str | None
+
+    def overdue_days(self, day: dt.date) -> int:
+        """Days past the deadline on ``day``; 0 when closed or not yet due."""
+        return 0 if self.status == "closed" else max(0, (day - self.deadline).days)
+
+    def as_dict(self, day: dt.date) -> dict:
+        return {
+            "id": self.finding_id,
+            "inspection": self.inspection_id,
+            "village": self.village,
+            "site": self.site,
+            "operator": self.operator,
+            "contact": self.contact,
+            "checklist": self.checklist_id,
+            "inspected_on": self.inspected_on.isoformat(),
+            "item": self.item_id,
+            "severity": self.severity,
+            "problem": self.problem,
+            "measure": self.measure,
+            "basis": self.basis,
+            "deadline": self.deadline.isoformat(),
+            "status": self.status,
+            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
+            "overdue_days": self.overdue_days(day),
+            "notice_number": self.notice_number,
+        }
+
+
+def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
+    """The findings that pass ``where``, by deadline, then village and site."""
+    clauses, values = [], []
+    if where.village:
+        clauses.append("i.village = ?")
+        values.append(where.village)
+    if where.checklist:
+        clauses.append("i.checklist_id = ?")
+        values.append(where.checklist)
+    if where.status == "unclosed":
+        clauses.append("f.status != 'closed'")
+    elif where.status:
+        clauses.append("f.status = ?")
+        values.append(where.status)
+    if where.severity:
+        clauses.append("f.severity = ?")
+        values.append(where.severity)
+    if where.overdue_on:
+        clauses.append("f.status != 'closed' AND f.deadline < ?")
+        values.append(where.overdue_on.isoformat())
+    if where.inspected_from:
+        clauses.append("i.inspected_on >= ?")
+        values.append(where.inspected_from.isoformat())
+    if where.inspected_to:
+        clauses.append("i.inspected_on <= ?")
+        values.append(where.inspected_to.isoformat())
+    sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
+                     i.notice_number,
+                     (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on
+              FROM findings f JOIN inspections i ON i.id = f.inspection_id
+              {"WHERE " + " AND ".join(clauses) if clauses else ""}
+              ORDER BY f.deadline, i.village, i.site_name, f.id"""
+    with _connection(path) as connection:
+        return [
+            LedgerRow(
+                row["id"], row["inspection_id"], row["village"] or "", row["site_name"], row["operator"] or "", row["contact"] or "",
+                row["checklist_id"], row["checklist_title"], dt.date.fromisoformat(row["inspected_on"]), row["item_id"], row["severity"],
+                row["problem"], row["measure"], row["basis"], dt.date.fromisoformat(row["deadline"]), row["status"],
+                dt.date.fromisoformat(row["closed_on"]) if row["closed_on"] and row["status"] == "closed" else None, row["notice_number"],
+            )
+            for row in connection.execute(sql, values)
+        ]
+
+
+def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
+    """A finding and every change of its status, oldest first."""
+    with _connection(path) as connection:
+        events = [dict(row) for row in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (finding_id,))]
+    rows = [row for row in findings(path) if row.finding_id == finding_id]
+    if not rows:
+        raise LedgerError(f"台账中没有问题 #{finding_id}；可用 lantian ledger list 查看编号")
+    return rows[0], events
+
+
+@dataclass(frozen=True)
+class Verification:
+    matches: bool
+    inspection: dict | None  #: the inspection recorded from exactly this content
+    same_name: list[dict]  #: inspections recorded from a file of this name, when none matches
+
+
+def verify(path: Path, answers: Path) -> Verification:
+    """Whether an answers file is still exactly what the ledger recorded."""
+    digest = hashlib.sha256(answers.read_bytes()).hexdigest()
+    with _connection(path) as connection:
+        row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
+        if row is not None:
+            return Verification(True, dict(row), [])
+        others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (str(answers), f"%/{answers.name}"))]
+    return Verification(False, None, others)
+
+
+def summary_counts(rows: Sequence[LedgerRow]) -> dict[str, int]:
+    counts = {"total": len(rows)}
+    for status in STATUS_LABELS:
+        counts[status] = sum(1 for row in rows if row.status == status)
+    return counts
+
+
+def severity_label(code: str) -> str:
+    return SEVERITY_LABELS.get(code, code)
+
+
+def dump(rows: Sequence[LedgerRow], day: dt.date) -> str:
+    return json.dumps([row.as_dict(day) for row in rows], ensure_ascii=False, indent=2)

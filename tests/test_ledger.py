@@ -1,0 +1,177 @@
+"""The ledger in a real SQLite file: recording once, re-inspections that close findings,
+close-out at the desk, queries, verification, migrations and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from engine import check, ledger
+from engine.ledger import Filter, LedgerError
+from engine.loader import load_rules
+from helpers import RULES, dust_answers
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(RULES)
+
+
+def inspection(rules, overrides=None, *, date="2024-11-05", ref=None, follows=None, name="a.yaml"):
+    text = dust_answers(overrides, date=date).decode("utf-8")
+    extra = (f"  id: {ref}\n" if ref else "") + (f"  follows: {follows}\n" if follows else "")
+    text = text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra)
+    return check(text.encode("utf-8"), rules, name=name)
+
+
+FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
+
+
+def test_record__same_file_twice_changes_nothing(tmp_path: Path, rules) -> None:
+    """Should record an inspection and its findings once, however often the file comes again."""
+    path = tmp_path / "ledger.sqlite"
+    result = inspection(rules, FAILING)
+    first = ledger.record(path, result, notice_number="XX镇环〔2024〕1号")
+    again = ledger.record(path, result, notice_number="XX镇环〔2024〕1号")
+    assert first.new and first.opened == len(result.findings) == 3
+    assert not again.new and again.inspection_id == first.inspection_id
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
+        assert connection.execute("SELECT COUNT(*) FROM findings").fetchone() == (3,)
+        assert connection.execute("SELECT COUNT(*) FROM events").fetchone() == (3,)
+
+
+def test_record__reinspection_closes_passing_keeps_failing_adds_new(tmp_path: Path, rules) -> None:
+    """Should close what now passes, keep open (rectifying) what still fails under its first
+    deadline, and open what is new."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING), notice_number="XX镇环〔2024〕1号")
+    follow_up = inspection(rules, {"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", follows="XX镇环〔2024〕1号", name="b.yaml")
+    assert ledger.resolve_follows(path, follow_up) is None
+    done = ledger.record(path, follow_up)
+    assert (done.closed, done.still_open, done.opened) == (2, 1, 1)
+    rows = {row.item_id: row for row in ledger.findings(path)}
+    assert rows["hoarding_height"].status == "closed" and rows["hoarding_height"].closed_on == dt.date(2024, 11, 20)
+    assert rows["wash_in_use"].status == "closed"
+    assert rows["stockpile_covered"].status == "rectifying"
+    assert rows["stockpile_covered"].inspected_on == dt.date(2024, 11, 5)  # still the first finding, first deadline
+    assert rows["notice_board"].status == "open" and rows["notice_board"].inspected_on == dt.date(2024, 11, 20)
+    row, events = ledger.history(path, rows["stockpile_covered"].finding_id)
+    assert [event["status"] for event in events] == ["open", "rectifying"]
+    assert events[1]["actor"] == "李明、王芳" and "复查" in events[1]["reason"]
+
+
+def test_record__reinspection_by_the_answers_id_and_over_two_rounds(tmp_path: Path, rules) -> None:
+    """Should find the followed inspection by its own id, and close in a second re-inspection
+    what the first one found still open."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, ref="J-001"))
+    ledger.record(path, inspection(rules, {"stockpile_covered": "否"}, date="2024-11-20", ref="J-002", follows="J-001", name="b.yaml"))
+    last = ledger.record(path, inspection(rules, {}, date="2024-11-28", follows="J-002", name="c.yaml"))
+    assert last.closed == 1
+    assert all(row.status == "closed" for row in ledger.findings(path))
+
+
+def test_resolve_follows__unknown_or_other_site_is_a_problem(tmp_path: Path, rules) -> None:
+    """Should refuse a re-inspection of an inspection the ledger does not have, or of another site."""
+    path = tmp_path / "ledger.sqlite"
+    unknown = ledger.resolve_follows(path, inspection(rules, {}, follows="XX镇环〔2024〕99号"))
+    assert unknown is not None and unknown.code.name == "LEDGER_001" and unknown.location.path == ("inspection", "follows")
+    ledger.record(path, inspection(rules, FAILING, ref="J-001"))
+    moved = inspection(rules, {}, follows="J-001", name="b.yaml")
+    moved = dataclasses.replace(moved, site=dataclasses.replace(moved.site, name="另一个工地"))
+    problem = ledger.resolve_follows(path, moved)
+    assert problem is not None and problem.code.name == "LEDGER_002"
+    with pytest.raises(LedgerError):
+        ledger.record(path, inspection(rules, {}, follows="XX镇环〔2024〕99号", name="c.yaml"))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)  # nothing half-recorded
+
+
+def test_close__at_the_desk_with_reason_and_evidence(tmp_path: Path, rules) -> None:
+    """Should close a finding with who, when, why and the evidence's SHA-256, once."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING))
+    target = ledger.findings(path)[0].finding_id
+    evidence = tmp_path / "整改照片.jpg"
+    evidence.write_bytes(b"\xff\xd8 a photo")
+    ledger.close(path, target, note="已加高围挡，见照片", actor="王芳", day=dt.date(2024, 11, 18), evidence=evidence)
+    row, events = ledger.history(path, target)
+    assert row.status == "closed" and row.closed_on == dt.date(2024, 11, 18)
+    assert events[-1]["reason"] == "已加高围挡，见照片" and events[-1]["actor"] == "王芳"
+    assert events[-1]["evidence_name"] == "整改照片.jpg" and len(events[-1]["evidence_sha256"]) == 64
+    with pytest.raises(LedgerError, match="已经销号"):
+        ledger.close(path, target, note="again", actor="王芳", day=dt.date(2024, 11, 19))
+    with pytest.raises(LedgerError, match="没有问题"):
+        ledger.close(path, 999, note="x", actor="王芳", day=dt.date(2024, 11, 19))
+    with pytest.raises(LedgerError, match="理由"):
+        ledger.close(path, ledger.findings(path, Filter(status="open"))[0].finding_id, note="  ", actor="王芳", day=dt.date(2024, 11, 19))
+
+
+def test_findings__filters_and_overdue_as_of_a_day(tmp_path: Path, rules) -> None:
+    """Should filter by status, severity and checklist, and list as overdue only what is
+    unclosed after its deadline on the given day."""
+    path = tmp_path / "ledger.sqlite"
+    result = inspection(rules, FAILING)
+    ledger.record(path, result)
+    deadlines = sorted(f.deadline for f in result.findings)
+    first = deadlines[0]
+    assert ledger.findings(path, Filter(overdue_on=first)) == []
+    late = ledger.findings(path, Filter(overdue_on=first + dt.timedelta(days=1)))
+    assert late and all(row.deadline == first for row in late)
+    assert late[0].overdue_days(first + dt.timedelta(days=3)) == 3
+    assert len(ledger.findings(path, Filter(status="unclosed"))) == 3
+    assert ledger.findings(path, Filter(checklist="straw_ban")) == []
+    assert len(ledger.findings(path, Filter(village="XX村"))) == 3
+    severities = {row.severity for row in ledger.findings(path)}
+    some = severities.pop()
+    assert all(row.severity == some for row in ledger.findings(path, Filter(severity=some)))
+
+
+def test_verify__unchanged_and_changed_files(tmp_path: Path, rules) -> None:
+    """Should say which inspection an unchanged file is, and that a changed one matches none."""
+    path = tmp_path / "ledger.sqlite"
+    answers = tmp_path / "a.yaml"
+    answers.write_bytes(dust_answers(FAILING))
+    ledger.record(path, check(answers, rules, name=str(answers)))
+    verdict = ledger.verify(path, answers)
+    assert verdict.matches and verdict.inspection["site_name"] == "XX建设有限公司XX项目工地"
+    answers.write_bytes(dust_answers({**FAILING, "hoarding_height": "2.0"}))
+    changed = ledger.verify(path, answers)
+    assert not changed.matches and changed.same_name and changed.same_name[0]["id"] == verdict.inspection["id"]
+
+
+def test_schema__versioned_and_a_newer_ledger_is_refused(tmp_path: Path, rules) -> None:
+    """Should stamp the schema version, and refuse a ledger made by a newer Lantian."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.findings(path)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
+        connection.execute(f"PRAGMA user_version = {ledger.SCHEMA_VERSION + 1}")
+    with pytest.raises(LedgerError, match="更新版本"):
+        ledger.findings(path)
+
+
+def test_record__a_failure_midway_leaves_the_ledger_as_it_was(tmp_path: Path, rules, monkeypatch) -> None:
+    """Should roll the whole inspection back when recording fails after it began."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, name="first.yaml"))
+    calls = {"n": 0}
+    original = ledger._event
+
+    def failing_event(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk gone")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "_event", failing_event)
+    with pytest.raises(RuntimeError):
+        ledger.record(path, inspection(rules, {"notice_board": "否", "filing": "否"}, date="2024-11-06", name="second.yaml"))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
+        assert connection.execute("SELECT COUNT(*) FROM findings").fetchone() == (3,)
