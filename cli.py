@@ -62,6 +62,7 @@ def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _Sour
         click.echo(report.format_problems(problems, sources or _SourceCache()), err=True)
 
 
+LEDGER_HELP = "整改台账（SQLite 文件）。不写时为办公室设置文件旁的 <设置文件名>.ledger.sqlite。"
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
@@ -226,8 +227,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 @click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, help="同时生成文书的进程数；默认为本机的核数（最多 4 个）。")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 @click.pass_context
-def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None) -> None:
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None) -> None:
     """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
@@ -238,6 +240,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     """
     from engine.batch import run_batch
     from engine.fonts import FontError
+    from engine.ledger import LedgerError
     from engine.render import RenderError, default_workers
 
     rules = _rules(ctx)
@@ -250,8 +253,12 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         state["bar"].__enter__()
 
     try:
-        outcome = run_batch(directory, out_dir, rules, settings, on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers())
-    except (FontError, RenderError) as exc:
+        outcome = run_batch(
+            directory, out_dir, rules, settings,
+            on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
+            ledger_path=ledger_path or settings.ledger_path,
+        )
+    except (FontError, RenderError, LedgerError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     finally:
@@ -262,6 +269,12 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     records = sum(1 for w in outcome.written if w.kind == "record")
     click.echo(f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}")
     click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份，整改清单（PDF、XLSX）")
+    new = [r for r in outcome.recorded if r.new]
+    click.echo(
+        f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
+        f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
+        + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
+    )
     errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
@@ -386,6 +399,211 @@ def rules_list(ctx: click.Context) -> None:
         types = "、".join(o.label for o in checklist.site_types)
         click.echo(f"{checklist.id}\t{checklist.title}（版本 {checklist.version}；适用：{types}）")
     ctx.exit(EXIT_OK)
+
+
+def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Path | None) -> Path:
+    """The ledger to read: the one named, else the one beside the office settings. It must
+    exist: reading must never create an empty ledger and report that nothing is open."""
+    path = ledger_path or _settings(ctx, settings_path, None).ledger_path
+    if not path.is_file():
+        click.echo(f"台账 {path} 不存在：先用 lantian batch 登记检查，或用 --ledger 指定台账文件。", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    return path
+
+
+def _date_option(name: str, help_text: str) -> Any:
+    return click.option(name, type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    out, used = "", 0
+    for ch in text:
+        size = _display_width(ch)
+        if used + size > width - 1 and _display_width(text) > width:
+            return out + "…" + " " * (width - used - 1)
+        out, used = out + ch, used + size
+    return out + " " * (width - used)
+
+
+ledger_option = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
+settings_option = click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
+
+
+@cli.group(context_settings=CONTEXT)
+def ledger() -> None:
+    """整改台账：查询问题、查看经过、书面销号（见 docs/ledger.md）。"""
+
+
+@ledger.command("list", context_settings=CONTEXT)
+@click.option("--village", help="只列这个村（社区）的问题。")
+@click.option("--checklist", help="只列这张检查表的问题（检查表编号）。")
+@click.option("--status", type=click.Choice(["open", "rectifying", "closed", "unclosed"]), help="open 待整改，rectifying 整改中，closed 已销号，unclosed 未销号（前两种）。")
+@click.option("--severity", type=click.Choice(["veto", "major", "minor"]), help="veto 一票否决，major 重要，minor 一般。")
+@click.option("--overdue", is_flag=True, help="只列到 --as-of 那天已过整改期限仍未销号的问题。")
+@_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写时 table、json、csv 输出到屏幕。")
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, output: Path | None, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """列出台账中的问题，按整改期限排列。
+
+    \b
+    示例：
+      lantian ledger list --overdue --as-of 2024-12-20
+      lantian ledger list --village 东关村 --status unclosed --format xlsx -o 东关村.xlsx
+    """
+    import datetime as dt
+
+    from engine import ledger as ledger_module
+    from engine.ledger import STATUS_LABELS, Filter
+
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    day = as_of.date() if as_of else dt.date.today()
+    rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None))
+    if fmt in ("xlsx", "pdf"):
+        if output is None:
+            click.echo(f"--format {fmt} 须用 -o 指定写入的文件。", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        _write_ledger_list(ctx, rows, day, fmt, output, settings_path)
+        click.echo(f"已写入 {output}：{len(rows)} 个问题")
+        ctx.exit(EXIT_OK)
+    if fmt == "json":
+        text = ledger_module.dump(rows, day) + "\n"
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        fields = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "problem", "measure", "basis", "deadline", "status", "closed_on", "overdue_days", "notice_number"]
+        writer.writerow(fields)
+        for row in rows:
+            record = row.as_dict(day)
+            writer.writerow([record[name] if record[name] is not None else "" for name in fields])
+        text = buffer.getvalue()
+    else:
+        from engine.model import SEVERITY_LABELS
+
+        widths = (5, 16, 10, 8, 10, 22, 40)
+        lines = ["  ".join(_clip(head, width) for head, width in zip(("编号", "状态", "整改期限", "严重程度", "村（社区）", "单位", "问题"), widths)).rstrip()]
+        for row in rows:
+            late = row.overdue_days(day)
+            state = STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
+            cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.problem)
+            lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths)).rstrip())
+        lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
+        text = "\n".join(lines) + "\n"
+    if output is not None:
+        atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
+        click.echo(f"已写入 {output}：{len(rows)} 个问题")
+    else:
+        click.echo(text, nl=False)
+    ctx.exit(EXIT_OK)
+
+
+def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None) -> None:
+    """The rectification list (整改清单) of the selected findings, as in lantian batch."""
+    from engine.fonts import FontError
+    from engine.rectification import list_document, rows_from_ledger, spreadsheet
+    from engine.render import RenderError, write_pdfs_parallel, default_workers
+
+    settings = _settings(ctx, settings_path, None)
+    items = rows_from_ledger(rows, day)
+    if fmt == "xlsx":
+        atomic_write(output, spreadsheet(items, f"{settings.office} 整改清单"))
+        return
+    document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day)
+    try:
+        (pdf,) = write_pdfs_parallel([document], workers=default_workers())
+    except (FontError, RenderError) as exc:
+        click.echo(f"无法生成文书：{exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    atomic_write(output, pdf)
+
+
+@ledger.command("show", context_settings=CONTEXT)
+@click.argument("finding_id", type=int)
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """显示问题 FINDING_ID 的全部情况和状态变化经过。"""
+    from engine import ledger as ledger_module
+    from engine.ledger import STATUS_LABELS, LedgerError
+    from engine.model import SEVERITY_LABELS
+
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    try:
+        row, events = ledger_module.history(path, finding_id)
+    except LedgerError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{STATUS_LABELS[row.status]}")
+    click.echo(f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）")
+    click.echo(f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}")
+    click.echo(f"  问题：{row.problem}（{SEVERITY_LABELS.get(row.severity, row.severity)}）")
+    click.echo(f"  整改：{row.measure}，期限 {row.deadline.isoformat()}")
+    click.echo("  经过：")
+    for event in events:
+        proof = f"；证明材料 {event['evidence_name']}（SHA-256 {event['evidence_sha256']}）" if event["evidence_name"] else ""
+        click.echo(f"    {event['happened_on']}  {STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
+    ctx.exit(EXIT_OK)
+
+
+@ledger.command("close", context_settings=CONTEXT)
+@click.argument("finding_id", type=int)
+@click.option("--note", required=True, help="销号理由，如“已加高围挡至2.5米，见整改照片”。")
+@click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="证明材料文件（照片、报告），台账记下它的名称和 SHA-256。")
+@click.option("--by", "actor", help="销号人；默认为当前系统用户。")
+@_date_option("--on", "销号日期，YYYY-MM-DD；默认今天。")
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path | None, actor: str | None, on: Any, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """书面销号：不经现场复查，凭整改材料关闭问题 FINDING_ID，理由和材料留在台账中。"""
+    import datetime as dt
+    import getpass
+
+    from engine import ledger as ledger_module
+    from engine.ledger import LedgerError
+
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    try:
+        ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
+    except LedgerError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    click.echo(f"问题 #{finding_id} 已销号。")
+    ctx.exit(EXIT_OK)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("answers", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@ledger_option
+@settings_option
+@click.pass_context
+def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """核对答卷 ANSWERS 是否与台账登记时完全一致（按 SHA-256）。一致退出码 0，不一致 1。"""
+    from engine import ledger as ledger_module
+
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    found = ledger_module.verify(path, answers)
+    if found.matches:
+        row = found.inspection
+        click.echo(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。")
+        ctx.exit(EXIT_OK)
+    click.echo(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
+    for row in found.same_name:
+        click.echo(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。", err=True)
+    ctx.exit(EXIT_NONCOMPLIANT)
 
 
 def main(argv: list[str] | None = None) -> Any:

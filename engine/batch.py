@@ -10,7 +10,9 @@ from typing import Callable
 
 from ._fsutil import atomic_write
 from .answers import answers_from_document
-from .documents import Written, plan_documents, write_documents
+from . import ledger
+from .documents import Written, notice_number, plan_documents, write_documents
+from .ledger import Recorded
 from .errors import InputError, Problem
 from .model import InspectionResult, RuleSet
 from .rectification import list_document, rows_for, spreadsheet
@@ -29,6 +31,7 @@ class BatchOutcome:
     problems: list[Problem] = field(default_factory=list)
     written: list[Written] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  #: settings files and the like, not answers
+    recorded: list[Recorded] = field(default_factory=list)  #: what the ledger did with each inspection
 
 
 def answer_files(directory: Path) -> list[Path]:
@@ -51,10 +54,14 @@ def run_batch(
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     workers: int = 1,
+    ledger_path: Path | None = None,
 ) -> BatchOutcome:
+    """Check every answers file, record each good one in the ledger (when given), and write
+    the documents of every recorded inspection and the batch's rectification list."""
     outcome = BatchOutcome()
     settings_file = Path(settings.path).resolve()
     planned: list[tuple[Document, str | None]] = []
+    checked: list[tuple[Path, InspectionResult]] = []
     for path in answer_files(directory):
         if path.resolve() == settings_file:
             outcome.skipped.append(path)
@@ -69,6 +76,16 @@ def run_batch(
         except InputError as exc:
             outcome.problems.extend(exc.problems)
             continue
+        checked.append((path, result))
+    # In the order the inspections happened, so that a re-inspection finds the one it follows.
+    checked.sort(key=lambda pair: (pair[1].inspection.date, str(pair[0])))
+    for path, result in checked:
+        if ledger_path is not None:
+            problem = ledger.resolve_follows(ledger_path, result)
+            if problem is not None:
+                outcome.problems.append(problem)
+                continue
+            outcome.recorded.append(ledger.record(ledger_path, result, notice_number=notice_number(result, settings, issued=issued)))
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
         target_dir = out_dir / path.parent.relative_to(directory)

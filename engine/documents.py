@@ -22,14 +22,21 @@ class Written:
     number: str | None  #: the document number of a notice
 
 
+def notice_number(result: InspectionResult, settings: OfficeSettings, *, issued: dt.date | None = None) -> str | None:
+    """The number of a non-compliant inspection's notice: allocated once, the same ever after."""
+    if result.verdict != "non_compliant":
+        return None
+    day = issued or result.inspection.date
+    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+
+
 def plan_documents(result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, issued: dt.date | None = None) -> list[tuple[Document, str | None]]:
     """The record of every inspection, and the notice of a non-compliant one (numbered)."""
     stem = answers_path.stem if answers_path else "stdin"
     photos_root = answers_path.parent if answers_path else None
     planned: list[tuple[Document, str | None]] = []
-    if result.verdict == "non_compliant":
-        day = issued or result.inspection.date
-        number = allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+    number = notice_number(result, settings, issued=issued)
+    if number is not None:
         # Issued on the day of the inspection unless told otherwise: the deadlines count from it.
         context = notice_context(result, settings, number, issued or result.inspection.date)
         planned.append((Document(out_dir / f"{stem}.通知书.pdf", "notice", render_html("notice.html", context), photos_root), number))

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pathlib import Path
 
@@ -20,6 +20,9 @@ from .model import SEVERITY_LABELS, InspectionResult
 from .render import Document, render_html
 from .settings import OfficeSettings
 from .typeset import Column, metrics_for, set_table
+
+if TYPE_CHECKING:
+    from .ledger import LedgerRow
 
 COLUMNS = (
     ("序号", 6),
@@ -106,6 +109,19 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
         )
         for index, (result, finding) in enumerate(entries, 1)
     ]
+
+
+def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
+    """Ledger findings as list rows: numbered by their ledger ids (the number ``lantian
+    ledger close`` takes), the status with the days overdue on ``day``."""
+    from .ledger import STATUS_LABELS as LEDGER_STATUS
+
+    rows = []
+    for item in found:
+        late = item.overdue_days(day)
+        status = LEDGER_STATUS[item.status] + (f"（逾期{late}天）" if late else "")
+        rows.append(Row(item.finding_id, item.village, item.site, item.checklist_title, item.inspected_on, item.problem, SEVERITY_LABELS.get(item.severity, item.severity), item.measure, item.operator or item.site, item.contact, item.deadline, status))
+    return rows
 
 
 def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date) -> Document:

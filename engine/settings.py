@@ -29,6 +29,12 @@ class OfficeSettings:
     font: str | None
 
     @property
+    def ledger_path(self) -> Path:
+        """The rectification ledger (SQLite), kept beside the settings: the office's workspace."""
+        settings = Path(self.path)
+        return settings.with_name(settings.stem + ".ledger.sqlite")
+
+    @property
     def numbers_path(self) -> Path:
         """The SQLite file of document numbers, kept beside the settings."""
         settings = Path(self.path)

@@ -1,0 +1,140 @@
+"""`lantian batch` recording into the ledger, and `lantian ledger` / `lantian verify` as a
+clerk uses them: real files, real SQLite, output read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from helpers import EXAMPLES, RULES, dust_answers
+
+pytest.importorskip("weasyprint")
+
+FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
+
+
+def answers(overrides, *, date: str, extra: str = "") -> bytes:
+    text = dust_answers(overrides, date=date).decode("utf-8")
+    return text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra).encode("utf-8")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory) -> Path:
+    """An office that inspected a site, issued a notice, and re-inspected it, in one batch."""
+    root = tmp_path_factory.mktemp("office")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    (root / "inbox").mkdir()
+    (root / "inbox" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
+    (root / "inbox" / "again.yaml").write_bytes(answers({"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", extra="  follows: J-001\n"))
+    result = run("batch", str(root / "inbox"), "-o", str(root / "out"), "--settings", str(root / "office.yaml"), "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "新登记检查 2 次，新增问题 4 个，复查销号 2 个、仍未整改 1 个" in result.stdout
+    return root
+
+
+def ledger_args(office: Path) -> list[str]:
+    return ["--settings", str(office / "office.yaml")]
+
+
+def test_batch__records_once(office: Path, tmp_path: Path) -> None:
+    """Should record nothing new when the same files come again."""
+    result = run("batch", str(office / "inbox"), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
+    assert "新登记检查 0 次" in result.stdout and "2 份答卷此前已登记" in result.stdout
+
+
+def test_batch__follow_up_of_an_unknown_inspection_is_refused(office: Path, tmp_path: Path) -> None:
+    """Should list a re-inspection of an inspection the ledger lacks as a bad file (exit 2)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "stray.yaml").write_bytes(answers({}, date="2024-11-21", extra="  follows: XX镇环〔2024〕99号\n"))
+    shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2
+    assert "stray.yaml" in result.stderr and "不在台账中" in result.stderr
+    listed = run("ledger", "list", "--settings", str(tmp_path / "office.yaml"), "--format", "json")
+    assert json.loads(listed.stdout) == []  # nothing of it reached the ledger
+
+
+def test_ledger_list__table_json_and_overdue(office: Path) -> None:
+    """Should list every finding with its status, and as overdue only what is unclosed after
+    its deadline on the given day."""
+    table = run("ledger", "list", *ledger_args(office))
+    assert table.exit_code == 0 and "共 4 个问题" in table.stdout and "已销号" in table.stdout and "整改中" in table.stdout
+    rows = json.loads(run("ledger", "list", *ledger_args(office), "--format", "json").stdout)
+    assert sorted(row["status"] for row in rows) == ["closed", "closed", "open", "rectifying"]
+    overdue = json.loads(run("ledger", "list", *ledger_args(office), "--overdue", "--as-of", "2024-11-25", "--format", "json").stdout)
+    assert [row["item"] for row in overdue] == ["stockpile_covered"]  # notice_board is due on 2024-11-27 or later
+    assert overdue[0]["overdue_days"] > 0
+
+
+def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> None:
+    """Should write the selection as CSV (for Excel) and as the rectification list in XLSX."""
+    from openpyxl import load_workbook
+
+    result = run("ledger", "list", *ledger_args(office), "--status", "unclosed", "--format", "csv", "-o", str(tmp_path / "open.csv"))
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "open.csv").read_text(encoding="utf-8-sig"))))
+    assert {row["status"] for row in rows} == {"open", "rectifying"} and len(rows) == 2
+    run("ledger", "list", *ledger_args(office), "--status", "unclosed", "--format", "xlsx", "-o", str(tmp_path / "open.xlsx"))
+    sheet = load_workbook(tmp_path / "open.xlsx").active
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(values) == 2
+    assert {str(row[-1])[:3] for row in values} == {"待整改", "整改中"}
+    assert all("逾期" in row[-1] for row in values)  # both deadlines long past today
+
+
+def test_ledger_list__pdf_is_the_rectification_list(office: Path, tmp_path: Path) -> None:
+    """Should render the selection as the rectification list PDF."""
+    from pypdf import PdfReader
+
+    result = run("ledger", "list", *ledger_args(office), "--format", "pdf", "-o", str(tmp_path / "list.pdf"))
+    assert result.exit_code == 0
+    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "list.pdf")).pages)
+    assert "整改清单" in text and "已销号" in text and "共 4 个问题" in text
+
+
+def test_ledger_show_and_close(office: Path, tmp_path: Path) -> None:
+    """Should show a finding's history, and close it at the desk with the reason kept."""
+    shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
+    shutil.copy(office / "office.ledger.sqlite", tmp_path / "office.ledger.sqlite")
+    args = ["--settings", str(tmp_path / "office.yaml")]
+    rows = json.loads(run("ledger", "list", *args, "--status", "open", "--format", "json").stdout)
+    target = str(rows[0]["id"])
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8photo")
+    closed = run("ledger", "close", target, "--note", "已设置公示牌", "--evidence", str(photo), "--by", "王芳", "--on", "2024-11-26", *args)
+    assert closed.exit_code == 0, closed.output
+    shown = run("ledger", "show", target, *args)
+    assert "已销号" in shown.stdout and "王芳：已设置公示牌" in shown.stdout and "photo.jpg" in shown.stdout
+    again = run("ledger", "close", target, "--note", "x", *args)
+    assert again.exit_code == 2 and "已经销号" in again.stderr
+    missing = run("ledger", "show", "999", *args)
+    assert missing.exit_code == 2 and "没有问题 #999" in missing.stderr
+
+
+def test_verify__matches_and_changed(office: Path, tmp_path: Path) -> None:
+    """Should exit 0 for an unchanged answers file and 1, naming the inspection, for a changed one."""
+    same = run("verify", str(office / "inbox" / "first.yaml"), *ledger_args(office))
+    assert same.exit_code == 0 and "一致" in same.stdout
+    changed = tmp_path / "first.yaml"
+    changed.write_bytes((office / "inbox" / "first.yaml").read_bytes().replace(b"1.6", b"2.6"))
+    other = run("verify", str(changed), *ledger_args(office))
+    assert other.exit_code == 1 and "不一致" in other.stderr and "登记后文件被改过" in other.stderr
+
+
+def test_ledger__missing_ledger_is_exit_2_not_an_empty_list(tmp_path: Path) -> None:
+    """Should refuse to read a ledger that does not exist, rather than report nothing open."""
+    result = run("ledger", "list", "--ledger", str(tmp_path / "none.sqlite"))
+    assert result.exit_code == 2 and "不存在" in result.stderr
+    assert not (tmp_path / "none.sqlite").exists()
