@@ -79,15 +79,24 @@ demo() {
     if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
         exit "$status"
     fi
-    say "lantian batch examples -o out   (notices, records and the rectification list)"
+    # The main job: a town's campaign (examples/campaign, 89 inspections with re-inspections)
+    # checked, recorded in a fresh ledger in out/, and its documents written.
+    rm -f out/台账.sqlite
+    local office=(--settings examples/office/office.yaml --ledger out/台账.sqlite)
+    say "lantian batch examples/campaign -o out/campaign   (ledger, notices, records, rectification list)"
+    mkdir -p out
     local batch_status=0
-    "$lantian" batch examples -o out || batch_status=$?
+    "$lantian" batch examples/campaign -o out/campaign "${office[@]}" || batch_status=$?
     if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
         exit "$batch_status"
     fi
+    say "lantian ledger list --overdue --as-of 2024-12-20   (what is still open after its deadline)"
+    "$lantian" ledger list --overdue --as-of 2024-12-20 "${office[@]}" | tail -n 6
+    "$lantian" ledger list --overdue --as-of 2024-12-20 --format pdf -o out/逾期未销号清单.pdf "${office[@]}"
+    "$lantian" ledger list --overdue --as-of 2024-12-20 --format xlsx -o out/逾期未销号清单.xlsx "${office[@]}"
     say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
     "$lantian" template dust_six_100pct | head -n 32
-    say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant)"
+    say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"
 }
 
 run_tests() {
