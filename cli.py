@@ -606,6 +606,42 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     ctx.exit(EXIT_NONCOMPLIANT)
 
 
+@cli.command("report", context_settings=CONTEXT)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间第一天，YYYY-MM-DD。")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间最后一天，YYYY-MM-DD；逾期按这一天计算。")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="汇总写入的文件夹。")
+@ledger_option
+@settings_option
+@click.pass_context
+def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """整治情况汇总（PDF）：期间的检查次数、合格率、按检查表、村和严重程度分的问题、销号率、逾期问题，附图表和未销号问题清单。
+
+    \b
+    示例：
+      lantian report --from 2024-10-21 --to 2024-12-20 -o out
+    """
+    from engine.fonts import FontError
+    from engine.render import RenderError, write_pdfs
+    from engine.summary import report_document
+
+    if end < start:
+        click.echo("--to 不能早于 --from。", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    settings = _settings(ctx, settings_path, None)
+    target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
+    document = report_document(path, settings, start.date(), end.date(), target)
+    try:
+        (pdf,) = write_pdfs([document])
+    except (FontError, RenderError) as exc:
+        click.echo(f"无法生成文书：{exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, pdf)
+    click.echo(f"已写入 {target}")
+    ctx.exit(EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: usage errors exit 2, bugs exit 3 with one sentence."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -94,6 +94,8 @@ demo() {
     "$lantian" ledger list --overdue --as-of 2024-12-20 "${office[@]}" | tail -n 6
     "$lantian" ledger list --overdue --as-of 2024-12-20 --format pdf -o out/逾期未销号清单.pdf "${office[@]}"
     "$lantian" ledger list --overdue --as-of 2024-12-20 --format xlsx -o out/逾期未销号清单.xlsx "${office[@]}"
+    say "lantian report --from 2024-10-21 --to 2024-12-20 -o out   (the campaign summary, with charts)"
+    "$lantian" report --from 2024-10-21 --to 2024-12-20 -o out "${office[@]}"
     say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
     "$lantian" template dust_six_100pct | head -n 32
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"

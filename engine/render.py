@@ -196,7 +196,7 @@ def _characters(documents: Sequence[Document]) -> set[str]:
 
 
 #: The stylesheets of each kind of document, in cascade order (templates/css/).
-STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list": ("official.css", "list.css")}
+STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list": ("official.css", "list.css"), "report": ("official.css", "report.css")}
 
 
 class _Renderer:

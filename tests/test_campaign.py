@@ -1,0 +1,116 @@
+"""The example campaign end to end, as the README's main job runs it: batch into a ledger,
+then the overdue list and the summary report, whose figures are worked out here again
+from the answers files alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+import cli
+from engine import check, load_rules
+from helpers import EXAMPLES, RULES
+
+pytest.importorskip("weasyprint")
+
+CAMPAIGN = EXAMPLES / "campaign"
+AS_OF = dt.date(2024, 12, 20)
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("campaign")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    result = run("batch", str(CAMPAIGN), "-o", str(root / "out"), "--settings", str(root / "office.yaml"))
+    assert result.exit_code == 1, result.output  # some sites fail; no file is bad
+    return root
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    """The campaign's figures, from the answers files: every problem found, closed when a
+    re-inspection of the same site finds the item passing, still open when it fails again."""
+    rules = load_rules(RULES)
+    results = sorted((check(path, rules, name=str(path)) for path in CAMPAIGN.rglob("*.yaml")), key=lambda r: (r.inspection.date, r.answers_name))
+    problems: dict[tuple, dict] = {}
+    for result in results:
+        site = (result.site.name, result.checklist_id)
+        if result.inspection.follows:
+            passing = {item.item_id for item in result.items if item.status == "pass"}
+            failing = {item.item_id for item in result.items if item.status == "fail"}
+            for (where, item_id), problem in problems.items():
+                if where == site and problem["status"] != "closed":
+                    if item_id in passing:
+                        problem.update(status="closed", closed_on=result.inspection.date)
+                    elif item_id in failing:
+                        problem["status"] = "rectifying"
+        for finding in result.findings:
+            key = (site, finding.item_id)
+            if key in problems and problems[key]["status"] != "closed":
+                continue  # found again: the same problem, still open
+            problems[key if key not in problems else (site, finding.item_id + "#again")] = {"status": "open", "deadline": finding.deadline, "inspected": result.inspection.date}
+    verdicts = [result.verdict for result in results]
+    return {
+        "inspections": len(results),
+        "re_inspections": sum(1 for result in results if result.inspection.follows),
+        "compliant": verdicts.count("compliant"),
+        "findings": len(problems),
+        "closed": sum(1 for p in problems.values() if p["status"] == "closed"),
+        "rectifying": sum(1 for p in problems.values() if p["status"] == "rectifying"),
+        "overdue": sum(1 for p in problems.values() if p["status"] != "closed" and p["deadline"] < AS_OF),
+    }
+
+
+def test_campaign__is_realistic(expected: dict) -> None:
+    """Should hold at least 60 inspections over every checklist, several villages, late
+    October to December, with re-inspections."""
+    rules = load_rules(RULES)
+    files = list(CAMPAIGN.rglob("*.yaml"))
+    results = [check(path, rules) for path in files]
+    assert expected["inspections"] >= 60
+    assert {result.checklist_id for result in results} == set(rules.checklists)
+    assert len({result.site.village for result in results}) >= 4
+    dates = sorted(result.inspection.date for result in results)
+    assert dates[0] <= dt.date(2024, 10, 31) and dates[-1] >= dt.date(2024, 12, 1)
+    assert expected["re_inspections"] >= 10 and expected["closed"] > 0 and expected["rectifying"] > 0
+
+
+def test_campaign__ledger_figures(office: Path, expected: dict) -> None:
+    """Should hold every finding with the status the re-inspections gave it, and list as
+    overdue on 2024-12-20 exactly what is unclosed past its deadline."""
+    args = ["--settings", str(office / "office.yaml")]
+    rows = json.loads(run("ledger", "list", *args, "--format", "json").stdout)
+    assert len(rows) == expected["findings"]
+    assert sum(1 for row in rows if row["status"] == "closed") == expected["closed"]
+    assert sum(1 for row in rows if row["status"] == "rectifying") == expected["rectifying"]
+    overdue = json.loads(run("ledger", "list", *args, "--overdue", "--as-of", AS_OF.isoformat(), "--format", "json").stdout)
+    assert len(overdue) == expected["overdue"]
+    assert all(row["status"] != "closed" and row["deadline"] < AS_OF.isoformat() and row["overdue_days"] > 0 for row in overdue)
+    table = run("ledger", "list", *args, "--overdue", "--as-of", AS_OF.isoformat())
+    assert f"共 {expected['overdue']} 个问题" in table.stdout
+
+
+def test_campaign__report_figures(office: Path, expected: dict) -> None:
+    """Should print the campaign's figures in the summary, with its four charts."""
+    result = run("report", "--from", "2024-10-21", "--to", AS_OF.isoformat(), "-o", str(office / "report"), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 0, result.output
+    (pdf,) = (office / "report").glob("*.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "").replace("\n", "")
+    rate = round(100 * expected["compliant"] / expected["inspections"], 1)
+    assert f"共开展现场检查{expected['inspections']}次（其中复查{expected['re_inspections']}次）" in text
+    assert f"合格率{rate}%" in text
+    assert f"共发现问题{expected['findings']}个" in text
+    assert f"已销号{expected['closed']}个" in text
+    assert f"其中逾期{expected['overdue']}个" in text
+    assert all(f"图{n}" in text for n in range(1, 5))
+    assert "尚未销号的问题" in text
