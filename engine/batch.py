@@ -15,7 +15,7 @@ from .documents import Written, notice_number, plan_documents, write_documents
 from .ledger import Recorded
 from .errors import InputError, Problem
 from .model import InspectionResult, RuleSet
-from .rectification import list_document, rows_for, spreadsheet
+from .rectification import list_document, rows_for, rows_from_ledger, spreadsheet
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
@@ -90,9 +90,16 @@ def run_batch(
         outcome.problems.extend(result.warnings)
         target_dir = out_dir / path.parent.relative_to(directory)
         planned.extend(plan_documents(result, path, settings, target_dir, issued=issued))
-    rows = rows_for([result for _, result in outcome.results])
-    sites = len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings})
-    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=issued or dt.date.today()), None))
+    today = issued or dt.date.today()
+    if ledger_path is not None:
+        # From the ledger: a problem a re-inspection found again is one row, with its status.
+        touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))
+        rows = rows_from_ledger(touched, today)
+        sites = len({(row.site, row.village) for row in touched})
+    else:
+        rows = rows_for([result for _, result in outcome.results])
+        sites = len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings})
+    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=today), None))
     if on_total:
         on_total(len(planned))
     outcome.written.extend(write_documents(planned, settings, on_progress, workers=workers))

@@ -283,6 +283,8 @@ class Filter:
     overdue_on: dt.date | None = None  #: only findings unclosed after their deadline on this day
     inspected_from: dt.date | None = None
     inspected_to: dt.date | None = None
+    #: only findings these inspections found, re-checked or closed (a batch's inspections)
+    touched_by: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,11 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
     if where.inspected_to:
         clauses.append("i.inspected_on <= ?")
         values.append(where.inspected_to.isoformat())
+    if where.touched_by is not None:
+        marks = ",".join("?" * len(where.touched_by)) or "NULL"
+        clauses.append(f"(f.inspection_id IN ({marks}) OR EXISTS (SELECT 1 FROM events e WHERE e.finding_id = f.id AND e.inspection_id IN ({marks})))")
+        values.extend(where.touched_by)
+        values.extend(where.touched_by)
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
                      i.notice_number,
                      (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on

@@ -138,3 +138,14 @@ def test_ledger__missing_ledger_is_exit_2_not_an_empty_list(tmp_path: Path) -> N
     result = run("ledger", "list", "--ledger", str(tmp_path / "none.sqlite"))
     assert result.exit_code == 2 and "不存在" in result.stderr
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_batch__list_comes_from_the_ledger(office: Path) -> None:
+    """Should list a problem the re-inspection found again once, with the ledger's status."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(office / "out" / "整改清单.xlsx")["整改清单"]
+    statuses = [row[11] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(statuses) == 4  # three found on 5 November, one new on the 20th
+    assert sum(1 for status in statuses if status.startswith("已销号")) == 2
+    assert sum(1 for status in statuses if status.startswith("整改中")) == 1
