@@ -48,13 +48,13 @@ PDF_COLUMNS = (
     Column("序号", 36, "center"),
     Column("村（社区）", 60),
     Column("单位（点位）", 96),
-    Column("存在问题", 288),
+    Column("存在问题", 270),
     Column("严重\n程度", 48, "center"),
     Column("整改措施", 192),
     Column("责任单位", 90),
     Column("责任人", 72),
     Column("整改期限", 78, "center"),
-    Column("状态", 48, "center"),
+    Column("状态", 66, "center"),
 )
 #: px of the landscape page's type area (list.css) the table may fill: the title block
 #: takes LIST_HEAD_PX of the first page, and a few px are kept spare against rounding.
@@ -128,7 +128,8 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
     """The list as a document to render: its table set into pages here (typeset.py)."""
     metrics = metrics_for(smallest_copy(find_cjk_font(settings.font)))
     values = [
-        [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), row.status]
+        # "待整改（逾期3天）" on two lines: the status, then how late.
+        [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), row.status.replace("（", "\n").rstrip("）")]
         for row in rows
     ]
     pages = set_table(PDF_COLUMNS, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages

@@ -8,6 +8,7 @@ URL is refused, so text from an answers file can never make it fetch a file or a
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
 import mimetypes
@@ -233,6 +234,11 @@ class _Renderer:
 @functools.lru_cache(maxsize=2)
 def _renderer(font_file: Path) -> _Renderer:
     return _Renderer(font_file)
+
+
+# Let the cached font configurations go while WeasyPrint can still clean up after them,
+# not during interpreter shutdown, when its clean-up finds its own modules gone.
+atexit.register(_renderer.cache_clear)
 
 
 def write_pdfs(
