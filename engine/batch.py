@@ -77,11 +77,12 @@ def run_batch(
             outcome.problems.extend(exc.problems)
             continue
         checked.append((path, result))
-    # In the order the inspections happened, so that a re-inspection finds the one it follows.
-    checked.sort(key=lambda pair: (pair[1].inspection.date, str(pair[0])))
+    # In the order the inspections happened, re-inspections after the others of their day,
+    # so that a re-inspection finds the one it follows.
+    checked.sort(key=lambda pair: (pair[1].inspection.date, pair[1].inspection.follows is not None, str(pair[0])))
     for path, result in checked:
         if ledger_path is not None:
-            problem = ledger.resolve_follows(ledger_path, result)
+            problem = ledger.admission_problem(ledger_path, result)
             if problem is not None:
                 outcome.problems.append(problem)
                 continue

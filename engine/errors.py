@@ -116,6 +116,11 @@ class ErrorCode(Enum):
         "复查的单位或检查表与被复查的检查 “{ref}” 不一致（那次是 {site}，检查表 {checklist}）",
         "复查须用同一检查表检查同一单位；请核对 follows、site.name 和 checklist",
     )
+    LEDGER_003 = Detail(
+        "changed_after_recording",
+        "这次检查已作为检查 #{id} 登记（{file}，{day}），此后答卷被改过",
+        "登记后的答卷不能再改：用 lantian verify 核对；如确需更正，另写一次复查或书面销号并写明理由",
+    )
 
 
 @dataclass(frozen=True)

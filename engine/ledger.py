@@ -151,31 +151,59 @@ def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def resolve_follows(path: Path, result: InspectionResult) -> Problem | None:
-    """Why ``result`` cannot be recorded as the re-inspection it says it is, or None."""
-    reference = result.inspection.follows
-    if reference is None:
-        return None
+def admission_problem(path: Path, result: InspectionResult) -> Problem | None:
+    """Why ``result`` cannot go into the ledger, or None: a re-inspection of an inspection
+    the ledger lacks or of another site, or an inspection already recorded from a file
+    that has been changed since (which would count its findings twice)."""
     with _connection(path) as connection:
-        earlier = _followed(connection, reference)
-    location = Location(result.answers_name, path=("inspection", "follows"))
-    if earlier is None:
-        return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
-    if (earlier["site_name"], earlier["checklist_id"]) != (result.site.name, result.checklist_id):
-        return Problem(
-            ErrorCode.LEDGER_002,
-            location,
-            {"ref": reference, "site": earlier["site_name"], "checklist": earlier["checklist_id"]},
-        )
+        if connection.execute("SELECT 1 FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone():
+            return None  # the same file again: recording it changes nothing
+        changed = _same_inspection(connection, result)
+        if changed is not None:
+            return Problem(
+                ErrorCode.LEDGER_003,
+                Location(result.answers_name),
+                {"id": changed["id"], "file": changed["answers_name"], "day": changed["inspected_on"]},
+            )
+        reference = result.inspection.follows
+        if reference is None:
+            return None
+        location = Location(result.answers_name, path=("inspection", "follows"))
+        matches = _followed_all(connection, reference)
+        if not matches:
+            return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
+        if _followed(connection, reference, result) is None:
+            other = matches[0]
+            return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
     return None
 
 
-def _followed(connection: sqlite3.Connection, reference: str) -> sqlite3.Row | None:
-    """The inspection a re-inspection names: by its notice's number, or by the id its own
-    answers file gave it."""
+def _same_inspection(connection: sqlite3.Connection, result: InspectionResult) -> sqlite3.Row | None:
+    """An inspection already recorded that this one is, by its id or by its site, checklist
+    and day, under another SHA-256: the file was edited after it was recorded."""
+    if result.inspection.id:
+        row = connection.execute(
+            "SELECT * FROM inspections WHERE answers_ref = ? AND site_name = ? AND checklist_id = ?",
+            (result.inspection.id, result.site.name, result.checklist_id),
+        ).fetchone()
+        if row is not None:
+            return row
     return connection.execute(
-        "SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id LIMIT 1", (reference, reference)
+        "SELECT * FROM inspections WHERE site_name = ? AND checklist_id = ? AND inspected_on = ? AND (answers_ref IS ? OR answers_ref IS NULL OR ? IS NULL)",
+        (result.site.name, result.checklist_id, result.inspection.date.isoformat(), result.inspection.id, result.inspection.id),
     ).fetchone()
+
+
+def _followed_all(connection: sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
+    return connection.execute("SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id", (reference, reference)).fetchall()
+
+
+def _followed(connection: sqlite3.Connection, reference: str, result: InspectionResult) -> sqlite3.Row | None:
+    """The inspection a re-inspection names, by its notice's number or by the id its own
+    answers file gave it, at the same site and by the same checklist (an id alone need not
+    be unique); the latest when several match."""
+    rows = [row for row in _followed_all(connection, reference) if (row["site_name"], row["checklist_id"]) == (result.site.name, result.checklist_id)]
+    return rows[-1] if rows else None
 
 
 def record(path: Path, result: InspectionResult, *, notice_number: str | None = None) -> Recorded:
@@ -185,9 +213,11 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
         if known is not None:
             return Recorded(known["id"], new=False)
-        followed = _followed(connection, result.inspection.follows) if result.inspection.follows else None
+        if _same_inspection(connection, result) is not None:
+            raise LedgerError(f"{result.answers_name}：这次检查已登记过，登记后答卷被改过；可用 lantian verify 核对")
+        followed = _followed(connection, result.inspection.follows, result) if result.inspection.follows else None
         if result.inspection.follows and followed is None:
-            raise LedgerError(f"复查所依据的检查 “{result.inspection.follows}” 不在台账中")
+            raise LedgerError(f"复查所依据的检查 “{result.inspection.follows}” 不在台账中，或不是同一单位、同一检查表")
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
         cursor = connection.execute(
@@ -207,7 +237,7 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         carried: set[str] = set()
         if followed is not None:
             statuses = {item.item_id: item.status for item in result.items}
-            for finding in _unclosed_chain(connection, followed["id"]):
+            for finding in _unclosed_at(connection, result.site.name, result.checklist_id, inspection_id):
                 status = statuses.get(finding["item_id"])
                 if status == "pass":
                     _event(connection, finding["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
@@ -233,17 +263,14 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         return Recorded(inspection_id, True, opened, closed, still_open)
 
 
-def _unclosed_chain(connection: sqlite3.Connection, inspection_id: int) -> list[sqlite3.Row]:
-    """The unclosed findings of an inspection and of every inspection it followed up."""
-    rows: list[sqlite3.Row] = []
-    seen: set[int] = set()
-    current: int | None = inspection_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        rows.extend(connection.execute("SELECT * FROM findings WHERE inspection_id = ? AND status != 'closed' ORDER BY id", (current,)))
-        parent = connection.execute("SELECT follows_id FROM inspections WHERE id = ?", (current,)).fetchone()
-        current = parent["follows_id"] if parent is not None else None
-    return rows
+def _unclosed_at(connection: sqlite3.Connection, site: str, checklist: str, this: int) -> list[sqlite3.Row]:
+    """Every unclosed finding of the site by this checklist: a re-inspection re-checks them
+    all, whichever earlier inspection (or re-inspection) found them."""
+    return connection.execute(
+        """SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id
+           WHERE i.site_name = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id""",
+        (site, checklist, this),
+    ).fetchall()
 
 
 def _event(connection: sqlite3.Connection, finding_id: int, status: str, day: str, actor: str, reason: str, inspection_id: int | None, evidence: tuple[str, str] | None = None) -> None:

@@ -51,7 +51,7 @@ def test_record__reinspection_closes_passing_keeps_failing_adds_new(tmp_path: Pa
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING), notice_number="XX镇环〔2024〕1号")
     follow_up = inspection(rules, {"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", follows="XX镇环〔2024〕1号", name="b.yaml")
-    assert ledger.resolve_follows(path, follow_up) is None
+    assert ledger.admission_problem(path, follow_up) is None
     done = ledger.record(path, follow_up)
     assert (done.closed, done.still_open, done.opened) == (2, 1, 1)
     rows = {row.item_id: row for row in ledger.findings(path)}
@@ -79,12 +79,12 @@ def test_record__reinspection_by_the_answers_id_and_over_two_rounds(tmp_path: Pa
 def test_resolve_follows__unknown_or_other_site_is_a_problem(tmp_path: Path, rules) -> None:
     """Should refuse a re-inspection of an inspection the ledger does not have, or of another site."""
     path = tmp_path / "ledger.sqlite"
-    unknown = ledger.resolve_follows(path, inspection(rules, {}, follows="XX镇环〔2024〕99号"))
+    unknown = ledger.admission_problem(path, inspection(rules, {}, follows="XX镇环〔2024〕99号"))
     assert unknown is not None and unknown.code.name == "LEDGER_001" and unknown.location.path == ("inspection", "follows")
     ledger.record(path, inspection(rules, FAILING, ref="J-001"))
     moved = inspection(rules, {}, follows="J-001", name="b.yaml")
     moved = dataclasses.replace(moved, site=dataclasses.replace(moved.site, name="另一个工地"))
-    problem = ledger.resolve_follows(path, moved)
+    problem = ledger.admission_problem(path, moved)
     assert problem is not None and problem.code.name == "LEDGER_002"
     with pytest.raises(LedgerError):
         ledger.record(path, inspection(rules, {}, follows="XX镇环〔2024〕99号", name="c.yaml"))
@@ -175,3 +175,43 @@ def test_record__a_failure_midway_leaves_the_ledger_as_it_was(tmp_path: Path, ru
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
         assert connection.execute("SELECT COUNT(*) FROM findings").fetchone() == (3,)
+
+
+def test_admission__a_file_changed_after_recording_is_refused(tmp_path: Path, rules) -> None:
+    """Should refuse the same inspection from an edited file (LEDGER_003), not count it twice."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, ref="J-001"))
+    edited = inspection(rules, {**FAILING, "hoarding_height": "1.7"}, ref="J-001")
+    problem = ledger.admission_problem(path, edited)
+    assert problem is not None and problem.code.name == "LEDGER_003"
+    with pytest.raises(LedgerError, match="改过"):
+        ledger.record(path, edited)
+    unnamed = inspection(rules, {**FAILING, "filing": "否"})  # no id: the same site, checklist and day
+    assert ledger.admission_problem(path, unnamed).code.name == "LEDGER_003"
+    assert len(ledger.findings(path)) == 3
+
+
+def test_record__a_second_reinspection_citing_the_first_notice_sees_every_open_finding(tmp_path: Path, rules) -> None:
+    """Should re-check findings a first re-inspection opened, even when the second cites the
+    original notice, and never open the same problem twice."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING), notice_number="N1")
+    ledger.record(path, inspection(rules, {"notice_board": "否"}, date="2024-11-20", follows="N1", name="b.yaml"))
+    second = ledger.record(path, inspection(rules, {"notice_board": "否"}, date="2024-11-28", follows="N1", name="c.yaml"))
+    assert (second.opened, second.still_open) == (0, 1)
+    board = [row for row in ledger.findings(path) if row.item_id == "notice_board"]
+    assert len(board) == 1 and board[0].status == "rectifying"
+
+
+def test_admission__an_id_used_at_two_sites_finds_the_right_one(tmp_path: Path, rules) -> None:
+    """Should follow the inspection with that id at the same site, not the first one found."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, ref="1", name="a.yaml"))
+    other = inspection(rules, FAILING, ref="1", name="b.yaml")
+    other = dataclasses.replace(other, site=dataclasses.replace(other.site, name="乙工地"), answers_sha256="b" * 64)
+    ledger.record(path, other)
+    follow = inspection(rules, {}, date="2024-11-20", follows="1", name="c.yaml")
+    follow = dataclasses.replace(follow, site=dataclasses.replace(follow.site, name="乙工地"))
+    assert ledger.admission_problem(path, follow) is None
+    assert ledger.record(path, follow).closed == 3
+    assert {row.site for row in ledger.findings(path, Filter(status="closed"))} == {"乙工地"}

@@ -149,3 +149,16 @@ def test_batch__list_comes_from_the_ledger(office: Path) -> None:
     assert len(statuses) == 4  # three found on 5 November, one new on the 20th
     assert sum(1 for status in statuses if status.startswith("已销号")) == 2
     assert sum(1 for status in statuses if status.startswith("整改中")) == 1
+
+
+def test_batch__same_day_reinspection_in_the_same_batch(tmp_path: Path) -> None:
+    """Should record a re-inspection after the inspection it follows, even on the same day
+    and whatever the files are called."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "2024-11-05_J-1.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n"))
+    (inbox / "2024-11-05_J-1-复查.yaml").write_bytes(answers({}, date="2024-11-05", extra="  id: J-1F\n  follows: J-1\n"))
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "复查销号 3 个" in result.stdout
