@@ -239,6 +239,8 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
       lantian batch examples -o out
     """
     from engine.batch import run_batch
+    import sqlite3
+
     from engine.fonts import FontError
     from engine.ledger import LedgerError
     from engine.render import RenderError, default_workers
@@ -258,8 +260,11 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
             ledger_path=ledger_path or settings.ledger_path,
         )
-    except (FontError, RenderError, LedgerError) as exc:
+    except (FontError, RenderError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    except (LedgerError, sqlite3.DatabaseError) as exc:
+        click.echo(f"无法登记入台账：{exc}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     finally:
         if "bar" in state:
@@ -403,10 +408,24 @@ def rules_list(ctx: click.Context) -> None:
 
 def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Path | None) -> Path:
     """The ledger to read: the one named, else the one beside the office settings. It must
-    exist: reading must never create an empty ledger and report that nothing is open."""
+    exist and be a ledger: reading must never create an empty one and report that nothing
+    is open."""
+    import sqlite3
+
+    from engine import ledger as ledger_module
+    from engine.ledger import LedgerError
+
     path = ledger_path or _settings(ctx, settings_path, None).ledger_path
     if not path.is_file():
         click.echo(f"台账 {path} 不存在：先用 lantian batch 登记检查，或用 --ledger 指定台账文件。", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    try:
+        ledger_module.check_ledger(path)
+    except LedgerError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    except sqlite3.DatabaseError as exc:
+        click.echo(f"{path} 不是可用的整改台账（{exc}）：请用 --ledger 指定 lantian batch 建立的台账文件。", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     return path
 

@@ -136,6 +136,12 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+def check_ledger(path: Path) -> None:
+    """Raise LedgerError or sqlite3.DatabaseError unless ``path`` is a ledger this Lantian can use."""
+    with _connection(path) as connection:
+        connection.execute("SELECT COUNT(*) FROM inspections").fetchone()
+
+
 @contextmanager
 def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("BEGIN IMMEDIATE")
@@ -298,6 +304,9 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
             raise LedgerError(f"台账中没有问题 #{finding_id}；可用 lantian ledger list 查看编号")
         if row["status"] == "closed":
             raise LedgerError(f"问题 #{finding_id} 已经销号；可用 lantian ledger show {finding_id} 查看经过")
+        (last,) = connection.execute("SELECT MAX(happened_on) FROM events WHERE finding_id = ?", (finding_id,)).fetchone()
+        if day.isoformat() < last or day > dt.date.today():
+            raise LedgerError(f"销号日期 {day.isoformat()} 不可能：问题 #{finding_id} 最近一次记录在 {last}，销号日期应在这一天到今天之间")
         _event(connection, finding_id, "closed", day.isoformat(), actor, note.strip(), None, proof)
 
 
@@ -331,13 +340,22 @@ class LedgerRow:
     measure: str
     basis: str
     deadline: dt.date
-    status: str
+    status: str  #: now
     closed_on: dt.date | None
     notice_number: str | None
+    rechecked_on: dt.date | None = None  #: the first re-inspection that found it still there
+
+    def status_on(self, day: dt.date) -> str:
+        """The status the finding had at the end of ``day``."""
+        if self.closed_on is not None and self.closed_on <= day:
+            return "closed"
+        if self.rechecked_on is not None and self.rechecked_on <= day:
+            return "rectifying"
+        return "open"
 
     def overdue_days(self, day: dt.date) -> int:
-        """Days past the deadline on ``day``; 0 when closed or not yet due."""
-        return 0 if self.status == "closed" else max(0, (day - self.deadline).days)
+        """Days past the deadline on ``day``; 0 when closed by then or not yet due."""
+        return 0 if self.status_on(day) == "closed" else max(0, (day - self.deadline).days)
 
     def as_dict(self, day: dt.date) -> dict:
         return {
@@ -380,8 +398,12 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
         clauses.append("f.severity = ?")
         values.append(where.severity)
     if where.overdue_on:
-        clauses.append("f.status != 'closed' AND f.deadline < ?")
-        values.append(where.overdue_on.isoformat())
+        # Overdue on that day: found by then, past its deadline, not closed by the end of it.
+        clauses.append(
+            "f.deadline < ? AND i.inspected_on <= ? AND (f.status != 'closed' OR "
+            "(SELECT MAX(happened_on) FROM events e WHERE e.finding_id = f.id AND e.status = 'closed') > ?)"
+        )
+        values.extend([where.overdue_on.isoformat()] * 3)
     if where.inspected_from:
         clauses.append("i.inspected_on >= ?")
         values.append(where.inspected_from.isoformat())
@@ -395,7 +417,8 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
         values.extend(where.touched_by)
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
                      i.notice_number,
-                     (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on
+                     (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on,
+                     (SELECT MIN(happened_on) FROM events e WHERE e.finding_id = f.id AND e.status = 'rectifying') AS rechecked_on
               FROM findings f JOIN inspections i ON i.id = f.inspection_id
               {"WHERE " + " AND ".join(clauses) if clauses else ""}
               ORDER BY f.deadline, i.village, i.site_name, f.id"""
@@ -406,6 +429,7 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
                 row["checklist_id"], row["checklist_title"], dt.date.fromisoformat(row["inspected_on"]), row["item_id"], row["severity"],
                 row["problem"], row["measure"], row["basis"], dt.date.fromisoformat(row["deadline"]), row["status"],
                 dt.date.fromisoformat(row["closed_on"]) if row["closed_on"] and row["status"] == "closed" else None, row["notice_number"],
+                dt.date.fromisoformat(row["rechecked_on"]) if row["rechecked_on"] else None,
             )
             for row in connection.execute(sql, values)
         ]

@@ -33,7 +33,7 @@ class Summary:
     closed: int
     closure_rate: float | None  #: closed share of the period's findings, in %
     overdue: list[LedgerRow]  #: unclosed after their deadline on ``end``
-    unclosed: list[LedgerRow]  #: every finding of the period still open on ``end``
+    unclosed: list[LedgerRow]  #: every finding still open at the end of ``end``, whenever found
 
     @property
     def overdue_by_village(self) -> list[tuple[str, int, int, int]]:
@@ -67,14 +67,13 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
         ).fetchall()
     verdicts = Counter(verdict for verdict, _, _, _ in rows)
     found = ledger.findings(path, Filter(inspected_from=start, inspected_to=end))
-    # A finding closed after the period ended was still open at its end.
-    closed = [row for row in found if row.status == "closed" and row.closed_on is not None and row.closed_on <= end]
-    closed_ids = {row.finding_id for row in closed}
-    unclosed = [row for row in found if row.finding_id not in closed_ids]
+    # Statuses as they were at the end of the period: a finding closed later was open then.
+    closed = [row for row in found if row.status_on(end) == "closed"]
     status: dict[str, Counter] = {}
     for row in found:
-        state = "closed" if row.finding_id in closed_ids else ("rectifying" if row.status == "rectifying" else "open")
-        status.setdefault(row.village or "（未填）", Counter())[state] += 1
+        status.setdefault(row.village or "（未填）", Counter())[row.status_on(end)] += 1
+    # What was still open at the end, whenever it was found.
+    unclosed = [row for row in ledger.findings(path, Filter(inspected_to=end)) if row.status_on(end) != "closed"]
     return Summary(
         start=start,
         end=end,
@@ -99,7 +98,7 @@ def closing_connection(path: Path):
     """A read-only connection to a ledger that must already exist."""
     from contextlib import closing
 
-    return closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    return closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True))
 
 
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):

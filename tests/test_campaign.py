@@ -114,3 +114,40 @@ def test_campaign__report_figures(office: Path, expected: dict) -> None:
     assert f"其中逾期{expected['overdue']}个" in text
     assert all(f"图{n}" in text for n in range(1, 5))
     assert "尚未销号的问题" in text
+
+
+def test_campaign__filters_select_exactly_their_rows(office: Path) -> None:
+    """Should return, for each village, checklist, severity and status, exactly the rows of
+    the whole ledger that have it."""
+    args = ["--settings", str(office / "office.yaml"), "--format", "json"]
+    everything = json.loads(run("ledger", "list", *args).stdout)
+    for option, field in (("--village", "village"), ("--checklist", "checklist"), ("--severity", "severity"), ("--status", "status")):
+        values = sorted({row[field] for row in everything})
+        assert len(values) >= 2, field  # the campaign has several of each
+        for value in values:
+            chosen = json.loads(run("ledger", "list", *args, option, value).stdout)
+            assert [row["id"] for row in chosen] == [row["id"] for row in everything if row[field] == value]
+
+
+def test_campaign__a_period_ending_before_the_closures(office: Path) -> None:
+    """Should count a finding closed after the period as open in it, the same way in the
+    headline, the village table, the list of open problems and ledger list --overdue."""
+    end = "2024-11-10"
+    result = run("report", "--from", "2024-10-21", "--to", end, "-o", str(office / "early"), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 0, result.output
+    (pdf,) = (office / "early").glob("*.pdf")
+    pages = [page.extract_text() for page in PdfReader(str(pdf)).pages]
+    text = "".join(pages).replace(" ", "").replace("\n", "")
+    overdue = json.loads(run("ledger", "list", "--settings", str(office / "office.yaml"), "--overdue", "--as-of", end, "--format", "json").stdout)
+    assert overdue and any(row["status"] == "closed" for row in overdue)  # closed since, overdue then
+    assert f"其中逾期{len(overdue)}个" in text
+    open_section = text.split("尚未销号的问题")[-1]
+    assert "已销号" not in open_section
+
+
+def test_campaign__report_for_a_period_without_inspections(office: Path) -> None:
+    """Should say plainly that the ledger has no inspection in the period."""
+    result = run("report", "--from", "2023-01-01", "--to", "2023-01-31", "-o", str(office / "empty"), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 0
+    (pdf,) = (office / "empty").glob("*.pdf")
+    assert "没有检查记录" in "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "")

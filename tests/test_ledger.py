@@ -108,6 +108,10 @@ def test_close__at_the_desk_with_reason_and_evidence(tmp_path: Path, rules) -> N
         ledger.close(path, target, note="again", actor="王芳", day=dt.date(2024, 11, 19))
     with pytest.raises(LedgerError, match="没有问题"):
         ledger.close(path, 999, note="x", actor="王芳", day=dt.date(2024, 11, 19))
+    with pytest.raises(LedgerError, match="不可能"):
+        ledger.close(path, ledger.findings(path, Filter(status="open"))[0].finding_id, note="早于发现", actor="王芳", day=dt.date(2024, 11, 1))
+    with pytest.raises(LedgerError, match="不可能"):
+        ledger.close(path, ledger.findings(path, Filter(status="open"))[0].finding_id, note="未来", actor="王芳", day=dt.date.today() + dt.timedelta(days=1))
     with pytest.raises(LedgerError, match="理由"):
         ledger.close(path, ledger.findings(path, Filter(status="open"))[0].finding_id, note="  ", actor="王芳", day=dt.date(2024, 11, 19))
 
