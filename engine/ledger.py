@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .errors import ErrorCode, LantianError, Location, Problem
-from .model import SEVERITY_LABELS, InspectionResult
+from .model import InspectionResult
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -383,20 +383,13 @@ class LedgerRow:
 def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
     """The findings that pass ``where``, by deadline, then village and site."""
     clauses, values = [], []
-    if where.village:
-        clauses.append("i.village = ?")
-        values.append(where.village)
-    if where.checklist:
-        clauses.append("i.checklist_id = ?")
-        values.append(where.checklist)
+    status = None if where.status == "unclosed" else where.status
+    for column, wanted in (("i.village", where.village), ("i.checklist_id", where.checklist), ("f.status", status), ("f.severity", where.severity)):
+        if wanted:
+            clauses.append(f"{column} = ?")
+            values.append(wanted)
     if where.status == "unclosed":
         clauses.append("f.status != 'closed'")
-    elif where.status:
-        clauses.append("f.status = ?")
-        values.append(where.status)
-    if where.severity:
-        clauses.append("f.severity = ?")
-        values.append(where.severity)
     if where.overdue_on:
         # Overdue on that day: found by then, past its deadline, not closed by the end of it.
         clauses.append(
@@ -461,17 +454,6 @@ def verify(path: Path, answers: Path) -> Verification:
             return Verification(True, dict(row), [])
         others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (str(answers), f"%/{answers.name}"))]
     return Verification(False, None, others)
-
-
-def summary_counts(rows: Sequence[LedgerRow]) -> dict[str, int]:
-    counts = {"total": len(rows)}
-    for status in STATUS_LABELS:
-        counts[status] = sum(1 for row in rows if row.status == status)
-    return counts
-
-
-def severity_label(code: str) -> str:
-    return SEVERITY_LABELS.get(code, code)
 
 
 def dump(rows: Sequence[LedgerRow], day: dt.date) -> str:
