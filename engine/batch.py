@@ -19,7 +19,7 @@ from .rectification import list_document, rows_for, rows_from_ledger, spreadshee
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
-from .source import load_source
+from .source import SourceDocument, load_source
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 LIST_NAME = "整改清单"
@@ -62,6 +62,7 @@ def run_batch(
     settings_file = Path(settings.path).resolve()
     planned: list[tuple[Document, str | None]] = []
     checked: list[tuple[Path, InspectionResult]] = []
+    sources: dict[Path, SourceDocument] = {}  #: to place the ledger's problems in their files
     for path in answer_files(directory):
         if path.resolve() == settings_file:
             outcome.skipped.append(path)
@@ -77,6 +78,7 @@ def run_batch(
             outcome.problems.extend(exc.problems)
             continue
         checked.append((path, result))
+        sources[path] = doc
     # In the order the inspections happened, re-inspections after the others of their day,
     # so that a re-inspection finds the one it follows.
     checked.sort(key=lambda pair: (pair[1].inspection.date, pair[1].inspection.follows is not None, str(pair[0])))
@@ -84,7 +86,7 @@ def run_batch(
         if ledger_path is not None:
             problem = ledger.admission_problem(ledger_path, result)
             if problem is not None:
-                outcome.problems.append(problem)
+                outcome.problems.append(Problem(problem.code, sources[path].location(problem.location.path), problem.context))
                 continue
             outcome.recorded.append(ledger.record(ledger_path, result, notice_number=notice_number(result, settings, issued=issued)))
         outcome.results.append((path, result))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def test_batch__follow_up_of_an_unknown_inspection_is_refused(office: Path, tmp_
     shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
     assert result.exit_code == 2
-    assert "stray.yaml" in result.stderr and "不在台账中" in result.stderr
+    assert re.search(r"stray\.yaml:\d+:\d+: \[LEDGER_001\] 复查所依据的检查 “XX镇环〔2024〕99号” 不在台账中", result.stderr), result.stderr
+    assert "follows: XX镇环〔2024〕99号" in result.stderr  # the line itself, under the message
     listed = run("ledger", "list", "--settings", str(tmp_path / "office.yaml"), "--format", "json")
     assert json.loads(listed.stdout) == []  # nothing of it reached the ledger
 
