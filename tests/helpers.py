@@ -72,3 +72,21 @@ def dust_answers(
     text = DUST_SITE.format(site_type=site_type, key_area=key_area, alert=alert, date=date)
     text += "".join(f"  {key}: {value.replace('{date}', date)}\n" for key, value in answers.items())
     return text.encode("utf-8")
+
+
+def lantian(*args: str):
+    """`lantian ARGS` with the bundled rules, as a person runs it; the click result."""
+    from click.testing import CliRunner
+
+    import cli
+
+    return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
+
+
+def office_folder(root: Path) -> Path:
+    """A fresh office workspace: the example settings, where the ledger will go beside them."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    return root

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-import cli
 from engine import check, load_rules
-from helpers import EXAMPLES, RULES
+from helpers import EXAMPLES, RULES, lantian, office_folder
 
 pytest.importorskip("weasyprint")
 
@@ -23,14 +20,12 @@ CAMPAIGN = EXAMPLES / "campaign"
 AS_OF = dt.date(2024, 12, 20)
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
+run = lantian
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("campaign")
-    shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    root = office_folder(tmp_path_factory.mktemp("campaign"))
     result = run("batch", str(CAMPAIGN), "-o", str(root / "out"), "--settings", str(root / "office.yaml"))
     assert result.exit_code == 1, result.output  # some sites fail; no file is bad
     return root

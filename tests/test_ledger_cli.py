@@ -11,10 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
-from helpers import EXAMPLES, RULES, dust_answers
+from helpers import EXAMPLES, dust_answers, lantian, office_folder
 
 pytest.importorskip("weasyprint")
 
@@ -26,15 +24,13 @@ def answers(overrides, *, date: str, extra: str = "") -> bytes:
     return text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra).encode("utf-8")
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
+run = lantian
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Path:
     """An office that inspected a site, issued a notice, and re-inspected it, in one batch."""
-    root = tmp_path_factory.mktemp("office")
-    shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    root = office_folder(tmp_path_factory.mktemp("office"))
     (root / "inbox").mkdir()
     (root / "inbox" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
     (root / "inbox" / "again.yaml").write_bytes(answers({"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", extra="  follows: J-001\n"))
