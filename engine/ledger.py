@@ -428,6 +428,14 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
         ]
 
 
+def inspections(path: Path, start: dt.date, end: dt.date) -> list[dict]:
+    """The inspections made from ``start`` to ``end``, both included, oldest first."""
+    with _connection(path) as connection:
+        return [dict(row) for row in connection.execute(
+            "SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? ORDER BY inspected_on, id", (start.isoformat(), end.isoformat())
+        )]
+
+
 def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
     """A finding and every change of its status, oldest first."""
     with _connection(path) as connection:

@@ -6,7 +6,6 @@ what is overdue at the end of the period. The report template draws the charts.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +59,7 @@ def _rate(part: int, whole: int) -> float | None:
 def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
     """The figures of the inspections made from ``start`` to ``end`` (both included), and
     of their findings as the ledger stands; overdue counts as of ``end``."""
-    with closing_connection(path) as connection:
-        rows = connection.execute(
-            "SELECT verdict, follows_id, site_name, village FROM inspections WHERE inspected_on BETWEEN ? AND ?",
-            (start.isoformat(), end.isoformat()),
-        ).fetchall()
+    rows = [(row["verdict"], row["follows_id"], row["site_name"], row["village"]) for row in ledger.inspections(path, start, end)]
     verdicts = Counter(verdict for verdict, _, _, _ in rows)
     found = ledger.findings(path, Filter(inspected_from=start, inspected_to=end))
     # Statuses as they were at the end of the period: a finding closed later was open then.
@@ -92,13 +87,6 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
         overdue=[row for row in unclosed if row.deadline < end],
         unclosed=unclosed,
     )
-
-
-def closing_connection(path: Path):
-    """A read-only connection to a ledger that must already exist."""
-    from contextlib import closing
-
-    return closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True))
 
 
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):
