@@ -63,14 +63,20 @@ class ErrorCode(Enum):
     LEGAL_001 = Detail("unknown_ref", "法律依据 “{key}” 不存在", "{suggestion}法律依据在 {legal_file} 中定义")
     LEGAL_002 = Detail(
         "not_in_force",
-        "法律依据 “{key}” 在 {date} 没有有效的条款",
+        "法律依据 “{key}” 在 {date} 没有有效的条款{effect}",
         "在 {legal_file} 的 “{key}” 下补充该日期有效的条款（含生效日期）；条文号未经核实前不得填写",
     )
     LEGAL_003 = Detail("overlap", "法律依据 “{key}” 的条款有效期重叠：{reason}", "同一时间只能有一个有效条款，请调整 effective_from / effective_to")
     LEGAL_004 = Detail(
         "gap",
-        "{count} 条法律依据自 {date} 起没有有效条款（{reason}）：{keys}",
-        "在核实新法条文号后补充；在此之前，该日期之后的检查遇到此项问题将无法出具引用",
+        "法律依据 “{key}” 在 {date} 没有有效条款{used_by}",
+        "在 {legal_file} 的 “{key}” 下补充该日期有效的条款；在此之前，这一天的检查发现此项问题时检查结果照常给出，但不能出具文书",
+    )
+    LEGAL_005 = Detail("provision", "法律依据 “{key}” 的条款有误：{reason}", "{hint}")
+    LEGAL_006 = Detail(
+        "undecided",
+        "法律依据 “{key}”：无法根据录入的罚则判断新旧规定哪个处罚较轻（{reason}），按违法行为发生时（{act_day}）的规定引用",
+        "请对照第一千零五十七条人工核对；如新规定较轻，补全 {legal_file} 中两条款的罚款幅度后重新生成",
     )
     CASE_001 = Detail("no_cases", "检查表 “{id}” 没有测试用例", "请在 {file} 中至少写一个合格和一个不合格的用例，见 docs/rules.md“测试用例”一节")
     CHECKLIST_001 = Detail("unknown_checklist", "检查表 “{id}” 不存在", "{suggestion}现有检查表：{allowed}")

@@ -77,7 +77,7 @@ class Law:
         return f"《{self.title}》" + (f"（{self.number}）" if self.number else "")
 
 
-def _article_text(article: int | str | None, paragraph: int | None, item: int | None) -> str:
+def _article_text(article: int | str | None, paragraph: int | None, item: int | tuple[int, ...] | None) -> str:
     text = ""
     if isinstance(article, int):
         text += f"第{chinese_number(article)}条"
@@ -85,8 +85,8 @@ def _article_text(article: int | str | None, paragraph: int | None, item: int | 
         text += f"第 {article} 条"
     if paragraph:
         text += f"第{chinese_number(paragraph)}款"
-    if item:
-        text += f"第（{chinese_number(item)}）项"
+    items = item if isinstance(item, tuple) else ((item,) if item else ())
+    text += "、".join(f"第（{chinese_number(i)}）项" for i in items)
     return text
 
 
@@ -94,10 +94,14 @@ def _article_text(article: int | str | None, paragraph: int | None, item: int | 
 class Penalty:
     article: int | str | None
     paragraph: int | None
-    item: int | None
-    text: str  #: what the penalty is, in the law's words (paraphrased)
+    item: int | tuple[int, ...] | None  #: one item, or several of the same paragraph
+    text: str  #: the enforcing body, the order and the fine, in the law's words
     min_yuan: int | None
     max_yuan: int | None
+    enforcer: str | None = None  #: the enforcing body as the law words it
+    per_unit: str | None = None  #: "辆（艘）": min_yuan and max_yuan are per unit
+    individual_min_yuan: int | None = None  #: fine on each responsible person, when the law sets one
+    individual_max_yuan: int | None = None
 
     def citation(self, law: Law) -> str:
         return f"{law.cited_name()}{_article_text(self.article, self.paragraph, self.item)}"
@@ -115,6 +119,7 @@ class Provision:
     penalty: Penalty | None
     status: str
     source: str | None
+    no_penalty: str | None = None  #: why there is no penalty, when the law has none for this duty
 
     def in_force(self, day: dt.date) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (
@@ -343,6 +348,13 @@ class Citation:
     penalty_min_yuan: int | None
     penalty_max_yuan: int | None
     status: str
+    penalty_per_unit: str | None = None  #: "辆（艘）" when the fine is counted per unit
+    units: int | None = None  #: how many units the item found, for a fine per unit
+    individual_min_yuan: int | None = None
+    individual_max_yuan: int | None = None
+    no_penalty: str | None = None  #: why no penalty is cited, when the law has none
+    effective_from: dt.date | None = None  #: when the cited provision took effect
+    transition: str | None = None  #: why a provision other than the act day's is cited (第一千零五十七条)
 
 
 @dataclass(frozen=True)
@@ -380,6 +392,8 @@ class Finding:
     count: int | None
     note: str | None
     photos: tuple[str, ...]
+    missing_basis: tuple[str, ...] = ()  #: references with no provision to cite: no official document until they have one
+    excused: str | None = None  #: why the law applied on the issuing day no longer makes this unlawful
 
 
 @dataclass(frozen=True)
@@ -403,6 +417,17 @@ class InspectionResult:
     items: tuple[ItemResult, ...]
     findings: tuple[Finding, ...]
     warnings: tuple = ()  #: Problems that do not stop the check
+    issued: dt.date | None = None  #: the day the decision is made (the notice's date); citations follow it
+
+    @property
+    def decided(self) -> dt.date:
+        """The day of the decision: the issuing day, or the inspection day when none was given."""
+        return self.issued or self.inspection.date
+
+    @property
+    def notice_findings(self) -> tuple[Finding, ...]:
+        """The findings an official document states: not those the law of the issuing day excuses."""
+        return tuple(f for f in self.findings if f.excused is None)
 
     @property
     def compliant(self) -> bool:
