@@ -10,6 +10,7 @@ The library is usable without the command line::
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from .answers import load_answers as load_answers
@@ -28,13 +29,15 @@ from .scoring import score as score
 __version__ = "0.1.0"
 
 
-def check(src: str | Path | bytes, rules: RuleSet, *, name: str | None = None) -> InspectionResult:
+def check(src: str | Path | bytes, rules: RuleSet, *, name: str | None = None, issued: dt.date | None = None) -> InspectionResult:
     """Load one answers file (a path, or bytes with ``name``) and score it.
 
-    Raises InputError with every problem of the file when it cannot be scored.
+    ``issued`` is the day the decision is made (default: the inspection day); the citations
+    follow the transitional rule for it. Raises InputError with every problem of the file
+    when it cannot be scored.
     """
     answers, checklist = load_answers(src, rules, name=name)
-    return score(checklist, answers)
+    return score(checklist, answers, issued=issued)
 
 
 __all__ = [

@@ -73,7 +73,7 @@ def run_batch(
                 outcome.skipped.append(path)  # an office settings file
                 continue
             answers, checklist = answers_from_document(doc, rules)
-            result = score(checklist, answers)
+            result = score(checklist, answers, issued=issued)
         except InputError as exc:
             outcome.problems.extend(exc.problems)
             continue

@@ -8,6 +8,8 @@ unanswered, or the error codes the answers must be refused with. No Python is ne
 
 from __future__ import annotations
 
+import datetime as dt
+
 import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +85,8 @@ def _run_case(doc: SourceDocument, index: int, data: dict[str, Any], rules: Rule
     differences: list[str] = []
     try:
         answers, checklist = answers_from_document(_case_document(doc, index, data), rules)
-        result = score(checklist, answers)
+        issued = dt.date.fromisoformat(case["issued"]) if case.get("issued") else None
+        result = score(checklist, answers, issued=issued)
     except InputError as exc:
         codes = sorted({p.code.name for p in exc.problems if p.severity == "error"})
         if "errors" in expect:
@@ -110,6 +113,13 @@ def _run_case(doc: SourceDocument, index: int, data: dict[str, Any], rules: Rule
     differences += _compare_ids("不合格项", expect.get("failing"), by_status.get("fail", []))
     differences += _compare_ids("不适用项", expect.get("not_applicable"), by_status.get("not_applicable", []))
     differences += _compare_ids("未填写的必答项", expect.get("unanswered"), by_status.get("unanswered", []))
+    differences += _compare_ids("依照从旧兼从轻不列入文书的问题", expect.get("excused"), [f.item_id for f in result.findings if f.excused])
+    cited = {finding.item_id: [citation.text for citation in finding.citations] for finding in result.findings}
+    for item_id, texts in (expect.get("citations") or {}).items():
+        if item_id not in cited:
+            differences.append(f"引用（{item_id}）：应为 {listing(texts)}，实际该项不是问题")
+        elif cited[item_id] != texts:
+            differences.append(f"引用（{item_id}）：应为 {listing(texts)}，实际为 {listing(cited[item_id]) if cited[item_id] else '（无）'}")
     return CaseResult(doc.name, data["checklist"], case["name"], location, tuple(differences))
 
 
@@ -120,11 +130,17 @@ def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet) ->
     known = [item.id for item in checklist.items]
     problems = []
     for index, case in enumerate(data["cases"]):
-        lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered")]
+        lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered", "excused")]
+        lists.append(("citations", list(case["expect"].get("citations") or {})))
         for key, ids in lists:
             for position, item_id in enumerate(ids or ()):
                 if item_id not in known:
-                    path = ("cases", index, key, position) if key == "remove" else ("cases", index, "expect", key, position)
+                    if key == "remove":
+                        path: tuple = ("cases", index, key, position)
+                    elif key == "citations":
+                        path = ("cases", index, "expect", key, item_id)
+                    else:
+                        path = ("cases", index, "expect", key, position)
                     problems.append(
                         Problem(
                             ErrorCode.ANSWER_001,

@@ -62,6 +62,14 @@ class Scope:
     names: Mapping[str, Type]  #: bare names: `value`, `count`, item ids
     attributes: Mapping[str, Mapping[str, Type]] = field(default_factory=dict)  #: `site.type`, `params.x`
     choices: Mapping[str, frozenset[str]] = field(default_factory=dict)  #: allowed strings per name or dotted name
+    #: the laws `in_force("key")` may name, with the first and last day each is in force
+    laws: Mapping[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+
+
+#: Where the environment holds the day whose law judges the act: the inspection day, or the
+#: day of the decision when the transitional rule asks how the later law judges it. Not an
+#: identifier, so no item id can collide with it.
+LAW_DAY = "@law_day"
 
 
 class ExpressionError(Exception):
@@ -88,6 +96,7 @@ class Expression:
 FUNCTIONS = {
     "days_between": "days_between(a, b)：从日期 a 到日期 b 的天数",
     "date": "date(\"2024-10-21\")：日期常量",
+    "in_force": "in_force(\"eco_code\")：判定所依据的法律（_legal.yaml 的 laws 中的键）当天是否有效",
     "len": "len(x)：列表的项数",
     "abs": "abs(x)：绝对值",
     "min": "min(a, b, …)：最小值",
@@ -426,6 +435,8 @@ class _Compiler:
             except ValueError:
                 raise self.fail("EXPR_006", node.args[0], reason=f"“{node.args[0].value}” 不是 YYYY-MM-DD 格式的日期", allowed="、".join(FUNCTIONS)) from None
             return (lambda env: constant), Type.DATE
+        if name == "in_force":
+            return self._in_force(node)
         args = [self.compile(arg, depth) for arg in node.args]
         kinds = [kind for _, kind in args]
         fns = [fn for fn, _ in args]
@@ -460,6 +471,27 @@ class _Compiler:
         (only,) = fns
         func: Callable[[Any], Any] = len if name == "len" else abs
         return (lambda env: UNKNOWN if (v := only(env)) is UNKNOWN else func(v)), Type.NUMBER
+
+
+    def _in_force(self, node: ast.Call) -> tuple[Evaluator, Type]:
+        from .errors import suggestion
+
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+            raise self.fail("EXPR_006", node, reason="in_force() 需要一个法律的键，例如 in_force(\"eco_code\")", allowed="、".join(FUNCTIONS))
+        key = node.args[0].value
+        if key not in self.scope.laws:
+            hint = suggestion(key, list(self.scope.laws))
+            raise self.fail("EXPR_006", node.args[0], reason=f"_legal.yaml 的 laws 中没有 “{key}”。{hint}", allowed="、".join(FUNCTIONS))
+        first, last = self.scope.laws[key]
+        self.references.add(LAW_DAY)
+
+        def in_force(env: Mapping[str, Any]) -> Any:
+            day = env.get(LAW_DAY, UNKNOWN)
+            if day is UNKNOWN:
+                return UNKNOWN
+            return (first is None or first <= day) and (last is None or day <= last)
+
+        return in_force, Type.BOOL
 
 
 def compile_expression(text: str, scope: Scope, *, expect: Type | None = Type.BOOL) -> Expression:

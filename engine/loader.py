@@ -292,7 +292,8 @@ class _ChecklistBuilder:
             "inspection": {"date": Type.DATE},
             "params": {name: _param_type(p.value) for name, p in params.items()},
         }
-        self.when_scope = Scope(scope_names, attributes, choices)
+        self.laws = {key: (law.effective_from, law.effective_to) for key, law in self.legal.laws.items()}
+        self.when_scope = Scope(scope_names, attributes, choices, self.laws)
 
         items = []
         for path, section_id, raw in raw_items:
@@ -415,17 +416,17 @@ class _ChecklistBuilder:
         when = self._compile(raw["when"], self.when_scope, path + ("when",), ident) if "when" in raw else None
         limit = None
         if "limit" in raw:
-            limit = self._compile(raw["limit"], Scope({**names, "value": value_type}, attributes, own_choices), path + ("limit",), ident, expect=None)
+            limit = self._compile(raw["limit"], Scope({**names, "value": value_type}, attributes, own_choices, self.laws), path + ("limit",), ident, expect=None)
         item_names = {**names, "value": value_type, "count": Type.NUMBER}
         if limit is not None:
             item_names["limit"] = limit.type
-        item_scope = Scope(item_names, attributes, own_choices)
+        item_scope = Scope(item_names, attributes, own_choices, self.laws)
         criterion = None
         if "pass" in raw:
             criterion = self._compile(raw["pass"], item_scope, path + ("pass",), ident)
         elif kind == "yes_no":
             criterion = compile_expression("value == true", item_scope)
-        text_scope = Scope({**item_names, "note": Type.STRING}, attributes, own_choices)
+        text_scope = Scope({**item_names, "note": Type.STRING}, attributes, own_choices, self.laws)
         finding = self._template(raw.get("finding"), text_scope, path + ("finding",), ident)
         rectification = self._template(raw.get("rectification"), text_scope, path + ("rectification",), ident)
         can_fail = "pass" in raw or kind == "yes_no"

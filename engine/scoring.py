@@ -1,16 +1,18 @@
 """Score answers against a checklist: which items apply, which pass, the verdict, the findings.
 
-Pure: no I/O. The one way it fails is a finding whose legal basis has no provision in force
-on the inspection date; that is an InputError, because a notice must never cite a guess.
+Pure: no I/O. Scoring never depends on citations: a finding whose legal basis has no provision
+in force is still found, with a warning, and only the official documents refuse to print it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
+from .citations import choose, transitional_citation
 from .errors import ErrorCode, InputError, Location, Problem
-from .expressions import UNKNOWN, Expression
+from .expressions import LAW_DAY, UNKNOWN, Expression
 from .model import (
     Answer,
     Answers,
@@ -26,9 +28,10 @@ from .model import (
 from .values import display, display_with_unit
 
 
-def build_env(checklist: Checklist, answers: Answers) -> dict[str, Any]:
-    """The names expressions read: every answered item's value, site, inspection, params."""
-    env: dict[str, Any] = {}
+def build_env(checklist: Checklist, answers: Answers, law_day: dt.date | None = None) -> dict[str, Any]:
+    """The names expressions read: every answered item's value, site, inspection, params,
+    and the day whose law judges the act (the inspection day unless told otherwise)."""
+    env: dict[str, Any] = {LAW_DAY: law_day or answers.inspection.date}
     for item_id, answer in answers.answers.items():
         if answer.state == "answered":
             env[item_id] = answer.value
@@ -62,7 +65,7 @@ def _unanswered_dependencies(expression: Expression | None, answers: Answers, ch
             if fact in answers.site.facts and answers.site.facts[fact] is None:
                 missing.append(name)
             continue
-        if "." in name or name in ("value", "count", "limit"):
+        if "." in name or name in ("value", "count", "limit", LAW_DAY):
             continue
         answer = answers.answers.get(name)
         if answer is None and applies(checklist.item(name), env) is False:
@@ -90,21 +93,21 @@ def render_text(template: TextTemplate | None, env: dict[str, Any], item: Item) 
     return "".join(out)
 
 
-def citations_for(item: Item, checklist: Checklist, day: dt.date, where: Location) -> tuple[tuple[Citation, ...], list[Problem]]:
+def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: dt.date, units: int = 1) -> tuple[tuple[Citation, ...], list[str], list[tuple[str, str]]]:
+    """The item's citations for a decision on ``decided`` about an act on ``act_day``; the
+    references with nothing to cite; and those whose old and new penalties could not be compared."""
     citations = []
-    problems = []
+    missing: list[str] = []
+    undecided: list[tuple[str, str]] = []
     for key in item.basis:
         ref = checklist.legal.refs[key]
-        provision = ref.provision_on(day)
+        choice = choose(ref, act_day, decided, checklist.legal, units)
+        provision = choice.provision
         if provision is None:
-            problems.append(
-                Problem(
-                    ErrorCode.LEGAL_002,
-                    where.with_item(item.id),
-                    {"key": key, "date": day.isoformat(), "legal_file": checklist.legal.path},
-                )
-            )
+            missing.append(key)
             continue
+        if choice.undecided:
+            undecided.append((key, choice.undecided))
         penalty = provision.penalty
         citations.append(
             Citation(
@@ -119,9 +122,16 @@ def citations_for(item: Item, checklist: Checklist, day: dt.date, where: Locatio
                 penalty_min_yuan=penalty.min_yuan if penalty else None,
                 penalty_max_yuan=penalty.max_yuan if penalty else None,
                 status=provision.status,
+                penalty_per_unit=penalty.per_unit if penalty else None,
+                units=units if penalty and penalty.per_unit else None,
+                individual_min_yuan=penalty.individual_min_yuan if penalty else None,
+                individual_max_yuan=penalty.individual_max_yuan if penalty else None,
+                no_penalty=provision.no_penalty,
+                effective_from=provision.effective_from,
+                transition=choice.transition,
             )
         )
-    return tuple(citations), problems
+    return tuple(citations), missing, undecided
 
 
 def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers, checklist: Checklist) -> tuple[str, str | None, dict[str, Any]]:
@@ -159,10 +169,11 @@ def _points_lost(item: Item, answer: Answer) -> float:
     return float(min(item.points, item.deduction * (answer.count or 1)))
 
 
-def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Checklist, day: dt.date, where: Location) -> tuple[Finding, list[Problem]]:
+def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Checklist, act_day: dt.date, decided: dt.date) -> tuple[Finding, list[tuple[str, str]]]:
     text_env = {**item_env, "count": answer.count or 1, "note": answer.note if answer.note else UNKNOWN}
     text = render_text(item.finding, text_env, item)
-    citations, problems = citations_for(item, checklist, day, where)
+    # A fine per unit (每辆五千元) is counted at the units the item found; one when not counted.
+    citations, missing, undecided = citations_for(item, checklist, act_day, decided, answer.count or 1)
     cited = "；".join(c.text for c in citations)
     finding = Finding(
         item_id=item.id,
@@ -173,13 +184,15 @@ def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Ch
         reason=f"{text}（{cited}）" if cited else text,
         rectification=render_text(item.rectification, text_env, item),
         deadline_days=item.deadline_days,
-        deadline=day + dt.timedelta(days=item.deadline_days),
+        # Counted from the decision: a notice issued days later still gives the whole period.
+        deadline=decided + dt.timedelta(days=item.deadline_days),
         citations=citations,
         count=answer.count,
         note=answer.note,
         photos=answer.photos,
+        missing_basis=tuple(missing),
     )
-    return finding, problems
+    return finding, undecided
 
 
 def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, assessed: int, earned: float, max_score: float) -> str:
@@ -194,11 +207,17 @@ def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, ass
     return "compliant"
 
 
-def score(checklist: Checklist, answers: Answers) -> InspectionResult:
-    """Decide every item, the score and the verdict, and write the findings."""
+def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = None) -> InspectionResult:
+    """Decide every item, the score and the verdict, and write the findings.
+
+    ``issued`` is the day the decision is made (the notice's date; default the inspection
+    day): citations follow the transitional rule for it, and deadlines count from it.
+    """
     env = build_env(checklist, answers)
     day = answers.inspection.date
+    decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
+    undecided: dict[str, tuple[str, str]] = {}  #: reference → (reason, first item)
     results: list[ItemResult] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
@@ -233,9 +252,10 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
             lost = _points_lost(item, answer)
             if item.severity == "veto":
                 veto_failed.append(item.id)
-            finding, missing = _finding(item, answer, item_env, checklist, day, date_location)
+            finding, not_compared = _finding(item, answer, item_env, checklist, day, decided)
             findings.append(finding)
-            problems.extend(missing)
+            for key, why in not_compared:
+                undecided.setdefault(key, (why, item.id))
         # Scored on what was answered; a required item left open makes the verdict say so.
         counted = item.points if status in ("pass", "fail") else 0.0
         incomplete = incomplete or (status == "unanswered" and item.required)
@@ -263,6 +283,9 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         )
     if problems:
         raise InputError(problems)
+    if decided > day:
+        findings = _excuse(findings, checklist, answers, decided, results)
+    warnings.extend(_citation_warnings(findings, undecided, checklist, day, decided, date_location))
 
     percent = round(earned / max_score * 100, 1) if max_score else None
     site_type_label = next((o.label for o in checklist.site_types if o.code == answers.site.type), answers.site.type)
@@ -286,7 +309,66 @@ def score(checklist: Checklist, answers: Answers) -> InspectionResult:
         items=tuple(results),
         findings=tuple(findings),
         warnings=tuple(warnings),
+        issued=issued,
     )
+
+
+def _excuse(findings: list[Finding], checklist: Checklist, answers: Answers, decided: dt.date, results: list[ItemResult]) -> list[Finding]:
+    """Findings the law of the decision day no longer makes unlawful (transitional rule).
+
+    The answers are judged again under that day's law. A finding is excused only when its
+    item then applies and passes, and every item that only that law asks was answered and
+    passes too: a question the inspector could not answer is never read as innocence.
+    """
+    env = build_env(checklist, answers, law_day=decided)
+    before = {result.item_id: result.status for result in results}
+    later: dict[str, str] = {}
+    for item in checklist.items:
+        later[item.id], _, _ = _decide(item, answers.answers.get(item.id), env, answers, checklist)
+    newly_asked = [item_id for item_id, status in later.items() if before[item_id] == "not_applicable" and status != "not_applicable"]
+    if any(later[item_id] != "pass" for item_id in newly_asked):
+        return findings
+    rule = transitional_citation(checklist.legal, decided)
+    excused = []
+    for finding in findings:
+        if later[finding.item_id] == "pass":
+            why = f"依照{rule}，作出决定之日（{decided.isoformat()}）的规定不认为这一行为违法，文书中不列入"
+            finding = dataclasses.replace(finding, excused=why)
+        excused.append(finding)
+    return excused
+
+
+def _citation_warnings(
+    findings: list[Finding], undecided: dict[str, tuple[str, str]], checklist: Checklist, act_day: dt.date, decided: dt.date, where: Location
+) -> list[Problem]:
+    """One warning per reference with nothing to cite, and per comparison that could not be made."""
+    warnings: list[Problem] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if finding.excused:
+            continue
+        for key in finding.missing_basis:
+            if key in seen:
+                continue
+            seen.add(key)
+            warnings.append(
+                Problem(
+                    ErrorCode.LEGAL_002,
+                    where.with_item(finding.item_id),
+                    {"key": key, "date": act_day.isoformat(), "legal_file": checklist.legal.path, "effect": "：检查结果照常给出，但不能出具文书"},
+                    severity="warning",
+                )
+            )
+    for key, (why, item_id) in undecided.items():
+        warnings.append(
+            Problem(
+                ErrorCode.LEGAL_006,
+                where.with_item(item_id),
+                {"key": key, "reason": why, "act_day": act_day.isoformat(), "legal_file": checklist.legal.path},
+                severity="warning",
+            )
+        )
+    return warnings
 
 
 def _answer_location(answers: Answers, item_id: str) -> Location:

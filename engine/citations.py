@@ -1,0 +1,147 @@
+"""Which provision a finding cites: the law of the day of the act, or, under the transitional
+rule (生态环境法典第一千零五十七条, 从旧兼从轻), the lighter law of the day of the decision.
+
+Pure: no I/O. How "lighter" is decided is written for rule editors in docs/rules.md; where
+the recorded penalties cannot decide it, the act day's provision is cited and the caller is
+told why, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from .model import Checklist, LegalLibrary, LegalRef, Penalty, Provision
+
+#: the reference in _legal.yaml that holds the transitional rule itself, cited in notes
+TRANSITIONAL_RULE = "transitional_rule"
+
+Comparison = Literal["lighter", "heavier", "equal", "undecided"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The provision to cite for one reference, and why."""
+
+    provision: Provision | None  #: None: nothing in force on the act day — no citation
+    transition: str | None = None  #: set when the decision day's provision is cited instead
+    undecided: str | None = None  #: why old and new could not be compared (the act day's is cited)
+
+
+def _fines(penalty: Penalty | None, units: int) -> tuple[int, int, int, int] | None:
+    """(max, min, individual max, individual min) in yuan at ``units`` units; None when unknown."""
+    if penalty is None:
+        return (0, 0, 0, 0)  # a duty with no penalty: no fine at all
+    if penalty.max_yuan is None or penalty.min_yuan is None:
+        return None  # e.g. "依法予以处罚": the amount is left to other rules
+    times = units if penalty.per_unit else 1
+    return (
+        penalty.max_yuan * times,
+        penalty.min_yuan * times,
+        penalty.individual_max_yuan or 0,
+        penalty.individual_min_yuan or 0,
+    )
+
+
+def compare(old: Provision, new: Provision, units: int = 1) -> tuple[Comparison, str]:
+    """Is ``new`` lighter than ``old``? By the highest fine, then the lowest, then the fines on
+    responsible persons; a fine per unit counted at ``units``. Returns the outcome and a reason."""
+    old_fines, new_fines = _fines(old.penalty, units), _fines(new.penalty, units)
+    if old_fines is None or new_fines is None:
+        unknown = old if old_fines is None else new
+        return "undecided", f"{unknown.citation()}的罚则未写罚款幅度"
+    if new_fines < old_fines:
+        return "lighter", "新规定的罚款较轻"
+    if new_fines > old_fines:
+        return "heavier", "新规定的罚款较重"
+    return "equal", "新旧规定的罚款相同"
+
+
+def transitional_citation(legal: LegalLibrary, day: dt.date) -> str:
+    ref = legal.refs.get(TRANSITIONAL_RULE)
+    provision = ref.provision_on(day) if ref else None
+    return provision.citation() if provision else "从旧兼从轻的规定"
+
+
+def choose(ref: LegalRef, act_day: dt.date, decided: dt.date, legal: LegalLibrary, units: int = 1) -> Choice:
+    """The provision a decision made on ``decided`` cites for an act on ``act_day``."""
+    old = ref.provision_on(act_day)
+    if old is None or decided <= act_day:
+        return Choice(old)
+    new = ref.provision_on(decided)
+    if new is None or new is old:
+        return Choice(old)
+    outcome, reason = compare(old, new, units)
+    if outcome == "lighter":
+        rule = transitional_citation(legal, decided)
+        return Choice(new, transition=f"行为发生在 {act_day.isoformat()}，{reason}，依照{rule}适用新规定")
+    if outcome == "undecided":
+        return Choice(old, undecided=reason)
+    return Choice(old)
+
+
+def refs_used(checklist: Checklist) -> list[str]:
+    """Every reference the checklist's items cite, in the order they first appear."""
+    seen: dict[str, None] = {}
+    for item in checklist.items:
+        for key in item.basis:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch of days on which a reference has no provision in force."""
+
+    key: str
+    start: dt.date
+    end: dt.date | None  #: None: open-ended
+    checklists: tuple[str, ...]  #: the checklists that cite it on those days
+
+
+def gaps(ref: LegalRef, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The days from ``start`` to ``end`` (inclusive) on which ``ref`` has no provision."""
+    found: list[tuple[dt.date, dt.date]] = []
+    day = start
+    for provision in sorted(ref.provisions, key=lambda p: p.effective_from or dt.date.min):
+        if day > end:
+            break
+        first = provision.effective_from or dt.date.min
+        last = provision.effective_to or dt.date.max
+        if last < day:
+            continue
+        if first > day:
+            found.append((day, min(first - dt.timedelta(days=1), end)))
+        day = last + dt.timedelta(days=1) if last < dt.date.max else dt.date.max
+        if last == dt.date.max:
+            return found
+    if day <= end:
+        found.append((day, end))
+    return found
+
+
+def coverage_gaps(checklists: Iterable[Checklist], days: Iterable[dt.date] | None, today: dt.date) -> list[Gap]:
+    """References with no provision in force: on each of ``days`` for every reference the
+    checklists cite; or, with no days given, on today and over each checklist's effective range."""
+    by_key: dict[tuple[str, dt.date, dt.date | None], list[str]] = {}
+    for checklist in checklists:
+        ranges: list[tuple[dt.date, dt.date]]
+        if days is not None:
+            ranges = [(day, day) for day in days if checklist.in_force(day)]
+        else:
+            # The checklist's whole effective range, up to today when it is open-ended.
+            start = checklist.effective_from or today
+            end = checklist.effective_to or today
+            ranges = [(start, end)] if start <= end else []
+        for key in refs_used(checklist):
+            ref = checklist.legal.refs.get(key)
+            if ref is None:
+                continue
+            for start, end in ranges:
+                for first, last in gaps(ref, start, end):
+                    shown_end = None if days is None and last == today and checklist.effective_to is None else last
+                    by_key.setdefault((key, first, shown_end), [])
+                    if checklist.id not in by_key[(key, first, shown_end)]:
+                        by_key[(key, first, shown_end)].append(checklist.id)
+    return [Gap(key, first, last, tuple(ids)) for (key, first, last), ids in sorted(by_key.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
