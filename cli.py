@@ -7,6 +7,7 @@ Each command chooses its input and output, calls the engine, prints, and exits w
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import traceback
@@ -80,7 +81,7 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> A
         ctx.exit(EXIT_BAD_INPUT)
 
 
-def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache) -> tuple[list[tuple[str, Any]], list[Problem]]:
+def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None) -> tuple[list[tuple[str, Any]], list[Problem]]:
     """Check each file (``-`` is stdin, once); a bad file is reported, the others go on."""
     checked: list[tuple[str, Any]] = []
     problems: list[Problem] = []
@@ -101,7 +102,7 @@ def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache) 
                 continue
         sources.add(name, raw)
         try:
-            result = engine.check(raw, rules, name=name)
+            result = engine.check(raw, rules, name=name, issued=issued)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -151,11 +152,23 @@ def cli(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+ISSUED_HELP = (
+    "作出决定、出具文书的日期，YYYY-MM-DD；默认为检查日期。文书按这一天落款和编号，整改期限自这一天起算；"
+    "行为在法律修改之前、决定在之后的，按从旧兼从轻引用条文。"
+)
+issued_option = click.option("--issued", type=click.DateTime(["%Y-%m-%d"]), default=None, help=ISSUED_HELP)
+
+
+def _day(value: Any) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @format_option
+@issued_option
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
+def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) -> None:
     """检查答卷 FILES（YAML 或 JSON），给出结论、得分和发现的问题。
 
     FILES 为 - 时从标准输入读取。一个文件有错误不影响其他文件的检查。
@@ -168,7 +181,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
     """
     rules = _rules(ctx)
     sources = _SourceCache()
-    checked, problems = _check_files(files, rules, sources)
+    checked, problems = _check_files(files, rules, sources, _day(issued))
     results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":
@@ -190,8 +203,9 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
+@issued_option
 @click.pass_context
-def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None) -> None:
+def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, issued: Any) -> None:
     """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
 
     \b
@@ -205,9 +219,14 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
-    checked, problems = _check_files(files, rules, sources)
+    checked, problems = _check_files(files, rules, sources, _day(issued))
     results = [result for _, result in checked]
-    planned = [document for file, result in checked for document in plan_documents(result, None if file == "-" else Path(file), settings, out_dir)]
+    planned = []
+    for file, result in checked:
+        try:
+            planned.extend(plan_documents(result, None if file == "-" else Path(file), settings, out_dir))
+        except InputError as exc:
+            problems.extend(exc.problems)  # nothing is written for this file
     try:
         written = write_documents(planned, settings, workers=default_workers()) if planned else []
     except (FontError, RenderError) as exc:
@@ -228,8 +247,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 @click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, help="同时生成文书的进程数；默认为本机的核数（最多 4 个）。")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
+@issued_option
 @click.pass_context
-def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None) -> None:
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None, issued: Any) -> None:
     """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
@@ -258,7 +278,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         outcome = run_batch(
             directory, out_dir, rules, settings,
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
-            ledger_path=ledger_path or settings.ledger_path,
+            ledger_path=ledger_path or settings.ledger_path, issued=_day(issued),
         )
     except (FontError, RenderError) as exc:
         click.echo(f"无法生成文书：{exc}", err=True)
@@ -349,21 +369,31 @@ def _rules_folder(ctx: click.Context, directory: Path | None, fmt: Format, json_
 @rules.command("check", context_settings=CONTEXT)
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @format_option
+@click.option("--on", "days", multiple=True, type=click.DateTime(["%Y-%m-%d"]), help="只查这一天（可写多次）各检查表引用的法律依据有没有有效条款，YYYY-MM-DD。")
 @click.pass_context
-def rules_check(ctx: click.Context, directory: Path | None, fmt: Format) -> None:
+def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: tuple[Any, ...]) -> None:
     """校验规则目录 DIRECTORY 中的每个检查表和 _legal.yaml，一次列出全部问题。
+
+    还列出检查表引用的、在某些日期没有有效条款的每一条法律依据：默认查今天和每个检查表的整个
+    有效期，--on 只查指定的日期。这些日期的检查发现这类问题时，结论照常给出，但不能出具文书。
 
     不写 DIRECTORY 时校验正在使用的规则目录。
 
     \b
     示例：
       lantian rules check rules/
+      lantian rules check --on 2026-12-06
     """
+    from engine.citations import coverage_gaps, gap_problems
+
     folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.rules_document)
+    on = [day.date() for day in days] if days else None
+    gaps = gap_problems(coverage_gaps(ruleset.checklists.values(), on, dt.date.today()), ruleset.legal)
+    warnings = list(ruleset.warnings) + gaps
     if fmt == "json":
-        click.echo(report.rules_document(list(ruleset.checklists.values()), ruleset.warnings, engine.__version__))
+        click.echo(report.rules_document(list(ruleset.checklists.values()), warnings, engine.__version__))
     else:
-        _emit_problems(list(ruleset.warnings))
+        _emit_problems(warnings)
         for checklist in ruleset.checklists.values():
             click.echo(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
         click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")

@@ -11,7 +11,7 @@ from typing import Callable
 from ._fsutil import atomic_write
 from .answers import answers_from_document
 from . import ledger
-from .documents import Written, notice_number, plan_documents, write_documents
+from .documents import Written, citation_problems, notice_number, plan_documents, write_documents
 from .ledger import Recorded
 from .errors import InputError, Problem
 from .model import InspectionResult, RuleSet
@@ -83,6 +83,10 @@ def run_batch(
     # so that a re-inspection finds the one it follows.
     checked.sort(key=lambda pair: (pair[1].inspection.date, pair[1].inspection.follows is not None, str(pair[0])))
     for path, result in checked:
+        refused = citation_problems(result)
+        if refused:
+            outcome.problems.extend(refused)  # no document, and not recorded until it can have one
+            continue
         if ledger_path is not None:
             problem = ledger.admission_problem(ledger_path, result)
             if problem is not None:

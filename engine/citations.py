@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Literal
 
+from .errors import ErrorCode, Location, Problem
 from .model import Checklist, LegalLibrary, LegalRef, Penalty, Provision
 
 #: the reference in _legal.yaml that holds the transitional rule itself, cited in notes
@@ -145,3 +147,24 @@ def coverage_gaps(checklists: Iterable[Checklist], days: Iterable[dt.date] | Non
                     if checklist.id not in by_key[(key, first, shown_end)]:
                         by_key[(key, first, shown_end)].append(checklist.id)
     return [Gap(key, first, last, tuple(ids)) for (key, first, last), ids in sorted(by_key.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+
+
+def gap_problems(gaps_found: Iterable[Gap], legal: LegalLibrary) -> list[Problem]:
+    """One warning per gap, at the reference in the legal file, naming the checklists it stops."""
+    problems = []
+    for gap in gaps_found:
+        if gap.end is None:
+            when = f"自 {gap.start.isoformat()} 起"
+        elif gap.end == gap.start:
+            when = f"在 {gap.start.isoformat()} "
+        else:
+            when = f"在 {gap.start.isoformat()} 至 {gap.end.isoformat()} "
+        problems.append(
+            Problem(
+                ErrorCode.LEGAL_004,
+                legal.locations.get(gap.key) or Location(legal.path, item=gap.key),
+                {"key": gap.key, "date": when, "used_by": f"（{'、'.join(gap.checklists)} 引用）", "legal_file": Path(legal.path).name},
+                severity="warning",
+            )
+        )
+    return problems

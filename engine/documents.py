@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ._fsutil import atomic_write
+from .errors import ErrorCode, InputError, Problem
 from .fonts import find_cjk_font
 from .model import InspectionResult
 from .numbering import allocate
@@ -23,22 +25,40 @@ class Written:
 
 
 def notice_number(result: InspectionResult, settings: OfficeSettings, *, issued: dt.date | None = None) -> str | None:
-    """The number of a non-compliant inspection's notice: allocated once, the same ever after."""
-    if result.verdict != "non_compliant":
+    """The number of a non-compliant inspection's notice: allocated once, the same ever after,
+    in the year of the issuing day."""
+    if result.verdict != "non_compliant" or not result.notice_findings:
         return None
-    day = issued or result.inspection.date
+    day = issued or result.decided
     return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
 
 
+def citation_problems(result: InspectionResult) -> list[Problem]:
+    """Why the official documents of this inspection cannot be printed: a finding whose legal
+    basis has no provision to cite. A notice never cites a guess, and never leaves one out."""
+    missing = {key for finding in result.notice_findings for key in finding.missing_basis}
+    return [
+        dataclasses.replace(problem, severity="error")
+        for problem in result.warnings
+        if problem.code is ErrorCode.LEGAL_002 and problem.context.get("key") in missing
+    ]
+
+
 def plan_documents(result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, issued: dt.date | None = None) -> list[tuple[Document, str | None]]:
-    """The record of every inspection, and the notice of a non-compliant one (numbered)."""
+    """The record of every inspection, and the notice of a non-compliant one (numbered).
+
+    Raises InputError when a finding has nothing to cite: then nothing is planned.
+    """
+    problems = citation_problems(result)
+    if problems:
+        raise InputError(problems)
     stem = answers_path.stem if answers_path else "stdin"
     photos_root = answers_path.parent if answers_path else None
     planned: list[tuple[Document, str | None]] = []
     number = notice_number(result, settings, issued=issued)
     if number is not None:
-        # Issued on the day of the inspection unless told otherwise: the deadlines count from it.
-        context = notice_context(result, settings, number, issued or result.inspection.date)
+        # Issued on the day of the decision: the inspection day unless told otherwise.
+        context = notice_context(result, settings, number, issued or result.decided)
         planned.append((Document(out_dir / f"{stem}.通知书.pdf", "notice", render_html("notice.html", context), photos_root), number))
     context = record_context(result, settings, photos_root)
     planned.append((Document(out_dir / f"{stem}.检查记录.pdf", "record", render_html("record.html", context), photos_root), None))

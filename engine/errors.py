@@ -69,7 +69,7 @@ class ErrorCode(Enum):
     LEGAL_003 = Detail("overlap", "法律依据 “{key}” 的条款有效期重叠：{reason}", "同一时间只能有一个有效条款，请调整 effective_from / effective_to")
     LEGAL_004 = Detail(
         "gap",
-        "法律依据 “{key}” 在 {date} 没有有效条款{used_by}",
+        "法律依据 “{key}” {date}没有有效条款{used_by}",
         "在 {legal_file} 的 “{key}” 下补充该日期有效的条款；在此之前，这一天的检查发现此项问题时检查结果照常给出，但不能出具文书",
     )
     LEGAL_005 = Detail("provision", "法律依据 “{key}” 的条款有误：{reason}", "{hint}")

@@ -144,7 +144,8 @@ def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list
                     )
                 )
         refs[key] = LegalRef(key, raw["title"], tuple(ordered))
-    return LegalLibrary(doc.name, doc.sha256, laws, refs), problems, warnings
+    locations = {key: doc.location(("refs", key), key=True, item=key) for key in refs}
+    return LegalLibrary(doc.name, doc.sha256, laws, refs, locations), problems, warnings
 
 
 def _penalty(raw: dict) -> Penalty:

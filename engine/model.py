@@ -150,6 +150,7 @@ class LegalLibrary:
     sha256: str
     laws: dict[str, Law]
     refs: dict[str, LegalRef]
+    locations: dict[str, Any] = field(default_factory=dict)  #: reference → where it is defined (errors.Location)
 
 
 @dataclass(frozen=True)

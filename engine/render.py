@@ -81,7 +81,8 @@ def _party(result: InspectionResult) -> str:
 def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date) -> dict[str, Any]:
     findings = []
     penalties: list[str] = []
-    for finding in result.findings:
+    transitions: list[str] = []
+    for finding in result.notice_findings:
         findings.append(
             {
                 "text": finding.text,
@@ -94,9 +95,16 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
             }
         )
         for citation in finding.citations:
-            if citation.penalty and citation.penalty not in penalties:
-                penalties.append(citation.penalty)
-    last_deadline = max((f.deadline for f in result.findings), default=result.inspection.date)
+            if citation.penalty:
+                # A fine per unit is printed as the law words it, with the units this inspection found.
+                line = citation.penalty + (f"（本次检查发现{citation.units}{citation.penalty_per_unit}）" if citation.penalty_per_unit and citation.units else "")
+                if line not in penalties:
+                    penalties.append(line)
+            if citation.transition:
+                line = f"{citation.text}：{citation.transition}"
+                if line not in transitions:
+                    transitions.append(line)
+    last_deadline = max((f.deadline for f in result.notice_findings), default=issued)
     return {
         "title": TITLES[settings.document_kind],
         "kind": settings.document_kind,
@@ -109,6 +117,7 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
         "checklist_title": result.checklist_title,
         "findings": findings,
         "penalties": penalties,
+        "transitions": transitions,
         "report_by": last_deadline + dt.timedelta(days=settings.report_days),
         "issued": issued,
         "answers_sha256": result.answers_sha256,

@@ -108,6 +108,7 @@ def result_dict(result: InspectionResult) -> dict[str, Any]:
             "end_time": result.inspection.end_time,
             "recorder": result.inspection.recorder,
             "credentials": list(result.inspection.credentials),
+            "issued": result.decided.isoformat(),
         },
         "verdict": result.verdict,
         "score": _jsonable(result.score),
@@ -151,6 +152,8 @@ def result_dict(result: InspectionResult) -> dict[str, Any]:
                 "note": finding.note,
                 "photos": list(finding.photos),
                 "citations": [{k: _jsonable(v) for k, v in dataclasses.asdict(c).items()} for c in finding.citations],
+                "missing_basis": list(finding.missing_basis),
+                "excused": finding.excused,
             }
             for finding in result.findings
         ],
@@ -240,6 +243,8 @@ def format_result(result: InspectionResult) -> str:
     place = "，".join(x for x in (result.site_type_label, site.village) if x)
     lines.append(f"  单位：{site.name}（{place}）")
     lines.append(f"  检查：{chinese_date(result.inspection.date)}，检查人员 {'、'.join(result.inspection.inspectors)}")
+    if result.issued and result.issued != result.inspection.date:
+        lines.append(f"  作出决定：{chinese_date(result.issued)}（引用按从旧兼从轻确定，整改期限自这一天起算）")
     lines.append(f"  检查表：{result.checklist_title}（{result.checklist_id}，版本 {result.checklist_version}）")
     score = f"得分 {_num(result.score)}/{_num(result.max_score)}"
     if result.percent is not None:
@@ -255,6 +260,13 @@ def format_result(result: InspectionResult) -> str:
             lines.append(f"       整改要求：{finding.rectification}")
             when = f"立即（{chinese_date(finding.deadline)}）" if finding.deadline_days == 0 else f"{chinese_date(finding.deadline)}前（{finding.deadline_days} 天）"
             lines.append(f"       整改期限：{when}  检查项：{finding.item_id}")
+            for citation in finding.citations:
+                if citation.transition:
+                    lines.append(f"       引用{citation.text}：{citation.transition}")
+            if finding.missing_basis:
+                lines.append(f"       法律依据 {'、'.join(finding.missing_basis)} 在检查当日没有有效条款，不能出具文书")
+            if finding.excused:
+                lines.append(f"       {finding.excused}")
     required_waiting = [item for item in result.items if item.status == "unanswered" and item.required]
     if required_waiting:
         lines.append(f"  未填写 {len(required_waiting)} 项：")

@@ -217,6 +217,16 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     day = answers.inspection.date
     decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
+    if decided < day:
+        raise InputError(
+            [
+                Problem(
+                    ErrorCode.ANSWER_003,
+                    date_location,
+                    {"reason": f"出具文书的日期 {decided.isoformat()} 早于检查日期 {day.isoformat()}", "hint": "--issued 应为检查当天或以后；这份答卷另行出具"},
+                )
+            ]
+        )
     undecided: dict[str, tuple[str, str]] = {}  #: reference → (reason, first item)
     results: list[ItemResult] = []
     findings: list[Finding] = []
