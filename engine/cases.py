@@ -114,13 +114,23 @@ def _run_case(doc: SourceDocument, index: int, data: dict[str, Any], rules: Rule
     differences += _compare_ids("不适用项", expect.get("not_applicable"), by_status.get("not_applicable", []))
     differences += _compare_ids("未填写的必答项", expect.get("unanswered"), by_status.get("unanswered", []))
     differences += _compare_ids("依照从旧兼从轻不列入文书的问题", expect.get("excused"), [f.item_id for f in result.findings if f.excused])
-    cited = {finding.item_id: [citation.text for citation in finding.citations] for finding in result.findings}
-    for item_id, texts in (expect.get("citations") or {}).items():
-        if item_id not in cited:
-            differences.append(f"引用（{item_id}）：应为 {listing(texts)}，实际该项不是问题")
-        elif cited[item_id] != texts:
-            differences.append(f"引用（{item_id}）：应为 {listing(texts)}，实际为 {listing(cited[item_id]) if cited[item_id] else '（无）'}")
+    differences += _compare_citations(result, expect)
     return CaseResult(doc.name, data["checklist"], case["name"], location, tuple(differences))
+
+
+def _compare_citations(result: Any, expect: dict[str, Any]) -> list[str]:
+    """The provisions and penalty articles each finding cites, against the case's expectations."""
+    differences = []
+    cited = {f.item_id: [c.text for c in f.citations] for f in result.findings}
+    # A penalty is "《…》第X条：text"; the case names the article, the part before the colon.
+    punished = {f.item_id: [c.penalty.split("：", 1)[0] for c in f.citations if c.penalty] for f in result.findings}
+    for key, label, actual in (("citations", "引用", cited), ("penalties", "罚则", punished)):
+        for item_id, texts in (expect.get(key) or {}).items():
+            if item_id not in actual:
+                differences.append(f"{label}（{item_id}）：应为 {listing(texts)}，实际该项不是问题")
+            elif actual[item_id] != texts:
+                differences.append(f"{label}（{item_id}）：应为 {listing(texts)}，实际为 {listing(actual[item_id]) if actual[item_id] else '（无）'}")
+    return differences
 
 
 def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet) -> list[Problem]:
@@ -132,12 +142,13 @@ def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet) ->
     for index, case in enumerate(data["cases"]):
         lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered", "excused")]
         lists.append(("citations", list(case["expect"].get("citations") or {})))
+        lists.append(("penalties", list(case["expect"].get("penalties") or {})))
         for key, ids in lists:
             for position, item_id in enumerate(ids or ()):
                 if item_id not in known:
                     if key == "remove":
                         path: tuple = ("cases", index, key, position)
-                    elif key == "citations":
+                    elif key in ("citations", "penalties"):
                         path = ("cases", index, "expect", key, item_id)
                     else:
                         path = ("cases", index, "expect", key, position)
