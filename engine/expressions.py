@@ -62,8 +62,9 @@ class Scope:
     names: Mapping[str, Type]  #: bare names: `value`, `count`, item ids
     attributes: Mapping[str, Mapping[str, Type]] = field(default_factory=dict)  #: `site.type`, `params.x`
     choices: Mapping[str, frozenset[str]] = field(default_factory=dict)  #: allowed strings per name or dotted name
-    #: the laws `in_force("key")` may name, with the first and last day each is in force
-    laws: Mapping[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+    #: the laws `in_force("key")` may name, with the first and last day each is in force;
+    #: None when the legal file could not be read, so that its errors are not repeated here
+    laws: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = field(default_factory=dict)
 
 
 #: Where the environment holds the day whose law judges the act: the inspection day, or the
@@ -479,6 +480,9 @@ class _Compiler:
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             raise self.fail("EXPR_006", node, reason="in_force() 需要一个法律的键，例如 in_force(\"eco_code\")", allowed="、".join(FUNCTIONS))
         key = node.args[0].value
+        if self.scope.laws is None:
+            self.references.add(LAW_DAY)
+            return (lambda env: UNKNOWN), Type.BOOL
         if key not in self.scope.laws:
             hint = suggestion(key, list(self.scope.laws))
             raise self.fail("EXPR_006", node.args[0], reason=f"_legal.yaml 的 laws 中没有 “{key}”。{hint}", allowed="、".join(FUNCTIONS))

@@ -293,7 +293,7 @@ class _ChecklistBuilder:
             "inspection": {"date": Type.DATE},
             "params": {name: _param_type(p.value) for name, p in params.items()},
         }
-        self.laws = {key: (law.effective_from, law.effective_to) for key, law in self.legal.laws.items()}
+        self.laws = {key: (law.effective_from, law.effective_to) for key, law in self.legal.laws.items()} if self.check_basis else None
         self.when_scope = Scope(scope_names, attributes, choices, self.laws)
 
         items = []

@@ -60,6 +60,11 @@ def dust_answers(
 ) -> bytes:
     """A dust inspection that passes everything, with some answers replaced (None drops a line)."""
     answers = dict(DUST_PASSING)
+    if date >= "2026-08-15":
+        # Under the Code, soil and construction waste are two items (dust_six_100pct 2026.1).
+        del answers["muck_covered"]
+        answers["soil_covered"] = "是"
+        answers["waste_cleared"] = "是"
     if site_type == "demolition":
         answers["wet_demolition"] = "是"
     if alert == "是":

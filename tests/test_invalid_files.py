@@ -101,14 +101,14 @@ def test_legal_file__overlapping_provisions__legal_003(rules_copy: Path) -> None
     with pytest.raises(InputError) as exc:
         load_rules(rules_copy)
     (problem,) = [p for p in exc.value.problems if p.severity == "error"]
-    assert problem.code.name == "LEGAL_003" and problem.location.item == "air_law_art69"
+    assert problem.code.name == "LEGAL_003" and problem.location.item == "construction_waste_clearing"
 
 
 def test_legal_file__unverified_status__refused(rules_copy: Path) -> None:
     """Should refuse a provision marked unverified: only checked law may be cited."""
     legal = rules_copy / "_legal.yaml"
     text = legal.read_text(encoding="utf-8")
-    legal.write_text(text.replace("        paragraph: 2\n        summary: 从事", "        paragraph: 2\n        status: unverified\n        summary: 从事", 1).replace("        status: verified\n        source: \"[L1]\"\n\n  air_law_art69_disclosure", "        source: \"[L1]\"\n\n  air_law_art69_disclosure"), encoding="utf-8")
+    legal.write_text(text.replace("        paragraph: 2\n        summary: 从事", "        paragraph: 2\n        status: unverified\n        summary: 从事", 1).replace("        status: verified\n        source: \"[L1]\"\n      - law: eco_code\n        article: 240\n        paragraph: 2", "        source: \"[L1]\"\n      - law: eco_code\n        article: 240\n        paragraph: 2"), encoding="utf-8")
     with pytest.raises(InputError) as exc:
         load_rules(rules_copy)
     codes = {(p.code.name, p.location.item) for p in exc.value.problems if p.severity == "error"}

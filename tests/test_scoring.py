@@ -140,12 +140,9 @@ def test_score__what_inspectors_type__accepted(rules) -> None:
 
 
 def test_score__citation_follows_inspection_date__law_changed_2026(rules) -> None:
-    """Should refuse to cite the 2018 air law for an act after 2026-08-15, never guess the Code."""
-    with pytest.raises(InputError) as exc:
-        check(dust_answers({"hoarding_height": "1.0"}, date="2026-08-15"), rules, name="a.yaml")
-    (problem,) = exc.value.problems
-    assert problem.code.name == "LEGAL_002" and problem.location.item == "hoarding_height"
-    # The day before, the 2018 text is still in force.
+    """Should cite the 2018 air law up to 2026-08-14 and the Code from 2026-08-15, by the day of the act."""
+    result = check(dust_answers({"hoarding_height": "1.0"}, date="2026-08-15"), rules, name="a.yaml")
+    assert result.findings[0].citations[0].text == "《中华人民共和国生态环境法典》第二百四十条第三款"
     result = check(dust_answers({"hoarding_height": "1.0"}, date="2026-08-14"), rules, name="a.yaml")
     assert result.findings[0].citations[0].text == "《中华人民共和国大气污染防治法》第六十九条"
 
@@ -154,16 +151,22 @@ def test_score__passing_site_after_2026__needs_no_citation(rules) -> None:
     assert check(dust_answers(date="2026-11-20"), rules, name="a.yaml").verdict == "compliant"
 
 
-def test_score__new_provision_added__cited_after_its_date(rules_copy: Path) -> None:
-    """Should cite whichever provision is in force, so that an editor can add the Code's article."""
+def test_score__provision_corrected__cited_after_its_date(rules_copy: Path) -> None:
+    """Should cite whichever provision is in force, so that an editor can enter the next change of the law."""
     legal = rules_copy / "_legal.yaml"
     text = legal.read_text(encoding="utf-8")
-    addition = "      - law: eco_code\n        article: 999\n        status: verified_secondary\n\n  air_law_art69_filing:"
-    text = text.replace("  air_law_art69_filing:", addition, 1)
+    addition = (
+        "        effective_to: 2027-12-31\n"
+        "      - law: eco_code\n        article: 999\n        effective_from: 2028-01-01\n        status: verified_secondary\n\n  construction_waste_clearing:"
+    )
+    # The Code's provision of air_law_art69 is the last entry before the next reference.
+    text = text.replace("          max_yuan: 100000\n\n  construction_waste_clearing:", "          max_yuan: 100000\n" + addition, 1)
     legal.write_text(text, encoding="utf-8")
     rules = load_rules(rules_copy)
-    result = check(dust_answers({"hoarding_height": "1.0"}, date="2026-09-01"), rules, name="a.yaml")
+    result = check(dust_answers({"hoarding_height": "1.0"}, date="2028-01-01"), rules, name="a.yaml")
     assert result.findings[0].citations[0].text == "《中华人民共和国生态环境法典》第九百九十九条"
+    result = check(dust_answers({"hoarding_height": "1.0"}, date="2027-12-31"), rules, name="a.yaml")
+    assert result.findings[0].citations[0].text == "《中华人民共和国生态环境法典》第二百四十条第三款"
 
 
 def test_result__names_versions_and_hashes(rules) -> None:
@@ -172,7 +175,7 @@ def test_result__names_versions_and_hashes(rules) -> None:
 
     raw = dust_answers()
     result = check(raw, rules, name="a.yaml")
-    assert result.checklist_version == "2024.1"
+    assert result.checklist_version == "2026.1"
     assert result.answers_sha256 == hashlib.sha256(raw).hexdigest()
     assert result.rules_sha256 == hashlib.sha256((RULES / "dust_six_100pct.yaml").read_bytes()).hexdigest()
     assert result.legal_sha256 == hashlib.sha256((RULES / "_legal.yaml").read_bytes()).hexdigest()

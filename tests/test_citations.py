@@ -1,0 +1,320 @@
+"""The law cited by a finding: the Code from 2026-08-15, the 2018 law before it, the transitional
+rule (从旧兼从轻) when the decision comes after the change, and what happens when a reference
+has nothing to cite."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from engine import InputError, check, load_rules
+from engine.citations import compare, coverage_gaps, gaps
+from engine.model import Penalty
+from helpers import EXAMPLES, RULES, dust_answers, lantian
+
+CODE = "《中华人民共和国生态环境法典》"
+AIR_LAW = "《中华人民共和国大气污染防治法》"
+
+
+def _drop_code_provision(rules_copy: Path, key: str) -> None:
+    """Remove the Code's provision of one reference, as if it had not been entered yet."""
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    start = text.index(f"\n  {key}:\n")
+    first = text.index("      - law: eco_code\n", start)
+    end = text.index("\n\n", first)
+    legal.write_text(text[:first] + text[end + 1 :], encoding="utf-8")
+
+
+def test_dust_site_today__cites_the_code_and_its_penalty(rules) -> None:
+    result = check(dust_answers({"hoarding_closed": "{value: 否, count: 2}"}, date="2026-12-06"), rules, name="a.yaml")
+    (finding,) = result.findings
+    (citation,) = finding.citations
+    assert citation.text == f"{CODE}第二百四十条第三款"
+    assert citation.penalty.startswith(f"{CODE}第一千一百二十八条第一款第（一）项、第（二）项：由住房城乡建设等部门按照职责分工责令改正")
+    assert (citation.penalty_min_yuan, citation.penalty_max_yuan) == (10000, 100000)
+    assert citation.effective_from == dt.date(2026, 8, 15) and citation.transition is None
+    assert result.warnings == ()
+
+
+def test_dust_site_2024__still_cites_the_2018_law(rules) -> None:
+    result = check(EXAMPLES / "dust_six_100pct_noncompliant.yaml", rules)
+    assert {c.text.split("》")[0] + "》" for f in result.findings for c in f.citations} == {AIR_LAW}
+    assert result.findings[0].citations[0].penalty.startswith(f"{AIR_LAW}第一百一十五条第一款")
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_every_example_redated_today__verdict_and_code_citations(rules, example: str) -> None:
+    """Every bundled example, re-dated to today, checks with a verdict and cites only the Code."""
+    raw = (EXAMPLES / example).read_text(encoding="utf-8")
+    old_day = str(check(EXAMPLES / example, rules).inspection.date)
+    today = dt.date.today().isoformat()
+    redated = raw.replace(old_day, today)
+    # Dust answers of 2024 record soil and waste together; under the Code they are two items.
+    redated = redated.replace("  muck_covered:", "  soil_covered: 是\n  waste_cleared:")
+    # Straw fires are unlawful under the Code only in the banned area and period: the inspector records it.
+    if "noncompliant" in example:
+        redated = redated.replace("  fire_points_handled:", "  fire_points_banned: 1\n  fire_points_handled:")
+    result = check(redated.encode("utf-8"), rules, name=example)
+    assert result.verdict in ("compliant", "non_compliant", "incomplete")
+    assert not [w for w in result.warnings if w.code.name in ("LEGAL_002", "LEGAL_006")]
+    laws = {c.law for f in result.findings for c in f.citations if c.law.startswith("中华人民共和国")}
+    assert laws <= {"中华人民共和国生态环境法典"}
+
+
+def test_missing_citation__check_gives_result_and_one_warning_per_reference(rules_copy: Path) -> None:
+    _drop_code_provision(rules_copy, "air_law_art69")
+    rules = load_rules(rules_copy)
+    raw = dust_answers({"hoarding_closed": "{value: 否, count: 1}", "hoarding_height": "1.5", "hoarding_base": "否"}, date="2026-09-01")
+    result = check(raw, rules, name="a.yaml")
+    assert result.verdict == "non_compliant" and len(result.findings) == 3
+    assert all(f.missing_basis == ("air_law_art69",) and f.citations == () for f in result.findings)
+    (warning,) = [w for w in result.warnings if w.code.name == "LEGAL_002"]
+    assert warning.severity == "warning" and warning.context["key"] == "air_law_art69"
+    assert warning.context["date"] == "2026-09-01" and warning.location.file == "a.yaml"
+    assert warning.context["legal_file"].endswith("_legal.yaml")
+
+
+def test_missing_citation__cli_check_exits_1_notice_exits_2_and_writes_nothing(rules_copy: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import cli
+
+    _drop_code_provision(rules_copy, "air_law_art69")
+    answers = tmp_path / "site.yaml"
+    answers.write_bytes(dust_answers({"hoarding_closed": "{value: 否, count: 1}"}, date="2026-09-01"))
+    shutil_copy_office(tmp_path)
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "check", str(answers)], catch_exceptions=False)
+    assert run.exit_code == 1, run.output
+    assert "不合格" in run.output and "air_law_art69" in run.output and "不能出具文书" in run.output
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "notice", str(answers), "-o", str(out), "--settings", str(tmp_path / "office.yaml")], catch_exceptions=False)
+    assert run.exit_code == 2
+    assert "LEGAL_002" in run.output and "air_law_art69" in run.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def shutil_copy_office(folder: Path) -> None:
+    import shutil
+
+    shutil.copy(EXAMPLES / "office" / "office.yaml", folder / "office.yaml")
+
+
+def test_law_provision_without_article__legal_005(rules_copy: Path) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    legal.write_text(text.replace("      - law: eco_code\n        article: 241\n", "      - law: eco_code\n        article: null\n", 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert problem.code.name == "LEGAL_005" and problem.location.item == "air_law_art70_transport"
+    assert problem.location.line is not None
+
+
+def test_penalty_and_no_penalty_together__legal_005(rules_copy: Path) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    text = text.replace("        no_penalty: 法典中未找到对应罚则\n", "        no_penalty: 法典中未找到对应罚则\n        penalty:\n          article: 1\n          text: x\n", 1)
+    legal.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    assert [p.code.name for p in exc.value.problems if p.severity == "error"] == ["LEGAL_005"]
+
+
+def test_no_penalty__duty_cited_alone_and_said(rules) -> None:
+    result = check(dust_answers({"filing": "否"}, date="2026-10-01"), rules, name="a.yaml")
+    (citation,) = result.findings[0].citations
+    assert citation.text == f"{CODE}第二百四十条第二款" and citation.penalty is None
+    assert citation.no_penalty and "未找到" in citation.no_penalty
+
+
+# -- the transitional rule ------------------------------------------------------------------
+
+
+def _citation(rules, raw: bytes, issued: str | None, item: str):
+    result = check(raw, rules, name="a.yaml", issued=dt.date.fromisoformat(issued) if issued else None)
+    return next(c for f in result.findings if f.item_id == item for c in f.citations), result
+
+
+def test_transition__equal_penalties__act_day_law_kept(rules) -> None:
+    raw = dust_answers({"hoarding_closed": "{value: 否, count: 1}"}, date="2026-08-10")
+    citation, result = _citation(rules, raw, "2026-08-20", "hoarding_closed")
+    assert citation.text == f"{AIR_LAW}第六十九条" and citation.transition is None
+    assert result.issued == dt.date(2026, 8, 20)
+    # Deadlines count from the decision.
+    assert result.findings[0].deadline == dt.date(2026, 8, 23)
+
+
+def test_transition__lighter_penalty__code_cited_with_the_reason(rules_copy: Path) -> None:
+    """A Code fine lower than the 2018 one: the decision after 2026-08-15 cites the Code."""
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    start = text.index("\n  air_law_art70_transport:\n")
+    code_fine = text.index("          min_yuan: 2000\n          max_yuan: 20000\n", text.index("law: eco_code", start))
+    text = text[:code_fine] + "          min_yuan: 1000\n          max_yuan: 10000\n" + text[code_fine + len("          min_yuan: 2000\n          max_yuan: 20000\n") :]
+    legal.write_text(text, encoding="utf-8")
+    rules = load_rules(rules_copy)
+    raw = dust_answers({"muck_trucks_sealed": "否"}, date="2026-08-10")
+    citation, _ = _citation(rules, raw, "2026-08-20", "muck_trucks_sealed")
+    assert citation.text == f"{CODE}第二百四十一条第一款"
+    assert citation.transition and "第一千零五十七条" in citation.transition and "2026-08-10" in citation.transition
+    # Decided before the change, or on the act day: the act day's law.
+    citation, _ = _citation(rules, raw, None, "muck_trucks_sealed")
+    assert citation.text == f"{AIR_LAW}第七十条"
+
+
+def test_transition__heavier_penalty__act_day_law_kept(rules) -> None:
+    raw = dust_answers({"muck_covered": "{value: 否, count: 1}"}, date="2026-08-10")
+    citation, _ = _citation(rules, raw, "2026-08-20", "muck_covered")
+    assert citation.penalty.startswith(f"{AIR_LAW}第一百一十五条第一款第（二）项")
+
+
+def test_compare__per_unit_fine_counted_at_the_units_found(rules) -> None:
+    ref = rules.legal.refs["air_law_art56_nrmm"]
+    old, new = ref.provisions
+    assert new.penalty.per_unit == "辆（艘）"
+    assert compare(old, new, 1)[0] == "equal"
+    assert compare(old, new, 3)[0] == "heavier"
+
+
+def test_compare__fine_left_to_local_rules__undecided(rules) -> None:
+    old, new = rules.legal.refs["air_law_art61_zone"].provisions
+    outcome, reason = compare(old, new)
+    assert outcome == "undecided" and "第六十一条" in reason
+
+
+def test_compare__fines_on_responsible_persons_added__heavier(rules) -> None:
+    old, new = rules.legal.refs["monitoring_data_fraud"].provisions
+    assert (old.penalty.min_yuan, old.penalty.max_yuan) == (new.penalty.min_yuan, new.penalty.max_yuan)
+    assert compare(old, new)[0] == "heavier"
+    lighter = dataclasses.replace(new, penalty=dataclasses.replace(new.penalty, individual_min_yuan=None, individual_max_yuan=None, max_yuan=900000))
+    assert compare(old, lighter)[0] == "lighter"
+    assert compare(old, dataclasses.replace(new, penalty=None))[0] == "lighter"
+
+
+def test_penalty_model__several_items_printed_in_order() -> None:
+    from engine.model import Law
+
+    law = Law("eco_code", "中华人民共和国生态环境法典", "law", None, None, None, None, "verified_secondary", None)
+    penalty = Penalty(1086, 1, (1, 2), "x", 20000, 200000)
+    assert penalty.citation(law) == f"{CODE}第一千零八十六条第一款第（一）项、第（二）项"
+
+
+# -- rules check: every reference with nothing in force -----------------------------------
+
+
+def test_rules_check__bundled__nothing_missing_today() -> None:
+    run = lantian("rules", "check")
+    assert run.exit_code == 0 and "LEGAL_004" not in run.output, run.output
+
+
+def test_rules_check__every_gap_listed_with_checklists(rules_copy: Path) -> None:
+    from click.testing import CliRunner
+
+    import cli
+
+    for key in ("air_law_art69", "air_law_art70_transport", "air_law_art77_straw"):
+        _drop_code_provision(rules_copy, key)
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert run.exit_code == 0
+    lines = [line for line in run.output.splitlines() if "LEGAL_004" in line]
+    assert len(lines) == 3
+    assert any("air_law_art70_transport" in line and "自 2026-08-15 起" in line and "dust_six_100pct" in line for line in lines)
+    assert any("air_law_art77_straw" in line and "straw_ban" in line for line in lines)
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check", "--on", "2025-06-01", "--format", "json"], catch_exceptions=False)
+    assert run.exit_code == 0 and "LEGAL_004" not in run.output
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check", "--on", "2026-12-06", "--format", "json"], catch_exceptions=False)
+    warnings = [w for w in json.loads(run.output)["errors"] if w["code"] == "LEGAL_004" and w["severity"] == "warning"]
+    assert len(warnings) == 3 and all("在 2026-12-06" in w["message"] for w in warnings)
+
+
+def test_gaps__between_provisions_and_after_the_last(rules) -> None:
+    ref = rules.legal.refs["monitoring_equipment_interference"]
+    assert gaps(ref, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == [(dt.date(2026, 1, 1), dt.date(2026, 8, 14))]
+    assert gaps(rules.legal.refs["air_law_art69"], dt.date(2024, 1, 1), dt.date(2030, 1, 1)) == []
+
+
+def test_coverage__only_days_a_checklist_is_in_force(rules) -> None:
+    assert coverage_gaps(rules.checklists.values(), [dt.date(2020, 1, 1)], dt.date(2026, 12, 6)) == []
+
+
+def test_issued_before_inspection__refused(rules) -> None:
+    with pytest.raises(InputError) as exc:
+        check(dust_answers(date="2026-09-01"), rules, name="a.yaml", issued=dt.date(2026, 8, 31))
+    assert [p.code.name for p in exc.value.problems] == ["ANSWER_003"]
+
+
+# -- the documents ----------------------------------------------------------------------------
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
+
+
+def _notice(tmp_path: Path, raw: bytes, *args: str, rules_dir: Path = RULES) -> tuple[object, Path]:
+    from click.testing import CliRunner
+
+    import cli
+
+    pytest.importorskip("weasyprint")
+    shutil_copy_office(tmp_path)
+    answers = tmp_path / "site.yaml"
+    answers.write_bytes(raw)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_dir), "notice", str(answers), "-o", str(out), "--settings", str(tmp_path / "office.yaml"), *args], catch_exceptions=False)
+    return run, out / "site.通知书.pdf"
+
+
+def test_notice_today__cites_the_code_duty_and_penalty(tmp_path: Path) -> None:
+    today = dt.date.today()
+    run, notice = _notice(tmp_path, dust_answers({"hoarding_closed": "{value: 否, count: 2}"}, date=today.isoformat()))
+    assert run.exit_code == 1, run.output
+    text = _pdf_text(notice)
+    assert f"违反了{CODE}第二百四十条第三款的规定" in text
+    assert f"{CODE}第一千一百二十八条第一款第（一）项、第（二）项：由住房城乡建设等部门按照职责分工责令改正" in text
+    assert "大气污染防治法" not in text
+    assert f"〔{today.year}〕" in text
+
+
+def test_notice_issued_later__dated_and_numbered_by_the_issuing_day(tmp_path: Path) -> None:
+    run, notice = _notice(tmp_path, dust_answers({"hoarding_closed": "{value: 否, count: 1}"}, date="2026-12-28"), "--issued", "2027-01-04")
+    assert run.exit_code == 1, run.output
+    text = _pdf_text(notice)
+    assert "2026年12月28日" in text and "2027年1月4日" in text and "〔2027〕1号" in text
+    assert "2027年1月7日前整改完毕" in text  # three days from the issuing day
+
+
+def test_notice_transition__lighter_code_cited_and_explained(rules_copy: Path, tmp_path: Path) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    start = text.index("law: eco_code", text.index("\n  air_law_art70_transport:\n"))
+    old = "          min_yuan: 2000\n          max_yuan: 20000\n"
+    at = text.index(old, start)
+    legal.write_text(text[:at] + "          min_yuan: 1000\n          max_yuan: 10000\n" + text[at + len(old) :], encoding="utf-8")
+    raw = dust_answers({"muck_trucks_sealed": "否", "hoarding_closed": "否"}, date="2026-08-10")
+    run, notice = _notice(tmp_path, raw, "--issued", "2026-08-20", rules_dir=rules_copy)
+    assert run.exit_code == 1, run.output
+    text = _pdf_text(notice)
+    assert f"{CODE}第二百四十一条第一款" in text and f"{AIR_LAW}第六十九条" in text
+    assert "第一千零五十七条" in text and "适用新规定" in text
+
+
+def test_notice_transition__act_no_longer_unlawful__left_out(tmp_path: Path) -> None:
+    """A straw fire outside the banned area and period, found on 2026-08-10 and decided on
+    2026-08-20: the Code does not make it unlawful, so the notice does not state it."""
+    raw = (EXAMPLES / "straw_ban_noncompliant.yaml").read_text(encoding="utf-8").replace("2024-11-14", "2026-08-10")
+    raw = raw.replace("  fire_points_handled:", "  fire_points_banned: 0\n  fire_points_handled:")
+    run, notice = _notice(tmp_path, raw.encode("utf-8"), "--issued", "2026-08-20")
+    assert run.exit_code == 1, run.output
+    result = check(raw.encode("utf-8"), load_rules(RULES), name="a.yaml", issued=dt.date(2026, 8, 20))
+    (excused,) = [f for f in result.findings if f.excused]
+    assert excused.item_id == "fire_points" and "第一千零五十七条" in excused.excused
+    text = _pdf_text(notice)
+    assert excused.text.replace(" ", "") not in text
+    assert all(f.text.replace(" ", "") in text for f in result.findings if not f.excused)
