@@ -235,7 +235,8 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     for item in written:
         label = "整改通知书" if item.kind == "notice" else "现场检查记录"
         click.echo(f"{item.path}\t{label}" + (f"\t{item.number}" if item.number else ""))
-    _emit_problems([p for p in problems if p.severity == "error"], sources)
+    # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
+    _emit_problems([p for p in problems if p.severity == "error" or p.code is ErrorCode.LEGAL_006], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
@@ -300,6 +301,10 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
     )
+    undecided = [p for p in outcome.problems if p.code is ErrorCode.LEGAL_006]
+    if undecided:
+        click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
+        _emit_problems(undecided)
     errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)

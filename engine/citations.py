@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Iterable, Literal
 
 from .errors import ErrorCode, Location, Problem
-from .model import Checklist, LegalLibrary, LegalRef, Penalty, Provision
+from .expressions import LAW_DAY
+from .model import Checklist, Item, LegalLibrary, LegalRef, Penalty, Provision
+from .values import chinese_date
 
 #: the reference in _legal.yaml that holds the transitional rule itself, cited in notes
 TRANSITIONAL_RULE = "transitional_rule"
@@ -52,7 +54,8 @@ def compare(old: Provision, new: Provision, units: int = 1) -> tuple[Comparison,
     old_fines, new_fines = _fines(old.penalty, units), _fines(new.penalty, units)
     if old_fines is None or new_fines is None:
         unknown = old if old_fines is None else new
-        return "undecided", f"{unknown.citation()}的罚则未写罚款幅度"
+        assert unknown.penalty is not None
+        return "undecided", f"{unknown.penalty.citation(unknown.law)}未写罚款幅度"
     if new_fines < old_fines:
         return "lighter", "新规定的罚款较轻"
     if new_fines > old_fines:
@@ -77,7 +80,7 @@ def choose(ref: LegalRef, act_day: dt.date, decided: dt.date, legal: LegalLibrar
     outcome, reason = compare(old, new, units)
     if outcome == "lighter":
         rule = transitional_citation(legal, decided)
-        return Choice(new, transition=f"行为发生在 {act_day.isoformat()}，{reason}，依照{rule}适用新规定")
+        return Choice(new, transition=f"行为发生在{chinese_date(act_day)}，{reason}，依照{rule}适用新规定")
     if outcome == "undecided":
         return Choice(old, undecided=reason)
     return Choice(old)
@@ -123,6 +126,18 @@ def gaps(ref: LegalRef, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.
     return found
 
 
+def _may_apply(item: Item, day: dt.date) -> bool:
+    """Whether the item may apply on ``day``, as far as the law in force decides it: its
+    `when:` read with nothing known but the day's law."""
+    if item.when is None or LAW_DAY not in item.when.references:
+        return True
+    try:
+        outcome = item.when.evaluate({LAW_DAY: day})
+    except (TypeError, KeyError):
+        return True
+    return outcome is not False
+
+
 def coverage_gaps(checklists: Iterable[Checklist], days: Iterable[dt.date] | None, today: dt.date) -> list[Gap]:
     """References with no provision in force: on each of ``days`` for every reference the
     checklists cite; or, with no days given, on today and over each checklist's effective range."""
@@ -134,14 +149,17 @@ def coverage_gaps(checklists: Iterable[Checklist], days: Iterable[dt.date] | Non
         else:
             # The checklist's whole effective range, up to today when it is open-ended.
             start = checklist.effective_from or today
-            end = checklist.effective_to or today
-            ranges = [(start, end)] if start <= end else []
+            end = checklist.effective_to or max(today, start)
+            ranges = [(start, end)]
         for key in refs_used(checklist):
             ref = checklist.legal.refs.get(key)
             if ref is None:
                 continue
+            citing = [item for item in checklist.items if key in item.basis]
             for start, end in ranges:
                 for first, last in gaps(ref, start, end):
+                    if not any(_may_apply(item, first) or _may_apply(item, last) for item in citing):
+                        continue  # only items that apply under another law cite it
                     shown_end = None if days is None and last == today and checklist.effective_to is None else last
                     by_key.setdefault((key, first, shown_end), [])
                     if checklist.id not in by_key[(key, first, shown_end)]:

@@ -253,7 +253,8 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
                     _event(connection, finding["id"], "rectifying", day, inspectors, f"复查仍未整改到位（检查 #{inspection_id}）", inspection_id)
                     still_open += 1
         opened = 0
-        for finding in result.findings:
+        # Findings the law of the issuing day no longer makes unlawful are not rectified.
+        for finding in result.notice_findings:
             if finding.item_id in carried:
                 continue  # the same problem, still open under its first finding and deadline
             cursor = connection.execute(

@@ -89,7 +89,7 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
     """Every finding of the batch, ordered by deadline, then village and site."""
     entries = []
     for result in results:
-        for finding in result.findings:
+        for finding in result.notice_findings:
             entries.append((result, finding))
     entries.sort(key=lambda pair: (pair[1].deadline, pair[0].site.village or "", pair[0].site.name, pair[1].item_id))
     return [

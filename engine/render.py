@@ -80,7 +80,8 @@ def _party(result: InspectionResult) -> str:
 
 def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date) -> dict[str, Any]:
     findings = []
-    penalties: list[str] = []
+    units: dict[str, int] = {}  #: penalty → units found, in the order first cited
+    per_unit: dict[str, str | None] = {}
     transitions: list[str] = []
     for finding in result.notice_findings:
         findings.append(
@@ -96,14 +97,15 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
         )
         for citation in finding.citations:
             if citation.penalty:
-                # A fine per unit is printed as the law words it, with the units this inspection found.
-                line = citation.penalty + (f"（本次检查发现{citation.units}{citation.penalty_per_unit}）" if citation.penalty_per_unit and citation.units else "")
-                if line not in penalties:
-                    penalties.append(line)
+                # A fine per unit is printed as the law words it, with the units this inspection
+                # found: the most any one finding counted, as several may count the same machines.
+                units[citation.penalty] = max(units.get(citation.penalty, 0), citation.units or 0) if citation.penalty_per_unit else 0
+                per_unit[citation.penalty] = citation.penalty_per_unit
             if citation.transition:
                 line = f"{citation.text}：{citation.transition}"
                 if line not in transitions:
                     transitions.append(line)
+    penalties = [penalty + (f"（本次检查发现{count}{per_unit[penalty]}）" if count else "") for penalty, count in units.items()]
     last_deadline = max((f.deadline for f in result.notice_findings), default=issued)
     return {
         "title": TITLES[settings.document_kind],

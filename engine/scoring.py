@@ -172,8 +172,10 @@ def _points_lost(item: Item, answer: Answer) -> float:
 def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Checklist, act_day: dt.date, decided: dt.date) -> tuple[Finding, list[tuple[str, str]]]:
     text_env = {**item_env, "count": answer.count or 1, "note": answer.note if answer.note else UNKNOWN}
     text = render_text(item.finding, text_env, item)
-    # A fine per unit (每辆五千元) is counted at the units the item found; one when not counted.
-    citations, missing, undecided = citations_for(item, checklist, act_day, decided, answer.count or 1)
+    # A fine per unit (每辆五千元) is counted at the units the item found: the answer of a
+    # count item (how many machines), or the places counted, or one.
+    units = answer.value if item.kind == "count" and isinstance(answer.value, int) and answer.value > 0 else (answer.count or 1)
+    citations, missing, undecided = citations_for(item, checklist, act_day, decided, units)
     cited = "；".join(c.text for c in citations)
     finding = Finding(
         item_id=item.id,
@@ -228,6 +230,8 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
             ]
         )
     undecided: dict[str, tuple[str, str]] = {}  #: reference → (reason, first item)
+    # How the law of the decision day judges the answers, when it differs from the act day's.
+    later = _statuses(checklist, answers, decided) if decided > day else {}
     results: list[ItemResult] = []
     findings: list[Finding] = []
     problems: list[Problem] = []
@@ -243,7 +247,13 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         lost = 0.0
         if status in ("pass", "fail") and item.criterion is not None:
             assessed += 1
-        if status == "not_applicable" and answer is not None and answer.state == "answered" and reason != "检查人员填写为不适用":
+        if (
+            status == "not_applicable"
+            and answer is not None
+            and answer.state == "answered"
+            and reason != "检查人员填写为不适用"
+            and later.get(item.id, "not_applicable") == "not_applicable"  # the decision day's law reads it
+        ):
             warnings.append(
                 Problem(ErrorCode.ANSWER_011, _answer_location(answers, item.id), {"item": item.id, "reason": reason}, severity="warning")
             )
@@ -293,8 +303,8 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         )
     if problems:
         raise InputError(problems)
-    if decided > day:
-        findings = _excuse(findings, checklist, answers, decided, results)
+    if later:
+        findings = _excuse(findings, checklist, decided, results, later)
     warnings.extend(_citation_warnings(findings, undecided, checklist, day, decided, date_location))
 
     percent = round(earned / max_score * 100, 1) if max_score else None
@@ -323,18 +333,20 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     )
 
 
-def _excuse(findings: list[Finding], checklist: Checklist, answers: Answers, decided: dt.date, results: list[ItemResult]) -> list[Finding]:
+def _statuses(checklist: Checklist, answers: Answers, law_day: dt.date) -> dict[str, str]:
+    """Each item's status when the answers are judged under the law of ``law_day``."""
+    env = build_env(checklist, answers, law_day=law_day)
+    return {item.id: _decide(item, answers.answers.get(item.id), env, answers, checklist)[0] for item in checklist.items}
+
+
+def _excuse(findings: list[Finding], checklist: Checklist, decided: dt.date, results: list[ItemResult], later: dict[str, str]) -> list[Finding]:
     """Findings the law of the decision day no longer makes unlawful (transitional rule).
 
     The answers are judged again under that day's law. A finding is excused only when its
     item then applies and passes, and every item that only that law asks was answered and
     passes too: a question the inspector could not answer is never read as innocence.
     """
-    env = build_env(checklist, answers, law_day=decided)
     before = {result.item_id: result.status for result in results}
-    later: dict[str, str] = {}
-    for item in checklist.items:
-        later[item.id], _, _ = _decide(item, answers.answers.get(item.id), env, answers, checklist)
     newly_asked = [item_id for item_id, status in later.items() if before[item_id] == "not_applicable" and status != "not_applicable"]
     if any(later[item_id] != "pass" for item_id in newly_asked):
         return findings
@@ -369,7 +381,10 @@ def _citation_warnings(
                     severity="warning",
                 )
             )
+    excused = {finding.item_id for finding in findings if finding.excused}
     for key, (why, item_id) in undecided.items():
+        if item_id in excused:
+            continue
         warnings.append(
             Problem(
                 ErrorCode.LEGAL_006,

@@ -161,7 +161,7 @@ def test_transition__lighter_penalty__code_cited_with_the_reason(rules_copy: Pat
     raw = dust_answers({"muck_trucks_sealed": "否"}, date="2026-08-10")
     citation, _ = _citation(rules, raw, "2026-08-20", "muck_trucks_sealed")
     assert citation.text == f"{CODE}第二百四十一条第一款"
-    assert citation.transition and "第一千零五十七条" in citation.transition and "2026-08-10" in citation.transition
+    assert citation.transition and "第一千零五十七条" in citation.transition and "2026年8月10日" in citation.transition
     # Decided before the change, or on the act day: the act day's law.
     citation, _ = _citation(rules, raw, None, "muck_trucks_sealed")
     assert citation.text == f"{AIR_LAW}第七十条"
@@ -184,7 +184,7 @@ def test_compare__per_unit_fine_counted_at_the_units_found(rules) -> None:
 def test_compare__fine_left_to_local_rules__undecided(rules) -> None:
     old, new = rules.legal.refs["air_law_art61_zone"].provisions
     outcome, reason = compare(old, new)
-    assert outcome == "undecided" and "第六十一条" in reason
+    assert outcome == "undecided" and "第一百一十四条第二款" in reason
 
 
 def test_compare__fines_on_responsible_persons_added__heavier(rules) -> None:
