@@ -318,3 +318,49 @@ def test_notice_transition__act_no_longer_unlawful__left_out(tmp_path: Path) -> 
     text = _pdf_text(notice)
     assert excused.text.replace(" ", "") not in text
     assert all(f.text.replace(" ", "") in text for f in result.findings if not f.excused)
+
+
+def test_batch_transition__excused_finding_not_in_ledger_or_list(tmp_path: Path) -> None:
+    """A finding the law of the issuing day no longer makes unlawful is not rectified: it is
+    neither opened in the ledger nor put on the rectification list."""
+    from openpyxl import load_workbook
+
+    pytest.importorskip("weasyprint")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = (EXAMPLES / "straw_ban_noncompliant.yaml").read_text(encoding="utf-8").replace("2024-11-14", "2026-08-10")
+    (folder / "straw.yaml").write_text(raw.replace("  fire_points_handled:", "  fire_points_banned: 0\n  fire_points_handled:"), encoding="utf-8")
+    shutil_copy_office(tmp_path)
+    settings = ["--settings", str(tmp_path / "office.yaml")]
+    run = lantian("batch", str(folder), "-o", str(tmp_path / "out"), "--issued", "2026-08-20", *settings)
+    assert run.exit_code == 1, run.output
+    rows = json.loads(lantian("ledger", "list", "--format", "json", *settings).stdout)
+    assert rows and "fire_points" not in {row["item"] for row in rows}
+    assert all(row["deadline"] >= "2026-08-20" for row in rows)
+    sheet = load_workbook(tmp_path / "out" / "整改清单.xlsx").active
+    cells = " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+    assert "未及时扑灭" in cells and "范围内发现火点" not in cells
+
+
+def test_rules_check__reference_cited_only_under_the_code__no_gap_before(rules_copy: Path) -> None:
+    """A reference with no 2018 provision, cited only by an item that applies under the Code, is no gap."""
+    path = rules_copy / "dust_six_100pct.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("        basis: [construction_waste_clearing]\n", "        basis: [monitoring_equipment_interference]\n", 2), encoding="utf-8")
+    rules = load_rules(rules_copy)
+    assert coverage_gaps([rules.checklists["dust_six_100pct"]], None, dt.date(2026, 12, 6))[0].key == "monitoring_equipment_interference"
+    # muck_covered (old law) now cites it too: the gap before 2026-08-15 is real. With only the
+    # Code's item citing it, there is none.
+    text = path.read_text(encoding="utf-8").replace("        basis: [monitoring_equipment_interference]\n", "        basis: [construction_waste_clearing]\n", 1)
+    path.write_text(text, encoding="utf-8")
+    rules = load_rules(rules_copy)
+    assert coverage_gaps([rules.checklists["dust_six_100pct"]], None, dt.date(2026, 12, 6)) == []
+
+
+def test_rules_check__checklist_starting_later__checked_from_its_first_day(rules_copy: Path) -> None:
+    _drop_code_provision(rules_copy, "air_law_art70_transport")
+    path = rules_copy / "dust_six_100pct.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2024-10-01", "effective_from: 2027-03-01"), encoding="utf-8")
+    rules = load_rules(rules_copy)
+    (gap,) = coverage_gaps([rules.checklists["dust_six_100pct"]], None, dt.date(2026, 12, 6))
+    assert gap.key == "air_law_art70_transport" and gap.start == dt.date(2027, 3, 1)
