@@ -33,8 +33,8 @@ def test_check__noncompliant__exit_1_lists_findings(runner: CliRunner) -> None:
     result = run(runner, "check", NONCOMPLIANT)
     assert result.exit_code == 1
     assert "结论：不合格" in result.stdout
-    assert "围挡高度 1.6 米，低于要求的 1.8 米（《中华人民共和国大气污染防治法》第六十九条）" in result.stdout
-    assert "整改期限：2024年11月15日前（3 天）" in result.stdout
+    assert "围挡高度 1.6 米，低于要求的 1.8 米（《中华人民共和国生态环境法典》第二百四十条第三款）" in result.stdout
+    assert "整改期限：2026年11月15日前（3 天）" in result.stdout
 
 
 def test_check__incomplete__exit_1(runner: CliRunner) -> None:
@@ -66,8 +66,8 @@ def test_check__stdin_dash__reads_answers_named_stdin(runner: CliRunner) -> None
 
 def test_check__stdin_json__accepted(runner: CliRunner) -> None:
     data = yaml.safe_load(Path(COMPLIANT).read_text(encoding="utf-8"))
-    data["inspection"]["date"] = "2024-11-05"
-    data["answers"]["wash_log_date"] = "2024-11-05"
+    data["inspection"]["date"] = "2026-11-06"
+    data["answers"]["wash_log_date"] = "2026-11-06"
     result = run(runner, "check", "-", input=json.dumps(data, ensure_ascii=False).encode())
     assert result.exit_code == 0, result.stderr
 

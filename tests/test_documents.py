@@ -50,8 +50,8 @@ def test_notice_and_record__noncompliant__text_fonts_and_number(rules, settings,
     assert "XX拆除工程有限公司" in text and "责令整改通知书" in text and written[0].number in text
     for finding in result.findings:
         assert finding.text.replace(" ", "") in text
-    assert "《中华人民共和国大气污染防治法》第六十九条" in text
-    assert "2024年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2024-11-12
+    assert "《中华人民共和国生态环境法典》第二百四十条第三款" in text
+    assert "2026年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2026-11-12
     assert "六十日内" in text and "六个月内" in text and "送达回证" in text
     assert result.answers_sha256 in text
     record_text = text_of(record)
@@ -200,5 +200,5 @@ def test_record__times_recorder_and_credentials_printed(rules, settings, tmp_pat
     answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path), settings)
     text = text_of(written[-1].path)
-    assert "2024年11月12日09:20–10:35" in text and "记录人孙强" in text
+    assert "2026年11月12日09:20–10:35" in text and "记录人孙强" in text
     assert "李明（执法证号XX环执0101）、孙强（执法证号XX环执0117）" in text
