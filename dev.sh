@@ -68,7 +68,7 @@ ensure_venv() {
 demo() {
     ensure_venv
     local lantian="$VENV/bin/lantian"
-    say "lantian rules check rules/"
+    say "lantian rules check rules/   (every reference has a provision in force, today and over each checklist's range)"
     "$lantian" rules check rules/
     say "lantian rules test rules/"
     "$lantian" rules test rules/
@@ -79,23 +79,30 @@ demo() {
     if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
         exit "$status"
     fi
-    # The main job: a town's campaign (examples/campaign, 89 inspections with re-inspections)
-    # checked, recorded in a fresh ledger in out/, and its documents written.
+    # The main job: a town's campaign under today's law (examples/campaign_2026, August to
+    # November 2026, across the day the Ecological Environment Code took effect), checked,
+    # recorded in a fresh ledger in out/, and its documents written. The inspections of early
+    # August are decided on 2026-08-20, after the change: their citations follow art. 1057.
     rm -f out/台账.sqlite
     local office=(--settings examples/office/office.yaml --ledger out/台账.sqlite)
-    say "lantian batch examples/campaign -o out/campaign   (ledger, notices, records, rectification list)"
     mkdir -p out
     local batch_status=0
-    "$lantian" batch examples/campaign -o out/campaign "${office[@]}" || batch_status=$?
+    say "lantian batch examples/campaign_2026/法典施行前 --issued 2026-08-20   (inspected before 2026-08-15, decided after)"
+    "$lantian" batch examples/campaign_2026/法典施行前 -o out/campaign_2026/法典施行前 --issued 2026-08-20 "${office[@]}" || batch_status=$?
     if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
         exit "$batch_status"
     fi
-    say "lantian ledger list --overdue --as-of 2024-12-20   (what is still open after its deadline)"
-    "$lantian" ledger list --overdue --as-of 2024-12-20 "${office[@]}" | tail -n 6
-    "$lantian" ledger list --overdue --as-of 2024-12-20 --format pdf -o out/逾期未销号清单.pdf "${office[@]}"
-    "$lantian" ledger list --overdue --as-of 2024-12-20 --format xlsx -o out/逾期未销号清单.xlsx "${office[@]}"
-    say "lantian report --from 2024-10-21 --to 2024-12-20 -o out   (the campaign summary, with charts)"
-    "$lantian" report --from 2024-10-21 --to 2024-12-20 -o out "${office[@]}"
+    say "lantian batch examples/campaign_2026/法典施行后   (ledger, notices, records, rectification list)"
+    "$lantian" batch examples/campaign_2026/法典施行后 -o out/campaign_2026/法典施行后 "${office[@]}" || batch_status=$?
+    if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
+        exit "$batch_status"
+    fi
+    say "lantian ledger list --overdue --as-of 2026-11-30   (what is still open after its deadline)"
+    "$lantian" ledger list --overdue --as-of 2026-11-30 "${office[@]}" | tail -n 6
+    "$lantian" ledger list --overdue --as-of 2026-11-30 --format pdf -o out/逾期未销号清单.pdf "${office[@]}"
+    "$lantian" ledger list --overdue --as-of 2026-11-30 --format xlsx -o out/逾期未销号清单.xlsx "${office[@]}"
+    say "lantian report --from 2026-08-01 --to 2026-11-30 -o out   (the campaign summary, with charts)"
+    "$lantian" report --from 2026-08-01 --to 2026-11-30 -o out "${office[@]}"
     say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
     "$lantian" template dust_six_100pct | head -n 32
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"

@@ -112,7 +112,7 @@ def test_batch__examples__notices_records_and_list(tmp_path: Path) -> None:
     import cli
 
     folder = tmp_path / "examples"
-    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("campaign"))
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("campaign", "campaign_2026"))
     (folder / "broken.yaml").write_text("checklist: dust_six_100pct\nsite: [\n", encoding="utf-8")
     runner = CliRunner()
     checked = json.loads(runner.invoke(cli.cli, ["check", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "json"]).stdout)

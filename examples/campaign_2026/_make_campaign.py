@@ -1,0 +1,271 @@
+"""Make the example campaign of today's law.
+
+    python examples/campaign_2026/_make_campaign.py
+
+``examples/campaign_2026``: August to November 2026, across the day the Ecological
+  Environment Code took effect (2026-08-15). ``法典施行前`` holds the inspections of early
+  August, whose notices the office issues on 2026-08-20 (``lantian batch --issued
+  2026-08-20``): their citations follow the transitional rule. ``法典施行后`` holds the rest,
+  re-inspections of the August sites included, issued on the day of inspection.
+
+``examples/campaign`` (late October to December 2024, under the 2018 air-pollution law) is
+kept as it was made from the 2024 answers, as the example of the old law.
+
+Every checklist's bundled compliant example is the base of its sites; a non-compliant
+inspection with problems takes one to three of the answers of the bundled non-compliant
+example (most problems cost points without failing the site; a veto item fails it). About
+two in three sites with problems are re-inspected one to two weeks after the notice
+(``inspection.follows``), most problems fixed, some not. Every file is checked as it is
+made, so a campaign holds exactly the verdicts it says. The same seed gives the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import InputError, check, load_rules  # noqa: E402
+
+VILLAGES = ["东关村", "西河村", "南岗村", "北庄村", "城关社区"]
+CODES = {"dust_six_100pct": "YC", "vapor_recovery": "YQ", "straw_ban": "JG", "industrial_nox": "DQ", "vocs_repair_shops": "QX", "diesel_nonroad": "CY", "monitoring_quality": "JC"}
+SITES_PER_CHECKLIST = 9
+INSPECTORS = [["李明", "王芳"], ["孙强", "赵丽"], ["钱卫东", "周敏"]]
+CODE_IN_FORCE = dt.date(2026, 8, 15)
+
+@dataclass(frozen=True)
+class Campaign:
+    folder: Path
+    first_day: dt.date
+    last_day: dt.date
+    seed: int
+    #: inspections before this day go to a folder of their own, issued on ``issued``
+    split: dt.date | None = None
+    issued: dt.date | None = None
+    first_folder: str = ""
+    second_folder: str = ""
+    id_prefix: str = ""
+
+
+CAMPAIGNS = (
+    Campaign(
+        HERE,
+        dt.date(2026, 8, 3),
+        dt.date(2026, 11, 30),
+        20260803,
+        split=CODE_IN_FORCE,
+        issued=dt.date(2026, 8, 20),
+        first_folder="法典施行前",
+        second_folder="法典施行后",
+        id_prefix="26",
+    ),
+)
+
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _shift(value, delta: dt.timedelta):
+    """Dates in answers (a wash log, a report) move with the inspection's date."""
+    if isinstance(value, dt.date):
+        return value + delta
+    if isinstance(value, dict) and isinstance(value.get("value"), dt.date):
+        return {**value, "value": value["value"] + delta}
+    return value
+
+
+def _value(answer):
+    return answer.get("value") if isinstance(answer, dict) else answer
+
+
+def _first_failing(*answers):
+    """An old item that records what two new items do: the first failing answer, or 是."""
+    failing = [a for a in answers if a is not None and _value(a) in ("否", False)]
+    return failing[0] if failing else "是"
+
+
+def _signs(*answers):
+    """The old list of tampering signs from the Code's two lists (data fraud, equipment)."""
+    found, notes, count = [], [], 0
+    for answer in answers:
+        found += [v for v in (_value(answer) or []) if v != "未发现"]
+        if isinstance(answer, dict):
+            notes += [answer["note"]] if answer.get("note") else []
+            count += answer.get("count") or 0
+    if not found:
+        return ["未发现"]
+    return {"value": found, **({"count": count} if count else {}), **({"note": "；".join(notes)} if notes else {})}
+
+
+#: The bundled examples are under the Code. What an inspection before 2026-08-15 records
+#: instead, for the items that the 2018 law asks and the Code does not.
+OLD_LAW_ITEMS = {
+    "dust_six_100pct": {"muck_covered": lambda a: _first_failing(a.get("soil_covered"), a.get("waste_cleared"))},
+    "monitoring_quality": {
+        "tampering_signs": lambda a: _signs(a.get("data_fraud_signs"), a.get("equipment_interference_signs")),
+        "data_published": lambda a: "是" if _value(a.get("emission_disclosure")) in (None, "已如实公开") else "否",
+    },
+}
+
+
+def _for_day(checklist: str, data: dict, day: dt.date, rules, *, keep_code_items: bool) -> dict:
+    """The answers as an inspection on ``day`` records them. Before 2026-08-15 the old items
+    are added; the Code's are dropped, unless the decision comes after the change and the
+    transitional rule reads them (``keep_code_items``)."""
+    if day >= CODE_IN_FORCE:
+        return data
+    answers = dict(data["answers"])
+    for old, derive in OLD_LAW_ITEMS.get(checklist, {}).items():
+        answers[old] = derive(answers)
+    shaped = {**data, "answers": answers}
+    if not keep_code_items:
+        ignored = {w.location.item for w in check(_dump(shaped), rules, name="shape").warnings if w.code.name == "ANSWER_011"}
+        shaped["answers"] = {key: value for key, value in answers.items() if key not in ignored}
+    return shaped
+
+
+def _site(base: dict, village: str, number: int) -> dict:
+    """The example's site moved to a village of the town: XX镇 stays the office's town, XX村
+    becomes the village, any other XX the village's short name."""
+    short = village.removesuffix("村").removesuffix("社区")
+
+    def place(text: str) -> str:
+        return text.replace("XX镇", "\0").replace("XX村", village).replace("XX社区", village).replace("XX", short).replace("\0", "XX镇")
+
+    site = dict(base)
+    # A village grid is one site however often it is inspected; other sites are numbered.
+    several = number >= len(VILLAGES) and base.get("type") not in ("village", "community")
+    suffix = f"（{number // len(VILLAGES) + 1}号）" if several else ""
+    site["name"] = place(str(base["name"])) + suffix
+    site["village"] = village
+    for key in ("operator", "address"):
+        if site.get(key):
+            site[key] = place(str(site[key]))
+    return site
+
+
+def _dump(data: dict) -> bytes:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None).encode("utf-8")
+
+
+def _write(data: dict, target: Path, rules, issued: dt.date | None = None):
+    raw = _dump(data)
+    result = check(raw, rules, name=target.name, issued=issued)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(raw)
+    return result
+
+
+def _without_photos(answers: dict) -> dict:
+    return {key: ({k: v for k, v in value.items() if k != "photos"} if isinstance(value, dict) else value) for key, value in answers.items()}
+
+
+def make(campaign: Campaign, rules) -> dict[str, int]:
+    rng = random.Random(campaign.seed)
+    if campaign.folder.exists():
+        for old in campaign.folder.glob("*/"):
+            shutil.rmtree(old)
+    made = {"compliant": 0, "non_compliant": 0, "incomplete": 0, "with_findings": 0, "follow_up": 0}
+    span = (campaign.last_day - campaign.first_day).days
+    for checklist, code in CODES.items():
+        passing = _load(ROOT / "examples" / f"{checklist}_compliant.yaml")
+        failing = _load(ROOT / "examples" / f"{checklist}_noncompliant.yaml")
+        base_day = dt.date.fromisoformat(str(passing["inspection"]["date"]))
+        candidates = [key for key in failing["answers"] if key in passing["answers"] and failing["answers"][key] != passing["answers"][key]]
+        for number in range(SITES_PER_CHECKLIST):
+            village = VILLAGES[number % len(VILLAGES)]
+            day = campaign.first_day + dt.timedelta(days=rng.randint(0, span * 2 // 3))
+            before = campaign.split is not None and day < campaign.split
+            issued = campaign.issued if before else None
+            delta = day - base_day
+            ident = f"{campaign.id_prefix}{code}-{number + 1:02d}"
+            data = {
+                "checklist": checklist,
+                "site": _site(passing["site"], village, number),
+                "inspection": {"id": ident, "date": day, "inspectors": rng.choice(INSPECTORS)},
+                "answers": _without_photos({key: _shift(value, delta) for key, value in passing["answers"].items()}),
+            }  # answers under the Code, as the examples are; shaped for the day when written
+            broken: list[str] = []
+            if rng.random() < 0.6:
+                for key in rng.sample(candidates, min(len(candidates), rng.randint(1, 3))):
+                    trial = {**data, "answers": _without_photos(dict(data["answers"], **{key: _shift(failing["answers"][key], delta)}))}
+                    try:
+                        shaped = _for_day(checklist, trial, day, rules, keep_code_items=before)
+                        found = check(_dump(shaped), rules, name="trial", issued=issued).findings
+                    except InputError:
+                        continue  # this answer asks for others the base does not have
+                    if len(found) > len(broken):
+                        data, broken = trial, broken + [key]
+            folder = campaign.folder / (campaign.first_folder if before else campaign.second_folder) / village
+            written = _for_day(checklist, data, day, rules, keep_code_items=before)
+            result = _write(written, folder / f"{day.isoformat()}_{ident}.yaml", rules, issued)
+            made[result.verdict] += 1
+            made["with_findings"] += bool(result.notice_findings)
+            if not result.notice_findings or rng.random() > 0.67:
+                continue
+            later = (issued or day) + dt.timedelta(days=rng.randint(7, 14))
+            if later > campaign.last_day:
+                continue
+            again = {
+                "checklist": checklist,
+                "site": data["site"],
+                "inspection": {"id": f"{ident}F", "date": later, "inspectors": data["inspection"]["inspectors"], "follows": ident},
+                "answers": {key: _shift(value, later - day) for key, value in data["answers"].items()},
+            }
+            for key in broken:
+                if rng.random() < 0.7:  # fixed
+                    again["answers"][key] = _shift(passing["answers"][key], later - base_day)
+            again_folder = campaign.folder / (campaign.second_folder if campaign.split and later >= campaign.split else campaign.first_folder) / village
+            _write(_for_day(checklist, again, later, rules, keep_code_items=False), again_folder / f"{later.isoformat()}_{ident}-复查.yaml", rules)
+            made["follow_up"] += 1
+    return made
+
+
+def _showcase(campaign: Campaign, rules) -> None:
+    """A village found on 2026-08-12 with one straw fire, outside the banned area and period.
+    The 2018 law made it unlawful; the Code, in force when the office decides on 2026-08-20,
+    does not: the transitional rule leaves it out of the documents and the ledger."""
+    if campaign.split is None:
+        return
+    base = _load(ROOT / "examples" / "straw_ban_compliant.yaml")
+    day = dt.date(2026, 8, 12)
+    delta = day - dt.date.fromisoformat(str(base["inspection"]["date"]))
+    answers = {key: _shift(value, delta) for key, value in base["answers"].items()}
+    answers["fire_points"] = {"value": 1, "note": "8月9日无人机巡查发现火点 1 个，位于村西山坡林地边缘，不在省政府划定的禁烧区域内"}
+    answers["fire_points_banned"] = 0
+    answers["fire_points_handled"] = {"value": "是", "note": "当日扑灭，已查明焚烧人并登记，移交镇综合执法办"}
+    answers["straw_use_rate"] = "不适用"
+    answers["field_residue_cleared"] = "不适用"
+    answers.pop("straw_use_ways", None)
+    answers["remarks"] = "早稻已收获，晚稻尚未收割；夏季焚烧巡查按焚烧季要求进行。"
+    data = {
+        "checklist": "straw_ban",
+        "site": _site(base["site"], "北庄村", 0),
+        "inspection": {"id": f"{campaign.id_prefix}JG-10", "date": day, "inspectors": INSPECTORS[0]},
+        "answers": answers,
+    }
+    result = _write(data, campaign.folder / campaign.first_folder / "北庄村" / f"{day.isoformat()}_{campaign.id_prefix}JG-10.yaml", rules, campaign.issued)
+    assert [f.item_id for f in result.findings if f.excused] == ["fire_points"], result.findings
+
+
+def main() -> None:
+    rules = load_rules(ROOT / "rules")
+    for campaign in CAMPAIGNS:
+        made = make(campaign, rules)
+        _showcase(campaign, rules)
+        total = sum(1 for _ in campaign.folder.rglob("*.yaml"))
+        print(f"{campaign.folder.relative_to(ROOT)}: made {total} inspections: {made}")
+
+
+if __name__ == "__main__":
+    main()

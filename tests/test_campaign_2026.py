@@ -1,0 +1,100 @@
+"""The campaign of today's law, as the README's main job runs it: inspections of early August
+2026 decided on 2026-08-20, after the Ecological Environment Code took effect, then the rest
+of August to November. Every citation follows the act day and the transitional rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from engine import check, load_rules
+from helpers import EXAMPLES, RULES, lantian, office_folder
+
+pytest.importorskip("weasyprint")
+
+CAMPAIGN = EXAMPLES / "campaign_2026"
+BEFORE, AFTER = CAMPAIGN / "法典施行前", CAMPAIGN / "法典施行后"
+ISSUED = "2026-08-20"
+CODE = "《中华人民共和国生态环境法典》"
+AIR_LAW = "《中华人民共和国大气污染防治法》"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory) -> Path:
+    root = office_folder(tmp_path_factory.mktemp("campaign_2026"))
+    settings = ["--settings", str(root / "office.yaml")]
+    first = lantian("batch", str(BEFORE), "-o", str(root / "out" / "before"), "--issued", ISSUED, *settings)
+    assert first.exit_code == 1, first.output  # some sites fail; no file is bad
+    second = lantian("batch", str(AFTER), "-o", str(root / "out" / "after"), *settings)
+    assert second.exit_code == 1, second.output
+    for run in (first, second):
+        assert "LEGAL_002" not in run.output and "LEGAL_006" not in run.output
+    return root
+
+
+def _rows(office: Path) -> list[dict]:
+    return json.loads(lantian("ledger", "list", "--settings", str(office / "office.yaml"), "--format", "json").stdout)
+
+
+def test_campaign_2026__is_realistic() -> None:
+    rules = load_rules(RULES)
+    results = [check(path, rules) for path in AFTER.rglob("*.yaml")]
+    before = [check(path, rules, issued=dt.date.fromisoformat(ISSUED)) for path in BEFORE.rglob("*.yaml")]
+    assert len(results) + len(before) >= 60 and len(before) >= 5
+    assert {r.checklist_id for r in results} == set(rules.checklists)
+    assert len({r.site.village for r in results + before}) >= 4
+    assert all(r.inspection.date < dt.date(2026, 8, 15) for r in before)
+    assert all(r.inspection.date >= dt.date(2026, 8, 15) for r in results)
+    assert sum(1 for r in results if r.inspection.follows) >= 10
+    # Re-inspections of August sites, made under the Code, follow inspections made before it.
+    before_ids = {r.inspection.id for r in before}
+    assert any(r.inspection.follows in before_ids for r in results)
+
+
+def test_campaign_2026__after_the_change_only_the_code_is_cited(office: Path) -> None:
+    rows = [row for row in _rows(office) if row["inspected_on"] >= "2026-08-15"]
+    assert rows
+    for row in rows:
+        laws = {part.split("》")[0] + "》" for part in row["basis"].split("、") if part.startswith("《中华人民共和国")}
+        assert laws <= {CODE}, row
+
+
+def test_campaign_2026__decided_after_the_change__transitional_rule(office: Path) -> None:
+    """Early August: no permit (art. 1102 heavier) and the other Code fines (equal or heavier)
+    keep the 2018 law; the notices are dated and numbered on the issuing day."""
+    rows = [row for row in _rows(office) if row["inspected_on"] < "2026-08-15"]
+    assert rows and all(AIR_LAW in row["basis"] for row in rows if row["basis"].startswith("《中华人民共和国"))
+    assert any(f"{AIR_LAW}第十九条" in row["basis"] for row in rows)  # no valid permit: the Code is heavier
+    assert all(row["deadline"] >= ISSUED for row in rows)
+    notices = sorted((office / "out" / "before").rglob("*.通知书.pdf"))
+    assert notices
+    for notice in notices:
+        text = "".join(page.extract_text() for page in PdfReader(str(notice)).pages).replace(" ", "").replace("\n", "")
+        assert "2026年8月20日" in text and "〔2026〕" in text
+
+
+def test_campaign_2026__fire_outside_the_banned_area__not_a_finding(office: Path) -> None:
+    """The straw fire found on 2026-08-12 outside the banned area and period: unlawful then,
+    not under the Code on the day of the decision, so neither notice nor ledger row."""
+    (path,) = BEFORE.rglob("*JG-10.yaml")
+    result = check(path, load_rules(RULES), issued=dt.date.fromisoformat(ISSUED))
+    assert result.verdict == "non_compliant" and [f.item_id for f in result.findings if f.excused] == ["fire_points"]
+    assert not [row for row in _rows(office) if row["site"] == result.site.name and row["inspected_on"] == "2026-08-12"]
+    assert not list((office / "out" / "before").rglob(f"{path.stem}.通知书.pdf"))
+
+
+def test_campaign_2026__overdue_list_and_report(office: Path) -> None:
+    settings = ["--settings", str(office / "office.yaml")]
+    overdue = json.loads(lantian("ledger", "list", *settings, "--overdue", "--as-of", "2026-11-30", "--format", "json").stdout)
+    assert all(row["status"] != "closed" and row["deadline"] < "2026-11-30" for row in overdue)
+    result = lantian("report", "--from", "2026-08-01", "--to", "2026-11-30", "-o", str(office / "report"), *settings)
+    assert result.exit_code == 0, result.output
+    (pdf,) = (office / "report").glob("*.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "").replace("\n", "")
+    inspections = sum(1 for _ in CAMPAIGN.rglob("*.yaml"))
+    assert f"共开展现场检查{inspections}次" in text
+    assert f"其中逾期{len(overdue)}个" in text
