@@ -105,7 +105,8 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
                 line = f"{citation.text}：{citation.transition}"
                 if line not in transitions:
                     transitions.append(line)
-    penalties = [penalty + (f"（本次检查发现{count}{per_unit[penalty]}）" if count else "") for penalty, count in units.items()]
+    # "每辆（艘）" counts machines as 辆: the unit without the law's alternative in brackets.
+    penalties = [penalty + (f"（本次检查发现{count}{(per_unit[penalty] or '').split('（')[0]}）" if count else "") for penalty, count in units.items()]
     last_deadline = max((f.deadline for f in result.notice_findings), default=issued)
     return {
         "title": TITLES[settings.document_kind],

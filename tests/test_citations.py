@@ -367,3 +367,13 @@ def test_rules_check__checklist_starting_later__checked_from_its_first_day(rules
     rules = load_rules(rules_copy)
     (gap,) = coverage_gaps([rules.checklists["dust_six_100pct"]], None, dt.date(2026, 12, 6))
     assert gap.key == "air_law_art70_transport" and gap.start == dt.date(2027, 3, 1)
+
+
+def test_notice_per_unit_fine__printed_with_the_machines_found(tmp_path: Path) -> None:
+    raw = (EXAMPLES / "diesel_nonroad_noncompliant.yaml").read_text(encoding="utf-8")
+    raw = raw.replace("  high_emission_in_zone:\n    value: 1\n", "  high_emission_in_zone:\n    value: 3\n")
+    run, notice = _notice(tmp_path, raw.encode("utf-8"))
+    assert run.exit_code == 1, run.output
+    text = _pdf_text(notice)
+    assert f"{CODE}第一千一百二十七条第二款：在禁止使用高排放非道路移动机械的区域使用高排放非道路移动机械的，由生态环境主管部门责令改正，处每辆五千元的罚款（本次检查发现3辆）" in text
+    assert "处每辆（艘）五千元的罚款（本次检查发现1辆）" in text
