@@ -33,13 +33,15 @@ class Choice:
     undecided: str | None = None  #: why old and new could not be compared (the act day's is cited)
 
 
-def _fines(penalty: Penalty | None, units: int) -> tuple[int, int, int, int] | None:
+def _fines(penalty: Penalty | None, units: int | None) -> tuple[int, int, int, int] | None:
     """(max, min, individual max, individual min) in yuan at ``units`` units; None when unknown."""
     if penalty is None:
-        return (0, 0, 0, 0)  # a duty with no penalty: no fine at all
+        return (0, 0, 0, 0)
     if penalty.max_yuan is None or penalty.min_yuan is None:
         return None  # e.g. "依法予以处罚": the amount is left to other rules
-    times = units if penalty.per_unit else 1
+    if penalty.per_unit and units is None:
+        return None  # a fine per machine, and the machines were not counted
+    times = units if penalty.per_unit and units else 1
     return (
         penalty.max_yuan * times,
         penalty.min_yuan * times,
@@ -48,17 +50,29 @@ def _fines(penalty: Penalty | None, units: int) -> tuple[int, int, int, int] | N
     )
 
 
-def compare(old: Provision, new: Provision, units: int = 1) -> tuple[Comparison, str]:
-    """Is ``new`` lighter than ``old``? By the highest fine, then the lowest, then the fines on
-    responsible persons; a fine per unit counted at ``units``. Returns the outcome and a reason."""
+def compare(old: Provision, new: Provision, units: int | None = 1) -> tuple[Comparison, str]:
+    """Is ``new`` lighter than ``old``? Compared fine by fine: the highest, the lowest, and those
+    on responsible persons, a fine per unit counted at ``units``. Lighter only when no fine is
+    heavier and one is lighter; a mix of lighter and heavier cannot be decided from the data.
+    Returns the outcome and a reason."""
+    if (old.penalty is None) != (new.penalty is None):
+        # "No penalty found" is not "no penalty": the other law may punish it elsewhere.
+        without = old if old.penalty is None else new
+        return "undecided", f"{without.citation()}没有录入罚则"
     old_fines, new_fines = _fines(old.penalty, units), _fines(new.penalty, units)
     if old_fines is None or new_fines is None:
         unknown = old if old_fines is None else new
         assert unknown.penalty is not None
+        if unknown.penalty.per_unit and units is None:
+            return "undecided", f"{unknown.penalty.citation(unknown.law)}按{unknown.penalty.per_unit}计罚，检查项没有记录数量"
         return "undecided", f"{unknown.penalty.citation(unknown.law)}未写罚款幅度"
-    if new_fines < old_fines:
+    lower = [n < o for n, o in zip(new_fines, old_fines)]
+    higher = [n > o for n, o in zip(new_fines, old_fines)]
+    if any(lower) and any(higher):
+        return "undecided", "新规定的罚款有的较轻、有的较重"
+    if any(lower):
         return "lighter", "新规定的罚款较轻"
-    if new_fines > old_fines:
+    if any(higher):
         return "heavier", "新规定的罚款较重"
     return "equal", "新旧规定的罚款相同"
 
@@ -69,7 +83,7 @@ def transitional_citation(legal: LegalLibrary, day: dt.date) -> str:
     return provision.citation() if provision else "从旧兼从轻的规定"
 
 
-def choose(ref: LegalRef, act_day: dt.date, decided: dt.date, legal: LegalLibrary, units: int = 1) -> Choice:
+def choose(ref: LegalRef, act_day: dt.date, decided: dt.date, legal: LegalLibrary, units: int | None = 1) -> Choice:
     """The provision a decision made on ``decided`` cites for an act on ``act_day``."""
     old = ref.provision_on(act_day)
     if old is None or decided <= act_day:

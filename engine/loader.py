@@ -171,9 +171,15 @@ def _provision_problems(doc: SourceDocument, path: tuple, key: str, law: Law, ra
     def problem(where: tuple, reason: str, hint: str) -> None:
         problems.append(Problem(ErrorCode.LEGAL_005, doc.location(path + where, item=key), {"key": key, "reason": reason, "hint": hint}))
 
-    if law.kind == "law" and not isinstance(raw["article"], int):
-        problem(("article",), f"引用法律《{law.title}》必须写条号，不能引用整部法律", "写上核实过的条号，例如 article: 240；条号未核实时不要录入这一条款")
     penalty = raw.get("penalty")
+    if law.kind == "law":
+        for where, article in ((("article",), raw["article"]), (("penalty", "article"), penalty.get("article") if penalty else 1)):
+            if isinstance(article, int) and not isinstance(article, bool):
+                continue
+            if article is None:
+                problem(where, f"引用法律《{law.title}》必须写条号，不能引用整部法律", "写上核实过的条号，例如 article: 240；条号未核实时不要录入这一条款")
+            else:
+                problem(where, f"法律的条号应为整数，实际为 {article!r}", "条号写阿拉伯数字，不加引号，例如 article: 240")
     if penalty and raw.get("no_penalty"):
         problem(("no_penalty",), "同时写了 penalty 和 no_penalty", "有罚则时删去 no_penalty；确无罚则时删去 penalty")
     if penalty:

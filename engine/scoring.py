@@ -28,6 +28,10 @@ from .model import (
 from .values import display, display_with_unit
 
 
+#: The latest decision after an act: the Code's longest time limit for penalties (art. 1054: five years).
+MAX_DECISION_DELAY = dt.timedelta(days=5 * 366)
+
+
 def build_env(checklist: Checklist, answers: Answers, law_day: dt.date | None = None) -> dict[str, Any]:
     """The names expressions read: every answered item's value, site, inspection, params,
     and the day whose law judges the act (the inspection day unless told otherwise)."""
@@ -93,7 +97,7 @@ def render_text(template: TextTemplate | None, env: dict[str, Any], item: Item) 
     return "".join(out)
 
 
-def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: dt.date, units: int = 1) -> tuple[tuple[Citation, ...], list[str], list[tuple[str, str]]]:
+def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: dt.date, units: int | None = 1) -> tuple[tuple[Citation, ...], list[str], list[tuple[str, str]]]:
     """The item's citations for a decision on ``decided`` about an act on ``act_day``; the
     references with nothing to cite; and those whose old and new penalties could not be compared."""
     citations = []
@@ -123,7 +127,7 @@ def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: d
                 penalty_max_yuan=penalty.max_yuan if penalty else None,
                 status=provision.status,
                 penalty_per_unit=penalty.per_unit if penalty else None,
-                units=units if penalty and penalty.per_unit else None,
+                units=units if penalty and penalty.per_unit and units else None,
                 individual_min_yuan=penalty.individual_min_yuan if penalty else None,
                 individual_max_yuan=penalty.individual_max_yuan if penalty else None,
                 no_penalty=provision.no_penalty,
@@ -173,8 +177,8 @@ def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Ch
     text_env = {**item_env, "count": answer.count or 1, "note": answer.note if answer.note else UNKNOWN}
     text = render_text(item.finding, text_env, item)
     # A fine per unit (每辆五千元) is counted at the units the item found: the answer of a
-    # count item (how many machines), or the places counted, or one.
-    units = answer.value if item.kind == "count" and isinstance(answer.value, int) and answer.value > 0 else (answer.count or 1)
+    # count item (how many machines), or the places counted; None when the item counted none.
+    units = answer.value if item.kind == "count" and isinstance(answer.value, int) and answer.value > 0 else answer.count
     citations, missing, undecided = citations_for(item, checklist, act_day, decided, units)
     cited = "；".join(c.text for c in citations)
     finding = Finding(
@@ -219,13 +223,17 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     day = answers.inspection.date
     decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
-    if decided < day:
+    if decided < day or decided > day + MAX_DECISION_DELAY:
+        too_late = decided > day + MAX_DECISION_DELAY
         raise InputError(
             [
                 Problem(
                     ErrorCode.ANSWER_003,
                     date_location,
-                    {"reason": f"出具文书的日期 {decided.isoformat()} 早于检查日期 {day.isoformat()}", "hint": "--issued 应为检查当天或以后；这份答卷另行出具"},
+                    {
+                        "reason": f"出具文书的日期 {decided.isoformat()} " + ("距检查日期超过五年" if too_late else f"早于检查日期 {day.isoformat()}"),
+                        "hint": "超过行政处罚的时效（第一千零五十四条：五年、二年）" if too_late else "--issued 应为检查当天或以后；这份答卷请用它自己的出具日期另行运行",
+                    },
                 )
             ]
         )

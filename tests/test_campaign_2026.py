@@ -78,8 +78,8 @@ def test_campaign_2026__decided_after_the_change__transitional_rule(office: Path
 
 
 def test_campaign_2026__fire_outside_the_banned_area__not_a_finding(office: Path) -> None:
-    """The straw fire found on 2026-08-12 outside the banned area and period: unlawful then,
-    not under the Code on the day of the decision, so neither notice nor ledger row."""
+    """The straw fire found on 2026-08-12 outside the banned area and period: a veto on the
+    day, not unlawful under the Code on the day of the decision, so neither notice nor ledger row."""
     (path,) = BEFORE.rglob("*JG-10.yaml")
     result = check(path, load_rules(RULES), issued=dt.date.fromisoformat(ISSUED))
     assert result.verdict == "non_compliant" and [f.item_id for f in result.findings if f.excused] == ["fire_points"]

@@ -196,7 +196,33 @@ def test_compare__fines_on_responsible_persons_added__heavier(rules) -> None:
     assert compare(old, new)[0] == "heavier"
     lighter = dataclasses.replace(new, penalty=dataclasses.replace(new.penalty, individual_min_yuan=None, individual_max_yuan=None, max_yuan=900000))
     assert compare(old, lighter)[0] == "lighter"
-    assert compare(old, dataclasses.replace(new, penalty=None))[0] == "lighter"
+    # "No penalty entered" is not "no penalty": never read as lighter.
+    assert compare(old, dataclasses.replace(new, penalty=None))[0] == "undecided"
+    # A lower maximum with a higher minimum, or with fines on persons added: cannot be decided.
+    mixed = dataclasses.replace(new, penalty=dataclasses.replace(new.penalty, max_yuan=900000, min_yuan=150000, individual_min_yuan=None, individual_max_yuan=None))
+    assert compare(old, mixed)[0] == "undecided"
+    assert compare(old, dataclasses.replace(new, penalty=dataclasses.replace(new.penalty, max_yuan=900000)))[0] == "undecided"
+
+
+def test_compare__both_without_penalty__equal(rules) -> None:
+    old, new = rules.legal.refs["air_law_art69_filing"].provisions
+    assert old.penalty is None and new.penalty is None and compare(old, new)[0] == "equal"
+
+
+def test_compare__per_unit_fine_without_a_count__undecided(rules) -> None:
+    old, new = rules.legal.refs["air_law_art56_nrmm"].provisions
+    outcome, reason = compare(old, new, None)
+    assert outcome == "undecided" and "数量" in reason
+
+
+def test_issued_more_than_five_years_later__refused_not_crashed(rules) -> None:
+    for issued in (dt.date(2032, 1, 1), dt.date(9999, 12, 31)):
+        with pytest.raises(InputError) as exc:
+            check(dust_answers(date="2026-09-01"), rules, name="a.yaml", issued=issued)
+        (problem,) = exc.value.problems
+        assert problem.code.name == "ANSWER_003" and "五年" in problem.message
+    run = lantian("check", "--issued", "9999-12-31", str(EXAMPLES / "dust_six_100pct_compliant.yaml"))
+    assert run.exit_code == 2 and "五年" in run.output
 
 
 def test_penalty_model__several_items_printed_in_order() -> None:
@@ -377,3 +403,33 @@ def test_notice_per_unit_fine__printed_with_the_machines_found(tmp_path: Path) -
     text = _pdf_text(notice)
     assert f"{CODE}第一千一百二十七条第二款：在禁止使用高排放非道路移动机械的区域使用高排放非道路移动机械的，由生态环境主管部门责令改正，处每辆五千元的罚款（本次检查发现3辆）" in text
     assert "处每辆（艘）五千元的罚款（本次检查发现1辆）" in text
+
+
+@pytest.mark.parametrize(
+    "replacement, expected",
+    [
+        ("      - law: eco_code\n        article: \"241\"\n", "LEGAL_005"),
+        ("      - law: eco_code\n        article: 0\n", "SCHEMA_004"),
+        ("      - law: eco_code\n        article: -5\n", "SCHEMA_004"),
+    ],
+)
+def test_law_article_not_a_whole_number__refused_with_a_hint(rules_copy: Path, replacement: str, expected: str) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    legal.write_text(text.replace("      - law: eco_code\n        article: 241\n", replacement, 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert problem.code.name == expected and problem.location.item == "air_law_art70_transport"
+    if expected == "LEGAL_005":
+        assert "整数" in problem.message and "不加引号" in problem.hint
+
+
+def test_law_penalty_article_as_text__legal_005(rules_copy: Path) -> None:
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    legal.write_text(text.replace("          article: 1129\n", "          article: 第一千一百二十九条\n", 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert problem.code.name == "LEGAL_005" and problem.location.path[-2:] == ("penalty", "article")

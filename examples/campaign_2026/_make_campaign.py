@@ -233,8 +233,9 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
 
 def _showcase(campaign: Campaign, rules) -> None:
     """A village found on 2026-08-12 with one straw fire, outside the banned area and period.
-    The 2018 law made it unlawful; the Code, in force when the office decides on 2026-08-20,
-    does not: the transitional rule leaves it out of the documents and the ledger."""
+    The checklist of the day fails every fire; the Code, in force when the office decides on
+    2026-08-20, punishes only burning in the banned area and period, so the transitional rule
+    leaves it out of the documents and the ledger."""
     if campaign.split is None:
         return
     base = _load(ROOT / "examples" / "straw_ban_compliant.yaml")
