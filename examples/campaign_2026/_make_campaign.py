@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -75,13 +76,64 @@ def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _shift(value, delta: dt.timedelta):
-    """Dates in answers (a wash log, a report) move with the inspection's date."""
+_DATES_IN_TEXT = re.compile(
+    r"(?P<iso>(?P<y1>\d{4})-(?P<m1>\d{2})-(?P<d1>\d{2}))"
+    r"|(?P<ymd>(?P<y2>\d{4})(?P<s2> ?)年 ?(?P<m2>\d{1,2}) ?月 ?(?P<d2>\d{1,2}) ?日)"
+    r"|(?P<ym>(?P<y3>\d{4})(?P<s3> ?)年 ?(?P<m3>\d{1,2}) ?月)"
+    r"|(?P<md>(?<![\d年])(?P<m4>\d{1,2})(?P<s4> ?)月 ?(?P<d4>\d{1,2}) ?日)"
+)
+
+
+def _shift_text(text: str, delta: dt.timedelta, year: int) -> str:
+    """Dates written in a note (2026-10-01, 2026 年 9 月 25 日, 11月9日, 2026年9月) move with
+    the inspection, so that no record speaks of a day after its inspection."""
+
+    def moved(match: re.Match) -> str:
+        if match["iso"]:
+            return (dt.date(int(match["y1"]), int(match["m1"]), int(match["d1"])) + delta).isoformat()
+        if match["ymd"]:
+            day = dt.date(int(match["y2"]), int(match["m2"]), int(match["d2"])) + delta
+            gap = match["s2"]
+            return f"{day.year}{gap}年{gap}{day.month}{gap}月{gap}{day.day}{gap}日"
+        if match["ym"]:
+            day = dt.date(int(match["y3"]), int(match["m3"]), 15) + delta
+            gap = match["s3"]
+            return f"{day.year}{gap}年{gap}{day.month}{gap}月"
+        day = dt.date(year, int(match["m4"]), int(match["d4"])) + delta
+        gap = match["s4"]
+        # Moved into another year: the year is written, so that it does not read as this year's.
+        written = f"{day.year}{gap}年{gap}" if day.year != year else ""
+        return f"{written}{day.month}{gap}月{gap}{day.day}{gap}日"
+
+    return _DATES_IN_TEXT.sub(moved, text)
+
+
+def _shift(value, delta: dt.timedelta, year: int = 2026):
+    """Dates in answers (a wash log, a report) and in their notes move with the inspection's date."""
     if isinstance(value, dt.date):
         return value + delta
-    if isinstance(value, dict) and isinstance(value.get("value"), dt.date):
-        return {**value, "value": value["value"] + delta}
+    if isinstance(value, str):
+        return _shift_text(value, delta, year)
+    if isinstance(value, dict):
+        return {key: _shift(item, delta, year) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shift(item, delta, year) for item in value]
     return value
+
+
+def _date_of(value):
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _with_date(value, day: dt.date):
+    return {**value, "value": day} if isinstance(value, dict) else day
+
+
+def _recent(value, since: dt.date) -> bool:
+    """A date an inspection finds recent (a log, a calibration): it moves to the next visit.
+    Older dates (a permit's expiry, a report) are facts that stay."""
+    day = value.get("value") if isinstance(value, dict) else value
+    return isinstance(day, dt.date) and day >= since
 
 
 def _value(answer):
@@ -181,6 +233,7 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
         passing = _load(ROOT / "examples" / f"{checklist}_compliant.yaml")
         failing = _load(ROOT / "examples" / f"{checklist}_noncompliant.yaml")
         base_day = dt.date.fromisoformat(str(passing["inspection"]["date"]))
+        failing_day = dt.date.fromisoformat(str(failing["inspection"]["date"]))
         candidates = [key for key in failing["answers"] if key in passing["answers"] and failing["answers"][key] != passing["answers"][key]]
         for number in range(SITES_PER_CHECKLIST):
             village = VILLAGES[number % len(VILLAGES)]
@@ -198,7 +251,7 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
             broken: list[str] = []
             if rng.random() < 0.6:
                 for key in rng.sample(candidates, min(len(candidates), rng.randint(1, 3))):
-                    trial = {**data, "answers": _without_photos(dict(data["answers"], **{key: _shift(failing["answers"][key], delta)}))}
+                    trial = {**data, "answers": _without_photos(dict(data["answers"], **{key: _shift(failing["answers"][key], day - failing_day)}))}
                     try:
                         shaped = _for_day(checklist, trial, day, rules, keep_code_items=before)
                         found = check(_dump(shaped), rules, name="trial", issued=issued).findings
@@ -213,18 +266,24 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
             made["with_findings"] += bool(result.notice_findings)
             if not result.notice_findings or rng.random() > 0.67:
                 continue
-            later = (issued or day) + dt.timedelta(days=rng.randint(7, 14))
+            # Re-inspected a few days after the last deadline of the notice.
+            deadline = max(f.deadline for f in result.notice_findings)
+            later = deadline + dt.timedelta(days=rng.randint(1, 7))
             if later > campaign.last_day:
                 continue
+            recent_since = day - dt.timedelta(days=45)
             again = {
                 "checklist": checklist,
                 "site": data["site"],
                 "inspection": {"id": f"{ident}F", "date": later, "inspectors": data["inspection"]["inspectors"], "follows": ident},
-                "answers": {key: _shift(value, later - day) for key, value in data["answers"].items()},
+                "answers": {key: (_shift(value, later - day) if _recent(value, recent_since) else value) for key, value in data["answers"].items()},
             }
             for key in broken:
-                if rng.random() < 0.7:  # fixed
-                    again["answers"][key] = _shift(passing["answers"][key], later - base_day)
+                if rng.random() < 0.7:  # fixed: as the passing example, and any date it records after the first visit
+                    fixed = _shift(passing["answers"][key], later - base_day)
+                    if isinstance(_date_of(fixed), dt.date) and _date_of(fixed) <= day:
+                        fixed = _with_date(fixed, day + dt.timedelta(days=1))
+                    again["answers"][key] = fixed
             again_folder = campaign.folder / (campaign.second_folder if campaign.split and later >= campaign.split else campaign.first_folder) / village
             _write(_for_day(checklist, again, later, rules, keep_code_items=False), again_folder / f"{later.isoformat()}_{ident}-复查.yaml", rules)
             made["follow_up"] += 1
