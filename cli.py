@@ -294,6 +294,9 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     notices = sum(1 for w in outcome.written if w.kind == "notice")
     records = sum(1 for w in outcome.written if w.kind == "record")
     click.echo(f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}")
+    excused = sum(1 for _, result in outcome.results if result.verdict == "non_compliant" and not result.notice_findings)
+    if excused:
+        click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具整改通知书（lantian check --issued 查看）")
     click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份，整改清单（PDF、XLSX）")
     new = [r for r in outcome.recorded if r.new]
     click.echo(
@@ -401,6 +404,15 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
         _emit_problems(warnings)
         for checklist in ruleset.checklists.values():
             click.echo(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
+        if on is None:
+            click.echo(f"法律依据按各检查表的有效期查到 {dt.date.today().isoformat()}：{'见上面的警告' if gaps else '每个检查项都有有效条款'}。")
+        for day in on or ():
+            in_force = [c.id for c in ruleset.checklists.values() if c.in_force(day)]
+            if not in_force:
+                click.echo(f"{day.isoformat()}：没有有效的检查表，这一天的答卷都会被拒绝（CHECKLIST_002）。")
+            else:
+                missing = [g for g in gaps if g.context.get("date", "").strip() == f"在 {day.isoformat()}"]
+                click.echo(f"{day.isoformat()}：{len(in_force)} 个检查表有效，" + (f"{len(missing)} 条法律依据没有有效条款（见上面的警告）。" if missing else "引用的法律依据都有有效条款。"))
         click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
     ctx.exit(EXIT_OK)
 

@@ -15,7 +15,7 @@ from typing import Iterable, Literal
 
 from .errors import ErrorCode, Location, Problem
 from .expressions import LAW_DAY
-from .model import Checklist, Item, LegalLibrary, LegalRef, Penalty, Provision
+from .model import Checklist, Citation, Item, LegalLibrary, LegalRef, Penalty, Provision
 from .values import chinese_date
 
 #: the reference in _legal.yaml that holds the transitional rule itself, cited in notes
@@ -75,6 +75,20 @@ def compare(old: Provision, new: Provision, units: int | None = 1) -> tuple[Comp
     if any(higher):
         return "heavier", "新规定的罚款较重"
     return "equal", "新旧规定的罚款相同"
+
+
+def joined(citations: Iterable[Citation]) -> str:
+    """Citations as a document writes them: the law named once for its articles in a row,
+    《…法典》第八十条第一款、第一百六十四条第一款、《…办法》."""
+    groups: list[tuple[str, list[str]]] = []
+    for citation in citations:
+        name = citation.text[: citation.text.index("》") + 1] if citation.text.startswith("《") and "》" in citation.text else ""
+        rest = citation.text[len(name) :]
+        if groups and name and groups[-1][0] == name and rest.startswith("第") and groups[-1][1][-1].startswith("第"):
+            groups[-1][1].append(rest)
+        else:
+            groups.append((name, [rest]))
+    return "、".join(name + "、".join(parts) for name, parts in groups)
 
 
 def transitional_citation(legal: LegalLibrary, day: dt.date) -> str:

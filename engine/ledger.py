@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
 from .model import InspectionResult
 
@@ -262,7 +263,7 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
                 (
                     inspection_id, finding.item_id, finding.question, finding.severity, finding.reason, finding.rectification,
-                    "、".join(citation.text for citation in finding.citations), finding.deadline.isoformat(),
+                    joined(finding.citations), finding.deadline.isoformat(),
                 ),
             )
             _event(connection, cursor.lastrowid, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id)

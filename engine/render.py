@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 import jinja2
 
 from .blank import templates_dir
+from .citations import joined
 from .errors import LantianError
 from .fonts import FontSource, find_cjk_font, subset_font
 from .model import SEVERITY_LABELS, STATUS_LABELS, VERDICT_LABELS, InspectionResult, chinese_number
@@ -88,7 +89,7 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
             {
                 "text": finding.text,
                 "severity": SEVERITY_LABELS[finding.severity],
-                "citations": [c.text for c in finding.citations],
+                "citations": joined(finding.citations),
                 "rectification": finding.rectification,
                 "deadline": finding.deadline,
                 "immediate": finding.deadline_days == 0,

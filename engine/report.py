@@ -257,6 +257,9 @@ def format_result(result: InspectionResult) -> str:
         lines.append(f"  发现问题 {len(result.findings)} 项：")
         for number, finding in enumerate(result.findings, 1):
             lines.append(f"  {number:>3}. [{SEVERITY_LABELS[finding.severity]}] {finding.reason}")
+            if finding.excused:
+                lines.append(f"       {finding.excused}  检查项：{finding.item_id}")
+                continue
             lines.append(f"       整改要求：{finding.rectification}")
             when = f"立即（{chinese_date(finding.deadline)}）" if finding.deadline_days == 0 else f"{chinese_date(finding.deadline)}前（{finding.deadline_days} 天）"
             lines.append(f"       整改期限：{when}  检查项：{finding.item_id}")
@@ -265,8 +268,6 @@ def format_result(result: InspectionResult) -> str:
                     lines.append(f"       引用{citation.text}：{citation.transition}")
             if finding.missing_basis:
                 lines.append(f"       法律依据 {'、'.join(finding.missing_basis)} 在检查当日没有有效条款，不能出具文书")
-            if finding.excused:
-                lines.append(f"       {finding.excused}")
     required_waiting = [item for item in result.items if item.status == "unanswered" and item.required]
     if required_waiting:
         lines.append(f"  未填写 {len(required_waiting)} 项：")

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from .citations import choose, transitional_citation
+from .citations import choose, joined, transitional_citation
 from .errors import ErrorCode, InputError, Location, Problem
 from .expressions import LAW_DAY, UNKNOWN, Expression
 from .model import (
@@ -25,7 +25,7 @@ from .model import (
     SITE_FIELDS,
     TextTemplate,
 )
-from .values import display, display_with_unit
+from .values import chinese_date, display, display_with_unit
 
 
 #: The latest decision after an act: the Code's longest time limit for penalties (art. 1054: five years).
@@ -180,7 +180,7 @@ def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Ch
     # count item (how many machines), or the places counted; None when the item counted none.
     units = answer.value if item.kind == "count" and isinstance(answer.value, int) and answer.value > 0 else answer.count
     citations, missing, undecided = citations_for(item, checklist, act_day, decided, units)
-    cited = "；".join(c.text for c in citations)
+    cited = joined(citations)
     finding = Finding(
         item_id=item.id,
         section_id=item.section_id,
@@ -362,7 +362,7 @@ def _excuse(findings: list[Finding], checklist: Checklist, decided: dt.date, res
     excused = []
     for finding in findings:
         if later[finding.item_id] == "pass":
-            why = f"依照{rule}，作出决定之日（{decided.isoformat()}）的规定不认为这一行为违法，文书中不列入"
+            why = f"依照{rule}，作出决定之日（{chinese_date(decided)}）的规定不认为这一行为违法，文书中不列入"
             finding = dataclasses.replace(finding, excused=why)
         excused.append(finding)
     return excused

@@ -363,6 +363,7 @@ def test_batch_transition__excused_finding_not_in_ledger_or_list(tmp_path: Path)
     settings = ["--settings", str(tmp_path / "office.yaml")]
     run = lantian("batch", str(folder), "-o", str(tmp_path / "out"), "--issued", "2026-08-20", *settings)
     assert run.exit_code == 1, run.output
+    assert "整改通知书 1 份" in run.output  # other problems of the village remain unlawful
     rows = json.loads(lantian("ledger", "list", "--format", "json", *settings).stdout)
     assert rows and "fire_points" not in {row["item"] for row in rows}
     assert all(row["deadline"] >= "2026-08-20" for row in rows)
@@ -433,3 +434,21 @@ def test_law_penalty_article_as_text__legal_005(rules_copy: Path) -> None:
         load_rules(rules_copy)
     (problem,) = [p for p in exc.value.problems if p.severity == "error"]
     assert problem.code.name == "LEGAL_005" and problem.location.path[-2:] == ("penalty", "article")
+
+
+def test_rules_check__on_days__says_what_it_found_each_day() -> None:
+    run = lantian("rules", "check", "--on", "2026-12-06", "--on", "2010-01-01")
+    assert run.exit_code == 0
+    lines = run.stdout.splitlines()
+    assert "2026-12-06：7 个检查表有效，引用的法律依据都有有效条款。" in lines
+    assert any(line.startswith("2010-01-01：没有有效的检查表") for line in lines)
+
+
+def test_joined__law_named_once_for_articles_in_a_row(rules) -> None:
+    from engine.citations import joined
+
+    result = check(EXAMPLES / "monitoring_quality_noncompliant.yaml", rules)
+    finding = next(f for f in result.findings if f.item_id == "data_fraud_signs")
+    text = joined(finding.citations)
+    assert text == f"{CODE}第八十条第一款、第一百六十四条第一款、《环境监测数据弄虚作假行为判定及处理办法》（环发〔2015〕175号）"
+    assert finding.reason.endswith(f"（{text}）")
