@@ -62,7 +62,7 @@ def test_campaign_2026__is_realistic() -> None:
 
 def test_campaign_2026__after_the_change_only_the_code_is_cited(office: Path) -> None:
     rows = [row for row in _rows(office) if row["inspected_on"] >= "2026-08-15"]
-    assert rows
+    assert rows and any(CODE in row["basis"] for row in rows)
     for row in rows:
         laws = {part.split("》")[0] + "》" for part in row["basis"].split("、") if part.startswith("《中华人民共和国")}
         assert laws <= {CODE}, row
@@ -72,9 +72,16 @@ def test_campaign_2026__decided_after_the_change__transitional_rule(office: Path
     """Early August: no permit (art. 1102 heavier) and the other Code fines (equal or heavier)
     keep the 2018 law; the notices are dated and numbered on the issuing day."""
     rows = [row for row in _rows(office) if row["inspected_on"] < "2026-08-15"]
-    assert rows and all(AIR_LAW in row["basis"] for row in rows if row["basis"].startswith("《中华人民共和国"))
+    assert rows and all(CODE not in row["basis"] for row in rows)
     assert any(f"{AIR_LAW}第十九条" in row["basis"] for row in rows)  # no valid permit: the Code is heavier
-    assert all(row["deadline"] >= ISSUED for row in rows)
+    # Deadlines count from the issuing day: exactly what check --issued gives.
+    rules = load_rules(RULES)
+    expected = sorted(
+        f.deadline.isoformat()
+        for path in BEFORE.rglob("*.yaml")
+        for f in check(path, rules, issued=dt.date.fromisoformat(ISSUED)).notice_findings
+    )
+    assert sorted(row["deadline"] for row in rows) == expected and min(expected) >= ISSUED
     notices = sorted((office / "out" / "before").rglob("*.通知书.pdf"))
     assert notices
     for notice in notices:
@@ -95,7 +102,7 @@ def test_campaign_2026__fire_outside_the_banned_area__not_a_finding(office: Path
 def test_campaign_2026__overdue_list_and_report(office: Path) -> None:
     settings = ["--settings", str(office / "office.yaml")]
     overdue = json.loads(lantian("ledger", "list", *settings, "--overdue", "--as-of", "2026-11-30", "--format", "json").stdout)
-    assert all(row["status"] != "closed" and row["deadline"] < "2026-11-30" for row in overdue)
+    assert overdue and all(row["status"] != "closed" and row["deadline"] < "2026-11-30" for row in overdue)
     result = lantian("report", "--from", "2026-08-01", "--to", "2026-11-30", "-o", str(office / "report"), *settings)
     assert result.exit_code == 0, result.output
     (pdf,) = (office / "report").glob("*.pdf")

@@ -66,7 +66,10 @@ def test_every_example_redated_today__verdict_and_code_citations(rules, example:
     assert result.verdict in ("compliant", "non_compliant", "incomplete")
     assert not [w for w in result.warnings if w.code.name in ("LEGAL_002", "LEGAL_006")]
     laws = {c.law for f in result.findings for c in f.citations if c.law.startswith("中华人民共和国")}
-    assert laws <= {"中华人民共和国生态环境法典"}
+    if "noncompliant" in example:
+        assert laws == {"中华人民共和国生态环境法典"}
+    else:
+        assert laws <= {"中华人民共和国生态环境法典"}
 
 
 def test_missing_citation__check_gives_result_and_one_warning_per_reference(rules_copy: Path) -> None:
@@ -168,6 +171,22 @@ def test_transition__lighter_penalty__code_cited_with_the_reason(rules_copy: Pat
     # Decided before the change, or on the act day: the act day's law.
     citation, _ = _citation(rules, raw, None, "muck_trucks_sealed")
     assert citation.text == f"{AIR_LAW}第七十条"
+
+
+def test_transition__no_permit__code_heavier__2018_law_kept_without_warning(rules) -> None:
+    raw = (EXAMPLES / "industrial_nox_noncompliant.yaml").read_text(encoding="utf-8")
+    day = str(check(EXAMPLES / "industrial_nox_noncompliant.yaml", rules).inspection.date)
+    raw = raw.replace(day, "2026-08-10").replace("  permit_held: 是\n", "  permit_held: 否\n")
+    result = check(raw.encode("utf-8"), rules, name="a.yaml", issued=dt.date(2026, 8, 20))
+    (finding,) = [f for f in result.findings if f.item_id == "permit_held"]
+    (citation,) = finding.citations
+    assert citation.text == f"{AIR_LAW}第十九条" and citation.transition is None
+    assert citation.penalty.startswith(f"{AIR_LAW}第九十九条第（一）项")
+    assert not [w for w in result.warnings if w.code.name == "LEGAL_006"]
+    # The same act inspected under the Code: 第一千一百零二条, twenty thousand yuan more at the least.
+    today = check(raw.replace("2026-08-10", "2026-09-10").encode("utf-8"), rules, name="a.yaml")
+    (citation,) = next(f for f in today.findings if f.item_id == "permit_held").citations
+    assert citation.penalty.startswith(f"{CODE}第一千一百零二条") and citation.penalty_min_yuan == 200000
 
 
 def test_transition__heavier_penalty__act_day_law_kept(rules) -> None:
