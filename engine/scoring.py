@@ -261,6 +261,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
             and answer.state == "answered"
             and reason != "检查人员填写为不适用"
             and later.get(item.id, "not_applicable") == "not_applicable"  # the decision day's law reads it
+            and not _asked_under_another_law(item, env)  # a form filled for both laws is no mistake
         ):
             warnings.append(
                 Problem(ErrorCode.ANSWER_011, _answer_location(answers, item.id), {"item": item.id, "reason": reason}, severity="warning")
@@ -339,6 +340,14 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         warnings=tuple(warnings),
         issued=issued,
     )
+
+
+def _asked_under_another_law(item: Item, env: dict[str, Any]) -> bool:
+    """Whether the item applies under some other law than the one judging this act: its
+    `when:` reads the law in force, and is true on a day long before or long after."""
+    if item.when is None or LAW_DAY not in item.when.references:
+        return False
+    return any(item.when.evaluate({**env, LAW_DAY: day}) is True for day in (dt.date.min, dt.date.max))
 
 
 def _statuses(checklist: Checklist, answers: Answers, law_day: dt.date) -> dict[str, str]:

@@ -61,9 +61,7 @@ def dust_answers(
     """A dust inspection that passes everything, with some answers replaced (None drops a line)."""
     answers = dict(DUST_PASSING)
     if date >= "2026-08-15":
-        # Under the Code, soil and construction waste are two items (dust_six_100pct 2026.1).
-        del answers["muck_covered"]
-        answers["soil_covered"] = "是"
+        # Under the Code, construction waste not cleared is asked on its own (dust_six_100pct 2026.1).
         answers["waste_cleared"] = "是"
     if site_type == "demolition":
         answers["wet_demolition"] = "是"

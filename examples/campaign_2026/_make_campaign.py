@@ -140,12 +140,6 @@ def _value(answer):
     return answer.get("value") if isinstance(answer, dict) else answer
 
 
-def _first_failing(*answers):
-    """An old item that records what two new items do: the first failing answer, or 是."""
-    failing = [a for a in answers if a is not None and _value(a) in ("否", False)]
-    return failing[0] if failing else "是"
-
-
 def _signs(*answers):
     """The old list of tampering signs from the Code's two lists (data fraud, equipment)."""
     found, notes, count = [], [], 0
@@ -162,7 +156,6 @@ def _signs(*answers):
 #: The bundled examples are under the Code. What an inspection before 2026-08-15 records
 #: instead, for the items that the 2018 law asks and the Code does not.
 OLD_LAW_ITEMS = {
-    "dust_six_100pct": {"muck_covered": lambda a: _first_failing(a.get("soil_covered"), a.get("waste_cleared"))},
     "monitoring_quality": {
         "tampering_signs": lambda a: _signs(a.get("data_fraud_signs"), a.get("equipment_interference_signs")),
         "data_published": lambda a: "是" if _value(a.get("emission_disclosure")) in (None, "已如实公开") else "否",
