@@ -9,9 +9,10 @@ told why, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 from .errors import ErrorCode, Location, Problem
 from .expressions import LAW_DAY
