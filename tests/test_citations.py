@@ -357,7 +357,8 @@ def test_notice_transition__lighter_code_cited_and_explained(rules_copy: Path, t
     assert run.exit_code == 1, run.output
     text = _pdf_text(notice)
     assert f"{CODE}第二百四十一条第一款" in text and f"{AIR_LAW}第六十九条" in text
-    assert "第一千零五十七条" in text and "适用新规定" in text
+    assert "项问题：行为发生在2026年8月10日，新规定的罚款较轻，依照" in text
+    assert f"第一千零五十七条适用{CODE}第二百四十一条第一款" in text
 
 
 def test_notice_transition__act_no_longer_unlawful__left_out(tmp_path: Path) -> None:
