@@ -84,7 +84,7 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
     units: dict[str, int] = {}  #: penalty → units found, in the order first cited
     per_unit: dict[str, str | None] = {}
     transitions: list[str] = []
-    for number, finding in enumerate(result.notice_findings, 1):
+    for position, finding in enumerate(result.notice_findings, 1):
         findings.append(
             {
                 "text": finding.text,
@@ -104,7 +104,7 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
                 per_unit[citation.penalty] = citation.penalty_per_unit
             if citation.transition:
                 # "第十项问题：行为发生在…，新规定的罚款较轻，依照…第一千零五十七条适用《…》第二百四十一条第一款"
-                line = f"第{chinese_number(number)}项问题：" + citation.transition.replace("适用新规定", f"适用{citation.text}")
+                line = f"第{chinese_number(position)}项问题：" + citation.transition.replace("适用新规定", f"适用{citation.text}")
                 if line not in transitions:
                     transitions.append(line)
     # "每辆（艘）" counts machines as 辆: the unit without the law's alternative in brackets.
