@@ -17,8 +17,7 @@ from typing import Any, Literal
 import click
 
 import engine
-from engine import InputError, RuleSet
-from engine import report
+from engine import InputError, RuleSet, report
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
 from engine.cases import run_cases
@@ -259,9 +258,9 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     示例：
       lantian batch examples -o out
     """
-    from engine.batch import run_batch
     import sqlite3
 
+    from engine.batch import run_batch
     from engine.fonts import FontError
     from engine.ledger import LedgerError
     from engine.render import RenderError, default_workers
@@ -559,12 +558,12 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         from engine.model import SEVERITY_LABELS
 
         widths = (5, 16, 10, 8, 10, 22, 40)
-        lines = ["  ".join(_clip(head, width) for head, width in zip(("编号", "状态", "整改期限", "严重程度", "村（社区）", "单位", "问题"), widths)).rstrip()]
+        lines = ["  ".join(_clip(head, width) for head, width in zip(("编号", "状态", "整改期限", "严重程度", "村（社区）", "单位", "问题"), widths, strict=True)).rstrip()]
         for row in rows:
             late = row.overdue_days(day)
             state = STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
             cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.problem)
-            lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths)).rstrip())
+            lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
         lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
         text = "\n".join(lines) + "\n"
     if output is not None:
@@ -579,7 +578,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     """The rectification list (整改清单) of the selected findings, as in lantian batch."""
     from engine.fonts import FontError
     from engine.rectification import list_document, rows_from_ledger, spreadsheet
-    from engine.render import RenderError, write_pdfs_parallel, default_workers
+    from engine.render import RenderError, default_workers, write_pdfs_parallel
 
     settings = _settings(ctx, settings_path, None)
     items = rows_from_ledger(rows, day)
@@ -662,7 +661,7 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
 
     path = _ledger_file(ctx, ledger_path, settings_path)
     found = ledger_module.verify(path, answers)
-    if found.matches:
+    if found.matches and found.inspection is not None:
         row = found.inspection
         click.echo(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。")
         ctx.exit(EXIT_OK)

@@ -2,7 +2,7 @@
 # Set up a local virtualenv (.venv) and run the demo or the tests.
 #
 #   ./dev.sh demo    check the bundled rules and examples with the `lantian` command
-#   ./dev.sh test    run the whole test suite
+#   ./dev.sh test    lint (ruff), type-check (mypy) and run the whole test suite
 #
 # Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
 # packages (python3-venv, Pango, the Noto CJK fonts) are installed with apt-get, through
@@ -110,6 +110,11 @@ demo() {
 
 run_tests() {
     ensure_venv
+    # Lint and types first: they take seconds and name the line.
+    say "ruff check"
+    "$VENV/bin/ruff" check --quiet .
+    say "mypy"
+    "$VENV/bin/mypy"
     "$VENV/bin/python" -m pytest "$@"
 }
 

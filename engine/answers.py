@@ -131,13 +131,13 @@ class _AnswersBuilder:
             None if raw.get("follows") is None else str(raw["follows"]).strip(),
         )
 
-    def answers(self, skip: set = frozenset()) -> dict[str, Answer]:
+    def answers(self, skip: set | frozenset = frozenset()) -> dict[str, Answer]:
         """Each answer read against its item; ``skip`` holds answers the schema already refused."""
         raw_answers = self.doc.data.get("answers") or {}
         known = {item.id: item for item in self.checklist.items}
         result: dict[str, Answer] = {}
         for item_id, raw in raw_answers.items():
-            path = ("answers", item_id)
+            path: tuple = ("answers", item_id)
             if item_id in skip:
                 continue
             item = known.get(item_id)
@@ -152,7 +152,7 @@ class _AnswersBuilder:
                 value = raw.get("value")
                 count = raw.get("count")
                 note = raw.get("note")
-                value_path = path + ("value",) if "value" in raw else path
+                value_path = (*path, "value") if "value" in raw else path
                 photos = tuple(raw.get("photos") or ())
                 for index, photo in enumerate(photos):
                     why = _photo_problem(photo)

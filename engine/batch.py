@@ -4,16 +4,16 @@ and the rectification list as PDF and spreadsheet. A bad file does not stop the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from . import ledger
 from ._fsutil import atomic_write
 from .answers import answers_from_document
-from . import ledger
 from .documents import Written, citation_problems, notice_number, plan_documents, write_documents
-from .ledger import Recorded
 from .errors import InputError, Problem
+from .ledger import Recorded
 from .model import InspectionResult, RuleSet
 from .rectification import list_document, rows_for, rows_from_ledger, spreadsheet
 from .render import Document

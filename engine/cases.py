@@ -8,9 +8,8 @@ unanswered, or the error codes the answers must be refused with. No Python is ne
 
 from __future__ import annotations
 
-import datetime as dt
-
 import copy
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -67,8 +67,8 @@ def compare(old: Provision, new: Provision, units: int | None = 1) -> tuple[Comp
         if unknown.penalty.per_unit and units is None:
             return "undecided", f"{unknown.penalty.citation(unknown.law)}按{unknown.penalty.per_unit}计罚，检查项没有记录数量"
         return "undecided", f"{unknown.penalty.citation(unknown.law)}未写罚款幅度"
-    lower = [n < o for n, o in zip(new_fines, old_fines)]
-    higher = [n > o for n, o in zip(new_fines, old_fines)]
+    lower = [n < o for n, o in zip(new_fines, old_fines, strict=True)]
+    higher = [n > o for n, o in zip(new_fines, old_fines, strict=True)]
     if any(lower) and any(higher):
         return "undecided", "新规定的罚款有的较轻、有的较重"
     if any(lower):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ._fsutil import atomic_write
 from .errors import ErrorCode, InputError, Problem
@@ -77,7 +77,7 @@ def write_documents(
     font = find_cjk_font(settings.font)
     pdfs = write_pdfs_parallel(documents, font=font, workers=workers, on_progress=on_progress)
     written = []
-    for (document, number), pdf in zip(planned, pdfs):
+    for (document, number), pdf in zip(planned, pdfs, strict=True):
         document.target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(document.target, pdf)
         written.append(Written(document.target, document.kind, number))

@@ -7,9 +7,10 @@ Codes are never reused; docs/errors.md has one section per code (a test checks i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal, Sequence
+from typing import Literal
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ import datetime as dt
 import math
 import operator
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 MAX_LENGTH = 500
 MAX_NODES = 120
@@ -136,6 +137,23 @@ _CONSTRUCT_NAMES = {
 }
 
 
+def _contains(a: Any, b: Any) -> bool:
+    return a in b
+
+
+def _not_contains(a: Any, b: Any) -> bool:
+    return a not in b
+
+
+def _as_sets(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A multiple choice is a set: the order the inspector ticked it in does not count."""
+
+    def compare_sets(a: Any, b: Any) -> Any:
+        return compare(frozenset(a), frozenset(b))
+
+    return compare_sets
+
+
 def _char_offset(text: str, node: ast.AST) -> int:
     # ast columns count UTF-8 bytes; a Chinese name before the error would shift the caret.
     col = getattr(node, "col_offset", 0) or 0
@@ -242,7 +260,7 @@ class _Compiler:
             if not isinstance(element, ast.Constant) or isinstance(element.value, bool) or element.value is None:
                 raise self.fail("EXPR_003", element, construct="列表中的非常量（列表里只能写数字或文字）")
             self.nodes += 1
-            if not isinstance(element.value, str) and not abs(element.value) <= MAX_NUMBER:
+            if isinstance(element.value, (int, float)) and not abs(element.value) <= MAX_NUMBER:
                 raise self.fail("EXPR_005", element, reason=f"数值过大（上限 {MAX_NUMBER:.0e}）")
             values.append(element.value)
             kinds.add(str if isinstance(element.value, str) else float)
@@ -356,7 +374,7 @@ class _Compiler:
         elif isinstance(literal_node, (ast.List, ast.Tuple)):
             literals = [e for e in literal_node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
         for literal in literals:
-            if literal.value not in allowed:
+            if isinstance(literal.value, str) and literal.value not in allowed:
                 from .errors import suggestion
 
                 raise self.type_error(
@@ -368,7 +386,7 @@ class _Compiler:
     def _Compare(self, node: ast.Compare, depth: int) -> tuple[Evaluator, Type]:
         operands = [node.left, *node.comparators]
         compiled = [self.compile(operand, depth) for operand in operands]
-        steps = []
+        steps: list[tuple[Evaluator, Evaluator, Callable[[Any, Any], Any]]] = []
         for index, op in enumerate(node.ops):
             (left, left_kind), (right, right_kind) = compiled[index], compiled[index + 1]
             left_node, right_node = operands[index], operands[index + 1]
@@ -387,8 +405,7 @@ class _Compiler:
                     raise self.type_error(node, f"多选题的答案里只有文字选项，左边却是{left_kind.value}", "例如 \"fog_cannon\" in value")
                 self._check_choice_literal(right_node, left_node)  # "fog" in value
                 self._check_choice_literal(left_node, right_node)  # site.type in ["demolition"]
-                negate = isinstance(op, ast.NotIn)
-                steps.append((left, right, (lambda a, b, n=negate: (a in b) != n)))
+                steps.append((left, right, _not_contains if isinstance(op, ast.NotIn) else _contains))
                 continue
             if type(op) not in _COMPARE:
                 raise self.fail("EXPR_003", node, construct=_CONSTRUCT_NAMES.get(type(op).__name__, type(op).__name__))
@@ -402,10 +419,9 @@ class _Compiler:
                 raise self.type_error(node, f"{left_kind.value}不能比较大小", "大小比较只用于数值和日期")
             self._check_choice_literal(left_node, right_node)
             self._check_choice_literal(right_node, left_node)
-            compare_op = _COMPARE[type(op)]
+            compare_op: Callable[[Any, Any], Any] = _COMPARE[type(op)]
             if left_kind is Type.LIST:
-                # A multiple choice is a set: the order the inspector ticked it in does not count.
-                compare_op = (lambda a, b, o=compare_op: o(frozenset(a), frozenset(b)))
+                compare_op = _as_sets(compare_op)
             steps.append((left, right, compare_op))
 
         def compare(env: Mapping[str, Any]) -> Any:

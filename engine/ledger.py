@@ -23,10 +23,10 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
@@ -240,18 +240,19 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
             ),
         )
         inspection_id = cursor.lastrowid
+        assert inspection_id is not None  # an INSERT always sets it
         closed = still_open = 0
         carried: set[str] = set()
         if followed is not None:
             statuses = {item.item_id: item.status for item in result.items}
-            for finding in _unclosed_at(connection, result.site.name, result.checklist_id, inspection_id):
-                status = statuses.get(finding["item_id"])
+            for unclosed in _unclosed_at(connection, result.site.name, result.checklist_id, inspection_id):
+                status = statuses.get(unclosed["item_id"])
                 if status == "pass":
-                    _event(connection, finding["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
+                    _event(connection, unclosed["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
                     closed += 1
                 elif status == "fail":
-                    carried.add(finding["item_id"])
-                    _event(connection, finding["id"], "rectifying", day, inspectors, f"复查仍未整改到位（检查 #{inspection_id}）", inspection_id)
+                    carried.add(unclosed["item_id"])
+                    _event(connection, unclosed["id"], "rectifying", day, inspectors, f"复查仍未整改到位（检查 #{inspection_id}）", inspection_id)
                     still_open += 1
         opened = 0
         # Findings the law of the issuing day no longer makes unlawful are not rectified.
@@ -266,6 +267,7 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
                     joined(finding.citations), finding.deadline.isoformat(),
                 ),
             )
+            assert cursor.lastrowid is not None
             _event(connection, cursor.lastrowid, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id)
             opened += 1
         return Recorded(inspection_id, True, opened, closed, still_open)
@@ -384,7 +386,8 @@ class LedgerRow:
 
 def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
     """The findings that pass ``where``, by deadline, then village and site."""
-    clauses, values = [], []
+    clauses: list[str] = []
+    values: list[str | int] = []
     status = None if where.status == "unclosed" else where.status
     for column, wanted in (("i.village", where.village), ("i.checklist_id", where.checklist), ("f.status", status), ("f.severity", where.severity)):
         if wanted:

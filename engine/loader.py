@@ -11,13 +11,16 @@ import datetime as dt
 import keyword
 import os
 import re
+from collections.abc import Iterable
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .expressions import FUNCTIONS, Expression, ExpressionError, Scope, Type, compile_expression
 from .model import (
+    SITE_FIELDS,
     Checklist,
     Field,
     Item,
@@ -30,7 +33,6 @@ from .model import (
     Provision,
     RuleSet,
     Section,
-    SITE_FIELDS,
     SiteFact,
     TextTemplate,
 )
@@ -111,8 +113,8 @@ def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list
         provisions = []
         for index, item in enumerate(raw["provisions"]):
             path = ("refs", key, "provisions", index)
-            law = laws.get(item["law"])
-            if law is None:
+            cited = laws.get(item["law"])
+            if cited is None:
                 problems.append(
                     Problem(
                         ErrorCode.LEGAL_001,
@@ -122,19 +124,19 @@ def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list
                 )
                 continue
             penalty = _penalty(item["penalty"]) if item.get("penalty") else None
-            problems.extend(_provision_problems(doc, path, key, law, item))
-            start = _date(item.get("effective_from")) or law.effective_from
-            end = _date(item["effective_to"]) if "effective_to" in item else law.effective_to
+            problems.extend(_provision_problems(doc, path, key, cited, item))
+            start = _date(item.get("effective_from")) or cited.effective_from
+            end = _date(item["effective_to"]) if "effective_to" in item else cited.effective_to
             if start and end and end < start:
                 problems.append(_dates_problem(doc, path + ("effective_to",), key))
             provisions.append(
                 Provision(
-                    law, item["article"], item.get("paragraph"), item.get("item"), item.get("summary"), start, end, penalty,
+                    cited, item["article"], item.get("paragraph"), item.get("item"), item.get("summary"), start, end, penalty,
                     item["status"], item.get("source"), item.get("no_penalty"),
                 )
             )
         ordered = sorted(provisions, key=lambda p: p.effective_from or dt.date.min)
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in pairwise(ordered):
             if earlier.effective_to is None or (later.effective_from and earlier.effective_to >= later.effective_from):
                 problems.append(
                     Problem(

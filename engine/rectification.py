@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
-
+from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .fonts import find_cjk_font, smallest_copy
 from .model import SEVERITY_LABELS, InspectionResult
@@ -143,7 +144,7 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
     # every run starts on an odd page, so that page numbers keep their sides (GB/T 9704).
     count = min(MOST_PARTS, len(pages) // PAGES_PER_PART)
     bounds = [0] + [round(len(pages) * k / count / 2) * 2 for k in range(1, count)] + [len(pages)] if count > 1 else []
-    parts = tuple(html(start, end) for start, end in zip(bounds, bounds[1:]))
+    parts = tuple(html(start, end) for start, end in pairwise(bounds))
     return Document(target, "list", html(0, len(pages)), parts=parts)
 
 

@@ -15,9 +15,10 @@ import mimetypes
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import jinja2
@@ -326,9 +327,9 @@ def write_pdfs_parallel(
     pieces: dict[int, list[bytes]] = {}
     waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD)) as pool:
-        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks])):
+        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks]), strict=True):
             done = 0
-            for (index, _), pdf in zip(chunk, pdfs):
+            for (index, _), pdf in zip(chunk, pdfs, strict=True):
                 pieces.setdefault(index, []).append(pdf)
                 waiting[index] -= 1
                 done += waiting[index] == 0

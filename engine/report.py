@@ -10,7 +10,8 @@ import dataclasses
 import datetime as dt
 import json
 import unicodedata
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from .errors import Problem, format_problem_line
 from .model import SEVERITY_LABELS, VERDICT_LABELS, InspectionResult

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
@@ -30,12 +31,12 @@ def schema_path(name: str) -> Any:
     return resources.files("engine") / "schemas" / f"{name}.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
 
@@ -58,7 +59,7 @@ def _field_name(path: tuple) -> str:
     return "（根）"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _examples_by_field(name: str) -> dict[str, Any]:
     """The first example of each property anywhere in a schema, for hints where the
     failing subschema (an if/then) does not carry the property's own definition."""

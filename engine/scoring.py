@@ -14,6 +14,7 @@ from .citations import choose, joined, transitional_citation
 from .errors import ErrorCode, InputError, Location, Problem
 from .expressions import LAW_DAY, UNKNOWN, Expression
 from .model import (
+    SITE_FIELDS,
     Answer,
     Answers,
     Checklist,
@@ -22,11 +23,11 @@ from .model import (
     InspectionResult,
     Item,
     ItemResult,
-    SITE_FIELDS,
+    Status,
     TextTemplate,
+    Verdict,
 )
 from .values import chinese_date, display, display_with_unit
-
 
 #: The latest decision after an act: the Code's longest time limit for penalties (art. 1054: five years).
 MAX_DECISION_DELAY = dt.timedelta(days=5 * 366)
@@ -138,7 +139,7 @@ def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: d
     return tuple(citations), missing, undecided
 
 
-def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers, checklist: Checklist) -> tuple[str, str | None, dict[str, Any]]:
+def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers, checklist: Checklist) -> tuple[Status, str | None, dict[str, Any]]:
     """The item's status, why the engine decided it (when it did), and the names its texts read."""
     applicable = applies(item, env)
     if applicable is False:
@@ -201,7 +202,7 @@ def _finding(item: Item, answer: Answer, item_env: dict[str, Any], checklist: Ch
     return finding, undecided
 
 
-def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, assessed: int, earned: float, max_score: float) -> str:
+def _verdict(checklist: Checklist, veto_failed: list[str], incomplete: bool, assessed: int, earned: float, max_score: float) -> Verdict:
     if veto_failed:
         return "non_compliant"  # 一票否决 decides, whatever else is missing
     if incomplete or not assessed:
@@ -298,7 +299,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
                 kind=item.kind,
                 required=item.required,
                 judged=item.criterion is not None,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 answer=_answer_text(item, answer),
                 value=answer.value if answer is not None else None,
                 severity=item.severity,
@@ -329,7 +330,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         site=answers.site,
         site_type_label=site_type_label,
         inspection=answers.inspection,
-        verdict=_verdict(checklist, veto_failed, incomplete, assessed, earned, max_score),  # type: ignore[arg-type]
+        verdict=_verdict(checklist, veto_failed, incomplete, assessed, earned, max_score),
         score=round(earned, 2),
         max_score=round(max_score, 2),
         percent=percent,

@@ -36,7 +36,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers: dict = {}
 
 
-def _add_resolver(tag: str, pattern: str, first: str) -> None:
+def _add_resolver(tag: str, pattern: str, first: str | list[str]) -> None:
     _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), list(first))
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .fonts import FontSource
 
@@ -177,7 +177,7 @@ def compose(cells: Sequence[Sequence[str]], columns: Sequence[Column], metrics: 
         text: list[str] = []
         pen = _Pen()
         left = 0
-        for column, lines in zip(columns, cells):
+        for column, lines in zip(columns, cells, strict=True):
             segment = lines[index] if index < len(lines) else ""
             if segment:
                 size = metrics.units(segment)
@@ -269,7 +269,7 @@ def set_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], metrics:
     room = (first_page - head.height) // LINE  # in lines
     per_page = (page - head.height) // LINE
     for values in rows:
-        cells = [break_lines(value, column.width - 2 * PAD_X, metrics) for column, value in zip(columns, values)]
+        cells = [break_lines(value, column.width - 2 * PAD_X, metrics) for column, value in zip(columns, values, strict=True)]
         lines = compose(cells, columns, metrics)
         while lines:
             if current and (room <= 0 or room < len(lines) <= per_page):

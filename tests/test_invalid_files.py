@@ -16,7 +16,6 @@ import pytest
 from engine import check, load_rules
 from engine.errors import InputError, Problem
 from engine.report import format_problems
-
 from helpers import DATA, RULES
 
 ANSWER_CASES = sorted(p for p in (DATA / "invalid" / "answers").iterdir() if not p.name.endswith(".expect"))

@@ -218,7 +218,7 @@ def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settin
     (tmp_path / "parts.pdf").write_bytes(write_pdfs_parallel([document], workers=2)[0])
     joined = PdfReader(str(tmp_path / "parts.pdf"))
     assert len(joined.pages) == len(whole.pages)
-    for number, (one, other) in enumerate(zip(whole.pages, joined.pages), 1):
+    for number, (one, other) in enumerate(zip(whole.pages, joined.pages, strict=True), 1):
         assert one.extract_text() == other.extract_text()
         assert other.extract_text().rstrip().endswith(f"— {number} —")
     embedded = set()
