@@ -55,9 +55,11 @@ def run_batch(
     on_total: Callable[[int], None] | None = None,
     workers: int = 1,
     ledger_path: Path | None = None,
+    documents: bool = True,
 ) -> BatchOutcome:
     """Check every answers file, record each good one in the ledger (when given), and write
-    the documents of every recorded inspection and the batch's rectification list."""
+    the documents of every recorded inspection and the batch's rectification list, unless
+    ``documents`` is False (the ledger alone, as a campaign's figures need it)."""
     outcome = BatchOutcome()
     settings_file = Path(settings.path).resolve()
     planned: list[tuple[Document, str | None]] = []
@@ -95,8 +97,10 @@ def run_batch(
             outcome.recorded.append(ledger.record(ledger_path, result, notice_number=notice_number(result, settings, issued=issued)))
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
-        target_dir = out_dir / path.parent.relative_to(directory)
-        planned.extend(plan_documents(result, path, settings, target_dir, issued=issued))
+        if documents:
+            planned.extend(plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), issued=issued))
+    if not documents:
+        return outcome  # recorded in the ledger only: what a campaign's figures need
     today = issued or dt.date.today()
     if ledger_path is not None:
         # From the ledger: a problem a re-inspection found again is one row, with its status.

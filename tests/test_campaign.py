@@ -12,6 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from engine import check, load_rules
+from engine.batch import run_batch
+from engine.settings import load_settings
 from helpers import EXAMPLES, RULES, lantian, office_folder
 
 pytest.importorskip("weasyprint")
@@ -25,9 +27,13 @@ run = lantian
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Path:
+    """The campaign recorded in a fresh ledger, as `lantian batch` records it; the documents,
+    which these figures do not need, are not rendered (tests/test_documents.py renders them)."""
     root = office_folder(tmp_path_factory.mktemp("campaign"))
-    result = run("batch", str(CAMPAIGN), "-o", str(root / "out"), "--settings", str(root / "office.yaml"))
-    assert result.exit_code == 1, result.output  # some sites fail; no file is bad
+    settings = load_settings(root / "office.yaml")
+    outcome = run_batch(CAMPAIGN, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path, documents=False)
+    assert not [p for p in outcome.problems if p.severity == "error"]  # no file is bad
+    assert {result.verdict for _, result in outcome.results} >= {"compliant", "non_compliant"}
     return root
 
 

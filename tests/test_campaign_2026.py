@@ -12,6 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from engine import check, load_rules
+from engine.batch import run_batch
+from engine.settings import load_settings
 from helpers import EXAMPLES, RULES, lantian, office_folder
 
 pytest.importorskip("weasyprint")
@@ -29,15 +31,17 @@ def office(tmp_path_factory) -> Path:
     settings = ["--settings", str(root / "office.yaml")]
     first = lantian("batch", str(BEFORE), "-o", str(root / "out" / "before"), "--issued", ISSUED, *settings)
     assert first.exit_code == 1, first.output  # some sites fail; no file is bad
-    second = lantian("batch", str(AFTER), "-o", str(root / "out" / "after"), *settings)
-    assert second.exit_code == 1, second.output
-    for run in (first, second):
-        assert "LEGAL_002" not in run.output
+    # The rest recorded as `lantian batch` records it, without rendering its hundred documents:
+    # the tests below read the ledger.
+    office = load_settings(root / "office.yaml")
+    second = run_batch(AFTER, root / "out" / "after", load_rules(RULES), office, ledger_path=office.ledger_path, documents=False)
+    assert not [p for p in second.problems if p.severity == "error"]
+    assert "LEGAL_002" not in first.output
+    assert not [p for p in second.problems if p.code.name in ("LEGAL_002", "LEGAL_006")]
     # The 2018 fine for machines in a low-emission zone was left to local rules: the clerk is
     # told that the comparison of art. 1057 could not be made, and why.
     undecided = [line for line in first.output.splitlines() if "[LEGAL_006]" in line]
     assert undecided and all("air_law_art61_zone" in line for line in undecided)
-    assert "LEGAL_006" not in second.output
     return root
 
 
