@@ -20,7 +20,6 @@ from .errors import LantianError as LantianError
 from .errors import Problem as Problem
 from .loader import default_rules_dir as default_rules_dir
 from .loader import load_checklist as load_checklist
-from .loader import load_legal as load_legal
 from .loader import load_rules as load_rules
 from .model import InspectionResult as InspectionResult
 from .model import RuleSet as RuleSet
@@ -51,7 +50,6 @@ __all__ = [
     "default_rules_dir",
     "load_answers",
     "load_checklist",
-    "load_legal",
     "load_rules",
     "score",
 ]

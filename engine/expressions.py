@@ -164,10 +164,6 @@ def _char_offset(text: str, node: ast.AST) -> int:
     return before + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
 
-def _is_known(value: Any) -> bool:
-    return value is not UNKNOWN
-
-
 class _Compiler:
     def __init__(self, text: str, scope: Scope) -> None:
         self.text = text

@@ -77,21 +77,8 @@ def _date(value: Any) -> dt.date | None:
 # -- legal references ------------------------------------------------------------------
 
 
-def load_legal(path: str | Path) -> LegalLibrary:
-    """Load rules/_legal.yaml; raise InputError with every problem."""
-    doc = load_source(path)
-    problems = validate(doc, "legal")
-    if problems:
-        raise InputError(problems)
-    library, problems, _ = _build_legal(doc)
-    if problems:
-        raise InputError(problems)
-    return library
-
-
-def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list[Problem]]:
+def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem]]:
     problems: list[Problem] = []
-    warnings: list[Problem] = []
     laws: dict[str, Law] = {}
     for key, raw in doc.data["laws"].items():
         laws[key] = Law(
@@ -147,7 +134,7 @@ def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem], list
                 )
         refs[key] = LegalRef(key, raw["title"], tuple(ordered))
     locations = {key: doc.location(("refs", key), key=True, item=key) for key in refs}
-    return LegalLibrary(doc.name, doc.sha256, laws, refs, locations), problems, warnings
+    return LegalLibrary(doc.name, doc.sha256, laws, refs, locations), problems
 
 
 def _penalty(raw: dict) -> Penalty:
@@ -542,7 +529,6 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
     if not folder.is_dir():
         raise InputError([Problem(ErrorCode.IO_001, Location(str(shown)), {"reason": "规则目录不存在"})])
     problems: list[Problem] = []
-    warnings: list[Problem] = []
     legal: LegalLibrary | None = None
     try:
         legal_doc = load_source(legal_path, str(shown / LEGAL_FILE))
@@ -550,9 +536,8 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
         if legal_problems:
             problems.extend(legal_problems)
         else:
-            legal, more, legal_warnings = _build_legal(legal_doc)
+            legal, more = _build_legal(legal_doc)
             problems.extend(more)
-            warnings.extend(legal_warnings)
     except InputError as exc:
         problems.extend(exc.problems)
     legal_loaded = legal is not None
@@ -570,5 +555,5 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
         if checklist is not None:
             checklists[checklist.id] = checklist
     if problems:
-        raise InputError(problems + warnings)
-    return RuleSet(str(shown), legal, checklists, tuple(warnings))
+        raise InputError(problems)
+    return RuleSet(str(shown), legal, checklists)

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from .expressions import Expression
 
-KINDS = ("yes_no", "number", "percentage", "count", "choice", "multi_choice", "date", "text")
 KIND_LABELS = {
     "yes_no": "是/否",
     "number": "数值",

@@ -49,8 +49,6 @@ _add_resolver(
     "-+0123456789.",
 )
 
-Path_ = tuple  # a path inside a document: keys and list indexes
-
 
 @dataclass
 class SourceDocument:
