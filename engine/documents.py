@@ -44,10 +44,14 @@ def citation_problems(result: InspectionResult) -> list[Problem]:
     ]
 
 
-def plan_documents(result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, issued: dt.date | None = None) -> list[tuple[Document, str | None]]:
+def plan_documents(
+    result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, issued: dt.date | None = None, number: str | None = None
+) -> list[tuple[Document, str | None]]:
     """The record of every inspection, and the notice of a non-compliant one (numbered).
 
-    Raises InputError when a finding has nothing to cite: then nothing is planned.
+    ``number`` is the notice's number when the caller allocated it already (a batch, which
+    records it in the ledger first); otherwise it is allocated here. Raises InputError when a
+    finding has nothing to cite: then nothing is planned.
     """
     problems = citation_problems(result)
     if problems:
@@ -55,7 +59,7 @@ def plan_documents(result: InspectionResult, answers_path: Path | None, settings
     stem = answers_path.stem if answers_path else "stdin"
     photos_root = answers_path.parent if answers_path else None
     planned: list[tuple[Document, str | None]] = []
-    number = notice_number(result, settings, issued=issued)
+    number = number or notice_number(result, settings, issued=issued)
     if number is not None:
         # Issued on the day of the decision: the inspection day unless told otherwise.
         context = notice_context(result, settings, number, issued or result.decided)

@@ -202,3 +202,22 @@ def test_record__times_recorder_and_credentials_printed(rules, settings, tmp_pat
     text = text_of(written[-1].path)
     assert "2026年11月12日09:20–10:35" in text and "记录人孙强" in text
     assert "李明（执法证号XX环执0101）、孙强（执法证号XX环执0117）" in text
+
+
+def test_batch__notice_number_allocated_once_for_ledger_and_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One write transaction a notice: the number the ledger records is the one printed."""
+    from engine import documents, load_rules
+    from engine.batch import run_batch
+    from helpers import RULES
+
+    calls: list[str] = []
+    allocate = documents.allocate
+    monkeypatch.setattr(documents, "allocate", lambda *args, **kwargs: calls.append(args[1]) or allocate(*args, **kwargs))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "dust_six_100pct_noncompliant.yaml", folder / "site.yaml")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings = load_settings(tmp_path / "office.yaml")
+    outcome = run_batch(folder, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path)
+    (notice,) = [w for w in outcome.written if w.kind == "notice"]
+    assert len(calls) == 1 and notice.number and notice.number in text_of(notice.path)
