@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -207,10 +208,34 @@ def test_bad_rules_dir__check_stops_with_exit_2(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 2 and "规则目录不存在" in result.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["check"], ["rules"], ["rules", "check"], ["rules", "test"], ["rules", "list"], ["template"], ["notice"], ["batch"]])
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every command and group of the CLI, read from the click group itself."""
+    paths = [list(prefix)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+        else:
+            paths.append([*prefix, name])
+    return paths
+
+
+@pytest.mark.parametrize("args", _command_paths(cli.cli), ids=lambda args: " ".join(args) or "lantian")
 def test_help__every_command(runner: CliRunner, args: list[str]) -> None:
+    """Every command explains itself in Chinese, with its options."""
     result = runner.invoke(cli.cli, [*args, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.stdout
+    command = cli.cli
+    for name in args:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    assert command.help and any("\u4e00" <= char <= "\u9fff" for char in command.help)
+    for option in command.params:
+        if isinstance(option, click.Option):
+            assert option.help, f"{' '.join(args)} {option.opts[0]} has no help"
+
+
+def test_help__lists_every_command() -> None:
+    names = {" ".join(args) for args in _command_paths(cli.cli)}
+    assert {"ledger list", "ledger show", "ledger close", "verify", "report", "notice", "batch", "rules check"} <= names
 
 
 def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
