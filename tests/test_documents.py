@@ -179,21 +179,29 @@ def test_record__photo_in_inspection_folder__embedded(rules, settings, tmp_path:
 
 
 def test_batch__two_workers__same_documents(tmp_path: Path) -> None:
+    """Two worker processes write the same documents, page for page, as one."""
     from click.testing import CliRunner
 
     import cli
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("dust_six_100pct_compliant.yaml", "dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml", "vapor_recovery_noncompliant.yaml"):
-        shutil.copy(EXAMPLES / name, folder / name)
-    shutil.copytree(EXAMPLES / "office", folder / "office")
-    result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(tmp_path / "out"), "-j", "2"])
-    assert result.exit_code == 1, result.stderr
-    assert len(list((tmp_path / "out").glob("*.通知书.pdf"))) == 3
-    assert len(list((tmp_path / "out").glob("*.检查记录.pdf"))) == 4
-    for path in (tmp_path / "out").glob("*.pdf"):
-        assert fonts_of(path) and text_of(path)
+    def batch(workers: int) -> dict[str, list[str]]:
+        folder = tmp_path / f"in{workers}"
+        folder.mkdir()
+        for name in ("dust_six_100pct_compliant.yaml", "dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml", "vapor_recovery_noncompliant.yaml"):
+            shutil.copy(EXAMPLES / name, folder / name)
+        shutil.copytree(EXAMPLES / "office", folder / "office")  # its own numbers and ledger
+        out = tmp_path / f"out{workers}"
+        result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(out), "-j", str(workers)])
+        assert result.exit_code == 1, result.stderr
+        pages = {}
+        for path in sorted(out.glob("*.pdf")):
+            assert fonts_of(path)
+            pages[path.name] = [page.extract_text() for page in PdfReader(str(path)).pages]
+        return pages
+
+    one, two = batch(1), batch(2)
+    assert sum(name.endswith("通知书.pdf") for name in two) == 3 and sum(name.endswith("检查记录.pdf") for name in two) == 4
+    assert two == one
 
 
 def test_record__times_recorder_and_credentials_printed(rules, settings, tmp_path: Path) -> None:
