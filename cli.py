@@ -17,7 +17,7 @@ from typing import Any, Literal
 import click
 
 import engine
-from engine import InputError, RuleSet, report
+from engine import InputError, LantianError, RuleSet, report
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
 from engine.cases import run_cases
@@ -71,13 +71,8 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> A
 
     path = find_settings(explicit, near)
     if path is None:
-        click.echo("找不到办公室设置文件 office.yaml：请用 --settings 指定，可参照 examples/office/office.yaml。", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
-    try:
-        return load_settings(path)
-    except InputError as exc:
-        _emit_problems(exc.problems)
-        ctx.exit(EXIT_BAD_INPUT)
+        raise LantianError.of(ErrorCode.SETTINGS_001, "office.yaml")
+    return load_settings(path)
 
 
 def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None) -> tuple[list[tuple[str, Any]], list[Problem]]:
@@ -110,6 +105,21 @@ def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, 
     return checked, problems
 
 
+def _plan_each(checked: list[tuple[str, Any]], settings: Any, out_dir: Path) -> tuple[list[Any], list[Problem]]:
+    """The documents of each checked file; a file whose documents cannot be made (a finding
+    with nothing to cite) is reported, the others go on."""
+    from engine.documents import plan_documents
+
+    planned: list[Any] = []
+    problems: list[Problem] = []
+    for file, result in checked:
+        try:
+            planned.extend(plan_documents(result, None if file == "-" else Path(file), settings, out_dir))
+        except InputError as exc:
+            problems.extend(exc.problems)  # nothing is written for this file
+    return planned, problems
+
+
 def _rules(ctx: click.Context) -> RuleSet:
     """The rule set, loaded once per command; bad rules stop the command with exit 2."""
     obj = ctx.ensure_object(dict)
@@ -124,7 +134,20 @@ def _rules(ctx: click.Context) -> RuleSet:
     return obj["rules"]
 
 
-@click.group(context_settings=CONTEXT)
+class LantianGroup(click.Group):
+    """The one place where what the engine reports becomes output and an exit code: every
+    LantianError (a file, the ledger, a font, a disk) is printed with its code, message and
+    hint, and the command exits with 2. Commands catch nothing."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LantianError as exc:
+            _emit_problems(exc.problems)
+            raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+
+
+@click.group(cls=LantianGroup, context_settings=CONTEXT)
 @click.version_option(engine.__version__, "-V", "--version", prog_name="lantian")
 @click.option(
     "--rules",
@@ -211,26 +234,17 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     示例：
       lantian notice examples/dust_six_100pct_noncompliant.yaml -o out --settings examples/office/office.yaml
     """
-    from engine.documents import plan_documents, write_documents
-    from engine.fonts import FontError
-    from engine.render import RenderError, default_workers
+    from engine.documents import write_documents
+    from engine.render import default_workers
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued))
     results = [result for _, result in checked]
-    planned = []
-    for file, result in checked:
-        try:
-            planned.extend(plan_documents(result, None if file == "-" else Path(file), settings, out_dir))
-        except InputError as exc:
-            problems.extend(exc.problems)  # nothing is written for this file
-    try:
-        written = write_documents(planned, settings, workers=default_workers()) if planned else []
-    except (FontError, RenderError) as exc:
-        click.echo(f"无法生成文书：{exc}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+    planned, refused = _plan_each(checked, settings, out_dir)
+    problems.extend(refused)
+    written = write_documents(planned, settings, workers=default_workers()) if planned else []
     for item in written:
         label = "整改通知书" if item.kind == "notice" else "现场检查记录"
         click.echo(f"{item.path}\t{label}" + (f"\t{item.number}" if item.number else ""))
@@ -258,12 +272,9 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     示例：
       lantian batch examples -o out
     """
-    import sqlite3
 
     from engine.batch import run_batch
-    from engine.fonts import FontError
-    from engine.ledger import LedgerError
-    from engine.render import RenderError, default_workers
+    from engine.render import default_workers
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, directory)
@@ -280,12 +291,6 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
             ledger_path=ledger_path or settings.ledger_path, issued=_day(issued),
         )
-    except (FontError, RenderError) as exc:
-        click.echo(f"无法生成文书：{exc}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
-    except (LedgerError, sqlite3.DatabaseError) as exc:
-        click.echo(f"无法登记入台账：{exc}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -346,10 +351,7 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
     target = Path(output)
     if target.exists() and not force:
         raise click.UsageError(f"{output} 已存在；如要覆盖请加 --force")
-    try:
-        atomic_write(target, text.encode("utf-8"))
-    except OSError as exc:
-        raise click.FileError(output, exc.strerror) from None
+    atomic_write(target, text.encode("utf-8"))
     click.echo(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
     ctx.exit(EXIT_OK)
 
@@ -456,23 +458,12 @@ def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
     """The ledger to read: the one named, else the one beside the office settings. It must
     exist and be a ledger: reading must never create an empty one and report that nothing
     is open."""
-    import sqlite3
-
     from engine import ledger as ledger_module
-    from engine.ledger import LedgerError
 
     path = ledger_path or _settings(ctx, settings_path, None).ledger_path
     if not path.is_file():
-        click.echo(f"台账 {path} 不存在：先用 lantian batch 登记检查，或用 --ledger 指定台账文件。", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
-    try:
-        ledger_module.check_ledger(path)
-    except LedgerError as exc:
-        click.echo(str(exc), err=True)
-        ctx.exit(EXIT_BAD_INPUT)
-    except sqlite3.DatabaseError as exc:
-        click.echo(f"{path} 不是可用的整改台账（{exc}）：请用 --ledger 指定 lantian batch 建立的台账文件。", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+        raise LantianError.of(ErrorCode.LEDGER_010, str(path))
+    ledger_module.check_ledger(path)
     return path
 
 
@@ -576,9 +567,8 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
 
 def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None) -> None:
     """The rectification list (整改清单) of the selected findings, as in lantian batch."""
-    from engine.fonts import FontError
     from engine.rectification import list_document, rows_from_ledger, spreadsheet
-    from engine.render import RenderError, default_workers, write_pdfs_parallel
+    from engine.render import default_workers, write_pdfs_parallel
 
     settings = _settings(ctx, settings_path, None)
     items = rows_from_ledger(rows, day)
@@ -586,11 +576,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
         atomic_write(output, spreadsheet(items, f"{settings.office} 整改清单"))
         return
     document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day)
-    try:
-        (pdf,) = write_pdfs_parallel([document], workers=default_workers())
-    except (FontError, RenderError) as exc:
-        click.echo(f"无法生成文书：{exc}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+    (pdf,) = write_pdfs_parallel([document], workers=default_workers())
     atomic_write(output, pdf)
 
 
@@ -602,15 +588,11 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
 def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, settings_path: Path | None) -> None:
     """显示问题 FINDING_ID 的全部情况和状态变化经过。"""
     from engine import ledger as ledger_module
-    from engine.ledger import STATUS_LABELS, LedgerError
+    from engine.ledger import STATUS_LABELS
     from engine.model import SEVERITY_LABELS
 
     path = _ledger_file(ctx, ledger_path, settings_path)
-    try:
-        row, events = ledger_module.history(path, finding_id)
-    except LedgerError as exc:
-        click.echo(str(exc), err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+    row, events = ledger_module.history(path, finding_id)
     click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{STATUS_LABELS[row.status]}")
     click.echo(f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）")
     click.echo(f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}")
@@ -638,14 +620,9 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
     import getpass
 
     from engine import ledger as ledger_module
-    from engine.ledger import LedgerError
 
     path = _ledger_file(ctx, ledger_path, settings_path)
-    try:
-        ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
-    except LedgerError as exc:
-        click.echo(str(exc), err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+    ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
     ctx.exit(EXIT_OK)
 
@@ -685,8 +662,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledg
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
-    from engine.fonts import FontError
-    from engine.render import RenderError, write_pdfs
+    from engine.render import write_pdfs
     from engine.summary import report_document
 
     if end < start:
@@ -696,12 +672,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledg
     settings = _settings(ctx, settings_path, None)
     target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
     document = report_document(path, settings, start.date(), end.date(), target)
-    try:
-        (pdf,) = write_pdfs([document])
-    except (FontError, RenderError) as exc:
-        click.echo(f"无法生成文书：{exc}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    (pdf,) = write_pdfs([document])
     atomic_write(target, pdf)
     click.echo(f"已写入 {target}")
     ctx.exit(EXIT_OK)

@@ -82,7 +82,6 @@ def write_documents(
     pdfs = write_pdfs_parallel(documents, font=font, workers=workers, on_progress=on_progress)
     written = []
     for (document, number), pdf in zip(planned, pdfs, strict=True):
-        document.target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(document.target, pdf)
         written.append(Written(document.target, document.kind, number))
     return written

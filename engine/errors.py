@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,35 @@ class ErrorCode(Enum):
         "这次检查已作为检查 #{id} 登记（{file}，{day}），此后答卷被改过",
         "登记后的答卷不能再改：用 lantian verify 核对；如确需更正，另写一次复查或书面销号并写明理由",
     )
+    IO_004 = Detail("unwritable", "无法写入文件：{reason}", "请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满")
+    SETTINGS_001 = Detail("not_found", "找不到办公室设置文件 office.yaml", "用 --settings 指定，或放在当前文件夹、答卷文件夹中；可参照 examples/office/office.yaml")
+    NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏的，从备份恢复，不要删除（删除后文号会重新从 1 编起）")
+    FONT_001 = Detail(
+        "no_font",
+        "找不到中文字体，无法生成文书",
+        "Debian/Ubuntu 上运行 sudo apt-get install fonts-noto-cjk；或在办公室设置文件中用 font: 指定一个中文字体文件",
+    )
+    FONT_002 = Detail("font_missing", "办公室设置中指定的字体文件 {path} 不存在", "请更正 font: 的路径，或删去这一行使用系统中的中文字体")
+    RENDER_001 = Detail(
+        "refused",
+        "无法生成文书 {document}：{reason}",
+        "文书只能使用蓝天自带的模板和答卷所在文件夹内的照片；请把照片放进答卷所在文件夹，用相对路径填写",
+    )
+    LEDGER_004 = Detail("newer_schema", "台账由更新版本的蓝天建立（结构版本 {version}，本版本只认识到 {known}）", "请升级蓝天后再使用这个台账")
+    LEDGER_005 = Detail("unknown_finding", "台账中没有问题 #{id}", "用 lantian ledger list 查看问题编号")
+    LEDGER_006 = Detail("already_closed", "问题 #{id} 已经销号", "用 lantian ledger show {id} 查看经过")
+    LEDGER_007 = Detail(
+        "closing_day",
+        "销号日期 {day} 不可能：问题 #{id} 最近一次记录在 {last}",
+        "销号日期（--on）应在 {last} 到今天之间",
+    )
+    LEDGER_008 = Detail("no_reason", "销号必须写明理由", "用 --note 写明整改情况，如“已加高围挡至2.5米，见整改照片”")
+    LEDGER_009 = Detail(
+        "not_a_ledger",
+        "不是可用的整改台账：{reason}",
+        "用 --ledger 指定 lantian batch 建立的台账文件；文件损坏的，从备份恢复",
+    )
+    LEDGER_010 = Detail("no_ledger", "台账不存在", "先用 lantian batch 登记检查，或用 --ledger 指定台账文件")
 
 
 @dataclass(frozen=True)
@@ -169,18 +198,25 @@ class Problem:
 
 
 class LantianError(Exception):
-    """Base class for everything the engine reports to a person."""
-
-
-class InputError(LantianError):
-    """One or more problems in files a person edited (rules, answers)."""
+    """Everything the engine reports to a person: one or more problems, each with a code from
+    the catalogue above, a message, a hint and where it is. The command line prints them and
+    exits with 2 in one place."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(tuple(problems))
         self.problems = tuple(sorted(problems, key=Problem.sort_key))
 
+    @classmethod
+    def of(cls, code: ErrorCode, where: str | Location, **context: Any) -> LantianError:
+        """One problem at ``where`` (a file, or a place in one)."""
+        return cls([Problem(code, where if isinstance(where, Location) else Location(where), context)])
+
     def __str__(self) -> str:
         return "\n".join(format_problem_line(p) for p in self.problems)
+
+
+class InputError(LantianError):
+    """Problems in files a person edited (rules, answers, settings)."""
 
 
 def format_problem_line(problem: Problem) -> str:

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LantianError
+from .errors import ErrorCode, LantianError
 
 #: Places a CJK font is found: Debian's fonts-noto-cjk first, then the usual office fonts.
 CANDIDATES = (
@@ -79,7 +79,7 @@ def find_cjk_font(explicit: str | Path | None = None) -> FontSource:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise FontError(f"办公室设置中指定的字体文件 {path} 不存在。{INSTALL_HINT}")
+            raise FontError.of(ErrorCode.FONT_002, str(path), path=str(path))
         return FontSource(path, 0)
     for candidate, family in CANDIDATES:
         path = Path(candidate)
@@ -88,7 +88,7 @@ def find_cjk_font(explicit: str | Path | None = None) -> FontSource:
     found = _fontconfig_candidate()
     if found is not None:
         return FontSource(found, 0)
-    raise FontError(f"找不到中文字体，无法生成文书。{INSTALL_HINT}")
+    raise FontError.of(ErrorCode.FONT_001, "中文字体")
 
 
 def cache_dir() -> Path:

@@ -93,7 +93,7 @@ STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已�
 
 
 class LedgerError(LantianError):
-    """The ledger cannot do what was asked (an unknown finding, a newer schema)."""
+    """The ledger cannot do what was asked (an unknown finding, a newer schema, a damaged file)."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,19 @@ class Recorded:
 
 @contextmanager
 def _connection(path: Path) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    """A connection to the ledger; a file that is not one (or is damaged) is LEDGER_009."""
+    try:
+        connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason=str(exc)) from None
     try:
         connection.execute("PRAGMA busy_timeout = 30000")
         connection.execute("PRAGMA foreign_keys = ON")
         connection.row_factory = sqlite3.Row
         _migrate(connection, path)
         yield connection
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason=str(exc)) from None
     finally:
         connection.close()
 
@@ -121,7 +127,7 @@ def _connection(path: Path) -> Iterator[sqlite3.Connection]:
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
-        raise LedgerError(f"台账 {path} 由更新版本的蓝天建立（结构版本 {version}），请升级蓝天后再使用")
+        raise LedgerError.of(ErrorCode.LEDGER_004, str(path), version=version, known=SCHEMA_VERSION)
     if version == SCHEMA_VERSION:
         return
     connection.execute("BEGIN IMMEDIATE")
@@ -138,7 +144,7 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def check_ledger(path: Path) -> None:
-    """Raise LedgerError or sqlite3.DatabaseError unless ``path`` is a ledger this Lantian can use."""
+    """Raise LedgerError unless ``path`` is a ledger this Lantian can use."""
     with _connection(path) as connection:
         connection.execute("SELECT COUNT(*) FROM inspections").fetchone()
 
@@ -163,25 +169,29 @@ def admission_problem(path: Path, result: InspectionResult) -> Problem | None:
     the ledger lacks or of another site, or an inspection already recorded from a file
     that has been changed since (which would count its findings twice)."""
     with _connection(path) as connection:
-        if connection.execute("SELECT 1 FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone():
-            return None  # the same file again: recording it changes nothing
-        changed = _same_inspection(connection, result)
-        if changed is not None:
-            return Problem(
-                ErrorCode.LEDGER_003,
-                Location(result.answers_name),
-                {"id": changed["id"], "file": changed["answers_name"], "day": changed["inspected_on"]},
-            )
-        reference = result.inspection.follows
-        if reference is None:
-            return None
-        location = Location(result.answers_name, path=("inspection", "follows"))
-        matches = _followed_all(connection, reference)
-        if not matches:
-            return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
-        if _followed(connection, reference, result) is None:
-            other = matches[0]
-            return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
+        return _admission_problem(connection, result)
+
+
+def _admission_problem(connection: sqlite3.Connection, result: InspectionResult) -> Problem | None:
+    if connection.execute("SELECT 1 FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone():
+        return None  # the same file again: recording it changes nothing
+    changed = _same_inspection(connection, result)
+    if changed is not None:
+        return Problem(
+            ErrorCode.LEDGER_003,
+            Location(result.answers_name),
+            {"id": changed["id"], "file": changed["answers_name"], "day": changed["inspected_on"]},
+        )
+    reference = result.inspection.follows
+    if reference is None:
+        return None
+    location = Location(result.answers_name, path=("inspection", "follows"))
+    matches = _followed_all(connection, reference)
+    if not matches:
+        return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
+    if _followed(connection, reference, result) is None:
+        other = matches[0]
+        return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
     return None
 
 
@@ -220,11 +230,11 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
         if known is not None:
             return Recorded(known["id"], new=False)
-        if _same_inspection(connection, result) is not None:
-            raise LedgerError(f"{result.answers_name}：这次检查已登记过，登记后答卷被改过；可用 lantian verify 核对")
+        # Checked again inside the transaction: another run may have recorded since.
+        problem = _admission_problem(connection, result)
+        if problem is not None:
+            raise LedgerError([problem])
         followed = _followed(connection, result.inspection.follows, result) if result.inspection.follows else None
-        if result.inspection.follows and followed is None:
-            raise LedgerError(f"复查所依据的检查 “{result.inspection.follows}” 不在台账中，或不是同一单位、同一检查表")
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
         cursor = connection.execute(
@@ -296,21 +306,21 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
     """Close a finding at the desk (书面销号), with the reason and, if given, the SHA-256 of
     the evidence file (a photo, a report) so that it can be checked later."""
     if not note.strip():
-        raise LedgerError("销号必须写明理由（--note）")
+        raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
     proof = None
     if evidence is not None:
         if not evidence.is_file():
-            raise LedgerError(f"证明材料 {evidence} 不存在")
+            raise LedgerError.of(ErrorCode.IO_001, str(evidence), reason="证明材料文件不存在")
         proof = (evidence.name, hashlib.sha256(evidence.read_bytes()).hexdigest())
     with _connection(path) as connection, _transaction(connection):
         row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
         if row is None:
-            raise LedgerError(f"台账中没有问题 #{finding_id}；可用 lantian ledger list 查看编号")
+            raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
         if row["status"] == "closed":
-            raise LedgerError(f"问题 #{finding_id} 已经销号；可用 lantian ledger show {finding_id} 查看经过")
+            raise LedgerError.of(ErrorCode.LEDGER_006, str(path), id=finding_id)
         (last,) = connection.execute("SELECT MAX(happened_on) FROM events WHERE finding_id = ?", (finding_id,)).fetchone()
         if day.isoformat() < last or day > dt.date.today():
-            raise LedgerError(f"销号日期 {day.isoformat()} 不可能：问题 #{finding_id} 最近一次记录在 {last}，销号日期应在这一天到今天之间")
+            raise LedgerError.of(ErrorCode.LEDGER_007, str(path), day=day.isoformat(), id=finding_id, last=last)
         _event(connection, finding_id, "closed", day.isoformat(), actor, note.strip(), None, proof)
 
 
@@ -447,7 +457,7 @@ def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
         events = [dict(row) for row in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (finding_id,))]
     rows = [row for row in findings(path) if row.finding_id == finding_id]
     if not rows:
-        raise LedgerError(f"台账中没有问题 #{finding_id}；可用 lantian ledger list 查看编号")
+        raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     return rows[0], events
 
 

@@ -14,6 +14,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ErrorCode, LantianError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS document_numbers (
     year INTEGER NOT NULL,
@@ -45,7 +47,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None) -> DocumentNumber:
-    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one."""
+    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one.
+    A numbers file that is not one (or is damaged) is NUMBER_001."""
+    try:
+        return _allocate(Path(path), inspection, kind, year, now)
+    except sqlite3.Error as exc:
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=str(exc)) from None
+
+
+def _allocate(path: Path, inspection: str, kind: str, year: int | None, now: dt.datetime | None) -> DocumentNumber:
     moment = now or dt.datetime.now()
     number_year = year or moment.year
     with closing(_connect(Path(path))) as connection:

@@ -25,7 +25,7 @@ import jinja2
 
 from .blank import templates_dir
 from .citations import joined
-from .errors import LantianError
+from .errors import ErrorCode, LantianError
 from .fonts import FontSource, find_cjk_font, subset_font
 from .model import SEVERITY_LABELS, STATUS_LABELS, VERDICT_LABELS, InspectionResult, chinese_number
 from .settings import OfficeSettings
@@ -240,7 +240,7 @@ class _Renderer:
         try:
             layout = html.render(stylesheets=self.stylesheets[document.kind], font_config=self.font_config)
         except FatalURLFetchingError as exc:
-            raise RenderError(f"{document.target.name}：{exc.__cause__ or exc}") from None
+            raise RenderError.of(ErrorCode.RENDER_001, str(document.target), document=document.target.name, reason=str(exc.__cause__ or exc)) from None
         # The font is already cut to this batch's characters: embed it as it is, which
         # skips WeasyPrint's own subsetting, the step that costs seconds per document.
         return layout.write_pdf(full_fonts=True)
