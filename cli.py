@@ -21,7 +21,8 @@ from engine import InputError, LantianError, RuleSet, report
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
 from engine.cases import run_cases
-from engine.errors import ErrorCode, Location, Problem, listing, suggestion
+from engine.errors import ErrorCode, Location, Problem
+from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from engine.loader import default_rules_dir, load_rules
 from engine.source import os_reason
 
@@ -333,16 +334,7 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
       lantian template dust_six_100pct -o XX工地.yaml
     """
     rules = _rules(ctx)
-    found = rules.checklists.get(checklist)
-    if found is None:
-        names = sorted(rules.checklists)
-        problem = Problem(
-            ErrorCode.CHECKLIST_001,
-            Location("lantian template"),
-            {"id": checklist, "suggestion": suggestion(checklist, names), "allowed": listing(names)},
-        )
-        _emit_problems([problem])
-        ctx.exit(EXIT_BAD_INPUT)
+    found = rules.checklist(checklist, Location("lantian template"))
     text = blank_answers(found)
     if output == "-":
         # Bytes, so that the file is UTF-8 whatever the console's code page (GBK on Chinese Windows).
@@ -500,7 +492,7 @@ def ledger() -> None:
 @click.option("--village", help="只列这个村（社区）的问题。")
 @click.option("--checklist", help="只列这张检查表的问题（检查表编号）。")
 @click.option("--status", type=click.Choice(["open", "rectifying", "closed", "unclosed"]), help="open 待整改，rectifying 整改中，closed 已销号，unclosed 未销号（前两种）。")
-@click.option("--severity", type=click.Choice(["veto", "major", "minor"]), help="veto 一票否决，major 重要，minor 一般。")
+@click.option("--severity", type=click.Choice(list(SEVERITY_LABELS)), help="veto 一票否决，major 重要，minor 一般。")
 @click.option("--overdue", is_flag=True, help="只列到 --as-of 那天已过整改期限仍未销号的问题。")
 @_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
@@ -519,7 +511,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     import datetime as dt
 
     from engine import ledger as ledger_module
-    from engine.ledger import STATUS_LABELS, Filter
+    from engine.ledger import Filter
 
     path = _ledger_file(ctx, ledger_path, settings_path)
     day = as_of.date() if as_of else dt.date.today()
@@ -546,13 +538,12 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
             writer.writerow([record[name] if record[name] is not None else "" for name in fields])
         text = buffer.getvalue()
     else:
-        from engine.model import SEVERITY_LABELS
 
         widths = (5, 16, 10, 8, 10, 22, 40)
         lines = ["  ".join(_clip(head, width) for head, width in zip(("编号", "状态", "整改期限", "严重程度", "村（社区）", "单位", "问题"), widths, strict=True)).rstrip()]
         for row in rows:
             late = row.overdue_days(day)
-            state = STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
+            state = FINDING_STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
             cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.problem)
             lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
         lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
@@ -588,12 +579,10 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
 def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, settings_path: Path | None) -> None:
     """显示问题 FINDING_ID 的全部情况和状态变化经过。"""
     from engine import ledger as ledger_module
-    from engine.ledger import STATUS_LABELS
-    from engine.model import SEVERITY_LABELS
 
     path = _ledger_file(ctx, ledger_path, settings_path)
     row, events = ledger_module.history(path, finding_id)
-    click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{STATUS_LABELS[row.status]}")
+    click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}")
     click.echo(f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）")
     click.echo(f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}")
     click.echo(f"  问题：{row.problem}（{SEVERITY_LABELS.get(row.severity, row.severity)}）")
@@ -601,7 +590,7 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
     click.echo("  经过：")
     for event in events:
         proof = f"；证明材料 {event['evidence_name']}（SHA-256 {event['evidence_sha256']}）" if event["evidence_name"] else ""
-        click.echo(f"    {event['happened_on']}  {STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
+        click.echo(f"    {event['happened_on']}  {FINDING_STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
     ctx.exit(EXIT_OK)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
-from .model import KIND_LABELS, SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
+from .labels import KIND_LABELS
+from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .schema import validate
 from .scoring import applies, build_env
 from .source import SourceDocument, load_source
@@ -215,18 +216,7 @@ def unknown_site_fields(doc: SourceDocument, checklist: Checklist) -> list[Probl
 
 
 def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
-    checklist_id = str(doc.data["checklist"])
-    checklist = rules.checklists.get(checklist_id)
-    if checklist is None:
-        names = sorted(rules.checklists)
-        raise InputError([
-            Problem(
-                ErrorCode.CHECKLIST_001,
-                doc.location(("checklist",)),
-                {"id": checklist_id, "suggestion": suggestion(checklist_id, names), "allowed": listing(names)},
-            )
-        ])
-    return checklist
+    return rules.checklist(str(doc.data["checklist"]), doc.location(("checklist",)))
 
 
 def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers, Checklist]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from .model import KIND_LABELS, SEVERITY_LABELS, Checklist, Field, Item, chinese_number
+from .labels import KIND_LABELS, SEVERITY_LABELS
+from .model import Checklist, Field, Item, chinese_number
 
 
 def templates_dir() -> Path:

@@ -16,7 +16,8 @@ from typing import Any
 
 from .answers import answers_from_document
 from .errors import ErrorCode, InputError, Location, Problem, format_problem_line, listing, suggestion
-from .model import VERDICT_LABELS, RuleSet
+from .labels import VERDICT_LABELS
+from .model import RuleSet
 from .schema import validate
 from .scoring import score
 from .source import SourceDocument, load_source
@@ -177,15 +178,7 @@ def run_case_file(path: str | Path, rules: RuleSet, *, name: str | None = None) 
     if problems:
         raise InputError(problems)
     data = doc.data
-    if data["checklist"] not in rules.checklists:
-        names = sorted(rules.checklists)
-        raise InputError([
-            Problem(
-                ErrorCode.CHECKLIST_001,
-                doc.location(("checklist",)),
-                {"id": data["checklist"], "suggestion": suggestion(data["checklist"], names), "allowed": listing(names)},
-            )
-        ])
+    rules.checklist(str(data["checklist"]), doc.location(("checklist",)))
     problems = _unknown_items(doc, data, rules)
     if problems:
         raise InputError(problems)

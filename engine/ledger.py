@@ -89,7 +89,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
 
 
 class LedgerError(LantianError):

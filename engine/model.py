@@ -9,21 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .expressions import Expression
-
-KIND_LABELS = {
-    "yes_no": "是/否",
-    "number": "数值",
-    "percentage": "百分比",
-    "count": "个数",
-    "choice": "单选",
-    "multi_choice": "多选",
-    "date": "日期",
-    "text": "文字",
-}
-SEVERITY_LABELS = {"veto": "一票否决", "major": "重要", "minor": "一般"}
-STATUS_LABELS = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "unanswered": "未填写"}
-VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomplete": "未完成"}
 
 Severity = Literal["veto", "major", "minor"]
 Status = Literal["pass", "fail", "not_applicable", "unanswered"]
@@ -279,6 +266,15 @@ class RuleSet:
     legal: LegalLibrary
     checklists: dict[str, Checklist]
     warnings: tuple = ()
+
+    def checklist(self, checklist_id: str, where: Location) -> Checklist:
+        """The checklist ``checklist_id``; an unknown one is CHECKLIST_001 at ``where`` (a
+        Location), with the closest name and the list of those there are."""
+        found = self.checklists.get(checklist_id)
+        if found is None:
+            names = sorted(self.checklists)
+            raise InputError([Problem(ErrorCode.CHECKLIST_001, where, {"id": checklist_id, "suggestion": suggestion(checklist_id, names), "allowed": listing(names)})])
+        return found
 
 
 # -- answers ---------------------------------------------------------------------------

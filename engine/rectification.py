@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fonts import find_cjk_font, smallest_copy
-from .model import SEVERITY_LABELS, InspectionResult
+from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
+from .model import InspectionResult
 from .render import Document, render_html
 from .settings import OfficeSettings
 from .typeset import Column, metrics_for, set_table
@@ -115,12 +116,11 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
 def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
     """Ledger findings as list rows: numbered by their ledger ids (the number ``lantian
     ledger close`` takes), the status with the days overdue on ``day``."""
-    from .ledger import STATUS_LABELS as LEDGER_STATUS
 
     rows = []
     for item in found:
         late = item.overdue_days(day)
-        status = LEDGER_STATUS[item.status] + (f"（逾期{late}天）" if late else "")
+        status = FINDING_STATUS_LABELS[item.status] + (f"（逾期{late}天）" if late else "")
         rows.append(Row(item.finding_id, item.village, item.site, item.checklist_title, item.inspected_on, item.problem, SEVERITY_LABELS.get(item.severity, item.severity), item.measure, item.operator or item.site, item.contact, item.deadline, status))
     return rows
 

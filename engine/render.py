@@ -27,7 +27,8 @@ from .blank import templates_dir
 from .citations import joined
 from .errors import ErrorCode, LantianError
 from .fonts import FontSource, find_cjk_font, subset_font
-from .model import SEVERITY_LABELS, STATUS_LABELS, VERDICT_LABELS, InspectionResult, chinese_number
+from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
+from .model import InspectionResult, chinese_number
 from .settings import OfficeSettings
 from .typeset import rules_svg
 from .values import chinese_date
@@ -142,7 +143,7 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
                 "number": number,
                 "question": item.question,
                 "answer": item.answer or "—",
-                "status": STATUS_LABELS[item.status] if item.judged or item.status != "pass" else "—",
+                "status": ITEM_STATUS_LABELS[item.status] if item.judged or item.status != "pass" else "—",
                 "failed": item.status == "fail",
                 "note": item.note or "",
                 # Absolute file URLs: the fetcher checks them against the inspection's folder.

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import Problem, format_problem_line
-from .model import SEVERITY_LABELS, VERDICT_LABELS, InspectionResult
+from .labels import SEVERITY_LABELS, VERDICT_LABELS
+from .model import InspectionResult
 from .values import chinese_date
 
 FORMAT_VERSION = 1

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ledger
+from .labels import SEVERITY_LABELS, VERDICT_LABELS
 from .ledger import Filter, LedgerRow
-from .model import SEVERITY_LABELS, VERDICT_LABELS
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,9 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
 
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):
     """The summary as a document to render (templates/report.html)."""
-    from .ledger import STATUS_LABELS
+    from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
-    context = {"settings": settings, "summary": summarize(path, start, end), "status_labels": STATUS_LABELS, "today": today or dt.date.today()}
+    context = {"settings": settings, "summary": summarize(path, start, end), "status_labels": FINDING_STATUS_LABELS, "today": today or dt.date.today()}
     return Document(target, "report", render_html("report.html", context))
 

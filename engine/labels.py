@@ -1,0 +1,24 @@
+"""What a person reads for each code the engine keeps: one home for every label.
+
+An item's status (符合, 不符合…) and a finding's status in the ledger (待整改, 整改中, 已销号)
+are different things and have different names here.
+"""
+
+from __future__ import annotations
+
+KIND_LABELS = {
+    "yes_no": "是/否",
+    "number": "数值",
+    "percentage": "百分比",
+    "count": "个数",
+    "choice": "单选",
+    "multi_choice": "多选",
+    "date": "日期",
+    "text": "文字",
+}
+SEVERITY_LABELS = {"veto": "一票否决", "major": "重要", "minor": "一般"}
+#: how an item of a checklist came out in one inspection
+ITEM_STATUS_LABELS = {"pass": "符合", "fail": "不符合", "not_applicable": "不适用", "unanswered": "未填写"}
+VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomplete": "未完成"}
+#: where a finding stands in the rectification ledger
+FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
