@@ -110,6 +110,7 @@ def result_dict(result: InspectionResult) -> dict[str, Any]:
             "end_time": result.inspection.end_time,
             "recorder": result.inspection.recorder,
             "credentials": list(result.inspection.credentials),
+            "follows": result.inspection.follows,
             "issued": result.decided.isoformat(),
         },
         "verdict": result.verdict,

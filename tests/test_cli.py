@@ -300,3 +300,10 @@ def test_check__json_lone_surrogate__refused(runner: CliRunner) -> None:
     result = run(runner, "check", "-", "--format", "json", input=raw)
     assert result.exit_code == 2
     assert json.loads(result.stdout)["errors"][0]["code"] == "JSON_001"
+
+
+def test_check_json__re_inspection_names_what_it_follows(runner: CliRunner) -> None:
+    path = next((EXAMPLES / "campaign_2026").rglob("*复查.yaml"))
+    result = run(runner, "check", str(path), "--format", "json")
+    (checked,) = json.loads(result.stdout)["results"]
+    assert checked["inspection"]["follows"] and path.stem.startswith(checked["inspection"]["date"])
