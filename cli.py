@@ -20,10 +20,11 @@ import engine
 from engine import InputError, LantianError, RuleSet, report
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
+from engine.bundled import default_rules_dir
 from engine.cases import run_cases
 from engine.errors import ErrorCode, Location, Problem
 from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
-from engine.loader import default_rules_dir, load_rules
+from engine.loader import load_rules
 from engine.source import os_reason
 
 EXIT_OK, EXIT_NONCOMPLIANT, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3

@@ -14,11 +14,11 @@ import datetime as dt
 from pathlib import Path
 
 from .answers import load_answers as load_answers
+from .bundled import default_rules_dir as default_rules_dir
 from .errors import ErrorCode as ErrorCode
 from .errors import InputError as InputError
 from .errors import LantianError as LantianError
 from .errors import Problem as Problem
-from .loader import default_rules_dir as default_rules_dir
 from .loader import load_checklist as load_checklist
 from .loader import load_rules as load_rules
 from .model import InspectionResult as InspectionResult

@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
-import jinja2
-
+from .bundled import environment, one_line
 from .labels import KIND_LABELS, SEVERITY_LABELS
 from .model import Checklist, Field, Item, chinese_number
-
-
-def templates_dir() -> Path:
-    bundled = Path(str(resources.files("engine"))) / "templates"
-    if bundled.is_dir():
-        return bundled
-    return Path(__file__).resolve().parent.parent / "templates"
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-
-
-def _one_line(text: str) -> str:
-    # Rule text inside a YAML comment must not start a new line of YAML.
-    return " ".join(str(text).split())
 
 
 def describe(field: Field) -> str:
@@ -42,7 +17,7 @@ def describe(field: Field) -> str:
         low = "" if field.minimum is None else f"{field.minimum:g}"
         high = "" if field.maximum is None else f"{field.maximum:g}"
         text += f"，范围 {low}–{high}"
-    return _one_line(text)
+    return one_line(text)
 
 
 def facts_line(item: Item) -> str:
@@ -56,14 +31,12 @@ def facts_line(item: Item) -> str:
             if item.deduction:
                 points += f"，每处扣 {item.deduction:g} 分（填 count）"
             parts.append(points)
-    return _one_line(" · ".join(parts))
+    return one_line(" · ".join(parts))
 
 
 def blank_answers(checklist: Checklist) -> str:
     """The text of a blank answers file listing every item in order, with comments."""
-    environment = _environment()
-    environment.filters["oneline"] = _one_line
-    template = environment.get_template("answers.yaml.j2")
+    template = environment().get_template("answers.yaml.j2")
     return template.render(
         checklist=checklist,
         site_types="、".join(f"{o.code}（{o.label}）" for o in checklist.site_types),

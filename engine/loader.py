@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
-import os
 import re
 from collections.abc import Iterable
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from .bundled import default_rules_dir
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .expressions import FUNCTIONS, Expression, ExpressionError, Scope, Type, compile_expression
 from .model import (
@@ -52,18 +51,6 @@ KIND_TYPES = {
 }
 #: Names an item id may not take, because expressions use them.
 RESERVED = {"value", "count", "note", "limit", "site", "inspection", "params", "true", "false", "True", "False"} | set(FUNCTIONS)
-
-
-def default_rules_dir() -> Path:
-    """The rules to use when none are named: $LANTIAN_RULES, else the bundled ones."""
-    env = os.environ.get("LANTIAN_RULES")
-    if env:
-        return Path(env)
-    bundled = Path(str(resources.files("engine"))) / "rules"
-    if bundled.is_dir():
-        return bundled
-    # A source checkout: rules/ sits beside engine/.
-    return Path(__file__).resolve().parent.parent / "rules"
 
 
 def _is_identifier(value: Any) -> bool:

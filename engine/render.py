@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import mimetypes
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import jinja2
-
-from .blank import templates_dir
+from .bundled import environment, templates_dir
 from .citations import joined
 from .errors import ErrorCode, LantianError
 from .fonts import FontSource, find_cjk_font, subset_font
@@ -31,7 +28,6 @@ from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult, chinese_number
 from .settings import OfficeSettings
 from .typeset import rules_svg
-from .values import chinese_date
 
 FONT_URL = "lantian-font:cjk"
 FONT_FAMILY = "LantianCJK"
@@ -53,28 +49,6 @@ class Document:
     #: The same document cut into runs of whole pages, which worker processes may render
     #: side by side; their PDFs, one after the other, make the document.
     parts: tuple[str, ...] = ()
-
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    """One environment, so that each template is compiled once, not once per document."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
-    environment.filters["cn_date"] = lambda day: chinese_date(day) if isinstance(day, dt.date) else day
-    environment.filters["cn_number"] = chinese_number
-    environment.filters["tidy"] = tidy
-    return environment
-
-
-_SPACE_AROUND_LATIN = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
-
-
-def tidy(text: str) -> str:
-    """Chinese official style: no spaces between Chinese and numbers (缺口 2 处 → 缺口2处)."""
-    return _SPACE_AROUND_LATIN.sub("", text) if isinstance(text, str) else text
 
 
 def _party(result: InspectionResult) -> str:
@@ -175,7 +149,7 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:
-    return _environment().get_template(template).render(**context)
+    return environment().get_template(template).render(**context)
 
 
 def _fetcher(font_file: Path, photos_root: Path | None) -> Any:

@@ -71,7 +71,7 @@ def test_answers__unsafe_photo_paths__refused(rules, photo: str, reason: str) ->
 
 
 def test_rules__env_var__chooses_folder(rules_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.loader import default_rules_dir
+    from engine.bundled import default_rules_dir
 
     monkeypatch.setenv("LANTIAN_RULES", str(rules_copy))
     assert default_rules_dir() == rules_copy
