@@ -224,20 +224,9 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     day = answers.inspection.date
     decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
-    if decided < day or decided > day + MAX_DECISION_DELAY:
-        too_late = decided > day + MAX_DECISION_DELAY
-        raise InputError(
-            [
-                Problem(
-                    ErrorCode.ANSWER_003,
-                    date_location,
-                    {
-                        "reason": f"出具文书的日期 {decided.isoformat()} " + ("距检查日期超过五年" if too_late else f"早于检查日期 {day.isoformat()}"),
-                        "hint": "超过行政处罚的时效（第一千零五十四条：五年、二年）" if too_late else "--issued 应为检查当天或以后；这份答卷请用它自己的出具日期另行运行",
-                    },
-                )
-            ]
-        )
+    refused = _decision_day_problem(day, decided, date_location)
+    if refused is not None:
+        raise InputError([refused])
     undecided: dict[str, tuple[str, str]] = {}  #: reference → (reason, first item)
     # How the law of the decision day judges the answers, when it differs from the act day's.
     later = _statuses(checklist, answers, decided) if decided > day else {}
@@ -256,17 +245,9 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         lost = 0.0
         if status in ("pass", "fail") and item.criterion is not None:
             assessed += 1
-        if (
-            status == "not_applicable"
-            and answer is not None
-            and answer.state == "answered"
-            and reason != "检查人员填写为不适用"
-            and later.get(item.id, "not_applicable") == "not_applicable"  # the decision day's law reads it
-            and not _asked_under_another_law(item, env)  # a form filled for both laws is no mistake
-        ):
-            warnings.append(
-                Problem(ErrorCode.ANSWER_011, _answer_location(answers, item.id), {"item": item.id, "reason": reason}, severity="warning")
-            )
+        ignored = _ignored_answer(item, answer, status, reason, later, env, answers)
+        if ignored is not None:
+            warnings.append(ignored)
         if status == "fail":
             assert answer is not None
             if answer.count == 0:
@@ -291,26 +272,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         incomplete = incomplete or (status == "unanswered" and item.required)
         max_score += counted
         earned += counted - lost
-        results.append(
-            ItemResult(
-                item_id=item.id,
-                section_id=item.section_id,
-                question=item.question,
-                kind=item.kind,
-                required=item.required,
-                judged=item.criterion is not None,
-                status=status,
-                answer=_answer_text(item, answer),
-                value=answer.value if answer is not None else None,
-                severity=item.severity,
-                points=counted,
-                lost=lost,
-                count=answer.count if answer is not None else None,
-                note=answer.note if answer is not None else None,
-                photos=answer.photos if answer is not None else (),
-                reason=reason,
-            )
-        )
+        results.append(_item_result(item, answer, status, reason, counted, lost))
     if problems:
         raise InputError(problems)
     if later:
@@ -340,6 +302,54 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
         findings=tuple(findings),
         warnings=tuple(warnings),
         issued=issued,
+    )
+
+
+def _decision_day_problem(day: dt.date, decided: dt.date, where: Location) -> Problem | None:
+    """A decision before the act, or past the Code's longest time limit (art. 1054), is refused."""
+    too_late = decided > day + MAX_DECISION_DELAY
+    if decided >= day and not too_late:
+        return None
+    return Problem(
+        ErrorCode.ANSWER_003,
+        where,
+        {
+            "reason": f"出具文书的日期 {decided.isoformat()} " + ("距检查日期超过五年" if too_late else f"早于检查日期 {day.isoformat()}"),
+            "hint": "超过行政处罚的时效（第一千零五十四条：五年、二年）" if too_late else "--issued 应为检查当天或以后；这份答卷请用它自己的出具日期另行运行",
+        },
+    )
+
+
+def _ignored_answer(
+    item: Item, answer: Answer | None, status: str, reason: str | None, later: dict[str, str], env: dict[str, Any], answers: Answers
+) -> Problem | None:
+    """ANSWER_011 for an answer that is not counted because its item does not apply — unless
+    the inspector said so, the decision day's law reads it, or another law asks it."""
+    if status != "not_applicable" or answer is None or answer.state != "answered" or reason == "检查人员填写为不适用":
+        return None
+    if later.get(item.id, "not_applicable") != "not_applicable" or _asked_under_another_law(item, env):
+        return None
+    return Problem(ErrorCode.ANSWER_011, _answer_location(answers, item.id), {"item": item.id, "reason": reason}, severity="warning")
+
+
+def _item_result(item: Item, answer: Answer | None, status: Status, reason: str | None, counted: float, lost: float) -> ItemResult:
+    return ItemResult(
+        item_id=item.id,
+        section_id=item.section_id,
+        question=item.question,
+        kind=item.kind,
+        required=item.required,
+        judged=item.criterion is not None,
+        status=status,
+        answer=_answer_text(item, answer),
+        value=answer.value if answer is not None else None,
+        severity=item.severity,
+        points=counted,
+        lost=lost,
+        count=answer.count if answer is not None else None,
+        note=answer.note if answer is not None else None,
+        photos=answer.photos if answer is not None else (),
+        reason=reason,
     )
 
 
