@@ -386,7 +386,17 @@ class _ChecklistBuilder:
         parts.append(text[position:])
         return TextTemplate(text, tuple(p for p in parts if p != ""))
 
-    def _item(self, path, section_id, raw, scope_names, attributes, choices, default_basis, data) -> Item | None:
+    def _item(
+        self,
+        path: tuple,
+        section_id: str,
+        raw: dict,
+        scope_names: dict[str, Type],
+        attributes: dict[str, dict[str, Type]],
+        choices: dict[str, frozenset[str]],
+        default_basis: tuple[str, ...],
+        data: dict,
+    ) -> Item | None:
         ident = raw["id"]
         field = _field(raw)
         self._check_field(raw, path, ident)
@@ -416,17 +426,8 @@ class _ChecklistBuilder:
         severity = raw.get("severity", "minor")
         points = float(raw.get("points", 0))
         deduction = raw.get("deduction")
-        if not can_fail and (points or severity == "veto" or deduction):
-            self.problem(ErrorCode.RULE_004, path + ("id",), ident, reason="该项没有合格条件（pass），却设置了分值或一票否决", hint="请加上 pass 条件，或去掉 points/severity/deduction")
-        if deduction is not None and not points:
-            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason="设置了每处扣分，但该项分值为 0", hint="请设置 points（该项最多扣到 points 为止）")
-        if deduction is not None and deduction > points:
-            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason=f"每处扣分 {deduction} 大于该项分值 {points:g}", hint="每处扣分应不大于 points")
-        basis = tuple(raw.get("basis") or default_basis)
-        if "basis" in raw:
-            self._check_basis(basis, path + ("basis",), ident)
-        elif can_fail and not basis:
-            self.problem(ErrorCode.SCHEMA_001, path + ("id",), ident, field="basis", example="basis: [air_law_art69]（或在检查表顶层写默认 basis）")
+        self._check_points(path, ident, can_fail=can_fail, severity=severity, points=points, deduction=deduction)
+        basis = self._item_basis(raw, default_basis, path, ident, can_fail=can_fail)
         self.references[ident] = (when.references if when else frozenset(), path)
         return Item(
             id=ident,
@@ -448,6 +449,31 @@ class _ChecklistBuilder:
             basis=basis,
             line=self.doc.location(path).line or 0,
         )
+
+    def _check_points(self, path: tuple, ident: str, *, can_fail: bool, severity: str, points: float, deduction: float | None) -> None:
+        """Points and vetoes only on an item that can fail; a deduction per place within its points.
+
+        Refused: ``points: 10`` on a text item; ``deduction: 5`` with no points;
+        ``deduction: 15`` on a 10-point item. Accepted: ``points: 10, deduction: 5``.
+        """
+        if not can_fail and (points or severity == "veto" or deduction):
+            self.problem(ErrorCode.RULE_004, path + ("id",), ident, reason="该项没有合格条件（pass），却设置了分值或一票否决", hint="请加上 pass 条件，或去掉 points/severity/deduction")
+        if deduction is not None and not points:
+            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason="设置了每处扣分，但该项分值为 0", hint="请设置 points（该项最多扣到 points 为止）")
+        if deduction is not None and deduction > points:
+            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason=f"每处扣分 {deduction} 大于该项分值 {points:g}", hint="每处扣分应不大于 points")
+
+    def _item_basis(self, raw: dict, default_basis: tuple[str, ...], path: tuple, ident: str, *, can_fail: bool) -> tuple[str, ...]:
+        """The item's legal basis, or the checklist's; an item that can fail must have one.
+
+        Refused: ``basis: [no_such_ref]``; a ``pass:`` item with no basis anywhere.
+        """
+        basis = tuple(raw.get("basis") or default_basis)
+        if "basis" in raw:
+            self._check_basis(basis, path + ("basis",), ident)
+        elif can_fail and not basis:
+            self.problem(ErrorCode.SCHEMA_001, path + ("id",), ident, field="basis", example="basis: [air_law_art69]（或在检查表顶层写默认 basis）")
+        return basis
 
     def _check_cycles(self, items: list[Item]) -> None:
         # An item whose `when:` reads an answer that is itself conditional on it can never
