@@ -65,63 +65,75 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _build_legal(doc: SourceDocument) -> tuple[LegalLibrary, list[Problem]]:
+    """The legal library of a schema-valid _legal.yaml, and every problem the schema cannot see."""
     problems: list[Problem] = []
-    laws: dict[str, Law] = {}
-    for key, raw in doc.data["laws"].items():
-        laws[key] = Law(
-            key=key,
-            title=raw["title"],
-            kind=raw["kind"],
-            number=raw.get("number"),
-            version=str(raw["version"]) if raw.get("version") is not None else None,
-            effective_from=_date(raw.get("effective_from")),
-            effective_to=_date(raw.get("effective_to")),
-            status=raw["status"],
-            source=raw.get("source"),
-        )
-        law = laws[key]
-        if law.effective_from and law.effective_to and law.effective_to < law.effective_from:
-            problems.append(_dates_problem(doc, ("laws", key, "effective_to"), key))
+    laws = {key: _law(doc, key, raw, problems) for key, raw in doc.data["laws"].items()}
     refs: dict[str, LegalRef] = {}
     for key, raw in doc.data["refs"].items():
-        provisions = []
-        for index, item in enumerate(raw["provisions"]):
-            path = ("refs", key, "provisions", index)
-            cited = laws.get(item["law"])
-            if cited is None:
-                problems.append(
-                    Problem(
-                        ErrorCode.LEGAL_001,
-                        doc.location(path + ("law",), item=key),
-                        {"key": item["law"], "suggestion": suggestion(item["law"], list(laws)), "legal_file": doc.name + " 的 laws"},
-                    )
-                )
-                continue
-            penalty = _penalty(item["penalty"]) if item.get("penalty") else None
-            problems.extend(_provision_problems(doc, path, key, cited, item))
-            start = _date(item.get("effective_from")) or cited.effective_from
-            end = _date(item["effective_to"]) if "effective_to" in item else cited.effective_to
-            if start and end and end < start:
-                problems.append(_dates_problem(doc, path + ("effective_to",), key))
-            provisions.append(
-                Provision(
-                    cited, item["article"], item.get("paragraph"), item.get("item"), item.get("summary"), start, end, penalty,
-                    item["status"], item.get("source"), item.get("no_penalty"),
-                )
-            )
+        provisions = [
+            provision
+            for index, item in enumerate(raw["provisions"])
+            if (provision := _provision(doc, ("refs", key, "provisions", index), key, item, laws, problems)) is not None
+        ]
         ordered = sorted(provisions, key=lambda p: p.effective_from or dt.date.min)
-        for earlier, later in pairwise(ordered):
-            if earlier.effective_to is None or (later.effective_from and earlier.effective_to >= later.effective_from):
-                problems.append(
-                    Problem(
-                        ErrorCode.LEGAL_003,
-                        doc.location(("refs", key, "provisions"), item=key),
-                        {"key": key, "reason": f"{earlier.citation()} 与 {later.citation()}"},
-                    )
-                )
+        problems.extend(_overlaps(doc, key, ordered))
         refs[key] = LegalRef(key, raw["title"], tuple(ordered))
     locations = {key: doc.location(("refs", key), key=True, item=key) for key in refs}
     return LegalLibrary(doc.name, doc.sha256, laws, refs, locations), problems
+
+
+def _law(doc: SourceDocument, key: str, raw: dict, problems: list[Problem]) -> Law:
+    law = Law(
+        key=key,
+        title=raw["title"],
+        kind=raw["kind"],
+        number=raw.get("number"),
+        version=str(raw["version"]) if raw.get("version") is not None else None,
+        effective_from=_date(raw.get("effective_from")),
+        effective_to=_date(raw.get("effective_to")),
+        status=raw["status"],
+        source=raw.get("source"),
+    )
+    if law.effective_from and law.effective_to and law.effective_to < law.effective_from:
+        problems.append(_dates_problem(doc, ("laws", key, "effective_to"), key))
+    return law
+
+
+def _provision(doc: SourceDocument, path: tuple, key: str, item: dict, laws: dict[str, Law], problems: list[Problem]) -> Provision | None:
+    """One provision of a reference, in force from its own dates or its law's.
+
+    Refused: ``law: no_such_law`` (LEGAL_001); ``effective_to`` before ``effective_from``
+    (RULE_005); and what _provision_problems refuses (LEGAL_005).
+    """
+    cited = laws.get(item["law"])
+    if cited is None:
+        problems.append(
+            Problem(
+                ErrorCode.LEGAL_001,
+                doc.location(path + ("law",), item=key),
+                {"key": item["law"], "suggestion": suggestion(item["law"], list(laws)), "legal_file": doc.name + " 的 laws"},
+            )
+        )
+        return None
+    problems.extend(_provision_problems(doc, path, key, cited, item))
+    start = _date(item.get("effective_from")) or cited.effective_from
+    end = _date(item["effective_to"]) if "effective_to" in item else cited.effective_to
+    if start and end and end < start:
+        problems.append(_dates_problem(doc, path + ("effective_to",), key))
+    penalty = _penalty(item["penalty"]) if item.get("penalty") else None
+    return Provision(
+        cited, item["article"], item.get("paragraph"), item.get("item"), item.get("summary"), start, end, penalty,
+        item["status"], item.get("source"), item.get("no_penalty"),
+    )
+
+
+def _overlaps(doc: SourceDocument, key: str, ordered: list[Provision]) -> list[Problem]:
+    """LEGAL_003 for provisions of one reference in force on the same day: one at a time."""
+    return [
+        Problem(ErrorCode.LEGAL_003, doc.location(("refs", key, "provisions"), item=key), {"key": key, "reason": f"{earlier.citation()} 与 {later.citation()}"})
+        for earlier, later in pairwise(ordered)
+        if earlier.effective_to is None or (later.effective_from and earlier.effective_to >= later.effective_from)
+    ]
 
 
 def _penalty(raw: dict) -> Penalty:
