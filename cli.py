@@ -390,7 +390,8 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
 
     folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.rules_document)
     on = [day.date() for day in days] if days else None
-    gaps = gap_problems(coverage_gaps(ruleset.checklists.values(), on, dt.date.today()), ruleset.legal)
+    found = coverage_gaps(ruleset.checklists.values(), on, dt.date.today())
+    gaps = gap_problems(found, ruleset.legal)
     warnings = list(ruleset.warnings) + gaps
     if fmt == "json":
         click.echo(report.rules_document(list(ruleset.checklists.values()), warnings, engine.__version__))
@@ -405,7 +406,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
             if not in_force:
                 click.echo(f"{day.isoformat()}：没有有效的检查表，这一天的答卷都会被拒绝（CHECKLIST_002）。")
             else:
-                missing = [g for g in gaps if g.context.get("date", "").strip() == f"在 {day.isoformat()}"]
+                missing = [gap for gap in found if gap.start <= day <= (gap.end or dt.date.max)]
                 click.echo(f"{day.isoformat()}：{len(in_force)} 个检查表有效，" + (f"{len(missing)} 条法律依据没有有效条款（见上面的警告）。" if missing else "引用的法律依据都有有效条款。"))
         click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
     ctx.exit(EXIT_OK)

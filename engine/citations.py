@@ -137,19 +137,16 @@ class Gap:
 def gaps(ref: LegalRef, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     """The days from ``start`` to ``end`` (inclusive) on which ``ref`` has no provision."""
     found: list[tuple[dt.date, dt.date]] = []
-    day = start
+    day = start  #: the first day not yet covered
     for provision in sorted(ref.provisions, key=lambda p: p.effective_from or dt.date.min):
-        if day > end:
-            break
         first = provision.effective_from or dt.date.min
-        last = provision.effective_to or dt.date.max
-        if last < day:
-            continue
+        if day > end or first > end:
+            break
         if first > day:
-            found.append((day, min(first - dt.timedelta(days=1), end)))
-        day = last + dt.timedelta(days=1) if last < dt.date.max else dt.date.max
-        if last == dt.date.max:
-            return found
+            found.append((day, first - dt.timedelta(days=1)))
+        if provision.effective_to is None:
+            return found  # in force from here on
+        day = max(day, provision.effective_to + dt.timedelta(days=1))
     if day <= end:
         found.append((day, end))
     return found

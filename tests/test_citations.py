@@ -285,6 +285,9 @@ def test_rules_check__every_gap_listed_with_checklists(rules_copy: Path) -> None
     run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check", "--on", "2026-12-06", "--format", "json"], catch_exceptions=False)
     warnings = [w for w in json.loads(run.output)["errors"] if w["code"] == "LEGAL_004" and w["severity"] == "warning"]
     assert len(warnings) == 3 and all("在 2026-12-06" in w["message"] for w in warnings)
+    run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check", "--on", "2026-12-06", "--on", "2026-08-14"], catch_exceptions=False)
+    assert "2026-12-06：7 个检查表有效，3 条法律依据没有有效条款（见上面的警告）。" in run.stdout.splitlines()
+    assert "2026-08-14：7 个检查表有效，引用的法律依据都有有效条款。" in run.stdout.splitlines()
 
 
 def test_gaps__between_provisions_and_after_the_last(rules) -> None:
