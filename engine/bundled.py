@@ -13,11 +13,13 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .model import chinese_number
 from .values import chinese_date
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def _folder(name: str) -> Path:
@@ -55,6 +57,8 @@ def one_line(text: str) -> str:
 def environment() -> jinja2.Environment:
     """One environment, so that each template is compiled once, not once per document.
     HTML is autoescaped: nothing from an answers file can become markup."""
+    import jinja2  # here, not at the top: loading rules (every command) needs the folders only
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),

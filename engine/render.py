@@ -57,8 +57,8 @@ def _party(result: InspectionResult) -> str:
 
 def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date) -> dict[str, Any]:
     findings = []
-    units: dict[str, int] = {}  #: penalty → units found, in the order first cited
-    per_unit: dict[str, str | None] = {}
+    #: penalty → (units found, the unit), in the order first cited
+    units: dict[str, tuple[int, str | None]] = {}
     transitions: list[str] = []
     for position, finding in enumerate(result.notice_findings, 1):
         findings.append(
@@ -76,15 +76,15 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
             if citation.penalty:
                 # A fine per unit is printed as the law words it, with the units this inspection
                 # found: the most any one finding counted, as several may count the same machines.
-                units[citation.penalty] = max(units.get(citation.penalty, 0), citation.units or 0) if citation.penalty_per_unit else 0
-                per_unit[citation.penalty] = citation.penalty_per_unit
+                found = max(units.get(citation.penalty, (0, None))[0], citation.units or 0) if citation.penalty_per_unit else 0
+                units[citation.penalty] = (found, citation.penalty_per_unit)
             if citation.transition:
                 # "第十项问题：行为发生在…，新规定的罚款较轻，依照…第一千零五十七条适用《…》第二百四十一条第一款"
                 line = f"第{chinese_number(position)}项问题：" + citation.transition.replace("适用新规定", f"适用{citation.text}")
                 if line not in transitions:
                     transitions.append(line)
     # "每辆（艘）" counts machines as 辆: the unit without the law's alternative in brackets.
-    penalties = [penalty + (f"（本次检查发现{count}{(per_unit[penalty] or '').split('（')[0]}）" if count else "") for penalty, count in units.items()]
+    penalties = [penalty + (f"（本次检查发现{count}{(unit or '').split('（')[0]}）" if count else "") for penalty, (count, unit) in units.items()]
     last_deadline = max((f.deadline for f in result.notice_findings), default=issued)
     return {
         "title": TITLES[settings.document_kind],
