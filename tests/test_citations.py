@@ -14,10 +14,31 @@ import pytest
 from engine import InputError, check, load_rules
 from engine.citations import compare, coverage_gaps, gaps
 from engine.model import Penalty
-from helpers import EXAMPLES, RULES, dust_answers, lantian
+from helpers import EXAMPLES, RULES, dust_answers, lantian, office_folder
 
 CODE = "《中华人民共和国生态环境法典》"
 AIR_LAW = "《中华人民共和国大气污染防治法》"
+
+
+def _edit_legal(rules_copy: Path, old: str, new: str, *, after: str = "") -> None:
+    """Replace the first ``old`` in the copied _legal.yaml (the first after ``after``, when given)."""
+    legal = rules_copy / "_legal.yaml"
+    text = legal.read_text(encoding="utf-8")
+    at = text.index(old, text.index(after) if after else 0)
+    legal.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+
+
+def _refused(rules_copy: Path) -> list:
+    """The errors (not warnings) loading the copied rules gives."""
+    with pytest.raises(InputError) as exc:
+        load_rules(rules_copy)
+    return [p for p in exc.value.problems if p.severity == "error"]
+
+
+def _lower_transport_fine(rules_copy: Path) -> None:
+    """The Code's fine for uncovered bulk-material trucks halved: lighter than the 2018 one."""
+    fine = "          min_yuan: 2000\n          max_yuan: 20000\n"
+    _edit_legal(rules_copy, fine, "          min_yuan: 1000\n          max_yuan: 10000\n", after="law: eco_code\n        article: 241")
 
 
 def _drop_code_provision(rules_copy: Path, key: str) -> None:
@@ -106,7 +127,7 @@ def test_missing_citation__cli_check_exits_1_notice_exits_2_and_writes_nothing(r
     _drop_code_provision(rules_copy, "air_law_art69")
     answers = tmp_path / "site.yaml"
     answers.write_bytes(dust_answers({"hoarding_closed": "{value: 否, count: 1}"}, date="2026-09-01"))
-    shutil_copy_office(tmp_path)
+    office_folder(tmp_path)
     run = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "check", str(answers)], catch_exceptions=False)
     assert run.exit_code == 1, run.output
     assert "不合格" in run.output and "air_law_art69" in run.output and "不能出具文书" in run.output
@@ -117,31 +138,16 @@ def test_missing_citation__cli_check_exits_1_notice_exits_2_and_writes_nothing(r
     assert not out.exists() or not any(out.iterdir())
 
 
-def shutil_copy_office(folder: Path) -> None:
-    import shutil
-
-    shutil.copy(EXAMPLES / "office" / "office.yaml", folder / "office.yaml")
-
-
 def test_law_provision_without_article__legal_005(rules_copy: Path) -> None:
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    legal.write_text(text.replace("      - law: eco_code\n        article: 241\n", "      - law: eco_code\n        article: null\n", 1), encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        load_rules(rules_copy)
-    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    _edit_legal(rules_copy, "      - law: eco_code\n        article: 241\n", "      - law: eco_code\n        article: null\n")
+    (problem,) = _refused(rules_copy)
     assert problem.code.name == "LEGAL_005" and problem.location.item == "air_law_art70_transport"
     assert problem.location.line is not None
 
 
 def test_penalty_and_no_penalty_together__legal_005(rules_copy: Path) -> None:
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    text = text.replace("        no_penalty: 法典中未找到对应罚则\n", "        no_penalty: 法典中未找到对应罚则\n        penalty:\n          article: 1\n          text: x\n", 1)
-    legal.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        load_rules(rules_copy)
-    assert [p.code.name for p in exc.value.problems if p.severity == "error"] == ["LEGAL_005"]
+    _edit_legal(rules_copy, "        no_penalty: 法典中未找到对应罚则\n", "        no_penalty: 法典中未找到对应罚则\n        penalty:\n          article: 1\n          text: x\n")
+    assert [p.code.name for p in _refused(rules_copy)] == ["LEGAL_005"]
 
 
 def test_no_penalty__duty_cited_alone_and_said(rules) -> None:
@@ -170,12 +176,7 @@ def test_transition__equal_penalties__act_day_law_kept(rules) -> None:
 
 def test_transition__lighter_penalty__code_cited_with_the_reason(rules_copy: Path) -> None:
     """A Code fine lower than the 2018 one: the decision after 2026-08-15 cites the Code."""
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    start = text.index("\n  air_law_art70_transport:\n")
-    code_fine = text.index("          min_yuan: 2000\n          max_yuan: 20000\n", text.index("law: eco_code", start))
-    text = text[:code_fine] + "          min_yuan: 1000\n          max_yuan: 10000\n" + text[code_fine + len("          min_yuan: 2000\n          max_yuan: 20000\n") :]
-    legal.write_text(text, encoding="utf-8")
+    _lower_transport_fine(rules_copy)
     rules = load_rules(rules_copy)
     raw = dust_answers({"muck_trucks_sealed": "否"}, date="2026-08-10")
     citation, _ = _citation(rules, raw, "2026-08-20", "muck_trucks_sealed")
@@ -321,7 +322,7 @@ def _notice(tmp_path: Path, raw: bytes, *args: str, rules_dir: Path = RULES) -> 
     import cli
 
     pytest.importorskip("weasyprint")
-    shutil_copy_office(tmp_path)
+    office_folder(tmp_path)
     answers = tmp_path / "site.yaml"
     answers.write_bytes(raw)
     out = tmp_path / "out"
@@ -349,12 +350,7 @@ def test_notice_issued_later__dated_and_numbered_by_the_issuing_day(tmp_path: Pa
 
 
 def test_notice_transition__lighter_code_cited_and_explained(rules_copy: Path, tmp_path: Path) -> None:
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    start = text.index("law: eco_code", text.index("\n  air_law_art70_transport:\n"))
-    old = "          min_yuan: 2000\n          max_yuan: 20000\n"
-    at = text.index(old, start)
-    legal.write_text(text[:at] + "          min_yuan: 1000\n          max_yuan: 10000\n" + text[at + len(old) :], encoding="utf-8")
+    _lower_transport_fine(rules_copy)
     raw = dust_answers({"muck_trucks_sealed": "否", "hoarding_closed": "否"}, date="2026-08-10")
     run, notice = _notice(tmp_path, raw, "--issued", "2026-08-20", rules_dir=rules_copy)
     assert run.exit_code == 1, run.output
@@ -389,7 +385,7 @@ def test_batch_transition__excused_finding_not_in_ledger_or_list(tmp_path: Path)
     folder.mkdir()
     raw = (EXAMPLES / "straw_ban_noncompliant.yaml").read_text(encoding="utf-8").replace("2026-11-14", "2026-08-10")
     (folder / "straw.yaml").write_text(raw.replace("  fire_points_banned:\n    value: 1\n", "  fire_points_banned:\n    value: 0\n"), encoding="utf-8")
-    shutil_copy_office(tmp_path)
+    office_folder(tmp_path)
     settings = ["--settings", str(tmp_path / "office.yaml")]
     run = lantian("batch", str(folder), "-o", str(tmp_path / "out"), "--issued", "2026-08-20", *settings)
     assert run.exit_code == 1, run.output
@@ -445,24 +441,16 @@ def test_notice_per_unit_fine__printed_with_the_machines_found(tmp_path: Path) -
     ],
 )
 def test_law_article_not_a_whole_number__refused_with_a_hint(rules_copy: Path, replacement: str, expected: str) -> None:
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    legal.write_text(text.replace("      - law: eco_code\n        article: 241\n", replacement, 1), encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        load_rules(rules_copy)
-    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    _edit_legal(rules_copy, "      - law: eco_code\n        article: 241\n", replacement)
+    (problem,) = _refused(rules_copy)
     assert problem.code.name == expected and problem.location.item == "air_law_art70_transport"
     if expected == "LEGAL_005":
         assert "整数" in problem.message and "不加引号" in problem.hint
 
 
 def test_law_penalty_article_as_text__legal_005(rules_copy: Path) -> None:
-    legal = rules_copy / "_legal.yaml"
-    text = legal.read_text(encoding="utf-8")
-    legal.write_text(text.replace("          article: 1129\n", "          article: 第一千一百二十九条\n", 1), encoding="utf-8")
-    with pytest.raises(InputError) as exc:
-        load_rules(rules_copy)
-    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    _edit_legal(rules_copy, "          article: 1129\n", "          article: 第一千一百二十九条\n")
+    (problem,) = _refused(rules_copy)
     assert problem.code.name == "LEGAL_005" and problem.location.path[-2:] == ("penalty", "article")
 
 
