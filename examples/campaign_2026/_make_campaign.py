@@ -14,8 +14,8 @@ kept as it was made from the 2024 answers, as the example of the old law.
 Every checklist's bundled compliant example is the base of its sites; a non-compliant
 inspection with problems takes one to three of the answers of the bundled non-compliant
 example (most problems cost points without failing the site; a veto item fails it). About
-two in three sites with problems are re-inspected one to two weeks after the notice
-(``inspection.follows``), most problems fixed, some not. Every file is checked as it is
+two in three sites with problems are re-inspected up to a week after the notice's last
+deadline (``inspection.follows``), most problems fixed, some not. Every file is checked as it is
 made, so a campaign holds exactly the verdicts it says. The same seed gives the same files.
 """
 
@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -42,34 +41,13 @@ CODES = {"dust_six_100pct": "YC", "vapor_recovery": "YQ", "straw_ban": "JG", "in
 SITES_PER_CHECKLIST = 9
 INSPECTORS = [["李明", "王芳"], ["孙强", "赵丽"], ["钱卫东", "周敏"]]
 CODE_IN_FORCE = dt.date(2026, 8, 15)
-
-@dataclass(frozen=True)
-class Campaign:
-    folder: Path
-    first_day: dt.date
-    last_day: dt.date
-    seed: int
-    #: inspections before this day go to a folder of their own, issued on ``issued``
-    split: dt.date | None = None
-    issued: dt.date | None = None
-    first_folder: str = ""
-    second_folder: str = ""
-    id_prefix: str = ""
-
-
-CAMPAIGNS = (
-    Campaign(
-        HERE,
-        dt.date(2026, 8, 3),
-        dt.date(2026, 11, 30),
-        20260803,
-        split=CODE_IN_FORCE,
-        issued=dt.date(2026, 8, 20),
-        first_folder="法典施行前",
-        second_folder="法典施行后",
-        id_prefix="26",
-    ),
-)
+FIRST_DAY = dt.date(2026, 8, 3)
+LAST_DAY = dt.date(2026, 11, 30)
+SEED = 20260803
+#: the inspections before the Code are decided on this day, after it took effect
+ISSUED = dt.date(2026, 8, 20)
+BEFORE, AFTER = HERE / "法典施行前", HERE / "法典施行后"
+ID_PREFIX = "26"
 
 
 def _load(path: Path) -> dict:
@@ -163,20 +141,16 @@ OLD_LAW_ITEMS = {
 }
 
 
-def _for_day(checklist: str, data: dict, day: dt.date, rules, *, keep_code_items: bool) -> dict:
-    """The answers as an inspection on ``day`` records them. Before 2026-08-15 the old items
-    are added; the Code's are dropped, unless the decision comes after the change and the
-    transitional rule reads them (``keep_code_items``)."""
+def _for_day(checklist: str, data: dict, day: dt.date) -> dict:
+    """The answers as an inspection on ``day`` records them: before 2026-08-15 the old items
+    are added. The Code's stay: the transitional rule reads them when the decision comes
+    after the change, and an item asked only under the other law is left aside."""
     if day >= CODE_IN_FORCE:
         return data
     answers = dict(data["answers"])
     for old, derive in OLD_LAW_ITEMS.get(checklist, {}).items():
         answers[old] = derive(answers)
-    shaped = {**data, "answers": answers}
-    if not keep_code_items:
-        ignored = {w.location.item for w in check(_dump(shaped), rules, name="shape").warnings if w.code.name == "ANSWER_011"}
-        shaped["answers"] = {key: value for key, value in answers.items() if key not in ignored}
-    return shaped
+    return {**data, "answers": answers}
 
 
 def _site(base: dict, village: str, number: int) -> dict:
@@ -215,13 +189,12 @@ def _without_photos(answers: dict) -> dict:
     return {key: ({k: v for k, v in value.items() if k != "photos"} if isinstance(value, dict) else value) for key, value in answers.items()}
 
 
-def make(campaign: Campaign, rules) -> dict[str, int]:
-    rng = random.Random(campaign.seed)
-    if campaign.folder.exists():
-        for old in campaign.folder.glob("*/"):
-            shutil.rmtree(old)
+def make(rules) -> dict[str, int]:
+    rng = random.Random(SEED)
+    for old in HERE.glob("*/"):
+        shutil.rmtree(old)
     made = {"compliant": 0, "non_compliant": 0, "incomplete": 0, "with_findings": 0, "follow_up": 0}
-    span = (campaign.last_day - campaign.first_day).days
+    span = (LAST_DAY - FIRST_DAY).days
     for checklist, code in CODES.items():
         passing = _load(ROOT / "examples" / f"{checklist}_compliant.yaml")
         failing = _load(ROOT / "examples" / f"{checklist}_noncompliant.yaml")
@@ -230,11 +203,11 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
         candidates = [key for key in failing["answers"] if key in passing["answers"] and failing["answers"][key] != passing["answers"][key]]
         for number in range(SITES_PER_CHECKLIST):
             village = VILLAGES[number % len(VILLAGES)]
-            day = campaign.first_day + dt.timedelta(days=rng.randint(0, span * 2 // 3))
-            before = campaign.split is not None and day < campaign.split
-            issued = campaign.issued if before else None
+            day = FIRST_DAY + dt.timedelta(days=rng.randint(0, span * 2 // 3))
+            before = day < CODE_IN_FORCE
+            issued = ISSUED if before else None
             delta = day - base_day
-            ident = f"{campaign.id_prefix}{code}-{number + 1:02d}"
+            ident = f"{ID_PREFIX}{code}-{number + 1:02d}"
             data = {
                 "checklist": checklist,
                 "site": _site(passing["site"], village, number),
@@ -246,14 +219,14 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
                 for key in rng.sample(candidates, min(len(candidates), rng.randint(1, 3))):
                     trial = {**data, "answers": _without_photos(dict(data["answers"], **{key: _shift(failing["answers"][key], day - failing_day)}))}
                     try:
-                        shaped = _for_day(checklist, trial, day, rules, keep_code_items=before)
+                        shaped = _for_day(checklist, trial, day)
                         found = check(_dump(shaped), rules, name="trial", issued=issued).findings
                     except InputError:
                         continue  # this answer asks for others the base does not have
                     if len(found) > len(broken):
                         data, broken = trial, broken + [key]
-            folder = campaign.folder / (campaign.first_folder if before else campaign.second_folder) / village
-            written = _for_day(checklist, data, day, rules, keep_code_items=before)
+            folder = (BEFORE if before else AFTER) / village
+            written = _for_day(checklist, data, day)
             result = _write(written, folder / f"{day.isoformat()}_{ident}.yaml", rules, issued)
             made[result.verdict] += 1
             made["with_findings"] += bool(result.notice_findings)
@@ -262,7 +235,7 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
             # Re-inspected a few days after the last deadline of the notice.
             deadline = max(f.deadline for f in result.notice_findings)
             later = deadline + dt.timedelta(days=rng.randint(1, 7))
-            if later > campaign.last_day:
+            if later > LAST_DAY:
                 continue
             recent_since = day - dt.timedelta(days=45)
             again = {
@@ -277,19 +250,17 @@ def make(campaign: Campaign, rules) -> dict[str, int]:
                     if isinstance(_date_of(fixed), dt.date) and _date_of(fixed) <= day:
                         fixed = _with_date(fixed, day + dt.timedelta(days=1))
                     again["answers"][key] = fixed
-            again_folder = campaign.folder / (campaign.second_folder if campaign.split and later >= campaign.split else campaign.first_folder) / village
-            _write(_for_day(checklist, again, later, rules, keep_code_items=False), again_folder / f"{later.isoformat()}_{ident}-复查.yaml", rules)
+            # Every re-inspection comes after a notice of 2026-08-20 or later: under the Code.
+            _write(_for_day(checklist, again, later), AFTER / village / f"{later.isoformat()}_{ident}-复查.yaml", rules)
             made["follow_up"] += 1
     return made
 
 
-def _showcase(campaign: Campaign, rules) -> None:
+def _showcase(rules) -> None:
     """A village found on 2026-08-12 with one straw fire, outside the banned area and period.
     The checklist of the day fails every fire; the Code, in force when the office decides on
     2026-08-20, punishes only burning in the banned area and period, so the transitional rule
     leaves it out of the documents and the ledger."""
-    if campaign.split is None:
-        return
     base = _load(ROOT / "examples" / "straw_ban_compliant.yaml")
     day = dt.date(2026, 8, 12)
     delta = day - dt.date.fromisoformat(str(base["inspection"]["date"]))
@@ -304,20 +275,19 @@ def _showcase(campaign: Campaign, rules) -> None:
     data = {
         "checklist": "straw_ban",
         "site": _site(base["site"], "北庄村", 0),
-        "inspection": {"id": f"{campaign.id_prefix}JG-10", "date": day, "inspectors": INSPECTORS[0]},
+        "inspection": {"id": f"{ID_PREFIX}JG-10", "date": day, "inspectors": INSPECTORS[0]},
         "answers": answers,
     }
-    result = _write(data, campaign.folder / campaign.first_folder / "北庄村" / f"{day.isoformat()}_{campaign.id_prefix}JG-10.yaml", rules, campaign.issued)
+    result = _write(data, BEFORE / "北庄村" / f"{day.isoformat()}_{ID_PREFIX}JG-10.yaml", rules, ISSUED)
     assert [f.item_id for f in result.findings if f.excused] == ["fire_points"], result.findings
 
 
 def main() -> None:
     rules = load_rules(ROOT / "rules")
-    for campaign in CAMPAIGNS:
-        made = make(campaign, rules)
-        _showcase(campaign, rules)
-        total = sum(1 for _ in campaign.folder.rglob("*.yaml"))
-        print(f"{campaign.folder.relative_to(ROOT)}: made {total} inspections: {made}")
+    made = make(rules)
+    _showcase(rules)
+    total = sum(1 for _ in HERE.rglob("*.yaml"))
+    print(f"{HERE.relative_to(ROOT)}: made {total} inspections: {made}")
 
 
 if __name__ == "__main__":
