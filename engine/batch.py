@@ -95,13 +95,13 @@ def run_batch(
                 outcome.problems.append(Problem(problem.code, sources[path].location(problem.location.path), problem.context))
                 continue
         # One allocation, for the ledger and the notice.
-        number = notice_number(result, settings, issued=issued) if ledger_path is not None or documents else None
+        number = notice_number(result, settings) if ledger_path is not None or documents else None
         if ledger_path is not None:
             outcome.recorded.append(ledger.record(ledger_path, result, notice_number=number))
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
         if documents:
-            planned.extend(plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), issued=issued, number=number))
+            planned.extend(plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), number=number))
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
     today = issued or dt.date.today()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +23,12 @@ class Written:
     number: str | None  #: the document number of a notice
 
 
-def notice_number(result: InspectionResult, settings: OfficeSettings, *, issued: dt.date | None = None) -> str | None:
+def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | None:
     """The number of a non-compliant inspection's notice: allocated once, the same ever after,
     in the year of the issuing day."""
     if result.verdict != "non_compliant" or not result.notice_findings:
         return None
-    day = issued or result.decided
+    day = result.decided
     return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
 
 
@@ -45,7 +44,7 @@ def citation_problems(result: InspectionResult) -> list[Problem]:
 
 
 def plan_documents(
-    result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, issued: dt.date | None = None, number: str | None = None
+    result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, number: str | None = None
 ) -> list[tuple[Document, str | None]]:
     """The record of every inspection, and the notice of a non-compliant one (numbered).
 
@@ -59,10 +58,10 @@ def plan_documents(
     stem = answers_path.stem if answers_path else "stdin"
     photos_root = answers_path.parent if answers_path else None
     planned: list[tuple[Document, str | None]] = []
-    number = number or notice_number(result, settings, issued=issued)
+    number = number or notice_number(result, settings)
     if number is not None:
         # Issued on the day of the decision: the inspection day unless told otherwise.
-        context = notice_context(result, settings, number, issued or result.decided)
+        context = notice_context(result, settings, number, result.decided)
         planned.append((Document(out_dir / f"{stem}.通知书.pdf", "notice", render_html("notice.html", context), photos_root), number))
     context = record_context(result, settings, photos_root)
     planned.append((Document(out_dir / f"{stem}.检查记录.pdf", "record", render_html("record.html", context), photos_root), None))
