@@ -185,7 +185,11 @@ def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> tuple[str, tup
     if mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
         return "YAML 不能用 Tab 缩进，请改用空格", None
     if mark is not None:
-        for number in range(max(mark.line - 1, 0), min(mark.line + 1, len(lines))):
+        # PyYAML notices such a typo on the next line with content: look at that line and the
+        # one with content before it, past blank lines and comments (the blank answers file
+        # puts both between items).
+        content = [n for n in range(min(mark.line, len(lines) - 1), -1, -1) if lines[n].split("#")[0].strip()][:2]
+        for number in sorted(content):
             line = lines[number].split("#")[0]
             if "：" in line:
                 return "请用半角冒号“:”（不是中文冒号“：”），冒号后面加一个空格", (number + 1, line.index("：") + 1)

@@ -125,3 +125,14 @@ def test_source__never_writes(tmp_path) -> None:
     before = path.stat().st_mtime_ns
     load_source(path)
     assert path.read_bytes() == b"a: 1\n" and path.stat().st_mtime_ns == before
+
+
+def test_source__full_width_colon_before_blank_and_comment_lines__pointed_at_its_own_line() -> None:
+    """The blank answers file puts a blank line and comments between items: the typo is still
+    named on its own line, not where PyYAML noticed it."""
+    raw = "answers:\n  muck_covered: 是\n\n  # 2.3 工程渣土\n  waste_cleared：否\n\n  # 2.4 覆盖率\n  bare_soil_cover_rate: 100%\n".encode()
+    with pytest.raises(InputError) as exc:
+        load_source(raw, "t.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.column) == ("YAML_001", 5, 16)
+    assert "中文冒号" in problem.hint
