@@ -24,7 +24,7 @@ _DATE_FORMS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
     re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),  # 5号 is how many people write the day
 )
 
 
@@ -193,7 +193,7 @@ def parse_date(raw: Any) -> dt.date:
                     return dt.date(int(match[1]), int(match[2]), int(match[3]))
                 except ValueError:
                     raise ValueProblem("ANSWER_003", {"reason": f"日期 “{raw}” 不存在", "hint": "请核对月份和日期"}) from None
-    raise _kind_error(raw, "日期", "请按 YYYY-MM-DD 填写，例如 2024-11-05")
+    raise _kind_error(raw, "日期", "请按 YYYY-MM-DD 填写，例如 2026-11-05")
 
 
 def chinese_date(day: dt.date) -> str:

@@ -26,7 +26,7 @@ MULTI = Field("multi_choice", options=(Option("fog", "雾炮"), Option("spray", 
         (COUNT, 3, 3), (COUNT, "3", 3),
         (CHOICE, "online", "online"), (CHOICE, "已安装并联网", "online"),
         (MULTI, ["雾炮", "spray"], ("fog", "spray")), (MULTI, "雾炮、喷淋", ("fog", "spray")), (MULTI, "雾炮,雾炮", ("fog",)),
-        (Field("date"), "2024-11-05", dt.date(2024, 11, 5)), (Field("date"), "2024/11/5", dt.date(2024, 11, 5)), (Field("date"), "2024年11月5日", dt.date(2024, 11, 5)),
+        (Field("date"), "2024-11-05", dt.date(2024, 11, 5)), (Field("date"), "2024/11/5", dt.date(2024, 11, 5)), (Field("date"), "2024年11月5日", dt.date(2024, 11, 5)), (Field("date"), "2026年12月5号", dt.date(2026, 12, 5)),
         (Field("text"), 12, "12"),
     ],
 )
