@@ -17,7 +17,7 @@ from typing import Any, Literal
 import click
 
 import engine
-from engine import InputError, LantianError, RuleSet, report
+from engine import InputError, LantianError, RuleSet, check_output
 from engine._fsutil import atomic_write
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
@@ -61,7 +61,7 @@ class _SourceCache:
 
 def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _SourceCache | None = None) -> None:
     if problems:
-        click.echo(report.format_problems(problems, sources or _SourceCache()), err=True)
+        click.echo(check_output.format_problems(problems, sources or _SourceCache()), err=True)
 
 
 LEDGER_HELP = "整改台账（SQLite 文件）。不写时为办公室设置文件旁的 <设置文件名>.ledger.sqlite。"
@@ -209,15 +209,15 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
     results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":
-        click.echo(report.check_document(results, problems, engine.__version__))
+        click.echo(check_output.check_document(results, problems, engine.__version__))
     else:
         for result in results:
-            click.echo(report.format_result(result))
+            click.echo(check_output.format_result(result))
             click.echo()
         # Warnings of checked files are already in their summaries.
         _emit_problems([p for p in problems if p.severity == "error"], sources)
         if len(files) > 1:
-            click.echo(report.format_summary(results, len(failed)))
+            click.echo(check_output.format_summary(results, len(failed)))
     if failed:
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
@@ -388,13 +388,13 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
     """
     from engine.citations import coverage_gaps, gap_problems
 
-    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.rules_document)
+    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, check_output.rules_document)
     on = [day.date() for day in days] if days else None
     found = coverage_gaps(ruleset.checklists.values(), on, dt.date.today())
     gaps = gap_problems(found, ruleset.legal)
     warnings = list(ruleset.warnings) + gaps
     if fmt == "json":
-        click.echo(report.rules_document(list(ruleset.checklists.values()), warnings, engine.__version__))
+        click.echo(check_output.rules_document(list(ruleset.checklists.values()), warnings, engine.__version__))
     else:
         _emit_problems(warnings)
         for checklist in ruleset.checklists.values():
@@ -425,12 +425,12 @@ def rules_test(ctx: click.Context, directory: Path | None, fmt: Format) -> None:
     示例：
       lantian rules test rules/
     """
-    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, report.cases_document)
+    folder, shown, ruleset = _rules_folder(ctx, directory, fmt, check_output.cases_document)
     results, problems = run_cases(folder, ruleset, shown=shown)
     if fmt == "json":
-        click.echo(report.cases_document(results, problems, engine.__version__))
+        click.echo(check_output.cases_document(results, problems, engine.__version__))
     else:
-        click.echo(report.format_cases(results))
+        click.echo(check_output.format_cases(results))
         _emit_problems(problems)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
@@ -653,8 +653,8 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledg
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
+    from engine.campaign_report import report_document
     from engine.render import write_pdfs
-    from engine.summary import report_document
 
     if end < start:
         click.echo("--to 不能早于 --from。", err=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from engine import check, load_rules
+from engine.check_output import format_problems
 from engine.errors import InputError, Problem
-from engine.report import format_problems
 from helpers import DATA, RULES
 
 ANSWER_CASES = sorted(p for p in (DATA / "invalid" / "answers").iterdir() if not p.name.endswith(".expect"))
