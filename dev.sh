@@ -56,13 +56,6 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install --quiet --editable '.[test]'
         touch "$stamp"
     fi
-    # Cut the system Chinese font down to the common characters once (about half a minute),
-    # so that no document run has to; it is kept in the user's cache.
-    if ! "$VENV/bin/python" -c 'from engine.fonts import common_font_ready, find_cjk_font; import sys; sys.exit(not common_font_ready(find_cjk_font()))' 2>/dev/null; then
-        say "preparing the Chinese font for documents (once, about half a minute)"
-        "$VENV/bin/python" -c 'from engine.fonts import common_font, find_cjk_font; common_font(find_cjk_font())' \
-            || say "could not prepare the font now; the first document run will"
-    fi
 }
 
 demo() {

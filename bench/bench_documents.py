@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import check, load_rules  # noqa: E402
-from engine.fonts import cache_dir, common_font, common_font_ready, find_cjk_font, subset_font  # noqa: E402
+from engine.fonts import cache_dir, common_font, find_cjk_font, subset_font  # noqa: E402
 from engine.rectification import Row, rows_for  # noqa: E402
 from engine.rectification import list_document as rectification_list  # noqa: E402
 from engine.render import Document, _characters, notice_context, render_html, write_pdfs, write_pdfs_parallel  # noqa: E402
@@ -106,8 +105,7 @@ def main() -> None:
     baseline_size = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     rules = load_rules(ROOT / "rules")
     with tempfile.TemporaryDirectory() as folder:
-        # A cache of our own, so that no subset from an earlier run is found. It starts with
-        # the common font that the set-up makes once (./dev.sh), as an installed tool has it.
+        # A cache of our own, so that no subset from an earlier run is found.
         os.environ["LANTIAN_CACHE"] = str(Path(folder) / "cache")
         settings_file = Path(folder) / "office.yaml"
         settings_file.write_text((ROOT / "examples" / "office" / "office.yaml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -118,13 +116,7 @@ def main() -> None:
         import weasyprint  # noqa: F401  (imported before timing, as a running office tool would have)
 
         print(f"font: {font.path} (face {font.index})")
-        os.environ.pop("LANTIAN_CACHE")
-        installed = common_font_ready(font)
-        if not installed:
-            timed("one-time set-up: the common font (kept afterwards)", 1, lambda: common_font(font))
-        made = common_font(font)
-        os.environ["LANTIAN_CACHE"] = str(Path(folder) / "cache")
-        shutil.copy(made, cache_dir() / made.name)
+        timed("the common font, cut on first use (kept afterwards)", 1, lambda: common_font(font))
         timed("font subset for the batch (once; cached afterwards)", 1, lambda: subset_font(font, _characters(batch)))
 
         def forget_subsets() -> None:

@@ -137,6 +137,7 @@ class ErrorCode(Enum):
         "Debian/Ubuntu 上运行 sudo apt-get install fonts-noto-cjk；或在办公室设置文件中用 font: 指定一个中文字体文件",
     )
     FONT_002 = Detail("font_missing", "办公室设置中指定的字体文件 {path} 不存在", "请更正 font: 的路径，或删去这一行使用系统中的中文字体")
+    FONT_003 = Detail("font_unreadable", "字体文件 {path} 不是可用的字体", "font: 须指向 TrueType 或 OpenType 字体文件（.ttf、.otf、.ttc），例如仿宋 simfang.ttf；或删去这一行使用系统中的中文字体")
     RENDER_001 = Detail(
         "refused",
         "无法生成文书 {document}：{reason}",

@@ -74,12 +74,22 @@ def _fontconfig_candidate() -> Path | None:
     return Path(files[0]) if files else None
 
 
+def _refuse_unreadable(path: Path) -> None:
+    """A file that holds no glyphs (a mistyped path to some other file) is named before any
+    document is laid out, instead of failing inside the renderer."""
+    import uharfbuzz
+
+    if uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), 0).glyph_count == 0:
+        raise FontError.of(ErrorCode.FONT_003, str(path), path=str(path))
+
+
 def find_cjk_font(explicit: str | Path | None = None) -> FontSource:
     """The Chinese font to use: the one named in the office settings, else a system one."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise FontError.of(ErrorCode.FONT_002, str(path), path=str(path))
+        _refuse_unreadable(path)
         return FontSource(path, 0)
     for candidate, family in CANDIDATES:
         path = Path(candidate)
@@ -114,35 +124,40 @@ def _common_characters() -> frozenset[int]:
     return frozenset(codes)
 
 
-def _subset(path: Path, index: int, wanted: list[int], target: Path) -> None:
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+def _tag(name: str) -> int:
+    return int.from_bytes(name.encode("ascii"), "big")
 
-    # Bounding boxes are not recomputed: that draws every glyph and took most of a subset's
-    # time; the full font's boxes enclose the subset's, which is all a box must do.
-    font = TTFont(str(path), fontNumber=index, lazy=False, recalcBBoxes=False, recalcTimestamp=False)
-    options = subset.Options()
+
+def _subset(path: Path, index: int, wanted: list[int], target: Path) -> None:
+    # HarfBuzz's subsetter (through uharfbuzz) cuts the 20 MB CJK face to the GB 2312 set in
+    # a tenth of a second, where fontTools took half a minute.
+    import uharfbuzz
+
+    face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), index)
+    request = uharfbuzz.SubsetInput()
+    request.unicode_set.update(wanted)
     # No ligatures, no localized alternates: WeasyPrint maps glyphs back to characters only
     # through the font's cmap, so a glyph reached by substitution (an fi-ligature, or the
     # digits 'locl' swaps in for zh-CN) would copy out of the PDF as garbage.
-    options.layout_features = ["ccmp", "vert", "vrt2"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.drop_tables += ["DSIG"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=wanted)
-    subsetter.subset(font)
+    features = request.sets(uharfbuzz.SubsetInputSets.LAYOUT_FEATURE_TAG)
+    features.clear()
+    features.update(_tag(feature) for feature in ("ccmp", "vert", "vrt2"))
+    names = request.sets(uharfbuzz.SubsetInputSets.NAME_ID)
+    names.clear()
+    names.invert()  # every name record: the family name is how the documents ask for the font
+    request.sets(uharfbuzz.SubsetInputSets.DROP_TABLE_TAG).add(_tag("DSIG"))
+    request.flags = uharfbuzz.SubsetFlags.NOTDEF_OUTLINE
+    try:
+        font = uharfbuzz.subset(face, request)
+    except RuntimeError as exc:  # all uharfbuzz says of a font it cannot cut
+        raise FontError.of(ErrorCode.FONT_003, str(path), path=str(path)) from exc
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    font.save(str(temporary))
+    temporary.write_bytes(font.blob.data)
     os.replace(temporary, target)
 
 
 def _common_path(source: FontSource, folder: Path | None = None) -> Path:
     return (folder or cache_dir()) / f"common-{hashlib.sha256(source.identity().encode()).hexdigest()[:24]}.otf"
-
-
-def common_font_ready(source: FontSource) -> bool:
-    return _common_path(source).is_file()
 
 
 def smallest_copy(source: FontSource) -> FontSource:
@@ -154,8 +169,7 @@ def smallest_copy(source: FontSource) -> FontSource:
 
 def common_font(source: FontSource, folder: Path | None = None) -> Path:
     """The system font cut down once to the common characters (about 2.6 MB instead of
-    20 MB), so that later subsets take about a second instead of five. Made on first use
-    and kept in the cache."""
+    20 MB), so that a document's font loads at once. Made on first use and kept in the cache."""
     target = _common_path(source, folder)
     if not target.is_file():
         _subset(source.path, source.index, sorted(_common_characters()), target)

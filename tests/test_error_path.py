@@ -83,6 +83,16 @@ def test_font_in_settings_missing__font_002_from_the_command(tmp_path: Path) -> 
     assert "不存在的字体.ttf" in _refused(result, ErrorCode.FONT_002)
 
 
+def test_font_in_settings_not_a_font__font_003_from_the_command(tmp_path: Path) -> None:
+    office_folder(tmp_path)
+    (tmp_path / "仿宋.ttf").write_text("这不是字体\n", encoding="utf-8")
+    settings = tmp_path / "office.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "font: 仿宋.ttf\n", encoding="utf-8")
+    result = lantian("notice", str(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), "-o", str(tmp_path / "out"), "--settings", str(settings))
+    assert "仿宋.ttf" in _refused(result, ErrorCode.FONT_003)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_document_asking_for_a_file_outside__render_001(tmp_path: Path) -> None:
     from engine.render import Document, write_pdfs
 
