@@ -28,7 +28,7 @@ from engine import check, load_rules  # noqa: E402
 YES_NO = ["是", "否", "有", "无", "yes", "no", "不适用", "是", "是", "是"]
 
 
-def synthetic_inspection(rng: random.Random, number: int) -> bytes:
+def synthetic_inspection(rng: random.Random, number: int, refusing: frozenset[str]) -> bytes:
     site_type = rng.choice(["construction", "municipal", "demolition"])
     day = f"2024-11-{rng.randint(1, 28):02d}"
     answers = {
@@ -53,6 +53,10 @@ def synthetic_inspection(rng: random.Random, number: int) -> bytes:
     }
     if site_type == "demolition":
         answers["wet_demolition"] = rng.choice(YES_NO)
+    for item_id in refusing & answers.keys():
+        # An item that may not be skipped is answered, as the checklist demands.
+        if answers[item_id] == "不适用":
+            answers[item_id] = "是"
     lines = [
         "checklist: dust_six_100pct",
         "site:",
@@ -79,8 +83,9 @@ def rate(seconds: float, count: int) -> float:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rng = random.Random(20241021)
-    files = [synthetic_inspection(rng, n) for n in range(count)]
     rules = load_rules(ROOT / "rules")
+    refusing = frozenset(item.id for item in rules.checklists["dust_six_100pct"].items if not item.allow_not_applicable)
+    files = [synthetic_inspection(rng, n, refusing) for n in range(count)]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     started = time.perf_counter()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from .applicability import applicability
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .schema import validate
-from .scoring import applies, build_env
 from .source import SourceDocument, load_source
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
 
@@ -187,14 +187,14 @@ class _AnswersBuilder:
     def missing(self, answers: Answers) -> None:
         """Required items that apply and are not in the file at all, and 不适用 written
         for an item that applies and may not be skipped."""
-        env = build_env(self.checklist, answers)
+        applies = answers.applicability.applies
         for item, value_path in self.not_applicable_refused:
-            if applies(item, env) is not False:
+            if applies[item.id] is not False:
                 self.problem(ErrorCode.ANSWER_010, value_path, item.id, item=item.id)
         for item in self.checklist.items:
             if not item.required or item.id in (self.doc.data.get("answers") or {}):
                 continue
-            if applies(item, env) is True:
+            if applies[item.id] is True:
                 self.problem(ErrorCode.ANSWER_004, ("answers",), item.id, at_key=True, item=item.id, question=item.question)
 
 
@@ -260,7 +260,17 @@ def _answers(doc: SourceDocument, checklist: Checklist, site: Site, inspection: 
         "answers": doc.location(("answers",), key=True),
         **builder.locations,
     }
-    return Answers(doc.name, doc.sha256, checklist.id, site, inspection, answered, locations, tuple(builder.warnings))
+    return Answers(
+        name=doc.name,
+        sha256=doc.sha256,
+        checklist_id=checklist.id,
+        site=site,
+        inspection=inspection,
+        answers=answered,
+        applicability=applicability(checklist, site, inspection, answered),
+        locations=locations,
+        warnings=tuple(builder.warnings),
+    )
 
 
 def load_answers(src: str | bytes | Any, rules: RuleSet, *, name: str | None = None) -> tuple[Answers, Checklist]:

@@ -317,6 +317,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Applicability:
+    """Which items apply to an inspection under the law of one day (applicability.py works it out)."""
+
+    law_day: dt.date  #: the day whose law judges the act
+    names: dict[str, Any]  #: what expressions read: answers, site, inspection, params, the law day
+    applies: dict[str, Any]  #: item id → True, False, or UNKNOWN when `when:` reads a missing answer
+
+
+@dataclass(frozen=True)
 class Answers:
     name: str  #: the file as messages name it
     sha256: str
@@ -324,6 +333,7 @@ class Answers:
     site: Site
     inspection: Inspection
     answers: dict[str, Answer]
+    applicability: Applicability  #: which items apply under the law of the inspection day, worked out once
     locations: dict[str, Any] = field(default_factory=dict)  #: "inspection.date", "answers" → Location
     warnings: tuple = ()  #: Problems that do not stop the check
 

@@ -10,13 +10,14 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from .applicability import applicability
 from .citations import choose, joined, transitional_citation
 from .errors import ErrorCode, InputError, Location, Problem
 from .expressions import LAW_DAY, UNKNOWN, Expression
 from .model import (
-    SITE_FIELDS,
     Answer,
     Answers,
+    Applicability,
     Checklist,
     Citation,
     Finding,
@@ -33,29 +34,7 @@ from .values import chinese_date, display, display_with_unit
 MAX_DECISION_DELAY = dt.timedelta(days=5 * 366)
 
 
-def build_env(checklist: Checklist, answers: Answers, law_day: dt.date | None = None) -> dict[str, Any]:
-    """The names expressions read: every answered item's value, site, inspection, params,
-    and the day whose law judges the act (the inspection day unless told otherwise)."""
-    env: dict[str, Any] = {LAW_DAY: law_day or answers.inspection.date}
-    for item_id, answer in answers.answers.items():
-        if answer.state == "answered":
-            env[item_id] = answer.value
-    site = answers.site
-    fields = {name: getattr(site, name) for name in SITE_FIELDS}
-    env["site"] = {key: (UNKNOWN if value is None else value) for key, value in {**fields, **site.facts}.items()}
-    env["inspection"] = {"date": answers.inspection.date}
-    env["params"] = {name: param.value for name, param in checklist.params.items()}
-    return env
-
-
-def applies(item: Item, env: dict[str, Any]) -> Any:
-    """True, False, or UNKNOWN when `when:` reads an answer that is missing."""
-    if item.when is None:
-        return True
-    return item.when.evaluate(env)
-
-
-def _unanswered_dependencies(expression: Expression | None, answers: Answers, checklist: Checklist, env: dict[str, Any]) -> list[str]:
+def _unanswered_dependencies(expression: Expression | None, answers: Answers, judged: Applicability) -> list[str]:
     """The answers and site facts an expression reads that were left blank.
 
     An answer left out because its own item does not apply is not waited for: the
@@ -73,7 +52,7 @@ def _unanswered_dependencies(expression: Expression | None, answers: Answers, ch
         if "." in name or name in ("value", "count", "limit", LAW_DAY):
             continue
         answer = answers.answers.get(name)
-        if answer is None and applies(checklist.item(name), env) is False:
+        if answer is None and judged.applies.get(name) is False:
             continue
         if answer is None or answer.state == "blank":
             missing.append(name)
@@ -139,13 +118,14 @@ def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: d
     return tuple(citations), missing, undecided
 
 
-def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Answers, checklist: Checklist) -> tuple[Status, str | None, dict[str, Any]]:
+def _decide(item: Item, answer: Answer | None, judged: Applicability, answers: Answers) -> tuple[Status, str | None, dict[str, Any]]:
     """The item's status, why the engine decided it (when it did), and the names its texts read."""
-    applicable = applies(item, env)
+    env = judged.names
+    applicable = judged.applies[item.id]
     if applicable is False:
         return "not_applicable", "不符合适用条件", env
     if applicable is UNKNOWN:
-        waiting = _unanswered_dependencies(item.when, answers, checklist, env)
+        waiting = _unanswered_dependencies(item.when, answers, judged)
         if waiting:
             return "unanswered", "适用与否取决于未填写的 " + "、".join(waiting), env
         return "not_applicable", "适用条件所依据的答案为不适用", env
@@ -160,7 +140,7 @@ def _decide(item: Item, answer: Answer | None, env: dict[str, Any], answers: Ans
         item_env["limit"] = item.limit.evaluate(item_env)
     outcome = item.criterion.evaluate(item_env)
     if outcome is UNKNOWN:
-        waiting = _unanswered_dependencies(item.criterion, answers, checklist, env)
+        waiting = _unanswered_dependencies(item.criterion, answers, judged)
         if waiting:
             return "unanswered", "判定取决于未填写的 " + "、".join(waiting), item_env
         return "unanswered", "无法判定：合格条件所用的答案不适用、未填处数，或计算无结果（如除以零）", item_env
@@ -220,7 +200,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     ``issued`` is the day the decision is made (the notice's date; default the inspection
     day): citations follow the transitional rule for it, and deadlines count from it.
     """
-    env = build_env(checklist, answers)
+    judged = answers.applicability
     day = answers.inspection.date
     decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
@@ -241,11 +221,11 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     warnings: list[Problem] = list(answers.warnings)
     for item in checklist.items:
         answer = answers.answers.get(item.id)
-        status, reason, item_env = _decide(item, answer, env, answers, checklist)
+        status, reason, item_env = _decide(item, answer, judged, answers)
         lost = 0.0
         if status in ("pass", "fail") and item.criterion is not None:
             assessed += 1
-        ignored = _ignored_answer(item, answer, status, reason, later, env, answers)
+        ignored = _ignored_answer(item, answer, status, reason, later, judged.names, answers)
         if ignored is not None:
             warnings.append(ignored)
         if status == "fail":
@@ -363,8 +343,8 @@ def _asked_under_another_law(item: Item, env: dict[str, Any]) -> bool:
 
 def _statuses(checklist: Checklist, answers: Answers, law_day: dt.date) -> dict[str, str]:
     """Each item's status when the answers are judged under the law of ``law_day``."""
-    env = build_env(checklist, answers, law_day=law_day)
-    return {item.id: _decide(item, answers.answers.get(item.id), env, answers, checklist)[0] for item in checklist.items}
+    judged = applicability(checklist, answers.site, answers.inspection, answers.answers, law_day)
+    return {item.id: _decide(item, answers.answers.get(item.id), judged, answers)[0] for item in checklist.items}
 
 
 def _excuse(findings: list[Finding], checklist: Checklist, decided: dt.date, results: list[ItemResult], later: dict[str, str]) -> list[Finding]:

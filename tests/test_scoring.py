@@ -358,3 +358,26 @@ def test_score__dependency_deleted_because_it_does_not_apply__dependents_not_app
     rules = mini_rules(tmp_path, items)
     result = check(mini_answers("  sprays: 否\n"), rules, name="m.yaml")
     assert [i.status for i in result.items] == ["fail", "not_applicable", "not_applicable"]
+
+
+def test_check__applicability_worked_out_once_per_law_day(rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should evaluate the items' `when:` once for a file read and scored on the inspection
+    day, and once more only for a decision day under another law."""
+    from engine import answers as answers_module
+    from engine import scoring
+
+    days: list[dt.date] = []
+    for module in (answers_module, scoring):
+        real = module.applicability
+
+        def counting(*args, law_day=None, _real=real):
+            result = _real(*args, law_day) if law_day else _real(*args)
+            days.append(result.law_day)
+            return result
+
+        monkeypatch.setattr(module, "applicability", counting)
+    result = check(dust_answers({"hoarding_closed": "否"}, date="2026-09-01"), rules, name="a.yaml")
+    assert result.findings and days == [dt.date(2026, 9, 1)]
+    days.clear()
+    check(dust_answers({"hoarding_closed": "否"}, date="2026-08-10"), rules, name="a.yaml", issued=dt.date(2026, 8, 20))
+    assert days == [dt.date(2026, 8, 10), dt.date(2026, 8, 20)]
