@@ -206,13 +206,16 @@ def test_rules_svg__draws_the_grid_and_refuses_anything_else() -> None:
 
 
 @needs_font
-def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settings) -> None:
+def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should give a long list rendered by two workers, part by part, the same pages and the
     same page numbers as one worker, with the font embedded once."""
     pytest.importorskip("weasyprint")
+    from engine import rectification
     from engine.render import write_pdfs, write_pdfs_parallel
 
-    document = list_document(_rows(260, 11), settings, tmp_path / "list.pdf", sites=260, today=dt.date(2024, 11, 30))
+    # Parts of two pages: the same cutting and joining as for a long list, in a quarter of the pages.
+    monkeypatch.setattr(rectification, "PAGES_PER_PART", 2)
+    document = list_document(_rows(70, 11), settings, tmp_path / "list.pdf", sites=70, today=dt.date(2024, 11, 30))
     assert len(document.parts) >= 2
     whole = PdfReader(io.BytesIO(write_pdfs([document])[0]))
     (tmp_path / "parts.pdf").write_bytes(write_pdfs_parallel([document], workers=2)[0])
