@@ -498,11 +498,12 @@ def ledger() -> None:
 @click.option("--overdue", is_flag=True, help="只列到 --as-of 那天已过整改期限仍未销号的问题。")
 @_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
+@click.option("--format-version", "format_version", type=click.IntRange(1, 2), default=2, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；1 为旧格式，将在以后的版本中删除。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写时 table、json、csv 输出到屏幕。")
 @ledger_option
 @settings_option
 @click.pass_context
-def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, output: Path | None, ledger_path: Path | None, settings_path: Path | None) -> None:
+def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, format_version: int, output: Path | None, ledger_path: Path | None, settings_path: Path | None) -> None:
     """列出台账中的问题，按整改期限排列。
 
     \b
@@ -526,18 +527,16 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         click.echo(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
-        text = ledger_module.dump(rows, day) + "\n"
+        text = ledger_module.dump(rows, day, engine.__version__, format_version) + "\n"
     elif fmt == "csv":
         import csv
         import io
 
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        fields = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "problem", "measure", "basis", "deadline", "status", "closed_on", "overdue_days", "notice_number"]
-        writer.writerow(fields)
+        writer.writerow(ledger_module.field_names(format_version))
         for row in rows:
-            record = row.as_dict(day)
-            writer.writerow([record[name] if record[name] is not None else "" for name in fields])
+            writer.writerow(["" if value is None else value for value in row.as_dict(day, format_version).values()])
         text = buffer.getvalue()
     else:
 
@@ -546,7 +545,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         for row in rows:
             late = row.overdue_days(day)
             state = FINDING_STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
-            cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.problem)
+            cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
             lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
         lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
         text = "\n".join(lines) + "\n"
@@ -587,8 +586,8 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
     click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}")
     click.echo(f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）")
     click.echo(f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}")
-    click.echo(f"  问题：{row.problem}（{SEVERITY_LABELS.get(row.severity, row.severity)}）")
-    click.echo(f"  整改：{row.measure}，期限 {row.deadline.isoformat()}")
+    click.echo(f"  问题：{row.reason}（{SEVERITY_LABELS.get(row.severity, row.severity)}）")
+    click.echo(f"  整改：{row.rectification}，期限 {row.deadline.isoformat()}")
     click.echo("  经过：")
     for event in events:
         proof = f"；证明材料 {event['evidence_name']}（SHA-256 {event['evidence_sha256']}）" if event["evidence_name"] else ""

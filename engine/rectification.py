@@ -121,7 +121,7 @@ def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
     for item in found:
         late = item.overdue_days(day)
         status = FINDING_STATUS_LABELS[item.status] + (f"（逾期{late}天）" if late else "")
-        rows.append(Row(item.finding_id, item.village, item.site, item.checklist_title, item.inspected_on, item.problem, SEVERITY_LABELS.get(item.severity, item.severity), item.measure, item.operator or item.site, item.contact, item.deadline, status))
+        rows.append(Row(item.finding_id, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status))
     return rows
 
 

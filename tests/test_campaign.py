@@ -90,13 +90,13 @@ def test_campaign__ledger_figures(office: Path, expected: dict) -> None:
     """Should hold every finding with the status the re-inspections gave it, and list as
     overdue on 2024-12-20 exactly what is unclosed past its deadline."""
     args = ["--settings", str(office / "office.yaml")]
-    rows = json.loads(run("ledger", "list", *args, "--format", "json").stdout)
+    rows = json.loads(run("ledger", "list", *args, "--format", "json").stdout)["findings"]
     assert len(rows) == expected["findings"]
-    assert sum(1 for row in rows if row["status"] == "closed") == expected["closed"]
-    assert sum(1 for row in rows if row["status"] == "rectifying") == expected["rectifying"]
-    overdue = json.loads(run("ledger", "list", *args, "--overdue", "--as-of", AS_OF.isoformat(), "--format", "json").stdout)
+    assert sum(1 for row in rows if row["status_now"] == "closed") == expected["closed"]
+    assert sum(1 for row in rows if row["status_now"] == "rectifying") == expected["rectifying"]
+    overdue = json.loads(run("ledger", "list", *args, "--overdue", "--as-of", AS_OF.isoformat(), "--format", "json").stdout)["findings"]
     assert len(overdue) == expected["overdue"]
-    assert all(row["status"] != "closed" and row["deadline"] < AS_OF.isoformat() and row["overdue_days"] > 0 for row in overdue)
+    assert all(row["status_as_of"] != "closed" and row["deadline"] < AS_OF.isoformat() and row["overdue_days_as_of"] > 0 for row in overdue)
     table = run("ledger", "list", *args, "--overdue", "--as-of", AS_OF.isoformat())
     assert f"共 {expected['overdue']} 个问题" in table.stdout
 
@@ -121,12 +121,12 @@ def test_campaign__filters_select_exactly_their_rows(office: Path) -> None:
     """Should return, for each village, checklist, severity and status, exactly the rows of
     the whole ledger that have it."""
     args = ["--settings", str(office / "office.yaml"), "--format", "json"]
-    everything = json.loads(run("ledger", "list", *args).stdout)
-    for option, field in (("--village", "village"), ("--checklist", "checklist"), ("--severity", "severity"), ("--status", "status")):
+    everything = json.loads(run("ledger", "list", *args).stdout)["findings"]
+    for option, field in (("--village", "village"), ("--checklist", "checklist"), ("--severity", "severity"), ("--status", "status_now")):
         values = sorted({row[field] for row in everything})
         assert len(values) >= 2, field  # the campaign has several of each
         for value in values:
-            chosen = json.loads(run("ledger", "list", *args, option, value).stdout)
+            chosen = json.loads(run("ledger", "list", *args, option, value).stdout)["findings"]
             assert [row["id"] for row in chosen] == [row["id"] for row in everything if row[field] == value]
 
 
@@ -139,8 +139,9 @@ def test_campaign__a_period_ending_before_the_closures(office: Path) -> None:
     (pdf,) = (office / "early").glob("*.pdf")
     pages = [page.extract_text() for page in PdfReader(str(pdf)).pages]
     text = "".join(pages).replace(" ", "").replace("\n", "")
-    overdue = json.loads(run("ledger", "list", "--settings", str(office / "office.yaml"), "--overdue", "--as-of", end, "--format", "json").stdout)
-    assert overdue and any(row["status"] == "closed" for row in overdue)  # closed since, overdue then
+    overdue = json.loads(run("ledger", "list", "--settings", str(office / "office.yaml"), "--overdue", "--as-of", end, "--format", "json").stdout)["findings"]
+    assert overdue and any(row["status_now"] == "closed" for row in overdue)  # closed since, overdue then
+    assert all(row["status_as_of"] != "closed" and row["overdue_days_as_of"] > 0 for row in overdue)
     assert f"其中逾期{len(overdue)}个" in text
     open_section = text.split("尚未销号的问题")[-1]
     assert "已销号" not in open_section

@@ -46,7 +46,7 @@ def office(tmp_path_factory) -> Path:
 
 
 def _rows(office: Path) -> list[dict]:
-    return json.loads(lantian("ledger", "list", "--settings", str(office / "office.yaml"), "--format", "json").stdout)
+    return json.loads(lantian("ledger", "list", "--settings", str(office / "office.yaml"), "--format", "json").stdout)["findings"]
 
 
 def test_campaign_2026__is_realistic() -> None:
@@ -105,8 +105,8 @@ def test_campaign_2026__fire_outside_the_banned_area__not_a_finding(office: Path
 
 def test_campaign_2026__overdue_list_and_report(office: Path) -> None:
     settings = ["--settings", str(office / "office.yaml")]
-    overdue = json.loads(lantian("ledger", "list", *settings, "--overdue", "--as-of", "2026-11-30", "--format", "json").stdout)
-    assert overdue and all(row["status"] != "closed" and row["deadline"] < "2026-11-30" for row in overdue)
+    overdue = json.loads(lantian("ledger", "list", *settings, "--overdue", "--as-of", "2026-11-30", "--format", "json").stdout)["findings"]
+    assert overdue and all(row["status_as_of"] != "closed" and row["deadline"] < "2026-11-30" for row in overdue)
     result = lantian("report", "--from", "2026-08-01", "--to", "2026-11-30", "-o", str(office / "report"), *settings)
     assert result.exit_code == 0, result.output
     (pdf,) = (office / "report").glob("*.pdf")

@@ -390,7 +390,7 @@ def test_batch_transition__excused_finding_not_in_ledger_or_list(tmp_path: Path)
     run = lantian("batch", str(folder), "-o", str(tmp_path / "out"), "--issued", "2026-08-20", *settings)
     assert run.exit_code == 1, run.output
     assert "整改通知书 1 份" in run.output  # other problems of the village remain unlawful
-    rows = json.loads(lantian("ledger", "list", "--format", "json", *settings).stdout)
+    rows = json.loads(lantian("ledger", "list", "--format", "json", *settings).stdout)["findings"]
     assert rows and "fire_points" not in {row["item"] for row in rows}
     assert all(row["deadline"] >= "2026-08-20" for row in rows)
     sheet = load_workbook(tmp_path / "out" / "整改清单.xlsx").active

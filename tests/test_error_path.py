@@ -36,7 +36,7 @@ def office(tmp_path_factory) -> Path:
 
 
 def _ids(office: Path) -> list[int]:
-    return [row["id"] for row in json.loads(lantian("ledger", "list", "--settings", str(office / "office.yaml"), "--format", "json").stdout)]
+    return [row["id"] for row in json.loads(lantian("ledger", "list", "--settings", str(office / "office.yaml"), "--format", "json").stdout)["findings"]]
 
 
 def test_output_folder_under_a_file__io_004(tmp_path: Path) -> None:

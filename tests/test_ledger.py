@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from engine import check, ledger
 from engine.ledger import Filter, LedgerError
 from engine.loader import load_rules
-from helpers import RULES, dust_answers
+from helpers import ROOT, RULES, dust_answers
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +221,15 @@ def test_admission__an_id_used_at_two_sites_finds_the_right_one(tmp_path: Path, 
     assert ledger.admission_problem(path, follow) is None
     assert ledger.record(path, follow).closed == 3
     assert {row.site for row in ledger.findings(path, Filter(status="closed"))} == {"乙工地"}
+
+
+def test_ledger_document__documented_as_printed() -> None:
+    """Should show in docs/json.md the keys `ledger list --format json` prints, in their
+    order, and explain every key of every version still printed."""
+    section = (ROOT / "docs" / "json.md").read_text(encoding="utf-8").split("\n## 整改台账\n")[1].split("\n## ")[0]
+    (example,) = re.findall(r"```json\n(.*?)```", section, re.S)
+    document = json.loads(example)
+    assert list(document) == ["lantian", "format_version", "as_of", "findings"] and document["format_version"] == ledger.FORMAT_VERSION
+    assert [list(row) for row in document["findings"]] == [ledger.field_names()]
+    keys = {name for version in ledger.FORMAT_VERSIONS for name in ledger.field_names(version)} | set(document)
+    assert sorted(key for key in keys if f"`{key}`" not in section) == []

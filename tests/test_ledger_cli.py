@@ -4,6 +4,7 @@ clerk uses them: real files, real SQLite, output read back."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -61,7 +62,7 @@ def test_batch__follow_up_of_an_unknown_inspection_is_refused(office: Path, tmp_
     assert re.search(r"stray\.yaml:\d+:\d+: \[LEDGER_001\] 复查所依据的检查 “XX镇环〔2024〕99号” 不在台账中", result.stderr), result.stderr
     assert "follows: XX镇环〔2024〕99号" in result.stderr  # the line itself, under the message
     listed = run("ledger", "list", "--settings", str(tmp_path / "office.yaml"), "--format", "json")
-    assert json.loads(listed.stdout) == []  # nothing of it reached the ledger
+    assert json.loads(listed.stdout)["findings"] == []  # nothing of it reached the ledger
 
 
 def test_ledger_list__table_json_and_overdue(office: Path) -> None:
@@ -69,11 +70,81 @@ def test_ledger_list__table_json_and_overdue(office: Path) -> None:
     its deadline on the given day."""
     table = run("ledger", "list", *ledger_args(office))
     assert table.exit_code == 0 and "共 4 个问题" in table.stdout and "已销号" in table.stdout and "整改中" in table.stdout
-    rows = json.loads(run("ledger", "list", *ledger_args(office), "--format", "json").stdout)
-    assert sorted(row["status"] for row in rows) == ["closed", "closed", "open", "rectifying"]
-    overdue = json.loads(run("ledger", "list", *ledger_args(office), "--overdue", "--as-of", "2024-11-25", "--format", "json").stdout)
+    rows = json.loads(run("ledger", "list", *ledger_args(office), "--format", "json").stdout)["findings"]
+    assert sorted(row["status_now"] for row in rows) == ["closed", "closed", "open", "rectifying"]
+    overdue = json.loads(run("ledger", "list", *ledger_args(office), "--overdue", "--as-of", "2024-11-25", "--format", "json").stdout)["findings"]
     assert [row["item"] for row in overdue] == ["stockpile_covered"]  # notice_board is due on 2024-11-27 or later
-    assert overdue[0]["overdue_days"] > 0
+    assert overdue[0]["overdue_days_as_of"] > 0
+
+
+FIELDS_V2 = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "reason", "rectification", "basis", "deadline", "status_as_of", "status_now", "closed_on", "overdue_days_as_of", "notice_number"]
+FIELDS_V1 = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "problem", "measure", "basis", "deadline", "status", "closed_on", "overdue_days", "notice_number"]
+#: Version 1's key for each version 2 key it had.
+V1_NAMES = {"reason": "problem", "rectification": "measure", "status_now": "status", "overdue_days_as_of": "overdue_days"}
+
+
+def listed_json(office: Path, *args: str) -> dict | list:
+    result = run("ledger", "list", *ledger_args(office), "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_ledger_list__json_envelope_and_day_named_fields(office: Path) -> None:
+    """Should wrap the findings in check's envelope, with check's words, and count the
+    fields named for --as-of on that day while status_now stays the status today."""
+    import engine
+
+    # The re-inspection of 2024-11-20 closed two findings and found one still there.
+    before = listed_json(office, "--as-of", "2024-11-19")
+    assert list(before) == ["lantian", "format_version", "as_of", "findings"]
+    assert before["lantian"] == engine.__version__ and before["format_version"] == 2 and before["as_of"] == "2024-11-19"
+    assert [list(row) for row in before["findings"]] == [FIELDS_V2] * 4
+    after = listed_json(office, "--as-of", "2024-11-20")
+    first = {row["item"]: row for row in before["findings"]}
+    then = {row["item"]: row for row in after["findings"]}
+    for item in ("hoarding_height", "wash_in_use"):
+        assert first[item]["status_now"] == then[item]["status_now"] == "closed"
+        assert first[item]["closed_on"] == then[item]["closed_on"] == "2024-11-20"
+        assert (first[item]["status_as_of"], then[item]["status_as_of"]) == ("open", "closed")
+        deadline = dt.date.fromisoformat(first[item]["deadline"])
+        assert first[item]["overdue_days_as_of"] == max(0, (dt.date(2024, 11, 19) - deadline).days)
+        assert then[item]["overdue_days_as_of"] == 0  # closed by the end of that day
+    assert (first["stockpile_covered"]["status_as_of"], then["stockpile_covered"]["status_as_of"]) == ("open", "rectifying")
+    assert first["stockpile_covered"]["status_now"] == "rectifying"
+    assert first["stockpile_covered"]["overdue_days_as_of"] + 1 == then["stockpile_covered"]["overdue_days_as_of"]
+    # Found only on the 20th, yet listed without --overdue: open, as docs/json.md says.
+    assert (first["notice_board"]["inspected_on"], first["notice_board"]["status_as_of"]) == ("2024-11-20", "open")
+    today = listed_json(office)
+    assert today["as_of"] == dt.date.today().isoformat()
+    assert all(row["status_as_of"] == row["status_now"] for row in today["findings"])
+
+
+def test_ledger_list__format_version_1_is_the_old_bare_list(office: Path) -> None:
+    """Should print, with --format-version 1, the old list: no envelope, the old keys, and
+    status meaning the status today whatever --as-of says."""
+    old = listed_json(office, "--as-of", "2024-11-19", "--format-version", "1")
+    new = listed_json(office, "--as-of", "2024-11-19")
+    assert isinstance(old, list) and [list(row) for row in old] == [FIELDS_V1] * 4
+    assert old == [{V1_NAMES.get(key, key): value for key, value in row.items() if key != "status_as_of"} for row in new["findings"]]
+    assert sorted(row["status"] for row in old) == ["closed", "closed", "open", "rectifying"]
+    refused = run("ledger", "list", *ledger_args(office), "--format", "json", "--format-version", "3")
+    assert refused.exit_code == 2
+
+
+@pytest.mark.parametrize("version, fields", [(None, FIELDS_V2), ("1", FIELDS_V1)])
+def test_ledger_list__csv_header_follows_the_format_version(office: Path, version: str | None, fields: list[str]) -> None:
+    """Should head the CSV with the JSON keys of the version asked for, values under them."""
+    extra = ["--format-version", version] if version else []
+    result = run("ledger", "list", *ledger_args(office), "--as-of", "2024-11-19", "--format", "csv", *extra)
+    assert result.exit_code == 0, result.output
+    header, *lines = list(csv.reader(io.StringIO(result.stdout)))
+    assert header == fields and len(lines) == 4
+    rows = [dict(zip(header, line, strict=True)) for line in lines]
+    status = "status" if version else "status_now"
+    assert sorted(row[status] for row in rows) == ["closed", "closed", "open", "rectifying"]
+    if not version:
+        assert {row["status_as_of"] for row in rows} == {"open"}  # nothing closed or re-checked by the 19th
+        assert all(row["closed_on"] in ("", "2024-11-20") for row in rows)
 
 
 def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> None:
@@ -83,7 +154,7 @@ def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> No
     result = run("ledger", "list", *ledger_args(office), "--status", "unclosed", "--format", "csv", "-o", str(tmp_path / "open.csv"))
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO((tmp_path / "open.csv").read_text(encoding="utf-8-sig"))))
-    assert {row["status"] for row in rows} == {"open", "rectifying"} and len(rows) == 2
+    assert {row["status_now"] for row in rows} == {"open", "rectifying"} and len(rows) == 2
     run("ledger", "list", *ledger_args(office), "--status", "unclosed", "--format", "xlsx", "-o", str(tmp_path / "open.xlsx"))
     sheet = load_workbook(tmp_path / "open.xlsx").active
     values = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -107,7 +178,7 @@ def test_ledger_show_and_close(office: Path, tmp_path: Path) -> None:
     shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
     shutil.copy(office / "office.ledger.sqlite", tmp_path / "office.ledger.sqlite")
     args = ["--settings", str(tmp_path / "office.yaml")]
-    rows = json.loads(run("ledger", "list", *args, "--status", "open", "--format", "json").stdout)
+    rows = json.loads(run("ledger", "list", *args, "--status", "open", "--format", "json").stdout)["findings"]
     target = str(rows[0]["id"])
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8photo")
