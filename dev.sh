@@ -108,7 +108,9 @@ run_tests() {
     "$VENV/bin/ruff" check --quiet .
     say "mypy"
     "$VENV/bin/mypy"
-    "$VENV/bin/python" -m pytest "$@"
+    # One worker per core; a module's tests stay on one worker, so a module's fixtures (a
+    # campaign recorded in a ledger) are built once. Later options win: -n 0 runs in-process.
+    "$VENV/bin/python" -m pytest --numprocesses auto --dist loadscope "$@"
 }
 
 case "${1:-}" in

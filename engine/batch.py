@@ -15,7 +15,7 @@ from .documents import Written, citation_problems, notice_number, plan_documents
 from .errors import InputError, Problem
 from .ledger import Recorded
 from .model import InspectionResult, RuleSet
-from .rectification import list_document, rows_for, rows_from_ledger, spreadsheet
+from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
@@ -44,6 +44,60 @@ def answer_files(directory: Path) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class _Checked:
+    path: Path
+    result: InspectionResult
+    source: SourceDocument  #: to place the ledger's problems in the file
+
+
+def _is_settings_file(path: Path, doc: SourceDocument, settings_file: Path) -> bool:
+    if path.resolve() == settings_file:
+        return True
+    return isinstance(doc.data, dict) and "number_pattern" in doc.data and "checklist" not in doc.data
+
+
+def _check_files(directory: Path, rules: RuleSet, settings: OfficeSettings, issued: dt.date | None, outcome: BatchOutcome) -> list[_Checked]:
+    """Every answers file under ``directory`` scored, in the order the inspections happened:
+    re-inspections after the others of their day, so that each finds the one it follows. A
+    bad file's problems go to ``outcome``; office settings files are skipped."""
+    settings_file = Path(settings.path).resolve()
+    checked = []
+    for path in answer_files(directory):
+        try:
+            doc = load_source(path, str(path), strict=False)
+            if _is_settings_file(path, doc, settings_file):
+                outcome.skipped.append(path)
+                continue
+            answers, checklist = answers_from_document(doc, rules)
+            checked.append(_Checked(path, score(checklist, answers, issued=issued), doc))
+        except InputError as exc:
+            outcome.problems.extend(exc.problems)
+    return sorted(checked, key=lambda c: (c.result.inspection.date, c.result.inspection.follows is not None, str(c.path)))
+
+
+def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
+    """Why an inspection gets neither documents nor a ledger entry: a finding with no provision
+    to cite (recorded once it can have a notice), or the ledger refusing it."""
+    refused = citation_problems(checked.result)
+    if refused or ledger_path is None:
+        return refused
+    problem = ledger.admission_problem(ledger_path, checked.result)
+    if problem is None:
+        return []
+    return [Problem(problem.code, checked.source.location(problem.location.path), problem.context)]
+
+
+def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) -> tuple[list[Row], int]:
+    """The rectification list's rows and how many sites they are at."""
+    if ledger_path is not None:
+        # From the ledger: a problem a re-inspection found again is one row, with its status.
+        touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))
+        return rows_from_ledger(touched, today), len({(row.site, row.village) for row in touched})
+    results = [result for _, result in outcome.results]
+    return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
+
+
 def run_batch(
     directory: Path,
     out_dir: Path,
@@ -61,39 +115,13 @@ def run_batch(
     the documents of every recorded inspection and the batch's rectification list, unless
     ``documents`` is False (the ledger alone, as a campaign's figures need it)."""
     outcome = BatchOutcome()
-    settings_file = Path(settings.path).resolve()
     planned: list[tuple[Document, str | None]] = []
-    checked: list[tuple[Path, InspectionResult]] = []
-    sources: dict[Path, SourceDocument] = {}  #: to place the ledger's problems in their files
-    for path in answer_files(directory):
-        if path.resolve() == settings_file:
-            outcome.skipped.append(path)
-            continue
-        try:
-            doc = load_source(path, str(path), strict=False)
-            if isinstance(doc.data, dict) and "number_pattern" in doc.data and "checklist" not in doc.data:
-                outcome.skipped.append(path)  # an office settings file
-                continue
-            answers, checklist = answers_from_document(doc, rules)
-            result = score(checklist, answers, issued=issued)
-        except InputError as exc:
-            outcome.problems.extend(exc.problems)
-            continue
-        checked.append((path, result))
-        sources[path] = doc
-    # In the order the inspections happened, re-inspections after the others of their day,
-    # so that a re-inspection finds the one it follows.
-    checked.sort(key=lambda pair: (pair[1].inspection.date, pair[1].inspection.follows is not None, str(pair[0])))
-    for path, result in checked:
-        refused = citation_problems(result)
+    for checked in _check_files(directory, rules, settings, issued, outcome):
+        refused = _refusal(checked, ledger_path)
         if refused:
-            outcome.problems.extend(refused)  # no document, and not recorded until it can have one
+            outcome.problems.extend(refused)
             continue
-        if ledger_path is not None:
-            problem = ledger.admission_problem(ledger_path, result)
-            if problem is not None:
-                outcome.problems.append(Problem(problem.code, sources[path].location(problem.location.path), problem.context))
-                continue
+        path, result = checked.path, checked.result
         # One allocation, for the ledger and the notice.
         number = notice_number(result, settings) if ledger_path is not None or documents else None
         if ledger_path is not None:
@@ -105,14 +133,7 @@ def run_batch(
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
     today = issued or dt.date.today()
-    if ledger_path is not None:
-        # From the ledger: a problem a re-inspection found again is one row, with its status.
-        touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))
-        rows = rows_from_ledger(touched, today)
-        sites = len({(row.site, row.village) for row in touched})
-    else:
-        rows = rows_for([result for _, result in outcome.results])
-        sites = len({(result.site.name, result.site.village) for _, result in outcome.results if result.findings})
+    rows, sites = _list_rows(outcome, ledger_path, today)
     planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=today), None))
     if on_total:
         on_total(len(planned))
