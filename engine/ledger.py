@@ -380,54 +380,38 @@ class LedgerRow:
         return {name: value(self, day) for name, value in _FIELDS[format_version]}
 
 
-#: The ledger document's fields per format version, in output order: the JSON keys and the
-#: CSV header both come from here, so they cannot drift apart. Version 1 was a bare list
-#: with these keys; it is kept so that programs written against it keep working a while.
-_FIELDS: dict[int, tuple[tuple[str, Callable[[LedgerRow, dt.date], Any]], ...]] = {
-    1: (
-        ("id", lambda row, day: row.finding_id),
-        ("inspection", lambda row, day: row.inspection_id),
-        ("village", lambda row, day: row.village),
-        ("site", lambda row, day: row.site),
-        ("operator", lambda row, day: row.operator),
-        ("contact", lambda row, day: row.contact),
-        ("checklist", lambda row, day: row.checklist_id),
-        ("inspected_on", lambda row, day: row.inspected_on.isoformat()),
-        ("item", lambda row, day: row.item_id),
-        ("severity", lambda row, day: row.severity),
-        ("problem", lambda row, day: row.reason),
-        ("measure", lambda row, day: row.rectification),
-        ("basis", lambda row, day: row.basis),
-        ("deadline", lambda row, day: row.deadline.isoformat()),
-        ("status", lambda row, day: row.status),
-        ("closed_on", lambda row, day: row.closed_on.isoformat() if row.closed_on else None),
-        ("overdue_days", lambda row, day: row.overdue_days(day)),
-        ("notice_number", lambda row, day: row.notice_number),
-    ),
-    2: (
-        ("id", lambda row, day: row.finding_id),
-        ("inspection", lambda row, day: row.inspection_id),
-        ("village", lambda row, day: row.village),
-        ("site", lambda row, day: row.site),
-        ("operator", lambda row, day: row.operator),
-        ("contact", lambda row, day: row.contact),
-        ("checklist", lambda row, day: row.checklist_id),
-        ("inspected_on", lambda row, day: row.inspected_on.isoformat()),
-        ("item", lambda row, day: row.item_id),
-        ("severity", lambda row, day: row.severity),
+#: The ledger document's fields, in output order: the JSON keys and the CSV header both come
+#: from here, so they cannot drift apart.
+_FIELDS_V2: tuple[tuple[str, Callable[[LedgerRow, dt.date], Any]], ...] = (
+    ("id", lambda row, day: row.finding_id),
+    ("inspection", lambda row, day: row.inspection_id),
+    ("village", lambda row, day: row.village),
+    ("site", lambda row, day: row.site),
+    ("operator", lambda row, day: row.operator),
+    ("contact", lambda row, day: row.contact),
+    ("checklist", lambda row, day: row.checklist_id),
+    ("inspected_on", lambda row, day: row.inspected_on.isoformat()),
+    ("item", lambda row, day: row.item_id),
+    ("severity", lambda row, day: row.severity),
         # The words of `lantian check`'s findings, so that one program can read both.
-        ("reason", lambda row, day: row.reason),
-        ("rectification", lambda row, day: row.rectification),
-        ("basis", lambda row, day: row.basis),
-        ("deadline", lambda row, day: row.deadline.isoformat()),
+    ("reason", lambda row, day: row.reason),
+    ("rectification", lambda row, day: row.rectification),
+    ("basis", lambda row, day: row.basis),
+    ("deadline", lambda row, day: row.deadline.isoformat()),
         # A value that depends on the day carries the day in its key: version 1's "status"
         # was the status today, whatever --as-of said, and was read as the status on it.
-        ("status_as_of", lambda row, day: row.status_on(day)),
-        ("status_now", lambda row, day: row.status),
-        ("closed_on", lambda row, day: row.closed_on.isoformat() if row.closed_on else None),
-        ("overdue_days_as_of", lambda row, day: row.overdue_days(day)),
-        ("notice_number", lambda row, day: row.notice_number),
-    ),
+    ("status_as_of", lambda row, day: row.status_on(day) if row.inspected_on <= day else None),
+    ("status_now", lambda row, day: row.status),
+    ("closed_on", lambda row, day: row.closed_on.isoformat() if row.closed_on else None),
+    ("overdue_days_as_of", lambda row, day: row.overdue_days(day)),
+    ("notice_number", lambda row, day: row.notice_number),
+)
+#: Version 1 was a bare list with the older names and without status_as_of; it is kept so that
+#: programs written against it keep working a while.
+_V1_NAMES = {"reason": "problem", "rectification": "measure", "status_now": "status", "overdue_days_as_of": "overdue_days"}
+_FIELDS = {
+    1: tuple((_V1_NAMES.get(name, name), value) for name, value in _FIELDS_V2 if name != "status_as_of"),
+    2: _FIELDS_V2,
 }
 FORMAT_VERSIONS = tuple(_FIELDS)
 

@@ -112,8 +112,9 @@ def test_ledger_list__json_envelope_and_day_named_fields(office: Path) -> None:
     assert (first["stockpile_covered"]["status_as_of"], then["stockpile_covered"]["status_as_of"]) == ("open", "rectifying")
     assert first["stockpile_covered"]["status_now"] == "rectifying"
     assert first["stockpile_covered"]["overdue_days_as_of"] + 1 == then["stockpile_covered"]["overdue_days_as_of"]
-    # Found only on the 20th, yet listed without --overdue: open, as docs/json.md says.
-    assert (first["notice_board"]["inspected_on"], first["notice_board"]["status_as_of"]) == ("2024-11-20", "open")
+    # Found only on the 20th, yet listed without --overdue: no status on the 19th.
+    assert (first["notice_board"]["inspected_on"], first["notice_board"]["status_as_of"]) == ("2024-11-20", None)
+    assert then["notice_board"]["status_as_of"] == "open"
     today = listed_json(office)
     assert today["as_of"] == dt.date.today().isoformat()
     assert all(row["status_as_of"] == row["status_now"] for row in today["findings"])
@@ -143,7 +144,8 @@ def test_ledger_list__csv_header_follows_the_format_version(office: Path, versio
     status = "status" if version else "status_now"
     assert sorted(row[status] for row in rows) == ["closed", "closed", "open", "rectifying"]
     if not version:
-        assert {row["status_as_of"] for row in rows} == {"open"}  # nothing closed or re-checked by the 19th
+        # Nothing closed or re-checked by the 19th; what the 20th found had no status yet (empty).
+        assert sorted(row["status_as_of"] for row in rows) == ["", "open", "open", "open"]
         assert all(row["closed_on"] in ("", "2024-11-20") for row in rows)
 
 
