@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 
 from engine import check, load_rules
@@ -121,3 +122,45 @@ def test_answers_doc__detailed_answer_form__accepted(rules) -> None:
     text = example.replace("  hoarding_closed: 是\n", block)
     result = check(text.encode("utf-8"), rules, name="docs/answers.md")
     assert result.findings[0].text == "工地周边围挡不连续、不封闭，共有缺口 2 处"
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    """Every command of the CLI, read from the click group itself."""
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append(((*prefix, name), command))
+    return found
+
+
+def test_readme__command_table_lists_every_command() -> None:
+    """Should give every command a row in the README's table (ledger's in one row)."""
+    import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `lantian ([a-z /]+?)(?: [A-Z\[\-`]|`)", readme, flags=re.MULTILINE)
+    listed = {" ".join(words) for row in rows for words in _expand(row)}
+    assert {" ".join(path) for path, _ in _commands(cli.cli)} <= listed, rows
+
+
+def _expand(row: str) -> list[list[str]]:
+    """`ledger list/show/close` stands for three commands."""
+    words = row.split()
+    return [[*words[:-1], last] for last in words[-1].split("/")]
+
+
+def test_docs__every_option_of_every_command_documented() -> None:
+    """Should name every option (by its long or short name) somewhere in the README or docs/."""
+    import cli
+
+    docs = (ROOT / "README.md").read_text(encoding="utf-8") + "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+    mentioned = lambda names: any(re.search(re.escape(name) + r"(?![\w-])", docs) for name in names)  # noqa: E731
+    missing = [
+        f"{' '.join(path) or 'lantian'} {param.opts[0]}"
+        for path, command in [((), cli.cli), *_commands(cli.cli)]
+        for param in command.params
+        if isinstance(param, click.Option) and param.name != "help" and not mentioned(param.opts)
+    ]
+    assert missing == []
