@@ -684,7 +684,7 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as exc:
         exc.show()
         code = EXIT_BAD_INPUT if exc.exit_code in (1, 2) else exc.exit_code
-    except Exception:  # noqa: BLE001 — the one place where any bug becomes exit 3
+    except Exception:  # the one place where any bug becomes exit 3
         if debug:
             traceback.print_exc()
         click.echo("内部错误：这是蓝天的程序缺陷，不是您的输入有误。请把命令和文件发给维护者（加 --debug 可看详细信息）。", err=True)

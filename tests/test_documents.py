@@ -10,11 +10,11 @@ from pypdf import PdfReader
 
 pytest.importorskip("weasyprint")
 
-from engine import check  # noqa: E402
-from engine.documents import plan_documents, write_documents  # noqa: E402
-from engine.render import _fetcher  # noqa: E402
-from engine.settings import load_settings  # noqa: E402
-from helpers import EXAMPLES, dust_answers  # noqa: E402
+from engine import check
+from engine.documents import plan_documents, write_documents
+from engine.render import _fetcher
+from engine.settings import load_settings
+from helpers import EXAMPLES, dust_answers
 
 
 @pytest.fixture

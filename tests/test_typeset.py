@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from engine.fonts import find_cjk_font, smallest_copy
+from engine.fonts import FontError, find_cjk_font, smallest_copy
 from engine.rectification import PAGE_PX, PDF_COLUMNS, SPARE_PX, Row, list_document
 from engine.settings import load_settings
 from engine.typeset import EM, EN, LINE, PAD_X, Column, break_lines, compose, metrics_for, rules_svg, set_table
@@ -20,7 +20,7 @@ from helpers import EXAMPLES
 
 try:
     FONT = find_cjk_font()
-except Exception:  # noqa: BLE001  (no CJK font: the PDF tests are skipped below)
+except FontError:  # no CJK font: the PDF tests are skipped below
     FONT = None
 needs_font = pytest.mark.skipif(FONT is None, reason="no CJK font on this machine")
 
