@@ -465,22 +465,6 @@ def _date_option(name: str, help_text: str) -> Any:
     return click.option(name, type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text)
 
 
-def _display_width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _clip(text: str, width: int) -> str:
-    out, used = "", 0
-    for ch in text:
-        size = _display_width(ch)
-        if used + size > width - 1 and _display_width(text) > width:
-            return out + "…" + " " * (width - used - 1)
-        out, used = out + ch, used + size
-    return out + " " * (width - used)
-
-
 ledger_option = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 settings_option = click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 
@@ -514,6 +498,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     import datetime as dt
 
     from engine import ledger as ledger_module
+    from engine import ledger_output
     from engine.ledger import Filter
 
     path = _ledger_file(ctx, ledger_path, settings_path)
@@ -527,28 +512,11 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         click.echo(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
-        text = ledger_module.dump(rows, day, engine.__version__, format_version) + "\n"
+        text = ledger_output.json_document(rows, day, engine.__version__, format_version) + "\n"
     elif fmt == "csv":
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(ledger_module.field_names(format_version))
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row.as_dict(day, format_version).values()])
-        text = buffer.getvalue()
+        text = ledger_output.csv_text(rows, day, format_version)
     else:
-
-        widths = (5, 16, 10, 8, 10, 22, 40)
-        lines = ["  ".join(_clip(head, width) for head, width in zip(("编号", "状态", "整改期限", "严重程度", "村（社区）", "单位", "问题"), widths, strict=True)).rstrip()]
-        for row in rows:
-            late = row.overdue_days(day)
-            state = FINDING_STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
-            cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
-            lines.append("  ".join(_clip(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
-        lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
-        text = "\n".join(lines) + "\n"
+        text = ledger_output.table_text(rows, day, overdue=overdue)
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
         click.echo(f"已写入 {output}：{len(rows)} 个问题")

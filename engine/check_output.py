@@ -24,9 +24,20 @@ FORMAT_VERSION = 1
 # -- problems --------------------------------------------------------------------------
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     # A terminal draws a CJK character two cells wide; the caret must count cells.
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` terminal cells: cut with … when longer, padded when shorter."""
+    out, used = "", 0
+    for ch in text:
+        size = display_width(ch)
+        if used + size > width - 1 and display_width(text) > width:
+            return out + "…" + " " * (width - used - 1)
+        out, used = out + ch, used + size
+    return out + " " * (width - used)
 
 
 def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], list[str] | None] | None = None) -> str:
@@ -47,7 +58,7 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
             gutter = f"{loc.line:>5} | "
             out.append(gutter + text)
             column = max((loc.column or 1) - 1, 0)
-            out.append(" " * (len(gutter) - 2) + "| " + " " * _display_width(text[:column]) + "^")
+            out.append(" " * (len(gutter) - 2) + "| " + " " * display_width(text[:column]) + "^")
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     files = len({p.location.file for p in problems})

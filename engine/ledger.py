@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
@@ -90,11 +88,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-#: The version of `lantian ledger list --format json` (and of its CSV header) printed unless
-#: another is asked for; it counts apart from the check document's (docs/json.md).
-FORMAT_VERSION = 2
-
 
 class LedgerError(LantianError):
     """The ledger cannot do what was asked (an unknown finding, a newer schema, a damaged file)."""
@@ -375,50 +368,6 @@ class LedgerRow:
         """Days past the deadline on ``day``; 0 when closed by then or not yet due."""
         return 0 if self.status_on(day) == "closed" else max(0, (day - self.deadline).days)
 
-    def as_dict(self, day: dt.date, format_version: int = FORMAT_VERSION) -> dict[str, Any]:
-        """The finding as one entry of ``findings`` in the ledger's JSON document (docs/json.md)."""
-        return {name: value(self, day) for name, value in _FIELDS[format_version]}
-
-
-#: The ledger document's fields, in output order: the JSON keys and the CSV header both come
-#: from here, so they cannot drift apart.
-_FIELDS_V2: tuple[tuple[str, Callable[[LedgerRow, dt.date], Any]], ...] = (
-    ("id", lambda row, day: row.finding_id),
-    ("inspection", lambda row, day: row.inspection_id),
-    ("village", lambda row, day: row.village),
-    ("site", lambda row, day: row.site),
-    ("operator", lambda row, day: row.operator),
-    ("contact", lambda row, day: row.contact),
-    ("checklist", lambda row, day: row.checklist_id),
-    ("inspected_on", lambda row, day: row.inspected_on.isoformat()),
-    ("item", lambda row, day: row.item_id),
-    ("severity", lambda row, day: row.severity),
-        # The words of `lantian check`'s findings, so that one program can read both.
-    ("reason", lambda row, day: row.reason),
-    ("rectification", lambda row, day: row.rectification),
-    ("basis", lambda row, day: row.basis),
-    ("deadline", lambda row, day: row.deadline.isoformat()),
-        # A value that depends on the day carries the day in its key: version 1's "status"
-        # was the status today, whatever --as-of said, and was read as the status on it.
-    ("status_as_of", lambda row, day: row.status_on(day) if row.inspected_on <= day else None),
-    ("status_now", lambda row, day: row.status),
-    ("closed_on", lambda row, day: row.closed_on.isoformat() if row.closed_on else None),
-    ("overdue_days_as_of", lambda row, day: row.overdue_days(day)),
-    ("notice_number", lambda row, day: row.notice_number),
-)
-#: Version 1 was a bare list with the older names and without status_as_of; it is kept so that
-#: programs written against it keep working a while.
-_V1_NAMES = {"reason": "problem", "rectification": "measure", "status_now": "status", "overdue_days_as_of": "overdue_days"}
-_FIELDS = {
-    1: tuple((_V1_NAMES.get(name, name), value) for name, value in _FIELDS_V2 if name != "status_as_of"),
-    2: _FIELDS_V2,
-}
-FORMAT_VERSIONS = tuple(_FIELDS)
-
-
-def field_names(format_version: int = FORMAT_VERSION) -> list[str]:
-    """The keys of a finding in that format version, in order (the CSV header)."""
-    return [name for name, _ in _FIELDS[format_version]]
 
 
 def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
@@ -504,12 +453,3 @@ def verify(path: Path, answers: Path) -> Verification:
             return Verification(True, dict(row), [])
         others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (str(answers), f"%/{answers.name}"))]
     return Verification(False, None, others)
-
-
-def dump(rows: Sequence[LedgerRow], day: dt.date, lantian_version: str, format_version: int = FORMAT_VERSION) -> str:
-    """The JSON document `lantian ledger list --format json` prints (docs/json.md)."""
-    found = [row.as_dict(day, format_version) for row in rows]
-    if format_version == 1:
-        return json.dumps(found, ensure_ascii=False, indent=2)
-    document = {"lantian": lantian_version, "format_version": format_version, "as_of": day.isoformat(), "findings": found}
-    return json.dumps(document, ensure_ascii=False, indent=2)

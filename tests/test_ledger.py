@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import check, ledger
+from engine import check, ledger, ledger_output
 from engine.ledger import Filter, LedgerError
 from engine.loader import load_rules
 from helpers import ROOT, RULES, dust_answers
@@ -229,7 +229,7 @@ def test_ledger_document__documented_as_printed() -> None:
     section = (ROOT / "docs" / "json.md").read_text(encoding="utf-8").split("\n## 整改台账\n")[1].split("\n## ")[0]
     (example,) = re.findall(r"```json\n(.*?)```", section, re.S)
     document = json.loads(example)
-    assert list(document) == ["lantian", "format_version", "as_of", "findings"] and document["format_version"] == ledger.FORMAT_VERSION
-    assert [list(row) for row in document["findings"]] == [ledger.field_names()]
-    keys = {name for version in ledger.FORMAT_VERSIONS for name in ledger.field_names(version)} | set(document)
+    assert list(document) == ["lantian", "format_version", "as_of", "findings"] and document["format_version"] == ledger_output.FORMAT_VERSION
+    assert [list(row) for row in document["findings"]] == [ledger_output.field_names()]
+    keys = {name for version in ledger_output.FORMAT_VERSIONS for name in ledger_output.field_names(version)} | set(document)
     assert sorted(key for key in keys if f"`{key}`" not in section) == []
