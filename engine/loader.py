@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -203,8 +205,38 @@ def _param_type(value: Any) -> Type:
     return Type.STRING
 
 
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A site fact or an item as written, and where: what the checks of one entry read."""
+
+    path: tuple
+    raw: dict
+    section_id: str = ""  #: items only
+
+    @property
+    def ident(self) -> str:
+        return self.raw["id"]
+
+    @property
+    def can_fail(self) -> bool:
+        """An item is judged when it has a `pass:`; a yes/no question has one implied."""
+        return "pass" in self.raw or self.raw["kind"] == "yes_no"
+
+    @property
+    def points(self) -> float:
+        return float(self.raw.get("points", 0))
+
+
 class _ChecklistBuilder:
-    """Turns one schema-valid rule document into a Checklist, gathering every problem."""
+    """Turns one schema-valid rule document into a Checklist, gathering every problem.
+
+    What is refused is decided by the checks in CHECKLIST_CHECKS, FIELD_CHECKS and
+    ITEM_CHECKS; the builder holds what they read (the entries, the names expressions may
+    use, the compiled expressions) and makes the model once none of them objects.
+    """
 
     def __init__(self, doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True, skip: frozenset = frozenset()) -> None:
         self.doc = doc
@@ -213,10 +245,13 @@ class _ChecklistBuilder:
         self.data = doc.data
         self.legal = legal
         self.problems: list[Problem] = []
-        self.references: dict[str, tuple[frozenset[str], tuple]] = {}  #: item → (names its `when:` reads, path)
+        # Checks, the search for `when:` loops and the model all read an item's compiled
+        # expressions: each is compiled, and its problems made, once.
+        self._expressions: dict[tuple, tuple[Expression | None, tuple[Problem, ...]]] = {}
+        self._templates: dict[tuple, tuple[TextTemplate | None, tuple[Problem, ...]]] = {}
 
-    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> None:
-        self.problems.append(Problem(code, self.doc.location(where, key=at_key, item=subject), context))
+    def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> Problem:
+        return Problem(code, self.doc.location(where, key=at_key, item=subject), context)
 
     def inside(self, path: tuple, text: str, offset: int, item: str | None) -> Location:
         """The position ``offset`` characters into the scalar ``text`` at ``path``, when the
@@ -229,290 +264,485 @@ class _ChecklistBuilder:
                 location = Location(location.file, location.line, location.column + shift + offset, location.path, item)
         return location
 
-    def expression_problem(self, exc: ExpressionError, path: tuple, text: str, item: str | None) -> None:
-        context = dict(exc.context)
-        context.setdefault("hint", "")
-        self.problems.append(Problem(ErrorCode[exc.code], self.inside(path, text, exc.offset, item), context))
-
     def build(self) -> Checklist | None:
-        data = self.data
-        stem = Path(self.doc.name).stem
-        if data["id"] != stem:
-            self.problem(ErrorCode.RULE_001, ("id",), id=data["id"], stem=stem)
-        start, end = _date(data.get("effective_from")), _date(data.get("effective_to"))
-        if start and end and end < start:
-            self.problems.append(_dates_problem(self.doc, ("effective_to",), data["id"]))
+        """The checklist, or None when a check refused something; the problems are in ``problems``."""
+        for check in CHECKLIST_CHECKS:
+            self.problems.extend(check(self))
+        for fact in self.facts:
+            for field_check in FIELD_CHECKS:
+                self.problems.extend(field_check(self, fact))
+        for item in self.items:
+            for item_check in (*FIELD_CHECKS, *ITEM_CHECKS):
+                self.problems.extend(item_check(self, item))
+        return None if self.problems else self._checklist()
 
-        site_types = tuple(Option(code, label) for code, label in data["site_types"].items())
-        facts = []
-        for index, raw in enumerate(data.get("site_facts") or []):
-            if raw["id"] in SITE_FIELDS or raw["id"] in RESERVED:
-                self.problem(ErrorCode.RULE_003, ("site_facts", index, "id"), raw["id"], reason=f"“{raw['id']}” 是保留字", hint="请换一个编号")
-            self._check_field(raw, ("site_facts", index), raw["id"])
-            facts.append(SiteFact(raw["id"], raw["question"], _field(raw), raw.get("required", True)))
-        params = {
-            name: Param(name, raw["value"], raw.get("unit"), raw.get("source"), raw.get("status"))
-            for name, raw in (data.get("params") or {}).items()
-        }
-        basis = tuple(data.get("basis") or ())
-        self._check_basis(basis, ("basis",), None)
+    # -- what the checks read --------------------------------------------------------
 
-        raw_items: list[tuple[tuple, str, dict]] = []
-        first_line: dict[str, int] = {}
-        for s_index, section in enumerate(data["sections"]):
-            self._claim_id(section["id"], ("sections", s_index, "id"), first_line)
-            for i_index, raw in enumerate(section["items"]):
-                path = ("sections", s_index, "items", i_index)
-                if path in self.skip and not (_is_identifier(raw.get("id")) and raw.get("kind") in KIND_TYPES):
-                    continue  # refused by the schema, and too broken to be named by others
-                self._claim_id(raw["id"], path + ("id",), first_line)
-                if raw["id"] in RESERVED or keyword.iskeyword(raw["id"]):
-                    self.problem(ErrorCode.RULE_003, path + ("id",), raw["id"], reason=f"“{raw['id']}” 是保留字，不能作检查项编号", hint="请换一个编号")
-                raw_items.append((path, section["id"], raw))
+    @cached_property
+    def facts(self) -> list[_Entry]:
+        return [_Entry(("site_facts", index), raw) for index, raw in enumerate(self.data.get("site_facts") or [])]
 
-        scope_names = {raw["id"]: KIND_TYPES[raw["kind"]] for _, _, raw in raw_items}
-        choices: dict[str, frozenset[str]] = {
-            raw["id"]: frozenset(raw.get("options") or {}) for _, _, raw in raw_items if raw["kind"] in ("choice", "multi_choice")
-        }
-        # Items the schema refused still lend their names to the others, but get no checks of their own.
-        raw_items = [entry for entry in raw_items if entry[0] not in self.skip]
-        site_attributes = {name: Type.STRING for name in SITE_FIELDS}
-        site_attributes.update({fact.id: KIND_TYPES[fact.field.kind] for fact in facts})
-        choices["site.type"] = frozenset(code for code, _ in data["site_types"].items())
-        for fact in facts:
+    @cached_property
+    def named_items(self) -> list[_Entry]:
+        """Every item that lends its id to the others, in file order: an item the schema
+        refused still does, unless its id or kind is too broken to be named."""
+        return [
+            _Entry(("sections", s_index, "items", i_index), raw, section["id"])
+            for s_index, section in enumerate(self.data["sections"])
+            for i_index, raw in enumerate(section["items"])
+            if ("sections", s_index, "items", i_index) not in self.skip or (_is_identifier(raw.get("id")) and raw.get("kind") in KIND_TYPES)
+        ]
+
+    @cached_property
+    def items(self) -> list[_Entry]:
+        """The items checked and built: those the schema did not refuse."""
+        return [item for item in self.named_items if item.path not in self.skip]
+
+    def ids(self) -> Iterator[tuple[tuple, str]]:
+        """Where each section and named item gives its id, and the id, in file order."""
+        for s_index, section in enumerate(self.data["sections"]):
+            yield ("sections", s_index, "id"), section["id"]
+            for item in self.named_items:
+                if item.path[1] == s_index:
+                    yield item.path + ("id",), item.ident
+
+    def basis_of(self, item: _Entry) -> tuple[str, ...]:
+        """The item's own legal basis, or else the checklist's."""
+        return tuple(item.raw.get("basis") or self.data.get("basis") or ())
+
+    def unknown_refs(self, keys: Iterable[str], path: tuple, item: str | None) -> Iterator[Problem]:
+        """LEGAL_001 for each key that is not a reference of the legal file; none when the legal
+        file itself failed, since every key would then be unknown."""
+        if not self.check_basis:
+            return
+        for index, key in enumerate(keys):
+            if key not in self.legal.refs:
+                yield self.problem(ErrorCode.LEGAL_001, path + (index,), item, key=key, suggestion=suggestion(key, list(self.legal.refs)), legal_file=Path(self.legal.path).name)
+
+    # -- the names an expression may read ----------------------------------------------
+
+    @cached_property
+    def site_facts(self) -> tuple[SiteFact, ...]:
+        return tuple(SiteFact(fact.ident, fact.raw["question"], _field(fact.raw), fact.raw.get("required", True)) for fact in self.facts)
+
+    @cached_property
+    def params(self) -> dict[str, Param]:
+        return {name: Param(name, raw["value"], raw.get("unit"), raw.get("source"), raw.get("status")) for name, raw in (self.data.get("params") or {}).items()}
+
+    @cached_property
+    def answer_types(self) -> dict[str, Type]:
+        return {item.ident: KIND_TYPES[item.raw["kind"]] for item in self.named_items}
+
+    @cached_property
+    def attributes(self) -> dict[str, dict[str, Type]]:
+        site = {name: Type.STRING for name in SITE_FIELDS}
+        site.update({fact.id: KIND_TYPES[fact.field.kind] for fact in self.site_facts})
+        return {"site": site, "inspection": {"date": Type.DATE}, "params": {name: _param_type(p.value) for name, p in self.params.items()}}
+
+    @cached_property
+    def choices(self) -> dict[str, frozenset[str]]:
+        """The option codes of each choice: items by id, site facts and the site type by ``site.`` name."""
+        found = {item.ident: frozenset(item.raw.get("options") or {}) for item in self.named_items if item.raw["kind"] in ("choice", "multi_choice")}
+        found["site.type"] = frozenset(code for code, _ in self.data["site_types"].items())
+        for fact in self.site_facts:
             if fact.field.kind in ("choice", "multi_choice"):
-                choices[f"site.{fact.id}"] = frozenset(o.code for o in fact.field.options)
-        attributes = {
-            "site": site_attributes,
-            "inspection": {"date": Type.DATE},
-            "params": {name: _param_type(p.value) for name, p in params.items()},
-        }
-        self.laws = {key: (law.effective_from, law.effective_to) for key, law in self.legal.laws.items()} if self.check_basis else None
-        self.when_scope = Scope(scope_names, attributes, choices, self.laws)
+                found[f"site.{fact.id}"] = frozenset(o.code for o in fact.field.options)
+        return found
 
-        items = []
-        for path, section_id, raw in raw_items:
-            item = self._item(path, section_id, raw, scope_names, attributes, choices, basis, data)
-            if item is not None:
-                items.append(item)
-        self._check_cycles(items)
+    @cached_property
+    def laws(self) -> dict[str, tuple[dt.date | None, dt.date | None]] | None:
+        """What ``in_force("…")`` may name; None when the legal file failed, so any name passes."""
+        return {key: (law.effective_from, law.effective_to) for key, law in self.legal.laws.items()} if self.check_basis else None
 
-        sections = []
-        for section in data["sections"]:
-            members = tuple(item for item in items if item.section_id == section["id"])
-            sections.append(Section(section["id"], section["title"], members))
-        if self.problems:
-            return None
+    @cached_property
+    def when_scope(self) -> Scope:
+        return Scope(self.answer_types, self.attributes, self.choices, self.laws)
+
+    def scope_for(self, item: _Entry, field: str) -> Scope:
+        """What the item's ``limit:``, ``pass:`` or a text may read besides what `when:` may:
+        the item's own value; in `pass:` and the texts also count and limit, in the texts note."""
+        names = {**self.answer_types, "value": KIND_TYPES[item.raw["kind"]]}
+        if field != "limit":
+            names["count"] = Type.NUMBER
+            limit, _ = self.expression(item, "limit")
+            if limit is not None:
+                names["limit"] = limit.type
+        if field in ("finding", "rectification"):
+            names["note"] = Type.STRING
+        choices = dict(self.choices)
+        if item.ident in self.choices:
+            choices["value"] = self.choices[item.ident]
+        return Scope(names, self.attributes, choices, self.laws)
+
+    # -- compiling -------------------------------------------------------------------
+
+    def expression(self, item: _Entry, field: str) -> tuple[Expression | None, tuple[Problem, ...]]:
+        """The item's ``when``, ``limit`` or ``pass`` compiled (a yes/no item passes on "是"
+        when it has no `pass:`), and the problems compiling it."""
+        key = item.path + (field,)
+        if key not in self._expressions:
+            raw = item.raw
+            if field in raw:
+                scope = self.when_scope if field == "when" else self.scope_for(item, field)
+                self._expressions[key] = self._compile(raw[field], scope, key, item.ident, expect=None if field == "limit" else Type.BOOL)
+            elif field == "pass" and raw["kind"] == "yes_no":
+                self._expressions[key] = compile_expression("value == true", self.scope_for(item, field)), ()
+            else:
+                self._expressions[key] = None, ()
+        return self._expressions[key]
+
+    def template(self, item: _Entry, field: str) -> tuple[TextTemplate | None, tuple[Problem, ...]]:
+        """The item's ``finding`` or ``rectification`` compiled, and the problems compiling it."""
+        key = item.path + (field,)
+        if key not in self._templates:
+            text = item.raw.get(field)
+            self._templates[key] = (None, ()) if text is None else self._template(text, self.scope_for(item, field), key, item.ident)
+        return self._templates[key]
+
+    def _compile(self, text: str, scope: Scope, path: tuple, item: str, expect: Type | None) -> tuple[Expression | None, tuple[Problem, ...]]:
+        try:
+            return compile_expression(text, scope, expect=expect), ()
+        except ExpressionError as exc:
+            context = {"hint": "", **exc.context}
+            return None, (Problem(ErrorCode[exc.code], self.inside(path, text, exc.offset, item), context),)
+
+    def _template(self, text: str, scope: Scope, path: tuple, item: str) -> tuple[TextTemplate, tuple[Problem, ...]]:
+        parts: list[str | Expression] = []
+        problems: list[Problem] = []
+        allowed = list(scope.names) + [f"{a}.{f}" for a, fs in scope.attributes.items() for f in fs]
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            token, inner = match.group(0), match.group(1)
+            if token in ("{{", "}}"):
+                parts.append(token[0])
+                continue
+            if inner is None:
+                context = {"name": token, "reason": "花括号没有配对（要显示花括号请写 {{ 或 }}）", "suggestion": "", "allowed": listing(allowed)}
+                problems.append(Problem(ErrorCode.TEXT_001, self.inside(path, text, match.start(), item), context))
+                continue
+            try:
+                parts.append(compile_expression(inner, scope, expect=None))
+            except ExpressionError as exc:
+                problems.append(Problem(ErrorCode.TEXT_001, self.inside(path, text, match.start(), item), _placeholder_context(exc, inner, allowed)))
+        parts.append(text[position:])
+        return TextTemplate(text, tuple(p for p in parts if p != "")), tuple(problems)
+
+    # -- the model, once every check passed --------------------------------------------
+
+    def _checklist(self) -> Checklist:
+        data = self.data
+        items = [self._item(item) for item in self.items]
+        sections = tuple(Section(s["id"], s["title"], tuple(i for i in items if i.section_id == s["id"])) for s in data["sections"])
         return Checklist(
             id=data["id"],
             title=data["title"],
             version=data["version"],
-            effective_from=start,
-            effective_to=end,
-            site_types=site_types,
-            basis=basis,
+            effective_from=_date(data.get("effective_from")),
+            effective_to=_date(data.get("effective_to")),
+            site_types=tuple(Option(code, label) for code, label in data["site_types"].items()),
+            basis=tuple(data.get("basis") or ()),
             pass_mark=data.get("pass_mark"),
             deadline_days=data.get("deadline_days", 15),
-            site_facts=tuple(facts),
-            params=params,
-            sections=tuple(sections),
+            site_facts=self.site_facts,
+            params=self.params,
+            sections=sections,
             path=self.doc.name,
             sha256=self.doc.sha256,
             legal=self.legal,
             description=data.get("description"),
         )
 
-    def _claim_id(self, ident: str, path: tuple, first_line: dict[str, int]) -> None:
-        location = self.doc.location(path)
-        if ident in first_line:
-            self.problem(ErrorCode.RULE_002, path, ident, id=ident, first_line=first_line[ident])
-        else:
-            first_line[ident] = location.line or 0
-
-    def _check_field(self, raw: dict, path: tuple, ident: str) -> None:
-        kind = raw["kind"]
-        if raw.get("options") and kind not in ("choice", "multi_choice"):
-            self.problem(ErrorCode.RULE_003, path + ("options",), ident, reason=f"{kind} 类型的题不用写 options", hint="选择题请把 kind 设为 choice 或 multi_choice")
-        if ("min" in raw or "max" in raw) and kind not in ("number", "count"):
-            self.problem(ErrorCode.RULE_003, path + ("min" if "min" in raw else "max",), ident, reason=f"{kind} 类型的题不用写 min/max", hint="min/max 只用于 number 和 count")
-        if "min" in raw and "max" in raw and raw["min"] > raw["max"]:
-            self.problem(ErrorCode.RULE_003, path + ("max",), ident, reason="max 小于 min", hint="请核对取值范围")
-
-    def _check_basis(self, keys: Iterable[str], path: tuple, item: str | None) -> None:
-        if not self.check_basis:
-            return
-        for index, key in enumerate(keys):
-            if key not in self.legal.refs:
-                self.problem(
-                    ErrorCode.LEGAL_001,
-                    path + (index,),
-                    item,
-                    key=key,
-                    suggestion=suggestion(key, list(self.legal.refs)),
-                    legal_file=Path(self.legal.path).name,
-                )
-
-    def _compile(self, text: str, scope: Scope, path: tuple, item: str, expect: Type | None = Type.BOOL) -> Expression | None:
-        try:
-            return compile_expression(text, scope, expect=expect)
-        except ExpressionError as exc:
-            self.expression_problem(exc, path, text, item)
-            return None
-
-    def _template(self, text: str | None, scope: Scope, path: tuple, item: str) -> TextTemplate | None:
-        if text is None:
-            return None
-        parts: list[Any] = []
-        pattern = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-        position = 0
-        allowed = list(scope.names) + [f"{a}.{f}" for a, fs in scope.attributes.items() for f in fs]
-        for match in pattern.finditer(text):
-            parts.append(text[position : match.start()])
-            position = match.end()
-            token = match.group(0)
-            if token in ("{{", "}}"):
-                parts.append(token[0])
-                continue
-            if match.group(1) is None:
-                self.problems.append(
-                    Problem(
-                        ErrorCode.TEXT_001,
-                        self.inside(path, text, match.start(), item),
-                        {"name": token, "reason": "花括号没有配对（要显示花括号请写 {{ 或 }}）", "suggestion": "", "allowed": listing(allowed)},
-                    )
-                )
-                continue
-            inner = match.group(1)
-            try:
-                parts.append(compile_expression(inner, scope, expect=None))
-            except ExpressionError as exc:
-                reason = ErrorCode[exc.code].value.message.format(**{"hint": "", **exc.context}) if exc.code != "EXPR_002" else "未定义"
-                close = suggestion(inner.strip(), allowed) if exc.code == "EXPR_002" else ""
-                self.problems.append(
-                    Problem(
-                        ErrorCode.TEXT_001,
-                        self.inside(path, text, match.start(), item),
-                        {"name": "{" + inner + "}", "reason": reason, "suggestion": close, "allowed": listing(allowed)},
-                    )
-                )
-        parts.append(text[position:])
-        return TextTemplate(text, tuple(p for p in parts if p != ""))
-
-    def _item(
-        self,
-        path: tuple,
-        section_id: str,
-        raw: dict,
-        scope_names: dict[str, Type],
-        attributes: dict[str, dict[str, Type]],
-        choices: dict[str, frozenset[str]],
-        default_basis: tuple[str, ...],
-        data: dict,
-    ) -> Item | None:
-        ident = raw["id"]
-        field = _field(raw)
-        self._check_field(raw, path, ident)
-        kind = raw["kind"]
-        value_type = KIND_TYPES[kind]
-        own_choices = dict(choices)
-        if ident in choices:
-            own_choices["value"] = choices[ident]
-        names = {k: v for k, v in scope_names.items()}
-        when = self._compile(raw["when"], self.when_scope, path + ("when",), ident) if "when" in raw else None
-        limit = None
-        if "limit" in raw:
-            limit = self._compile(raw["limit"], Scope({**names, "value": value_type}, attributes, own_choices, self.laws), path + ("limit",), ident, expect=None)
-        item_names = {**names, "value": value_type, "count": Type.NUMBER}
-        if limit is not None:
-            item_names["limit"] = limit.type
-        item_scope = Scope(item_names, attributes, own_choices, self.laws)
-        criterion = None
-        if "pass" in raw:
-            criterion = self._compile(raw["pass"], item_scope, path + ("pass",), ident)
-        elif kind == "yes_no":
-            criterion = compile_expression("value == true", item_scope)
-        text_scope = Scope({**item_names, "note": Type.STRING}, attributes, own_choices, self.laws)
-        finding = self._template(raw.get("finding"), text_scope, path + ("finding",), ident)
-        rectification = self._template(raw.get("rectification"), text_scope, path + ("rectification",), ident)
-        can_fail = "pass" in raw or kind == "yes_no"
-        severity = raw.get("severity", "minor")
-        points = float(raw.get("points", 0))
-        deduction = raw.get("deduction")
-        self._check_points(path, ident, can_fail=can_fail, severity=severity, points=points, deduction=deduction)
-        basis = self._item_basis(raw, default_basis, path, ident, can_fail=can_fail)
-        self.references[ident] = (when.references if when else frozenset(), path)
+    def _item(self, item: _Entry) -> Item:
+        raw = item.raw
         return Item(
-            id=ident,
-            section_id=section_id,
+            id=item.ident,
+            section_id=item.section_id,
             question=raw["question"],
-            field=field,
+            field=_field(raw),
             guidance=raw.get("guidance"),
             required=raw.get("required", True),
             allow_not_applicable=raw.get("allow_not_applicable", True),
-            when=when,
-            limit=limit,
-            criterion=criterion,
-            severity=severity,
-            points=points,
-            deduction=deduction,
-            finding=finding,
-            rectification=rectification,
-            deadline_days=raw.get("deadline_days", data.get("deadline_days", 15)),
-            basis=basis,
-            line=self.doc.location(path).line or 0,
+            when=self.expression(item, "when")[0],
+            limit=self.expression(item, "limit")[0],
+            criterion=self.expression(item, "pass")[0],
+            severity=raw.get("severity", "minor"),
+            points=item.points,
+            deduction=raw.get("deduction"),
+            finding=self.template(item, "finding")[0],
+            rectification=self.template(item, "rectification")[0],
+            deadline_days=raw.get("deadline_days", self.data.get("deadline_days", 15)),
+            basis=self.basis_of(item),
+            line=self.doc.location(item.path).line or 0,
         )
 
-    def _check_points(self, path: tuple, ident: str, *, can_fail: bool, severity: str, points: float, deduction: float | None) -> None:
-        """Points and vetoes only on an item that can fail; a deduction per place within its points.
 
-        Refused: ``points: 10`` on a text item; ``deduction: 5`` with no points;
-        ``deduction: 15`` on a 10-point item. Accepted: ``points: 10, deduction: 5``.
-        """
-        if not can_fail and (points or severity == "veto" or deduction):
-            self.problem(ErrorCode.RULE_004, path + ("id",), ident, reason="该项没有合格条件（pass），却设置了分值或一票否决", hint="请加上 pass 条件，或去掉 points/severity/deduction")
-        if deduction is not None and not points:
-            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason="设置了每处扣分，但该项分值为 0", hint="请设置 points（该项最多扣到 points 为止）")
-        if deduction is not None and deduction > points:
-            self.problem(ErrorCode.RULE_004, path + ("deduction",), ident, reason=f"每处扣分 {deduction} 大于该项分值 {points:g}", hint="每处扣分应不大于 points")
+def _placeholder_context(exc: ExpressionError, inner: str, allowed: list[str]) -> dict[str, str]:
+    """TEXT_001's wording for a placeholder that does not compile: the expression's own
+    reason, but an unknown name is simply 未定义, with the closest name offered."""
+    unknown = exc.code == "EXPR_002"
+    reason = "未定义" if unknown else ErrorCode[exc.code].value.message.format(**{"hint": "", **exc.context})
+    close = suggestion(inner.strip(), allowed) if unknown else ""
+    return {"name": "{" + inner + "}", "reason": reason, "suggestion": close, "allowed": listing(allowed)}
 
-    def _item_basis(self, raw: dict, default_basis: tuple[str, ...], path: tuple, ident: str, *, can_fail: bool) -> tuple[str, ...]:
-        """The item's legal basis, or the checklist's; an item that can fail must have one.
 
-        Refused: ``basis: [no_such_ref]``; a ``pass:`` item with no basis anywhere.
-        """
-        basis = tuple(raw.get("basis") or default_basis)
-        if "basis" in raw:
-            self._check_basis(basis, path + ("basis",), ident)
-        elif can_fail and not basis:
-            self.problem(ErrorCode.SCHEMA_001, path + ("id",), ident, field="basis", example="basis: [air_law_art69]（或在检查表顶层写默认 basis）")
-        return basis
+def _when_loops(graph: dict[str, list[str]]) -> Iterator[list[str]]:
+    """Each loop met in a depth-first search of ``graph``, as the ids around it, first id
+    repeated at the end. Colours keep it linear in ids and references however they are wired."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for root in graph:
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        stack = [iter(graph[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                yield path[path.index(nxt) :] + [nxt]
+            elif not state.get(nxt) and nxt in graph:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph[nxt]))
 
-    def _check_cycles(self, items: list[Item]) -> None:
-        # An item whose `when:` reads an answer that is itself conditional on it can never
-        # be decided; refuse such loops when the rules load. Depth-first search with
-        # colours: linear in items and references, however they are wired.
-        graph = {item.id: sorted(ref for ref in (item.when.references if item.when else ()) if ref in self.references) for item in items}
-        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-        for root in graph:
-            if state.get(root):
-                continue
-            path: list[str] = [root]
-            state[root] = 1
-            stack = [iter(graph[root])]
-            while stack:
-                nxt = next(stack[-1], None)
-                if nxt is None:
-                    state[path.pop()] = 2
-                    stack.pop()
-                    continue
-                if state.get(nxt) == 1:
-                    loop = path[path.index(nxt) :] + [nxt]
-                    where = self.references[nxt][1] + ("when",)
-                    self.problem(ErrorCode.RULE_003, where, nxt, reason="when 条件循环引用：" + " → ".join(loop), hint="一个检查项的适用条件不能直接或间接依赖它自己")
-                elif not state.get(nxt) and nxt in graph:
-                    state[nxt] = 1
-                    path.append(nxt)
-                    stack.append(iter(graph[nxt]))
+
+# -- the checks of a checklist file ------------------------------------------------------
+#
+# Each check enforces one rule, says in its docstring what it refuses and with which code,
+# and yields its problems; tests/test_rule_checks.py loads a passing and a failing checklist
+# for every one of them. The registries at the end are the whole list, in the order run.
+
+
+def check_id_matches_file_name(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_001: the checklist's ``id`` is its file name without the extension.
+
+    Refused in ``dust.yaml``: ``id: dust_v2``. Accepted: ``id: dust``.
+    """
+    stem = Path(b.doc.name).stem
+    if b.data["id"] != stem:
+        yield b.problem(ErrorCode.RULE_001, ("id",), id=b.data["id"], stem=stem)
+
+
+def check_effective_dates_in_order(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_005: the checklist's ``effective_to`` is not before its ``effective_from``.
+
+    Refused: ``effective_from: 2024-10-01`` with ``effective_to: 2024-01-01``.
+    """
+    start, end = _date(b.data.get("effective_from")), _date(b.data.get("effective_to"))
+    if start and end and end < start:
+        yield _dates_problem(b.doc, ("effective_to",), b.data["id"])
+
+
+def check_site_fact_ids_not_reserved(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_003: a site fact is not named like a site field or a word expressions use.
+
+    Refused: ``- id: village`` or ``- id: value`` under ``site_facts``. Accepted: ``- id: key_area``.
+    """
+    for fact in b.facts:
+        if fact.ident in SITE_FIELDS or fact.ident in RESERVED:
+            yield b.problem(ErrorCode.RULE_003, fact.path + ("id",), fact.ident, reason=f"“{fact.ident}” 是保留字", hint="请换一个编号")
+
+
+def check_basis_known(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """LEGAL_001: every key of the checklist's ``basis:`` is a reference in _legal.yaml.
+
+    Refused: ``basis: [air_law_art96]``. Accepted: ``basis: [air_law_art69]``.
+    """
+    yield from b.unknown_refs(b.data.get("basis") or (), ("basis",), None)
+
+
+def check_ids_unique(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_002: no two sections or items of a checklist share an id; the later one is
+    refused and told the line of the first.
+
+    Refused: two items ``- id: height``. Accepted: ``- id: height`` and ``- id: closed``.
+    """
+    first_line: dict[str, int] = {}
+    for path, ident in b.ids():
+        if ident in first_line:
+            yield b.problem(ErrorCode.RULE_002, path, ident, id=ident, first_line=first_line[ident])
+        else:
+            first_line[ident] = b.doc.location(path).line or 0
+
+
+def check_item_ids_not_reserved(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_003: an item is not named like a word expressions use, nor a Python keyword.
+
+    Refused: ``- id: limit``, ``- id: in_force``, ``- id: class``. Accepted: ``- id: height``.
+    """
+    for item in b.named_items:
+        if item.ident in RESERVED or keyword.iskeyword(item.ident):
+            yield b.problem(ErrorCode.RULE_003, item.path + ("id",), item.ident, reason=f"“{item.ident}” 是保留字，不能作检查项编号", hint="请换一个编号")
+
+
+def check_when_not_circular(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_003: no item's ``when:`` depends, directly or through others, on its own answer,
+    since such an item could never be decided.
+
+    Refused: ``- id: height`` with ``when: height > 1``. Accepted: ``when: closed == true``
+    on ``height`` when ``closed`` has no `when:` naming ``height``.
+    """
+    by_id = {item.ident: item for item in b.items}
+    graph = {}
+    for ident, item in by_id.items():
+        when, _ = b.expression(item, "when")
+        graph[ident] = sorted(ref for ref in (when.references if when else ()) if ref in by_id)
+    for loop in _when_loops(graph):
+        ident = loop[0]
+        yield b.problem(ErrorCode.RULE_003, by_id[ident].path + ("when",), ident, reason="when 条件循环引用：" + " → ".join(loop), hint="一个检查项的适用条件不能直接或间接依赖它自己")
+
+
+def check_options_only_for_choices(b: _ChecklistBuilder, entry: _Entry) -> Iterator[Problem]:
+    """RULE_003: only a ``choice`` or ``multi_choice`` question has ``options:``.
+
+    Refused: ``kind: yes_no`` with ``options: {a: 甲}``. Accepted: ``kind: choice`` with them.
+    """
+    kind = entry.raw["kind"]
+    if entry.raw.get("options") and kind not in ("choice", "multi_choice"):
+        yield b.problem(ErrorCode.RULE_003, entry.path + ("options",), entry.ident, reason=f"{kind} 类型的题不用写 options", hint="选择题请把 kind 设为 choice 或 multi_choice")
+
+
+def check_range_only_for_numbers(b: _ChecklistBuilder, entry: _Entry) -> Iterator[Problem]:
+    """RULE_003: only a ``number`` or ``count`` question has ``min:`` or ``max:``.
+
+    Refused: ``kind: text`` with ``min: 0``. Accepted: ``kind: number`` with ``min: 0``.
+    """
+    kind, raw = entry.raw["kind"], entry.raw
+    if ("min" in raw or "max" in raw) and kind not in ("number", "count"):
+        yield b.problem(ErrorCode.RULE_003, entry.path + ("min" if "min" in raw else "max",), entry.ident, reason=f"{kind} 类型的题不用写 min/max", hint="min/max 只用于 number 和 count")
+
+
+def check_range_in_order(b: _ChecklistBuilder, entry: _Entry) -> Iterator[Problem]:
+    """RULE_003: ``max`` is not below ``min``.
+
+    Refused: ``min: 5`` with ``max: 1``. Accepted: ``min: 1`` with ``max: 5``.
+    """
+    raw = entry.raw
+    if "min" in raw and "max" in raw and raw["min"] > raw["max"]:
+        yield b.problem(ErrorCode.RULE_003, entry.path + ("max",), entry.ident, reason="max 小于 min", hint="请核对取值范围")
+
+
+def check_when_expression(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """EXPR_001 to EXPR_006: ``when:`` is a yes/no expression over other answers, the site,
+    the inspection and params; not over the item's own value.
+
+    Refused: ``when: site.typ == "demolition"`` (EXPR_002). Accepted: ``when: site.type == "demolition"``.
+    """
+    yield from b.expression(item, "when")[1]
+
+
+def check_limit_expression(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """EXPR_001 to EXPR_006: ``limit:`` is an expression of any type over what `when:` may
+    read and the item's value.
+
+    Refused: ``limit: 2.5 if site.key_area`` (EXPR_001), no ``else``. Accepted: ``limit: 2.5 if site.key_area else 1.8``.
+    """
+    yield from b.expression(item, "limit")[1]
+
+
+def check_pass_expression(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """EXPR_001 to EXPR_006: ``pass:`` is a yes/no expression that may also read the item's
+    value, count and limit.
+
+    Refused: ``pass: value >= "高"`` on a number (EXPR_004). Accepted: ``pass: value >= 1.8``.
+    """
+    yield from b.expression(item, "pass")[1]
+
+
+def check_text_placeholders(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """TEXT_001: every ``{…}`` in ``finding:`` and ``rectification:`` is an expression over what
+    `pass:` may read and the note, and every lone brace is doubled.
+
+    Refused: ``finding: 围挡高度 {valu} 米``. Accepted: ``finding: 围挡高度 {value} 米``, ``{{原文}}``.
+    """
+    yield from b.template(item, "finding")[1]
+    yield from b.template(item, "rectification")[1]
+
+
+def check_points_need_pass(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """RULE_004: points, a deduction or a veto only on an item that can fail: one with a
+    `pass:`, or a yes/no question.
+
+    Refused: ``points: 10`` on a ``number`` item without `pass:`. Accepted: with ``pass: value >= 1.8``.
+    """
+    raw = item.raw
+    if not item.can_fail and (item.points or raw.get("severity", "minor") == "veto" or raw.get("deduction")):
+        yield b.problem(ErrorCode.RULE_004, item.path + ("id",), item.ident, reason="该项没有合格条件（pass），却设置了分值或一票否决", hint="请加上 pass 条件，或去掉 points/severity/deduction")
+
+
+def check_deduction_needs_points(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """RULE_004: a deduction per place only on an item with points to deduct from.
+
+    Refused: ``deduction: 5`` with no ``points``. Accepted: ``points: 10, deduction: 5``.
+    """
+    if item.raw.get("deduction") is not None and not item.points:
+        yield b.problem(ErrorCode.RULE_004, item.path + ("deduction",), item.ident, reason="设置了每处扣分，但该项分值为 0", hint="请设置 points（该项最多扣到 points 为止）")
+
+
+def check_deduction_within_points(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """RULE_004: a deduction per place is not more than the item's points.
+
+    Refused: ``points: 10, deduction: 15``. Accepted: ``points: 10, deduction: 10``.
+    """
+    deduction = item.raw.get("deduction")
+    if deduction is not None and deduction > item.points:
+        yield b.problem(ErrorCode.RULE_004, item.path + ("deduction",), item.ident, reason=f"每处扣分 {deduction} 大于该项分值 {item.points:g}", hint="每处扣分应不大于 points")
+
+
+def check_item_basis_known(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """LEGAL_001: every key of an item's own ``basis:`` is a reference in _legal.yaml.
+
+    Refused: ``basis: [no_such_ref]``. Accepted: ``basis: [air_law_art70_transport]``.
+    """
+    if "basis" in item.raw:
+        yield from b.unknown_refs(b.basis_of(item), item.path + ("basis",), item.ident)
+
+
+def check_judged_item_has_basis(b: _ChecklistBuilder, item: _Entry) -> Iterator[Problem]:
+    """SCHEMA_001 (``basis``): an item that can fail has a legal basis, its own or the checklist's.
+
+    Refused: a yes/no item in a checklist without ``basis:``, the item having none either.
+    Accepted: the same with ``basis: [air_law_art69]`` on the item or at the top.
+    """
+    if "basis" not in item.raw and item.can_fail and not b.basis_of(item):
+        yield b.problem(ErrorCode.SCHEMA_001, item.path + ("id",), item.ident, field="basis", example="basis: [air_law_art69]（或在检查表顶层写默认 basis）")
+
+
+ChecklistCheck = Callable[[_ChecklistBuilder], Iterator[Problem]]
+EntryCheck = Callable[[_ChecklistBuilder, _Entry], Iterator[Problem]]
+
+#: The checks of the file as a whole.
+CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
+    check_id_matches_file_name,
+    check_effective_dates_in_order,
+    check_site_fact_ids_not_reserved,
+    check_basis_known,
+    check_ids_unique,
+    check_item_ids_not_reserved,
+    check_when_not_circular,
+)
+#: The checks of each question's answer settings, site facts and items alike.
+FIELD_CHECKS: tuple[EntryCheck, ...] = (
+    check_options_only_for_choices,
+    check_range_only_for_numbers,
+    check_range_in_order,
+)
+#: The checks of each item the schema accepted, after FIELD_CHECKS.
+ITEM_CHECKS: tuple[EntryCheck, ...] = (
+    check_when_expression,
+    check_limit_expression,
+    check_pass_expression,
+    check_text_placeholders,
+    check_points_need_pass,
+    check_deduction_needs_points,
+    check_deduction_within_points,
+    check_item_basis_known,
+    check_judged_item_has_basis,
+)
 
 
 def build_checklist(doc: SourceDocument, legal: LegalLibrary, *, check_basis: bool = True) -> tuple[Checklist | None, list[Problem]]:
