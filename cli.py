@@ -25,7 +25,7 @@ from engine.cases import run_cases
 from engine.errors import ErrorCode, Location, Problem
 from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from engine.loader import load_rules
-from engine.source import os_reason
+from engine.source import read_bytes, read_stream, require_plain_file
 
 EXIT_OK, EXIT_NONCOMPLIANT, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -53,8 +53,8 @@ class _SourceCache:
     def __call__(self, name: str) -> list[str] | None:
         if name not in self.texts:
             try:
-                self.add(name, Path(name).read_bytes())
-            except OSError:
+                self.add(name, read_bytes(name))
+            except LantianError:
                 return None
         return self.texts[name]
 
@@ -88,13 +88,17 @@ def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, 
             if stdin_used:
                 raise click.UsageError("标准输入（-）只能使用一次")
             stdin_used = True
-            with click.open_file("-", "rb") as stdin:
-                raw = stdin.read()
+            try:
+                with click.open_file("-", "rb") as stdin:
+                    raw = read_stream(stdin, name)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
         else:
             try:
-                raw = Path(file).read_bytes()
-            except OSError as exc:
-                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)}))
+                raw = read_bytes(file, name)
+            except InputError as exc:
+                problems.extend(exc.problems)
                 continue
         sources.add(name, raw)
         try:
@@ -579,6 +583,8 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
 
     from engine import ledger as ledger_module
 
+    if evidence is not None:
+        require_plain_file(evidence, confined=False)  # hashed whole: a pipe or a device would never end
     path = _ledger_file(ctx, ledger_path, settings_path)
     ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
@@ -594,6 +600,7 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     """核对答卷 ANSWERS 是否与台账登记时完全一致（按 SHA-256）。一致退出码 0，不一致 1。"""
     from engine import ledger as ledger_module
 
+    require_plain_file(answers)  # a pipe would never end, and a link out of its folder is refused as by check
     path = _ledger_file(ctx, ledger_path, settings_path)
     found = ledger_module.verify(path, answers)
     if found.matches and found.inspection is not None:

@@ -40,6 +40,16 @@ class ErrorCode(Enum):
         "不支持 YAML 锚点和别名（& 和 *）",
         "请把引用的内容直接写出来",
     )
+    YAML_005 = Detail(
+        "bad_tagged_value",
+        "“{value}” 不是有效的{kind}（标签 {tag}）",
+        "去掉 !! 开头的标签，直接写值；要写文字就加引号",
+    )
+    YAML_006 = Detail(
+        "number_too_long",
+        "数字过长（{digits} 位，最多 {limit} 位）",
+        "请核对这个数；编号、证号等要当作文字的，请加引号",
+    )
     JSON_001 = Detail("syntax", "JSON 格式错误：{problem}", "检查这一位置附近的逗号、引号和括号")
     SCHEMA_001 = Detail("required", "缺少字段 “{field}”", "请补上，例如 {example}")
     SCHEMA_002 = Detail("unknown_field", "未知字段 “{field}”", "{suggestion}允许的字段：{allowed}")
@@ -129,6 +139,12 @@ class ErrorCode(Enum):
         "登记后的答卷不能再改：用 lantian verify 核对；如确需更正，另写一次复查或书面销号并写明理由",
     )
     IO_004 = Detail("unwritable", "无法写入文件：{reason}", "请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满")
+    IO_005 = Detail("not_a_file", "不是普通文件（{kind}），不能读取", "请给出答卷、检查表等文件本身，不要用管道、设备或文件夹")
+    IO_006 = Detail(
+        "link_outside",
+        "是指向所在文件夹之外的链接，不能读取",
+        "请把文件本身复制到这个文件夹中，不要用链接（快捷方式）指到别处",
+    )
     SETTINGS_001 = Detail("not_found", "找不到办公室设置文件 office.yaml", "用 --settings 指定，或放在当前文件夹、答卷文件夹中；可参照 examples/office/office.yaml")
     NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏的，从备份恢复，不要删除（删除后文号会重新从 1 编起）")
     FONT_001 = Detail(

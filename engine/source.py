@@ -10,16 +10,23 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from .errors import ErrorCode, InputError, Location, Problem
 
 MAX_BYTES = 5 * 1024 * 1024
+#: Python refuses to turn a longer digit string into an int (and an int back into text), so a
+#: longer number could be neither read nor shown; no file of ours needs one anywhere near it.
+MAX_INT_DIGITS = 4300
+_INT_CEILING = 10**MAX_INT_DIGITS
+_READ_CHUNK = 64 * 1024
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -85,17 +92,76 @@ def os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """Read a file for parsing; a missing or oversized file is an InputError."""
-    name = str(path)
+_KINDS = ((stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular one is, in Chinese, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "特殊文件")
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path``, links followed, is ``folder`` or below it (also links followed)."""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, root]) == root
+
+
+def require_plain_file(path: str | Path, name: str | None = None, *, confined: bool = True) -> None:
+    """Refuse, without opening it, anything but a regular file, and (when ``confined``) a link
+    leading out of the folder that holds it.
+
+    Opening a pipe waits for a writer that never comes, and a device never ends; a link to
+    a file elsewhere (/etc/passwd) would have its lines shown under the errors it causes.
+    """
+    shown = name or str(path)
+    if confined and os.path.islink(path) and not inside(path, os.path.dirname(os.path.abspath(path))):
+        raise InputError([Problem(ErrorCode.IO_006, Location(shown))])
     try:
-        with open(path, "rb") as fh:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise InputError([Problem(ErrorCode.IO_001, Location(shown), {"reason": os_reason(exc)})]) from None
+    if stat.S_ISDIR(mode):
+        raise InputError([Problem(ErrorCode.IO_001, Location(shown), {"reason": os_reason(OSError(errno.EISDIR, ""))})])
+    kind = _not_regular(mode)
+    if kind:
+        raise InputError([Problem(ErrorCode.IO_005, Location(shown), {"kind": kind})])
+
+
+def read_bytes(path: str | Path, name: str | None = None) -> bytes:
+    """Read a file for parsing; a missing, oversized or special file is an InputError."""
+    shown = name or str(path)
+    require_plain_file(path, shown)
+    try:
+        # Non-blocking, should the file have been swapped for a pipe since it was looked at.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            kind = _not_regular(os.fstat(fh.fileno()).st_mode)
+            if kind:
+                raise InputError([Problem(ErrorCode.IO_005, Location(shown), {"kind": kind})])
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError([Problem(ErrorCode.IO_001, Location(name), {"reason": os_reason(exc)})]) from None
+        raise InputError([Problem(ErrorCode.IO_001, Location(shown), {"reason": os_reason(exc)})]) from None
     if len(data) > MAX_BYTES:
-        raise InputError([Problem(ErrorCode.IO_003, Location(name), {"size": f">{MAX_BYTES}", "limit": MAX_BYTES})])
+        raise InputError([Problem(ErrorCode.IO_003, Location(shown), {"size": f">{MAX_BYTES}", "limit": MAX_BYTES})])
     return data
+
+
+def read_stream(stream: IO[bytes], name: str = "<stdin>") -> bytes:
+    """Read a stream (standard input) for parsing, in chunks, stopping at the size limit:
+    ``< /dev/zero`` ends with IO_003 instead of filling the memory."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BYTES:
+        chunk = stream.read(min(_READ_CHUNK, MAX_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_BYTES:
+        raise InputError([Problem(ErrorCode.IO_003, Location(name), {"size": f">{MAX_BYTES}", "limit": MAX_BYTES})])
+    return b"".join(chunks)
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -241,8 +307,45 @@ def _construct(node: yaml.Node, name: str) -> Any:
         loader.dispose()
 
 
-def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
-    """Fill the position tables; report duplicate keys and aliases, all at once."""
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "整数",
+    "tag:yaml.org,2002:float": "数",
+    "tag:yaml.org,2002:bool": "是非值 true/false",
+    "tag:yaml.org,2002:null": "空值",
+    "tag:yaml.org,2002:timestamp": "日期时间",
+}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+def _scalar_problem(node: yaml.ScalarNode, name: str) -> Problem | None:
+    """YAML_005 for a scalar its tag cannot hold (``!!float abc``, ``!!bool maybe``), YAML_006
+    for an integer too long to read: PyYAML would stop on either with a bare Python error."""
+    kind = _SCALAR_KINDS.get(node.tag)
+    if kind is None:
+        return None
+    where = _mark_location(name, node.start_mark)
+    value = node.value
+    if node.tag.endswith(":int") and sum(ch.isdigit() for ch in value) > MAX_INT_DIGITS:
+        return Problem(ErrorCode.YAML_006, where, {"digits": sum(ch.isdigit() for ch in value), "limit": MAX_INT_DIGITS})
+    try:
+        if node.tag.endswith(":null"):
+            if not _NULL.match(value):
+                raise ValueError(value)
+        else:
+            constructed = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+            if isinstance(constructed, int) and not isinstance(constructed, bool) and abs(constructed) >= _INT_CEILING:
+                # !!int 0xFFFF… is read without Python's limit but could never be shown.
+                return Problem(ErrorCode.YAML_006, where, {"digits": int(constructed.bit_length() * 0.30103) + 1, "limit": MAX_INT_DIGITS})
+    except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return Problem(ErrorCode.YAML_005, where, {"value": shown, "kind": kind, "tag": "!!" + node.tag.rsplit(":", 1)[-1]})
+    return None
+
+
+def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: bool = True) -> list[Problem]:
+    """Fill the position tables; report duplicate keys, aliases and scalars their tag cannot
+    hold, all at once."""
     problems: list[Problem] = []
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
@@ -255,9 +358,18 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument) -> list[Problem]:
             continue
         seen.add(id(current))
         doc.positions[path] = (current.start_mark.line + 1, current.start_mark.column + 1)
+        if check_scalars and isinstance(current, yaml.ScalarNode):
+            bad = _scalar_problem(current, name)
+            if bad:
+                problems.append(bad)
         if isinstance(current, yaml.MappingNode):
             first_seen: dict[Any, int] = {}
             for key_node, value_node in current.value:
+                if check_scalars and isinstance(key_node, yaml.ScalarNode):
+                    bad = _scalar_problem(key_node, name)
+                    if bad:
+                        problems.append(bad)
+                        continue
                 key: Any = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith((":int", ":bool", ":float", ":null")):
                     key = _construct(key_node, name)
@@ -299,6 +411,8 @@ def _lone_surrogate(data: Any, path: tuple = ()) -> tuple | None:
 
 
 def _refuse_lone_surrogates(doc: SourceDocument, is_json: bool) -> None:
+    if "\\u" not in doc.text and "\\U" not in doc.text:
+        return  # only an escape makes one: UTF-8 text cannot hold a surrogate
     broken = _lone_surrogate(doc.data)
     if broken is None:
         return
@@ -311,6 +425,26 @@ def _refuse_lone_surrogates(doc: SourceDocument, is_json: bool) -> None:
 
 def _json_problem(exc: json.JSONDecodeError, name: str) -> Problem:
     return Problem(ErrorCode.JSON_001, Location(name, exc.lineno, exc.colno), {"problem": _chinese(exc.msg, _JSON_PROBLEMS)})
+
+
+class _LongNumber(Exception):
+    pass
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS + 1 and sum(ch.isdigit() for ch in text) > MAX_INT_DIGITS:
+        raise _LongNumber(text)
+    return int(text)
+
+
+def _long_number_problem(text: str, digits: int, name: str) -> Problem:
+    """JSON_001 at the first number too long to read (json gives no position for it)."""
+    found = re.search(rf"-?[0-9]{{{MAX_INT_DIGITS + 1},}}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    problem = f"数字过长（{digits} 位，最多 {MAX_INT_DIGITS} 位）"
+    return Problem(ErrorCode.JSON_001, Location(name, line, column), {"problem": problem})
 
 
 def looks_like_json(name: str, text: str) -> bool:
@@ -329,9 +463,12 @@ def parse(raw: bytes, name: str) -> SourceDocument:
     json_data: Any = None
     if is_json:
         try:
-            json_data = json.loads(text)
+            json_data = json.loads(text, parse_int=_json_int)
         except json.JSONDecodeError as exc:
             raise InputError([_json_problem(exc, name)]) from None
+        except _LongNumber as exc:
+            digits = sum(ch.isdigit() for ch in str(exc))
+            raise InputError([_long_number_problem(text, digits, name)]) from None
         except RecursionError:
             raise InputError([Problem(ErrorCode.JSON_001, Location(name, 1, 1), {"problem": "嵌套过深"})]) from None
         # JSON forbids raw tabs inside strings, so this keeps every column in place.
@@ -353,8 +490,8 @@ def parse(raw: bytes, name: str) -> SourceDocument:
         doc.data = json_data
         _refuse_lone_surrogates(doc, is_json)
         return doc
-    problems = _walk(node, name, doc)
-    if any(p.code is ErrorCode.YAML_004 for p in problems):
+    problems = _walk(node, name, doc, check_scalars=not is_json)
+    if any(p.code in (ErrorCode.YAML_004, ErrorCode.YAML_005, ErrorCode.YAML_006) for p in problems):
         raise InputError(problems)
     # Duplicate keys do not stop reading: the later value wins while the caller goes on
     # to find the file's other problems, and reports them all together.
@@ -372,7 +509,7 @@ def load_source(src: str | Path | bytes, name: str | None = None, *, strict: boo
     With ``strict`` any problem raises InputError; without it, problems that leave the data
     usable (duplicate keys) are kept in ``doc.problems`` for the caller to report with its own.
     """
-    doc = parse(src, name or "<stdin>") if isinstance(src, bytes) else parse(read_bytes(src), name or str(src))
+    doc = parse(src, name or "<stdin>") if isinstance(src, bytes) else parse(read_bytes(src, name), name or str(src))
     if strict and doc.problems:
         raise InputError(doc.problems)
     return doc
