@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
@@ -107,58 +107,91 @@ def _item_for(doc: SourceDocument, path: tuple) -> str | None:
 
 
 def _problems_for(error: ValidationError, doc: SourceDocument, schema_name: str) -> Iterator[Problem]:
-    if error.validator in ("anyOf", "oneOf") and error.context:
-        yield from _problems_for(best_match(error.context), doc, schema_name)
-        return
+    """The problems one jsonschema error stands for: its most relevant part, worded for the
+    keyword that failed, placed on the key or value it is about, with the enclosing item."""
+    error = _most_relevant(error)
     path = tuple(error.absolute_path)
     item = _item_for(doc, path)
-    keyword = error.validator
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if keyword == "required":
-        field = error.message.split("'")[1] if "'" in error.message else "?"
-        parent_schema = error.schema if isinstance(error.schema, dict) else {}
-        yield Problem(ErrorCode.SCHEMA_001, doc.location(path, key=True, item=item), {"field": field, "example": _example(parent_schema, field, schema_name)})
-        return
-    if keyword == "additionalProperties":
-        allowed = list(schema.get("properties", {}))
-        instance = error.instance if isinstance(error.instance, dict) else {}
-        for field in instance:
-            if field in allowed:
-                continue
-            hint = suggestion(str(field), allowed)
-            yield Problem(
-                ErrorCode.SCHEMA_002,
-                doc.location(path + (field,), key=True, item=item),
-                {"field": field, "suggestion": hint, "allowed": listing(allowed, 20)},
-            )
-        return
-    field = _field_name(path)
-    if keyword == "type":
-        expected = schema.get("type")
-        names = [expected] if isinstance(expected, str) else list(expected or [])
-        wanted = "或".join(_TYPE_NAMES.get(n, n) for n in names if n != "null") or "空"
-        examples = schema.get("examples")
-        hint = f"例如 {field}: {json.dumps(examples[0], ensure_ascii=False)}" if examples else ""
-        yield Problem(ErrorCode.SCHEMA_003, doc.location(path, item=item), {"field": field, "expected": wanted, "actual": _describe(error.instance), "hint": hint})
-        return
-    if keyword in ("enum", "const"):
-        allowed_values = schema.get("enum") or [schema.get("const")]
-        shown = [str(v) for v in allowed_values]
-        close = suggestion(str(error.instance), shown)
-        yield Problem(
-            ErrorCode.SCHEMA_004,
-            doc.location(path, item=item),
-            {"field": field, "actual": _describe(error.instance), "reason": "不是可选值", "hint": close + "可选：" + "、".join(shown)},
-        )
-        return
-    if keyword == "propertyNames":
-        bad = error.instance
-        yield Problem(
-            ErrorCode.SCHEMA_004,
-            doc.location(path + (bad,), key=True, item=item),
-            {"field": str(bad), "actual": _describe(bad), "reason": "不是有效的编号", "hint": "只能用字母、数字和下划线，且不以数字开头"},
-        )
-        return
+    for wording in _WORDINGS.get(error.validator, _invalid_value)(error, path, schema_name):
+        yield Problem(wording.code, doc.location(wording.path, key=wording.at_key, item=item), wording.context)
+
+
+def _most_relevant(error: ValidationError) -> ValidationError:
+    """For an anyOf or oneOf, the alternative that came closest (jsonschema's best_match),
+    as deep as they nest: "no alternative matched" tells a person nothing to fix."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        error = best_match(error.context)
+    return error
+
+
+class _Wording(NamedTuple):
+    """A problem before it is placed: its code and context, and the path of what it is about."""
+
+    code: ErrorCode
+    path: tuple
+    context: dict[str, Any]
+    at_key: bool = False  #: point at the key (a field missing, unknown or misnamed), not its value
+
+
+def _schema_of(error: ValidationError) -> dict:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _missing_field(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_001 on the mapping that lacks the field, with an example of the field."""
+    field = error.message.split("'")[1] if "'" in error.message else "?"
+    yield _Wording(ErrorCode.SCHEMA_001, path, {"field": field, "example": _example(_schema_of(error), field, schema_name)}, at_key=True)
+
+
+def _unknown_fields(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_002 on each key the mapping may not have, with the closest allowed one."""
+    allowed = list(_schema_of(error).get("properties", {}))
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for field in instance:
+        if field not in allowed:
+            context = {"field": field, "suggestion": suggestion(str(field), allowed), "allowed": listing(allowed, 20)}
+            yield _Wording(ErrorCode.SCHEMA_002, path + (field,), context, at_key=True)
+
+
+def _wrong_type(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_003 on the value, naming in Chinese the types it may have."""
+    schema, field = _schema_of(error), _field_name(path)
+    expected = schema.get("type")
+    names = [expected] if isinstance(expected, str) else list(expected or [])
+    wanted = "或".join(_TYPE_NAMES.get(n, n) for n in names if n != "null") or "空"
+    examples = schema.get("examples")
+    hint = f"例如 {field}: {json.dumps(examples[0], ensure_ascii=False)}" if examples else ""
+    yield _Wording(ErrorCode.SCHEMA_003, path, {"field": field, "expected": wanted, "actual": _describe(error.instance), "hint": hint})
+
+
+def _not_an_option(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_004 on a value outside an enum or const, listing the values allowed."""
+    schema = _schema_of(error)
+    shown = [str(v) for v in schema.get("enum") or [schema.get("const")]]
+    hint = suggestion(str(error.instance), shown) + "可选：" + "、".join(shown)
+    yield _Wording(ErrorCode.SCHEMA_004, path, {"field": _field_name(path), "actual": _describe(error.instance), "reason": "不是可选值", "hint": hint})
+
+
+def _bad_key(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_004 on a key that is not a usable id (propertyNames)."""
+    bad = error.instance
+    context = {"field": str(bad), "actual": _describe(bad), "reason": "不是有效的编号", "hint": "只能用字母、数字和下划线，且不以数字开头"}
+    yield _Wording(ErrorCode.SCHEMA_004, path + (bad,), context, at_key=True)
+
+
+def _invalid_value(error: ValidationError, path: tuple, schema_name: str) -> Iterator[_Wording]:
+    """SCHEMA_004 on a value of the right type that breaks another rule of its schema (a
+    pattern, a bound, a length), with the schema's description and example as the hint."""
+    schema = _schema_of(error)
+    hint = schema.get("description", "")
+    examples = schema.get("examples")
+    if examples:
+        hint += ("，" if hint else "") + "例如 " + (examples[0] if isinstance(examples[0], str) else json.dumps(examples[0], ensure_ascii=False))
+    context = {"field": _field_name(path), "actual": _describe(error.instance), "reason": _reason(error.validator, schema), "hint": hint}
+    yield _Wording(ErrorCode.SCHEMA_004, path, context)
+
+
+def _reason(keyword: str, schema: dict) -> str:
     reasons = {
         "pattern": "格式不对",
         "format": "格式不对",
@@ -170,16 +203,19 @@ def _problems_for(error: ValidationError, doc: SourceDocument, schema_name: str)
         "minItems": "不能为空" if schema.get("minItems") == 1 else f"至少要有 {schema.get('minItems')} 项",
         "minProperties": "不能为空",
     }
-    description = schema.get("description", "")
-    examples = schema.get("examples")
-    hint = description
-    if examples:
-        hint += ("，" if hint else "") + "例如 " + (examples[0] if isinstance(examples[0], str) else json.dumps(examples[0], ensure_ascii=False))
-    yield Problem(
-        ErrorCode.SCHEMA_004,
-        doc.location(path, item=item),
-        {"field": field, "actual": _describe(error.instance), "reason": reasons.get(keyword, keyword), "hint": hint},
-    )
+    return reasons.get(keyword, keyword)
+
+
+#: How the error of each JSON Schema keyword is worded and placed; any other keyword is an
+#: invalid value (_invalid_value).
+_WORDINGS: dict[str, Callable[[ValidationError, tuple, str], Iterator[_Wording]]] = {
+    "required": _missing_field,
+    "additionalProperties": _unknown_fields,
+    "type": _wrong_type,
+    "enum": _not_an_option,
+    "const": _not_an_option,
+    "propertyNames": _bad_key,
+}
 
 
 def validate(doc: SourceDocument, name: str) -> list[Problem]:
