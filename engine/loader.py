@@ -205,6 +205,21 @@ def _param_type(value: Any) -> Type:
     return Type.STRING
 
 
+def _nameable(raw: Any) -> bool:
+    """Whether an item the schema refused can still be read by the others: a mapping with a
+    usable id and a known kind (a list or mapping written as the kind is not one)."""
+    return isinstance(raw, dict) and _is_identifier(raw.get("id")) and isinstance(raw.get("kind"), str) and raw["kind"] in KIND_TYPES
+
+
+def _option_codes(options: Any) -> frozenset:
+    """The option codes a choice item lends the expressions of the others. The options of an
+    item the schema refused may be anything; what cannot be a set of codes gives none."""
+    try:
+        return frozenset(options or {})
+    except TypeError:
+        return frozenset()
+
+
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -290,7 +305,7 @@ class _ChecklistBuilder:
             _Entry(("sections", s_index, "items", i_index), raw, section["id"])
             for s_index, section in enumerate(self.data["sections"])
             for i_index, raw in enumerate(section["items"])
-            if ("sections", s_index, "items", i_index) not in self.skip or (_is_identifier(raw.get("id")) and raw.get("kind") in KIND_TYPES)
+            if ("sections", s_index, "items", i_index) not in self.skip or _nameable(raw)
         ]
 
     @cached_property
@@ -342,7 +357,7 @@ class _ChecklistBuilder:
     @cached_property
     def choices(self) -> dict[str, frozenset[str]]:
         """The option codes of each choice: items by id, site facts and the site type by ``site.`` name."""
-        found = {item.ident: frozenset(item.raw.get("options") or {}) for item in self.named_items if item.raw["kind"] in ("choice", "multi_choice")}
+        found = {item.ident: _option_codes(item.raw.get("options")) for item in self.named_items if item.raw["kind"] in ("choice", "multi_choice")}
         found["site.type"] = frozenset(code for code, _ in self.data["site_types"].items())
         for fact in self.site_facts:
             if fact.field.kind in ("choice", "multi_choice"):

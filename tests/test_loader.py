@@ -8,7 +8,7 @@ import pytest
 
 from engine import InputError, check, load_rules
 from engine.loader import rule_files
-from helpers import DATA, dust_answers
+from helpers import DATA, RULES, dust_answers
 
 
 def error_codes(exc: pytest.ExceptionInfo) -> list[str]:
@@ -82,3 +82,23 @@ def test_rules__env_var__chooses_folder(rules_copy: Path, monkeypatch: pytest.Mo
 def test_rules__yml_extension__loaded_too(rules_copy: Path) -> None:
     (rules_copy / "dust_six_100pct.yaml").rename(rules_copy / "dust_six_100pct.yml")
     assert "dust_six_100pct" in load_rules(rules_copy).checklists
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("        kind: yes_no\n", "        kind: [yes_no]\n", ("SCHEMA_004", 21, "closed")),
+        ("        kind: yes_no\n", "        kind: choice\n        options: 5\n", ("SCHEMA_003", 22, "closed")),
+        ("      - id: closed\n", "      - closed\n      - id: closed\n", ("SCHEMA_003", 19, "main")),
+    ],
+    ids=["kind_a_list", "options_a_number", "item_not_a_mapping"],
+)
+def test_rules__item_shape_refused_by_schema__reported_not_crash(tmp_path: Path, old: str, new: str, expected: tuple) -> None:
+    """Should report the schema's problem with an item that cannot be named by the others, not fail inside the loader."""
+    source = (DATA / "invalid" / "rules" / "expr_syntax.yaml").read_text(encoding="utf-8")
+    text = source.replace("id: expr_syntax", "id: sample").replace("value >== 1.8", "value >= 1.8")
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "sample.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(tmp_path)
+    assert [(p.code.name, p.location.line, p.location.item) for p in exc.value.problems] == [expected]
