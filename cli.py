@@ -555,15 +555,19 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
 
     path = _ledger_file(ctx, ledger_path, settings_path)
     row, events = ledger_module.history(path, finding_id)
-    click.echo(f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}")
-    click.echo(f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）")
-    click.echo(f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}")
-    click.echo(f"  问题：{row.reason}（{SEVERITY_LABELS.get(row.severity, row.severity)}）")
-    click.echo(f"  整改：{row.rectification}，期限 {row.deadline.isoformat()}")
-    click.echo("  经过：")
+    # Site names, notes and evidence names came from files and people: escaped, line by line.
+    lines = [
+        f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}",
+        f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）",
+        f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}",
+        f"  问题：{row.reason}（{SEVERITY_LABELS.get(row.severity, row.severity)}）",
+        f"  整改：{row.rectification}，期限 {row.deadline.isoformat()}",
+        "  经过：",
+    ]
     for event in events:
         proof = f"；证明材料 {event['evidence_name']}（SHA-256 {event['evidence_sha256']}）" if event["evidence_name"] else ""
-        click.echo(f"    {event['happened_on']}  {FINDING_STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
+        lines.append(f"    {event['happened_on']}  {FINDING_STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
+    click.echo("\n".join(check_output.printable(line) for line in lines))
     ctx.exit(EXIT_OK)
 
 
@@ -605,11 +609,11 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     found = ledger_module.verify(path, answers)
     if found.matches and found.inspection is not None:
         row = found.inspection
-        click.echo(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。")
+        click.echo(check_output.printable(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。"))
         ctx.exit(EXIT_OK)
     click.echo(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
     for row in found.same_name:
-        click.echo(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。", err=True)
+        click.echo(check_output.printable(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。"), err=True)
     ctx.exit(EXIT_NONCOMPLIANT)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+import stat
+import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -10,10 +15,39 @@ from .errors import ErrorCode, InputError, Location, Problem, listing, suggestio
 from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .schema import validate
-from .source import SourceDocument, load_source
+from .source import SourceDocument, inside, load_source, os_reason
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
 
 MIN_INSPECTORS = 2
+
+# Limits of an answers file, documented in docs/answers.md (限制). They are checked when the
+# answers are read, so that what `lantian check` accepts `lantian batch` can render.
+#: A name, address, answer or any other one-line text: the longest names of companies and
+#: projects run to some 60 characters, an address to about 100.
+MAX_LINE_CHARS = 200
+#: A note, or the answer of a text item: about three pages of the record; more belongs in
+#: an attached report.
+MAX_TEXT_CHARS = 2000
+#: Photos of one item, inspectors, credentials.
+MAX_LIST = 20
+#: Entries of any mapping or list, looked at before anything else: a checklist has tens of
+#: items, and each entry beyond costs work (a file of 400,000 unknown items took minutes).
+MAX_ENTRIES = 1000
+#: Places counted for one item (count).
+MAX_COUNT = 9999
+#: Problems listed for one file; one more line says how many were left out.
+MAX_PROBLEMS = 100
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+#: 64 million pixels: a phone's full-resolution mode; decoding one takes some 256 MB.
+MAX_PHOTO_PIXELS = 64_000_000
+#: What Pillow calls the formats a record may show; a JPEG with a second image is MPO.
+PHOTO_FORMATS = ("JPEG", "MPO", "PNG")
+
+#: Characters no text of an answers file needs: C0 controls (a line break is allowed where
+#: the text may have lines, a tab anywhere), DEL, C1 controls, and the bidi embeddings,
+#: overrides and isolates, which reorder what a document or a terminal shows.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _photo_problem(path: str) -> str | None:
@@ -27,6 +61,100 @@ def _photo_problem(path: str) -> str | None:
         return "不能是绝对路径"
     if ".." in posix.parts or ".." in windows.parts:
         return "不能指向答卷文件夹之外（..）"
+    return None
+
+
+#: The first bytes of files that are not photos a record can show, and what to call them.
+_NOT_PHOTOS = (
+    (b"%PDF", ErrorCode.PHOTO_004, "reason", "实际是 PDF 文件"),
+    (b"GIF8", ErrorCode.PHOTO_005, "format", "GIF"),
+    (b"BM", ErrorCode.PHOTO_005, "format", "BMP"),
+    (b"II*\x00", ErrorCode.PHOTO_005, "format", "TIFF"),
+    (b"MM\x00*", ErrorCode.PHOTO_005, "format", "TIFF"),
+)
+
+
+def _sniff(head: bytes) -> tuple[ErrorCode, dict[str, Any]] | None:
+    """A file that is plainly no JPEG or PNG, named by its first bytes."""
+    if not head:
+        return ErrorCode.PHOTO_004, {"reason": "文件是空的"}
+    for magic, code, key, value in _NOT_PHOTOS:
+        if head.startswith(magic):
+            return code, {key: value}
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ErrorCode.PHOTO_005, {"format": "WebP"}
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+        return ErrorCode.PHOTO_005, {"format": "HEIC/AVIF"}
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"<svg" in text or (text.startswith(b"<?xml") and b"svg" in text):
+        # Drawn by a renderer that would follow its links to other files and the network.
+        return ErrorCode.PHOTO_005, {"format": "SVG"}
+    if text.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<")):
+        return ErrorCode.PHOTO_004, {"reason": "实际是网页（HTML）或其他文字文件"}
+    return None
+
+
+def photo_file_problem(folder: Path, photo: str) -> tuple[ErrorCode, dict[str, Any]] | None:
+    """Why the photo at ``folder / photo`` cannot be drawn in the record, as a code and its
+    context, or None: ANSWER_009 (a warning) when there is no such file, a PHOTO_ error when
+    it leads out of the folder or is no JPEG or PNG the record can show. Only the header is
+    read to learn the size; a JPEG is decoded at an eighth of it to find damage."""
+    path = folder / photo
+    if not inside(path, folder):
+        return ErrorCode.PHOTO_001, {}
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return ErrorCode.ANSWER_009, {}
+    except OSError as exc:
+        return ErrorCode.PHOTO_004, {"reason": os_reason(exc)}
+    if not stat.S_ISREG(info.st_mode):
+        kind = "文件夹" if stat.S_ISDIR(info.st_mode) else "命名管道" if stat.S_ISFIFO(info.st_mode) else "设备或其他特殊文件"
+        return ErrorCode.PHOTO_002, {"kind": kind}
+    if info.st_size > MAX_PHOTO_BYTES:
+        return ErrorCode.PHOTO_003, {"size": info.st_size, "limit": MAX_PHOTO_BYTES}
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        return ErrorCode.PHOTO_004, {"reason": os_reason(exc)}
+    sniffed = _sniff(head)
+    if sniffed:
+        return sniffed
+    return _image_problem(path)
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 10_000:.0f}"
+
+
+def _image_problem(path: Path) -> tuple[ErrorCode, dict[str, Any]] | None:
+    from PIL import Image, UnidentifiedImageError
+
+    with warnings.catch_warnings():
+        # Past Pillow's own limit a photo is refused below; between the two, it only warns.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:
+                if image.format not in PHOTO_FORMATS:
+                    return ErrorCode.PHOTO_005, {"format": image.format or "未知"}
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    return ErrorCode.PHOTO_006, {"megapixels": _megapixels(width * height), "limit": _megapixels(MAX_PHOTO_PIXELS)}
+                if image.format == "PNG":
+                    image.verify()  # every chunk's checksum, without inflating the pixels
+                else:
+                    image.draft("RGB", (max(width // 8, 1), max(height // 8, 1)))
+                    image.load()
+        except Image.DecompressionBombError as exc:
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(found[1]) if found else 2 * (Image.MAX_IMAGE_PIXELS or MAX_PHOTO_PIXELS)
+            return ErrorCode.PHOTO_006, {"megapixels": _megapixels(pixels), "limit": _megapixels(MAX_PHOTO_PIXELS)}
+        except UnidentifiedImageError:
+            return ErrorCode.PHOTO_004, {"reason": "不是 JPEG 或 PNG 图片，或文件已损坏"}
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError):
+            # Pillow's words for a broken or cut-off image.
+            return ErrorCode.PHOTO_004, {"reason": "图片已损坏或不完整"}
     return None
 
 
@@ -104,12 +232,22 @@ class _AnswersBuilder:
         except ValueProblem as exc:
             self.value_problem(exc, ("inspection", "date"), None)
         inspectors = tuple(str(name).strip() for name in raw["inspectors"])
+        for key in ("inspectors", "credentials"):
+            listed = raw.get(key) or ()
+            if len(listed) > MAX_LIST:
+                self.problem(ErrorCode.ANSWER_015, ("inspection", key), field=f"inspection.{key}", count=len(listed), limit=MAX_LIST, hint="只列出参加这次检查的人员和他们的证号")
         if len(set(inspectors)) < MIN_INSPECTORS:
             self.warnings.append(
                 Problem(ErrorCode.ANSWER_008, self.doc.location(("inspection", "inspectors")), {"count": len(set(inspectors))}, severity="warning")
             )
         if day is not None and not self.checklist.in_force(day):
             self.problem(ErrorCode.CHECKLIST_002, ("inspection", "date"), id=self.checklist.id, date=day.isoformat(), period=self.checklist.period())
+        today = dt.date.today()
+        if day is not None and day > today:
+            # A warning only: cases and trainings are written for days to come.
+            self.warnings.append(
+                Problem(ErrorCode.ANSWER_014, self.doc.location(("inspection", "date")), {"date": day.isoformat(), "today": today.isoformat()}, severity="warning")
+            )
         if day is None:
             return None
         ident = raw.get("id")
@@ -155,14 +293,11 @@ class _AnswersBuilder:
                 note = raw.get("note")
                 value_path = (*path, "value") if "value" in raw else path
                 photos = tuple(raw.get("photos") or ())
-                for index, photo in enumerate(photos):
-                    why = _photo_problem(photo)
-                    if why:
-                        self.problem(ErrorCode.ANSWER_007, path + ("photos", index), item_id, photo=photo, reason=why)
-                    elif self.folder is not None and not (self.folder / photo).is_file():
-                        self.warnings.append(
-                            Problem(ErrorCode.ANSWER_009, self.doc.location(path + ("photos", index), item=item_id), {"photo": photo}, severity="warning")
-                        )
+                self.photos(photos, path, item_id)
+                if isinstance(count, int) and count > MAX_COUNT:
+                    self.problem(
+                        ErrorCode.ANSWER_003, path + ("count",), item_id, reason=f"发现问题的处数 {count} 超出合理范围（0 至 {MAX_COUNT}）", hint="请核对处数"
+                    )
             else:
                 value = raw
             self.locations[f"answers.{item_id}"] = self.doc.location(value_path, item=item_id)
@@ -183,6 +318,27 @@ class _AnswersBuilder:
                     continue
                 result[item_id] = Answer(item_id, "answered", typed, count, note, photos)
         return result
+
+    def photos(self, photos: tuple[str, ...], path: tuple, item_id: str) -> None:
+        """The photos of one answer: each path, and (when the folder is known) each file."""
+        if len(photos) > MAX_LIST:
+            self.problem(ErrorCode.ANSWER_015, path + ("photos",), item_id, field="photos", count=len(photos), limit=MAX_LIST, hint="每个检查项选几张最能说明问题的照片")
+            return
+        for index, photo in enumerate(photos):
+            where = path + ("photos", index)
+            why = _photo_problem(photo)
+            if why:
+                self.problem(ErrorCode.ANSWER_007, where, item_id, photo=photo, reason=why)
+                continue
+            found = photo_file_problem(self.folder, photo) if self.folder is not None else None
+            if found is None:
+                continue
+            code, context = found
+            if code is ErrorCode.ANSWER_009:
+                # Kept a warning: the record is printed without it, as the office decides.
+                self.warnings.append(Problem(code, self.doc.location(where, item=item_id), {"photo": photo}, severity="warning"))
+            else:
+                self.problem(code, where, item_id, photo=photo, **context)
 
     def missing(self, answers: Answers) -> None:
         """Required items that apply and are not in the file at all, and 不适用 written
@@ -215,6 +371,75 @@ def unknown_site_fields(doc: SourceDocument, checklist: Checklist) -> list[Probl
     ]
 
 
+def _dotted(path: tuple) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def too_many_entries(doc: SourceDocument) -> list[Problem]:
+    """ANSWER_015 for each mapping or list of more than MAX_ENTRIES entries, found before the
+    file is looked at any further: what comes after costs work for every entry."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple]] = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        if len(value) > MAX_ENTRIES:
+            field = _dotted(path) or "（整个文件）"
+            hint = "答卷中每个检查项只写一次；这个文件多半不是答卷，或被别的程序写坏了"
+            problems.append(Problem(ErrorCode.ANSWER_015, doc.location(path, key=True), {"field": field, "count": len(value), "limit": MAX_ENTRIES, "hint": hint}))
+            continue
+        stack.extend((child, (*path, key)) for key, child in (value.items() if isinstance(value, dict) else enumerate(value)))
+    return problems
+
+
+def text_problems(doc: SourceDocument, checklist: Checklist | None) -> list[Problem]:
+    """ANSWER_012 for a text longer than its limit, ANSWER_013 for a control character in it:
+    a note or a text answer may have lines (MAX_TEXT_CHARS), any other text is one line
+    (MAX_LINE_CHARS). What a person reads on a notice must be what the file says."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    text_items = {item.id for item in checklist.items if item.kind == "text"} if checklist else set()
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple]] = [(data.get(part), (part,)) for part in ("site", "inspection", "answers")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((child, (*path, key)) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(value))
+        elif isinstance(value, str):
+            item = str(path[1]) if path[0] == "answers" and len(path) > 1 else None
+            lines = path[0] == "answers" and (path[-1] == "note" or (item in text_items and (len(path) == 2 or path[2] == "value")))
+            limit = MAX_TEXT_CHARS if lines else MAX_LINE_CHARS
+            where = doc.location(path, item=item)
+            if len(value) > limit:
+                hint = "写明要点即可，详细情况另附材料" if lines else "这里只写一行，例如单位全称；详细情况写在 note 中"
+                problems.append(Problem(ErrorCode.ANSWER_012, where, {"field": _dotted(path), "length": len(value), "limit": limit, "hint": hint}))
+            bad = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+            if bad:
+                shown = _char_name(bad.group())
+                hint = "删除这个字符（多半是从别的程序复制来的）" + ("" if lines else "；这里只能写一行，不能换行")
+                problems.append(Problem(ErrorCode.ANSWER_013, where, {"field": _dotted(path), "char": shown, "position": bad.start() + 1, "hint": hint}))
+    return problems
+
+
+def _char_name(char: str) -> str:
+    named = {"\n": "换行符 \\n", "\r": "回车符 \\r"}
+    return named.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems of a file in the order they are shown, and ANSWER_016
+    where the rest begin, saying how many there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    ordered = sorted(problems, key=Problem.sort_key)
+    first_left = ordered[MAX_PROBLEMS].location
+    where = Location(first_left.file, first_left.line, first_left.column, first_left.path)
+    more = Problem(ErrorCode.ANSWER_016, where, {"more": len(problems) - MAX_PROBLEMS, "limit": MAX_PROBLEMS})
+    return [*ordered[:MAX_PROBLEMS], more]
+
+
 def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
     return rules.checklist(str(doc.data["checklist"]), doc.location(("checklist",)))
 
@@ -225,16 +450,23 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
     Each part of the file (site, inspection, each answer) is checked as far as its own
     structure allows, so that one round of corrections fixes the whole file.
     """
+    oversized = too_many_entries(doc)
+    if oversized:
+        raise InputError(capped(list(doc.problems) + oversized))
     problems = list(doc.problems) + validate(doc, "answers")
     data = doc.data
     broken = {p.location.path[:2] if p.location.path[:1] == ("answers",) else p.location.path[:1] for p in problems}
     checklist_id = data.get("checklist") if isinstance(data, dict) else None
     if not isinstance(checklist_id, str) or ("checklist",) in broken:
-        raise InputError(problems)
+        raise InputError(capped(problems + text_problems(doc, None)))
     try:
         checklist = lookup_checklist(doc, rules)
     except InputError as exc:
-        raise InputError(problems + list(exc.problems)) from None
+        raise InputError(capped(problems + list(exc.problems) + text_problems(doc, None))) from None
+    texts = text_problems(doc, checklist)
+    problems += texts
+    # An answer whose text is refused is not read again for its kind: one problem for it.
+    broken |= {p.location.path[:2] for p in texts if p.location.path[:1] == ("answers",)}
     builder = _AnswersBuilder(doc, checklist)
     site_ok = "site" in data and ("site",) not in broken
     inspection_ok = "inspection" in data and ("inspection",) not in broken
@@ -250,7 +482,7 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
         builder.missing(answers)
     problems += builder.problems
     if problems or answers is None:
-        raise InputError(problems)
+        raise InputError(capped(problems))
     return answers, checklist
 
 

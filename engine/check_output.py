@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .errors import Problem, format_problem_line
+from .errors import ErrorCode, Problem, format_problem_line
 from .labels import SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult
 from .values import chinese_date
@@ -22,6 +23,24 @@ FORMAT_VERSION = 1
 
 
 # -- problems --------------------------------------------------------------------------
+
+#: C0 controls (newline and tab too), DEL, C1 controls, and the bidi embeddings, overrides and
+#: isolates: none may reach a terminal from a file, where they could start a line of their own,
+#: move the cursor, hide or recolour what follows, or reverse it.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """One line of terminal output that may hold text from a file, with every character that
+    could act on the terminal written as its escape: ``\\n``, ``\\x1b``, ``\\u202e``. Every text
+    formatter passes its lines through here; JSON output is escaped by json.dumps instead."""
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 def display_width(text: str) -> int:
@@ -45,7 +64,7 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
     out = []
     shown: tuple | None = None
     for problem in problems:
-        out.append(format_problem_line(problem))
+        out.append(printable(format_problem_line(problem)))
         loc = problem.location
         # Several problems at one place (missing items all point at `answers:`) show it once.
         if (loc.file, loc.line, loc.column) == shown:
@@ -56,11 +75,13 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
         if lines and loc.line and 0 < loc.line <= len(lines) and "\ufffd" not in lines[loc.line - 1]:
             text = lines[loc.line - 1].rstrip("\r\n").replace("\t", " ")
             gutter = f"{loc.line:>5} | "
-            out.append(gutter + text)
+            out.append(gutter + printable(text))
             column = max((loc.column or 1) - 1, 0)
-            out.append(" " * (len(gutter) - 2) + "| " + " " * display_width(text[:column]) + "^")
+            out.append(" " * (len(gutter) - 2) + "| " + " " * display_width(printable(text[:column])) + "^")
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
+    # A file with too many problems lists the first ones and a line for the rest: count them all.
+    errors += sum(p.context["more"] - 1 for p in problems if p.code is ErrorCode.ANSWER_016)
     files = len({p.location.file for p in problems})
     if problems:
         summary = f"共 {errors} 个错误"
@@ -245,7 +266,7 @@ def format_cases(results: Sequence[Any]) -> str:
             lines.extend(f"    {difference}" for difference in result.differences)
     failed = sum(not r.passed for r in results)
     lines.append(f"共 {len(results)} 个用例：通过 {len(results) - failed}，未通过 {failed}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 # -- results as text -------------------------------------------------------------------
@@ -290,7 +311,7 @@ def format_result(result: InspectionResult) -> str:
             lines.append(f"       {item.item_id}：{item.question}{why}")
     for warning in result.warnings:
         lines.append(f"  警告：{warning.message} — {warning.hint}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def format_summary(results: Sequence[InspectionResult], failed_files: int) -> str:

@@ -123,6 +123,17 @@ class ErrorCode(Enum):
         "检查项 “{item}” 不适用（{reason}），填写的答案未计入",
         "如该项其实适用，请核对单位情况（site）或它所依据的答案",
     )
+    ANSWER_012 = Detail("text_too_long", "“{field}” 有 {length} 个字，超过上限 {limit} 个字", "{hint}")
+    ANSWER_013 = Detail("control_character", "“{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "{hint}")
+    ANSWER_014 = Detail("future_date", "检查日期 {date} 在今天（{today}）之后", "请核对检查日期；预先准备的答卷可以忽略这个警告")
+    ANSWER_015 = Detail("too_many_entries", "“{field}” 有 {count} 项，超过上限 {limit} 项", "{hint}")
+    ANSWER_016 = Detail("more_problems", "这份答卷还有 {more} 个错误未列出（只列出前 {limit} 个）", "先改正上面列出的错误，再检查一次")
+    PHOTO_001 = Detail("outside", "照片 “{photo}” 是指向答卷所在文件夹之外的链接", "把照片本身复制到答卷所在的文件夹中，不要用链接（快捷方式）")
+    PHOTO_002 = Detail("not_a_file", "照片 “{photo}” 不是普通文件（{kind}）", "照片应是 JPEG 或 PNG 图片文件")
+    PHOTO_003 = Detail("too_large", "照片 “{photo}” 过大（{size} 字节，上限 {limit} 字节）", "在手机或电脑上把照片缩小（例如选“中等”尺寸）后再用")
+    PHOTO_004 = Detail("unreadable", "照片 “{photo}” 不是可以读取的图片：{reason}", "请换成原始照片（JPEG 或 PNG）；照片已损坏的，从相机或手机中重新复制")
+    PHOTO_005 = Detail("format", "照片 “{photo}” 是 {format} 格式，只能用 JPEG 或 PNG", "用手机或电脑把照片另存为 JPEG（.jpg）或 PNG（.png）")
+    PHOTO_006 = Detail("too_many_pixels", "照片 “{photo}” 有 {megapixels} 万像素，超过上限 {limit} 万像素", "在手机或电脑上把照片缩小（例如选“中等”尺寸）后再用")
     LEDGER_001 = Detail(
         "follows_unknown",
         "复查所依据的检查 “{ref}” 不在台账中",

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .check_output import clip
+from .check_output import clip, printable
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from .ledger import LedgerRow
 
@@ -97,6 +97,6 @@ def table_text(rows: Sequence[LedgerRow], day: dt.date, *, overdue: bool = False
         late = row.overdue_days(day)
         state = FINDING_STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
         cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
-        lines.append("  ".join(clip(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
+        lines.append("  ".join(clip(printable(cell), width) for cell, width in zip(cells, widths, strict=True)).rstrip())
     lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
     return "\n".join(lines) + "\n"

@@ -43,8 +43,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers: dict = {}
 
 
+#: tag → the form a plain scalar takes to be read with it, which its constructor always reads
+_IMPLICIT: dict[str, re.Pattern[str]] = {}
+
+
 def _add_resolver(tag: str, pattern: str, first: str | list[str]) -> None:
-    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), list(first))
+    _IMPLICIT[tag] = re.compile(pattern, re.X)
+    _Loader.add_implicit_resolver(tag, _IMPLICIT[tag], list(first))
 
 
 _add_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
@@ -314,7 +319,6 @@ _SCALAR_KINDS = {
     "tag:yaml.org,2002:null": "空值",
     "tag:yaml.org,2002:timestamp": "日期时间",
 }
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
@@ -324,14 +328,17 @@ def _scalar_problem(node: yaml.ScalarNode, name: str) -> Problem | None:
     kind = _SCALAR_KINDS.get(node.tag)
     if kind is None:
         return None
-    where = _mark_location(name, node.start_mark)
     value = node.value
     if node.tag.endswith(":int") and sum(ch.isdigit() for ch in value) > MAX_INT_DIGITS:
+        where = _mark_location(name, node.start_mark)
         return Problem(ErrorCode.YAML_006, where, {"digits": sum(ch.isdigit() for ch in value), "limit": MAX_INT_DIGITS})
+    implicit = _IMPLICIT.get(node.tag)
+    if implicit is not None and implicit.match(value):
+        return None  # the form the tag is given for: read without fail (an int's length aside)
+    where = _mark_location(name, node.start_mark)
     try:
         if node.tag.endswith(":null"):
-            if not _NULL.match(value):
-                raise ValueError(value)
+            raise ValueError(value)  # PyYAML reads any text as null: only the null forms are
         else:
             constructed = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
             if isinstance(constructed, int) and not isinstance(constructed, bool) and abs(constructed) >= _INT_CEILING:

@@ -269,8 +269,10 @@ def test_main__internal_error__exit_3_one_sentence(monkeypatch: pytest.MonkeyPat
 
 
 def test_check__photo_missing__warning(runner: CliRunner, tmp_path: Path) -> None:
+    from PIL import Image
+
     (tmp_path / "photos").mkdir()
-    (tmp_path / "photos" / "ok.jpg").write_bytes(b"\xff\xd8\xff")
+    Image.new("RGB", (8, 8)).save(tmp_path / "photos" / "ok.jpg")  # photos are read when checked: a real one
     raw = dust_answers({"notice_board": "{value: 否, photos: [photos/ok.jpg, photos/gone.jpg]}"})
     path = tmp_path / "a.yaml"
     path.write_bytes(raw)

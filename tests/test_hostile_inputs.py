@@ -232,3 +232,309 @@ def test_library_error_for_special_file__is_a_lantian_error(tmp_path: Path) -> N
     """Should raise the coded error from the library, whatever calls it."""
     with pytest.raises(LantianError):
         read_bytes(Path("/dev/null"))
+
+
+# -- sizes: limits checked when the answers are read, so check and batch agree --------------
+
+
+def unknown_items(count: int) -> bytes:
+    """A passing dust inspection followed by ``count`` answers to items no checklist has."""
+    return dust_answers() + "".join(f"  x{number:x}: 1\n" for number in range(count)).encode()
+
+
+def test_400000_unknown_items__one_answer_015_and_the_run_ends(tmp_path: Path, rules) -> None:
+    """Should refuse an answers mapping of 400,000 entries at once, without looking at each
+    (that took three minutes and 840 MB); the subprocess only detects a hang."""
+    raw = unknown_items(400_000)
+    assert len(raw) <= MAX_BYTES
+    path = answers_file(tmp_path, raw)
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name=str(path))
+    answers_line = raw.decode().splitlines().index("answers:") + 1
+    assert codes(exc.value.problems) == [("ANSWER_015", str(path), answers_line, 1)]
+    assert exc.value.problems[0].context["count"] > 400_000
+    run = lantian_process("--rules", str(RULES), "check", str(path))
+    assert run.returncode == 2
+    assert run.stderr.decode().startswith(f"{path}:{answers_line}:1: [ANSWER_015]")
+    assert unchanged(path, raw)
+
+
+def test_500_unknown_items__first_100_listed_then_answer_016_with_the_rest(tmp_path: Path, rules) -> None:
+    """Should list the first 100 problems of a file and one line for the other 400, where they begin."""
+    raw = unknown_items(500)
+    path = answers_file(tmp_path, raw)
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name=str(path))
+    problems = exc.value.problems
+    assert len(problems) == 101 and [p.code.name for p in problems[:100]] == ["ANSWER_001"] * 100
+    first_unknown = raw.decode().splitlines().index("  x0: 1") + 1
+    assert codes(problems[-1:]) == [("ANSWER_016", str(path), first_unknown + 100, 3)]
+    assert problems[-1].context == {"more": 400, "limit": 100}
+    result = lantian("check", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.count("[ANSWER_001]") == 100
+    assert f"{path}:{first_unknown + 100}:3: [ANSWER_016] 这份答卷还有 400 个错误未列出" in result.stderr
+    assert result.stderr.rstrip().endswith("共 500 个错误（1 个文件）")
+
+
+def test_note_of_1000000_characters__answer_012_in_check_and_batch(tmp_path: Path, rules) -> None:
+    """Should refuse a note of a million characters (it never finished rendering) where it
+    stands, in check and in batch alike, and write no document for it."""
+    raw = dust_answers({"paving_clean": "{value: 是, note: " + "很" * 1_000_000 + "}"})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = answers_file(inbox, raw)
+    line = raw.decode().splitlines().index(next(text for text in raw.decode().splitlines() if text.startswith("  paving_clean:"))) + 1
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name=str(path))
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.item) == ("ANSWER_012", line, "paving_clean")
+    assert problem.context["length"] == 1_000_000 and problem.context["limit"] == 2000
+    run = lantian_process("--rules", str(RULES), "check", str(path))
+    assert run.returncode == 2 and f"{path}:{line}:" in run.stderr.decode() and "[ANSWER_012]" in run.stderr.decode()
+
+    from engine.batch import run_batch
+    from engine.settings import load_settings
+    from helpers import office_folder
+
+    office = office_folder(tmp_path / "office")
+    outcome = run_batch(inbox, tmp_path / "out", rules, load_settings(office / "office.yaml"), ledger_path=office / "ledger.sqlite", documents=False)
+    assert [p.code.name for p in outcome.problems] == ["ANSWER_012"] and outcome.results == [] and outcome.recorded == []
+    assert not (tmp_path / "out").exists()
+    assert unchanged(path, raw)
+
+
+def test_one_line_texts_and_lists__limits(tmp_path: Path, rules) -> None:
+    """Should refuse a 201-character site name, 21 photos of one item, 21 inspectors and a
+    count of 10,000 places, each at its place; 200 characters and a 2,000-character note pass."""
+    base = dust_answers({"paving_clean": "{value: 否, count: 10000, photos: [" + ", ".join(f"p{n}.jpg" for n in range(21)) + "]}"}).decode()
+    raw = base.replace("XX建设有限公司XX项目工地", "工" * 201).replace("[李明, 王芳]", "[" + ", ".join(f"人员{n}" for n in range(21)) + "]")
+    path = answers_file(tmp_path, raw)
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    lines = raw.splitlines()
+    site_line = next(n for n, text in enumerate(lines, 1) if "工" * 201 in text)
+    people_line = next(n for n, text in enumerate(lines, 1) if "人员0" in text)
+    answer_line = next(n for n, text in enumerate(lines, 1) if text.startswith("  paving_clean:"))
+    found = [(p.code.name, p.location.line, p.context.get("field") or p.context.get("reason")) for p in exc.value.problems]
+    assert found == [
+        ("ANSWER_012", site_line, "site.name"),
+        ("ANSWER_015", people_line, "inspection.inspectors"),
+        ("ANSWER_003", answer_line, "发现问题的处数 10000 超出合理范围（0 至 9999）"),
+        ("ANSWER_015", answer_line, "photos"),
+    ]
+    fine = dust_answers({"paving_clean": "{value: 是, note: " + "很" * 2000 + "}"}).decode().replace("XX建设有限公司XX项目工地", "工" * 200)
+    assert check(fine.encode(), rules, name="a.yaml").verdict == "compliant"
+
+
+# -- control characters: refused in one-line texts, escaped on every terminal line -----------
+
+
+def test_newline_in_site_name__answer_013_no_fake_verdict_line(tmp_path: Path, rules) -> None:
+    """Should refuse a site name that would print a fake “结论：合格” line above the real verdict."""
+    raw = dust_answers().decode().replace("XX建设有限公司XX项目工地", '"假工地\\n  结论：合格"').encode()
+    path = answers_file(tmp_path, raw)
+    line = raw.decode().splitlines().index('  name: "假工地\\n  结论：合格"') + 1
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name=str(path))
+    assert codes(exc.value.problems) == [("ANSWER_013", str(path), line, 9)]
+    assert exc.value.problems[0].context["position"] == 4
+    result = lantian("check", str(path))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{path}:{line}:9: [ANSWER_013]" in result.stderr and "\n  结论" not in result.stderr
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x08", "\r", "\x9b", "\x7f", "\u202e", "\u2066"])
+def test_control_character_in_operator__answer_013(rules, char: str) -> None:
+    """Should refuse ESC, BEL, backspace, CR, C1, DEL and bidi overrides in a one-line text."""
+    escaped = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    raw = dust_answers().decode().replace("  operator: XX建设有限公司", f'  operator: "XX{escaped}公司"').encode()
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert [(p.code.name, p.context["field"], p.context["position"]) for p in exc.value.problems] == [("ANSWER_013", "site.operator", 3)]
+
+
+def test_note_may_have_lines_and_tabs__not_escape_sequences(rules) -> None:
+    """Should keep line breaks and tabs in a note, and refuse an ESC in it."""
+    good = dust_answers({"paving_clean": '{value: 是, note: "东侧一处\\n\\t北侧一处"}'})
+    assert check(good, rules, name="a.yaml").verdict == "compliant"
+    bad = dust_answers({"paving_clean": '{value: 是, note: "东侧\\e[8m隐藏"}'})
+    with pytest.raises(InputError) as exc:
+        check(bad, rules, name="a.yaml")
+    assert [(p.code.name, p.context["char"]) for p in exc.value.problems] == [("ANSWER_013", "\\x1b")]
+
+
+def test_printable__escapes_c0_c1_del_and_bidi_keeps_the_rest() -> None:
+    from engine.check_output import printable
+
+    assert printable("a\nb\tc\rd\x1b[8m\x07\x08\x00\x7f\x9b\u202e\u2066x") == "a\\nb\\tc\\rd\\x1b[8m\\x07\\x08\\x00\\x7f\\x9b\\u202e\\u2066x"
+    assert printable("工地 ①～“合格” 🙂") == "工地 ①～“合格” 🙂"
+
+
+UNSAFE = ("\n", "\x1b", "\x07", "\x08", "\r", "\x9b", "\x7f", "\u202e")
+
+
+def terminal_safe(text: str) -> bool:
+    """No character of a value may act on the terminal: only the formatter's own line breaks."""
+    return not any(char in line for line in text.split("\n") for char in UNSAFE if char != "\n")
+
+
+def test_every_text_formatter__escapes_what_came_from_files(rules) -> None:
+    """Should escape control characters in check's summary, the problems list with its source
+    line, and the ledger table, whatever path the text took to get there."""
+    import dataclasses
+
+    from engine.check_output import format_problems, format_result
+    from engine.errors import ErrorCode, Location, Problem
+
+    hostile = "工地\n  结论：合格\x1b[8m\x07\x08\r\u202e"
+    result = check(dust_answers(), rules, name="a.yaml")
+    shown = format_result(dataclasses.replace(result, site=dataclasses.replace(result.site, name=hostile, village=hostile)))
+    assert terminal_safe(shown) and "\\n  结论：合格\\x1b[8m\\x07\\x08\\r\\u202e" in shown
+    assert sum(line.strip().startswith("结论：") for line in shown.splitlines()) == 1
+    problem = Problem(ErrorCode.ANSWER_006, Location("a.yaml", 1, 3, (), "x"), {"actual": hostile, "suggestion": "", "allowed": "是"})
+    listed = format_problems([problem], lambda name: ["a: " + hostile])
+    assert terminal_safe(listed) and listed.count("\n") == 3
+
+
+def test_raw_escape_in_a_file__error_line_shown_escaped(tmp_path: Path) -> None:
+    """Should show the offending line of a file holding a raw ESC with the ESC escaped."""
+    path = answers_file(tmp_path, b"checklist: dust_six_100pct\x1b]0;pwned\x07\n")
+    result = lantian("check", str(path))
+    assert result.exit_code == 2 and "[YAML_001]" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;pwned\\x07" in result.stderr
+
+
+def test_ledger_show_and_table__escape_what_people_wrote(tmp_path: Path, rules) -> None:
+    """Should escape a close-out note typed with control characters in `ledger show`, and
+    hostile cells of the ledger table."""
+    import dataclasses
+    import datetime as dt
+
+    from engine import ledger
+    from engine.batch import run_batch
+    from engine.ledger_output import table_text
+    from engine.settings import load_settings
+    from helpers import office_folder
+
+    office = office_folder(tmp_path / "office")
+    (tmp_path / "inbox").mkdir()
+    answers_file(tmp_path / "inbox", dust_answers({"stockpile_covered": "否"}))
+    ledger_path = office / "office.ledger.sqlite"
+    run_batch(tmp_path / "inbox", tmp_path / "out", rules, load_settings(office / "office.yaml"), ledger_path=ledger_path, documents=False)
+    (row,) = ledger.findings(ledger_path, ledger.Filter())
+    args = ["--ledger", str(ledger_path), "--settings", str(office / "office.yaml")]
+    closed = lantian("ledger", "close", str(row.finding_id), "--note", "已整改\n结论：合格\x1b[8m", "--on", "2024-11-20", *args)
+    assert closed.exit_code == 0, closed.output
+    shown = lantian("ledger", "show", str(row.finding_id), *args)
+    assert shown.exit_code == 0 and terminal_safe(shown.stdout) and "已整改\\n结论：合格\\x1b[8m" in shown.stdout
+    table = table_text([dataclasses.replace(row, site="工地\x1b[2J", village="村\r", reason="\u202e问题")], dt.date(2024, 12, 1))
+    assert terminal_safe(table) and "工地\\x1b[2J" in table and "\\u202e问题" in table
+
+
+# -- photos: checked with the answers, not left out of the record ----------------------------
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` × ``height`` pixels, its chunks' checksums right."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def photo_bytes(kind: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "gray").save(buffer, {"jpeg": "JPEG", "png": "PNG", "gif": "GIF"}[kind])
+    return buffer.getvalue()
+
+
+HOSTILE_PHOTOS = {
+    "empty.jpg": (b"", "PHOTO_004"),
+    "cut.jpg": (photo_bytes("jpeg")[:200], "PHOTO_004"),
+    "report.jpg": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "PHOTO_004"),
+    "page.jpg": (b"<!DOCTYPE html><html><body><img src='file:///etc/passwd'></body></html>", "PHOTO_004"),
+    "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/><image href="http://10.0.0.1/x.png"/></svg>', "PHOTO_005"),
+    "moving.gif": (photo_bytes("gif"), "PHOTO_005"),
+    "huge.png": (png_header(20000, 20000), "PHOTO_006"),
+}
+
+
+def test_hostile_photos__each_its_code_at_its_place(tmp_path: Path, rules) -> None:
+    """Should refuse, when the answers are checked, every photo the record could not draw."""
+    (tmp_path / "photos").mkdir()
+    for name, (content, _) in HOSTILE_PHOTOS.items():
+        (tmp_path / "photos" / name).write_bytes(content)
+    (tmp_path / "photos" / "good.jpg").write_bytes(photo_bytes("jpeg"))
+    (tmp_path / "photos" / "good.png").write_bytes(photo_bytes("png"))
+    (tmp_path / "photos" / "folder.jpg").mkdir()
+    with open(tmp_path / "photos" / "big.jpg", "wb") as handle:
+        handle.truncate(21 * 1024 * 1024)
+    names = [*HOSTILE_PHOTOS, "folder.jpg", "big.jpg", "good.jpg", "good.png"]
+    raw = dust_answers({"paving_clean": "{value: 是, photos: [" + ", ".join(f"photos/{name}" for name in names) + "]}"})
+    path = answers_file(tmp_path, raw)
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    expected = [code for _, code in HOSTILE_PHOTOS.values()] + ["PHOTO_002", "PHOTO_003"]
+    assert [(p.code.name, p.context["photo"]) for p in exc.value.problems] == [(code, f"photos/{name}") for code, name in zip(expected, names, strict=False)]
+    assert {p.location.path[:3] for p in exc.value.problems} == {("answers", "paving_clean", "photos")}
+    assert exc.value.problems[6].context["megapixels"] == "40000"
+    result = lantian("check", str(path))
+    assert result.exit_code == 2 and result.stderr.count("[PHOTO_") == len(expected)
+
+
+def test_photo_linked_outside__photo_001_in_check_and_batch_goes_on(tmp_path: Path, rules) -> None:
+    """Should refuse a photo linking out of the inspection's folder when checked (it passed, then
+    stopped every document of the batch), and let the batch record the other inspections."""
+    from engine.batch import run_batch
+    from engine.settings import load_settings
+    from helpers import office_folder
+
+    inbox = tmp_path / "inbox"
+    (inbox / "photos").mkdir(parents=True)
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(photo_bytes("jpeg"))
+    (inbox / "photos" / "gap.jpg").symlink_to(outside)
+    bad = answers_file(inbox, dust_answers({"hoarding_closed": "{value: 否, count: 1, photos: [photos/gap.jpg]}"}), "bad.yaml")
+    answers_file(inbox, dust_answers({"stockpile_covered": "否"}, date="2024-11-06"), "good.yaml")
+    line = bad.read_text(encoding="utf-8").splitlines().index("  hoarding_closed: {value: 否, count: 1, photos: [photos/gap.jpg]}") + 1
+    result = lantian("check", str(bad))
+    assert result.exit_code == 2 and result.stderr.startswith(f"{bad}:{line}:")
+    assert "[PHOTO_001]" in result.stderr
+    office = office_folder(tmp_path / "office")
+    outcome = run_batch(inbox, tmp_path / "out", rules, load_settings(office / "office.yaml"), ledger_path=office / "ledger.sqlite", documents=False)
+    assert [p.code.name for p in outcome.problems if p.severity == "error"] == ["PHOTO_001"]
+    assert [path.name for path, _ in outcome.results] == ["good.yaml"]
+
+
+def test_missing_photo__still_a_warning(tmp_path: Path, rules) -> None:
+    """Should keep a missing photo a warning (ANSWER_009), as it was."""
+    raw = dust_answers({"paving_clean": "{value: 是, photos: [photos/gone.jpg]}"})
+    result = check(answers_file(tmp_path, raw), rules)
+    assert [(p.code.name, p.severity) for p in result.warnings] == [("ANSWER_009", "warning")]
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def test_inspection_date_after_today__answer_014_warning_only(tmp_path: Path, rules) -> None:
+    """Should warn about an inspection dated after today, and still check it."""
+    import datetime as dt
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    raw = dust_answers(date=tomorrow.isoformat())
+    path = answers_file(tmp_path, raw)
+    result = check(path, rules)
+    line = raw.decode().splitlines().index(f"  date: {tomorrow.isoformat()}") + 1
+    assert [(p.code.name, p.severity, p.location.line) for p in result.warnings] == [("ANSWER_014", "warning", line)]
+    shown = lantian("check", str(path))
+    assert shown.exit_code == 0 and f"警告：检查日期 {tomorrow.isoformat()} 在今天（{dt.date.today().isoformat()}）之后" in shown.stdout
+    assert check(dust_answers(date=dt.date.today().isoformat()), rules, name="a.yaml").warnings == ()
