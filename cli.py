@@ -18,7 +18,7 @@ import click
 
 import engine
 from engine import InputError, LantianError, RuleSet, check_output
-from engine._fsutil import atomic_write
+from engine._fsutil import atomic_write, refuse_targets
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
@@ -185,6 +185,7 @@ ISSUED_HELP = (
     "行为在法律修改之前、决定在之后的，按从旧兼从轻引用条文。"
 )
 issued_option = click.option("--issued", type=click.DateTime(["%Y-%m-%d"]), default=None, help=ISSUED_HELP)
+FORCE_HELP = "覆盖输出文件夹中已有的同名文件（只覆盖普通文件）。不加时，有文件已存在就什么也不写，列出这些文件，退出码 2。"
 
 
 def _day(value: Any) -> dt.date | None:
@@ -232,15 +233,16 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 @issued_option
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
-def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, issued: Any) -> None:
+def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, issued: Any, force: bool) -> None:
     """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
 
     \b
     示例：
       lantian notice examples/dust_six_100pct_noncompliant.yaml -o out --settings examples/office/office.yaml
     """
-    from engine.documents import write_documents
+    from engine.documents import KIND_LABELS, WriteOutcome, citation_problems, document_targets, write_each
     from engine.render import default_workers
 
     rules = _rules(ctx)
@@ -248,12 +250,15 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued))
     results = [result for _, result in checked]
+    # Before a number is allocated or a page rendered: every file that would be replaced, at once.
+    targets = [t for file, r in checked if not citation_problems(r) for t in document_targets(r, None if file == "-" else Path(file), out_dir).values()]
+    refuse_targets(targets, force=force)
     planned, refused = _plan_each(checked, settings, out_dir)
     problems.extend(refused)
-    written = write_documents(planned, settings, workers=default_workers()) if planned else []
-    for item in written:
-        label = "整改通知书" if item.kind == "notice" else "现场检查记录"
-        click.echo(f"{item.path}\t{label}" + (f"\t{item.number}" if item.number else ""))
+    wrote = write_each(planned, settings, workers=default_workers(), force=force) if planned else WriteOutcome()
+    for item in wrote.written:
+        click.echo(f"{item.path}\t{KIND_LABELS[item.kind]}" + (f"\t{item.number}" if item.number else ""))
+    problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
     _emit_problems([p for p in problems if p.severity == "error" or p.code is ErrorCode.LEGAL_006], sources)
     if any(p.severity == "error" for p in problems):
@@ -268,8 +273,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, help="同时生成文书的进程数；默认为本机的核数（最多 4 个）。")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 @issued_option
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
-def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None, issued: Any) -> None:
+def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None, issued: Any, force: bool) -> None:
     """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
@@ -295,7 +301,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         outcome = run_batch(
             directory, out_dir, rules, settings,
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
-            ledger_path=ledger_path or settings.ledger_path, issued=_day(issued),
+            ledger_path=ledger_path or settings.ledger_path, issued=_day(issued), force=force,
         )
     finally:
         if "bar" in state:
@@ -307,7 +313,8 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     excused = sum(1 for _, result in outcome.results if result.verdict == "non_compliant" and not result.notice_findings)
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具整改通知书（lantian check --issued 查看）")
-    click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份，整改清单（PDF、XLSX）")
+    lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
+    click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
     click.echo(
         f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
@@ -322,6 +329,10 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
         _emit_problems(errors)
+    if outcome.not_written:
+        click.echo("以下文书没有生成或没有写入（上面已写入的都是完整的）：", err=True)
+        _emit_problems(outcome.not_written)
+    if errors or outcome.not_written:
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(v == "compliant" for v in verdicts) else EXIT_NONCOMPLIANT)
 
@@ -329,7 +340,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
 @cli.command(context_settings=CONTEXT)
 @click.argument("checklist")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True, help="写入的文件；- 为标准输出。")
-@click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件（只覆盖普通文件，不替换链接、管道或设备）。")
 @click.pass_context
 def template(ctx: click.Context, checklist: str, output: str, force: bool) -> None:
     """生成检查表 CHECKLIST 的空白答卷，逐项列出检查内容、答案类型和可选值。
@@ -346,9 +357,8 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
         click.echo(text.encode("utf-8"), nl=False)
         ctx.exit(EXIT_OK)
     target = Path(output)
-    if target.exists() and not force:
-        raise click.UsageError(f"{output} 已存在；如要覆盖请加 --force")
-    atomic_write(target, text.encode("utf-8"))
+    refuse_targets([target], force=force)
+    atomic_write(target, text.encode("utf-8"), overwrite=force)
     click.echo(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
     ctx.exit(EXIT_OK)
 
@@ -488,10 +498,11 @@ def ledger() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
 @click.option("--format-version", "format_version", type=click.IntRange(1, 2), default=2, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；1 为旧格式，将在以后的版本中删除。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写时 table、json、csv 输出到屏幕。")
+@click.option("--force", is_flag=True, help="-o 的文件已存在时覆盖它（只覆盖普通文件）。")
 @ledger_option
 @settings_option
 @click.pass_context
-def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, format_version: int, output: Path | None, ledger_path: Path | None, settings_path: Path | None) -> None:
+def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, format_version: int, output: Path | None, force: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """列出台账中的问题，按整改期限排列。
 
     \b
@@ -505,6 +516,8 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     from engine import ledger_output
     from engine.ledger import Filter
 
+    if output is not None:
+        refuse_targets([output], force=force)  # before anything is read or rendered
     path = _ledger_file(ctx, ledger_path, settings_path)
     day = as_of.date() if as_of else dt.date.today()
     rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None))
@@ -621,10 +634,11 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间第一天，YYYY-MM-DD。")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间最后一天，YYYY-MM-DD；逾期按这一天计算。")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="汇总写入的文件夹。")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @ledger_option
 @settings_option
 @click.pass_context
-def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledger_path: Path | None, settings_path: Path | None) -> None:
+def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, force: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """整治情况汇总（PDF）：期间的检查次数、合格率、按检查表、村和严重程度分的问题、销号率、逾期问题，附图表和未销号问题清单。
 
     \b
@@ -640,9 +654,10 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, ledg
     path = _ledger_file(ctx, ledger_path, settings_path)
     settings = _settings(ctx, settings_path, None)
     target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
+    refuse_targets([target], force=force)
     document = report_document(path, settings, start.date(), end.date(), target)
     (pdf,) = write_pdfs([document])
-    atomic_write(target, pdf)
+    atomic_write(target, pdf, overwrite=force)
     click.echo(f"已写入 {target}")
     ctx.exit(EXIT_OK)
 

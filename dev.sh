@@ -78,24 +78,26 @@ demo() {
     # August are decided on 2026-08-20, after the change: their citations follow art. 1057.
     rm -f out/台账.sqlite
     local office=(--settings examples/office/office.yaml --ledger out/台账.sqlite)
+    # Every run writes the same files into out/: --force replaces those of the last run (no
+    # command overwrites a file without it).
     mkdir -p out
     local batch_status=0
     say "lantian batch examples/campaign_2026/法典施行前 --issued 2026-08-20   (inspected before 2026-08-15, decided after)"
-    "$lantian" batch examples/campaign_2026/法典施行前 -o out/campaign_2026/法典施行前 --issued 2026-08-20 "${office[@]}" || batch_status=$?
+    "$lantian" batch examples/campaign_2026/法典施行前 -o out/campaign_2026/法典施行前 --issued 2026-08-20 --force "${office[@]}" || batch_status=$?
     if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
         exit "$batch_status"
     fi
     say "lantian batch examples/campaign_2026/法典施行后   (ledger, notices, records, rectification list)"
-    "$lantian" batch examples/campaign_2026/法典施行后 -o out/campaign_2026/法典施行后 "${office[@]}" || batch_status=$?
+    "$lantian" batch examples/campaign_2026/法典施行后 -o out/campaign_2026/法典施行后 --force "${office[@]}" || batch_status=$?
     if [ "$batch_status" -ne 0 ] && [ "$batch_status" -ne 1 ]; then
         exit "$batch_status"
     fi
     say "lantian ledger list --overdue --as-of 2026-11-30   (what is still open after its deadline)"
     "$lantian" ledger list --overdue --as-of 2026-11-30 "${office[@]}" | tail -n 6
-    "$lantian" ledger list --overdue --as-of 2026-11-30 --format pdf -o out/逾期未销号清单.pdf "${office[@]}"
-    "$lantian" ledger list --overdue --as-of 2026-11-30 --format xlsx -o out/逾期未销号清单.xlsx "${office[@]}"
+    "$lantian" ledger list --overdue --as-of 2026-11-30 --format pdf -o out/逾期未销号清单.pdf --force "${office[@]}"
+    "$lantian" ledger list --overdue --as-of 2026-11-30 --format xlsx -o out/逾期未销号清单.xlsx --force "${office[@]}"
     say "lantian report --from 2026-08-01 --to 2026-11-30 -o out   (the campaign summary, with charts)"
-    "$lantian" report --from 2026-08-01 --to 2026-11-30 -o out "${office[@]}"
+    "$lantian" report --from 2026-08-01 --to 2026-11-30 -o out --force "${office[@]}"
     say "lantian template dust_six_100pct | head   (a blank answers file to fill in)"
     "$lantian" template dust_six_100pct | head -n 32
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"

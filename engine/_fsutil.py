@@ -1,28 +1,98 @@
-"""Whole-or-nothing file writes."""
+"""Whole-or-nothing file writes, which replace nothing but regular files, and those only when told."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import ErrorCode, LantianError
+from .errors import ErrorCode, LantianError, Location, Problem
+
+#: Errors after which every later write to the same disk fails as well: a batch stops writing.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+
+_KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
 
 
-def atomic_write(path: str | Path, data: bytes) -> None:
+class UnwritableError(LantianError):
+    """IO_004: the disk or the folder refused a write; ``errno`` says why."""
+
+    def __init__(self, problems: Iterable[Problem], errno_: int | None = None) -> None:
+        super().__init__(list(problems))
+        self.errno = errno_
+
+    def __reduce__(self) -> tuple:
+        # Raised in worker processes too: pickled with its errno, not only its problems.
+        return (UnwritableError, (self.problems, self.errno))
+
+    @property
+    def disk(self) -> bool:
+        """Whether every later write would fail too (a full or read-only disk)."""
+        return self.errno in DISK_ERRNOS
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "特殊文件")
+
+
+def target_problem(path: str | Path, *, force: bool) -> Problem | None:
+    """Why ``path`` may not be written, or None.
+
+    A link, a pipe, a device or a folder is never replaced, even with ``--force``: writing
+    "over" /dev/full or over a link to another file must not swap it for a regular file. A
+    regular file is replaced only with ``--force``. A path that cannot become a file (a part
+    of it is a regular file) is refused before anything is rendered.
+    """
+    target = Path(path)
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return _folder_problem(target)
+    except OSError as exc:
+        return Problem(ErrorCode.IO_004, Location(str(target)), {"reason": write_reason(exc)})
+    if stat.S_ISLNK(mode):
+        return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": "链接"})
+    if not stat.S_ISREG(mode):
+        return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": _kind(mode)})
+    if not force:
+        return Problem(ErrorCode.IO_010, Location(str(target)))
+    return None
+
+
+def _folder_problem(target: Path) -> Problem | None:
+    """ENOTDIR before the fact: the nearest existing ancestor of ``target`` must be a folder."""
+    for ancestor in target.absolute().parents:
+        if os.path.lexists(ancestor):
+            if os.path.isdir(ancestor):
+                return None
+            return Problem(ErrorCode.IO_004, Location(str(target)), {"reason": write_reason(OSError(errno.ENOTDIR, ""))})
+    return None
+
+
+def refuse_targets(paths: Iterable[str | Path], *, force: bool) -> None:
+    """Raise one LantianError naming every path that may not be written; nothing is written."""
+    problems = [problem for path in dict.fromkeys(Path(p) for p in paths) if (problem := target_problem(path, force=force)) is not None]
+    if problems:
+        raise LantianError(problems)
+
+
+def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The temporary file sits in the target's folder, so the final rename stays on one
     filesystem; click's ``atomic=True`` is not used because it replaces the target even
-    when the writer failed.
+    when the writer failed. Only a regular file is ever replaced, and only when
+    ``overwrite``; the check is repeated here, at the last moment, as well as before.
     """
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent or "."))
     except OSError as exc:
-        raise LantianError.of(ErrorCode.IO_004, str(target), reason=_write_reason(exc)) from None
+        raise _unwritable(target, exc) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         umask = os.umask(0)
@@ -32,17 +102,55 @@ def atomic_write(path: str | Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        _put_in_place(temporary, target, overwrite)
     except BaseException as exc:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise LantianError.of(ErrorCode.IO_004, str(target), reason=_write_reason(exc)) from None
+            raise _unwritable(target, exc) from None
         raise
 
 
-def _write_reason(exc: OSError) -> str:
-    reasons = {errno.ENOSPC: "磁盘已满", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "磁盘只读", errno.ENOTDIR: "路径中有一段不是文件夹"}
+def _put_in_place(temporary: str, target: Path, overwrite: bool) -> None:
+    if not overwrite:
+        # A hard link fails if anything appeared at the target since it was checked: no race.
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            raise LantianError([target_problem(target, force=False) or Problem(ErrorCode.IO_010, Location(str(target)))]) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV):
+                raise
+            # A filesystem without hard links (FAT on a USB stick): check, then rename.
+            if os.path.lexists(target):
+                raise LantianError([target_problem(target, force=False) or Problem(ErrorCode.IO_010, Location(str(target)))]) from None
+            os.replace(temporary, target)
+        else:
+            os.unlink(temporary)
+        return
+    problem = target_problem(target, force=True)
+    if problem is not None:
+        raise LantianError([problem])
+    os.replace(temporary, target)
+
+
+def _unwritable(target: Path, exc: OSError) -> UnwritableError:
+    return UnwritableError([Problem(ErrorCode.IO_004, Location(str(target)), {"reason": write_reason(exc)})], exc.errno)
+
+
+def write_reason(exc: OSError) -> str:
+    """Why a file could not be written, in Chinese."""
+    reasons = {
+        errno.ENOSPC: "磁盘已满",
+        errno.EDQUOT: "超出磁盘配额",
+        errno.EFBIG: "文件超过了允许的大小（磁盘或系统的限制）",
+        errno.EACCES: "没有写入权限",
+        errno.EPERM: "没有写入权限",
+        errno.EROFS: "磁盘只读",
+        errno.ENOTDIR: "路径中有一段不是文件夹",
+        errno.EIO: "磁盘读写出错",
+    }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+

@@ -1,18 +1,20 @@
 """A whole batch: check every answers file under a folder, write every notice and record,
-and the rectification list as PDF and spreadsheet. A bad file does not stop the batch."""
+and the rectification list as PDF and spreadsheet. A bad file does not stop the batch, nor
+does a document that cannot be made: the others are written and it is named at the end."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ledger
-from ._fsutil import atomic_write
+from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import Written, citation_problems, notice_number, plan_documents, write_documents
-from .errors import InputError, Problem
+from .documents import KIND_LABELS, NotWritten, Written, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
+from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .ledger import Recorded
 from .model import InspectionResult, RuleSet
 from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
@@ -32,6 +34,9 @@ class BatchOutcome:
     written: list[Written] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  #: settings files and the like, not answers
     recorded: list[Recorded] = field(default_factory=list)  #: what the ledger did with each inspection
+    #: Why documents of recorded inspections were not written: BATCH_001 at the answers file
+    #: (a refused photo), or the disk's IO_004, IO_012 and IO_013 at the document
+    not_written: list[Problem] = field(default_factory=list)
 
 
 def answer_files(directory: Path) -> list[Path]:
@@ -98,6 +103,42 @@ def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) 
     return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
 
 
+def _targets(checked: list[_Checked], directory: Path, out_dir: Path) -> list[Path]:
+    """Every file the batch may write: the documents of each inspection that can have them,
+    and the list."""
+    found = [out_dir / f"{LIST_NAME}.pdf", out_dir / f"{LIST_NAME}.xlsx"]
+    for each in checked:
+        if not citation_problems(each.result):
+            found.extend(document_targets(each.result, each.path, out_dir / each.path.parent.relative_to(directory)).values())
+    return found
+
+
+def _photo_location(checked: _Checked, url: str) -> Location | None:
+    """Where in the answers file the photo behind a refused ``url`` is named. The URL was made
+    when the photo was a file; it may be a link by now, so its own name is compared too."""
+    folder = checked.path.parent
+    for item in checked.result.items:
+        for index, photo in enumerate(item.photos):
+            if url in ((folder / photo).resolve().as_uri(), Path(os.path.normpath(folder.resolve() / photo)).as_uri()):
+                return checked.source.location(("answers", item.item_id, "photos", index), item=item.item_id)
+    return None
+
+
+def _unfinished(failed: NotWritten, owner: _Checked | None) -> list[Problem]:
+    """Why a document was not written: the disk's own problems as they are, at the document;
+    anything about the inspection (a refused photo) as BATCH_001 at its answers file."""
+    if failed.disk or owner is None:
+        return list(failed.problems)
+    return [
+        Problem(
+            ErrorCode.BATCH_001,
+            (_photo_location(owner, problem.context["url"]) if problem.context.get("url") else None) or Location(str(owner.path)),
+            {"document": KIND_LABELS.get(failed.kind, failed.kind), "code": problem.code.name, "reason": problem.message, "hint": problem.hint.rstrip("。")},
+        )
+        for problem in failed.problems
+    ]
+
+
 def run_batch(
     directory: Path,
     out_dir: Path,
@@ -110,13 +151,22 @@ def run_batch(
     workers: int = 1,
     ledger_path: Path | None = None,
     documents: bool = True,
+    force: bool = False,
 ) -> BatchOutcome:
     """Check every answers file, record each good one in the ledger (when given), and write
     the documents of every recorded inspection and the batch's rectification list, unless
-    ``documents`` is False (the ledger alone, as a campaign's figures need it)."""
+    ``documents`` is False (the ledger alone, as a campaign's figures need it).
+
+    A file already in ``out_dir`` is replaced only when ``force``; without it, the files that
+    would be are refused together (IO_010) before anything is recorded or written. A document
+    that cannot be made or written is left out (``not_written``) and the others go on."""
     outcome = BatchOutcome()
     planned: list[tuple[Document, str | None]] = []
-    for checked in _check_files(directory, rules, settings, issued, outcome):
+    owners: dict[Path, _Checked] = {}  #: whose each document is
+    in_order = _check_files(directory, rules, settings, issued, outcome)
+    if documents:
+        refuse_targets(_targets(in_order, directory, out_dir), force=force)
+    for checked in in_order:
         refused = _refusal(checked, ledger_path)
         if refused:
             outcome.problems.extend(refused)
@@ -129,7 +179,9 @@ def run_batch(
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
         if documents:
-            planned.extend(plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), number=number))
+            for document, numbered in plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), number=number):
+                planned.append((document, numbered))
+                owners[document.target] = checked
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
     today = issued or dt.date.today()
@@ -137,8 +189,18 @@ def run_batch(
     planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=today), None))
     if on_total:
         on_total(len(planned))
-    outcome.written.extend(write_documents(planned, settings, on_progress, workers=workers))
+    wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
+    outcome.written.extend(wrote.written)
+    for failed in wrote.not_written:
+        outcome.not_written.extend(_unfinished(failed, owners.get(failed.path)))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"
-    atomic_write(xlsx, spreadsheet(rows, f"{settings.office} 整改清单"))
-    outcome.written.append(Written(xlsx, "list_xlsx", None))
+    if wrote.stopped is not None:
+        outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))
+        return outcome
+    try:
+        atomic_write(xlsx, spreadsheet(rows, f"{settings.office} 整改清单"), overwrite=force)
+    except LantianError as exc:
+        outcome.not_written.extend(exc.problems)
+    else:
+        outcome.written.append(Written(xlsx, "list_xlsx", None))
     return outcome

@@ -144,8 +144,9 @@ def gaps(ref: LegalRef, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.
             break
         if first > day:
             found.append((day, first - dt.timedelta(days=1)))
-        if provision.effective_to is None:
-            return found  # in force from here on
+        if provision.effective_to is None or provision.effective_to >= end:
+            # In force to the end of the span; also keeps an end of 9999-12-31 from overflowing below.
+            return found
         day = max(day, provision.effective_to + dt.timedelta(days=1))
     if day <= end:
         found.append((day, end))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._fsutil import atomic_write
-from .errors import ErrorCode, InputError, Problem
+from ._fsutil import UnwritableError, atomic_write
+from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
 from .model import InspectionResult
 from .numbering import allocate
-from .render import Document, notice_context, record_context, render_html, write_pdfs_parallel
+from .render import Document, notice_context, record_context, render_each, render_html
 from .settings import OfficeSettings
+
+#: What each kind of document is called in messages.
+KIND_LABELS = {"notice": "整改通知书", "record": "现场检查记录", "list": "整改清单（PDF）", "list_xlsx": "整改清单（XLSX）"}
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,34 @@ class Written:
     number: str | None  #: the document number of a notice
 
 
+@dataclass(frozen=True)
+class NotWritten:
+    path: Path
+    kind: str
+    problems: tuple[Problem, ...]
+    disk: bool  #: the disk refused it (full, read-only), not the document itself
+
+
+@dataclass
+class WriteOutcome:
+    written: list[Written] = field(default_factory=list)
+    not_written: list[NotWritten] = field(default_factory=list)
+    stopped: Problem | None = None  #: the disk's refusal after which nothing more was written
+
+
+def not_written_problem(path: Path, stopped: Problem) -> Problem:
+    """IO_013 for ``path``: not tried after the disk refused ``stopped``'s file."""
+    return Problem(ErrorCode.IO_013, Location(str(path)), {"first": stopped.location.file, "reason": stopped.context.get("reason", stopped.message)})
+
+
+def _has_notice(result: InspectionResult) -> bool:
+    return result.verdict == "non_compliant" and bool(result.notice_findings)
+
+
 def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | None:
     """The number of a non-compliant inspection's notice: allocated once, the same ever after,
     in the year of the issuing day."""
-    if result.verdict != "non_compliant" or not result.notice_findings:
+    if not _has_notice(result):
         return None
     day = result.decided
     return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
@@ -55,17 +82,70 @@ def plan_documents(
     problems = citation_problems(result)
     if problems:
         raise InputError(problems)
-    stem = answers_path.stem if answers_path else "stdin"
     photos_root = answers_path.parent if answers_path else None
+    targets = document_targets(result, answers_path, out_dir)
     planned: list[tuple[Document, str | None]] = []
     number = number or notice_number(result, settings)
     if number is not None:
         # Issued on the day of the decision: the inspection day unless told otherwise.
         context = notice_context(result, settings, number, result.decided)
-        planned.append((Document(out_dir / f"{stem}.通知书.pdf", "notice", render_html("notice.html", context), photos_root), number))
+        planned.append((Document(targets["notice"], "notice", render_html("notice.html", context), photos_root), number))
     context = record_context(result, settings, photos_root)
-    planned.append((Document(out_dir / f"{stem}.检查记录.pdf", "record", render_html("record.html", context), photos_root), None))
+    planned.append((Document(targets["record"], "record", render_html("record.html", context), photos_root), None))
     return planned
+
+
+def document_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path) -> dict[str, Path]:
+    """Where plan_documents puts each document of ``result``, without numbering anything: what a
+    command checks before it writes (or records) anything."""
+    stem = answers_path.stem if answers_path else "stdin"
+    targets = {"notice": out_dir / f"{stem}.通知书.pdf"} if _has_notice(result) else {}
+    return {**targets, "record": out_dir / f"{stem}.检查记录.pdf"}
+
+
+def write_each(
+    planned: Sequence[tuple[Document, str | None]],
+    settings: OfficeSettings,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+    force: bool = False,
+) -> WriteOutcome:
+    """Render every planned document with one shared subset font and write each whole as soon
+    as it is made, replacing an existing file only when ``force``.
+
+    A document that cannot be made (a photo refused) or written is left out and the others go
+    on. Once the disk refuses one (full, read-only), nothing more is rendered: what was
+    written stays, complete, and every document not written is named (IO_013). A font that
+    cannot be found stops everything before anything is written (raised).
+    """
+    outcome = WriteOutcome()
+    font = find_cjk_font(settings.font)
+    done: set[int] = set()
+    rendering = render_each([document for document, _ in planned], font=font, workers=workers, on_progress=on_progress)
+    try:
+        for index, pdf in rendering:
+            document, number = planned[index]
+            done.add(index)
+            try:
+                if isinstance(pdf, LantianError):
+                    raise pdf
+                atomic_write(document.target, pdf, overwrite=force)
+            except LantianError as exc:
+                disk = isinstance(exc, UnwritableError) and exc.disk
+                outcome.not_written.append(NotWritten(document.target, document.kind, exc.problems, disk))
+                if disk:
+                    outcome.stopped = exc.problems[0]
+                    break
+            else:
+                outcome.written.append(Written(document.target, document.kind, number))
+    finally:
+        rendering.close()
+    if outcome.stopped is not None:
+        for index, (document, _) in enumerate(planned):
+            if index not in done:
+                outcome.not_written.append(NotWritten(document.target, document.kind, (not_written_problem(document.target, outcome.stopped),), True))
+    return outcome
 
 
 def write_documents(
@@ -74,13 +154,10 @@ def write_documents(
     on_progress: Callable[[int], None] | None = None,
     *,
     workers: int = 1,
+    force: bool = False,
 ) -> list[Written]:
-    """Render every planned document with one shared subset font, then write each whole."""
-    documents = [document for document, _ in planned]
-    font = find_cjk_font(settings.font)
-    pdfs = write_pdfs_parallel(documents, font=font, workers=workers, on_progress=on_progress)
-    written = []
-    for (document, number), pdf in zip(planned, pdfs, strict=True):
-        atomic_write(document.target, pdf)
-        written.append(Written(document.target, document.kind, number))
-    return written
+    """write_each, raising (after writing every other document) the problems of those not written."""
+    outcome = write_each(planned, settings, on_progress, workers=workers, force=force)
+    if outcome.not_written:
+        raise LantianError([problem for failed in outcome.not_written for problem in failed.problems])
+    return outcome.written

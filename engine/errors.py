@@ -99,6 +99,11 @@ class ErrorCode(Enum):
     ANSWER_001 = Detail("unknown_item", "检查表 “{checklist}” 中没有检查项 “{item}”", "{suggestion}用 lantian template {checklist} 查看全部检查项")
     ANSWER_002 = Detail("kind", "“{actual}” 不是有效的{kind}", "{hint}")
     ANSWER_003 = Detail("range", "{reason}", "{hint}")
+    ANSWER_020 = Detail(
+        "date_too_late",
+        "{what} {date} 太晚：整改期限和书面报告的日期会超出日历的最后一天（9999年12月31日）",
+        "请核对检查日期 inspection.date 和出具日期 --issued 是否填错",
+    )
     ANSWER_004 = Detail(
         "missing",
         "缺少必答检查项 “{item}”（{question}）",
@@ -157,6 +162,16 @@ class ErrorCode(Enum):
         "请把文件本身复制到这个文件夹中，不要用链接（快捷方式）指到别处",
     )
     SETTINGS_001 = Detail("not_found", "找不到办公室设置文件 office.yaml", "用 --settings 指定，或放在当前文件夹、答卷文件夹中；可参照 examples/office/office.yaml")
+    SETTINGS_002 = Detail(
+        "number_placeholder",
+        "文号格式中的 “{placeholder}” 无法识别",
+        "文号格式只能用 {{year}}（年份）和 {{seq}}（序号）两个占位符，此外不能有花括号，例如 XX镇环〔{{year}}〕{{seq}}号",
+    )
+    SETTINGS_003 = Detail(
+        "number_placeholder_repeated",
+        "文号格式中 “{placeholder}” 出现了 {count} 次",
+        "{{year}} 和 {{seq}} 各只能出现一次，例如 XX镇环〔{{year}}〕{{seq}}号",
+    )
     NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏的，从备份恢复，不要删除（删除后文号会重新从 1 编起）")
     FONT_001 = Detail(
         "no_font",
@@ -169,6 +184,27 @@ class ErrorCode(Enum):
         "refused",
         "无法生成文书 {document}：{reason}",
         "文书只能使用蓝天自带的模板和答卷所在文件夹内的照片；请把照片放进答卷所在文件夹，用相对路径填写",
+    )
+    IO_010 = Detail("exists", "文件已存在，不会覆盖", "确要覆盖的，加 --force 重新运行；或换一个文件名或输出文件夹（-o）")
+    IO_011 = Detail(
+        "not_a_regular_file",
+        "这里是一个{kind}，不是普通文件：不能写入，加 --force 也不能覆盖",
+        "请换一个文件名或输出文件夹（-o）；蓝天只写普通文件，不替换链接、管道、设备或文件夹",
+    )
+    IO_012 = Detail(
+        "render_disk",
+        "生成文书时无法写入临时文件：{reason}",
+        "请腾出磁盘空间后重新运行；生成文书要用到临时文件夹 {folder}",
+    )
+    IO_013 = Detail(
+        "not_written",
+        "没有写入：写入 {first} 时{reason}，此后的文书都没有再写",
+        "腾出磁盘空间或换一个输出文件夹（-o）后，加 --force 重新运行；已经写入的文书都是完整的",
+    )
+    BATCH_001 = Detail(
+        "unfinished",
+        "这份答卷的{document}没有生成（{code}）：{reason}",
+        "{hint}；其他答卷的文书照常生成，改正后加 --force 重新运行",
     )
     LEDGER_004 = Detail("newer_schema", "台账由更新版本的蓝天建立（结构版本 {version}，本版本只认识到 {known}）", "请升级蓝天后再使用这个台账")
     LEDGER_005 = Detail("unknown_finding", "台账中没有问题 #{id}", "用 lantian ledger list 查看问题编号")

@@ -14,15 +14,17 @@ import functools
 import mimetypes
 import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ._fsutil import UnwritableError, write_reason
 from .bundled import environment, templates_dir
 from .citations import joined
-from .errors import ErrorCode, LantianError
+from .errors import ErrorCode, LantianError, Location, Problem
 from .fonts import FontSource, find_cjk_font, subset_font
 from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult, chinese_number
@@ -162,7 +164,12 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
         allowed_roots.append(photos_root.resolve())
 
     class Refused(FatalURLFetchingError):
-        pass
+        def __init__(self, url: str, target: Path | None = None) -> None:
+            shown = unquote(url) if url.startswith("file:") else url
+            # A photo that became a link after it was checked: say where it leads.
+            leads = f"（实际指向 {target}）" if target is not None and target.as_uri() != url else ""
+            super().__init__(f"拒绝读取文书模板以外的资源：{shown[:120]}{leads}")
+            self.url = url  #: so that a batch can tell which photo of which answers file it was
 
     class Fetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -172,12 +179,13 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
             if rules is not None:
                 return URLFetcherResponse(url, rules, {"Content-Type": "image/svg+xml"})
             parsed = urlparse(url)
+            path = None
             if parsed.scheme == "file":
                 path = Path(unquote(parsed.path)).resolve()
                 if any(path == root or root in path.parents for root in allowed_roots) and path.is_file():
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
-            raise Refused(f"拒绝读取文书模板以外的资源：{url[:120]}")
+            raise Refused(url, path)
 
     return Fetcher(fail_on_errors=True)
 
@@ -214,11 +222,22 @@ class _Renderer:
         html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
         try:
             layout = html.render(stylesheets=self.stylesheets[document.kind], font_config=self.font_config)
+            # The font is already cut to this batch's characters: embed it as it is, which
+            # skips WeasyPrint's own subsetting, the step that costs seconds per document.
+            return layout.write_pdf(full_fonts=True)
         except FatalURLFetchingError as exc:
-            raise RenderError.of(ErrorCode.RENDER_001, str(document.target), document=document.target.name, reason=str(exc.__cause__ or exc)) from None
-        # The font is already cut to this batch's characters: embed it as it is, which
-        # skips WeasyPrint's own subsetting, the step that costs seconds per document.
-        return layout.write_pdf(full_fonts=True)
+            refused = exc.__cause__ or exc
+            context = {"document": document.target.name, "reason": str(refused), "url": getattr(refused, "url", None)}
+            raise RenderError([Problem(ErrorCode.RENDER_001, Location(str(document.target)), context)]) from None
+        except OSError as exc:
+            # WeasyPrint keeps fonts and images in temporary files: a full disk shows here.
+            if exc.errno is None:
+                raise
+            raise _disk_error(exc, document.target) from None
+
+
+def _disk_error(exc: OSError, where: Path) -> UnwritableError:
+    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": tempfile.gettempdir()})], exc.errno)
 
 
 @functools.lru_cache(maxsize=2)
@@ -231,6 +250,26 @@ def _renderer(font_file: Path) -> _Renderer:
 atexit.register(_renderer.cache_clear)
 
 
+def _each(documents: Sequence[Document], source: FontSource, characters: set[str]) -> Iterator[bytes | LantianError]:
+    """Each document's PDF, or the LantianError that kept that one document from being made,
+    so that one bad photo costs one document. A font that cannot be found or cut is raised:
+    then no document can be made."""
+    try:
+        renderer = _renderer(subset_font(source, characters))
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        # The font's files could not be written (a full disk): no document can be made.
+        for document in documents:
+            yield _disk_error(exc, document.target)
+        return
+    for document in documents:
+        try:
+            yield renderer.pdf(document)
+        except LantianError as exc:
+            yield exc
+
+
 def write_pdfs(
     documents: Sequence[Document],
     *,
@@ -238,26 +277,23 @@ def write_pdfs(
     on_progress: Callable[[int], None] | None = None,
     characters: set[str] | None = None,
 ) -> list[bytes]:
-    """Render every document to PDF bytes, each with the same embedded subset font.
+    """Render every document to PDF bytes, each with the same embedded subset font; the first
+    document that cannot be made stops it (LantianError).
 
     The font is cut once to the characters of all the documents (fonts.py caches it), so
     a document costs only its layout and writing.
     """
-    if not documents:
-        return []
-    source = font or find_cjk_font()
-    renderer = _renderer(subset_font(source, characters or _characters(documents)))
     pdfs = []
-    for document in documents:
-        pdfs.append(renderer.pdf(document))
-        if on_progress:
-            on_progress(1)
+    for _, pdf in render_each(documents, font=font, on_progress=on_progress, characters=characters):
+        if isinstance(pdf, LantianError):
+            raise pdf
+        pdfs.append(pdf)
     return pdfs
 
 
-def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[bytes]:
+def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[bytes | LantianError]:
     documents, font, characters = args
-    return write_pdfs(documents, font=font, characters=characters)
+    return list(_each(documents, font, characters))
 
 
 #: Workers are forked where that is safe (Linux): a forked worker starts at once, with
@@ -274,25 +310,45 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def write_pdfs_parallel(
+def render_each(
     documents: Sequence[Document],
     *,
     font: FontSource | None = None,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
-) -> list[bytes]:
-    """write_pdfs over ``workers`` processes. A document cut into parts (the long list) goes
-    out a part to a worker, first, as the longest work; the others go in small chunks, so
-    that progress moves while they work. Each worker registers the font once and keeps it."""
+    characters: set[str] | None = None,
+) -> Generator[tuple[int, bytes | LantianError], None, None]:
+    """Each document's index and its PDF, or the LantianError that kept it from being made,
+    as soon as it is made: a caller writes each at once, so that what was made before a
+    failure (a full disk) is on disk, and one bad document stops no other.
+
+    With several ``workers``, a document cut into parts (the long list) goes out a part to a
+    worker, first, as the longest work; the others go in small chunks, so that progress moves
+    while they work. Each worker registers the font once and keeps it. Documents then come
+    in the order they are finished, not the order given.
+    """
+    if not documents:
+        return
+    source = font or find_cjk_font()
+    characters = characters or _characters(documents)
     if workers <= 1 or (len(documents) < max(PARALLEL_MINIMUM, 2 * workers) and not any(d.parts for d in documents)):
-        return write_pdfs(documents, font=font, on_progress=on_progress)
+        for index, pdf in enumerate(_each(documents, source, characters)):
+            if on_progress:
+                on_progress(1)
+            yield index, pdf
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    source = font or find_cjk_font()
-    # Subset once here, so the workers find the font in the cache instead of each making it.
-    characters = _characters(documents)
-    subset_font(source, characters)
+    try:
+        # Subset once here, so the workers find the font in the cache instead of each making it.
+        subset_font(source, characters)
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        for index, document in enumerate(documents):
+            yield index, _disk_error(exc, document.target)
+        return
     whole = [index for index, document in enumerate(documents) if not document.parts]
     size = max(2, min(16, len(whole) // (workers * 6)))
     chunks: list[list[tuple[int, Document]]] = []
@@ -300,17 +356,50 @@ def write_pdfs_parallel(
         chunks.extend([(index, Document(document.target, document.kind, html, document.photos_root))] for html in document.parts)
     chunks.extend([(index, documents[index]) for index in whole[i : i + size]] for i in range(0, len(whole), size))
     pieces: dict[int, list[bytes]] = {}
+    failed: dict[int, LantianError] = {}
     waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD))
+    try:
         for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks]), strict=True):
-            done = 0
+            finished = []
             for (index, _), pdf in zip(chunk, pdfs, strict=True):
-                pieces.setdefault(index, []).append(pdf)
+                if isinstance(pdf, LantianError):
+                    failed.setdefault(index, pdf)
+                else:
+                    pieces.setdefault(index, []).append(pdf)
                 waiting[index] -= 1
-                done += waiting[index] == 0
-            if on_progress and done:
-                on_progress(done)
-    return [pieces[index][0] if len(pieces[index]) == 1 else _join(pieces[index], documents[index].target.stem) for index in range(len(documents))]
+                if waiting[index] == 0:
+                    finished.append(index)
+            if on_progress and finished:
+                on_progress(len(finished))
+            for index in finished:
+                if index in failed:
+                    yield index, failed[index]
+                else:
+                    parts = pieces.pop(index)
+                    yield index, parts[0] if len(parts) == 1 else _join(parts, documents[index].target.stem)
+    finally:
+        # A caller that stops reading (the disk is full) leaves the queued chunks unrendered.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def write_pdfs_parallel(
+    documents: Sequence[Document],
+    *,
+    font: FontSource | None = None,
+    workers: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[bytes]:
+    """write_pdfs over ``workers`` processes (see render_each), in the order given; the first
+    document (in that order) that cannot be made is raised."""
+    made = dict(render_each(documents, font=font, workers=workers, on_progress=on_progress))
+    pdfs = []
+    for index in range(len(documents)):
+        pdf = made[index]
+        if isinstance(pdf, LantianError):
+            raise pdf
+        pdfs.append(pdf)
+    return pdfs
 
 
 def _join(parts: Sequence[bytes], title: str) -> bytes:

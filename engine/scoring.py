@@ -33,6 +33,11 @@ from .values import chinese_date, display, display_with_unit
 #: The latest decision after an act: the Code's longest time limit for penalties (art. 1054: five years).
 MAX_DECISION_DELAY = dt.timedelta(days=5 * 366)
 
+#: The last decision day whose every later date is still on the calendar: a deadline up to
+#: 365 days after it (the schemas' deadline_days) and the written report up to 90 days after
+#: that (report_days). A later day is a typo (9999 for 2024), refused as ANSWER_020.
+LATEST_DECISION_DAY = dt.date.max - dt.timedelta(days=365 + 90)
+
 
 def _unanswered_dependencies(expression: Expression | None, answers: Answers, judged: Applicability) -> list[str]:
     """The answers and site facts an expression reads that were left blank.
@@ -204,7 +209,7 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     day = answers.inspection.date
     decided = issued or day
     date_location = answers.locations.get("inspection.date") or Location(answers.name)
-    refused = _decision_day_problem(day, decided, date_location)
+    refused = _decision_day_problem(day, decided, date_location) or _too_late_problem(day, decided, date_location)
     if refused is not None:
         raise InputError([refused])
     undecided: dict[str, tuple[str, str]] = {}  #: reference → (reason, first item)
@@ -285,9 +290,17 @@ def score(checklist: Checklist, answers: Answers, *, issued: dt.date | None = No
     )
 
 
+def _too_late_problem(day: dt.date, decided: dt.date, where: Location) -> Problem | None:
+    """ANSWER_020: a decision so late that its deadlines would fall after 9999-12-31."""
+    if decided <= LATEST_DECISION_DAY:
+        return None
+    what = "检查日期" if decided == day else "出具文书的日期"
+    return Problem(ErrorCode.ANSWER_020, where, {"what": what, "date": decided.isoformat()})
+
+
 def _decision_day_problem(day: dt.date, decided: dt.date, where: Location) -> Problem | None:
     """A decision before the act, or past the Code's longest time limit (art. 1054), is refused."""
-    too_late = decided > day + MAX_DECISION_DELAY
+    too_late = decided - day > MAX_DECISION_DELAY  # not day + delay, which overflows in year 9999
     if decided >= day and not too_late:
         return None
     return Problem(

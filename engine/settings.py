@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import InputError
+from .errors import ErrorCode, InputError, Location, Problem
 from .schema import validate
-from .source import load_source
+from .source import SourceDocument, load_source
+
+#: The placeholders of a document number; each stands exactly once in the pattern.
+NUMBER_PLACEHOLDERS = ("{year}", "{seq}")
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class OfficeSettings:
 def load_settings(path: str | Path) -> OfficeSettings:
     """Read and validate an office settings file; InputError lists every problem."""
     doc = load_source(path)
-    problems = validate(doc, "settings")
+    problems = validate(doc, "settings") or number_pattern_problems(doc)
     if problems:
         raise InputError(problems)
     data = doc.data
@@ -68,6 +72,39 @@ def load_settings(path: str | Path) -> OfficeSettings:
         report_days=data.get("report_days", 3),
         font=font,
     )
+
+
+def number_pattern_problems(doc: SourceDocument) -> list[Problem]:
+    """SETTINGS_002 for a brace that is not {year} or {seq}, SETTINGS_003 for one of them twice.
+
+    A number is made by replacing the two placeholders: a second {seq} would print the serial
+    twice, and {yaer} or a stray brace would be printed as it is on every notice.
+    """
+    pattern = doc.data.get("number_pattern") if isinstance(doc.data, dict) else None
+    if not isinstance(pattern, str):
+        return []
+    problems = []
+    for match in re.finditer(r"\{[^{}]*\}|[{}]", pattern):
+        if match.group() not in NUMBER_PLACEHOLDERS:
+            problems.append(Problem(ErrorCode.SETTINGS_002, _inside(doc, pattern, match.start()), {"placeholder": match.group()}))
+    for placeholder in NUMBER_PLACEHOLDERS:
+        count = pattern.count(placeholder)
+        if count > 1:
+            second = pattern.index(placeholder, pattern.index(placeholder) + 1)
+            problems.append(Problem(ErrorCode.SETTINGS_003, _inside(doc, pattern, second), {"placeholder": placeholder, "count": count}))
+    return problems
+
+
+def _inside(doc: SourceDocument, text: str, offset: int) -> Location:
+    """The position ``offset`` characters into number_pattern, when it sits on one line as
+    written (plain or quoted); else where the value starts."""
+    location = doc.location(("number_pattern",))
+    if location.line is not None and location.column is not None:
+        rest = doc.line_text(location.line)[location.column - 1 :]
+        shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None
+        if shift is not None:
+            return Location(location.file, location.line, location.column + shift + offset, location.path)
+    return location
 
 
 SETTINGS_NAME = "office.yaml"
