@@ -464,13 +464,11 @@ def rules_list(ctx: click.Context) -> None:
 
 def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Path | None) -> Path:
     """The ledger to read: the one named, else the one beside the office settings. It must
-    exist and be a ledger: reading must never create an empty one and report that nothing
-    is open."""
+    exist (LEDGER_010, naming where it was looked for) and be a ledger: reading must never
+    create an empty one and report that nothing is open, nor write into any file."""
     from engine import ledger as ledger_module
 
     path = ledger_path or _settings(ctx, settings_path, None).ledger_path
-    if not path.is_file():
-        raise LantianError.of(ErrorCode.LEDGER_010, str(path))
     ledger_module.check_ledger(path)
     return path
 
@@ -485,7 +483,7 @@ settings_option = click.option("--settings", "settings_path", type=click.Path(di
 
 @cli.group(context_settings=CONTEXT)
 def ledger() -> None:
-    """整改台账：查询问题、查看经过、书面销号（见 docs/ledger.md）。"""
+    """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好（见 docs/ledger.md）。"""
 
 
 @ledger.command("list", context_settings=CONTEXT)
@@ -605,6 +603,26 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
     path = _ledger_file(ctx, ledger_path, settings_path)
     ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
+    ctx.exit(EXIT_OK)
+
+
+@ledger.command("check", context_settings=CONTEXT)
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """检查台账文件是否完好（只读，不改动台账）：SQLite 完整性检查，以及每一行的日期、状态和每个问题的经过。
+
+    完好时显示各项数目，退出码 0；有问题时列出全部问题，退出码 2，请从备份恢复台账。
+    """
+    from engine import ledger as ledger_module
+
+    path = ledger_path or _settings(ctx, settings_path, None).ledger_path
+    health = ledger_module.examine(path)
+    click.echo(
+        f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
+        f"问题 {health.findings} 个（未销号 {health.unclosed} 个），状态记录 {health.events} 条。"
+    )
     ctx.exit(EXIT_OK)
 
 

@@ -81,6 +81,16 @@ def _check_files(directory: Path, rules: RuleSet, settings: OfficeSettings, issu
     return sorted(checked, key=lambda c: (c.result.inspection.date, c.result.inspection.follows is not None, str(c.path)))
 
 
+def _duplicate(checked: _Checked, seen: dict[str, Path]) -> Problem | None:
+    """LEDGER_018 for a file with the same content as one before it in the batch: recorded
+    once in the ledger, it would otherwise get a second set of documents under the same
+    notice number and be counted twice."""
+    first = seen.setdefault(checked.result.answers_sha256, checked.path)
+    if first == checked.path:
+        return None
+    return Problem(ErrorCode.LEDGER_018, Location(checked.result.answers_name), {"first": str(first)})
+
+
 def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
     """Why an inspection gets neither documents nor a ledger entry: a finding with no provision
     to cite (recorded once it can have a notice), or the ledger refusing it."""
@@ -161,12 +171,17 @@ def run_batch(
     would be are refused together (IO_010) before anything is recorded or written. A document
     that cannot be made or written is left out (``not_written``) and the others go on."""
     outcome = BatchOutcome()
+    seen: dict[str, Path] = {}  #: the first file of each content in this batch, by SHA-256
     planned: list[tuple[Document, str | None]] = []
     owners: dict[Path, _Checked] = {}  #: whose each document is
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
         refuse_targets(_targets(in_order, directory, out_dir), force=force)
     for checked in in_order:
+        duplicate = _duplicate(checked, seen)
+        if duplicate is not None:
+            outcome.problems.append(duplicate)
+            continue
         refused = _refusal(checked, ledger_path)
         if refused:
             outcome.problems.extend(refused)

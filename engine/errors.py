@@ -152,7 +152,8 @@ class ErrorCode(Enum):
     LEDGER_003 = Detail(
         "changed_after_recording",
         "这次检查已作为检查 #{id} 登记（{file}，{day}），此后答卷被改过",
-        "登记后的答卷不能再改：用 lantian verify 核对；如确需更正，另写一次复查或书面销号并写明理由",
+        "登记后的答卷不能再改：用 lantian verify 核对；如确需更正，另写一次复查或书面销号并写明理由。"
+        "同一天按同一检查表再查同一单位的，复查写明 follows，另一次检查在两份答卷中都写明不重叠的 start_time、end_time",
     )
     IO_004 = Detail("unwritable", "无法写入文件：{reason}", "请检查输出文件夹是否存在、是否有写入权限、磁盘是否已满")
     IO_005 = Detail("not_a_file", "不是普通文件（{kind}），不能读取", "请给出答卷、检查表等文件本身，不要用管道、设备或文件夹")
@@ -221,6 +222,42 @@ class ErrorCode(Enum):
         "用 --ledger 指定 lantian batch 建立的台账文件；文件损坏的，从备份恢复",
     )
     LEDGER_010 = Detail("no_ledger", "台账不存在", "先用 lantian batch 登记检查，或用 --ledger 指定台账文件")
+    LEDGER_011 = Detail(
+        "damaged",
+        "台账文件已损坏：{reason}",
+        "台账没有被改动。用 lantian ledger check 查看损坏情况，再从备份恢复台账文件；恢复后重新运行 lantian batch，补登备份以后的答卷",
+    )
+    LEDGER_012 = Detail(
+        "impossible_value",
+        "台账中{what} #{row} 的 {column}（{value}）不可能：{reason}",
+        "台账被蓝天以外的程序改过，或者文件已损坏：从备份恢复台账文件；不要直接修改台账",
+    )
+    LEDGER_013 = Detail(
+        "disk_full",
+        "台账没有写入：{reason}；台账保持上一次完整写入后的样子",
+        "腾出磁盘空间（或把台账移到空间足够的磁盘）后重新运行；已经登记的检查不会重复登记",
+    )
+    LEDGER_014 = Detail(
+        "read_only",
+        "台账是只读的，不能写入：{reason}",
+        "检查台账文件和它所在文件夹的写入权限（写入时要在同一文件夹中建立回滚日志 -journal），以及是否在只读的磁盘或网络共享上",
+    )
+    LEDGER_015 = Detail(
+        "locked",
+        "台账正被另一个程序使用，等了 {seconds} 秒仍未轮到",
+        "等另一个 lantian batch 或 lantian ledger close 结束后再运行；用 SQLite 工具打开着台账的，先关闭它",
+    )
+    LEDGER_016 = Detail("unreadable", "无法读写台账：{reason}", "检查台账所在的磁盘或网络共享是否可用、文件是否可以读取；台账没有被改动")
+    LEDGER_017 = Detail(
+        "reinspection_day",
+        "复查日期 {day} 不可能：{reason}",
+        "复查日期（inspection.date）应在 {earliest} 到今天之间，写实际复查的那一天",
+    )
+    LEDGER_018 = Detail(
+        "duplicate_in_batch",
+        "与同一批中的 {first} 内容完全相同，只按 {first} 登记和出具文书",
+        "删去多余的一份；如果这其实是另一次检查，请改正答卷中的单位、日期或检查时间",
+    )
 
 
 @dataclass(frozen=True)

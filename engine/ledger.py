@@ -10,7 +10,11 @@ What the office must be able to trust, and how:
 - Nothing silently changed: a recorded inspection is never updated; a finding's status
   changes only by adding an event (who, when, why) to its history.
 - The schema carries a version; migrations run in one transaction when a newer Lantian
-  opens an older ledger.
+  opens an older ledger to write into it.
+- Nothing read is written: queries open the file read-only and never create one; an empty
+  file or one that is not a ledger is refused, never given a schema.
+- Nothing damaged is written into: a write first passes SQLite's integrity check, and every
+  failure is named by its cause (a full disk, a read-only file, a lock, a damaged file).
 
 A finding is open (待整改) when found; a re-inspection that names the inspection it follows
 up (``inspection.follows``) closes it (已销号) when its item now passes, or marks it
@@ -20,16 +24,23 @@ rectifying (整改中) when it still fails; ``close`` closes it at the desk with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import os
+import re
 import sqlite3
+import stat
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _sqlite
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
-from .model import InspectionResult
+from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
+from .model import Inspection, InspectionResult
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -86,8 +97,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX findings_by_status ON findings (status, deadline)",
         "CREATE INDEX events_by_finding ON events (finding_id)",
     ),
+    # Version 2: an inspection is known by its site as a person reads the name (site_key(),
+    # which the connection provides to SQL as lantian_site_key), and by its times on the day.
+    (
+        "ALTER TABLE inspections ADD COLUMN site_key TEXT",
+        "ALTER TABLE inspections ADD COLUMN start_time TEXT",
+        "ALTER TABLE inspections ADD COLUMN end_time TEXT",
+        "UPDATE inspections SET site_key = lantian_site_key(site_name)",
+        "CREATE INDEX inspections_by_site ON inspections (site_key, checklist_id, inspected_on)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The largest id SQLite can hold; a larger number names no finding.
+MAX_ID = 2**63 - 1
+#: Evidence and answers files are hashed this much at a time (a video need not fit in memory).
+HASH_CHUNK = 1024 * 1024
+_SQLITE_HEADER = b"SQLite format 3\x00"
+#: The words a clerk reads for the ledger's tables in LEDGER_012.
+TABLE_LABELS = {"inspections": "检查", "findings": "问题", "events": "状态记录"}
+
 
 class LedgerError(LantianError):
     """The ledger cannot do what was asked (an unknown finding, a newer schema, a damaged file)."""
@@ -102,110 +130,395 @@ class Recorded:
     still_open: int = 0  #: earlier findings it found again
 
 
+def site_key(name: str) -> str:
+    """A site's name as a person reads it: the same site whatever invisible characters
+    (U+200B, a BOM, a soft hyphen), full-width letters or runs of spaces the file has."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
 @contextmanager
-def _connection(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection to the ledger; a file that is not one (or is damaged) is LEDGER_009."""
+def _connection(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to the ledger at ``path``.
+
+    Reading opens the file read-only and needs it to exist (LEDGER_010). Writing creates a
+    missing ledger whole, brings an older one's schema up to date, and first makes sure the
+    file passes SQLite's integrity check. An empty file, or one that is not a ledger, is
+    LEDGER_009 either way and is never written into. Every SQLite failure is reported by
+    its cause (_failure).
+    """
+    if write and not os.path.lexists(path):
+        _create(path)
+    _require_file(path)
+    connection = _open(path, write)
     try:
-        connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason=str(exc)) from None
-    try:
-        connection.execute("PRAGMA busy_timeout = 30000")
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.row_factory = sqlite3.Row
-        _migrate(connection, path)
+        try:
+            version = _version(connection)
+        except sqlite3.Error as exc:
+            if write or getattr(exc, "sqlite_errorcode", None) != _sqlite.SQLITE_READONLY_ROLLBACK:
+                raise
+            connection.close()
+            _finish_interrupted_write(path)
+            connection = _open(path, write)
+            version = _version(connection)
+        _check_structure(connection, path, version)
+        if write:
+            _require_whole(connection, path)
+            if version < SCHEMA_VERSION:
+                _migrate(connection)
         yield connection
-    except sqlite3.DatabaseError as exc:
-        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason=str(exc)) from None
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        raise _failure(path, exc, write) from None
     finally:
         connection.close()
 
 
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+def _open(path: Path, write: bool) -> sqlite3.Connection:
+    try:
+        connection = _sqlite.connect(path, write=write)
+    except sqlite3.Error as exc:
+        raise _failure(path, exc, write) from None
+    if write:
+        connection.create_function("lantian_site_key", 1, site_key, deterministic=True)
+        connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _version(connection: sqlite3.Connection) -> int:
     (version,) = connection.execute("PRAGMA user_version").fetchone()
+    return int(version)
+
+
+def _create(path: Path) -> None:
+    """A new ledger, whole: its schema written before it appears under its name."""
+
+    def provide(connection: sqlite3.Connection) -> None:
+        connection.create_function("lantian_site_key", 1, site_key, deterministic=True)
+
+    statements = [statement for migration in MIGRATIONS for statement in migration] + [f"PRAGMA user_version = {SCHEMA_VERSION}"]
+    try:
+        _sqlite.create_whole(path, statements, provide)
+    except (OSError, sqlite3.Error) as exc:
+        raise _failure(path, exc, True) from None
+
+
+def _require_file(path: Path) -> None:
+    """The ledger must be a regular file that starts as every SQLite database does."""
+    try:
+        # Non-blocking: a pipe put where the ledger should be must not hang the command.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise LedgerError.of(ErrorCode.LEDGER_010, str(path)) from None
+    except OSError as exc:
+        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        head = os.read(fd, len(_SQLITE_HEADER)) if stat.S_ISREG(mode) else b""
+    except OSError as exc:
+        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(mode):
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="这不是一个普通文件（是文件夹、管道或设备）")
+    if not head:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="文件是空的（0 字节）")
+    if head != _SQLITE_HEADER:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="不是 SQLite 数据库文件")
+
+
+def _read_reason(exc: OSError) -> str:
+    import errno
+
+    reasons = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件", errno.EIO: "磁盘读取出错"}
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+@functools.cache
+def _columns(version: int) -> dict[str, frozenset[str]]:
+    """The columns each table has at a schema version, from the migrations themselves."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.create_function("lantian_site_key", 1, site_key, deterministic=True)
+        for migration in MIGRATIONS[:version]:
+            for statement in migration:
+                connection.execute(statement)
+        return {table: frozenset(row[1] for row in connection.execute(f"PRAGMA table_info({table})")) for table in TABLE_LABELS}
+    finally:
+        connection.close()
+
+
+def _check_structure(connection: sqlite3.Connection, path: Path, version: int) -> None:
+    """A newer schema is LEDGER_004; a file without the ledger's tables is not a ledger
+    (LEDGER_009); a ledger that lost a table or a column is damaged (LEDGER_011)."""
     if version > SCHEMA_VERSION:
         raise LedgerError.of(ErrorCode.LEDGER_004, str(path), version=version, known=SCHEMA_VERSION)
-    if version == SCHEMA_VERSION:
+    present = {table: {row["name"] for row in connection.execute(f"PRAGMA table_info({table})")} for table in TABLE_LABELS}
+    if version == 0:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="这是另一种 SQLite 数据库，没有台账的结构版本和表（inspections、findings、events）")
+    missing = [f"表 {table}" if not present[table] else f"表 {table} 的列 {', '.join(sorted(columns - present[table]))}" for table, columns in _columns(version).items() if columns - present[table]]
+    if missing:
+        raise LedgerError.of(ErrorCode.LEDGER_011, str(path), reason="缺少" + "、".join(missing))
+
+
+#: Files that passed the integrity check, with what they looked like then (device, inode,
+#: size, modification time): a batch checks its ledger once, not before every inspection,
+#: and checks again when anything else has written to it since.
+_WHOLE: dict[str, tuple[int, int, int, int]] = {}
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _require_whole(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse to write into a ledger that fails SQLite's integrity check: a write into a
+    damaged file can spread the damage, and the backup is the way back."""
+    key = os.path.realpath(path)
+    seen = _fingerprint(path)
+    if _WHOLE.get(key) == seen:
         return
+    problems = _integrity_problems(connection, path)
+    if problems:
+        raise LedgerError(problems)
+    _WHOLE[key] = seen
+
+
+#: What SQLite's integrity check says of a row that breaks the schema's rules (a status no
+#: CHECK allows, a NULL where none may be) in pages that are otherwise whole.
+_ROW_LEVEL = ("CHECK constraint failed", "NULL value in")
+
+
+def _integrity_problems(connection: sqlite3.Connection, path: Path, *, each: bool = False) -> list[Problem]:
+    """SQLite's ``PRAGMA integrity_check``: none when the file is whole. Damaged pages are
+    LEDGER_011, one per problem SQLite names when ``each`` (ledger check), else one for them
+    all; rows that only break the schema's rules are named row by row (LEDGER_012)."""
+    factory = connection.text_factory
+    # What SQLite names in a damaged file (a table, an index) may itself be damaged text.
+    connection.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
+    try:
+        lines = [str(row[0]) for row in connection.execute("PRAGMA integrity_check(20)")]
+        if lines == ["ok"]:
+            return []
+        if all(line.startswith(_ROW_LEVEL) for line in lines):
+            named = _row_problems(path, _tables(connection), dt.date.today())
+            if named:
+                return named
+        lines = [f"SQLite 完整性检查：{line}" for line in lines]
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        lines = [f"SQLite 完整性检查无法进行：{_damage_reason(exc)}"]
+    finally:
+        connection.text_factory = factory
+    if not each:
+        lines = ["；".join(lines[:3]) + ("……" if len(lines) > 3 else "")]
+    return [Problem(ErrorCode.LEDGER_011, Location(str(path)), {"reason": line}) for line in lines]
+
+
+def _tables(connection: sqlite3.Connection) -> dict[str, list[dict]]:
+    """Every row of the ledger, text as bytes: to name each value that is not UTF-8, instead
+    of failing on the first."""
+    factory = connection.text_factory
+    connection.text_factory = bytes
+    try:
+        return {table: [dict(row) for row in connection.execute(f"SELECT * FROM {table} ORDER BY id")] for table in TABLE_LABELS}
+    finally:
+        connection.text_factory = factory
+
+
+def _failure(path: Path, exc: BaseException, write: bool) -> BaseException:
+    """The LedgerError that names why SQLite failed: a full disk (LEDGER_013), a read-only
+    file or folder (LEDGER_014), another program holding the lock (LEDGER_015), a damaged
+    file (LEDGER_011, with what the integrity check finds) or the disk (LEDGER_016). Any
+    other error is a mistake of the program and is returned as it is."""
+    cause = _sqlite.cause(exc, writing=write)
+    where = str(path)
+    if cause == "full":
+        return LedgerError.of(ErrorCode.LEDGER_013, where, reason=_sqlite.reason(exc))
+    if cause == "read_only":
+        return LedgerError.of(ErrorCode.LEDGER_014, where, reason=_sqlite.reason(exc, writing=write))
+    if cause == "locked":
+        return LedgerError.of(ErrorCode.LEDGER_015, where, seconds=f"{_sqlite.BUSY_SECONDS:g}")
+    if cause == "damaged":
+        return LedgerError(_diagnose(path) or [Problem(ErrorCode.LEDGER_011, Location(where), {"reason": _damage_reason(exc)})])
+    if cause == "io":
+        return LedgerError.of(ErrorCode.LEDGER_016, where, reason=_sqlite.reason(exc))
+    return exc
+
+
+def _damage_reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError) or "decode" in str(exc).lower():
+        return "有文字不是 UTF-8 编码，不是蓝天写入的"
+    return str(exc)
+
+
+def _diagnose(path: Path) -> list[Problem]:
+    """What the integrity check says of a file an operation just failed on (nothing, when
+    it cannot even run or finds the pages whole)."""
+    try:
+        connection = _sqlite.connect(path, write=False)
+    except sqlite3.Error:
+        return []
+    try:
+        return _integrity_problems(connection, path)
+    finally:
+        connection.close()
+
+
+def _finish_interrupted_write(path: Path) -> None:
+    try:
+        _sqlite.finish_interrupted_write(path)
+    except sqlite3.Error as exc:
+        if _sqlite.cause(exc, writing=True) != "read_only":
+            raise
+        raise LedgerError.of(
+            ErrorCode.LEDGER_014, str(path), reason=f"上次写入被中断，留下了 {path.name}-journal，须先撤销那次没有完成的写入才能读取"
+        ) from None
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
     connection.execute("BEGIN IMMEDIATE")
     try:
-        (version,) = connection.execute("PRAGMA user_version").fetchone()  # another run may have done it
+        version = _version(connection)  # another run may have done it
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number]:
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _sqlite.rollback_quietly(connection)
         raise
 
 
 def check_ledger(path: Path) -> None:
-    """Raise LedgerError unless ``path`` is a ledger this Lantian can use."""
-    with _connection(path) as connection:
-        connection.execute("SELECT COUNT(*) FROM inspections").fetchone()
+    """Raise LedgerError unless ``path`` is a ledger this Lantian can read; nothing is written."""
+    with _connection(path):
+        pass
 
 
 @contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+def _transaction(connection: sqlite3.Connection, path: Path) -> Iterator[None]:
     connection.execute("BEGIN IMMEDIATE")
     try:
         yield
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        _sqlite.rollback_quietly(connection)
         raise
+    # Our own write leaves the file whole: the next write of this run need not check again.
+    _WHOLE[os.path.realpath(path)] = _fingerprint(path)
 
 
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def admission_problem(path: Path, result: InspectionResult) -> Problem | None:
+def admission_problem(path: Path, result: InspectionResult, *, today: dt.date | None = None) -> Problem | None:
     """Why ``result`` cannot go into the ledger, or None: a re-inspection of an inspection
-    the ledger lacks or of another site, or an inspection already recorded from a file
-    that has been changed since (which would count its findings twice)."""
-    with _connection(path) as connection:
-        return _admission_problem(connection, result)
+    the ledger lacks or of another site, or dated before what it re-checks or after today,
+    or an inspection already recorded from a file that has been changed since (which would
+    count its findings twice)."""
+    with _connection(path, write=True) as connection:
+        return _admission_problem(connection, path, result, today or dt.date.today())
 
 
-def _admission_problem(connection: sqlite3.Connection, result: InspectionResult) -> Problem | None:
+def _admission_problem(connection: sqlite3.Connection, path: Path, result: InspectionResult, today: dt.date) -> Problem | None:
     if connection.execute("SELECT 1 FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone():
         return None  # the same file again: recording it changes nothing
-    changed = _same_inspection(connection, result)
+    followed = None
+    reference = result.inspection.follows
+    if reference is not None:
+        location = Location(result.answers_name, path=("inspection", "follows"))
+        matches = _followed_all(connection, reference)
+        if not matches:
+            return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
+        followed = _followed(connection, reference, result)
+        if followed is None:
+            other = matches[0]
+            return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
+    changed = _same_inspection(connection, result, followed)
     if changed is not None:
         return Problem(
             ErrorCode.LEDGER_003,
             Location(result.answers_name),
             {"id": changed["id"], "file": changed["answers_name"], "day": changed["inspected_on"]},
         )
-    reference = result.inspection.follows
-    if reference is None:
-        return None
-    location = Location(result.answers_name, path=("inspection", "follows"))
-    matches = _followed_all(connection, reference)
-    if not matches:
-        return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
-    if _followed(connection, reference, result) is None:
-        other = matches[0]
-        return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
+    if followed is not None:
+        # A damaged row stops the batch rather than one file: raised, not returned.
+        _require_sound_findings(connection, path, [row["id"] for row in _unclosed_at(connection, site_key(result.site.name), result.checklist_id, 0)])
+        return _reinspection_day_problem(connection, path, result, followed, today)
     return None
 
 
-def _same_inspection(connection: sqlite3.Connection, result: InspectionResult) -> sqlite3.Row | None:
-    """An inspection already recorded that this one is, by its id or by its site, checklist
-    and day, under another SHA-256: the file was edited after it was recorded."""
+def _same_inspection(connection: sqlite3.Connection, result: InspectionResult, followed: sqlite3.Row | None) -> sqlite3.Row | None:
+    """An inspection already recorded that this one is, under another SHA-256: the file was
+    edited after it was recorded. The same inspection is the same id at the same site by the
+    same checklist, or the same site, checklist and day, whatever the id; a second inspection
+    that day is another one only when the file says so: it re-inspects that one (follows),
+    or both give their times and the times do not overlap."""
+    key = site_key(result.site.name)
     if result.inspection.id:
         row = connection.execute(
-            "SELECT * FROM inspections WHERE answers_ref = ? AND site_name = ? AND checklist_id = ?",
-            (result.inspection.id, result.site.name, result.checklist_id),
+            "SELECT * FROM inspections WHERE answers_ref = ? AND site_key = ? AND checklist_id = ? ORDER BY id",
+            (result.inspection.id, key, result.checklist_id),
         ).fetchone()
         if row is not None:
             return row
-    return connection.execute(
-        "SELECT * FROM inspections WHERE site_name = ? AND checklist_id = ? AND inspected_on = ? AND (answers_ref IS ? OR answers_ref IS NULL OR ? IS NULL)",
-        (result.site.name, result.checklist_id, result.inspection.date.isoformat(), result.inspection.id, result.inspection.id),
+    same_day = connection.execute(
+        "SELECT * FROM inspections WHERE site_key = ? AND checklist_id = ? AND inspected_on = ? ORDER BY id",
+        (key, result.checklist_id, result.inspection.date.isoformat()),
+    ).fetchall()
+    for row in same_day:
+        if followed is not None and row["id"] == followed["id"]:
+            continue
+        if _apart((row["start_time"], row["end_time"]), result.inspection):
+            continue
+        return row
+    return None
+
+
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+def _minutes(text: str | None) -> int | None:
+    match = _TIME.fullmatch(text or "")
+    return int(match.group(1)) * 60 + int(match.group(2)) if match else None
+
+
+def _apart(recorded: tuple[str | None, str | None], inspection: Inspection) -> bool:
+    """Whether two inspections of one day are known to be at different times: both give
+    a start before their end, and one ends before (or as) the other starts."""
+    spans = []
+    for start, end in (recorded, (inspection.start_time, inspection.end_time)):
+        first, last = _minutes(start), _minutes(end)
+        if first is None or last is None or first >= last:
+            return False
+        spans.append((first, last))
+    (a_start, a_end), (b_start, b_end) = spans
+    return a_end <= b_start or b_end <= a_start
+
+
+def _reinspection_day_problem(connection: sqlite3.Connection, path: Path, result: InspectionResult, followed: sqlite3.Row, today: dt.date) -> Problem | None:
+    """LEDGER_017 for a re-inspection dated after today, before the inspection it follows,
+    or before the latest entry of a finding it re-checks: it would close findings on a day
+    that cannot be, as ``close`` refuses to."""
+    day = result.inspection.date
+    location = Location(result.answers_name, path=("inspection", "date"))
+    followed_day = _day_value(path, "inspections", followed["id"], "inspected_on", followed["inspected_on"])
+    (last,) = connection.execute(
+        """SELECT MAX(e.happened_on) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
+           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed'""",
+        (site_key(result.site.name), result.checklist_id),
     ).fetchone()
+    earliest = max(followed_day.isoformat(), last or "")
+    context = {"day": day.isoformat(), "earliest": earliest}
+    if day > today:
+        return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"晚于今天（{today.isoformat()}）"})
+    if day < followed_day:
+        return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"早于被复查的检查 #{followed['id']}（{followed_day.isoformat()}）"})
+    if last is not None and day.isoformat() < last:
+        return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"早于要复查的问题最近一次记录的日期（{last}）"})
+    return None
 
 
 def _followed_all(connection: sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
@@ -216,34 +529,37 @@ def _followed(connection: sqlite3.Connection, reference: str, result: Inspection
     """The inspection a re-inspection names, by its notice's number or by the id its own
     answers file gave it, at the same site and by the same checklist (an id alone need not
     be unique); the latest when several match."""
-    rows = [row for row in _followed_all(connection, reference) if (row["site_name"], row["checklist_id"]) == (result.site.name, result.checklist_id)]
+    key = site_key(result.site.name)
+    rows = [row for row in _followed_all(connection, reference) if (row["site_key"], row["checklist_id"]) == (key, result.checklist_id)]
     return rows[-1] if rows else None
 
 
-def record(path: Path, result: InspectionResult, *, notice_number: str | None = None) -> Recorded:
+def record(path: Path, result: InspectionResult, *, notice_number: str | None = None, today: dt.date | None = None) -> Recorded:
     """Record one checked inspection, in one transaction; the same answers file again
     changes nothing. A re-inspection closes or keeps open the findings it follows up."""
-    with _connection(path) as connection, _transaction(connection):
+    with _connection(path, write=True) as connection, _transaction(connection, path):
         known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
         if known is not None:
             return Recorded(known["id"], new=False)
         # Checked again inside the transaction: another run may have recorded since.
-        problem = _admission_problem(connection, result)
+        problem = _admission_problem(connection, path, result, today or dt.date.today())
         if problem is not None:
             raise LedgerError([problem])
         followed = _followed(connection, result.inspection.follows, result) if result.inspection.follows else None
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
+        key = site_key(result.site.name)
         cursor = connection.execute(
             """INSERT INTO inspections (answers_sha256, answers_name, answers_ref, checklist_id, checklist_title,
                 checklist_version, rules_sha256, site_name, site_type, village, operator, contact, inspected_on,
-                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 result.answers_sha256, result.answers_name, result.inspection.id, result.checklist_id, result.checklist_title,
                 result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
                 result.site.operator, result.site.contact, day, inspectors, result.verdict, result.score, result.max_score,
-                notice_number, followed["id"] if followed is not None else None, _now(),
+                notice_number, followed["id"] if followed is not None else None, _now(), key,
+                result.inspection.start_time, result.inspection.end_time,
             ),
         )
         inspection_id = cursor.lastrowid
@@ -252,7 +568,7 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         carried: set[str] = set()
         if followed is not None:
             statuses = {item.item_id: item.status for item in result.items}
-            for unclosed in _unclosed_at(connection, result.site.name, result.checklist_id, inspection_id):
+            for unclosed in _unclosed_at(connection, key, result.checklist_id, inspection_id):
                 status = statuses.get(unclosed["item_id"])
                 if status == "pass":
                     _event(connection, unclosed["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
@@ -280,13 +596,13 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
         return Recorded(inspection_id, True, opened, closed, still_open)
 
 
-def _unclosed_at(connection: sqlite3.Connection, site: str, checklist: str, this: int) -> list[sqlite3.Row]:
+def _unclosed_at(connection: sqlite3.Connection, key: str, checklist: str, this: int) -> list[sqlite3.Row]:
     """Every unclosed finding of the site by this checklist: a re-inspection re-checks them
     all, whichever earlier inspection (or re-inspection) found them."""
     return connection.execute(
         """SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id
-           WHERE i.site_name = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id""",
-        (site, checklist, this),
+           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id""",
+        (key, checklist, this),
     ).fetchall()
 
 
@@ -299,26 +615,104 @@ def _event(connection: sqlite3.Connection, finding_id: int, status: str, day: st
     connection.execute("UPDATE findings SET status = ? WHERE id = ?", (status, finding_id))
 
 
-def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, evidence: Path | None = None) -> None:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a regular file, read 1 MiB at a time (evidence may be a long video).
+    Anything else (a pipe, a device, a folder) is refused before it is opened: reading it
+    would never end."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise LedgerError.of(ErrorCode.IO_001, str(path), reason="不是普通文件（文件夹、管道或设备），不能计算 SHA-256")
+        # Non-blocking and checked again: the file may have been swapped since it was looked at.
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise LedgerError.of(ErrorCode.IO_001, str(path), reason="不是普通文件（文件夹、管道或设备），不能计算 SHA-256")
+            digest = hashlib.sha256()
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise LedgerError.of(ErrorCode.IO_001, str(path), reason="文件不存在") from None
+    except OSError as exc:
+        raise LedgerError.of(ErrorCode.IO_001, str(path), reason=_read_reason(exc)) from None
+    return digest.hexdigest()
+
+
+def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, evidence: Path | None = None, today: dt.date | None = None) -> None:
     """Close a finding at the desk (书面销号), with the reason and, if given, the SHA-256 of
     the evidence file (a photo, a report) so that it can be checked later."""
     if not note.strip():
         raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
-    proof = None
-    if evidence is not None:
-        if not evidence.is_file():
-            raise LedgerError.of(ErrorCode.IO_001, str(evidence), reason="证明材料文件不存在")
-        proof = (evidence.name, hashlib.sha256(evidence.read_bytes()).hexdigest())
-    with _connection(path) as connection, _transaction(connection):
+    if not 0 < finding_id <= MAX_ID:
+        raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
+    proof = (evidence.name, file_sha256(evidence)) if evidence is not None else None
+    with _connection(path, write=True) as connection, _transaction(connection, path):
         row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
         if row is None:
             raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
+        _require_sound_findings(connection, path, [finding_id])
         if row["status"] == "closed":
             raise LedgerError.of(ErrorCode.LEDGER_006, str(path), id=finding_id)
         (last,) = connection.execute("SELECT MAX(happened_on) FROM events WHERE finding_id = ?", (finding_id,)).fetchone()
-        if day.isoformat() < last or day > dt.date.today():
+        if day.isoformat() < last or day > (today or dt.date.today()):
             raise LedgerError.of(ErrorCode.LEDGER_007, str(path), day=day.isoformat(), id=finding_id, last=last)
         _event(connection, finding_id, "closed", day.isoformat(), actor, note.strip(), None, proof)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bad(path: Path, table: str, row_id: object, column: str, value: object, reason: str) -> Problem:
+    """LEDGER_012: a value no run of Lantian writes, in a row of the ledger."""
+    shown = value if isinstance(value, str) else repr(value)
+    if len(shown) > 40:
+        shown = shown[:40] + "…"
+    return Problem(ErrorCode.LEDGER_012, Location(str(path)), {"what": TABLE_LABELS[table], "row": row_id, "column": column, "value": shown, "reason": reason})
+
+
+def _day_reason(value: object) -> str | None:
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return "不是 YYYY-MM-DD 形式的日期"
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return "日历上没有这一天"
+    return None
+
+
+def _day_value(path: Path, table: str, row_id: object, column: str, value: object) -> dt.date:
+    reason = _day_reason(value)
+    if reason is not None:
+        raise LedgerError([_bad(path, table, row_id, column, value, reason)])
+    assert isinstance(value, str)
+    return dt.date.fromisoformat(value)
+
+
+def _require_sound_findings(connection: sqlite3.Connection, path: Path, ids: list[int]) -> None:
+    """Raise LEDGER_012 when a finding about to change has a value no run of Lantian writes
+    (in its row, its inspection's date or its history): a status change must not build on it."""
+    problems: list[Problem] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in connection.execute(
+            f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on, i.notice_number,
+                       NULL AS closed_on, NULL AS rechecked_on
+                FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id IN ({marks})""",
+            chunk,
+        ):
+            _ledger_row(path, row, problems)
+        events = connection.execute(f"SELECT * FROM events WHERE finding_id IN ({marks}) ORDER BY id", chunk).fetchall()
+        problems += _event_problems(path, [dict(event) for event in events])
+        have = {event["finding_id"] for event in events}
+        problems += [_bad(path, "findings", finding, "status", "—", "这个问题没有任何状态记录") for finding in chunk if finding not in have]
+    if problems:
+        raise LedgerError(problems)
+
+
+def _event_problems(path: Path, events: list[dict]) -> list[Problem]:
+    problems = [_bad(path, "events", event["id"], "happened_on", event["happened_on"], reason) for event in events if (reason := _day_reason(event["happened_on"]))]
+    problems += [_bad(path, "events", event["id"], "status", event["status"], f"只能是 {'、'.join(FINDING_STATUS_LABELS)} 之一") for event in events if event["status"] not in FINDING_STATUS_LABELS]
+    return problems
 
 
 @dataclass(frozen=True)
@@ -332,6 +726,7 @@ class Filter:
     inspected_to: dt.date | None = None
     #: only findings these inspections found, re-checked or closed (a batch's inspections)
     touched_by: tuple[int, ...] | None = None
+    finding: int | None = None  #: only this finding
 
 
 @dataclass(frozen=True)
@@ -371,7 +766,8 @@ class LedgerRow:
 
 
 def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
-    """The findings that pass ``where``, by deadline, then village and site."""
+    """The findings that pass ``where``, by deadline, then village and site. A row holding a
+    value Lantian never writes (a date that is no date, an unknown status) is LEDGER_012."""
     clauses: list[str] = []
     values: list[str | int] = []
     status = None if where.status == "unclosed" else where.status
@@ -399,6 +795,9 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
         clauses.append(f"(f.inspection_id IN ({marks}) OR EXISTS (SELECT 1 FROM events e WHERE e.finding_id = f.id AND e.inspection_id IN ({marks})))")
         values.extend(where.touched_by)
         values.extend(where.touched_by)
+    if where.finding is not None:
+        clauses.append("f.id = ?")
+        values.append(where.finding)
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
                      i.notice_number,
                      (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on,
@@ -406,34 +805,74 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
               FROM findings f JOIN inspections i ON i.id = f.inspection_id
               {"WHERE " + " AND ".join(clauses) if clauses else ""}
               ORDER BY f.deadline, i.village, i.site_name, f.id"""
+    rows: list[LedgerRow] = []
+    problems: list[Problem] = []
     with _connection(path) as connection:
-        return [
-            LedgerRow(
-                row["id"], row["inspection_id"], row["village"] or "", row["site_name"], row["operator"] or "", row["contact"] or "",
-                row["checklist_id"], row["checklist_title"], dt.date.fromisoformat(row["inspected_on"]), row["item_id"], row["severity"],
-                row["problem"], row["measure"], row["basis"], dt.date.fromisoformat(row["deadline"]), row["status"],
-                dt.date.fromisoformat(row["closed_on"]) if row["closed_on"] and row["status"] == "closed" else None, row["notice_number"],
-                dt.date.fromisoformat(row["rechecked_on"]) if row["rechecked_on"] else None,
-            )
-            for row in connection.execute(sql, values)
-        ]
+        for row in connection.execute(sql, values):
+            found = _ledger_row(path, row, problems)
+            if found is not None:
+                rows.append(found)
+    if problems:
+        raise LedgerError(problems)
+    return rows
+
+
+def _ledger_row(path: Path, row: sqlite3.Row, problems: list[Problem]) -> LedgerRow | None:
+    """A finding as the queries give it, or None with what is impossible in it added to ``problems``."""
+    before = len(problems)
+
+    def day(table: str, row_id: object, column: str, value: object, *, optional: bool = False) -> dt.date | None:
+        if optional and value is None:
+            return None
+        reason = _day_reason(value)
+        if reason is not None:
+            problems.append(_bad(path, table, row_id, column, value, reason))
+            return None
+        return dt.date.fromisoformat(value)  # type: ignore[arg-type]
+
+    finding = row["id"]
+    inspected_on = day("inspections", row["inspection_id"], "inspected_on", row["inspected_on"])
+    deadline = day("findings", finding, "deadline", row["deadline"])
+    closed_on = day("findings", finding, "销号日期（events.happened_on）", row["closed_on"], optional=True)
+    rechecked_on = day("findings", finding, "复查日期（events.happened_on）", row["rechecked_on"], optional=True)
+    for column, known in (("status", FINDING_STATUS_LABELS), ("severity", SEVERITY_LABELS)):
+        if row[column] not in known:
+            problems.append(_bad(path, "findings", finding, column, row[column], f"只能是 {'、'.join(known)} 之一"))
+    if len(problems) > before or inspected_on is None or deadline is None:
+        return None
+    return LedgerRow(
+        finding, row["inspection_id"], row["village"] or "", row["site_name"], row["operator"] or "", row["contact"] or "",
+        row["checklist_id"], row["checklist_title"], inspected_on, row["item_id"], row["severity"],
+        row["problem"], row["measure"], row["basis"], deadline, row["status"],
+        closed_on if row["status"] == "closed" else None, row["notice_number"], rechecked_on,
+    )
 
 
 def inspections(path: Path, start: dt.date, end: dt.date) -> list[dict]:
     """The inspections made from ``start`` to ``end``, both included, oldest first."""
     with _connection(path) as connection:
-        return [dict(row) for row in connection.execute(
+        rows = [dict(row) for row in connection.execute(
             "SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? ORDER BY inspected_on, id", (start.isoformat(), end.isoformat())
         )]
+    problems = [_bad(path, "inspections", row["id"], "inspected_on", row["inspected_on"], reason) for row in rows if (reason := _day_reason(row["inspected_on"]))]
+    problems += [_bad(path, "inspections", row["id"], "verdict", row["verdict"], f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row["verdict"] not in VERDICT_LABELS]
+    if problems:
+        raise LedgerError(problems)
+    return rows
 
 
 def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
     """A finding and every change of its status, oldest first."""
+    if not 0 < finding_id <= MAX_ID:
+        raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     with _connection(path) as connection:
         events = [dict(row) for row in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (finding_id,))]
-    rows = [row for row in findings(path) if row.finding_id == finding_id]
+    rows = findings(path, Filter(finding=finding_id))
     if not rows:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
+    problems = _event_problems(path, events)
+    if problems:
+        raise LedgerError(problems)
     return rows[0], events
 
 
@@ -446,10 +885,110 @@ class Verification:
 
 def verify(path: Path, answers: Path) -> Verification:
     """Whether an answers file is still exactly what the ledger recorded."""
-    digest = hashlib.sha256(answers.read_bytes()).hexdigest()
+    digest = file_sha256(answers)
     with _connection(path) as connection:
         row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
         if row is not None:
             return Verification(True, dict(row), [])
         others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (str(answers), f"%/{answers.name}"))]
     return Verification(False, None, others)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What `lantian ledger check` found in a whole ledger."""
+
+    version: int  #: the schema version of the file
+    inspections: int
+    re_inspections: int
+    findings: int
+    unclosed: int
+    events: int
+
+
+def examine(path: Path, *, today: dt.date | None = None) -> Health:
+    """Check a ledger through, without writing to it: SQLite's integrity check, then every
+    row: text that is UTF-8, dates that are days, known statuses, rows that point to rows
+    that exist, and each finding's history in order (found first, nothing after its
+    close-out, no day before the one before it or after today) ending in its status.
+    Raises LedgerError listing every problem found."""
+    today = today or dt.date.today()
+    with _connection(path) as connection:
+        version = _version(connection)
+        problems = _integrity_problems(connection, path, each=True)
+        if problems:
+            raise LedgerError(problems)  # the rows of a damaged file are not worth reading
+        tables = _tables(connection)
+    problems = _row_problems(path, tables, today)
+    if problems:
+        raise LedgerError(problems)
+    found = tables["findings"]
+    return Health(
+        version=version,
+        inspections=len(tables["inspections"]),
+        re_inspections=sum(1 for row in tables["inspections"] if row["follows_id"] is not None),
+        findings=len(found),
+        unclosed=sum(1 for row in found if row["status"] != "closed"),
+        events=len(tables["events"]),
+    )
+
+
+def _row_problems(path: Path, tables: dict[str, list[dict]], today: dt.date) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(table: str, row: dict, column: str, reason: str) -> None:
+        problems.append(_bad(path, table, row["id"], column, row[column], reason))
+
+    for table, rows in tables.items():
+        for row in rows:
+            for column, value in row.items():
+                if isinstance(value, bytes):
+                    try:
+                        row[column] = value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        row[column] = value.decode("utf-8", errors="replace")
+                        bad(table, row, column, "不是 UTF-8 编码的文字")
+    by_id = {table: {row["id"]: row for row in rows} for table, rows in tables.items()}
+    checks: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, dict[str, str]], ...], tuple[tuple[str, str, bool], ...]], ...] = (
+        ("inspections", ("inspected_on",), (("verdict", VERDICT_LABELS),), (("follows_id", "inspections", True),)),
+        ("findings", ("deadline",), (("status", FINDING_STATUS_LABELS), ("severity", SEVERITY_LABELS)), (("inspection_id", "inspections", False),)),
+        ("events", ("happened_on",), (("status", FINDING_STATUS_LABELS),), (("finding_id", "findings", False), ("inspection_id", "inspections", True))),
+    )
+    for table, days, codes, links in checks:
+        for row in tables[table]:
+            for column in days:
+                if (reason := _day_reason(row[column])) is not None:
+                    bad(table, row, column, reason)
+            for column, known in codes:
+                if row[column] not in known:
+                    bad(table, row, column, f"只能是 {'、'.join(known)} 之一")
+            for column, target, optional in links:
+                if not (optional and row[column] is None) and row[column] not in by_id[target]:
+                    bad(table, row, column, f"台账中没有{TABLE_LABELS[target]} #{row[column]}")
+    histories: dict[object, list[dict]] = {}
+    for event in tables["events"]:
+        histories.setdefault(event["finding_id"], []).append(event)
+    for finding in tables["findings"]:
+        events = histories.get(finding["id"], [])
+        if not events:
+            bad("findings", finding, "status", "这个问题没有任何状态记录")
+            continue
+        if events[0]["status"] != "open":
+            bad("events", events[0], "status", f"问题 #{finding['id']} 的第一条记录应为 open（发现）")
+        inspection = by_id["inspections"].get(finding["inspection_id"])
+        found_on = inspection["inspected_on"] if inspection is not None and _day_reason(inspection["inspected_on"]) is None else None
+        previous = found_on
+        closed_before = False
+        for event in events:
+            day = event["happened_on"] if _day_reason(event["happened_on"]) is None else None
+            if closed_before:
+                bad("events", event, "status", f"问题 #{finding['id']} 销号之后又有记录")
+            if day is not None and previous is not None and day < previous:
+                bad("events", event, "happened_on", f"早于问题 #{finding['id']} 此前的记录（{previous}）")
+            if day is not None and day > today.isoformat():
+                bad("events", event, "happened_on", f"晚于今天（{today.isoformat()}）")
+            previous = day or previous
+            closed_before = closed_before or event["status"] == "closed"
+        if finding["status"] != events[-1]["status"]:
+            bad("findings", finding, "status", f"与它最后一条状态记录（#{events[-1]['id']}，{events[-1]['status']}）不一致")
+    return problems

@@ -154,7 +154,7 @@ def test_verify__unchanged_and_changed_files(tmp_path: Path, rules) -> None:
 def test_schema__versioned_and_a_newer_ledger_is_refused(tmp_path: Path, rules) -> None:
     """Should stamp the schema version, and refuse a ledger made by a newer Lantian."""
     path = tmp_path / "ledger.sqlite"
-    ledger.findings(path)
+    ledger.record(path, inspection(rules, {}))
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
         connection.execute(f"PRAGMA user_version = {ledger.SCHEMA_VERSION + 1}")

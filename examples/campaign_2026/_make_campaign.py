@@ -201,9 +201,15 @@ def make(rules) -> dict[str, int]:
         base_day = dt.date.fromisoformat(str(passing["inspection"]["date"]))
         failing_day = dt.date.fromisoformat(str(failing["inspection"]["date"]))
         candidates = [key for key in failing["answers"] if key in passing["answers"] and failing["answers"][key] != passing["answers"][key]]
+        # A site is inspected by a checklist at most once a day: a second inspection that day
+        # would be the same one to the ledger, unless its file gave the times of both.
+        taken: set[tuple[str, dt.date]] = set()
         for number in range(SITES_PER_CHECKLIST):
             village = VILLAGES[number % len(VILLAGES)]
             day = FIRST_DAY + dt.timedelta(days=rng.randint(0, span * 2 // 3))
+            while (_site(passing["site"], village, number)["name"], day) in taken:
+                day += dt.timedelta(days=1)
+            taken.add((_site(passing["site"], village, number)["name"], day))
             before = day < CODE_IN_FORCE
             issued = ISSUED if before else None
             delta = day - base_day
@@ -235,8 +241,11 @@ def make(rules) -> dict[str, int]:
             # Re-inspected a few days after the last deadline of the notice.
             deadline = max(f.deadline for f in result.notice_findings)
             later = deadline + dt.timedelta(days=rng.randint(1, 7))
+            while (data["site"]["name"], later) in taken:
+                later += dt.timedelta(days=1)
             if later > LAST_DAY:
                 continue
+            taken.add((data["site"]["name"], later))
             recent_since = day - dt.timedelta(days=45)
             again = {
                 "checklist": checklist,

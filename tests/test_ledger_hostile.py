@@ -1,0 +1,680 @@
+"""A ledger file that is damaged, bent by another program, empty, read-only or missing, and
+answers files that would bend it: each is refused with its code and exit 2, and the ledger's
+bytes stay as they were. Every hostile input is built here, in the test's own folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from engine import check, ledger
+from engine.errors import LantianError
+from engine.ledger import Filter, LedgerError
+from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian
+
+FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
+
+
+def answers_text(overrides=None, *, date="2024-11-05", site="XX建设有限公司XX项目工地", extra="") -> bytes:
+    text = dust_answers(overrides, date=date).decode("utf-8").replace("XX建设有限公司XX项目工地", site)
+    return text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra).encode("utf-8")
+
+
+def inspection(rules, overrides=None, *, name="a.yaml", **kwargs):
+    return check(answers_text(overrides, **kwargs), rules, name=name)
+
+
+def build_ledger(path: Path, rules, sites: int = 6) -> None:
+    """A ledger of several failing inspections, one with a notice number, over a few pages."""
+    for number in range(sites):
+        ledger.record(path, inspection(rules, FAILING, site=f"第{number}号工地", name=f"site{number}.yaml"), notice_number=f"N{number}")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, rules) -> Path:
+    path = tmp_path_factory.mktemp("built") / "ledger.sqlite"
+    build_ledger(path, rules)
+    return path
+
+
+@pytest.fixture
+def office(tmp_path: Path, built: Path) -> Path:
+    """An office folder with a copy of the built ledger beside its settings."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    shutil.copy(built, tmp_path / "office.ledger.sqlite")
+    return tmp_path
+
+
+def snapshot(path: Path) -> tuple[bytes, bool]:
+    """The ledger's bytes, and whether a rollback journal lies beside it."""
+    return path.read_bytes() if path.exists() else b"", Path(f"{path}-journal").exists()
+
+
+def codes(result) -> list[str]:
+    import re
+
+    return re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr)
+
+
+def run_all_commands(office: Path, ledger_file: Path, *, inbox: Path | None = None, batch: bool = True) -> dict[str, object]:
+    """Every command that opens the ledger, run against ``ledger_file``: their results (the
+    batch, which records, only when ``batch``)."""
+    args = ["--ledger", str(ledger_file), "--settings", str(office / "office.yaml")]
+    answers = office / "a.yaml"
+    answers.write_bytes(answers_text(FAILING, site="第0号工地"))
+    if inbox is None:
+        inbox = office / "inbox"
+        inbox.mkdir(exist_ok=True)
+        (inbox / "new.yaml").write_bytes(answers_text(FAILING, site="新工地", date="2024-11-06"))
+    results = {
+        "list": lantian("ledger", "list", *args),
+        "show": lantian("ledger", "show", "2", *args),
+        "close": lantian("ledger", "close", "2", "--note", "已整改", "--on", "2024-11-20", *args),
+        "check": lantian("ledger", "check", *args),
+        "verify": lantian("verify", str(answers), *args),
+        "report": lantian("report", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(office / "report"), *args),
+    }
+    if batch:
+        results["batch"] = lantian("batch", str(inbox), "-o", str(office / "out"), "-j", "1", *args)
+    return results
+
+
+def assert_refused_untouched(results: dict, expected: str, before: tuple[bytes, bool], ledger_file: Path) -> None:
+    for command, result in results.items():
+        assert result.exit_code == 2, (command, result.output)  # type: ignore[attr-defined]
+        assert expected in codes(result), (command, result.stderr)  # type: ignore[attr-defined]
+        assert "内部错误" not in result.stderr, command  # type: ignore[attr-defined]
+    assert snapshot(ledger_file) == before
+
+
+# -- A1: a damaged ledger -------------------------------------------------------------------
+
+
+def page_of(path: Path, name: str) -> int:
+    with sqlite3.connect(path) as connection:
+        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        (size,) = connection.execute("PRAGMA page_size").fetchone()
+    return (root - 1) * size
+
+
+def overwrite(path: Path, offset: int, length: int = 64) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset : offset + length] = bytes((offset + i) * 37 % 256 for i in range(length))
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_page__every_command_refuses_and_writes_nothing(office: Path) -> None:
+    """Should refuse (LEDGER_011) with every command when a table's page is garbage, never
+    crash, and never write into the file (ledger close used to exit 0 and write)."""
+    ledger_file = office / "office.ledger.sqlite"
+    overwrite(ledger_file, page_of(ledger_file, "findings"))
+    before = snapshot(ledger_file)
+    results = run_all_commands(office, ledger_file)
+    verified = results.pop("verify")  # reads only the inspections, whose pages are whole
+    assert verified.exit_code == 0, verified.output  # type: ignore[attr-defined]
+    assert_refused_untouched(results, "LEDGER_011", before, ledger_file)
+    assert "从备份恢复" in results["close"].stderr  # type: ignore[attr-defined]
+
+
+def test_damaged_index__close_refuses_before_writing(office: Path) -> None:
+    """Should refuse to close a finding in a file that fails the integrity check, even where
+    the damage is in an index the close-out itself would not read."""
+    ledger_file = office / "office.ledger.sqlite"
+    overwrite(ledger_file, page_of(ledger_file, "sqlite_autoindex_inspections_1"))
+    before = snapshot(ledger_file)
+    closed = lantian("ledger", "close", "2", "--note", "已整改", "--on", "2024-11-20", "--ledger", str(ledger_file))
+    assert closed.exit_code == 2 and codes(closed) == ["LEDGER_011"], closed.output
+    assert "完整性检查" in closed.stderr
+    assert snapshot(ledger_file) == before
+    checked = lantian("ledger", "check", "--ledger", str(ledger_file))
+    assert checked.exit_code == 2 and set(codes(checked)) == {"LEDGER_011"}
+    assert snapshot(ledger_file) == before
+
+
+def test_text_that_is_not_utf8__damaged_not_a_crash(office: Path) -> None:
+    """Should report a ledger whose schema text was overwritten as damaged (it used to stop
+    with a UnicodeDecodeError, exit 3)."""
+    ledger_file = office / "office.ledger.sqlite"
+    data = ledger_file.read_bytes()
+    at = data.index(b"CREATE TABLE findings")
+    overwrite(ledger_file, at + 4, 40)
+    before = snapshot(ledger_file)
+    results = run_all_commands(office, ledger_file)
+    assert_refused_untouched({name: results[name] for name in ("list", "show", "close", "check", "report", "batch")}, "LEDGER_011", before, ledger_file)
+
+
+def test_missing_table__damaged(office: Path) -> None:
+    """Should refuse a ledger that lost a table (LEDGER_011), naming the table."""
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("DROP TABLE events")
+    before = snapshot(ledger_file)
+    results = run_all_commands(office, ledger_file)
+    assert_refused_untouched(results, "LEDGER_011", before, ledger_file)
+    assert "缺少表 events" in results["list"].stderr  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "statement, column, refusing",
+    [
+        ("UPDATE inspections SET inspected_on = '2024-02-30' WHERE id = 1", "inspected_on", ["list", "show", "close", "check", "report"]),
+        ("UPDATE findings SET deadline = 'soon' WHERE id = 2", "deadline", ["list", "show", "close", "check", "report"]),
+        ("UPDATE findings SET status = 'lost' WHERE id = 2", "status", ["list", "show", "close", "check", "report"]),
+        # An event's date and status are read where the finding's history is.
+        ("UPDATE events SET happened_on = '2024-13-01' WHERE finding_id = 2", "happened_on", ["show", "close", "check"]),
+        ("UPDATE events SET status = 'gone' WHERE finding_id = 2", "status", ["show", "close", "check"]),
+    ],
+)
+def test_impossible_value__refused_with_the_row(office: Path, statement: str, column: str, refusing: list[str]) -> None:
+    """Should name the row and column of an impossible date or status (LEDGER_012) in every
+    command that reads it, instead of crashing (exit 3) or closing the finding; the other
+    commands work and write nothing either."""
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("PRAGMA ignore_check_constraints = ON")  # as another program could
+        connection.execute(statement)
+    before = snapshot(ledger_file)
+    results = run_all_commands(office, ledger_file, batch=False)  # a batch that does not touch the row records as usual
+    assert_refused_untouched({name: results[name] for name in refusing}, "LEDGER_012", before, ledger_file)
+    assert f" 的 {column}（" in results["check"].stderr  # type: ignore[attr-defined]
+    for name, result in results.items():
+        assert "内部错误" not in result.stderr, name  # type: ignore[attr-defined]
+
+
+def test_impossible_value__a_reinspection_touching_it_records_nothing(office: Path) -> None:
+    """Should refuse a re-inspection that would re-check a finding with an impossible value,
+    before recording anything."""
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("UPDATE findings SET deadline = '2024-11-31' WHERE inspection_id = 1")
+    before = snapshot(ledger_file)
+    inbox = office / "again"
+    inbox.mkdir()
+    (inbox / "again.yaml").write_bytes(answers_text({}, site="第0号工地", date="2024-11-20", extra="  follows: N0\n"))
+    result = lantian("batch", str(inbox), "-o", str(office / "out"), "-j", "1", "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 2 and "LEDGER_012" in codes(result), result.output
+    assert snapshot(ledger_file) == before
+
+
+# -- A2: a read-only ledger ------------------------------------------------------------------
+
+
+def make_read_only(*paths: Path) -> list[Path]:
+    """Make files or folders read-only in a way that binds this user. chmod binds everyone but
+    root; root (the tests' user in the container) is bound only by the immutable attribute,
+    which chattr sets where the file system and the capabilities allow."""
+    done: list[Path] = []
+    for path in paths:
+        if os.geteuid() != 0:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        elif shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            restore(done)
+            pytest.skip("running as root where chattr +i is not available: no way to make a file read-only for root")
+        done.append(path)
+    return done
+
+
+def restore(paths: list[Path]) -> None:
+    for path in paths:
+        if os.geteuid() != 0:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        else:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only__writes_refused_reads_work(office: Path, what: str) -> None:
+    """Should refuse to close or record in a read-only ledger or folder (LEDGER_014: the
+    journal cannot be written beside it), change nothing, and still answer queries."""
+    (office / "ledger").mkdir()
+    ledger_file = office / "ledger" / "office.ledger.sqlite"
+    shutil.move(office / "office.ledger.sqlite", ledger_file)
+    before = snapshot(ledger_file)
+    inbox = office / "inbox"
+    inbox.mkdir()
+    (inbox / "new.yaml").write_bytes(answers_text(FAILING, site="新工地", date="2024-11-06"))
+    args = ["--ledger", str(ledger_file), "--settings", str(office / "office.yaml")]
+    locked = make_read_only(ledger_file if what == "file" else ledger_file.parent)
+    try:
+        closed = lantian("ledger", "close", "2", "--note", "已整改", "--on", "2024-11-20", *args)
+        batch = lantian("batch", str(inbox), "-o", str(office.parent / f"{office.name}-out"), "-j", "1", *args)
+        listed = lantian("ledger", "list", *args)
+        checked = lantian("ledger", "check", *args)
+    finally:
+        restore(locked)
+    for result in (closed, batch):
+        assert result.exit_code == 2 and "LEDGER_014" in codes(result), result.output
+    assert "只读" in closed.stderr
+    assert listed.exit_code == 0 and "共 18 个问题" in listed.stdout
+    assert checked.exit_code == 0 and "台账完好" in checked.stdout
+    assert snapshot(ledger_file) == before
+
+
+def test_read_commands__open_read_only_and_never_migrate(tmp_path: Path, rules) -> None:
+    """Should read a ledger of schema version 1 as it is (no upgrade, no byte changed), and
+    upgrade it only when writing."""
+    path = tmp_path / "v1.sqlite"
+    with sqlite3.connect(path) as connection:
+        for statement in ledger.MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 1")
+    # An old run's rows, written as version 1 wrote them.
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            """INSERT INTO inspections (id, answers_sha256, answers_name, checklist_id, checklist_title, checklist_version, rules_sha256,
+               site_name, site_type, inspected_on, inspectors, verdict, score, max_score, recorded_at)
+               VALUES (1, 'x', 'old.yaml', 'dust_six_100pct', '扬尘', '1', 'r', 'XX建设有限公司XX项目工地', '工地', '2024-11-05', '李明', 'non_compliant', 1, 2, 't')"""
+        )
+        connection.execute("INSERT INTO findings VALUES (1, 1, 'hoarding_height', 'q', 'major', 'p', 'm', 'b', '2024-11-20', 'open')")
+        connection.execute("INSERT INTO events VALUES (1, 1, 'open', '2024-11-05', '李明', '现场检查发现', 1, NULL, NULL, 't')")
+    before = snapshot(path)
+    assert [row.finding_id for row in ledger.findings(path)] == [1]
+    assert ledger.history(path, 1)[1][0]["status"] == "open"
+    assert ledger.examine(path).version == 1
+    assert ledger.verify(path, Path(__file__)).matches is False
+    assert snapshot(path) == before
+    # The same inspection from a file edited after version 1 recorded it: the upgrade keys it
+    # by its site as read, so an invisible character in the name does not make it new.
+    edited = inspection(rules, FAILING, site="XX建设有限公司\u200bXX项目工地")
+    assert ledger.admission_problem(path, edited).code.name == "LEDGER_003"
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
+        assert connection.execute("SELECT site_key FROM inspections").fetchone() == ("XX建设有限公司XX项目工地",)
+
+
+def test_written_by_this_version__refused_by_an_older_one(tmp_path: Path, rules, monkeypatch) -> None:
+    """Should stamp the new schema version, so that a Lantian that knows only version 1
+    refuses the file (LEDGER_004) instead of writing rows without their site key."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING))
+    monkeypatch.setattr(ledger, "MIGRATIONS", ledger.MIGRATIONS[:1])
+    monkeypatch.setattr(ledger, "SCHEMA_VERSION", 1)
+    with pytest.raises(LedgerError) as raised:
+        ledger.findings(path)
+    assert [p.code.name for p in raised.value.problems] == ["LEDGER_004"]
+
+
+def test_locked__named_as_locked(tmp_path: Path, rules, monkeypatch) -> None:
+    """Should say that another program holds the ledger (LEDGER_015) when its lock is not
+    released in time, and change nothing."""
+    from engine import _sqlite
+
+    path = tmp_path / "ledger.sqlite"
+    build_ledger(path, rules, sites=1)
+    monkeypatch.setattr(_sqlite, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        before = path.read_bytes()
+        with pytest.raises(LedgerError) as raised:
+            ledger.close(path, 1, note="已整改", actor="王芳", day=dt.date(2024, 11, 20))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [p.code.name for p in raised.value.problems] == ["LEDGER_015"]
+    assert path.read_bytes() == before
+
+
+# -- A3: a finding id no SQLite integer can hold ------------------------------------------------
+
+
+@pytest.mark.parametrize("finding", [str(2**63), str(2**64 + 5), "0", "-1"])
+def test_finding_id_out_of_range__unknown_finding(office: Path, finding: str) -> None:
+    """Should say there is no such finding (LEDGER_005), not overflow (exit 3)."""
+    ledger_file = office / "office.ledger.sqlite"
+    before = snapshot(ledger_file)
+    for command in (["show"], ["close", "--note", "x"]):
+        result = lantian("ledger", *command, "--ledger", str(ledger_file), "--", finding)
+        assert result.exit_code == 2 and codes(result) == ["LEDGER_005"], result.output
+    assert snapshot(ledger_file) == before
+
+
+# -- A4: evidence and answers files that are big, or not files ----------------------------------------
+
+
+def test_hashing__in_chunks_and_only_regular_files(tmp_path: Path, built: Path) -> None:
+    """Should hash a large file without holding it in memory, and refuse a pipe or a folder
+    (IO_001) before opening it instead of blocking forever."""
+    big = tmp_path / "video.mp4"
+    with big.open("wb") as handle:
+        for block in range(12):
+            handle.write(bytes([block]) * (1024 * 1024))
+    tracemalloc.start()
+    try:
+        digest = ledger.file_sha256(big)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert digest == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert peak < 4 * 1024 * 1024  # a 12 MiB file read whole would need 12 MiB at once
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for hostile in (fifo, tmp_path):
+        with pytest.raises(LantianError) as raised:
+            ledger.file_sha256(hostile)
+        assert [p.code.name for p in raised.value.problems] == ["IO_001"]
+        with pytest.raises(LantianError) as raised:
+            ledger.verify(built, hostile)
+        assert [p.code.name for p in raised.value.problems] == ["IO_001"]
+    copy = tmp_path / "ledger.sqlite"
+    shutil.copy(built, copy)
+    before = snapshot(copy)
+    with pytest.raises(LantianError) as raised:
+        ledger.close(copy, 1, note="见材料", actor="王芳", day=dt.date(2024, 11, 20), evidence=fifo)
+    assert [p.code.name for p in raised.value.problems] == ["IO_001"]
+    assert snapshot(copy) == before
+
+
+def test_fifo_on_the_command_line__refused_not_hanging(tmp_path: Path, built: Path) -> None:
+    """Should end (exit 2) when `verify` or `close --evidence` is given a named pipe, which
+    used to block forever."""
+    copy = tmp_path / "ledger.sqlite"
+    shutil.copy(built, copy)
+    before = snapshot(copy)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (["verify", str(fifo)], ["ledger", "close", "1", "--note", "见材料", "--evidence", str(fifo)]):
+        result = subprocess.run(
+            [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), *args, "--ledger", str(copy)],
+            capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 2, result.stderr
+        assert "内部错误" not in result.stderr
+    assert snapshot(copy) == before
+
+
+# -- A6: empty, foreign or missing files --------------------------------------------------------
+
+
+@pytest.mark.parametrize("content, reason", [(b"", "文件是空的"), (b"inspections,findings\n1,2\n", "不是 SQLite")])
+def test_empty_or_foreign_file__not_a_ledger_never_written(office: Path, content: bytes, reason: str) -> None:
+    """Should refuse an empty file or one that is not SQLite (LEDGER_009) in every command,
+    and leave it as it was: no read gives it a schema, no batch records into it."""
+    ledger_file = office / "office.ledger.sqlite"
+    ledger_file.write_bytes(content)
+    before = snapshot(ledger_file)
+    results = run_all_commands(office, ledger_file)
+    assert_refused_untouched(results, "LEDGER_009", before, ledger_file)
+    assert reason in results["list"].stderr  # type: ignore[attr-defined]
+
+
+def test_another_sqlite_database__not_a_ledger(tmp_path: Path) -> None:
+    """Should refuse an SQLite file of another program (LEDGER_009) and add nothing to it."""
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE people (name TEXT)")
+    before = snapshot(other)
+    for args in (["ledger", "list"], ["ledger", "check"], ["ledger", "close", "1", "--note", "x"]):
+        result = lantian(*args, "--ledger", str(other))
+        assert result.exit_code == 2 and codes(result) == ["LEDGER_009"], result.output
+    assert snapshot(other) == before
+
+
+def test_folder_where_the_ledger_should_be__not_a_ledger(tmp_path: Path, rules) -> None:
+    """Should refuse a folder given as the ledger (LEDGER_009)."""
+    with pytest.raises(LedgerError) as raised:
+        ledger.record(tmp_path, inspection(rules, FAILING))
+    assert [p.code.name for p in raised.value.problems] == ["LEDGER_009"]
+
+
+def test_missing_ledger__read_commands_say_where_and_create_nothing(tmp_path: Path) -> None:
+    """Should refuse (LEDGER_010, naming the file looked for) rather than create an empty
+    ledger and report that nothing is open."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    expected = tmp_path / "office.ledger.sqlite"
+    (tmp_path / "a.yaml").write_bytes(answers_text(FAILING))
+    for args in (["ledger", "list"], ["ledger", "show", "1"], ["ledger", "close", "1", "--note", "x"], ["ledger", "check"], ["verify", str(tmp_path / "a.yaml")]):
+        result = lantian(*args, "--settings", str(tmp_path / "office.yaml"))
+        assert result.exit_code == 2 and codes(result) == ["LEDGER_010"], result.output
+        assert str(expected) in result.stderr
+    assert not expected.exists()
+
+
+def test_ledger_path_that_cannot_be_opened__named(office: Path) -> None:
+    """Should say the ledger cannot be read (LEDGER_016) when its path is a link that leads
+    back to itself, in reads and writes alike, and create nothing in its place."""
+    loop = office / "loop.sqlite"
+    loop.symlink_to(loop.name)
+    inbox = office / "inbox"
+    inbox.mkdir()
+    (inbox / "new.yaml").write_bytes(answers_text(FAILING, site="新工地"))
+    args = ["--ledger", str(loop), "--settings", str(office / "office.yaml")]
+    for command in (["ledger", "list"], ["ledger", "check"], ["ledger", "close", "1", "--note", "x"], ["batch", str(inbox), "-o", str(office / "out"), "-j", "1"]):
+        result = lantian(*command, *args)
+        assert result.exit_code == 2 and codes(result) == ["LEDGER_016"], result.output
+    assert loop.is_symlink() and os.readlink(loop) == loop.name
+
+
+# -- B1: re-inspection dates ------------------------------------------------------------------
+
+
+def test_reinspection_before_the_inspection_it_follows__refused(tmp_path: Path, rules) -> None:
+    """Should refuse a re-inspection dated before the inspection it follows (LEDGER_017),
+    at its date, and close nothing."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
+    early = inspection(rules, {}, date="2024-11-01", extra="  follows: J-001\n", name="early.yaml")
+    problem = ledger.admission_problem(path, early)
+    assert problem is not None and problem.code.name == "LEDGER_017" and problem.location.path == ("inspection", "date")
+    assert "2024-11-05" in problem.message
+    before = snapshot(path)
+    with pytest.raises(LedgerError):
+        ledger.record(path, early)
+    assert snapshot(path) == before
+
+
+def test_reinspection_in_the_future__refused(tmp_path: Path, rules) -> None:
+    """Should refuse a re-inspection dated after today (LEDGER_017)."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    future = inspection(rules, {}, date=tomorrow, extra="  follows: J-001\n", name="future.yaml")
+    problem = ledger.admission_problem(path, future)
+    assert problem is not None and problem.code.name == "LEDGER_017" and "晚于今天" in problem.message
+    assert ledger.admission_problem(path, future, today=dt.date.today() + dt.timedelta(days=1)) is None
+
+
+def test_reinspection_before_a_later_recheck__refused(tmp_path: Path, rules) -> None:
+    """Should refuse a re-inspection dated before the latest entry of a finding it re-checks:
+    closing it then would put its close-out before its re-check."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
+    ledger.record(path, inspection(rules, FAILING, date="2024-11-20", extra="  id: J-002\n  follows: J-001\n", name="b.yaml"))
+    between = inspection(rules, {}, date="2024-11-10", extra="  follows: J-001\n", name="c.yaml")
+    problem = ledger.admission_problem(path, between)
+    assert problem is not None and problem.code.name == "LEDGER_017" and "2024-11-20" in problem.message
+
+
+def test_reinspection_dates__unclosed_and_overdue_agree_after_a_batch(tmp_path: Path) -> None:
+    """Should report the early re-inspection in `lantian batch` (exit 2) and leave the
+    findings open, so that --status unclosed and --overdue still agree."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "first.yaml").write_bytes(answers_text(FAILING, extra="  id: J-001\n"))
+    (second / "early.yaml").write_bytes(answers_text({}, date="2024-11-01", extra="  follows: J-001\n"))
+    args = ["--settings", str(tmp_path / "office.yaml"), "-j", "1"]
+    assert lantian("batch", str(first), "-o", str(tmp_path / "out1"), *args).exit_code == 1
+    result = lantian("batch", str(second), "-o", str(tmp_path / "out2"), *args)
+    assert result.exit_code == 2 and codes(result) == ["LEDGER_017"], result.output
+    assert "early.yaml:" in result.stderr
+    ledger_file = tmp_path / "office.ledger.sqlite"
+    unclosed = {row.finding_id for row in ledger.findings(ledger_file, Filter(status="unclosed"))}
+    overdue = {row.finding_id for row in ledger.findings(ledger_file, Filter(overdue_on=dt.date(2024, 12, 31)))}
+    assert len(unclosed) == 3 and overdue == unclosed
+
+
+# -- B2: identities that survive cosmetic edits ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "site, extra",
+    [
+        ("XX建设有限公司XX项目工地", "  id: J-999\n"),  # only inspection.id edited
+        ("XX建设有限公司\u200bXX项目工地", ""),  # an invisible zero-width space
+        ("\ufeffXX建设有限公司XX项目工地\u00ad", ""),  # a BOM and a soft hyphen
+        ("  ＸＸ建设有限公司ＸＸ项目工地\u3000", ""),  # full-width letters, surrounding spaces
+        ("XX建设有限公司XX项目工地", "  start_time: '09:00'\n  end_time: '10:00'\n"),  # times added to one side only
+    ],
+)
+def test_cosmetic_edit__same_inspection_refused(tmp_path: Path, rules, site: str, extra: str) -> None:
+    """Should refuse (LEDGER_003) a recorded inspection from a file changed only in ways a
+    reader does not see, instead of recording its findings and a notice number again."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"), notice_number="N1")
+    edited = inspection(rules, FAILING, site=site, extra=extra, name="edited.yaml")
+    assert edited.answers_sha256 != inspection(rules, FAILING, extra="  id: J-001\n").answers_sha256
+    problem = ledger.admission_problem(path, edited)
+    assert problem is not None and problem.code.name == "LEDGER_003", problem
+    before = snapshot(path)
+    with pytest.raises(LedgerError):
+        ledger.record(path, edited, notice_number="N2")
+    assert snapshot(path) == before
+    assert len(ledger.findings(path)) == 3
+
+
+def test_batch__id_only_edit_gets_no_second_notice_number(tmp_path: Path) -> None:
+    """Should refuse the edited copy in a later batch (LEDGER_003) without allocating it a
+    notice number: the numbers file keeps one number."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "a.yaml").write_bytes(answers_text(FAILING, extra="  id: J-001\n"))
+    (second / "a.yaml").write_bytes(answers_text(FAILING, extra="  id: J-002\n"))
+    args = ["--settings", str(tmp_path / "office.yaml"), "-j", "1"]
+    assert lantian("batch", str(first), "-o", str(tmp_path / "out1"), *args).exit_code == 1
+    result = lantian("batch", str(second), "-o", str(tmp_path / "out2"), *args)
+    assert result.exit_code == 2 and codes(result) == ["LEDGER_003"], result.output
+    with sqlite3.connect(tmp_path / "office.numbers.sqlite") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM document_numbers").fetchone() == (1,)
+    assert len(ledger.findings(tmp_path / "office.ledger.sqlite")) == 3
+
+
+def test_second_inspection_the_same_day__recorded_when_the_times_say_so(tmp_path: Path, rules) -> None:
+    """Should record a second inspection of the site that day when both files give times
+    that do not overlap, and refuse one whose times overlap the first's."""
+    path = tmp_path / "ledger.sqlite"
+    morning = "  start_time: '09:00'\n  end_time: '10:30'\n"
+    ledger.record(path, inspection(rules, FAILING, extra=morning))
+    overlapping = inspection(rules, {"notice_board": "否"}, extra="  start_time: '10:00'\n  end_time: '11:00'\n", name="b.yaml")
+    assert ledger.admission_problem(path, overlapping).code.name == "LEDGER_003"
+    afternoon = inspection(rules, {"notice_board": "否"}, extra="  start_time: '14:00'\n  end_time: '15:00'\n", name="c.yaml")
+    assert ledger.admission_problem(path, afternoon) is None
+    assert ledger.record(path, afternoon).new
+
+
+def test_reinspection_of_a_site_named_with_an_invisible_character__follows_it(tmp_path: Path, rules) -> None:
+    """Should find the inspection a re-inspection follows, and re-check its findings, when
+    the two files spell the site differently only in invisible characters."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
+    again = inspection(rules, {}, date="2024-11-20", site="XX建设有限公司XX项目工地\u200b", extra="  follows: J-001\n", name="b.yaml")
+    assert ledger.admission_problem(path, again) is None
+    assert ledger.record(path, again).closed == 3
+
+
+def test_site_key__normalises_what_a_reader_cannot_see() -> None:
+    assert ledger.site_key("\u200bＡ  工地\u00ad\u2060 ") == ledger.site_key("A 工地") == "A 工地"
+    assert ledger.site_key("A工地") != ledger.site_key("A 工地")  # a visible space is kept
+
+
+# -- B3: the same file twice in one batch --------------------------------------------------------
+
+
+def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path) -> None:
+    """Should record and number one inspection for two byte-identical files, write one set
+    of documents, and report the copy (LEDGER_018) naming both files."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (inbox / name).write_bytes(answers_text(FAILING))
+    result = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2, result.output
+    assert codes(result) == ["LEDGER_018"]
+    line = next(line for line in result.stderr.splitlines() if "LEDGER_018" in line)
+    assert line.startswith(f"{inbox / 'b.yaml'}:") and str(inbox / "a.yaml") in line
+    assert "检查答卷 1 份" in result.stdout and "新登记检查 1 次" in result.stdout and "整改通知书 1 份" in result.stdout
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.通知书.pdf")) == ["a.通知书.pdf"]
+    with sqlite3.connect(tmp_path / "office.ledger.sqlite") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
+
+
+# -- C: lantian ledger check -----------------------------------------------------------------------------
+
+
+def test_ledger_check__whole_ledger_counted(office: Path) -> None:
+    """Should say the ledger is whole, with its counts, and change nothing."""
+    ledger_file = office / "office.ledger.sqlite"
+    before = snapshot(ledger_file)
+    result = lantian("ledger", "check", "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "台账完好" in result.stdout and "检查 6 次（其中复查 0 次），问题 18 个（未销号 18 个），状态记录 18 条" in result.stdout
+    assert snapshot(ledger_file) == before
+
+
+@pytest.mark.parametrize(
+    "statements, says",
+    [
+        (["UPDATE findings SET status = 'closed' WHERE id = 2"], "与它最后一条状态记录"),  # closed without a close-out
+        (["INSERT INTO events (finding_id, status, happened_on, actor, reason, recorded_at) VALUES (2, 'closed', '2024-11-01', '某', '早', 't')",
+          "UPDATE findings SET status = 'closed' WHERE id = 2"], "早于问题 #2 此前的记录"),  # closed before it was found
+        (["DELETE FROM events WHERE finding_id = 3"], "没有任何状态记录"),
+        (["UPDATE findings SET inspection_id = 999 WHERE id = 4"], "台账中没有检查 #999"),
+        (["UPDATE inspections SET site_name = CAST(X'E5B7A5FF' AS TEXT) WHERE id = 1"], "不是 UTF-8"),
+    ],
+)
+def test_ledger_check__bent_rows_named(office: Path, statements: list[str], says: str) -> None:
+    """Should name every row another program bent (LEDGER_012), exit 2, and change nothing."""
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        for statement in statements:
+            connection.execute(statement)
+    before = snapshot(ledger_file)
+    result = lantian("ledger", "check", "--ledger", str(ledger_file))
+    assert result.exit_code == 2 and set(codes(result)) == {"LEDGER_012"}, result.output
+    assert says in result.stderr
+    assert snapshot(ledger_file) == before
+
+
+def test_ledger_check__damaged_pages_listed_with_the_way_back(office: Path) -> None:
+    """Should list what SQLite's integrity check finds and say how to restore from a backup."""
+    ledger_file = office / "office.ledger.sqlite"
+    overwrite(ledger_file, page_of(ledger_file, "events_by_finding"))
+    before = snapshot(ledger_file)
+    result = lantian("ledger", "check", "--ledger", str(ledger_file))
+    assert result.exit_code == 2 and set(codes(result)) == {"LEDGER_011"}, result.output
+    assert "完整性检查" in result.stderr and "从备份恢复" in result.stderr
+    assert snapshot(ledger_file) == before
+
+
+def test_record__a_new_ledger_appears_whole(tmp_path: Path, rules, monkeypatch) -> None:
+    """Should leave no ledger at all, not an empty file, when creating one fails half-way."""
+    from engine import _sqlite
+
+    path = tmp_path / "ledger.sqlite"
+
+    def failing_link(source: str, target: object) -> None:
+        raise KeyboardInterrupt  # as if stopped just before the new ledger took its name
+
+    monkeypatch.setattr(_sqlite.os, "link", failing_link)
+    with pytest.raises(KeyboardInterrupt):
+        ledger.record(path, inspection(rules, FAILING))
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert ledger.record(path, inspection(rules, FAILING)).new
+    assert stat.S_IMODE(path.stat().st_mode) & 0o600 == 0o600
+
