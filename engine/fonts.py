@@ -152,8 +152,12 @@ def _subset(path: Path, index: int, wanted: list[int], target: Path) -> None:
     except RuntimeError as exc:  # all uharfbuzz says of a font it cannot cut
         raise FontError.of(ErrorCode.FONT_003, str(path), path=str(path)) from exc
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(font.blob.data)
-    os.replace(temporary, target)
+    try:
+        temporary.write_bytes(font.blob.data)
+        os.replace(temporary, target)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk must not leave half a font in the cache
+        raise
 
 
 def _common_path(source: FontSource, folder: Path | None = None) -> Path:

@@ -287,6 +287,7 @@ def test_notice__no_room_for_the_font__io_012_nothing_written(tmp_path: Path) ->
     first = _refused_with(result, ErrorCode.IO_012)
     assert len(first) == 1 and _refused_with(result, ErrorCode.IO_013)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not list((tmp_path / "empty cache").rglob("*.tmp"))  # no half-written font left in the cache
 
 
 # -- 3. One bad inspection does not stop the others' documents ---------------------------
