@@ -517,6 +517,8 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     if output is not None:
         refuse_targets([output], force=force)  # before anything is read or rendered
     path = _ledger_file(ctx, ledger_path, settings_path)
+    if output is not None:
+        ledger_module.refuse_output(path, output)  # with --force it would replace the ledger
     day = as_of.date() if as_of else dt.date.today()
     rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None))
     if fmt in ("xlsx", "pdf"):

@@ -258,6 +258,7 @@ class ErrorCode(Enum):
         "与同一批中的 {first} 内容完全相同，只按 {first} 登记和出具文书",
         "删去多余的一份；如果这其实是另一次检查，请改正答卷中的单位、日期或检查时间",
     )
+    LEDGER_019 = Detail("output_is_ledger", "要写的文件就是台账 {ledger}，不能把清单写在台账上", "用 -o 指定另一个文件，例如 未销号.xlsx；台账没有被改动")
 
 
 @dataclass(frozen=True)

@@ -390,6 +390,14 @@ def _migrate(connection: sqlite3.Connection) -> None:
         raise
 
 
+def refuse_output(path: Path, output: Path) -> None:
+    """LEDGER_019 when ``output`` is the ledger itself or its rollback journal (links
+    followed): a list written there with --force would replace the ledger."""
+    target = os.path.realpath(output)
+    if target in (os.path.realpath(path), os.path.realpath(f"{path}-journal")):
+        raise LedgerError.of(ErrorCode.LEDGER_019, str(output), ledger=str(path))
+
+
 def check_ledger(path: Path) -> None:
     """Raise LedgerError unless ``path`` is a ledger this Lantian can read; nothing is written."""
     with _connection(path):

@@ -455,6 +455,18 @@ def test_ledger_path_that_cannot_be_opened__named(office: Path) -> None:
     assert loop.is_symlink() and os.readlink(loop) == loop.name
 
 
+def test_list_written_over_the_ledger__refused_even_with_force(office: Path) -> None:
+    """Should refuse (LEDGER_019) to write the list over the ledger itself, even with
+    --force, rather than replace the ledger with a CSV or a spreadsheet."""
+    ledger_file = office / "office.ledger.sqlite"
+    before = snapshot(ledger_file)
+    for fmt in ("csv", "xlsx"):
+        result = lantian("ledger", "list", "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"), "--format", fmt, "-o", str(ledger_file), "--force")
+        assert result.exit_code == 2 and codes(result) == ["LEDGER_019"], result.output
+        assert str(ledger_file) in result.stderr
+    assert snapshot(ledger_file) == before
+
+
 # -- B1: re-inspection dates ------------------------------------------------------------------
 
 
