@@ -342,6 +342,31 @@ def test_disk_full_while_creating_the_ledger__no_empty_file_left(tmp_path: Path)
     rerun_records_the_rest(settings, inbox, ledger_file, 1)
 
 
+def test_disk_full_while_numbering__cause_named(tmp_path: Path) -> None:
+    """Should name the full disk when a document number cannot be written (NUMBER_001 with
+    the cause, not "cannot rollback"), keep the numbers file as it was, and number on."""
+    from engine.numbering import allocate
+
+    numbers = tmp_path / "office.numbers.sqlite"
+    allocate(numbers, "sha-a", year=2024)
+    before = numbers.read_bytes()
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from engine.errors import LantianError\nfrom engine.numbering import allocate\n"
+        f"try:\n    allocate({str(numbers)!r}, 'sha-b', year=2024)\nexcept LantianError as exc:\n    print(exc)\n"
+    )
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, preexec_fn=limited)
+    assert "[NUMBER_001]" in result.stdout and "磁盘" in result.stdout, result.stdout + result.stderr
+    assert "cannot rollback" not in result.stdout
+    assert numbers.read_bytes() == before
+    assert allocate(numbers, "sha-b", year=2024).seq == 2
+
+
 # -- a read-only ledger --------------------------------------------------------------------------
 
 

@@ -467,6 +467,47 @@ def test_list_written_over_the_ledger__refused_even_with_force(office: Path) -> 
     assert snapshot(ledger_file) == before
 
 
+# -- the numbers file beside the ledger --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content, reason", [(b"", "文件是空的"), (b"year,seq\n2024,1\n", "不是 SQLite"), (None, "另一种 SQLite 数据库")])
+def test_numbers_file_empty_or_foreign__refused_not_restarted(tmp_path: Path, content: bytes | None, reason: str) -> None:
+    """Should refuse an empty or foreign numbers file (NUMBER_001) instead of giving it a
+    table and numbering again from 1, and leave it as it was."""
+    from engine.numbering import allocate
+
+    numbers = tmp_path / "office.numbers.sqlite"
+    if content is None:
+        with sqlite3.connect(numbers) as connection:
+            connection.execute("CREATE TABLE people (name TEXT)")
+    else:
+        numbers.write_bytes(content)
+    before = snapshot(numbers)
+    with pytest.raises(LantianError) as raised:
+        allocate(numbers, "sha-a", year=2024)
+    assert [p.code.name for p in raised.value.problems] == ["NUMBER_001"] and reason in raised.value.problems[0].message
+    assert snapshot(numbers) == before
+
+
+def test_numbers_file_read_only__cause_named(tmp_path: Path) -> None:
+    """Should say the numbers file is read-only (NUMBER_001 with the cause), not that it is
+    damaged, and change nothing."""
+    from engine.numbering import allocate
+
+    numbers = tmp_path / "office.numbers.sqlite"
+    allocate(numbers, "sha-a", year=2024)
+    before = snapshot(numbers)
+    locked = make_read_only(numbers)
+    try:
+        with pytest.raises(LantianError) as raised:
+            allocate(numbers, "sha-b", year=2024)
+    finally:
+        restore(locked)
+    assert [p.code.name for p in raised.value.problems] == ["NUMBER_001"] and "只读" in raised.value.problems[0].message
+    assert snapshot(numbers) == before
+    assert allocate(numbers, "sha-a", year=2024).seq == 1
+
+
 # -- B1: re-inspection dates ------------------------------------------------------------------
 
 
