@@ -412,7 +412,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
     else:
         _emit_problems(warnings)
         for checklist in ruleset.checklists.values():
-            click.echo(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
+            click.echo(check_output.printable(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）"))
         if on is None:
             click.echo(f"法律依据按各检查表的有效期查到 {dt.date.today().isoformat()}：{'见上面的警告' if gaps else '每个检查项都有有效条款'}。")
         for day in on or ():
@@ -458,7 +458,7 @@ def rules_list(ctx: click.Context) -> None:
     ruleset = _rules(ctx)
     for checklist in ruleset.checklists.values():
         types = "、".join(o.label for o in checklist.site_types)
-        click.echo(f"{checklist.id}\t{checklist.title}（版本 {checklist.version}；适用：{types}）")
+        click.echo(f"{checklist.id}\t" + check_output.printable(f"{checklist.title}（版本 {checklist.version}；适用：{types}）"))
     ctx.exit(EXIT_OK)
 
 

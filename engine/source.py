@@ -350,6 +350,28 @@ def _scalar_problem(node: yaml.ScalarNode, name: str) -> Problem | None:
     return None
 
 
+def _scalar_problems(node: yaml.Node, name: str) -> list[Problem]:
+    """_scalar_problem for every scalar below ``node``: for the value of a duplicate key, which
+    is not walked for positions but is constructed all the same (the later value wins)."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            bad = _scalar_problem(current, name)
+            if bad:
+                problems.append(bad)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(part for pair in current.value for part in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return problems
+
+
 def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: bool = True) -> list[Problem]:
     """Fill the position tables; report duplicate keys, aliases and scalars their tag cannot
     hold, all at once."""
@@ -382,6 +404,8 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: boo
                     key = _construct(key_node, name)
                 line = key_node.start_mark.line + 1
                 if key in first_seen:
+                    if check_scalars:
+                        problems.extend(_scalar_problems(value_node, name))
                     where = _mark_location(name, key_node.start_mark)
                     problems.append(
                         Problem(

@@ -115,6 +115,15 @@ def test_tag_with_impossible_value__yaml_005_as_value_and_as_key(tmp_path: Path,
     assert f"{path}:{value_line}:20: [YAML_005]" in result.stderr and f"{path}:{len(lines)}:3: [YAML_005]" in result.stderr
 
 
+def test_tag_with_impossible_value__under_a_duplicate_key__yaml_005_and_yaml_002(tmp_path: Path) -> None:
+    """Should check the value of a repeated key too: it is not walked for positions, but the
+    later value is the one read."""
+    path = answers_file(tmp_path, "a: 1\nb: 2\na: !!float abc\n")
+    with pytest.raises(InputError) as exc:
+        load_source(path)
+    assert codes(exc.value.problems) == [("YAML_002", str(path), 3, 1), ("YAML_005", str(path), 3, 4)]
+
+
 # -- what is read: regular files only, links kept in their folder, stdin up to the limit -----
 
 
@@ -430,6 +439,17 @@ def test_ledger_show_and_table__escape_what_people_wrote(tmp_path: Path, rules) 
     assert shown.exit_code == 0 and terminal_safe(shown.stdout) and "已整改\\n结论：合格\\x1b[8m" in shown.stdout
     table = table_text([dataclasses.replace(row, site="工地\x1b[2J", village="村\r", reason="\u202e问题")], dt.date(2024, 12, 1))
     assert terminal_safe(table) and "工地\\x1b[2J" in table and "\\u202e问题" in table
+
+
+def test_rules_check_and_list__titles_from_rule_files_escaped(rules_copy: Path) -> None:
+    """Should escape what a rule file's title holds when `rules check` and `rules list` print it."""
+    path = rules_copy / "dust_six_100pct.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: 建筑工地扬尘污染防治“六个百分之百”检查表", 'title: "扬尘\\e[8m检查表\\n结论：合格"', 1), encoding="utf-8")
+    for command in (["rules", "check"], ["rules", "list"]):
+        result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), *command], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert terminal_safe(result.stdout) and "扬尘\\x1b[8m检查表\\n结论：合格" in result.stdout
 
 
 # -- photos: checked with the answers, not left out of the record ----------------------------
