@@ -21,7 +21,9 @@ import yaml
 
 from .errors import ErrorCode, InputError, Location, Problem
 
-MAX_BYTES = 5 * 1024 * 1024
+# An answers file is a few KB and a checklist a few dozen; parsing a megabyte of YAML already
+# takes a second, so a larger file is refused before it is parsed.
+MAX_BYTES = 1024 * 1024
 #: Python refuses to turn a longer digit string into an int (and an int back into text), so a
 #: longer number could be neither read nor shown; no file of ours needs one anywhere near it.
 MAX_INT_DIGITS = 4300

@@ -32,7 +32,7 @@ from helpers import EXAMPLES, RULES, office_folder
 #: A run that takes longer than this is taken for a hang (a bound on runaway work, not a speed test).
 HANG_SECONDS = 60
 
-_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 HOSTILE = [
     "!!float abc", "!!int abc", "!!bool maybe", "!!timestamp notadate", "!!binary ###", "!!python/object:os.system x",

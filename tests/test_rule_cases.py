@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -16,9 +17,15 @@ from helpers import RULES
 CASES = [(path, index) for path in case_files(RULES) for index in range(len(__import__("yaml").safe_load(path.read_text(encoding="utf-8"))["cases"]))]
 
 
+@functools.cache
+def _bundled_results(path: Path) -> list:
+    """A case file's results, run once for all its parametrized cases."""
+    return run_case_file(path, load_rules(RULES))
+
+
 @pytest.mark.parametrize("path, index", CASES, ids=lambda v: v.stem if isinstance(v, Path) else str(v))
-def test_bundled_case__passes(rules, path: Path, index: int) -> None:
-    result = run_case_file(path, rules)[index]
+def test_bundled_case__passes(path: Path, index: int) -> None:
+    result = _bundled_results(path)[index]
     assert result.passed, "\n".join(result.differences)
 
 
