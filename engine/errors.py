@@ -173,7 +173,7 @@ class ErrorCode(Enum):
         "文号格式中 “{placeholder}” 出现了 {count} 次",
         "{{year}} 和 {{seq}} 各只能出现一次，例如 XX镇环〔{{year}}〕{{seq}}号",
     )
-    NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏的，从备份恢复，不要删除（删除后文号会重新从 1 编起）")
+    NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏、是空的或不是文号记录的，从备份恢复，不要删除（删除后文号会重新从 1 编起）；从未有备份的，删除前先查清今年已发出的最大文号")
     FONT_001 = Detail(
         "no_font",
         "找不到中文字体，无法生成文书",
