@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
@@ -39,6 +40,208 @@ def load_schema(name: str) -> dict:
 @cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+
+
+#: A compiled subschema: whether a value satisfies it, and nothing about why.
+_Check = Callable[[Any], bool]
+
+#: Keywords that only annotate (or, for $defs, are reached through $ref) and never fail.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default", "then", "else"})
+
+
+def _never(_value: Any) -> bool:
+    return False
+
+
+def _always(_value: Any) -> bool:
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: Draft 2020-12's types as jsonschema checks them; a number type other than int and float
+#: (Decimal, Fraction) is not accepted here, which only sends that value to jsonschema.
+_TYPE_CHECKS: dict[str, _Check] = {
+    "string": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": _is_number,
+    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
+}
+
+
+class _Compiler:
+    """Turns a schema into nested closures that say only whether a value is valid.
+
+    jsonschema builds a validator object, resolves each $ref through its registry and
+    creates an error at every step; for the usual valid file that is most of the time spent
+    reading it. A closure per keyword does the same tests once compiled. It must never call
+    valid what jsonschema rejects: a keyword it does not know makes the subschema fail, and
+    a failing document is always looked at again by jsonschema, which words the problems.
+    """
+
+    def __init__(self, root: dict, format_checker: FormatChecker) -> None:
+        self.root = root
+        self.format_checker = format_checker
+        self.refs: dict[str, _Check] = {}
+
+    def compile(self, schema: Any) -> _Check:
+        if schema is True:
+            return _always
+        if not isinstance(schema, dict) or any(not isinstance(key, str) for key in schema):
+            return _never
+        checks: list[_Check] = []
+        for keyword, value in schema.items():
+            if keyword in _ANNOTATIONS:
+                continue
+            make = self._KEYWORDS.get(keyword)
+            if make is None:
+                return _never
+            checks.append(make(self, value, schema))
+        if not checks:
+            return _always
+        if len(checks) == 1:
+            return checks[0]
+        return lambda value: all(check(value) for check in checks)
+
+    def _ref(self, ref: Any, schema: dict) -> _Check:
+        # Compiled on first use, so that a definition may refer to itself.
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return _never
+        if ref not in self.refs:
+            target: Any = self.root
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or part not in target:
+                    return _never
+                target = target[part]
+            compiled: list[_Check] = []
+            self.refs[ref] = lambda value: compiled[0](value)
+            compiled.append(self.compile(target))
+        return self.refs[ref]
+
+    def _type(self, types: Any, schema: dict) -> _Check:
+        names = [types] if isinstance(types, str) else types
+        if not isinstance(names, list) or any(name not in _TYPE_CHECKS for name in names):
+            return _never
+        tests = [_TYPE_CHECKS[name] for name in names]
+        return lambda value: any(test(value) for test in tests)
+
+    def _enum(self, options: Any, schema: dict) -> _Check:
+        if not isinstance(options, list) or not all(isinstance(option, str) for option in options):
+            return _never
+        allowed = frozenset(options)
+        return lambda value: isinstance(value, str) and value in allowed
+
+    def _const(self, constant: Any, schema: dict) -> _Check:
+        return self._enum([constant], schema)
+
+    def _minLength(self, limit: int, schema: dict) -> _Check:
+        return lambda value: not isinstance(value, str) or len(value) >= limit
+
+    def _maxLength(self, limit: int, schema: dict) -> _Check:
+        return lambda value: not isinstance(value, str) or len(value) <= limit
+
+    def _pattern(self, pattern: str, schema: dict) -> _Check:
+        search = re.compile(pattern).search
+        return lambda value: not isinstance(value, str) or search(value) is not None
+
+    def _format(self, name: str, schema: dict) -> _Check:
+        conforms = self.format_checker.conforms
+        return lambda value: conforms(value, name)
+
+    def _minimum(self, bound: Any, schema: dict) -> _Check:
+        return lambda value: not _is_number(value) or not value < bound
+
+    def _maximum(self, bound: Any, schema: dict) -> _Check:
+        return lambda value: not _is_number(value) or not value > bound
+
+    def _exclusiveMinimum(self, bound: Any, schema: dict) -> _Check:
+        return lambda value: not _is_number(value) or not value <= bound
+
+    def _minItems(self, limit: int, schema: dict) -> _Check:
+        return lambda value: not isinstance(value, list) or len(value) >= limit
+
+    def _minProperties(self, limit: int, schema: dict) -> _Check:
+        return lambda value: not isinstance(value, dict) or len(value) >= limit
+
+    def _required(self, fields: list, schema: dict) -> _Check:
+        return lambda value: not isinstance(value, dict) or all(field in value for field in fields)
+
+    def _items(self, items: Any, schema: dict) -> _Check:
+        if "prefixItems" in schema:
+            return _never
+        check = self.compile(items)
+        return lambda value: not isinstance(value, list) or all(check(each) for each in value)
+
+    def _properties(self, properties: Any, schema: dict) -> _Check:
+        if not isinstance(properties, dict):
+            return _never
+        checks = [(name, self.compile(sub)) for name, sub in properties.items()]
+        return lambda value: not isinstance(value, dict) or all(check(value[name]) for name, check in checks if name in value)
+
+    def _additionalProperties(self, additional: Any, schema: dict) -> _Check:
+        if "patternProperties" in schema:
+            return _never
+        known = schema.get("properties", {})
+        if additional is True:
+            return _always
+        if additional is False:
+            return lambda value: not isinstance(value, dict) or all(key in known for key in value)
+        check = self.compile(additional)
+        return lambda value: not isinstance(value, dict) or all(check(each) for key, each in value.items() if key not in known)
+
+    def _propertyNames(self, names: Any, schema: dict) -> _Check:
+        check = self.compile(names)
+        return lambda value: not isinstance(value, dict) or all(check(key) for key in value)
+
+    def _anyOf(self, alternatives: Any, schema: dict) -> _Check:
+        checks = [self.compile(sub) for sub in alternatives]
+        return lambda value: any(check(value) for check in checks)
+
+    def _allOf(self, parts: Any, schema: dict) -> _Check:
+        checks = [self.compile(sub) for sub in parts]
+        return lambda value: all(check(value) for check in checks)
+
+    def _if(self, condition: Any, schema: dict) -> _Check:
+        test = self.compile(condition)
+        then = self.compile(schema.get("then", True))
+        otherwise = self.compile(schema.get("else", True))
+        return lambda value: then(value) if test(value) else otherwise(value)
+
+    _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict], _Check]] = {
+        "$ref": _ref,
+        "type": _type,
+        "enum": _enum,
+        "const": _const,
+        "minLength": _minLength,
+        "maxLength": _maxLength,
+        "pattern": _pattern,
+        "format": _format,
+        "minimum": _minimum,
+        "maximum": _maximum,
+        "exclusiveMinimum": _exclusiveMinimum,
+        "minItems": _minItems,
+        "minProperties": _minProperties,
+        "required": _required,
+        "items": _items,
+        "properties": _properties,
+        "additionalProperties": _additionalProperties,
+        "propertyNames": _propertyNames,
+        "anyOf": _anyOf,
+        "allOf": _allOf,
+        "if": _if,
+    }
+
+
+@cache
+def _valid(name: str) -> _Check:
+    """Whether a document is valid against the schema ``name``, quickly (see _Compiler)."""
+    return _Compiler(load_schema(name), validator(name).format_checker or FormatChecker()).compile(load_schema(name))
 
 
 def _describe(value: Any) -> str:
@@ -221,6 +424,11 @@ _WORDINGS: dict[str, Callable[[ValidationError, tuple, str], Iterator[_Wording]]
 def validate(doc: SourceDocument, name: str) -> list[Problem]:
     """Every schema problem of the document, with its position; an empty list when valid."""
     problems: list[Problem] = []
+    try:
+        if _valid(name)(doc.data):
+            return problems
+    except RecursionError:
+        pass  # nested deeper than the closures go: jsonschema decides
     seen: set = set()
     for error in validator(name).iter_errors(doc.data):
         for problem in _problems_for(error, doc, name):

@@ -33,6 +33,11 @@ _READ_CHUNK = 64 * 1024
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with YAML 1.2 scalars.
 
@@ -43,6 +48,20 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """
 
     yaml_implicit_resolvers: dict = {}
+
+    def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
+        # The parser asks once per node. PyYAML's own resolve joins two lists and looks at
+        # path resolvers each time; ours has neither wildcard nor path resolvers, and most
+        # scalars (Chinese text) start with a character no implicit tag starts with.
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1] if value else "", ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 #: tag → the form a plain scalar takes to be read with it, which its constructor always reads
@@ -374,14 +393,29 @@ def _scalar_problems(node: yaml.Node, name: str) -> list[Problem]:
     return problems
 
 
-def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: bool = True) -> list[Problem]:
+#: Scalar tags whose value the walk reads itself, as PyYAML's SafeConstructor would.
+_PLAIN_SCALARS = {tag: _SCALARS.yaml_constructors[tag] for tag in _SCALAR_KINDS if not tag.endswith(":timestamp")}
+_UNBUILT = object()
+
+
+def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: bool = True) -> tuple[list[Problem], Any]:
     """Fill the position tables; report duplicate keys, aliases and scalars their tag cannot
-    hold, all at once."""
+    hold, all at once.
+
+    With ``check_scalars`` (YAML, not JSON) the walk also builds the data, which saves
+    PyYAML's constructor a second pass over every node; it returns _UNBUILT instead when the
+    document holds anything but plain mappings, lists and scalars (another tag, a key that
+    is not a scalar, a repeated key), and the caller then has PyYAML construct it.
+    """
     problems: list[Problem] = []
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    root: list[Any] = [None]
+    building = check_scalars
+    # node, its path, and the container and slot its value goes in (made by its parent, in
+    # file order, because the stack hands the children back reversed)
+    stack: list[tuple[yaml.Node, tuple, Any, Any]] = [(node, (), root, 0)]
     while stack:
-        current, path = stack.pop()
+        current, path, container, slot = stack.pop()
         if id(current) in seen:
             # The composer hands an alias the very node of its anchor; walking it again
             # would let "a billion laughs" take exponential time.
@@ -389,23 +423,44 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: boo
             continue
         seen.add(id(current))
         doc.positions[path] = (current.start_mark.line + 1, current.start_mark.column + 1)
-        if check_scalars and isinstance(current, yaml.ScalarNode):
-            bad = _scalar_problem(current, name)
-            if bad:
-                problems.append(bad)
+        tag = current.tag
+        if isinstance(current, yaml.ScalarNode):
+            if check_scalars and tag != _STR:
+                bad = _scalar_problem(current, name)
+                if bad:
+                    problems.append(bad)
+                    building = False
+            if building:
+                if tag == _STR:
+                    container[slot] = current.value
+                elif tag in _PLAIN_SCALARS:
+                    container[slot] = _PLAIN_SCALARS[tag](_SCALARS, current)
+                else:
+                    building = False
         if isinstance(current, yaml.MappingNode):
+            mapping: dict[Any, Any] = {}
+            if building:
+                building = tag == _MAP
+                container[slot] = mapping
             first_seen: dict[Any, int] = {}
             for key_node, value_node in current.value:
-                if check_scalars and isinstance(key_node, yaml.ScalarNode):
+                if not isinstance(key_node, yaml.ScalarNode):
+                    building = False
+                elif check_scalars and key_node.tag != _STR:
                     bad = _scalar_problem(key_node, name)
                     if bad:
                         problems.append(bad)
+                        building = False
                         continue
                 key: Any = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith((":int", ":bool", ":float", ":null")):
-                    key = _construct(key_node, name)
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _STR:
+                    if key_node.tag.endswith((":int", ":bool", ":float", ":null")):
+                        key = _construct(key_node, name)
+                    if key_node.tag not in _PLAIN_SCALARS:
+                        building = False
                 line = key_node.start_mark.line + 1
                 if key in first_seen:
+                    building = False
                     if check_scalars:
                         problems.extend(_scalar_problems(value_node, name))
                     where = _mark_location(name, key_node.start_mark)
@@ -420,11 +475,16 @@ def _walk(node: yaml.Node, name: str, doc: SourceDocument, *, check_scalars: boo
                 first_seen[key] = line
                 child = path + (key,)
                 doc.key_positions[child] = (line, key_node.start_mark.column + 1)
-                stack.append((value_node, child))
+                mapping[key] = None
+                stack.append((value_node, child, mapping, key))
         elif isinstance(current, yaml.SequenceNode):
+            sequence: list[Any] = [None] * len(current.value)
+            if building:
+                building = tag == _SEQ
+                container[slot] = sequence
             for index, value_node in enumerate(current.value):
-                stack.append((value_node, path + (index,)))
-    return problems
+                stack.append((value_node, path + (index,), sequence, index))
+    return problems, root[0] if building else _UNBUILT
 
 
 def _lone_surrogate(data: Any, path: tuple = ()) -> tuple | None:
@@ -523,13 +583,13 @@ def parse(raw: bytes, name: str) -> SourceDocument:
         doc.data = json_data
         _refuse_lone_surrogates(doc, is_json)
         return doc
-    problems = _walk(node, name, doc, check_scalars=not is_json)
+    problems, data = _walk(node, name, doc, check_scalars=not is_json)
     if any(p.code in (ErrorCode.YAML_004, ErrorCode.YAML_005, ErrorCode.YAML_006) for p in problems):
         raise InputError(problems)
     # Duplicate keys do not stop reading: the later value wins while the caller goes on
     # to find the file's other problems, and reports them all together.
     doc.problems = problems
-    doc.data = json_data if is_json else _construct(node, name)
+    doc.data = json_data if is_json else data if data is not _UNBUILT else _construct(node, name)
     _refuse_lone_surrogates(doc, is_json)
     if doc.data is None:
         raise InputError([Problem(ErrorCode.YAML_003, Location(name, 1, 1))])
