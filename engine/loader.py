@@ -8,6 +8,7 @@ checks on malformed data only add noise.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import keyword
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +39,7 @@ from .model import (
     TextTemplate,
 )
 from .schema import validate
-from .source import SourceDocument, load_source
+from .source import SourceDocument, load_source, read_bytes
 
 LEGAL_FILE = "_legal.yaml"
 KIND_TYPES = {
@@ -791,6 +792,27 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in found if not p.name.startswith(("_", ".")))
 
 
+#: Rule sets loaded in this process, by folder, shown name and the bytes of each file read:
+#: a caller that checks file after file (a batch, a library user, a long-running process)
+#: reads the rule files again each time but parses and checks them once. A RuleSet is
+#: frozen and shared; only a folder that loads without problems is kept.
+_LOADED: dict[tuple, RuleSet] = {}
+_LOADED_MAX = 8
+
+
+def _read(path: Path, shown: str) -> bytes | InputError:
+    try:
+        return read_bytes(path, shown)
+    except InputError as exc:
+        return exc
+
+
+def _bytes_or_raise(read: bytes | InputError) -> bytes:
+    if isinstance(read, InputError):
+        raise read
+    return read
+
+
 def load_rules(directory: str | Path | None = None, *, name: str | None = None) -> RuleSet:
     """Load the legal file and every checklist of a folder; raise InputError with all problems."""
     folder = Path(directory) if directory is not None else default_rules_dir()
@@ -798,10 +820,27 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
     legal_path = folder / LEGAL_FILE
     if not folder.is_dir():
         raise InputError([Problem(ErrorCode.IO_001, Location(str(shown)), {"reason": "规则目录不存在"})])
+    legal_read = _read(legal_path, str(shown / LEGAL_FILE))
+    reads = [(path, _read(path, str(shown / path.name))) for path in rule_files(folder)]
+    key: tuple | None = None
+    if not isinstance(legal_read, InputError) and not any(isinstance(read, InputError) for _, read in reads):
+        files = ((LEGAL_FILE, legal_read), *((path.name, read) for path, read in reads))
+        key = (str(folder.resolve()), str(shown), tuple((file, hashlib.sha256(raw).digest()) for file, raw in files if isinstance(raw, bytes)))
+        if key in _LOADED:
+            return _LOADED[key]
+    ruleset = _load_rules(shown, legal_read, reads)
+    if key is not None:
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = ruleset
+    return ruleset
+
+
+def _load_rules(shown: Path, legal_read: bytes | InputError, reads: list[tuple[Path, bytes | InputError]]) -> RuleSet:
     problems: list[Problem] = []
     legal: LegalLibrary | None = None
     try:
-        legal_doc = load_source(legal_path, str(shown / LEGAL_FILE))
+        legal_doc = load_source(_bytes_or_raise(legal_read), str(shown / LEGAL_FILE))
         legal_problems = validate(legal_doc, "legal")
         if legal_problems:
             problems.extend(legal_problems)
@@ -814,9 +853,9 @@ def load_rules(directory: str | Path | None = None, *, name: str | None = None) 
     if legal is None:
         legal = LegalLibrary(str(shown / LEGAL_FILE), "", {}, {})
     checklists: dict[str, Checklist] = {}
-    for path in rule_files(folder):
+    for path, read in reads:
         try:
-            doc = load_source(path, str(shown / path.name), strict=False)
+            doc = load_source(_bytes_or_raise(read), str(shown / path.name), strict=False)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

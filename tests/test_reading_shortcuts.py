@@ -1,20 +1,23 @@
-"""Reading takes two shortcuts, and each must agree with the slow road it stands for.
+"""Reading takes shortcuts, and each must agree with the slow road it stands for.
 
 The schema check first asks compiled closures whether a document is valid, and only asks
 jsonschema (which words the problems) when it is not; the YAML walk builds the data itself
-instead of having PyYAML construct every node a second time.
+instead of having PyYAML construct every node a second time; a rules folder whose files
+are byte for byte those of one already loaded gives the rule set already built.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import source
+from engine import load_rules, source
 from engine.errors import InputError
 from engine.schema import SCHEMAS, _valid, validator
 from engine.source import load_source
@@ -123,3 +126,18 @@ def test_yaml_walk__builds_what_pyyaml_constructs(text: str) -> None:
 
 def _containers_keys(data: Any) -> list[Any]:
     return [key for node in _containers(data) if isinstance(node, dict) for key in node]
+
+
+def test_rules_loaded_again__same_bytes_same_set_any_change_read_anew(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder, ignore=shutil.ignore_patterns("cases"))
+    first = load_rules(folder)
+    assert load_rules(folder) is first
+    assert load_rules(folder, name="规则") is not first  # the name shown is part of every location
+    path = folder / "straw_ban.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: 新", 1), encoding="utf-8")
+    changed = load_rules(folder)
+    assert changed is not first and changed.checklists["straw_ban"].title.startswith("新")
+    path.write_text(path.read_text(encoding="utf-8").replace("title: 新", "title: [", 1), encoding="utf-8")
+    with pytest.raises(InputError):
+        load_rules(folder)
