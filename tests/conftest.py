@@ -36,6 +36,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
 
 
+#: The modules that take longest, longest first: they render documents, record campaigns or
+#: kill processes, in few tests each.
+_SLOWEST_FIRST = (
+    "test_ledger_faults.py",
+    "test_documents.py",
+    "test_campaign_2026.py",
+    "test_output_safety.py",
+    "test_packaging.py",
+    "test_campaign.py",
+    "test_hostile_inputs.py",
+    "test_typeset.py",
+    "test_ledger_hostile.py",
+    "test_citations.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's loadscope hands out the modules with the most tests first, which leaves
+    # the slowest ones (few tests each) for the end: one worker runs them while the other
+    # idles. Handing out modules in collection order, slowest first, keeps both busy.
+    if getattr(config.option, "loadscopereorder", None) is not None:
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(_SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each module keeps its order
+
+
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
     return load_rules(RULES)

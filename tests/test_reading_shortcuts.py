@@ -23,7 +23,7 @@ from engine.schema import SCHEMAS, _valid, validator
 from engine.source import load_source
 from helpers import EXAMPLES, ROOT, RULES
 
-_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _OWN_SCHEMA = {
     **{path: "checklist" for path in RULES.glob("*.yaml")},
