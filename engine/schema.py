@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any, NamedTuple
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ErrorCode, Problem, listing, suggestion
 from .source import SourceDocument
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+# jsonschema is imported where a document is invalid and its problems are worded: importing
+# it (and the metaschemas it loads) is a good part of the time every command takes to start.
 
 SCHEMAS = ("checklist", "legal", "answers", "cases", "settings")
 
@@ -39,6 +44,8 @@ def load_schema(name: str) -> dict:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
 
 
@@ -55,6 +62,27 @@ def _never(_value: Any) -> bool:
 
 def _always(_value: Any) -> bool:
     return True
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value: Any) -> bool:
+    """The "date" format as jsonschema's FormatChecker checks it (a value that is not text
+    is not its business)."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: The formats the closures check; any other makes the subschema fail (jsonschema decides).
+_FORMATS: dict[str, _Check] = {"date": _is_date}
 
 
 def _is_number(value: Any) -> bool:
@@ -84,9 +112,8 @@ class _Compiler:
     a failing document is always looked at again by jsonschema, which words the problems.
     """
 
-    def __init__(self, root: dict, format_checker: FormatChecker) -> None:
+    def __init__(self, root: dict) -> None:
         self.root = root
-        self.format_checker = format_checker
         self.refs: dict[str, _Check] = {}
 
     def compile(self, schema: Any) -> _Check:
@@ -151,8 +178,7 @@ class _Compiler:
         return lambda value: not isinstance(value, str) or search(value) is not None
 
     def _format(self, name: str, schema: dict) -> _Check:
-        conforms = self.format_checker.conforms
-        return lambda value: conforms(value, name)
+        return _FORMATS.get(name, _never)
 
     def _minimum(self, bound: Any, schema: dict) -> _Check:
         return lambda value: not _is_number(value) or not value < bound
@@ -241,7 +267,7 @@ class _Compiler:
 @cache
 def _valid(name: str) -> _Check:
     """Whether a document is valid against the schema ``name``, quickly (see _Compiler)."""
-    return _Compiler(load_schema(name), validator(name).format_checker or FormatChecker()).compile(load_schema(name))
+    return _Compiler(load_schema(name)).compile(load_schema(name))
 
 
 def _describe(value: Any) -> str:
@@ -322,6 +348,8 @@ def _problems_for(error: ValidationError, doc: SourceDocument, schema_name: str)
 def _most_relevant(error: ValidationError) -> ValidationError:
     """For an anyOf or oneOf, the alternative that came closest (jsonschema's best_match),
     as deep as they nest: "no alternative matched" tells a person nothing to fix."""
+    from jsonschema.exceptions import best_match
+
     while error.validator in ("anyOf", "oneOf") and error.context:
         error = best_match(error.context)
     return error

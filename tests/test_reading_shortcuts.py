@@ -38,7 +38,7 @@ _DOCUMENTS = [(load_source(path, strict=False).data, _OWN_SCHEMA[path]) for path
 
 _ODD_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["", "x", "2024-02-30", "2024-11-05", "verified", "yes_no", "veto", "a" * 300, "9abc", "ok_id"]),
+    st.sampled_from(["", "x", "2024-02-30", "2024-11-05", "2024-13-01", "２０２４-11-05", "2024-11-5", "20241105", "verified", "yes_no", "veto", "a" * 300, "9abc", "ok_id"]),
     # built afresh each time: a mutation may later change what it is put into
     st.builds(list), st.builds(dict), st.builds(lambda: {1: "a"}), st.builds(lambda: [1, "b"]),
 )
