@@ -105,6 +105,10 @@ def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
 
 def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) -> tuple[list[Row], int]:
     """The rectification list's rows and how many sites they are at."""
+    if ledger_path is not None and not outcome.recorded:
+        # Nothing recorded (every file refused): an empty list, and the ledger, which may not
+        # exist yet, is not asked, so that the files' own problems are what the user sees.
+        return [], 0
     if ledger_path is not None:
         # From the ledger: a problem a re-inspection found again is one row, with its status.
         touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))

@@ -233,3 +233,14 @@ def test_batch__same_day_reinspection_in_the_same_batch(tmp_path: Path) -> None:
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
     assert result.exit_code == 1, result.output
     assert "复查销号 3 个" in result.stdout
+
+
+def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(tmp_path: Path) -> None:
+    """Should report each refused file's own problem, not that the ledger does not exist yet."""
+    root = office_folder(tmp_path / "office")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_text("checklist: dust_six_100pct\nsite: [\n", encoding="utf-8")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
+    assert result.exit_code == 2
+    assert "a.yaml" in result.stderr and "[YAML_001]" in result.stderr and "LEDGER_010" not in result.stderr
