@@ -33,6 +33,9 @@ MAX_LIST = 20
 #: Entries of any mapping or list, looked at before anything else: a checklist has tens of
 #: items, and each entry beyond costs work (a file of 400,000 unknown items took minutes).
 MAX_ENTRIES = 1000
+#: How many keys deep a list or mapping may stand: ``answers.<item>.value`` may be a list (of
+#: scalars), nothing deeper may be a list or mapping. Deeper nesting means nothing in an answer.
+MAX_DEPTH = 3
 #: Places counted for one item (count).
 MAX_COUNT = 9999
 #: Problems listed for one file; one more line says how many were left out.
@@ -46,8 +49,10 @@ PHOTO_FORMATS = ("JPEG", "MPO", "PNG")
 #: Characters no text of an answers file needs: C0 controls (a line break is allowed where
 #: the text may have lines, a tab anywhere), DEL, C1 controls, and the bidi embeddings,
 #: overrides and isolates, which reorder what a document or a terminal shows.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The bidi marks (U+061C, U+200E, U+200F) and the line and paragraph separators (U+2028,
+#: U+2029, all of categories Zl and Zp) are refused as well.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _photo_problem(path: str) -> str | None:
@@ -383,6 +388,10 @@ def too_many_entries(doc: SourceDocument) -> list[Problem]:
     while stack:
         value, path = stack.pop()
         if not isinstance(value, (dict, list)):
+            continue
+        if len(path) > MAX_DEPTH:
+            hint = "这里只能写一个值（数、文字或日期），不能再写列表或映射；多选题写成一个列表，例如 [a, b]"
+            problems.append(Problem(ErrorCode.ANSWER_017, doc.location(path), {"field": _dotted(path), "hint": hint}))
             continue
         if len(value) > MAX_ENTRIES:
             field = _dotted(path) or "（整个文件）"

@@ -27,7 +27,9 @@ FORMAT_VERSION = 1
 #: C0 controls (newline and tab too), DEL, C1 controls, and the bidi embeddings, overrides and
 #: isolates: none may reach a terminal from a file, where they could start a line of their own,
 #: move the cursor, hide or recolour what follows, or reverse it.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The bidi marks (U+061C, U+200E, U+200F) and the line and paragraph separators (categories
+#: Zl and Zp: U+2028, U+2029) too.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

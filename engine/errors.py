@@ -132,6 +132,7 @@ class ErrorCode(Enum):
     ANSWER_013 = Detail("control_character", "“{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "{hint}")
     ANSWER_014 = Detail("future_date", "检查日期 {date} 在今天（{today}）之后", "请核对检查日期；预先准备的答卷可以忽略这个警告")
     ANSWER_015 = Detail("too_many_entries", "“{field}” 有 {count} 项，超过上限 {limit} 项", "{hint}")
+    ANSWER_017 = Detail("too_deep", "“{field}” 嵌套过深：这里不能再写列表或映射", "{hint}")
     ANSWER_016 = Detail("more_problems", "这份答卷还有 {more} 个错误未列出（只列出前 {limit} 个）", "先改正上面列出的错误，再检查一次")
     PHOTO_001 = Detail("outside", "照片 “{photo}” 是指向答卷所在文件夹之外的链接", "把照片本身复制到答卷所在的文件夹中，不要用链接（快捷方式）")
     PHOTO_002 = Detail("not_a_file", "照片 “{photo}” 不是普通文件（{kind}）", "照片应是 JPEG 或 PNG 图片文件")

@@ -50,14 +50,21 @@ def _kind_error(raw: Any, kind_label: str, hint: str) -> ValueProblem:
     return ValueProblem("ANSWER_002", {"actual": _show(raw), "kind": kind_label, "hint": hint})
 
 
-def _show(raw: Any) -> str:
+#: How deep _show follows lists and mappings; below that it writes "…". The answers file's
+#: nesting is refused before (ANSWER_017); this keeps the message short and the recursion bounded.
+_SHOW_DEPTH = 4
+
+
+def _show(raw: Any, depth: int = 0) -> str:
     """What the inspector typed, as it reads in a message."""
     if isinstance(raw, bool):
         return "true" if raw else "false"
+    if isinstance(raw, (list, tuple, set, dict)) and depth >= _SHOW_DEPTH:
+        return "…"
     if isinstance(raw, (list, tuple, set)):
-        return "、".join(_show(part) for part in raw)
+        return "、".join(_show(part, depth + 1) for part in raw)
     if isinstance(raw, dict):
-        return "、".join(f"{key}: {_show(value)}" for key, value in raw.items())
+        return "、".join(f"{key}: {_show(value, depth + 1)}" for key, value in raw.items())
     return str(raw)
 
 

@@ -568,3 +568,68 @@ def test_inspection_date_after_today__answer_014_warning_only(tmp_path: Path, ru
     shown = lantian("check", str(path))
     assert shown.exit_code == 0 and f"警告：检查日期 {tomorrow.isoformat()} 在今天（{dt.date.today().isoformat()}）之后" in shown.stdout
     assert check(dust_answers(date=dt.date.today().isoformat()), rules, name="a.yaml").warnings == ()
+
+
+# -- nesting -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "depth"),
+    [("hoarding_height", 330), ("bare_soil_cover_rate", 330), ("wash_log_date", 330), ("paving_clean", 330), ("key_area", 330), ("hoarding_height", 600)],
+)
+def test_answer_nested_hundreds_deep__answer_017_at_the_third_bracket(tmp_path: Path, rules, key: str, depth: int) -> None:
+    """Should refuse a value nested hundreds of lists deep (which crashed with RecursionError)
+    with ANSWER_017 where nesting stops meaning anything, in check and on the command line."""
+    lines = dust_answers().decode().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"  {key}: "))
+    prefix = f"  {key}: "
+    lines[index] = prefix + "[" * depth + "1" + "]" * depth
+    raw = ("\n".join(lines) + "\n").encode()
+    path = answers_file(tmp_path, raw)
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    assert codes(exc.value.problems) == [("ANSWER_017", str(path), index + 1, len(prefix) + 3)]
+    result = lantian("check", str(path))
+    assert result.exit_code == 2 and f"{path}:{index + 1}:{len(prefix) + 3}: [ANSWER_017]" in result.stderr
+
+
+def test_json_answer_nested_900_deep__answer_017(tmp_path: Path, rules) -> None:
+    """Should refuse a JSON answer of 900 nested empty lists with ANSWER_017, not a crash."""
+    raw = (
+        '{"checklist":"dust_six_100pct","site":{"name":"x","type":"demolition","key_area":"否","alert_active":"否","idle_land":"否"},'
+        '"inspection":{"date":"2026-11-12","inspectors":["a","b"]},"answers":{"hoarding_height":' + "[" * 900 + "]" * 900 + "}}"
+    )
+    path = answers_file(tmp_path, raw, "a.json")
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    assert [p.code.name for p in exc.value.problems] == ["ANSWER_017"]
+    assert exc.value.problems[0].context["field"] == "answers.hoarding_height.0.0"
+
+
+def test_show_of_deep_value__bounded() -> None:
+    """Should quote a deeply nested value in a message without recursing through all of it."""
+    from engine.values import _show
+
+    value: list = [1]
+    for _ in range(5000):
+        value = [value]
+    assert _show(value) == "…"
+    assert _show([[1, 2], {"a": [3]}]) == "1、2、a: 3"
+
+
+@pytest.mark.parametrize("char", ["\u200e", "\u200f", "\u061c", "\u2028", "\u2029"])
+def test_bidi_marks_and_line_separators__answer_013_and_escaped(rules, char: str) -> None:
+    """Should refuse the bidi marks and the line and paragraph separators in a one-line text
+    and in a note, and printable() should escape them."""
+    from engine.check_output import printable
+
+    escaped = f"\\u{ord(char):04x}"
+    raw = dust_answers().decode().replace("  operator: XX建设有限公司", f'  operator: "XX{escaped}公司"').encode()
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert [(p.code.name, p.context["field"], p.context["position"]) for p in exc.value.problems] == [("ANSWER_013", "site.operator", 3)]
+    raw = dust_answers({"paving_clean": f'{{value: 是, note: "甲{escaped}乙"}}'})
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    assert [(p.code.name, p.context["field"]) for p in exc.value.problems] == [("ANSWER_013", "answers.paving_clean.note")]
+    assert printable(f"a{char}b") == f"a{escaped}b"
