@@ -117,6 +117,19 @@ def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) 
     return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
 
 
+def _same_names(checked: _Checked, claimed: dict[Path, Path], directory: Path, out_dir: Path) -> list[Problem]:
+    """A file whose documents would take the names of an earlier file's (a.yaml and a.json in
+    one folder) is refused whole: recording it would leave the ledger with a notice no file holds."""
+    targets = document_targets(checked.result, checked.path, out_dir / checked.path.parent.relative_to(directory)).values()
+    for target in targets:
+        if target in claimed:
+            where = checked.source.location(())
+            return [Problem(ErrorCode.BATCH_002, where, {"other": str(claimed[target]), "name": target.name})]
+    for target in targets:
+        claimed[target] = checked.path
+    return []
+
+
 def _targets(checked: list[_Checked], directory: Path, out_dir: Path) -> list[Path]:
     """Every file the batch may write: the documents of each inspection that can have them,
     and the list."""
@@ -178,6 +191,7 @@ def run_batch(
     seen: dict[str, Path] = {}  #: the first file of each content in this batch, by SHA-256
     planned: list[tuple[Document, str | None]] = []
     owners: dict[Path, _Checked] = {}  #: whose each document is
+    claimed: dict[Path, Path] = {}  #: each document's target → the answers file it is for
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
         refuse_targets(_targets(in_order, directory, out_dir), force=force)
@@ -186,7 +200,7 @@ def run_batch(
         if duplicate is not None:
             outcome.problems.append(duplicate)
             continue
-        refused = _refusal(checked, ledger_path)
+        refused = _refusal(checked, ledger_path) or _same_names(checked, claimed, directory, out_dir)
         if refused:
             outcome.problems.extend(refused)
             continue

@@ -208,6 +208,11 @@ class ErrorCode(Enum):
         "这份答卷的{document}没有生成（{code}）：{reason}",
         "{hint}；其他答卷的文书照常生成，改正后加 --force 重新运行",
     )
+    BATCH_002 = Detail(
+        "same_document_name",
+        "这份答卷的文书会与 {other} 的文书同名（{name}），没有登记，也没有生成文书",
+        "同一文件夹中的答卷文件名（不含 .yaml、.json）须各不相同；请给其中一份改名后再运行",
+    )
     LEDGER_004 = Detail("newer_schema", "台账由更新版本的蓝天建立（结构版本 {version}，本版本只认识到 {known}）", "请升级蓝天后再使用这个台账")
     LEDGER_005 = Detail("unknown_finding", "台账中没有问题 #{id}", "用 lantian ledger list 查看问题编号")
     LEDGER_006 = Detail("already_closed", "问题 #{id} 已经销号", "用 lantian ledger show {id} 查看经过")

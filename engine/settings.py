@@ -48,7 +48,7 @@ class OfficeSettings:
 def load_settings(path: str | Path) -> OfficeSettings:
     """Read and validate an office settings file; InputError lists every problem."""
     doc = load_source(path)
-    problems = validate(doc, "settings") or number_pattern_problems(doc)
+    problems = (validate(doc, "settings") + text_problems(doc)) or number_pattern_problems(doc)
     if problems:
         raise InputError(problems)
     data = doc.data
@@ -74,6 +74,46 @@ def load_settings(path: str | Path) -> OfficeSettings:
     )
 
 
+#: The most characters each text of the settings may have: a name is printed on one line of
+#: every document (the longest office names are some 30 characters), an address or a list of
+#: bodies may take two. A megabyte of name once took seven minutes to typeset.
+TEXT_LIMITS = {
+    "office": 100,
+    "department": 100,
+    "number_pattern": 100,
+    "contact_person": 100,
+    "contact_phone": 100,
+    "seal_text": 100,
+    "review_body": 100,
+    "court": 100,
+    "address": 200,
+    "refer_to": 200,
+}
+
+#: Characters no text of the settings needs: C0 controls (a tab too: every text is one line),
+#: DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, and the line and
+#: paragraph separators. They are printed into documents and onto the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def text_problems(doc: SourceDocument) -> list[Problem]:
+    """SETTINGS_004 for a text longer than its limit, SETTINGS_005 for a control character in it."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    problems = []
+    for key, limit in TEXT_LIMITS.items():
+        text = data.get(key)
+        if not isinstance(text, str):
+            continue
+        if len(text) > limit:
+            problems.append(Problem(ErrorCode.SETTINGS_004, doc.location((key,)), {"field": key, "length": len(text), "limit": limit}))
+        bad = _CONTROL.search(text)
+        if bad:
+            char = bad.group()
+            shown = {"\n": "换行符 \\n", "\r": "回车符 \\r", "\t": "制表符 \\t"}.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+            problems.append(Problem(ErrorCode.SETTINGS_005, _inside(doc, text, bad.start(), key), {"field": key, "char": shown, "position": bad.start() + 1}))
+    return problems
+
+
 def number_pattern_problems(doc: SourceDocument) -> list[Problem]:
     """SETTINGS_002 for a brace that is not {year} or {seq}, SETTINGS_003 for one of them twice.
 
@@ -95,10 +135,10 @@ def number_pattern_problems(doc: SourceDocument) -> list[Problem]:
     return problems
 
 
-def _inside(doc: SourceDocument, text: str, offset: int) -> Location:
-    """The position ``offset`` characters into number_pattern, when it sits on one line as
+def _inside(doc: SourceDocument, text: str, offset: int, key: str = "number_pattern") -> Location:
+    """The position ``offset`` characters into the value of ``key``, when it sits on one line as
     written (plain or quoted); else where the value starts."""
-    location = doc.location(("number_pattern",))
+    location = doc.location((key,))
     if location.line is not None and location.column is not None:
         rest = doc.line_text(location.line)[location.column - 1 :]
         shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None

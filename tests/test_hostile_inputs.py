@@ -633,3 +633,58 @@ def test_bidi_marks_and_line_separators__answer_013_and_escaped(rules, char: str
         check(raw, rules, name="a.yaml")
     assert [(p.code.name, p.context["field"]) for p in exc.value.problems] == [("ANSWER_013", "answers.paving_clean.note")]
     assert printable(f"a{char}b") == f"a{escaped}b"
+
+
+# -- office settings ---------------------------------------------------------------------------
+
+
+def settings_with(tmp_path: Path, key: str, value: str) -> Path:
+    """The example office.yaml with ``key`` set to ``value`` (a YAML scalar as written)."""
+    lines = (EXAMPLES / "office" / "office.yaml").read_text(encoding="utf-8").splitlines()
+    lines = [f"{key}: {value}" if line.startswith(f"{key}: ") else line for line in lines]
+    path = tmp_path / "office.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_settings_office_of_340000_characters__settings_004_at_once(tmp_path: Path) -> None:
+    """Should refuse an office name of 340,000 characters (seven minutes of typesetting) with
+    SETTINGS_004 at its line and column, and `notice` should stop at once."""
+    from engine.settings import load_settings
+
+    path = settings_with(tmp_path, "office", "镇" * 340_000)
+    with pytest.raises(InputError) as exc:
+        load_settings(path)
+    assert codes(exc.value.problems) == [("SETTINGS_004", str(path), 3, 9)]
+    assert exc.value.problems[0].context == {"field": "office", "length": 340_000, "limit": 100}
+    run = lantian_process("--rules", str(RULES), "notice", str(COMPLIANT), "-o", str(tmp_path / "out"), "--settings", str(path))
+    assert run.returncode == 2 and "[SETTINGS_004]" in run.stderr.decode()
+    assert not (tmp_path / "out").exists()
+
+
+def test_settings_address_limit_200_name_limit_100(tmp_path: Path) -> None:
+    """Should accept an address of 200 characters and refuse 201; a name of 101 is refused."""
+    from engine.settings import load_settings
+
+    assert load_settings(settings_with(tmp_path, "address", "路" * 200)).address == "路" * 200
+    with pytest.raises(InputError) as exc:
+        load_settings(settings_with(tmp_path, "address", "路" * 201))
+    assert [p.code.name for p in exc.value.problems] == ["SETTINGS_004"]
+    with pytest.raises(InputError) as exc:
+        load_settings(settings_with(tmp_path, "court", "院" * 101))
+    assert [(p.code.name, p.context["field"]) for p in exc.value.problems] == [("SETTINGS_004", "court")]
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\n", "\r", "\t", "\x9b", "\u202e", "\u200f", "\u061c", "\u2028"])
+def test_settings_control_character__settings_005(tmp_path: Path, char: str) -> None:
+    """Should refuse control and bidi characters in the settings' texts (number_pattern was
+    printed raw by `notice`), in the number pattern and the office name alike."""
+    from engine.settings import load_settings
+
+    escaped = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    for key, value in (("number_pattern", f'"XX{escaped}〔{{year}}〕{{seq}}号"'), ("office", f'"XX{escaped}镇"')):
+        path = settings_with(tmp_path, key, value)
+        with pytest.raises(InputError) as exc:
+            load_settings(path)
+        assert [(p.code.name, p.context["field"], p.context["position"]) for p in exc.value.problems] == [("SETTINGS_005", key, 3)]
+        assert exc.value.problems[0].location.line == (3 if key == "office" else 6)

@@ -244,3 +244,24 @@ def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(tmp
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
     assert result.exit_code == 2
     assert "a.yaml" in result.stderr and "[YAML_001]" in result.stderr and "LEDGER_010" not in result.stderr
+
+
+def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(tmp_path: Path) -> None:
+    """Should record and document a.yaml and refuse a.json, whose documents would overwrite
+    a.yaml's and leave the ledger with a notice no file holds."""
+    import sqlite3
+
+    root = office_folder(tmp_path / "office")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(dust_answers({"hoarding_closed": "否"}, date="2026-11-02"))
+    other = dust_answers({"hoarding_closed": "否"}, date="2026-11-03").decode().replace("XX建设有限公司XX项目工地", "另一个工地")
+    import yaml
+
+    (inbox / "a.json").write_text(json.dumps(yaml.safe_load(other), ensure_ascii=False, default=str), encoding="utf-8")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
+    assert result.exit_code == 2, result.output
+    assert f"{inbox / 'a.json'}" in result.stderr and "[BATCH_002]" in result.stderr
+    with sqlite3.connect(root / "office.ledger.sqlite") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone()[0] == 1
+    assert sorted(p.name for p in (tmp_path / "out").glob("a.*.pdf")) == ["a.检查记录.pdf", "a.通知书.pdf"]
