@@ -174,6 +174,8 @@ class ErrorCode(Enum):
         "文号格式中 “{placeholder}” 出现了 {count} 次",
         "{{year}} 和 {{seq}} 各只能出现一次，例如 XX镇环〔{{year}}〕{{seq}}号",
     )
+    SETTINGS_004 = Detail("text_too_long", "设置 “{field}” 有 {length} 个字，超过上限 {limit} 个字", "请只写名称或地址本身，例如 office: XX镇人民政府")
+    SETTINGS_005 = Detail("control_character", "设置 “{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "删除这个字符（多半是从别的程序复制来的）；设置中的文字都只写一行")
     NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏、是空的或不是文号记录的，从备份恢复，不要删除（删除后文号会重新从 1 编起）；从未有备份的，删除前先查清今年已发出的最大文号")
     FONT_001 = Detail(
         "no_font",
