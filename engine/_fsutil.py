@@ -14,6 +14,9 @@ from .errors import ErrorCode, LantianError, Location, Problem
 #: Errors after which every later write to the same disk fails as well: a batch stops writing.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 
+#: The first bytes of every SQLite database: the ledger and the numbers file are never replaced.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
 
 
@@ -42,7 +45,8 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
     """Why ``path`` may not be written, or None.
 
     A link, a pipe, a device or a folder is never replaced, even with ``--force``: writing
-    "over" /dev/full or over a link to another file must not swap it for a regular file. A
+    "over" /dev/full or over a link to another file must not swap it for a regular file. An
+    SQLite database (a ledger, a numbers file) is never replaced either (IO_014). A
     regular file is replaced only with ``--force``. A path that cannot become a file (a part
     of it is a regular file) is refused before anything is rendered.
     """
@@ -57,9 +61,19 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
         return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": "链接"})
     if not stat.S_ISREG(mode):
         return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": _kind(mode)})
+    if _is_database(target):
+        return Problem(ErrorCode.IO_014, Location(str(target)))
     if not force:
         return Problem(ErrorCode.IO_010, Location(str(target)))
     return None
+
+
+def _is_database(target: Path) -> bool:
+    try:
+        with open(target, "rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False  # unreadable: the write itself reports what is wrong
 
 
 def _folder_problem(target: Path) -> Problem | None:

@@ -194,7 +194,10 @@ def run_batch(
     claimed: dict[Path, Path] = {}  #: each document's target → the answers file it is for
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
-        refuse_targets(_targets(in_order, directory, out_dir), force=force)
+        targets = _targets(in_order, directory, out_dir)
+        if ledger_path is not None:
+            ledger.refuse_documents(ledger_path, targets)
+        refuse_targets(targets, force=force)
     for checked in in_order:
         duplicate = _duplicate(checked, seen)
         if duplicate is not None:

@@ -205,6 +205,11 @@ class ErrorCode(Enum):
         "没有写入：写入 {first} 时{reason}，此后的文书都没有再写",
         "腾出磁盘空间或换一个输出文件夹（-o）后，加 --force 重新运行；已经写入的文书都是完整的",
     )
+    IO_014 = Detail(
+        "is_database",
+        "这里是一个数据库文件（台账或发文号记录），加 --force 也不能覆盖",
+        "请换一个文件名或输出文件夹（-o）；台账和发文号记录只由蓝天自己写入，没有被改动",
+    )
     BATCH_001 = Detail(
         "unfinished",
         "这份答卷的{document}没有生成（{code}）：{reason}",
@@ -267,6 +272,11 @@ class ErrorCode(Enum):
         "删去多余的一份；如果这其实是另一次检查，请改正答卷中的单位、日期或检查时间",
     )
     LEDGER_019 = Detail("output_is_ledger", "要写的文件就是台账 {ledger}，不能把清单写在台账上", "用 -o 指定另一个文件，例如 未销号.xlsx；台账没有被改动")
+    LEDGER_020 = Detail(
+        "document_is_ledger",
+        "这次要写的文书或清单就是台账 {ledger}，写入会覆盖台账",
+        "用 --ledger 指定输出文件夹以外的台账（通常是 设置文件名.ledger.sqlite），或换一个输出文件夹（-o）；什么也没有登记和写入",
+    )
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE inspections SET site_key = lantian_site_key(site_name)",
         "CREATE INDEX inspections_by_site ON inspections (site_key, checklist_id, inspected_on)",
     ),
+    # Version 3: site_key() drops every default-ignorable character and all spaces, and folds
+    # case and Latin-looking letters: the keys a ledger already holds are computed again.
+    ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The largest id SQLite can hold; a larger number names no finding.
@@ -130,12 +133,31 @@ class Recorded:
     still_open: int = 0  #: earlier findings it found again
 
 
+#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt), which render as
+#: nothing, plus U+2800 BRAILLE PATTERN BLANK, which renders as a blank.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_IGNORABLE = {code: None for low, high in _IGNORABLE_RANGES for code in range(low, high + 1)}
+#: Cyrillic and Greek letters a reader takes for Latin ones (after casefold, so lowercase).
+_CONFUSABLES = str.maketrans(
+    {
+        **dict(zip("авсеһіјкмноорстухѕԁԛԝ", "abcehijkmhoopctyxsdqw", strict=True)),
+        **dict(zip("αβεζηικμνορτυχ", "abezhikmvoptux", strict=True)),
+    }
+)
+
+
 def site_key(name: str) -> str:
     """A site's name as a person reads it: the same site whatever invisible characters
-    (U+200B, a BOM, a soft hyphen), full-width letters or runs of spaces the file has."""
-    text = unicodedata.normalize("NFKC", name)
+    (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters,
+    letter case or Latin-looking Cyrillic and Greek letters the file has."""
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_IGNORABLE)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split())
+    return "".join(text.split()).translate(_CONFUSABLES)
 
 
 @contextmanager
@@ -396,6 +418,14 @@ def refuse_output(path: Path, output: Path) -> None:
     target = os.path.realpath(output)
     if target in (os.path.realpath(path), os.path.realpath(f"{path}-journal")):
         raise LedgerError.of(ErrorCode.LEDGER_019, str(output), ledger=str(path))
+
+
+def refuse_documents(path: Path, targets: list[Path]) -> None:
+    """LEDGER_020 when a file a batch would write is the ledger itself or its journal."""
+    forbidden = (os.path.realpath(path), os.path.realpath(f"{path}-journal"))
+    clashes = [target for target in targets if os.path.realpath(target) in forbidden]
+    if clashes:
+        raise LedgerError([Problem(ErrorCode.LEDGER_020, Location(str(target)), {"ledger": str(path)}) for target in clashes])
 
 
 def check_ledger(path: Path) -> None:

@@ -289,7 +289,7 @@ def test_read_commands__open_read_only_and_never_migrate(tmp_path: Path, rules) 
     assert ledger.admission_problem(path, edited).code.name == "LEDGER_003"
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
-        assert connection.execute("SELECT site_key FROM inspections").fetchone() == ("XX建设有限公司XX项目工地",)
+        assert connection.execute("SELECT site_key FROM inspections").fetchone() == ("xx建设有限公司xx项目工地",)
 
 
 def test_written_by_this_version__refused_by_an_older_one(tmp_path: Path, rules, monkeypatch) -> None:
@@ -456,14 +456,16 @@ def test_ledger_path_that_cannot_be_opened__named(office: Path) -> None:
 
 
 def test_list_written_over_the_ledger__refused_even_with_force(office: Path) -> None:
-    """Should refuse (LEDGER_019) to write the list over the ledger itself, even with
-    --force, rather than replace the ledger with a CSV or a spreadsheet."""
+    """Should refuse to write the list over the ledger itself (a database: IO_014) or over
+    its rollback journal (LEDGER_019), even with --force, rather than replace the ledger
+    with a CSV or a spreadsheet."""
     ledger_file = office / "office.ledger.sqlite"
     before = snapshot(ledger_file)
     for fmt in ("csv", "xlsx"):
-        result = lantian("ledger", "list", "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"), "--format", fmt, "-o", str(ledger_file), "--force")
-        assert result.exit_code == 2 and codes(result) == ["LEDGER_019"], result.output
-        assert str(ledger_file) in result.stderr
+        for target, code in ((ledger_file, "IO_014"), (Path(f"{ledger_file}-journal"), "LEDGER_019")):
+            result = lantian("ledger", "list", "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"), "--format", fmt, "-o", str(target), "--force")
+            assert result.exit_code == 2 and codes(result) == [code], result.output
+            assert str(target) in result.stderr
     assert snapshot(ledger_file) == before
 
 
@@ -639,8 +641,82 @@ def test_reinspection_of_a_site_named_with_an_invisible_character__follows_it(tm
 
 
 def test_site_key__normalises_what_a_reader_cannot_see() -> None:
-    assert ledger.site_key("\u200bＡ  工地\u00ad\u2060 ") == ledger.site_key("A 工地") == "A 工地"
-    assert ledger.site_key("A工地") != ledger.site_key("A 工地")  # a visible space is kept
+    assert ledger.site_key("\u200bＡ  工地\u00ad\u2060 ") == ledger.site_key("A 工地") == "a工地"
+
+
+#: Characters that render as nothing or as a blank: Default_Ignorable_Code_Point characters
+#: outside category Cf, and U+2800 BRAILLE PATTERN BLANK.
+INVISIBLE = ["\ufe0f", "\ufe00", "\U000e0100", "\u034f", "\u3164", "\uffa0", "\u115f", "\u1160", "\u2800", "\u17b4", "\u17b5", "\u180b", "\u061c", "\U0001d173", "\U0001bca0", "\ufff0"]
+#: Spaces inside the name: a person reads the same site.
+SPACES = [" ", "\u00a0", "\u3000", "\t", "\u2003"]
+
+
+@pytest.mark.parametrize("extra", INVISIBLE + SPACES, ids=lambda ch: f"U+{ord(ch):04X}")
+def test_site_key__invisible_character_or_space_inside_the_name__same_site(extra: str) -> None:
+    assert ledger.site_key(f"XX村{extra}旧厂房拆除工程") == ledger.site_key("XX村旧厂房拆除工程")
+
+
+def test_site_key__letter_case_and_latin_looking_cyrillic_or_greek__same_site() -> None:
+    key = ledger.site_key("XX村旧厂房拆除工程")
+    assert ledger.site_key("xx村旧厂房拆除工程") == key
+    assert ledger.site_key("\u0425\u0425村旧厂房拆除工程") == key  # Cyrillic Х
+    assert ledger.site_key("\u03a7\u03a7村旧厂房拆除工程") == key  # Greek Χ
+    assert ledger.site_key("ABC工地") == ledger.site_key("\u0410\u0412\u0421工地") == ledger.site_key("\u0391\u0392C工地")
+    assert ledger.site_key("XX村旧厂房") != ledger.site_key("XY村旧厂房")
+
+
+@pytest.mark.parametrize("extra", ["\ufe0f", "\u3164", "\u2800", " ", "\u3000"], ids=lambda ch: f"U+{ord(ch):04X}")
+def test_copy_with_an_invisible_character_in_the_site_name__refused(tmp_path: Path, rules, extra: str) -> None:
+    """Should refuse (LEDGER_003) a changed copy of a recorded inspection whose site name has
+    an invisible character or a space added, not record it a second time."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING))
+    copy = inspection(rules, FAILING, site=f"XX建设有限公司{extra}XX项目工地", name="b.yaml")
+    assert ledger.admission_problem(path, copy).code.name == "LEDGER_003"
+
+
+def test_version_2_ledger__site_keys_computed_again_on_upgrade(tmp_path: Path, rules) -> None:
+    """Should compute the stored site keys again when a version-2 ledger is upgraded, so that
+    a copy differing by a character the old key kept is still the same inspection."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING))
+    with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept
+        connection.execute("UPDATE inspections SET site_key = 'XX建设有限公司XX项目工地'")
+        connection.execute("PRAGMA user_version = 2")
+    connection.close()
+    ledger._WHOLE.clear()
+    copy = inspection(rules, FAILING, site="xx建设有限公司\ufe0fXX项目工地", name="b.yaml")
+    assert ledger.admission_problem(path, copy).code.name == "LEDGER_003"
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
+        assert connection.execute("SELECT site_key FROM inspections").fetchall() == [("xx建设有限公司xx项目工地",)]
+    connection.close()
+
+
+def test_notice__changed_copy_of_a_recorded_inspection__refused_no_second_number(tmp_path: Path) -> None:
+    """Should refuse (LEDGER_003, as batch does) a notice for a recorded inspection's answers
+    with a comment added, instead of issuing it a second notice number; the recorded file
+    itself still gets its notice with the number it was recorded with."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings = ("--settings", str(tmp_path / "office.yaml"))
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    original = inbox / "a.yaml"
+    original.write_bytes(answers_text(FAILING))
+    assert lantian("batch", str(inbox), "-o", str(tmp_path / "out"), *settings, "-j", "1").exit_code == 1
+    with sqlite3.connect(tmp_path / "office.ledger.sqlite") as connection:
+        (number,) = connection.execute("SELECT notice_number FROM inspections").fetchone()
+    connection.close()
+    edited = tmp_path / "edited.yaml"
+    edited.write_bytes(original.read_bytes() + "# 补充说明\n".encode())
+    result = lantian("notice", str(edited), "-o", str(tmp_path / "n1"), *settings)
+    assert result.exit_code == 2, result.output
+    assert codes(result) == ["LEDGER_003"]
+    assert not (tmp_path / "n1").exists() or not list((tmp_path / "n1").iterdir())
+    again = lantian("notice", str(original), "-o", str(tmp_path / "n2"), *settings)
+    assert again.exit_code == 1, again.output
+    assert number in again.stdout
 
 
 # -- B3: the same file twice in one batch --------------------------------------------------------

@@ -451,3 +451,62 @@ def test_rules_check__provision_ending_9999_12_31__no_overflow(rules_copy: Path)
     for extra in ((), ("--on", "9999-12-31")):
         result = lantian("rules", "check", str(rules_copy), *extra)
         assert result.exit_code == 0, result.output
+
+
+# -- a database is never replaced, even with --force ------------------------------------------------
+
+
+def _recorded_office(tmp_path: Path) -> tuple[Path, Path]:
+    """An office folder whose ledger and numbers file hold one recorded inspection; its inbox."""
+    office = office_folder(tmp_path / "office")
+    inbox = office / "in"
+    inbox.mkdir()
+    shutil.copy(NONCOMPLIANT, inbox / "a.yaml")
+    result = lantian("batch", str(inbox), "-o", str(office / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
+    assert result.exit_code == 1, result.output
+    return office, inbox
+
+
+def test_force__ledger_or_numbers_file__refused_io_014(tmp_path: Path) -> None:
+    """Should refuse (IO_014) to write a form, a list or a notice over the ledger or the
+    numbers file even with --force, and leave both byte for byte as they were."""
+    office, _ = _recorded_office(tmp_path)
+    settings = ("--settings", str(office / "office.yaml"))
+    ledger_file, numbers_file = office / "office.ledger.sqlite", office / "office.numbers.sqlite"
+    before = _snapshot(office)
+    for target in (ledger_file, numbers_file):
+        for args in (
+            ("template", "dust_six_100pct", "-o", str(target), "--force"),
+            ("ledger", "list", "--format", "csv", "-o", str(target), "--force", *settings),
+            ("ledger", "list", "--format", "xlsx", "-o", str(target), "--force", *settings),
+        ):
+            assert _refused_with(lantian(*args), ErrorCode.IO_014) == [str(target)], args
+    assert _snapshot(office) == before
+    assert lantian("ledger", "check", *settings).exit_code == 0
+
+
+def test_force__any_sqlite_database__refused(tmp_path: Path) -> None:
+    """Should tell a database by its first 16 bytes, whatever its name."""
+    from engine._fsutil import SQLITE_HEADER, target_problem
+
+    other = tmp_path / "report.xlsx"
+    other.write_bytes(SQLITE_HEADER + b"\0" * 100)
+    problem = target_problem(other, force=True)
+    assert problem is not None and problem.code is ErrorCode.IO_014
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(b"SQLite format 2")
+    assert target_problem(plain, force=True) is None
+
+
+@pytest.mark.parametrize("name", ["整改清单.xlsx", "整改清单.pdf", "a.通知书.pdf"])
+def test_batch__ledger_is_one_of_its_own_outputs__refused_ledger_020(tmp_path: Path, name: str) -> None:
+    """Should refuse (LEDGER_020) a --ledger that the batch would write a document or the
+    list over, even with --force, before anything is recorded or written."""
+    office = office_folder(tmp_path / "office")
+    inbox = office / "in"
+    inbox.mkdir()
+    shutil.copy(NONCOMPLIANT, inbox / "a.yaml")
+    out = office / "o2"
+    result = lantian("batch", str(inbox), "-o", str(out), "--ledger", str(out / name), "--settings", str(office / "office.yaml"), "-j", "1", "--force")
+    assert _refused_with(result, ErrorCode.LEDGER_020) == [str(out / name)]
+    assert not out.exists() or not list(out.iterdir())
