@@ -22,7 +22,7 @@ from engine._fsutil import atomic_write, refuse_targets
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
-from engine.errors import ErrorCode, Location, Problem
+from engine.errors import ErrorCode, Location, Problem, format_problem_line
 from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
@@ -140,10 +140,28 @@ def _rules(ctx: click.Context) -> RuleSet:
     return obj["rules"]
 
 
+def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
+    """A mistake in the command line itself as a coded problem (USAGE_001): click's own detail,
+    which names the argument or option, and where to read the command's usage."""
+    command = exc.ctx.command_path if exc.ctx is not None else "lantian"
+    problem = Problem(ErrorCode.USAGE_001, Location(command), {"detail": exc.format_message(), "command": command})
+    click.echo(check_output.printable(format_problem_line(problem)), err=True)
+    return click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
 class LantianGroup(click.Group):
     """The one place where what the engine reports becomes output and an exit code: every
     LantianError (a file, the ledger, a font, a disk) is printed with its code, message and
-    hint, and the command exits with 2. Commands catch nothing."""
+    hint, and so is every mistake in the command line (USAGE_001); the command exits with 2.
+    Commands catch nothing."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `lantian` alone shows the help
+        except click.UsageError as exc:
+            raise _usage_exit(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -151,6 +169,10 @@ class LantianGroup(click.Group):
         except LantianError as exc:
             _emit_problems(exc.problems)
             raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `lantian ledger` alone shows the help of ledger
+        except click.UsageError as exc:
+            raise _usage_exit(exc) from None
 
 
 @click.group(cls=LantianGroup, context_settings=CONTEXT)
@@ -249,7 +271,6 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued))
-    checked = _admitted(checked, settings.ledger_path, problems)
     results = [result for _, result in checked]
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
     targets = [t for file, r in checked if not citation_problems(r) for t in document_targets(r, None if file == "-" else Path(file), out_dir).values()]
@@ -258,31 +279,14 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     problems.extend(refused)
     wrote = write_each(planned, settings, workers=default_workers(), force=force) if planned else WriteOutcome()
     for item in wrote.written:
-        click.echo(f"{item.path}\t{KIND_LABELS[item.kind]}" + (f"\t{item.number}" if item.number else ""))
+        # The path holds the answers file's name, the number the office's number_pattern.
+        click.echo(check_output.printable(f"{item.path}") + f"\t{KIND_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
     problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
     _emit_problems([p for p in problems if p.severity == "error" or p.code is ErrorCode.LEGAL_006], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
-
-
-def _admitted(checked: list[tuple[str, Any]], ledger_path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
-    """The inspections the office's ledger, when there is one, would take as batch does: a
-    changed copy of a recorded inspection (LEDGER_003) or a re-inspection the ledger cannot
-    follow gets no notice, so that no inspection has two notice numbers."""
-    if not os.path.lexists(ledger_path):
-        return checked
-    from engine import ledger
-
-    admitted = []
-    for file, result in checked:
-        problem = ledger.admission_problem(ledger_path, result)
-        if problem is None:
-            admitted.append((file, result))
-        else:
-            problems.append(problem)
-    return admitted
 
 
 @cli.command(context_settings=CONTEXT)
@@ -333,13 +337,13 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具整改通知书（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
-    click.echo(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
+    click.echo(check_output.printable(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else "")))
     new = [r for r in outcome.recorded if r.new]
-    click.echo(
+    click.echo(check_output.printable(
         f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
-    )
+    ))
     undecided = [p for p in outcome.problems if p.code is ErrorCode.LEGAL_006]
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
@@ -378,7 +382,7 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
     target = Path(output)
     refuse_targets([target], force=force)
     atomic_write(target, text.encode("utf-8"), overwrite=force)
-    click.echo(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
+    click.echo(check_output.printable(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）"), err=True)
     ctx.exit(EXIT_OK)
 
 
@@ -441,7 +445,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
             else:
                 missing = [gap for gap in found if gap.start <= day <= (gap.end or dt.date.max)]
                 click.echo(f"{day.isoformat()}：{len(in_force)} 个检查表有效，" + (f"{len(missing)} 条法律依据没有有效条款（见上面的警告）。" if missing else "引用的法律依据都有有效条款。"))
-        click.echo(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
+        click.echo(check_output.printable(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。"))
     ctx.exit(EXIT_OK)
 
 
@@ -545,7 +549,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
             click.echo(f"--format {fmt} 须用 -o 指定写入的文件。", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         _write_ledger_list(ctx, rows, day, fmt, output, settings_path)
-        click.echo(f"已写入 {output}：{len(rows)} 个问题")
+        click.echo(check_output.printable(f"已写入 {output}：{len(rows)} 个问题"))
         ctx.exit(EXIT_OK)
     if fmt == "json":
         text = ledger_output.json_document(rows, day, engine.__version__, format_version) + "\n"
@@ -555,7 +559,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         text = ledger_output.table_text(rows, day, overdue=overdue)
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
-        click.echo(f"已写入 {output}：{len(rows)} 个问题")
+        click.echo(check_output.printable(f"已写入 {output}：{len(rows)} 个问题"))
     else:
         click.echo(text, nl=False)
     ctx.exit(EXIT_OK)
@@ -640,10 +644,10 @@ def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
 
     path = ledger_path or _settings(ctx, settings_path, None).ledger_path
     health = ledger_module.examine(path)
-    click.echo(
+    click.echo(check_output.printable(
         f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
         f"问题 {health.findings} 个（未销号 {health.unclosed} 个），状态记录 {health.events} 条。"
-    )
+    ))
     ctx.exit(EXIT_OK)
 
 
@@ -663,7 +667,7 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
         row = found.inspection
         click.echo(check_output.printable(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。"))
         ctx.exit(EXIT_OK)
-    click.echo(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
+    click.echo(check_output.printable(f"不一致：台账中没有与 {answers} 内容相同的检查登记。"), err=True)
     for row in found.same_name:
         click.echo(check_output.printable(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。"), err=True)
     ctx.exit(EXIT_NONCOMPLIANT)
@@ -697,7 +701,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     document = report_document(path, settings, start.date(), end.date(), target)
     (pdf,) = write_pdfs([document])
     atomic_write(target, pdf, overwrite=force)
-    click.echo(f"已写入 {target}")
+    click.echo(check_output.printable(f"已写入 {target}"))
     ctx.exit(EXIT_OK)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .bundled import environment, one_line
+from .check_output import printable
 from .labels import KIND_LABELS, SEVERITY_LABELS
 from .model import Checklist, Field, Item, chinese_number
 
@@ -37,10 +38,14 @@ def facts_line(item: Item) -> str:
 def blank_answers(checklist: Checklist) -> str:
     """The text of a blank answers file listing every item in order, with comments."""
     template = environment().get_template("answers.yaml.j2")
-    return template.render(
+    text = template.render(
         checklist=checklist,
-        site_types="、".join(f"{o.code}（{o.label}）" for o in checklist.site_types),
+        site_types=one_line("、".join(f"{o.code}（{o.label}）" for o in checklist.site_types)),
         describe=describe,
         facts_line=facts_line,
         chinese_number=chinese_number,
     )
+    # Rule texts are on one line each (one_line); a control or bidi character left in them (a
+    # rules folder never checked) is written as its escape, so that the file, and the terminal
+    # it is printed to, never carry it raw.
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -41,8 +41,33 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """One line of terminal output that may hold text from a file, with every character that
     could act on the terminal written as its escape: ``\\n``, ``\\x1b``, ``\\u202e``. Every text
-    formatter passes its lines through here; JSON output is escaped by json.dumps instead."""
+    formatter passes its lines through here; JSON output is escaped by json_text instead."""
     return _UNPRINTABLE.sub(_escape, text)
+
+
+#: What json.dumps(ensure_ascii=False) leaves raw but must not reach a terminal that shows the
+#: JSON: DEL, C1 controls, bidi marks, embeddings, overrides and isolates, and invisible
+#: separators and joiners. json.dumps already writes C0 controls as \\u00XX.
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # a surrogate pair, as JSON writes characters outside the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON, Chinese kept readable, with every control, bidi or
+    invisible character written as ``\\uXXXX``: still the same JSON value, but nothing in it
+    can act on the terminal it is printed to. Every --format json document goes through here."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    # Such characters can only be inside strings, where \\uXXXX means the same character.
+    # The indentation's newlines stay; whatever printable() escapes is escaped here too.
+    text = _JSON_INVISIBLE.sub(_json_escape, text)
+    return "\n".join(_UNPRINTABLE.sub(_json_escape, line) for line in text.split("\n"))
 
 
 def display_width(text: str) -> int:
@@ -208,7 +233,7 @@ def summary_counts(results: Iterable[InspectionResult], failed_files: int) -> di
 def _document(version: str, ok: bool, problems: Sequence[Problem], **body: Any) -> str:
     """The envelope every --format json document shares (docs/json.md)."""
     document = {"lantian": version, "format_version": FORMAT_VERSION, "ok": ok, **body, "errors": [problem_dict(p) for p in problems]}
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json_text(document)
 
 
 def _has_errors(problems: Sequence[Problem]) -> bool:

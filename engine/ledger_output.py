@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .check_output import clip, printable
+from .check_output import clip, json_text, printable
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from .ledger import LedgerRow
 
@@ -71,9 +70,9 @@ def json_document(rows: Sequence[LedgerRow], day: dt.date, lantian_version: str,
     """The JSON document `lantian ledger list --format json` prints (docs/json.md)."""
     found = [finding_dict(row, day, format_version) for row in rows]
     if format_version == 1:
-        return json.dumps(found, ensure_ascii=False, indent=2)
+        return json_text(found)
     document = {"lantian": lantian_version, "format_version": format_version, "as_of": day.isoformat(), "findings": found}
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json_text(document)
 
 
 def csv_text(rows: Sequence[LedgerRow], day: dt.date, format_version: int = FORMAT_VERSION) -> str:

@@ -242,7 +242,8 @@ def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         cli.main(["check"])
     assert exc.value.code == 2
-    assert "Missing argument" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "[USAGE_001]" in err and "Missing argument" in err and "lantian check --help" in err
 
 
 def test_main__exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
