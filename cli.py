@@ -271,6 +271,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued))
+    checked = _admitted(checked, settings.ledger_path, problems)
     results = [result for _, result in checked]
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
     targets = [t for file, r in checked if not citation_problems(r) for t in document_targets(r, None if file == "-" else Path(file), out_dir).values()]
@@ -287,6 +288,24 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+
+
+def _admitted(checked: list[tuple[str, Any]], ledger_path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
+    """The inspections the office's ledger, when there is one, would take as batch does: a
+    changed copy of a recorded inspection (LEDGER_003) or a re-inspection the ledger cannot
+    follow gets no notice, so that no inspection has two notice numbers."""
+    if not os.path.lexists(ledger_path):
+        return checked
+    from engine import ledger
+
+    admitted = []
+    for file, result in checked:
+        problem = ledger.admission_problem(ledger_path, result)
+        if problem is None:
+            admitted.append((file, result))
+        else:
+            problems.append(problem)
+    return admitted
 
 
 @cli.command(context_settings=CONTEXT)
