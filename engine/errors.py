@@ -272,12 +272,12 @@ class ErrorCode(Enum):
         "删去多余的一份；如果这其实是另一次检查，请改正答卷中的单位、日期或检查时间",
     )
     LEDGER_019 = Detail("output_is_ledger", "要写的文件就是台账 {ledger}，不能把清单写在台账上", "用 -o 指定另一个文件，例如 未销号.xlsx；台账没有被改动")
-    USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
     LEDGER_020 = Detail(
         "document_is_ledger",
         "这次要写的文书或清单就是台账 {ledger}，写入会覆盖台账",
         "用 --ledger 指定输出文件夹以外的台账（通常是 设置文件名.ledger.sqlite），或换一个输出文件夹（-o）；什么也没有登记和写入",
     )
+    USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 
 @dataclass(frozen=True)
