@@ -732,6 +732,50 @@ ChecklistCheck = Callable[[_ChecklistBuilder], Iterator[Problem]]
 EntryCheck = Callable[[_ChecklistBuilder, _Entry], Iterator[Problem]]
 
 #: The checks of the file as a whole.
+#: The texts of a checklist that are printed (on documents, forms and the terminal), and
+#: the most characters each may have: a title, a question, a label or a unit is one line,
+#: guidance, a description, a finding or a rectification a paragraph.
+_ONE_LINE_TEXTS = ("title", "question", "unit")
+_PARAGRAPH_TEXTS = ("guidance", "description", "finding", "rectification")
+MAX_RULE_LINE_CHARS = 200
+MAX_RULE_TEXT_CHARS = 2000
+#: Characters no printed text of a rule file needs: C0 controls (a tab anywhere, a line break
+#: in a paragraph), DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, and
+#: the line and paragraph separators.
+_RULE_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RULE_CONTROL_IN_PARAGRAPH = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_006 for a control or bidi character in a printed text, RULE_007 for a printed text
+    longer than its limit: titles, questions, guidance, option and site type labels, units,
+    descriptions, findings and rectifications.
+
+    Refused: ``title: "秸秆\\e[2J禁烧"``, a question of 300 characters. Accepted: ``title: 秸秆禁烧``.
+    """
+    stack: list[tuple[Any, tuple]] = [(b.doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((child, (*path, key)) for key, child in value.items())
+        elif isinstance(value, list) and len(path) < 8:
+            stack.extend((child, (*path, index)) for index, child in enumerate(value))
+        elif isinstance(value, str) and path:
+            label = len(path) >= 2 and path[-2] in ("options", "site_types")
+            paragraph = path[-1] in _PARAGRAPH_TEXTS
+            if not (label or paragraph or path[-1] in _ONE_LINE_TEXTS):
+                continue
+            field = ".".join(str(part) for part in path)
+            limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
+            if len(value) > limit:
+                yield b.problem(ErrorCode.RULE_007, path, field=field, length=len(value), limit=limit)
+            bad = (_RULE_CONTROL_IN_PARAGRAPH if paragraph else _RULE_CONTROL).search(value)
+            if bad:
+                char = bad.group()
+                shown = {"\n": "换行符 \\n", "\r": "回车符 \\r"}.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+                yield Problem(ErrorCode.RULE_006, b.inside(path, value, bad.start(), None), {"field": field, "char": shown, "position": bad.start() + 1})
+
+
 CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
     check_id_matches_file_name,
     check_effective_dates_in_order,
@@ -740,6 +784,7 @@ CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
     check_ids_unique,
     check_item_ids_not_reserved,
     check_when_not_circular,
+    check_texts_printable,
 )
 #: The checks of each question's answer settings, site facts and items alike.
 FIELD_CHECKS: tuple[EntryCheck, ...] = (

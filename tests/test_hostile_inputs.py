@@ -451,15 +451,18 @@ def test_ledger_show_and_table__escape_what_people_wrote(tmp_path: Path, rules) 
     assert terminal_safe(table) and "工地\\x1b[2J" in table and "\\u202e问题" in table
 
 
-def test_rules_check_and_list__titles_from_rule_files_escaped(rules_copy: Path) -> None:
-    """Should escape what a rule file's title holds when `rules check` and `rules list` print it."""
+def test_rules_check_and_list__control_character_in_title_refused_rule_006(rules_copy: Path) -> None:
+    """Should refuse a rule file's title holding ESC and a newline (RULE_006, at its line), and
+    print nothing of it raw in `rules check` or `rules list`."""
     path = rules_copy / "dust_six_100pct.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("title: 建筑工地扬尘污染防治“六个百分之百”检查表", 'title: "扬尘\\e[8m检查表\\n结论：合格"', 1), encoding="utf-8")
+    line = text.splitlines().index("title: 建筑工地扬尘污染防治“六个百分之百”检查表") + 1
     for command in (["rules", "check"], ["rules", "list"]):
         result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), *command], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        assert terminal_safe(result.stdout) and "扬尘\\x1b[8m检查表\\n结论：合格" in result.stdout
+        assert result.exit_code == 2, result.output
+        assert f"{path}:{line}:8: [RULE_006]" in result.stderr
+        assert terminal_safe(result.stdout) and terminal_safe(result.stderr.replace("\n", "").replace("\n", ""))
 
 
 # -- photos: checked with the answers, not left out of the record ----------------------------
@@ -688,3 +691,48 @@ def test_settings_control_character__settings_005(tmp_path: Path, char: str) -> 
             load_settings(path)
         assert [(p.code.name, p.context["field"], p.context["position"]) for p in exc.value.problems] == [("SETTINGS_005", key, 3)]
         assert exc.value.problems[0].location.line == (3 if key == "office" else 6)
+
+
+# -- rule files' printed texts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("title: 秸秆禁烧网格化监管检查表（焚烧季）", 'title: "秸秆\\e]0;PWNED\\a禁烧"', "title"),
+        ("question: 已发现的火点是否全部及时扑灭、查明责任人并登记处理", 'question: "当日\\u202e网格内是否发现露天焚烧火点"', "question"),
+        ("question: 已发现的火点是否全部及时扑灭、查明责任人并登记处理", 'question: "当日\\u200f网格"', "question"),
+        ("question: 已发现的火点是否全部及时扑灭、查明责任人并登记处理", 'question: "当日\\L结论：合格"', "question"),
+    ],
+)
+def test_rule_file_printed_text_with_control__rule_006_and_template_refused(rules_copy: Path, old: str, new: str, field: str) -> None:
+    """Should refuse ESC, OSC, bidi and line separators in a rule file's printed texts (RULE_006),
+    so that `template`, which writes the form as bytes, never prints them."""
+    path = rules_copy / "straw_ban.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert result.exit_code == 2 and "[RULE_006]" in result.stderr and field in result.stderr
+    assert terminal_safe(result.stderr)
+    shown = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "template", "straw_ban"], catch_exceptions=False)
+    assert shown.exit_code == 2 and "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
+
+
+def test_rule_file_title_of_300000_characters__rule_007(rules_copy: Path) -> None:
+    """Should refuse a checklist title of 300,000 characters (98 s of work) with RULE_007 at it,
+    and a question of 201; a guidance of 2000 characters is accepted."""
+    path = rules_copy / "straw_ban.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text.splitlines().index("title: 秸秆禁烧网格化监管检查表（焚烧季）") + 1
+    path.write_text(text.replace("title: 秸秆禁烧网格化监管检查表（焚烧季）", "title: " + "秸" * 300_000, 1), encoding="utf-8")
+    run = lantian_process("--rules", str(rules_copy), "rules", "check")
+    assert run.returncode == 2 and f"{path}:{line}:8: [RULE_007]" in run.stderr.decode()
+    path.write_text(text.replace("question: 已发现的火点是否全部及时扑灭、查明责任人并登记处理", "question: " + "火" * 201, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert result.exit_code == 2 and "[RULE_007]" in result.stderr and "超过上限 200 个字" in result.stderr
+    guidance = "guidance: 逐个火点核对处置记录：扑灭时间、所在网格、网格责任人、焚烧责任人及处理情况；未扑灭或未查明责任人的火点数记为 count"
+    assert guidance in text
+    path.write_text(text.replace(guidance, "guidance: " + "看" * 2000, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr

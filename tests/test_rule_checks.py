@@ -96,6 +96,11 @@ EXAMPLES = {
         sample(HEIGHT.replace("unit: 米\n", f"unit: 米\n        when: height > 1  {MARK}\n") + CLOSED),
         "RULE_003",
     ),
+    "check_texts_printable": Example(
+        sample(HEIGHT),
+        sample(HEIGHT.replace("question: 围挡高度\n", f'question: "围挡\\e[2J高度"  {MARK}\n', 1)),
+        "RULE_006",
+    ),
     "check_options_only_for_choices": Example(
         sample(
             item(
