@@ -41,6 +41,8 @@ HOSTILE = [
     "\x00", "\x1b[8m", "\x1b]0;title\x07", "\r", "\b", "\u202e", "\u200b", "\ufeff", "\t",
     "不适用", "是", "否", "", "~", "null", "[]", "{}", "2026-02-30", "9999-12-31", "0001-01-01", "25:61",
     "photos/../../etc/passwd", "/etc/hostname", "file:///etc/hostname", "x" * 3000,
+    # Nesting hundreds deep (RecursionError once) and the bidi marks and separators.
+    "[" * 400 + "1" + "]" * 400, "[" * 900 + "]" * 900, "{a: " * 300 + "1" + "}" * 300, '"\\u200f\\u061c\\L"', "\u200e",
 ]
 
 EXAMPLE_FILES = sorted(path.name for path in EXAMPLES.glob("*.yaml"))
