@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import keyword
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -553,6 +554,23 @@ def check_effective_dates_in_order(b: _ChecklistBuilder) -> Iterator[Problem]:
         yield _dates_problem(b.doc, ("effective_to",), b.data["id"])
 
 
+def check_numbers_finite(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_003: every number in the file is finite: YAML reads ``.nan`` and ``.inf`` as
+    numbers, and a pass mark or points of NaN would fail every inspection without a word.
+
+    Refused: ``pass_mark: .nan``. Accepted: ``pass_mark: 85``.
+    """
+    waiting: list[tuple[tuple, Any]] = [((), b.data)]
+    while waiting:
+        path, value = waiting.pop()
+        if isinstance(value, dict):
+            waiting.extend((path + (key,), inner) for key, inner in value.items())
+        elif isinstance(value, list):
+            waiting.extend((path + (index,), inner) for index, inner in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield b.problem(ErrorCode.RULE_003, path, reason=f"{value} 不是一个有限的数", hint="请写一个具体的数，例如 85")
+
+
 def check_site_fact_ids_not_reserved(b: _ChecklistBuilder) -> Iterator[Problem]:
     """RULE_003: a site fact is not named like a site field or a word expressions use.
 
@@ -779,6 +797,7 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
 CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
     check_id_matches_file_name,
     check_effective_dates_in_order,
+    check_numbers_finite,
     check_site_fact_ids_not_reserved,
     check_basis_known,
     check_ids_unique,

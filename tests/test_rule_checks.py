@@ -71,6 +71,11 @@ EXAMPLES = {
         sample(top=f"effective_from: 2024-10-01\neffective_to: 2024-01-01  {MARK}\n"),
         "RULE_005",
     ),
+    "check_numbers_finite": Example(
+        sample(top="pass_mark: 85\n"),
+        sample(top=f"pass_mark: .nan  {MARK}\n"),
+        "RULE_003",
+    ),
     "check_site_fact_ids_not_reserved": Example(
         sample(top="site_facts:\n  - id: key_area\n    question: 是否位于主干道两侧\n    kind: yes_no\n"),
         sample(top=f"site_facts:\n  - id: village  {MARK}\n    question: 所在村\n    kind: text\n"),
