@@ -14,6 +14,7 @@ from .applicability import applicability
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
+from .names import name_key
 from .schema import validate
 from .source import SourceDocument, inside, load_source, os_reason
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
@@ -241,9 +242,12 @@ class _AnswersBuilder:
             listed = raw.get(key) or ()
             if len(listed) > MAX_LIST:
                 self.problem(ErrorCode.ANSWER_015, ("inspection", key), field=f"inspection.{key}", count=len(listed), limit=MAX_LIST, hint="只列出参加这次检查的人员和他们的证号")
-        if len(set(inspectors)) < MIN_INSPECTORS:
+        # Counted as a person reads the names: a blank, an invisible character or a repeated
+        # name is not a second inspector.
+        people = {key for key in map(name_key, inspectors) if key}
+        if len(people) < MIN_INSPECTORS:
             self.warnings.append(
-                Problem(ErrorCode.ANSWER_008, self.doc.location(("inspection", "inspectors")), {"count": len(set(inspectors))}, severity="warning")
+                Problem(ErrorCode.ANSWER_008, self.doc.location(("inspection", "inspectors")), {"count": len(people)}, severity="warning")
             )
         if day is not None and not self.checklist.in_force(day):
             self.problem(ErrorCode.CHECKLIST_002, ("inspection", "date"), id=self.checklist.id, date=day.isoformat(), period=self.checklist.period())

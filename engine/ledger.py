@@ -30,7 +30,6 @@ import os
 import re
 import sqlite3
 import stat
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import Inspection, InspectionResult
+from .names import name_key as site_key
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -131,33 +131,6 @@ class Recorded:
     opened: int = 0  #: new findings
     closed: int = 0  #: earlier findings this re-inspection closed
     still_open: int = 0  #: earlier findings it found again
-
-
-#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt), which render as
-#: nothing, plus U+2800 BRAILLE PATTERN BLANK, which renders as a blank.
-_IGNORABLE_RANGES = (
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800),
-    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
-    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
-)
-_IGNORABLE = {code: None for low, high in _IGNORABLE_RANGES for code in range(low, high + 1)}
-#: Cyrillic and Greek letters a reader takes for Latin ones (after casefold, so lowercase).
-_CONFUSABLES = str.maketrans(
-    {
-        **dict(zip("авсеһіјкмноорстухѕԁԛԝ", "abcehijkmhoopctyxsdqw", strict=True)),
-        **dict(zip("αβεζηικμνορτυχ", "abezhikmvoptux", strict=True)),
-    }
-)
-
-
-def site_key(name: str) -> str:
-    """A site's name as a person reads it: the same site whatever invisible characters
-    (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters,
-    letter case or Latin-looking Cyrillic and Greek letters the file has."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_IGNORABLE)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return "".join(text.split()).translate(_CONFUSABLES)
 
 
 @contextmanager

@@ -45,6 +45,14 @@ def test_rules__every_problem_of_every_file_at_once(rules_copy: Path) -> None:
     assert sorted(error_codes(exc)) == ["EXPR_001", "RULE_002", "TEXT_001"]
 
 
+@pytest.mark.parametrize("names", ['["李明", "李明\u200b"]', '["李明", "李 明"]', '["李明", "\u3164"]', '["李明", "\u2800"]'])
+def test_answers__second_inspector_only_in_appearance__answer_008_warning(rules, names: str) -> None:
+    """Should count as one the names a person reads as one, and not count a blank one."""
+    raw = dust_answers().replace("[李明, 王芳]".encode(), names.encode())
+    result = check(raw, rules, name="a.yaml")
+    assert [(w.code.name, w.context["count"]) for w in result.warnings] == [("ANSWER_008", 1)]
+
+
 def test_answers__one_inspector__answer_008_warning(rules) -> None:
     raw = dust_answers().replace("[李明, 王芳]".encode(), "[李明, 李明]".encode())
     result = check(raw, rules, name="a.yaml")
