@@ -762,8 +762,10 @@ class LedgerRow:
     notice_number: str | None
     rechecked_on: dt.date | None = None  #: the first re-inspection that found it still there
 
-    def status_on(self, day: dt.date) -> str:
-        """The status the finding had at the end of ``day``."""
+    def status_on(self, day: dt.date) -> str | None:
+        """The status the finding had at the end of ``day``; None before it was found."""
+        if day < self.inspected_on:
+            return None
         if self.closed_on is not None and self.closed_on <= day:
             return "closed"
         if self.rechecked_on is not None and self.rechecked_on <= day:

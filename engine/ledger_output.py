@@ -33,14 +33,14 @@ _FIELDS_V2: tuple[tuple[str, Callable[[LedgerRow, dt.date], Any]], ...] = (
     ("inspected_on", lambda row, day: row.inspected_on.isoformat()),
     ("item", lambda row, day: row.item_id),
     ("severity", lambda row, day: row.severity),
-        # The words of `lantian check`'s findings, so that one program can read both.
+    # The words of `lantian check`'s findings, so that one program can read both.
     ("reason", lambda row, day: row.reason),
     ("rectification", lambda row, day: row.rectification),
     ("basis", lambda row, day: row.basis),
     ("deadline", lambda row, day: row.deadline.isoformat()),
-        # A value that depends on the day carries the day in its key: version 1's "status"
-        # was the status today, whatever --as-of said, and was read as the status on it.
-    ("status_as_of", lambda row, day: row.status_on(day) if row.inspected_on <= day else None),
+    # A value that depends on the day carries the day in its key: version 1's "status"
+    # was the status today, whatever --as-of said, and was read as the status on it.
+    ("status_as_of", lambda row, day: row.status_on(day)),
     ("status_now", lambda row, day: row.status),
     ("closed_on", lambda row, day: row.closed_on.isoformat() if row.closed_on else None),
     ("overdue_days_as_of", lambda row, day: row.overdue_days(day)),
