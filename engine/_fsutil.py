@@ -9,13 +9,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import _sqlite
 from .errors import ErrorCode, LantianError, Location, Problem
 
 #: Errors after which every later write to the same disk fails as well: a batch stops writing.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 
 #: The first bytes of every SQLite database: the ledger and the numbers file are never replaced.
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
 
@@ -71,7 +71,7 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
 def _is_database(target: Path) -> bool:
     try:
         with open(target, "rb") as handle:
-            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+            return handle.read(len(_sqlite.HEADER)) == _sqlite.HEADER
     except OSError:
         return False  # unreadable: the write itself reports what is wrong
 

@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
+#: The first bytes of every SQLite database file.
+HEADER = b"SQLite format 3\x00"
+
 #: How long a writer waits for another one to finish before giving up (seconds).
 BUSY_SECONDS = 30.0
 

@@ -115,7 +115,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 MAX_ID = 2**63 - 1
 #: Evidence and answers files are hashed this much at a time (a video need not fit in memory).
 HASH_CHUNK = 1024 * 1024
-_SQLITE_HEADER = b"SQLite format 3\x00"
 #: The words a clerk reads for the ledger's tables in LEDGER_012.
 TABLE_LABELS = {"inspections": "检查", "findings": "问题", "events": "状态记录"}
 
@@ -209,7 +208,7 @@ def _require_file(path: Path) -> None:
         raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
     try:
         mode = os.fstat(fd).st_mode
-        head = os.read(fd, len(_SQLITE_HEADER)) if stat.S_ISREG(mode) else b""
+        head = os.read(fd, len(_sqlite.HEADER)) if stat.S_ISREG(mode) else b""
     except OSError as exc:
         raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
     finally:
@@ -218,7 +217,7 @@ def _require_file(path: Path) -> None:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="这不是一个普通文件（是文件夹、管道或设备）")
     if not head:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="文件是空的（0 字节）")
-    if head != _SQLITE_HEADER:
+    if head != _sqlite.HEADER:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="不是 SQLite 数据库文件")
 
 

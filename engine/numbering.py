@@ -60,7 +60,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     # Non-blocking: a pipe where the file should be must not hang the batch.
     with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb") as handle:
         head = handle.read(16) if os.path.isfile(path) else b"-"
-    if head != b"SQLite format 3\x00":
+    if head != _sqlite.HEADER:
         raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文件是空的（0 字节）" if not head else "不是 SQLite 数据库文件")
     connection = _sqlite.connect(path, write=True)
     if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'document_numbers'").fetchone() is None:

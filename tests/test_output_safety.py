@@ -492,7 +492,8 @@ def test_force__ledger_or_numbers_file__refused_io_014(tmp_path: Path) -> None:
 
 def test_force__any_sqlite_database__refused(tmp_path: Path) -> None:
     """Should tell a database by its first 16 bytes, whatever its name."""
-    from engine._fsutil import SQLITE_HEADER, target_problem
+    from engine._fsutil import target_problem
+    from engine._sqlite import HEADER as SQLITE_HEADER
 
     other = tmp_path / "report.xlsx"
     other.write_bytes(SQLITE_HEADER + b"\0" * 100)
