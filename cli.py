@@ -23,7 +23,7 @@ from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
 from engine.errors import ErrorCode, Location, Problem, format_problem_line
-from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
+from engine.labels import DOCUMENT_LABELS, FINDING_STATUS_LABELS, SEVERITY_LABELS
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
 
@@ -264,7 +264,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     示例：
       lantian notice examples/dust_six_100pct_noncompliant.yaml -o out --settings examples/office/office.yaml
     """
-    from engine.documents import KIND_LABELS, WriteOutcome, citation_problems, document_targets, write_each
+    from engine.documents import WriteOutcome, citation_problems, document_targets, write_each
     from engine.render import default_workers
 
     rules = _rules(ctx)
@@ -281,7 +281,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     wrote = write_each(planned, settings, workers=default_workers(), force=force) if planned else WriteOutcome()
     for item in wrote.written:
         # The path holds the answers file's name, the number the office's number_pattern.
-        click.echo(check_output.printable(f"{item.path}") + f"\t{KIND_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
+        click.echo(check_output.printable(f"{item.path}") + f"\t{DOCUMENT_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
     problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
     _emit_problems([p for p in problems if p.severity == "error" or p.code is ErrorCode.LEGAL_006], sources)

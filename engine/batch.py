@@ -13,8 +13,9 @@ from pathlib import Path
 from . import ledger
 from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import KIND_LABELS, NotWritten, Written, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
+from .documents import NotWritten, Written, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
+from .labels import DOCUMENT_LABELS
 from .ledger import Recorded
 from .model import InspectionResult, RuleSet
 from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
@@ -160,7 +161,7 @@ def _unfinished(failed: NotWritten, owner: _Checked | None) -> list[Problem]:
         Problem(
             ErrorCode.BATCH_001,
             (_photo_location(owner, problem.context["url"]) if problem.context.get("url") else None) or Location(str(owner.path)),
-            {"document": KIND_LABELS.get(failed.kind, failed.kind), "code": problem.code.name, "reason": problem.message, "hint": problem.hint.rstrip("。")},
+            {"document": DOCUMENT_LABELS.get(failed.kind, failed.kind), "code": problem.code.name, "reason": problem.message, "hint": problem.hint.rstrip("。")},
         )
         for problem in failed.problems
     ]

@@ -15,9 +15,6 @@ from .numbering import allocate
 from .render import Document, notice_context, record_context, render_each, render_html
 from .settings import OfficeSettings
 
-#: What each kind of document is called in messages.
-KIND_LABELS = {"notice": "整改通知书", "record": "现场检查记录", "list": "整改清单（PDF）", "list_xlsx": "整改清单（XLSX）"}
-
 
 @dataclass(frozen=True)
 class Written:

@@ -22,3 +22,6 @@ ITEM_STATUS_LABELS = {"pass": "符合", "fail": "不符合", "not_applicable": "
 VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomplete": "未完成"}
 #: where a finding stands in the rectification ledger
 FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
+
+#: What each kind of document is called in messages.
+DOCUMENT_LABELS = {"notice": "整改通知书", "record": "现场检查记录", "list": "整改清单（PDF）", "list_xlsx": "整改清单（XLSX）"}
