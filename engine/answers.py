@@ -16,7 +16,7 @@ from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .names import name_key
 from .schema import validate
-from .source import SourceDocument, inside, load_source, os_reason
+from .source import SourceDocument, char_name, inside, load_source, os_reason
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
 
 MIN_INSPECTORS = 2
@@ -430,15 +430,10 @@ def text_problems(doc: SourceDocument, checklist: Checklist | None) -> list[Prob
                 problems.append(Problem(ErrorCode.ANSWER_012, where, {"field": _dotted(path), "length": len(value), "limit": limit, "hint": hint}))
             bad = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
             if bad:
-                shown = _char_name(bad.group())
+                shown = char_name(bad.group())
                 hint = "删除这个字符（多半是从别的程序复制来的）" + ("" if lines else "；这里只能写一行，不能换行")
                 problems.append(Problem(ErrorCode.ANSWER_013, where, {"field": _dotted(path), "char": shown, "position": bad.start() + 1, "hint": hint}))
     return problems
-
-
-def _char_name(char: str) -> str:
-    named = {"\n": "换行符 \\n", "\r": "回车符 \\r"}
-    return named.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 def capped(problems: list[Problem]) -> list[Problem]:

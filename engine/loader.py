@@ -40,7 +40,7 @@ from .model import (
     TextTemplate,
 )
 from .schema import validate
-from .source import SourceDocument, load_source, read_bytes
+from .source import SourceDocument, char_name, load_source, read_bytes
 
 LEGAL_FILE = "_legal.yaml"
 KIND_TYPES = {
@@ -790,8 +790,7 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
             bad = (_RULE_CONTROL_IN_PARAGRAPH if paragraph else _RULE_CONTROL).search(value)
             if bad:
                 char = bad.group()
-                shown = {"\n": "换行符 \\n", "\r": "回车符 \\r"}.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-                yield Problem(ErrorCode.RULE_006, b.inside(path, value, bad.start(), None), {"field": field, "char": shown, "position": bad.start() + 1})
+                yield Problem(ErrorCode.RULE_006, b.inside(path, value, bad.start(), None), {"field": field, "char": char_name(char), "position": bad.start() + 1})
 
 
 CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (

@@ -9,7 +9,7 @@ from typing import Literal
 
 from .errors import ErrorCode, InputError, Location, Problem
 from .schema import validate
-from .source import SourceDocument, load_source
+from .source import SourceDocument, char_name, load_source
 
 #: The placeholders of a document number; each stands exactly once in the pattern.
 NUMBER_PLACEHOLDERS = ("{year}", "{seq}")
@@ -109,8 +109,7 @@ def text_problems(doc: SourceDocument) -> list[Problem]:
         bad = _CONTROL.search(text)
         if bad:
             char = bad.group()
-            shown = {"\n": "换行符 \\n", "\r": "回车符 \\r", "\t": "制表符 \\t"}.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-            problems.append(Problem(ErrorCode.SETTINGS_005, _inside(doc, text, bad.start(), key), {"field": key, "char": shown, "position": bad.start() + 1}))
+            problems.append(Problem(ErrorCode.SETTINGS_005, _inside(doc, text, bad.start(), key), {"field": key, "char": char_name(char), "position": bad.start() + 1}))
     return problems
 
 

@@ -606,3 +606,9 @@ def load_source(src: str | Path | bytes, name: str | None = None, *, strict: boo
     if strict and doc.problems:
         raise InputError(doc.problems)
     return doc
+
+
+def char_name(char: str) -> str:
+    """A character a message names that cannot be shown as itself: 换行符 \\n, \\x1b, \\u202e."""
+    named = {"\n": "换行符 \\n", "\r": "回车符 \\r", "\t": "制表符 \\t"}
+    return named.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
