@@ -270,17 +270,6 @@ class _ChecklistBuilder:
     def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> Problem:
         return Problem(code, self.doc.location(where, key=at_key, item=subject), context)
 
-    def inside(self, path: tuple, text: str, offset: int, item: str | None) -> Location:
-        """The position ``offset`` characters into the scalar ``text`` at ``path``, when the
-        scalar sits on one line as written (plain or quoted); else the scalar's start."""
-        location = self.doc.location(path, item=item)
-        if location.line is not None and location.column is not None:
-            rest = self.doc.line_text(location.line)[location.column - 1 :]
-            shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None
-            if shift is not None:
-                location = Location(location.file, location.line, location.column + shift + offset, location.path, item)
-        return location
-
     def build(self) -> Checklist | None:
         """The checklist, or None when a check refused something; the problems are in ``problems``."""
         for check in CHECKLIST_CHECKS:
@@ -421,7 +410,7 @@ class _ChecklistBuilder:
             return compile_expression(text, scope, expect=expect), ()
         except ExpressionError as exc:
             context = {"hint": "", **exc.context}
-            return None, (Problem(ErrorCode[exc.code], self.inside(path, text, exc.offset, item), context),)
+            return None, (Problem(ErrorCode[exc.code], self.doc.inside(path, text, exc.offset, item), context),)
 
     def _template(self, text: str, scope: Scope, path: tuple, item: str) -> tuple[TextTemplate, tuple[Problem, ...]]:
         parts: list[str | Expression] = []
@@ -437,12 +426,12 @@ class _ChecklistBuilder:
                 continue
             if inner is None:
                 context = {"name": token, "reason": "花括号没有配对（要显示花括号请写 {{ 或 }}）", "suggestion": "", "allowed": listing(allowed)}
-                problems.append(Problem(ErrorCode.TEXT_001, self.inside(path, text, match.start(), item), context))
+                problems.append(Problem(ErrorCode.TEXT_001, self.doc.inside(path, text, match.start(), item), context))
                 continue
             try:
                 parts.append(compile_expression(inner, scope, expect=None))
             except ExpressionError as exc:
-                problems.append(Problem(ErrorCode.TEXT_001, self.inside(path, text, match.start(), item), _placeholder_context(exc, inner, allowed)))
+                problems.append(Problem(ErrorCode.TEXT_001, self.doc.inside(path, text, match.start(), item), _placeholder_context(exc, inner, allowed)))
         parts.append(text[position:])
         return TextTemplate(text, tuple(p for p in parts if p != "")), tuple(problems)
 
@@ -790,7 +779,7 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
             bad = (_RULE_CONTROL_IN_PARAGRAPH if paragraph else _RULE_CONTROL).search(value)
             if bad:
                 char = bad.group()
-                yield Problem(ErrorCode.RULE_006, b.inside(path, value, bad.start(), None), {"field": field, "char": char_name(char), "position": bad.start() + 1})
+                yield Problem(ErrorCode.RULE_006, b.doc.inside(path, value, bad.start()), {"field": field, "char": char_name(char), "position": bad.start() + 1})
 
 
 CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (

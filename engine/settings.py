@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import ErrorCode, InputError, Location, Problem
+from .errors import ErrorCode, InputError, Problem
 from .schema import validate
 from .source import SourceDocument, char_name, load_source
 
@@ -109,7 +109,7 @@ def text_problems(doc: SourceDocument) -> list[Problem]:
         bad = _CONTROL.search(text)
         if bad:
             char = bad.group()
-            problems.append(Problem(ErrorCode.SETTINGS_005, _inside(doc, text, bad.start(), key), {"field": key, "char": char_name(char), "position": bad.start() + 1}))
+            problems.append(Problem(ErrorCode.SETTINGS_005, doc.inside((key,), text, bad.start()), {"field": key, "char": char_name(char), "position": bad.start() + 1}))
     return problems
 
 
@@ -125,25 +125,13 @@ def number_pattern_problems(doc: SourceDocument) -> list[Problem]:
     problems = []
     for match in re.finditer(r"\{[^{}]*\}|[{}]", pattern):
         if match.group() not in NUMBER_PLACEHOLDERS:
-            problems.append(Problem(ErrorCode.SETTINGS_002, _inside(doc, pattern, match.start()), {"placeholder": match.group()}))
+            problems.append(Problem(ErrorCode.SETTINGS_002, doc.inside(("number_pattern",), pattern, match.start()), {"placeholder": match.group()}))
     for placeholder in NUMBER_PLACEHOLDERS:
         count = pattern.count(placeholder)
         if count > 1:
             second = pattern.index(placeholder, pattern.index(placeholder) + 1)
-            problems.append(Problem(ErrorCode.SETTINGS_003, _inside(doc, pattern, second), {"placeholder": placeholder, "count": count}))
+            problems.append(Problem(ErrorCode.SETTINGS_003, doc.inside(("number_pattern",), pattern, second), {"placeholder": placeholder, "count": count}))
     return problems
-
-
-def _inside(doc: SourceDocument, text: str, offset: int, key: str = "number_pattern") -> Location:
-    """The position ``offset`` characters into the value of ``key``, when it sits on one line as
-    written (plain or quoted); else where the value starts."""
-    location = doc.location((key,))
-    if location.line is not None and location.column is not None:
-        rest = doc.line_text(location.line)[location.column - 1 :]
-        shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None
-        if shift is not None:
-            return Location(location.file, location.line, location.column + shift + offset, location.path)
-    return location
 
 
 SETTINGS_NAME = "office.yaml"

@@ -95,6 +95,17 @@ class SourceDocument:
     key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)  #: path → (line, col) of the key
     problems: list[Problem] = field(default_factory=list)  #: found while reading, that did not stop it
 
+    def inside(self, path: tuple, text: str, offset: int, item: str | None = None) -> Location:
+        """The position ``offset`` characters into the scalar ``text`` at ``path``, when the
+        scalar sits on one line as written (plain or quoted); else the scalar's start."""
+        location = self.location(path, item=item)
+        if location.line is not None and location.column is not None:
+            rest = self.line_text(location.line)[location.column - 1 :]
+            shift = 0 if rest.startswith(text) else 1 if rest[:1] in "'\"" and rest[1:].startswith(text) else None
+            if shift is not None:
+                location = Location(location.file, location.line, location.column + shift + offset, location.path, item)
+        return location
+
     def location(self, path: tuple = (), *, key: bool = False, item: str | None = None) -> Location:
         """The best position for ``path``: the key or value there, or its nearest parent's."""
         table = self.key_positions if key else self.positions
