@@ -312,7 +312,7 @@ def _admitted(checked: list[tuple[str, Any]], ledger_path: Path, problems: list[
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
-@click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, help="同时生成文书的进程数；默认为本机的核数（最多 4 个）。")
+@click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, envvar="LANTIAN_WORKERS", help="同时生成文书的进程数；默认为环境变量 LANTIAN_WORKERS，没有时为本机的核数（最多 4 个）。")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 @issued_option
 @click.option("--force", is_flag=True, help=FORCE_HELP)

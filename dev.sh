@@ -110,6 +110,9 @@ run_tests() {
     "$VENV/bin/ruff" check --quiet .
     say "mypy"
     "$VENV/bin/mypy"
+    # Compiled modules are kept (__pycache__, ignored by git) even where the shell says not
+    # to: the tests start many `lantian` processes, and each would compile the engine again.
+    unset PYTHONDONTWRITEBYTECODE
     # One worker per core; a module's tests stay on one worker, so a module's fixtures (a
     # campaign recorded in a ledger) are built once. Later options win: -n 0 runs in-process.
     "$VENV/bin/python" -m pytest --numprocesses auto --dist loadscope "$@"

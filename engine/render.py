@@ -198,9 +198,20 @@ def _characters(documents: Sequence[Document]) -> set[str]:
 STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list": ("official.css", "list.css"), "report": ("official.css", "report.css")}
 
 
+@functools.cache
+def _stylesheets() -> dict[str, Any]:
+    """Each kind's stylesheets, parsed once per process: they hold no @font-face, so they
+    serve every font. (Parsing them costs about as much as laying out a notice.)"""
+    from weasyprint import CSS
+
+    css = templates_dir() / "css"
+    fetch = _fetcher(Path(os.devnull), None)
+    parsed = {name: CSS(filename=str(css / name), url_fetcher=fetch) for names in STYLESHEETS.values() for name in names}
+    return {kind: [parsed[name] for name in names] for kind, names in STYLESHEETS.items()}
+
+
 class _Renderer:
-    """What every document of a batch shares: the font registered once, and the stylesheets
-    parsed once (parsing them again for every document costs about a tenth of a notice)."""
+    """What every document of a batch shares: the font, registered once, and the stylesheets."""
 
     def __init__(self, font_file: Path) -> None:
         from weasyprint import CSS
@@ -208,11 +219,8 @@ class _Renderer:
 
         self.font_file = font_file
         self.font_config = FontConfiguration()
-        fetch = _fetcher(font_file, None)
-        face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=self.font_config, url_fetcher=fetch)
-        css = templates_dir() / "css"
-        parsed = {name: CSS(filename=str(css / name), font_config=self.font_config, url_fetcher=fetch) for names in STYLESHEETS.values() for name in names}
-        self.stylesheets = {kind: [face, *(parsed[name] for name in names)] for kind, names in STYLESHEETS.items()}
+        face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=self.font_config, url_fetcher=_fetcher(font_file, None))
+        self.stylesheets = {kind: [face, *sheets] for kind, sheets in _stylesheets().items()}
 
     def pdf(self, document: Document) -> bytes:
         from weasyprint import HTML
@@ -301,7 +309,8 @@ def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[byt
 #: (macOS, Windows) they are spawned.
 _START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
-#: Below this many documents, starting worker processes costs more than it saves.
+#: Below this much work (documents, counting each part of a long list as one), starting
+#: worker processes costs more than it saves.
 PARALLEL_MINIMUM = 12
 
 
@@ -331,7 +340,9 @@ def render_each(
         return
     source = font or find_cjk_font()
     characters = characters or _characters(documents)
-    if workers <= 1 or (len(documents) < max(PARALLEL_MINIMUM, 2 * workers) and not any(d.parts for d in documents)):
+    # A part of a long list is as much work as a notice.
+    work = sum(max(1, len(document.parts)) for document in documents)
+    if workers <= 1 or work < max(PARALLEL_MINIMUM, 2 * workers):
         for index, pdf in enumerate(_each(documents, source, characters)):
             if on_progress:
                 on_progress(1)

@@ -22,6 +22,9 @@ _PER_RUN = Path(tempfile.mkdtemp(prefix="lantian-tests-"))
 atexit.register(shutil.rmtree, _PER_RUN, ignore_errors=True)
 for _variable in ("LANTIAN_SETTINGS", "LANTIAN_RULES", "LANTIAN_DEBUG"):
     os.environ.pop(_variable, None)
+# The test run already keeps every core busy (pytest-xdist): a batch starting worker processes
+# of its own would only add their start-up. The tests of the workers pass -j themselves.
+os.environ["LANTIAN_WORKERS"] = "1"
 os.environ["LANTIAN_CACHE"] = str(_PER_RUN / "cache")
 for _variable, _folder in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data")):
     os.environ[_variable] = str(_PER_RUN / _folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -188,20 +189,37 @@ def test_record__photo_in_inspection_folder__embedded(rules, settings, tmp_path:
     assert images and len({image.name for image in images}) == 1  # one photo, referenced from the pages it is on
 
 
-def test_batch__two_workers__same_documents(tmp_path: Path) -> None:
+def _chunk_marking_its_process(args):
+    """render._render_chunk that leaves its process id behind, to show where it ran."""
+    from engine import render
+
+    (Path(os.environ["LANTIAN_TEST_WORKERS"]) / str(os.getpid())).touch()
+    return render.__dict__["_render_chunk_unmarked"](args)
+
+
+def test_batch__two_workers__same_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two worker processes write the same documents, page for page, as one."""
     from click.testing import CliRunner
 
     import cli
+    from engine import render
 
-    def batch(workers: int) -> dict[str, list[str]]:
-        folder = tmp_path / f"in{workers}"
+    # A batch this small is rendered in this process unless the threshold is lowered.
+    monkeypatch.setattr(render, "PARALLEL_MINIMUM", 2)
+    monkeypatch.setattr(render, "_render_chunk_unmarked", render._render_chunk, raising=False)
+    monkeypatch.setattr(render, "_render_chunk", _chunk_marking_its_process)
+    workers = tmp_path / "workers"
+    workers.mkdir()
+    monkeypatch.setenv("LANTIAN_TEST_WORKERS", str(workers))
+
+    def batch(count: int) -> dict[str, list[str]]:
+        folder = tmp_path / f"in{count}"
         folder.mkdir()
         for name in ("dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml"):
             shutil.copy(EXAMPLES / name, folder / name)
         shutil.copytree(EXAMPLES / "office", folder / "office")  # its own numbers and ledger
-        out = tmp_path / f"out{workers}"
-        result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(out), "-j", str(workers)])
+        out = tmp_path / f"out{count}"
+        result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(out), "-j", str(count)])
         assert result.exit_code == 1, result.stderr
         pages = {}
         for path in sorted(out.glob("*.pdf")):
@@ -209,7 +227,11 @@ def test_batch__two_workers__same_documents(tmp_path: Path) -> None:
             pages[path.name] = [page.extract_text() for page in PdfReader(str(path)).pages]
         return pages
 
-    one, two = batch(1), batch(2)
+    one = batch(1)
+    assert not list(workers.iterdir())  # one worker: all in this process
+    two = batch(2)
+    ran_in = {int(path.name) for path in workers.iterdir()}
+    assert ran_in and os.getpid() not in ran_in  # rendered by worker processes
     assert sum(name.endswith("通知书.pdf") for name in two) == 2 and sum(name.endswith("检查记录.pdf") for name in two) == 2
     assert two == one
 

@@ -27,7 +27,7 @@ from test_ledger_hostile import make_read_only, restore
 from engine import check, ledger, load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, dust_answers
+from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL") or not hasattr(resource, "RLIMIT_FSIZE"), reason="needs SIGKILL and RLIMIT_FSIZE")
 
@@ -157,10 +157,10 @@ def kill_when_paused(process: subprocess.Popen) -> str:
     return "".join(seen)
 
 
-def ledger_check(path: Path) -> subprocess.CompletedProcess:
-    checked = run_lantian("ledger", "check", "--ledger", str(path))
-    assert checked.returncode == 0 and "台账完好" in checked.stdout, checked.stdout + checked.stderr
-    return checked
+def ledger_check(path: Path) -> None:
+    """`lantian ledger check` passes (run in this process: after the kill, any process reads the same file)."""
+    checked = lantian("ledger", "check", "--ledger", str(path))
+    assert checked.exit_code == 0 and "台账完好" in checked.stdout, checked.output
 
 
 def counts(path: Path) -> tuple[int, int, int]:
@@ -237,7 +237,7 @@ def test_kill_9_during_batch__whole_then_completed(tmp_path: Path, point: str) -
     if point == "create":
         # Killed before the new ledger took its name: nothing under that name, not an empty file.
         assert not ledger_file.exists()
-        assert run_lantian("ledger", "check", "--ledger", str(ledger_file)).returncode == 2
+        assert lantian("ledger", "check", "--ledger", str(ledger_file)).exit_code == 2
     else:
         ledger_check(ledger_file)
         whole_inspections(ledger_file)
@@ -262,8 +262,8 @@ def test_kill_9_with_a_hot_journal__read_commands_undo_the_write(tmp_path: Path)
     process = lantian_process("ledger", "close", "2", "--note", "已整改", "--on", "2024-11-20", "--ledger", str(ledger_file), pause="event:1", spill=True)
     kill_when_paused(process)
     assert Path(f"{ledger_file}-journal").exists() and ledger_file.read_bytes() != settled  # really half-written
-    listed = run_lantian("ledger", "list", "--ledger", str(ledger_file), "--format", "json")
-    assert listed.returncode == 0, listed.stderr
+    listed = lantian("ledger", "list", "--ledger", str(ledger_file), "--format", "json")
+    assert listed.exit_code == 0, listed.output
     assert not Path(f"{ledger_file}-journal").exists()
     assert ledger_file.read_bytes() == settled
     ledger_check(ledger_file)
@@ -383,11 +383,11 @@ def test_read_only_ledger__batch_refused_then_completed(tmp_path: Path) -> None:
     locked = make_read_only(ledger_file)
     try:
         result = run_lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1")
-        checked = run_lantian("ledger", "check", "--ledger", str(ledger_file))
+        checked = lantian("ledger", "check", "--ledger", str(ledger_file))
     finally:
         restore(locked)
     assert result.returncode == 2 and "[LEDGER_014]" in result.stderr, result.stderr
-    assert checked.returncode == 0, checked.stderr
+    assert checked.exit_code == 0, checked.output
     assert ledger_file.read_bytes() == before
     rerun_records_the_rest(settings, inbox, ledger_file, 3)
 

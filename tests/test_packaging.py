@@ -24,7 +24,7 @@ def test_install__plain__works_from_another_folder(tmp_path: Path) -> None:
             shutil.copy(origin, source / name)
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--target", str(target), str(source)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--no-build-isolation", "--target", str(target), str(source)],
         check=True,
         capture_output=True,
     )
