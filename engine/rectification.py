@@ -143,7 +143,9 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
     # A long list is also cut into runs of pages that worker processes render side by side;
     # every run starts on an odd page, so that page numbers keep their sides (GB/T 9704).
     count = min(MOST_PARTS, len(pages) // PAGES_PER_PART)
-    bounds = [0] + [round(len(pages) * k / count / 2) * 2 for k in range(1, count)] + [len(pages)] if count > 1 else []
+    # Rounding to even can make two bounds one (parts of a page or two): each is kept once,
+    # so that no part is empty or repeats the totals.
+    bounds = sorted({0, *(round(len(pages) * k / count / 2) * 2 for k in range(1, count)), len(pages)}) if count > 1 else []
     parts = tuple(html(start, end) for start, end in pairwise(bounds))
     return Document(target, "list", html(0, len(pages)), parts=parts)
 

@@ -342,7 +342,7 @@ def render_each(
     characters = characters or _characters(documents)
     # A part of a long list is as much work as a notice.
     work = sum(max(1, len(document.parts)) for document in documents)
-    if workers <= 1 or work < max(PARALLEL_MINIMUM, 2 * workers):
+    if workers <= 1 or work < PARALLEL_MINIMUM:
         for index, pdf in enumerate(_each(documents, source, characters)):
             if on_progress:
                 on_progress(1)
@@ -369,7 +369,7 @@ def render_each(
     pieces: dict[int, list[bytes]] = {}
     failed: dict[int, LantianError] = {}
     waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START_METHOD))
+    pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context(_START_METHOD))
     try:
         for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks]), strict=True):
             finished = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -38,35 +39,6 @@ def fonts_of(path: Path) -> set[str]:
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), "font not embedded"
             names.add(str(font["/BaseFont"]))
     return names
-
-
-def test_notice_and_record__noncompliant__text_fonts_and_number(rules, settings, tmp_path: Path) -> None:
-    answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
-    result = check(answers, rules)
-    written = write_documents(plan_documents(result, answers, settings, tmp_path / "out"), settings)
-    assert [w.kind for w in written] == ["notice", "record"]
-    notice, record = (w.path for w in written)
-    assert written[0].number.startswith("XX镇环〔") and written[0].number.endswith("〕1号")
-    text = text_of(notice)
-    assert "XX拆除工程有限公司" in text and "责令整改通知书" in text and written[0].number in text
-    for finding in result.findings:
-        assert finding.text.replace(" ", "") in text
-    assert "《中华人民共和国生态环境法典》第二百四十条第三款" in text
-    assert "2026年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2026-11-12
-    assert "六十日内" in text and "六个月内" in text and "送达回证" in text
-    assert result.answers_sha256 in text
-    record_text = text_of(record)
-    assert "现场检查记录" in record_text and "围挡高度（米）" in record_text and "1.6米" in record_text
-    for path in (notice, record):
-        fonts = fonts_of(path)
-        assert fonts and all("LantianCJK" in name for name in fonts), fonts
-        assert len(PdfReader(str(path)).pages) >= 1
-
-
-def test_notice__compliant__record_only(rules, settings, tmp_path: Path) -> None:
-    answers = EXAMPLES / "dust_six_100pct_compliant.yaml"
-    written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path), settings)
-    assert [w.kind for w in written] == ["record"]
 
 
 def test_notice__markup_in_answers__printed_as_text(rules, settings, tmp_path: Path) -> None:
@@ -197,43 +169,57 @@ def _chunk_marking_its_process(args):
     return render.__dict__["_render_chunk_unmarked"](args)
 
 
-def test_batch__two_workers__same_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two worker processes write the same documents, page for page, as one."""
-    from click.testing import CliRunner
-
-    import cli
+def test_render_each__two_workers__same_documents(rules, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two worker processes make the same documents, page for page, as one."""
     from engine import render
 
-    # A batch this small is rendered in this process unless the threshold is lowered.
+    # So few documents are rendered in this process unless the threshold is lowered.
     monkeypatch.setattr(render, "PARALLEL_MINIMUM", 2)
     monkeypatch.setattr(render, "_render_chunk_unmarked", render._render_chunk, raising=False)
     monkeypatch.setattr(render, "_render_chunk", _chunk_marking_its_process)
     workers = tmp_path / "workers"
     workers.mkdir()
     monkeypatch.setenv("LANTIAN_TEST_WORKERS", str(workers))
+    documents = []
+    for name in ("dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml"):
+        documents += [document for document, _ in plan_documents(check(EXAMPLES / name, rules), EXAMPLES / name, settings, tmp_path / "out")]
+    assert sorted(document.kind for document in documents) == ["notice", "notice", "record", "record"]
 
-    def batch(count: int) -> dict[str, list[str]]:
-        folder = tmp_path / f"in{count}"
-        folder.mkdir()
-        for name in ("dust_six_100pct_noncompliant.yaml", "straw_ban_noncompliant.yaml"):
-            shutil.copy(EXAMPLES / name, folder / name)
-        shutil.copytree(EXAMPLES / "office", folder / "office")  # its own numbers and ledger
-        out = tmp_path / f"out{count}"
-        result = CliRunner().invoke(cli.cli, ["batch", str(folder), "-o", str(out), "-j", str(count)])
-        assert result.exit_code == 1, result.stderr
-        pages = {}
-        for path in sorted(out.glob("*.pdf")):
-            assert fonts_of(path)
-            pages[path.name] = [page.extract_text() for page in PdfReader(str(path)).pages]
-        return pages
+    def pages(count: int) -> list[list[str]]:
+        made = dict(render.render_each(documents, workers=count))
+        assert all(isinstance(pdf, bytes) for pdf in made.values()), made
+        return [[page.extract_text() for page in PdfReader(io.BytesIO(made[index])).pages] for index in range(len(documents))]
 
-    one = batch(1)
+    one = pages(1)
     assert not list(workers.iterdir())  # one worker: all in this process
-    two = batch(2)
+    two = pages(2)
     ran_in = {int(path.name) for path in workers.iterdir()}
-    assert ran_in and os.getpid() not in ran_in  # rendered by worker processes
-    assert sum(name.endswith("通知书.pdf") for name in two) == 2 and sum(name.endswith("检查记录.pdf") for name in two) == 2
-    assert two == one
+    assert ran_in and os.getpid() not in ran_in  # made by worker processes
+    assert two == one and all(one)
+
+
+def test_notice_and_record__noncompliant__text_fonts_and_number(examples_batch, rules) -> None:
+    """Should print the findings, their citations and deadlines, the number and the file's
+    fingerprint in the notice, the answers in the record, both in the embedded font."""
+    import re
+
+    out = examples_batch[0]
+    result = check(EXAMPLES / "dust_six_100pct_noncompliant.yaml", rules)
+    notice, record = out / "dust_six_100pct_noncompliant.通知书.pdf", out / "dust_six_100pct_noncompliant.检查记录.pdf"
+    text = text_of(notice)
+    assert "XX拆除工程有限公司" in text and "责令整改通知书" in text and re.search(r"XX镇环〔2026〕[1-9]\d*号", text)
+    for finding in result.findings:
+        assert finding.text.replace(" ", "") in text
+    assert "《中华人民共和国生态环境法典》第二百四十条第三款" in text
+    assert "2026年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2026-11-12
+    assert "六十日内" in text and "六个月内" in text and "送达回证" in text
+    assert result.answers_sha256 in text
+    record_text = text_of(record)
+    assert "现场检查记录" in record_text and "围挡高度（米）" in record_text and "1.6米" in record_text
+    for path in (notice, record):
+        fonts = fonts_of(path)
+        assert fonts and all("LantianCJK" in name for name in fonts), fonts
+        assert len(PdfReader(str(path)).pages) >= 1
 
 
 def test_record__times_recorder_and_credentials_printed(examples_batch) -> None:

@@ -162,8 +162,8 @@ def test_list_pdf__each_set_page_is_one_pdf_page(tmp_path: Path, settings) -> No
     pytest.importorskip("weasyprint")
     from engine.render import write_pdfs
 
-    rows = _rows(150, 5)
-    document = list_document(rows, settings, tmp_path / "list.pdf", sites=150, today=dt.date(2024, 11, 30))
+    rows = _rows(50, 5)  # six pages
+    document = list_document(rows, settings, tmp_path / "list.pdf", sites=50, today=dt.date(2024, 11, 30))
     (tmp_path / "list.pdf").write_bytes(write_pdfs([document])[0])
     table = set_table(PDF_COLUMNS, [[str(r.number), r.village, r.site, r.problem, r.severity, r.measure, r.unit, r.person, r.deadline.isoformat(), r.status] for r in rows], metrics_for(smallest_copy(FONT)), first_page=10**6, page=10**6)
     assert len(table.pages) == 1  # the same rows on one endless page: nothing lost in setting
@@ -206,6 +206,23 @@ def test_rules_svg__draws_the_grid_and_refuses_anything_else() -> None:
 
 
 @needs_font
+@pytest.mark.parametrize("per_part", [1, 2])
+def test_list_parts__each_page_once_no_part_empty(tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch, per_part: int) -> None:
+    """Should cut a list into parts that hold every page once, in order, the head in the first
+    part and the totals in the last only, whatever the run length (rounding to even pages
+    once made an empty first part and the totals twice)."""
+    from engine import rectification
+
+    monkeypatch.setattr(rectification, "PAGES_PER_PART", per_part)
+    document = list_document(_rows(40, 11), settings, tmp_path / "list.pdf", sites=40, today=dt.date(2024, 11, 30))
+    sheets = document.html.count('class="sheet')
+    assert document.parts and all('class="sheet' in part for part in document.parts)
+    assert sum(part.count('class="sheet') for part in document.parts) == sheets
+    totals = [part for part in document.parts if "问题数" in part]
+    assert totals == [document.parts[-1]]
+
+
+@needs_font
 def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should give a long list rendered by two workers, part by part, the same pages and the
     same page numbers as one worker, with the font embedded once."""
@@ -213,14 +230,14 @@ def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settin
     from engine import rectification, render
     from engine.render import write_pdfs, write_pdfs_parallel
 
-    # Parts of one page: the same cutting and joining as for a long list, in a fraction of the
+    # Parts of two pages: the same cutting and joining as for a long list, in a fraction of the
     # pages, and so little work that the workers are started only when told to.
-    monkeypatch.setattr(rectification, "PAGES_PER_PART", 1)
+    monkeypatch.setattr(rectification, "PAGES_PER_PART", 2)
     monkeypatch.setattr(render, "PARALLEL_MINIMUM", 2)
     joins = []
     monkeypatch.setattr(render, "_join", lambda parts, title, join=render._join: joins.append(len(parts)) or join(parts, title))
     document = list_document(_rows(70, 11), settings, tmp_path / "list.pdf", sites=70, today=dt.date(2024, 11, 30))
-    assert len(document.parts) >= 4  # two for each of the two workers
+    assert len(document.parts) >= 2
     whole = PdfReader(io.BytesIO(write_pdfs([document])[0]))
     (tmp_path / "parts.pdf").write_bytes(write_pdfs_parallel([document], workers=2)[0])
     joined = PdfReader(str(tmp_path / "parts.pdf"))
