@@ -77,8 +77,11 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> A
     return load_settings(path)
 
 
-def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None) -> tuple[list[tuple[str, Any]], list[Problem]]:
-    """Check each file (``-`` is stdin, once); a bad file is reported, the others go on."""
+def _check_files(
+    files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None, settings: Any = None
+) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    """Check each file (``-`` is stdin, once); a bad file is reported, the others go on. With
+    the office ``settings``, a file whose notice was issued before is checked as of that day."""
     checked: list[tuple[str, Any]] = []
     problems: list[Problem] = []
     stdin_used = False
@@ -103,6 +106,13 @@ def _check_files(files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, 
         sources.add(name, raw)
         try:
             result = engine.check(raw, rules, name=name, issued=issued)
+            if settings is not None:
+                from engine.documents import as_first_issued
+
+                def as_of(day: dt.date, raw: bytes = raw, name: str = name) -> Any:
+                    return engine.check(raw, rules, name=name, issued=day)
+
+                result = as_first_issued(result, settings, as_of)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -270,7 +280,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
-    checked, problems = _check_files(files, rules, sources, _day(issued))
+    checked, problems = _check_files(files, rules, sources, _day(issued), settings)
     checked = _admitted(checked, settings.ledger_path, problems)
     results = [result for _, result in checked]
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
@@ -284,7 +294,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
         click.echo(check_output.printable(f"{item.path}") + f"\t{DOCUMENT_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
     problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
-    _emit_problems([p for p in problems if p.severity == "error" or p.code is ErrorCode.LEGAL_006], sources)
+    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002)], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
@@ -367,6 +377,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
+    _emit_problems([p for p in outcome.problems if p.code is ErrorCode.NUMBER_002])
     errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)

@@ -5,6 +5,7 @@ does a document that cannot be made: the others are written and it is named at t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,11 +14,11 @@ from pathlib import Path
 from . import ledger
 from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import NotWritten, Written, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
+from .documents import NotWritten, Written, as_first_issued, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .labels import DOCUMENT_LABELS
 from .ledger import Recorded
-from .model import InspectionResult, RuleSet
+from .model import Answers, Checklist, InspectionResult, RuleSet
 from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
 from .render import Document
 from .scoring import score
@@ -76,10 +77,15 @@ def _check_files(directory: Path, rules: RuleSet, settings: OfficeSettings, issu
                 outcome.skipped.append(path)
                 continue
             answers, checklist = answers_from_document(doc, rules)
-            checked.append(_Checked(path, score(checklist, answers, issued=issued), doc))
+            result = as_first_issued(score(checklist, answers, issued=issued), settings, functools.partial(_scored_on, checklist, answers))
+            checked.append(_Checked(path, result, doc))
         except InputError as exc:
             outcome.problems.extend(exc.problems)
     return sorted(checked, key=lambda c: (c.result.inspection.date, c.result.inspection.follows is not None, str(c.path)))
+
+
+def _scored_on(checklist: Checklist, answers: Answers, day: dt.date) -> InspectionResult:
+    return score(checklist, answers, issued=day)
 
 
 def _duplicate(checked: _Checked, seen: dict[str, Path]) -> Problem | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
 from .model import InspectionResult
-from .numbering import allocate
+from .numbering import allocate, given
 from .render import Document, notice_context, record_context, render_each, render_html
 from .settings import OfficeSettings
 
@@ -53,7 +54,21 @@ def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | N
     if not _has_notice(result):
         return None
     day = result.decided
-    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year, decided_on=day).format(settings.number_pattern)
+
+
+def as_first_issued(result: InspectionResult, settings: OfficeSettings, rescore: Callable[[dt.date], InspectionResult]) -> InspectionResult:
+    """``result`` as of the day its notice was first dated, when that notice was numbered on
+    another day than this run's: the same inspection again gets the same document (date,
+    deadlines and the law of that day) under its one number, never a second document that
+    contradicts the first and the ledger. ``rescore`` checks the answers again as of a day;
+    the result carries NUMBER_002 to say so."""
+    first = given(settings.numbers_path, result.answers_sha256, kind=settings.document_kind)
+    if first is None or first.decided_on is None or first.decided_on == result.decided:
+        return result
+    again = rescore(first.decided_on)
+    context = {"number": first.format(settings.number_pattern), "first": first.decided_on.isoformat(), "given": result.decided.isoformat()}
+    return dataclasses.replace(again, warnings=(*again.warnings, Problem(ErrorCode.NUMBER_002, Location(result.answers_name), context, severity="warning")))
 
 
 def citation_problems(result: InspectionResult) -> list[Problem]:

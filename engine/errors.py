@@ -179,6 +179,11 @@ class ErrorCode(Enum):
     SETTINGS_004 = Detail("text_too_long", "设置 “{field}” 有 {length} 个字，超过上限 {limit} 个字", "请只写名称或地址本身，例如 office: XX镇人民政府")
     SETTINGS_005 = Detail("control_character", "设置 “{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "删除这个字符（多半是从别的程序复制来的）；设置中的文字都只写一行")
     NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏、是空的或不是文号记录的，从备份恢复，不要删除（删除后文号会重新从 1 编起）；从未有备份的，删除前先查清今年已发出的最大文号")
+    NUMBER_002 = Detail(
+        "issued_before",
+        "这份答卷的通知书已于 {first} 出具（文号 {number}），本次按原出具日期重新生成，不按 {given}",
+        "同一次检查只有一份通知书：日期、整改期限和所引条款都与原件相同。确需另行处理的，请按机关的程序办理，不要用 --issued 改日期",
+    )
     FONT_001 = Detail(
         "no_font",
         "找不到中文字体，无法生成文书",

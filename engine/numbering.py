@@ -25,16 +25,21 @@ CREATE TABLE IF NOT EXISTS document_numbers (
     kind TEXT NOT NULL,
     inspection TEXT NOT NULL,
     issued_at TEXT NOT NULL,
+    decided_on TEXT,
     PRIMARY KEY (kind, year, seq),
     UNIQUE (kind, inspection)
 )
 """
+#: Numbers files made before the notice's date was kept lack its column; it is added on the
+#: first allocation (their old numbers keep no date: NULL).
+_ADD_DECIDED_ON = "ALTER TABLE document_numbers ADD COLUMN decided_on TEXT"
 
 
 @dataclass(frozen=True)
 class DocumentNumber:
     year: int
     seq: int
+    decided_on: dt.date | None = None  #: the day of the document it was given to (None: numbered before the day was kept)
 
     def format(self, pattern: str) -> str:
         """GB/T 9704: the full year in 〔〕, the serial without 第 or leading zeros."""
@@ -51,17 +56,21 @@ _CAUSES = {
 }
 
 
+def _require_sqlite(path: Path) -> None:
+    # Non-blocking: a pipe where the file should be must not hang the batch.
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb") as handle:
+        head = handle.read(16) if os.path.isfile(path) else b"-"
+    if head != _sqlite.HEADER:
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文件是空的（0 字节）" if not head else "不是 SQLite 数据库文件")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """The numbers file, created whole when missing. An existing file that is empty or not
     SQLite is refused, not given a new table: numbering would start again from 1 and repeat
     numbers already sent out."""
     if not os.path.lexists(path):
         _sqlite.create_whole(path, [SCHEMA])
-    # Non-blocking: a pipe where the file should be must not hang the batch.
-    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb") as handle:
-        head = handle.read(16) if os.path.isfile(path) else b"-"
-    if head != _sqlite.HEADER:
-        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文件是空的（0 字节）" if not head else "不是 SQLite 数据库文件")
+    _require_sqlite(path)
     connection = _sqlite.connect(path, write=True)
     if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'document_numbers'").fetchone() is None:
         connection.close()
@@ -69,38 +78,84 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None) -> DocumentNumber:
-    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one.
-    A numbers file that cannot be used (damaged, read-only, on a full disk) is NUMBER_001,
-    with the cause."""
+def _unusable(path: str | Path, exc: sqlite3.Error | OSError, *, writing: bool) -> LantianError:
+    cause = _sqlite.cause(exc, writing=writing)
+    reason = _sqlite.reason(exc, writing=writing)
+    return LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"{_CAUSES[cause]}（{reason}）" if cause else reason)
+
+
+def allocate(
+    path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None, decided_on: dt.date | None = None
+) -> DocumentNumber:
+    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one,
+    kept with ``decided_on``, the day the document is dated. A numbers file that cannot be
+    used (damaged, read-only, on a full disk) is NUMBER_001, with the cause."""
     try:
-        return _allocate(Path(path), inspection, kind, year, now)
+        return _allocate(Path(path), inspection, kind, year, now, decided_on)
     except (sqlite3.Error, OSError) as exc:
-        cause = _sqlite.cause(exc, writing=True)
-        reason = _sqlite.reason(exc, writing=True)
-        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"{_CAUSES[cause]}（{reason}）" if cause else reason) from None
+        raise _unusable(path, exc, writing=True) from None
 
 
-def _allocate(path: Path, inspection: str, kind: str, year: int | None, now: dt.datetime | None) -> DocumentNumber:
+def _number(path: Path, row: sqlite3.Row) -> DocumentNumber:
+    try:
+        day = dt.date.fromisoformat(row["decided_on"]) if row["decided_on"] is not None else None
+    except (TypeError, ValueError):
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"文件已损坏（日期 {str(row['decided_on'])[:40]!r} 不是日期）") from None
+    return DocumentNumber(row["year"], row["seq"], day)
+
+
+def _allocate(path: Path, inspection: str, kind: str, year: int | None, now: dt.datetime | None, decided_on: dt.date | None) -> DocumentNumber:
     moment = now or dt.datetime.now()
     number_year = year or moment.year
     with closing(_connect(Path(path))) as connection:
         connection.execute("BEGIN IMMEDIATE")
         try:
+            if "decided_on" not in {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}:
+                connection.execute(_ADD_DECIDED_ON)
             row = connection.execute(
-                "SELECT year, seq FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)
+                "SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)
             ).fetchone()
             if row is None:
                 (last,) = connection.execute(
                     "SELECT COALESCE(MAX(seq), 0) FROM document_numbers WHERE kind = ? AND year = ?", (kind, number_year)
                 ).fetchone()
-                row = (number_year, last + 1)
                 connection.execute(
-                    "INSERT INTO document_numbers (year, seq, kind, inspection, issued_at) VALUES (?, ?, ?, ?, ?)",
-                    (row[0], row[1], kind, inspection, moment.isoformat(timespec="seconds")),
+                    "INSERT INTO document_numbers (year, seq, kind, inspection, issued_at, decided_on) VALUES (?, ?, ?, ?, ?, ?)",
+                    (number_year, last + 1, kind, inspection, moment.isoformat(timespec="seconds"), decided_on.isoformat() if decided_on else None),
                 )
+                row = {"year": number_year, "seq": last + 1, "decided_on": decided_on.isoformat() if decided_on else None}
             connection.execute("COMMIT")
         except BaseException:
             _sqlite.rollback_quietly(connection)
             raise
-    return DocumentNumber(row[0], row[1])
+    return _number(path, row)
+
+
+def given(path: str | Path, inspection: str, *, kind: str = "notice") -> DocumentNumber | None:
+    """The number ``inspection``'s document of ``kind`` was given, with its day, or None;
+    read only: a missing numbers file means nothing was numbered yet."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        _require_sqlite(Path(path))
+        try:
+            row = _given(Path(path), inspection, kind)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) != _sqlite.SQLITE_READONLY_ROLLBACK:
+                raise
+            # An allocation was killed midway: its journal is undone first, as every reader does.
+            _sqlite.finish_interrupted_write(Path(path))
+            row = _given(Path(path), inspection, kind)
+    except (sqlite3.Error, OSError) as exc:
+        raise _unusable(path, exc, writing=False) from None
+    return _number(Path(path), row) if row is not None else None
+
+
+def _given(path: Path, inspection: str, kind: str) -> sqlite3.Row | None:
+    with closing(_sqlite.connect(path, write=False)) as connection:
+        columns = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}
+        if not columns:
+            raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
+        day = "decided_on" if "decided_on" in columns else "NULL AS decided_on"
+        row: sqlite3.Row | None = connection.execute(f"SELECT year, seq, {day} FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
+        return row

@@ -741,6 +741,42 @@ def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path) -> No
         assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
 
 
+# -- F12: the same inspection issued again with another day ---------------------------------------
+
+
+def _notice_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
+
+
+def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) -> None:
+    """Should, when a batch or a notice runs again on an inspection already issued with another
+    --issued, write the same notice as the first (its date, deadlines and number), keep the
+    ledger's deadlines, and say so (NUMBER_002) instead of a second, contradicting document."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings = ("--settings", str(tmp_path / "office.yaml"))
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(answers_text(FAILING, date="2024-11-05"))
+    first = lantian("batch", str(inbox), "-o", str(tmp_path / "out1"), "--issued", "2024-11-08", *settings, "-j", "1")
+    assert first.exit_code == 1, first.output
+    deadlines = [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")]
+    assert min(deadlines) == dt.date(2024, 11, 9)  # a day from the issuing day
+    text = _notice_text(tmp_path / "out1" / "a.通知书.pdf")
+    assert "2024年11月8日" in text and "2024年11月9日前整改完毕" in text
+    again = lantian("batch", str(inbox), "-o", str(tmp_path / "out2"), "--issued", "2024-11-20", *settings, "-j", "1")
+    assert again.exit_code == 1, again.output
+    assert codes(again) == ["NUMBER_002"] and "2024-11-08" in again.stderr and "2024-11-20" in again.stderr
+    assert _notice_text(tmp_path / "out2" / "a.通知书.pdf") == text
+    assert [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")] == deadlines
+    single = lantian("notice", str(inbox / "a.yaml"), "-o", str(tmp_path / "out3"), "--issued", "2024-11-25", *settings)
+    assert single.exit_code == 1, single.output
+    assert codes(single) == ["NUMBER_002"]
+    assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
+
+
 # -- C: lantian ledger check -----------------------------------------------------------------------------
 
 

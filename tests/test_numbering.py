@@ -7,7 +7,10 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
-from engine.numbering import DocumentNumber, allocate
+import pytest
+
+from engine.errors import LantianError
+from engine.numbering import SCHEMA, DocumentNumber, allocate, given
 
 
 def test_number__sequential_per_year_and_stable_per_inspection(tmp_path: Path) -> None:
@@ -20,6 +23,40 @@ def test_number__sequential_per_year_and_stable_per_inspection(tmp_path: Path) -
     assert first.format("XX镇环〔{year}〕{seq}号") == "XX镇环〔2024〕1号"
 
 
+def test_number__kept_with_the_day_of_its_document(tmp_path: Path) -> None:
+    """Should keep the day the numbered document is dated, give it back with the number, and
+    not change it when the same inspection asks again with another day."""
+    db = tmp_path / "numbers.sqlite"
+    assert given(db, "sha-a") is None and not db.exists()  # asking creates nothing
+    first = allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 8))
+    again = allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 20))
+    assert first == again == DocumentNumber(2024, 1, dt.date(2024, 11, 8))
+    assert given(db, "sha-a") == first and given(db, "sha-b") is None
+    assert given(db, "sha-a", kind="other") is None
+
+
+def test_number__file_from_before_the_day_was_kept__column_added_old_numbers_without_day(tmp_path: Path) -> None:
+    db = tmp_path / "numbers.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute(SCHEMA.replace("    decided_on TEXT,\n", ""))
+        connection.execute("INSERT INTO document_numbers VALUES (2024, 1, 'notice', 'sha-old', '2024-11-05T10:00:00')")
+    connection.close()
+    assert given(db, "sha-old") == DocumentNumber(2024, 1, None)  # read-only: the old file as it is
+    assert allocate(db, "sha-new", year=2024, decided_on=dt.date(2024, 11, 9)) == DocumentNumber(2024, 2, dt.date(2024, 11, 9))
+    assert given(db, "sha-old") == DocumentNumber(2024, 1, None)
+
+
+def test_number__day_that_is_not_a_date__damaged_number_001(tmp_path: Path) -> None:
+    db = tmp_path / "numbers.sqlite"
+    allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 8))
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE document_numbers SET decided_on = '2024-13-45'")
+    connection.close()
+    with pytest.raises(LantianError) as refused:
+        given(db, "sha-a")
+    assert refused.value.problems[0].code.name == "NUMBER_001" and "2024-13-45" in refused.value.problems[0].message
+
+
 def test_number__year_from_clock_by_default(tmp_path: Path) -> None:
     number = allocate(tmp_path / "n.sqlite", "x", now=dt.datetime(2024, 12, 31, 23, 59))
     assert number == DocumentNumber(2024, 1)
@@ -27,7 +64,7 @@ def test_number__year_from_clock_by_default(tmp_path: Path) -> None:
 
 def _worker(args: tuple[str, int, int]) -> list[tuple[int, int]]:
     db, start, count = args
-    return [tuple(vars(allocate(db, f"inspection-{start + n}", year=2024)).values()) for n in range(count)]
+    return [(number.year, number.seq) for number in (allocate(db, f"inspection-{start + n}", year=2024) for n in range(count))]
 
 
 def test_number__two_concurrent_runs__never_share_a_number(tmp_path: Path) -> None:
