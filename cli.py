@@ -282,6 +282,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued), settings)
     checked = _admitted(checked, settings.ledger_path, problems)
+    checked = _named_apart(checked, out_dir, problems)
     results = [result for _, result in checked]
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
     targets = [t for file, r in checked if not citation_problems(r) for t in document_targets(r, None if file == "-" else Path(file), out_dir).values()]
@@ -298,6 +299,22 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+
+
+def _named_apart(checked: list[tuple[str, Any]], out_dir: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
+    """The files whose documents take names no earlier file's take (two x.yaml from two
+    folders): a later one is refused (BATCH_002) before it is numbered."""
+    from engine.documents import claim_targets
+
+    claimed: dict[Path, str] = {}
+    apart = []
+    for file, result in checked:
+        same_name = claim_targets(result, None if file == "-" else Path(file), out_dir, claimed, Location("<stdin>" if file == "-" else file))
+        if same_name is None:
+            apart.append((file, result))
+        else:
+            problems.append(same_name)
+    return apart
 
 
 def _admitted(checked: list[tuple[str, Any]], ledger_path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import ledger
 from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import NotWritten, Written, as_first_issued, citation_problems, document_targets, not_written_problem, notice_number, plan_documents, write_each
+from .documents import NotWritten, Written, as_first_issued, citation_problems, claim_targets, document_targets, not_written_problem, notice_number, plan_documents, write_each
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .labels import DOCUMENT_LABELS
 from .ledger import Recorded
@@ -105,9 +105,12 @@ def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
     if refused or ledger_path is None:
         return refused
     problem = ledger.admission_problem(ledger_path, checked.result)
-    if problem is None:
-        return []
-    return [Problem(problem.code, checked.source.location(problem.location.path), problem.context)]
+    return [] if problem is None else [_placed(checked, problem)]
+
+
+def _placed(checked: _Checked, problem: Problem) -> Problem:
+    """The ledger's ``problem`` at its line and column in the answers file."""
+    return Problem(problem.code, checked.source.location(problem.location.path), problem.context)
 
 
 def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) -> tuple[list[Row], int]:
@@ -124,17 +127,9 @@ def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) 
     return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
 
 
-def _same_names(checked: _Checked, claimed: dict[Path, Path], directory: Path, out_dir: Path) -> list[Problem]:
-    """A file whose documents would take the names of an earlier file's (a.yaml and a.json in
-    one folder) is refused whole: recording it would leave the ledger with a notice no file holds."""
-    targets = document_targets(checked.result, checked.path, out_dir / checked.path.parent.relative_to(directory)).values()
-    for target in targets:
-        if target in claimed:
-            where = checked.source.location(())
-            return [Problem(ErrorCode.BATCH_002, where, {"other": str(claimed[target]), "name": target.name})]
-    for target in targets:
-        claimed[target] = checked.path
-    return []
+def _out_folder(checked: _Checked, directory: Path, out_dir: Path) -> Path:
+    """Where the documents of an answers file go: its folder's place under ``out_dir``."""
+    return out_dir / checked.path.parent.relative_to(directory)
 
 
 def _targets(checked: list[_Checked], directory: Path, out_dir: Path) -> list[Path]:
@@ -143,7 +138,7 @@ def _targets(checked: list[_Checked], directory: Path, out_dir: Path) -> list[Pa
     found = [out_dir / f"{LIST_NAME}.pdf", out_dir / f"{LIST_NAME}.xlsx"]
     for each in checked:
         if not citation_problems(each.result):
-            found.extend(document_targets(each.result, each.path, out_dir / each.path.parent.relative_to(directory)).values())
+            found.extend(document_targets(each.result, each.path, _out_folder(each, directory, out_dir)).values())
     return found
 
 
@@ -198,7 +193,7 @@ def run_batch(
     seen: dict[str, Path] = {}  #: the first file of each content in this batch, by SHA-256
     planned: list[tuple[Document, str | None]] = []
     owners: dict[Path, _Checked] = {}  #: whose each document is
-    claimed: dict[Path, Path] = {}  #: each document's target → the answers file it is for
+    claimed: dict[Path, str] = {}  #: each document's target → the answers file it is for
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
         targets = _targets(in_order, directory, out_dir)
@@ -210,19 +205,32 @@ def run_batch(
         if duplicate is not None:
             outcome.problems.append(duplicate)
             continue
-        refused = _refusal(checked, ledger_path) or _same_names(checked, claimed, directory, out_dir)
+        refused = _refusal(checked, ledger_path)
+        same_name = None if refused else claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()))
+        if same_name is not None:
+            refused = [same_name]
         if refused:
             outcome.problems.extend(refused)
             continue
         path, result = checked.path, checked.result
-        # One allocation, for the ledger and the notice.
-        number = notice_number(result, settings) if ledger_path is not None or documents else None
+        # One allocation, for the ledger and the notice; with a ledger, made once the ledger
+        # has taken the inspection, so that one it refuses uses up no number.
+        number = None
         if ledger_path is not None:
-            outcome.recorded.append(ledger.record(ledger_path, result, notice_number=number))
+            try:
+                recorded = ledger.record(ledger_path, result, notice_number=functools.partial(notice_number, result, settings))
+            except ledger.NotAdmitted as exc:
+                # Another run recorded the same inspection since this one looked (_refusal).
+                outcome.problems.extend(_placed(checked, problem) for problem in exc.problems)
+                continue
+            outcome.recorded.append(recorded)
+            number = recorded.notice_number
+        elif documents:
+            number = notice_number(result, settings)
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
         if documents:
-            for document, numbered in plan_documents(result, path, settings, out_dir / path.parent.relative_to(directory), number=number):
+            for document, numbered in plan_documents(result, path, settings, _out_folder(checked, directory, out_dir), number=number):
                 planned.append((document, numbered))
                 owners[document.target] = checked
     if not documents:

@@ -115,6 +115,20 @@ def document_targets(result: InspectionResult, answers_path: Path | None, out_di
     return {**targets, "record": out_dir / f"{stem}.检查记录.pdf"}
 
 
+def claim_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path, claimed: dict[Path, str], where: Location) -> Problem | None:
+    """BATCH_002 when a document of ``result`` would take the name of one an earlier file
+    claimed (a.yaml and a.json, or two a.yaml in different folders, written into one
+    folder); else its documents' names are claimed for it. Checked before any number is
+    allocated, so that a file refused here uses none up."""
+    targets = document_targets(result, answers_path, out_dir).values()
+    for target in targets:
+        if target in claimed:
+            return Problem(ErrorCode.BATCH_002, where, {"other": claimed[target], "name": target.name})
+    for target in targets:
+        claimed[target] = where.file
+    return None
+
+
 def write_each(
     planned: Sequence[tuple[Document, str | None]],
     settings: OfficeSettings,

@@ -30,7 +30,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,10 +123,15 @@ class LedgerError(LantianError):
     """The ledger cannot do what was asked (an unknown finding, a newer schema, a damaged file)."""
 
 
+class NotAdmitted(LedgerError):
+    """The ledger does not take this one inspection (admission_problem): the others may go on."""
+
+
 @dataclass(frozen=True)
 class Recorded:
     inspection_id: int
     new: bool  #: False when the same answers file was already in the ledger
+    notice_number: str | None = None  #: the number of its notice, when it has one
     opened: int = 0  #: new findings
     closed: int = 0  #: earlier findings this re-inspection closed
     still_open: int = 0  #: earlier findings it found again
@@ -544,17 +549,25 @@ def _followed(connection: sqlite3.Connection, reference: str, result: Inspection
     return rows[-1] if rows else None
 
 
-def record(path: Path, result: InspectionResult, *, notice_number: str | None = None, today: dt.date | None = None) -> Recorded:
+def record(
+    path: Path, result: InspectionResult, *, notice_number: str | Callable[[], str | None] | None = None, today: dt.date | None = None
+) -> Recorded:
     """Record one checked inspection, in one transaction; the same answers file again
-    changes nothing. A re-inspection closes or keeps open the findings it follows up."""
+    changes nothing. A re-inspection closes or keeps open the findings it follows up.
+
+    ``notice_number`` may be a function that allocates it: it is called inside the
+    transaction, once the ledger has taken the inspection, so that an inspection the ledger
+    refuses (another run recorded it first) never uses up a number."""
     with _connection(path, write=True) as connection, _transaction(connection, path):
         known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
         if known is not None:
-            return Recorded(known["id"], new=False)
+            return Recorded(known["id"], new=False, notice_number=notice_number() if callable(notice_number) else notice_number)
         # Checked again inside the transaction: another run may have recorded since.
         problem = _admission_problem(connection, path, result, today or dt.date.today())
         if problem is not None:
-            raise LedgerError([problem])
+            raise NotAdmitted([problem])
+        if callable(notice_number):
+            notice_number = notice_number()
         followed = _followed(connection, result.inspection.follows, result) if result.inspection.follows else None
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
@@ -603,7 +616,7 @@ def record(path: Path, result: InspectionResult, *, notice_number: str | None = 
             assert cursor.lastrowid is not None
             _event(connection, cursor.lastrowid, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id)
             opened += 1
-        return Recorded(inspection_id, True, opened, closed, still_open)
+        return Recorded(inspection_id, True, notice_number, opened, closed, still_open)
 
 
 def _unclosed_at(connection: sqlite3.Connection, key: str, checklist: str, this: int) -> list[sqlite3.Row]:

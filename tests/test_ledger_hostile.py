@@ -777,6 +777,56 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
 
 
+# -- F13: no number used up by a document that is never written ---------------------------------
+
+
+def _numbers(path: Path) -> list[tuple]:
+    with sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT year, seq, inspection FROM document_numbers ORDER BY seq").fetchall()
+    connection.close()
+    return rows
+
+
+def test_notice__two_files_of_one_name__second_refused_before_numbering_batch_002(tmp_path: Path) -> None:
+    """Should refuse the second of two answers files whose documents would take one name
+    (BATCH_002) before numbering it: the office's sequence has no number that was never issued."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    for folder, site in (("甲村", "甲村工地"), ("乙村", "乙村工地")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.yaml").write_bytes(answers_text(FAILING, site=site))
+    result = lantian("notice", str(tmp_path / "甲村" / "x.yaml"), str(tmp_path / "乙村" / "x.yaml"), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
+    assert result.exit_code == 2, result.output
+    assert codes(result) == ["BATCH_002"] and result.stderr.startswith(str(tmp_path / "乙村" / "x.yaml"))
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["x.检查记录.pdf", "x.通知书.pdf"]
+    assert [seq for _, seq, _ in _numbers(tmp_path / "office.numbers.sqlite")] == [1]
+
+
+def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_path: Path, rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should, when another run records the same inspection between this batch's look at the
+    ledger and its own transaction, refuse it there (LEDGER_003) without allocating it a
+    number, and go on with the other files."""
+    from engine import batch
+    from engine.settings import load_settings
+
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    office = load_settings(tmp_path / "office.yaml")
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.yaml").write_bytes(answers_text(FAILING))
+    batch.run_batch(first, tmp_path / "out0", rules, office, ledger_path=office.ledger_path, documents=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a-copy.yaml").write_bytes(answers_text(FAILING) + "# 另一台电脑上的副本\n".encode())
+    (inbox / "b.yaml").write_bytes(answers_text(FAILING, site="另一个工地"))
+    # The look before recording finds nothing, as when the other run had not yet committed.
+    monkeypatch.setattr(batch.ledger, "admission_problem", lambda *args, **kwargs: None)
+    outcome = batch.run_batch(inbox, tmp_path / "out", rules, office, ledger_path=office.ledger_path, documents=False)
+    assert [(p.code.name, Path(p.location.file).name) for p in outcome.problems if p.severity == "error"] == [("LEDGER_003", "a-copy.yaml")]
+    assert [r.notice_number for r in outcome.recorded] == ["XX镇环〔2024〕2号"]
+    assert [seq for _, seq, _ in _numbers(office.numbers_path)] == [1, 2]
+
+
 # -- C: lantian ledger check -----------------------------------------------------------------------------
 
 
