@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -11,13 +12,15 @@ from pathlib import Path
 
 from . import _sqlite
 from .errors import ErrorCode, LantianError, Location, Problem
+from .source import file_kind
 
 #: Errors after which every later write to the same disk fails as well: a batch stops writing.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 
-#: The first bytes of every SQLite database: the ledger and the numbers file are never replaced.
-
-_KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
+#: An office settings file is known by this top-level key: it is never replaced by an output.
+_SETTINGS_KEY = re.compile(rb"^number_pattern[ \t]*:", re.MULTILINE)
+#: How much of a file is read to tell whether it is one of those.
+_SNIFF_BYTES = 1024 * 1024
 
 
 class UnwritableError(LantianError):
@@ -37,17 +40,13 @@ class UnwritableError(LantianError):
         return self.errno in DISK_ERRNOS
 
 
-def _kind(mode: int) -> str:
-    return next((kind for test, kind in _KINDS if test(mode)), "特殊文件")
-
-
 def target_problem(path: str | Path, *, force: bool) -> Problem | None:
     """Why ``path`` may not be written, or None.
 
     A link, a pipe, a device or a folder is never replaced, even with ``--force``: writing
     "over" /dev/full or over a link to another file must not swap it for a regular file. An
     SQLite database (a ledger, a numbers file) is never replaced either (IO_014). A
-    regular file is replaced only with ``--force``. A path that cannot become a file (a part
+    regular file is replaced only with ``--force``, but never the office settings (IO_015). A path that cannot become a file (a part
     of it is a regular file) is refused before anything is rendered.
     """
     target = Path(path)
@@ -60,20 +59,28 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
     if stat.S_ISLNK(mode):
         return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": "链接"})
     if not stat.S_ISREG(mode):
-        return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": _kind(mode)})
-    if _is_database(target):
-        return Problem(ErrorCode.IO_014, Location(str(target)))
+        return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": file_kind(mode)})
+    kept = _kept_file(target)
+    if kept is not None:
+        return Problem(kept, Location(str(target)))
     if not force:
         return Problem(ErrorCode.IO_010, Location(str(target)))
     return None
 
 
-def _is_database(target: Path) -> bool:
+def _kept_file(target: Path) -> ErrorCode | None:
+    """IO_014 for an SQLite database (a ledger, a numbers file), IO_015 for office settings:
+    files an output must never replace, even with --force."""
     try:
         with open(target, "rb") as handle:
-            return handle.read(len(_sqlite.HEADER)) == _sqlite.HEADER
+            head = handle.read(_SNIFF_BYTES)
     except OSError:
-        return False  # unreadable: the write itself reports what is wrong
+        return None  # unreadable: the write itself reports what is wrong
+    if head.startswith(_sqlite.HEADER):
+        return ErrorCode.IO_014
+    if _SETTINGS_KEY.search(head):
+        return ErrorCode.IO_015
+    return None
 
 
 def _folder_problem(target: Path) -> Problem | None:

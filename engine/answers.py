@@ -7,6 +7,8 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -16,7 +18,7 @@ from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .names import name_key
 from .schema import validate
-from .source import SourceDocument, char_name, inside, load_source, os_reason
+from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
 
 MIN_INSPECTORS = 2
@@ -115,8 +117,11 @@ def photo_file_problem(folder: Path, photo: str) -> tuple[ErrorCode, dict[str, A
     except OSError as exc:
         return ErrorCode.PHOTO_004, {"reason": os_reason(exc)}
     if not stat.S_ISREG(info.st_mode):
-        kind = "文件夹" if stat.S_ISDIR(info.st_mode) else "命名管道" if stat.S_ISFIFO(info.st_mode) else "设备或其他特殊文件"
-        return ErrorCode.PHOTO_002, {"kind": kind}
+        return ErrorCode.PHOTO_002, {"kind": file_kind(info.st_mode)}
+    if info.st_nlink > 1:
+        # A hard link is the same file under another name, possibly outside the folder: no
+        # path says where its other names are, so it is refused like a link leading out.
+        return ErrorCode.PHOTO_007, {"links": info.st_nlink}
     if info.st_size > MAX_PHOTO_BYTES:
         return ErrorCode.PHOTO_003, {"size": info.st_size, "limit": MAX_PHOTO_BYTES}
     try:
@@ -134,10 +139,24 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 10_000:.0f}"
 
 
+@contextmanager
+def _strict_images() -> Iterator[None]:
+    """Pillow as strict as it comes: WeasyPrint, once imported, tells Pillow to accept cut-off
+    and damaged images for the whole process, which would let them pass this check."""
+    from PIL import ImageFile
+
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def _image_problem(path: Path) -> tuple[ErrorCode, dict[str, Any]] | None:
     from PIL import Image, UnidentifiedImageError
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _strict_images():
         # Past Pillow's own limit a photo is refused below; between the two, it only warns.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
@@ -148,7 +167,11 @@ def _image_problem(path: Path) -> tuple[ErrorCode, dict[str, Any]] | None:
                 if width * height > MAX_PHOTO_PIXELS:
                     return ErrorCode.PHOTO_006, {"megapixels": _megapixels(width * height), "limit": _megapixels(MAX_PHOTO_PIXELS)}
                 if image.format == "PNG":
-                    image.verify()  # every chunk's checksum, without inflating the pixels
+                    image.verify()  # every chunk's checksum
+                    with Image.open(path) as again:
+                        # ... and the pixels themselves: data can be damaged under a valid
+                        # checksum, and the record would then be left without the photo.
+                        again.load()
                 else:
                     image.draft("RGB", (max(width // 8, 1), max(height // 8, 1)))
                     image.load()

@@ -142,6 +142,7 @@ class ErrorCode(Enum):
     PHOTO_004 = Detail("unreadable", "照片 “{photo}” 不是可以读取的图片：{reason}", "请换成原始照片（JPEG 或 PNG）；照片已损坏的，从相机或手机中重新复制")
     PHOTO_005 = Detail("format", "照片 “{photo}” 是 {format} 格式，只能用 JPEG 或 PNG", "用手机或电脑把照片另存为 JPEG（.jpg）或 PNG（.png）")
     PHOTO_006 = Detail("too_many_pixels", "照片 “{photo}” 有 {megapixels} 万像素，超过上限 {limit} 万像素", "在手机或电脑上把照片缩小（例如选“中等”尺寸）后再用")
+    PHOTO_007 = Detail("hard_link", "照片 “{photo}” 是硬链接（这个文件共有 {links} 个名字），可能是答卷文件夹以外的文件", "把照片复制（不要用链接）到答卷所在的文件夹中")
     LEDGER_001 = Detail(
         "follows_unknown",
         "复查所依据的检查 “{ref}” 不在台账中",
@@ -216,6 +217,11 @@ class ErrorCode(Enum):
         "is_database",
         "这里是一个数据库文件（台账或发文号记录），加 --force 也不能覆盖",
         "请换一个文件名或输出文件夹（-o）；台账和发文号记录只由蓝天自己写入，没有被改动",
+    )
+    IO_015 = Detail(
+        "is_settings",
+        "这里是办公室设置文件（有 number_pattern），加 --force 也不能覆盖",
+        "请换一个文件名或输出文件夹（-o）；设置文件没有被改动",
     )
     BATCH_001 = Detail(
         "unfinished",

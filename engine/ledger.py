@@ -109,6 +109,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # Version 3: site_key() drops every default-ignorable character and all spaces, and folds
     # case and Latin-looking letters: the keys a ledger already holds are computed again.
     ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
+    # Version 4: site_key() also reads CJK radicals and strokes as the ideographs they stand for.
+    ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The largest id SQLite can hold; a larger number names no finding.

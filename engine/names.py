@@ -26,11 +26,40 @@ _CONFUSABLES = str.maketrans(
     }
 )
 
+#: CJK radicals (CJK Radicals Supplement) and strokes that look like a unified ideograph, mapped
+#: to it as Unicode's EquivalentUnifiedIdeograph.txt does; text copied out of a PDF often
+#: holds them (⻓ for 长). The Kangxi Radicals block needs no table: NFKC maps it.
+_RADICALS = str.maketrans(
+    (
+        "\u2e81\u2e82\u2e83\u2e84\u2e85\u2e86\u2e87\u2e88\u2e89\u2e8a\u2e8b\u2e8c\u2e8d\u2e8e\u2e8f\u2e90"
+        "\u2e91\u2e92\u2e93\u2e94\u2e95\u2e96\u2e97\u2e98\u2e99\u2e9b\u2e9c\u2e9d\u2e9e\u2e9f\u2ea0\u2ea1"
+        "\u2ea2\u2ea3\u2ea4\u2ea5\u2ea6\u2ea7\u2ea8\u2ea9\u2eaa\u2eab\u2eac\u2ead\u2eae\u2eaf\u2eb0\u2eb1"
+        "\u2eb2\u2eb3\u2eb4\u2eb5\u2eb6\u2eb7\u2eb8\u2eb9\u2eba\u2ebb\u2ebc\u2ebd\u2ebe\u2ebf\u2ec0\u2ec1"
+        "\u2ec2\u2ec3\u2ec4\u2ec5\u2ec6\u2ec7\u2ec8\u2ec9\u2eca\u2ecb\u2ecc\u2ecd\u2ece\u2ecf\u2ed0\u2ed1"
+        "\u2ed2\u2ed3\u2ed4\u2ed5\u2ed6\u2ed7\u2ed8\u2ed9\u2eda\u2edb\u2edc\u2edd\u2ede\u2edf\u2ee0\u2ee1"
+        "\u2ee2\u2ee3\u2ee4\u2ee5\u2ee6\u2ee7\u2ee8\u2ee9\u2eea\u2eeb\u2eec\u2eed\u2eee\u2eef\u2ef0\u2ef1"
+        "\u2ef2\u2ef3\u31c6\u31cf\u31d0\u31d1\u31d2\u31d3\u31d4\u31d5\u31d6\u31d7\u31d8\u31d9\u31da\u31db"
+        "\u31dc\u31dd\u31de\u31df\u31e0\u31e1"
+    ),
+    (
+        "\u5382\u4e5b\u4e5a\u4e59\u4ebb\u5182\U00020628\u5200\u5202\u535c\u353e\u5c0f\u5c0f\u5140\u5c23\u5c22"
+        "\U00021bc2\u5df3\u5e7a\u5f51\u5f50\u5fc4\u5fc3\u624c\u6535\u65e1\u65e5\u6708\u6b7a\u6bcd\u6c11\u6c35"
+        "\u6c3a\u706c\u722b\u722b\u4e2c\u725b\u72ad\u738b\U00024d14\u76ee\u793a\u793b\U00025ad7\u7cf9\u7e9f\u7f53"
+        "\u7f52\u34c1\u5197\U0002626b\u7f8a\U0002634c\U0002634b\u8002\u8080\u807f\u8089\U00026951\u8279\u8279\u8279\u864e"
+        "\u8864\u8980\u897f\u89c1\u89d2\U000278b2\u8ba0\u8d1d\U00027fb7\u8f66\u8fb6\u8fb6\u8fb6\u9091\u9485\u9577"
+        "\u9578\u957f\u95e8\U00028e0f\u961d\u96e8\u9752\u97e6\u9875\u98ce\u98de\u98df\U0002967f\u98e0\u9963\U00029810"
+        "\u9a6c\u9aa8\u9b3c\u9c7c\u9e1f\u5364\u9ea6\u9ec4\u9efe\u6589\u9f50\u6b6f\u9f7f\u7adc\u9f99\u9f9c"
+        "\u4e80\u9f9f\U000200cc\u4e40\u4e00\u4e28\u4e3f\u4e3f\u4e36\U000200cd\u4e5b\U000200ca\U000200ce\U0002010c\u4e85\U00021fe8"
+        "\U000200cb\u4e40\U000200d1\u4e5a\u4e59\U0002010e"
+    ),
+)
+
 
 def name_key(name: str) -> str:
     """A name as a person reads it: the same site or person whatever invisible characters
     (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters,
-    letter case or Latin-looking Cyrillic and Greek letters the file has."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_IGNORABLE)
+    letter case, radicals standing for ideographs or Latin-looking Cyrillic and Greek
+    letters the file has."""
+    text = unicodedata.normalize("NFKC", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return "".join(text.split()).translate(_CONFUSABLES)

@@ -129,14 +129,17 @@ def os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
-_KINDS = ((stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
+_KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in Chinese (a folder, a named pipe, ...)."""
+    return next((kind for test, kind in _KINDS if test(mode)), "特殊文件")
 
 
 def _not_regular(mode: int) -> str | None:
-    """What a file that is not a regular one is, in Chinese, or None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    return next((kind for test, kind in _KINDS if test(mode)), "特殊文件")
+    """What a file that is not a regular one is, or None for a regular file."""
+    return None if stat.S_ISREG(mode) else file_kind(mode)
 
 
 def inside(path: str | Path, folder: str | Path) -> bool:

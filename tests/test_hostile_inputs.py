@@ -468,8 +468,9 @@ def test_rules_check_and_list__control_character_in_title_refused_rule_006(rules
 # -- photos: checked with the answers, not left out of the record ----------------------------
 
 
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that claims ``width`` × ``height`` pixels, its chunks' checksums right."""
+def png_header(width: int, height: int, data: bytes | None = None) -> bytes:
+    """A PNG that claims ``width`` × ``height`` pixels, with ``data`` as its compressed pixels,
+    its chunks' checksums right."""
     import struct
     import zlib
 
@@ -477,7 +478,8 @@ def png_header(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    pixels = zlib.compress(b"\x00" * 64) if data is None else data
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def photo_bytes(kind: str) -> bytes:
@@ -498,6 +500,8 @@ HOSTILE_PHOTOS = {
     "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/><image href="http://10.0.0.1/x.png"/></svg>', "PHOTO_005"),
     "moving.gif": (photo_bytes("gif"), "PHOTO_005"),
     "huge.png": (png_header(20000, 20000), "PHOTO_006"),
+    # Every checksum right, the pixel data itself no deflate stream: verify() alone passed it.
+    "scrambled.png": (png_header(40, 30, b"\x78\x9c" + bytes(range(7, 250, 3))), "PHOTO_004"),
 }
 
 
@@ -546,6 +550,44 @@ def test_photo_linked_outside__photo_001_in_check_and_batch_goes_on(tmp_path: Pa
     outcome = run_batch(inbox, tmp_path / "out", rules, load_settings(office / "office.yaml"), ledger_path=office / "ledger.sqlite", documents=False)
     assert [p.code.name for p in outcome.problems if p.severity == "error"] == ["PHOTO_001"]
     assert [path.name for path, _ in outcome.results] == ["good.yaml"]
+
+
+def test_damaged_photos__refused_after_weasyprint_was_loaded_too(tmp_path: Path, rules) -> None:
+    """Should refuse cut-off and damaged photos also in a process that has rendered before:
+    WeasyPrint tells Pillow to accept them, for the whole process."""
+    pytest.importorskip("weasyprint")
+    import weasyprint.images  # noqa: F401  (sets Pillow's LOAD_TRUNCATED_IMAGES)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    (tmp_path / "photos").mkdir()
+    names = ["cut.jpg", "scrambled.png"]
+    for name in names:
+        (tmp_path / "photos" / name).write_bytes(HOSTILE_PHOTOS[name][0])
+    raw = dust_answers({"paving_clean": "{value: 是, photos: [" + ", ".join(f"photos/{name}" for name in names) + "]}"})
+    with pytest.raises(InputError) as exc:
+        check(answers_file(tmp_path, raw), rules)
+    assert [p.code.name for p in exc.value.problems] == ["PHOTO_004", "PHOTO_004"]
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it for its own drawing
+
+
+def test_photo_hard_linked__photo_007(tmp_path: Path, rules) -> None:
+    """Should refuse a photo that is a hard link (the same file as one outside the folder,
+    which no path can tell), and take a plain copy of it."""
+    import shutil
+
+    inbox = tmp_path / "inbox"
+    (inbox / "photos").mkdir(parents=True)
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(photo_bytes("jpeg"))
+    os.link(outside, inbox / "photos" / "gap.jpg")
+    path = answers_file(inbox, dust_answers({"hoarding_closed": "{value: 否, count: 1, photos: [photos/gap.jpg]}"}))
+    with pytest.raises(InputError) as exc:
+        check(path, rules)
+    assert [(p.code.name, p.context["links"]) for p in exc.value.problems] == [("PHOTO_007", 2)]
+    (inbox / "photos" / "gap.jpg").unlink()
+    shutil.copy(outside, inbox / "photos" / "gap.jpg")
+    assert check(path, rules).findings
 
 
 def test_missing_photo__still_a_warning(tmp_path: Path, rules) -> None:

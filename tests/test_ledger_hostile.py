@@ -665,6 +665,22 @@ def test_site_key__letter_case_and_latin_looking_cyrillic_or_greek__same_site() 
     assert ledger.site_key("XX村旧厂房") != ledger.site_key("XY村旧厂房")
 
 
+def test_site_key__radicals_and_strokes_read_as_the_ideographs_they_look_like() -> None:
+    """Should take a name copied out of a PDF, with radicals (⻓ U+2ED3, ⾦ U+2FA6) or strokes
+    (㇐ U+31D0) for ideographs, as the same site; other ideographs stay apart."""
+    key = ledger.site_key("长安金一工地")
+    assert ledger.site_key("\u2ed3安\u2fa6\u31d0工地") == key
+    assert ledger.site_key("\u2e81\u2eae") == ledger.site_key("厂\U00025ad7")  # one outside the BMP too
+    assert ledger.site_key("长安工地") != ledger.site_key("长宁工地")
+
+
+def test_copy_with_radicals_in_the_site_name__refused_ledger_003(tmp_path: Path, rules) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, FAILING, site="长安建设工地"))
+    problem = ledger.admission_problem(path, inspection(rules, FAILING, site="\u2ed3安建设工地"))
+    assert problem is not None and problem.code.name == "LEDGER_003"
+
+
 @pytest.mark.parametrize("extra", ["\ufe0f", "\u3164", "\u2800", " ", "\u3000"], ids=lambda ch: f"U+{ord(ch):04X}")
 def test_copy_with_an_invisible_character_in_the_site_name__refused(tmp_path: Path, rules, extra: str) -> None:
     """Should refuse (LEDGER_003) a changed copy of a recorded inspection whose site name has

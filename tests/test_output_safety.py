@@ -490,6 +490,26 @@ def test_force__ledger_or_numbers_file__refused_io_014(tmp_path: Path) -> None:
     assert lantian("ledger", "check", *settings).exit_code == 0
 
 
+def test_force__office_settings_file__refused_io_015(tmp_path: Path) -> None:
+    """Should refuse (IO_015) to write a list or a blank form over the office settings even
+    with --force, by its number_pattern: key, whatever the file is called."""
+    office, _ = _recorded_office(tmp_path)
+    settings_file = office / "office.yaml"
+    renamed = office / "设置备份.txt"
+    renamed.write_bytes(settings_file.read_bytes())
+    before = _snapshot(office)
+    for target in (settings_file, renamed):
+        for args in (
+            ("template", "dust_six_100pct", "-o", str(target), "--force"),
+            ("ledger", "list", "--format", "csv", "-o", str(target), "--force", "--settings", str(settings_file)),
+            ("ledger", "list", "--format", "xlsx", "-o", str(target), "--force", "--settings", str(settings_file)),
+        ):
+            assert _refused_with(lantian(*args), ErrorCode.IO_015) == [str(target)], args
+    assert _snapshot(office) == before
+    (office / "plain.yaml").write_text("# number_pattern: 在注释里不算\nchecklist: dust_six_100pct\n", encoding="utf-8")
+    assert lantian("template", "dust_six_100pct", "-o", str(office / "plain.yaml"), "--force").exit_code == 0
+
+
 def test_force__any_sqlite_database__refused(tmp_path: Path) -> None:
     """Should tell a database by its first 16 bytes, whatever its name."""
     from engine._fsutil import target_problem
