@@ -7,6 +7,7 @@ checks on malformed data only add noise.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import keyword
@@ -850,6 +851,45 @@ def rule_files(directory: Path) -> list[Path]:
 #: frozen and shared; only a folder that loads without problems is kept.
 _LOADED: dict[tuple, RuleSet] = {}
 _LOADED_MAX = 8
+#: Legal files and checklists built without problems, by their bytes (and, for a checklist,
+#: the legal file's): a folder where one file changed (a rule author's edit) rebuilds that
+#: file alone. What is kept does not depend on where the file was; its name is set anew.
+_BUILT: dict[tuple, Any] = {}
+_BUILT_MAX = 64
+
+
+def _remember(key: tuple, built: Any) -> None:
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.pop(next(iter(_BUILT)))
+    _BUILT[key] = built
+
+
+def _legal_from(raw: bytes, shown: str) -> tuple[LegalLibrary | None, list[Problem]]:
+    """The legal library of the legal file's bytes, named ``shown``, and its problems."""
+    key = ("legal", hashlib.sha256(raw).digest())
+    kept = _BUILT.get(key)
+    if kept is not None:
+        return dataclasses.replace(kept, path=shown, locations={ref: dataclasses.replace(where, file=shown) for ref, where in kept.locations.items()}), []
+    doc = load_source(raw, shown)
+    problems = validate(doc, "legal")
+    if problems:
+        return None, problems
+    legal, more = _build_legal(doc)
+    if not more:
+        _remember(key, legal)
+    return legal, more
+
+
+def _checklist_from(raw: bytes, shown: str, legal: LegalLibrary, check_basis: bool) -> tuple[Checklist | None, list[Problem]]:
+    """The checklist of a rule file's bytes, named ``shown``, and its problems."""
+    key = ("checklist", Path(shown).name, hashlib.sha256(raw).digest(), legal.sha256, check_basis)
+    kept = _BUILT.get(key)
+    if kept is not None:
+        return dataclasses.replace(kept, path=shown, legal=legal), []
+    checklist, problems = build_checklist(load_source(raw, shown, strict=False), legal, check_basis=check_basis)
+    if checklist is not None and not problems:
+        _remember(key, checklist)
+    return checklist, problems
 
 
 def _read(path: Path, shown: str) -> bytes | InputError:
@@ -892,13 +932,8 @@ def _load_rules(shown: Path, legal_read: bytes | InputError, reads: list[tuple[P
     problems: list[Problem] = []
     legal: LegalLibrary | None = None
     try:
-        legal_doc = load_source(_bytes_or_raise(legal_read), str(shown / LEGAL_FILE))
-        legal_problems = validate(legal_doc, "legal")
-        if legal_problems:
-            problems.extend(legal_problems)
-        else:
-            legal, more = _build_legal(legal_doc)
-            problems.extend(more)
+        legal, more = _legal_from(_bytes_or_raise(legal_read), str(shown / LEGAL_FILE))
+        problems.extend(more)
     except InputError as exc:
         problems.extend(exc.problems)
     legal_loaded = legal is not None
@@ -907,11 +942,10 @@ def _load_rules(shown: Path, legal_read: bytes | InputError, reads: list[tuple[P
     checklists: dict[str, Checklist] = {}
     for path, read in reads:
         try:
-            doc = load_source(_bytes_or_raise(read), str(shown / path.name), strict=False)
+            checklist, more = _checklist_from(_bytes_or_raise(read), str(shown / path.name), legal, legal_loaded)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        checklist, more = build_checklist(doc, legal, check_basis=legal_loaded)
         problems.extend(more)
         if checklist is not None:
             checklists[checklist.id] = checklist

@@ -110,3 +110,30 @@ def test_rules__item_shape_refused_by_schema__reported_not_crash(tmp_path: Path,
     with pytest.raises(InputError) as exc:
         load_rules(tmp_path)
     assert [(p.code.name, p.location.line, p.location.item) for p in exc.value.problems] == [expected]
+
+
+def test_rules__copy_with_one_file_changed__only_it_built_again_all_named_in_the_copy(rules_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Should rebuild, in a folder whose files other folders also hold, only the file that
+    differs, and name every checklist, the legal file and each problem in the folder loaded."""
+    import shutil
+
+    from engine import loader
+
+    load_rules(rules_copy)
+    built: list[str] = []
+    build = loader.build_checklist
+    monkeypatch.setattr(loader, "build_checklist", lambda doc, *args, **kwargs: built.append(doc.name) or build(doc, *args, **kwargs))
+    other = tmp_path / "other"
+    shutil.copytree(rules_copy, other)
+    path = other / "straw_ban.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("deadline_days:", "deadline_days: 2\n#", 1), encoding="utf-8")
+    rules = load_rules(other)
+    assert built == [str(path)]
+    assert all(checklist.path == str(other / Path(checklist.path).name) for checklist in rules.checklists.values())
+    assert rules.legal.path == str(other / "_legal.yaml") and all(where.file == rules.legal.path for where in rules.legal.locations.values())
+    assert all(checklist.legal is rules.legal for checklist in rules.checklists.values())
+    assert rules.checklists["straw_ban"].deadline_days == 2
+    path.write_text(path.read_text(encoding="utf-8").replace("deadline_days: 2", "deadline_days: -2"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(other)
+    assert {p.location.file for p in exc.value.problems if p.severity == "error"} == {str(path)}
