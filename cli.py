@@ -59,6 +59,12 @@ class _SourceCache:
         return self.texts[name]
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print ``text``, which may hold words from a user's file, with its control characters
+    escaped: nothing from a file moves the cursor, rings, or reverses the line."""
+    click.echo(check_output.printable(text), err=err)
+
+
 def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _SourceCache | None = None) -> None:
     if problems:
         click.echo(check_output.format_problems(problems, sources or _SourceCache()), err=True)
@@ -155,7 +161,7 @@ def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     which names the argument or option, and where to read the command's usage."""
     command = exc.ctx.command_path if exc.ctx is not None else "lantian"
     problem = Problem(ErrorCode.USAGE_001, Location(command), {"detail": exc.format_message(), "command": command})
-    click.echo(check_output.printable(format_problem_line(problem)), err=True)
+    _say(format_problem_line(problem), err=True)
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
 
@@ -383,13 +389,13 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具整改通知书（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
-    click.echo(check_output.printable(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else "")))
+    _say(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
-    click.echo(check_output.printable(
+    _say(
         f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
-    ))
+    )
     undecided = [p for p in outcome.problems if p.code is ErrorCode.LEGAL_006]
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
@@ -429,7 +435,7 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
     target = Path(output)
     refuse_targets([target], force=force)
     atomic_write(target, text.encode("utf-8"), overwrite=force)
-    click.echo(check_output.printable(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）"), err=True)
+    _say(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
     ctx.exit(EXIT_OK)
 
 
@@ -482,7 +488,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
     else:
         _emit_problems(warnings)
         for checklist in ruleset.checklists.values():
-            click.echo(check_output.printable(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）"))
+            _say(f"{checklist.path}: {checklist.title}（版本 {checklist.version}，{len(checklist.items)} 个检查项）")
         if on is None:
             click.echo(f"法律依据按各检查表的有效期查到 {dt.date.today().isoformat()}：{'见上面的警告' if gaps else '每个检查项都有有效条款'}。")
         for day in on or ():
@@ -492,7 +498,7 @@ def rules_check(ctx: click.Context, directory: Path | None, fmt: Format, days: t
             else:
                 missing = [gap for gap in found if gap.start <= day <= (gap.end or dt.date.max)]
                 click.echo(f"{day.isoformat()}：{len(in_force)} 个检查表有效，" + (f"{len(missing)} 条法律依据没有有效条款（见上面的警告）。" if missing else "引用的法律依据都有有效条款。"))
-        click.echo(check_output.printable(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。"))
+        _say(f"规则目录 {shown}：{len(ruleset.checklists)} 个检查表、{len(ruleset.legal.refs)} 条法律依据，没有错误。")
     ctx.exit(EXIT_OK)
 
 
@@ -596,7 +602,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
             click.echo(f"--format {fmt} 须用 -o 指定写入的文件。", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         _write_ledger_list(ctx, rows, day, fmt, output, settings_path)
-        click.echo(check_output.printable(f"已写入 {output}：{len(rows)} 个问题"))
+        _say(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
         text = ledger_output.json_document(rows, day, engine.__version__, format_version) + "\n"
@@ -606,7 +612,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         text = ledger_output.table_text(rows, day, overdue=overdue)
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
-        click.echo(check_output.printable(f"已写入 {output}：{len(rows)} 个问题"))
+        _say(f"已写入 {output}：{len(rows)} 个问题")
     else:
         click.echo(text, nl=False)
     ctx.exit(EXIT_OK)
@@ -691,10 +697,10 @@ def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
 
     path = ledger_path or _settings(ctx, settings_path, None).ledger_path
     health = ledger_module.examine(path)
-    click.echo(check_output.printable(
+    _say(
         f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
         f"问题 {health.findings} 个（未销号 {health.unclosed} 个），状态记录 {health.events} 条。"
-    ))
+    )
     ctx.exit(EXIT_OK)
 
 
@@ -712,11 +718,11 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     found = ledger_module.verify(path, answers)
     if found.matches and found.inspection is not None:
         row = found.inspection
-        click.echo(check_output.printable(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。"))
+        _say(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。")
         ctx.exit(EXIT_OK)
-    click.echo(check_output.printable(f"不一致：台账中没有与 {answers} 内容相同的检查登记。"), err=True)
+    _say(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
     for row in found.same_name:
-        click.echo(check_output.printable(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。"), err=True)
+        _say(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。", err=True)
     ctx.exit(EXIT_NONCOMPLIANT)
 
 
@@ -748,7 +754,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     document = report_document(path, settings, start.date(), end.date(), target)
     (pdf,) = write_pdfs([document])
     atomic_write(target, pdf, overwrite=force)
-    click.echo(check_output.printable(f"已写入 {target}"))
+    _say(f"已写入 {target}")
     ctx.exit(EXIT_OK)
 
 

@@ -18,7 +18,7 @@ from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
 from .names import name_key
 from .schema import validate
-from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason
+from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason, refused_character
 from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
 
 MIN_INSPECTORS = 2
@@ -49,13 +49,6 @@ MAX_PHOTO_PIXELS = 64_000_000
 #: What Pillow calls the formats a record may show; a JPEG with a second image is MPO.
 PHOTO_FORMATS = ("JPEG", "MPO", "PNG")
 
-#: Characters no text of an answers file needs: C0 controls (a line break is allowed where
-#: the text may have lines, a tab anywhere), DEL, C1 controls, and the bidi embeddings,
-#: overrides and isolates, which reorder what a document or a terminal shows.
-#: The bidi marks (U+061C, U+200E, U+200F) and the line and paragraph separators (U+2028,
-#: U+2029, all of categories Zl and Zp) are refused as well.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _photo_problem(path: str) -> str | None:
@@ -451,7 +444,8 @@ def text_problems(doc: SourceDocument, checklist: Checklist | None) -> list[Prob
             if len(value) > limit:
                 hint = "写明要点即可，详细情况另附材料" if lines else "这里只写一行，例如单位全称；详细情况写在 note 中"
                 problems.append(Problem(ErrorCode.ANSWER_012, where, {"field": _dotted(path), "length": len(value), "limit": limit, "hint": hint}))
-            bad = (_CONTROL_IN_TEXT if lines else _CONTROL).search(value)
+            # A JSON file may hold Windows line breaks (\r\n) in a multi-line text.
+            bad = refused_character(value, "\t\n\r" if lines else "\t")
             if bad:
                 shown = char_name(bad.group())
                 hint = "删除这个字符（多半是从别的程序复制来的）" + ("" if lines else "；这里只能写一行，不能换行")

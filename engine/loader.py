@@ -41,7 +41,7 @@ from .model import (
     TextTemplate,
 )
 from .schema import validate
-from .source import SourceDocument, char_name, load_source, read_bytes
+from .source import SourceDocument, char_name, load_source, read_bytes, refused_character
 
 LEGAL_FILE = "_legal.yaml"
 KIND_TYPES = {
@@ -747,11 +747,6 @@ _ONE_LINE_TEXTS = ("title", "question", "unit")
 _PARAGRAPH_TEXTS = ("guidance", "description", "finding", "rectification")
 MAX_RULE_LINE_CHARS = 200
 MAX_RULE_TEXT_CHARS = 2000
-#: Characters no printed text of a rule file needs: C0 controls (a tab anywhere, a line break
-#: in a paragraph), DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, and
-#: the line and paragraph separators.
-_RULE_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_RULE_CONTROL_IN_PARAGRAPH = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
@@ -777,7 +772,7 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
             limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
             if len(value) > limit:
                 yield b.problem(ErrorCode.RULE_007, path, field=field, length=len(value), limit=limit)
-            bad = (_RULE_CONTROL_IN_PARAGRAPH if paragraph else _RULE_CONTROL).search(value)
+            bad = refused_character(value, "\t\n" if paragraph else "\t")
             if bad:
                 char = bad.group()
                 yield Problem(ErrorCode.RULE_006, b.doc.inside(path, value, bad.start()), {"field": field, "char": char_name(char), "position": bad.start() + 1})

@@ -9,7 +9,7 @@ from typing import Literal
 
 from .errors import ErrorCode, InputError, Problem
 from .schema import validate
-from .source import SourceDocument, char_name, load_source
+from .source import SourceDocument, char_name, load_source, refused_character
 
 #: The placeholders of a document number; each stands exactly once in the pattern.
 NUMBER_PLACEHOLDERS = ("{year}", "{seq}")
@@ -90,10 +90,6 @@ TEXT_LIMITS = {
     "refer_to": 200,
 }
 
-#: Characters no text of the settings needs: C0 controls (a tab too: every text is one line),
-#: DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, and the line and
-#: paragraph separators. They are printed into documents and onto the terminal.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problems(doc: SourceDocument) -> list[Problem]:
@@ -106,7 +102,7 @@ def text_problems(doc: SourceDocument) -> list[Problem]:
             continue
         if len(text) > limit:
             problems.append(Problem(ErrorCode.SETTINGS_004, doc.location((key,)), {"field": key, "length": len(text), "limit": limit}))
-        bad = _CONTROL.search(text)
+        bad = refused_character(text)  # every text of the settings is one line, without tabs
         if bad:
             char = bad.group()
             problems.append(Problem(ErrorCode.SETTINGS_005, doc.inside((key,), text, bad.start()), {"field": key, "char": char_name(char), "position": bad.start() + 1}))

@@ -8,6 +8,7 @@ the same text as YAML.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -620,6 +621,23 @@ def load_source(src: str | Path | bytes, name: str | None = None, *, strict: boo
     if strict and doc.problems:
         raise InputError(doc.problems)
     return doc
+
+
+#: Characters no text of a user's file needs: C0 controls, DEL, C1 controls, the bidi marks
+#: (U+061C, U+200E, U+200F), embeddings, overrides and isolates, which reorder what a document
+#: or a terminal shows, and the line and paragraph separators (U+2028, U+2029).
+_REFUSED = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+
+
+@functools.cache
+def _refused_pattern(allowed: str) -> re.Pattern[str]:
+    return re.compile(f"(?![{re.escape(allowed)}])[{_REFUSED}]" if allowed else f"[{_REFUSED}]")
+
+
+def refused_character(text: str, allowed: str = "") -> re.Match[str] | None:
+    """The first character of ``text`` that no text of a user's file needs, except the
+    whitespace controls in ``allowed`` ("\t" in a one-line text, "\t\n" in a paragraph)."""
+    return _refused_pattern(allowed).search(text)
 
 
 def char_name(char: str) -> str:

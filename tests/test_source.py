@@ -136,3 +136,26 @@ def test_source__full_width_colon_before_blank_and_comment_lines__pointed_at_its
     (problem,) = exc.value.problems
     assert (problem.code.name, problem.location.line, problem.location.column) == ("YAML_001", 5, 16)
     assert "中文冒号" in problem.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed", "refused"),
+    [
+        ("工地\t甲", "\t", None),
+        ("工地\n甲", "\t", "\n"),
+        ("第一行\n第二行\t", "\t\n", None),
+        ("第一行\r\n第二行", "\t\n", "\r"),
+        ("第一行\r\n第二行", "\t\n\r", None),
+        ("XX镇\t环", "", "\t"),
+        ("单位\u202e名称", "\t\n\r", "\u202e"),
+        ("单位\u2028名称", "\t\n", "\u2028"),
+        ("单位\x1b[8m", "\t", "\x1b"),
+        ("单位\x85", "\t", "\x85"),
+        ("普通的文字，（全角）：；", "", None),
+    ],
+)
+def test_refused_character__controls_and_bidi_except_the_allowed_whitespace(text: str, allowed: str, refused: str | None) -> None:
+    from engine.source import refused_character
+
+    found = refused_character(text, allowed)
+    assert (found.group() if found else None) == refused
