@@ -41,6 +41,7 @@ from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import Inspection, InspectionResult
 from .names import name_key as site_key
+from .source import os_reason
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -212,12 +213,12 @@ def _require_file(path: Path) -> None:
     except FileNotFoundError:
         raise LedgerError.of(ErrorCode.LEDGER_010, str(path)) from None
     except OSError as exc:
-        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
+        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=os_reason(exc)) from None
     try:
         mode = os.fstat(fd).st_mode
         head = os.read(fd, len(_sqlite.HEADER)) if stat.S_ISREG(mode) else b""
     except OSError as exc:
-        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=_read_reason(exc)) from None
+        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=os_reason(exc)) from None
     finally:
         os.close(fd)
     if not stat.S_ISREG(mode):
@@ -226,13 +227,6 @@ def _require_file(path: Path) -> None:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="文件是空的（0 字节）")
     if head != _sqlite.HEADER:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="不是 SQLite 数据库文件")
-
-
-def _read_reason(exc: OSError) -> str:
-    import errno
-
-    reasons = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件", errno.EIO: "磁盘读取出错"}
-    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 @functools.cache
@@ -658,7 +652,7 @@ def file_sha256(path: Path) -> str:
     except FileNotFoundError:
         raise LedgerError.of(ErrorCode.IO_001, str(path), reason="文件不存在") from None
     except OSError as exc:
-        raise LedgerError.of(ErrorCode.IO_001, str(path), reason=_read_reason(exc)) from None
+        raise LedgerError.of(ErrorCode.IO_001, str(path), reason=os_reason(exc)) from None
     return digest.hexdigest()
 
 

@@ -126,7 +126,7 @@ class SourceDocument:
 
 def os_reason(exc: OSError) -> str:
     """Why a file could not be read, in Chinese."""
-    reasons = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件", errno.EPERM: "没有读取权限"}
+    reasons = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件", errno.EPERM: "没有读取权限", errno.EIO: "磁盘读取出错"}
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
