@@ -127,21 +127,6 @@ def _check_files(
     return checked, problems
 
 
-def _plan_each(checked: list[tuple[str, Any]], settings: Any, out_dir: Path) -> tuple[list[Any], list[Problem]]:
-    """The documents of each checked file; a file whose documents cannot be made (a finding
-    with nothing to cite) is reported, the others go on."""
-    from engine.documents import plan_documents
-
-    planned: list[Any] = []
-    problems: list[Problem] = []
-    for file, result in checked:
-        try:
-            planned.extend(plan_documents(result, None if file == "-" else Path(file), settings, out_dir))
-        except InputError as exc:
-            problems.extend(exc.problems)  # nothing is written for this file
-    return planned, problems
-
-
 def _rules(ctx: click.Context) -> RuleSet:
     """The rule set, loaded once per command; bad rules stop the command with exit 2."""
     obj = ctx.ensure_object(dict)
@@ -263,7 +248,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
             click.echo(check_output.format_summary(results, len(failed)))
     if failed:
         ctx.exit(EXIT_BAD_INPUT)
-    ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
+    ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -280,65 +265,23 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     示例：
       lantian notice examples/dust_six_100pct_noncompliant.yaml -o out --settings examples/office/office.yaml
     """
-    from engine.documents import WriteOutcome, citation_problems, document_targets, write_each
+    from engine.batch import write_notices
     from engine.render import default_workers
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued), settings)
-    checked = _admitted(checked, settings.ledger_path, problems)
-    checked = _named_apart(checked, out_dir, problems)
-    results = [result for _, result in checked]
-    # Before a number is allocated or a page rendered: every file that would be replaced, at once.
-    targets = [t for file, r in checked if not citation_problems(r) for t in document_targets(r, None if file == "-" else Path(file), out_dir).values()]
-    refuse_targets(targets, force=force)
-    planned, refused = _plan_each(checked, settings, out_dir)
-    problems.extend(refused)
-    wrote = write_each(planned, settings, workers=default_workers(), force=force) if planned else WriteOutcome()
-    for item in wrote.written:
+    outcome = write_notices([(None if file == "-" else Path(file), result) for file, result in checked], out_dir, settings, workers=default_workers(), force=force)
+    problems.extend(outcome.problems)
+    for item in outcome.written:
         # The path holds the answers file's name, the number the office's number_pattern.
         click.echo(check_output.printable(f"{item.path}") + f"\t{DOCUMENT_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
-    problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
     _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002)], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
-    ctx.exit(EXIT_OK if all(r.compliant for r in results) else EXIT_NONCOMPLIANT)
-
-
-def _named_apart(checked: list[tuple[str, Any]], out_dir: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
-    """The files whose documents take names no earlier file's take (two x.yaml from two
-    folders): a later one is refused (BATCH_002) before it is numbered."""
-    from engine.documents import claim_targets
-
-    claimed: dict[Path, str] = {}
-    apart = []
-    for file, result in checked:
-        same_name = claim_targets(result, None if file == "-" else Path(file), out_dir, claimed, Location("<stdin>" if file == "-" else file))
-        if same_name is None:
-            apart.append((file, result))
-        else:
-            problems.append(same_name)
-    return apart
-
-
-def _admitted(checked: list[tuple[str, Any]], ledger_path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
-    """The inspections the office's ledger, when there is one, would take as batch does: a
-    changed copy of a recorded inspection (LEDGER_003) or a re-inspection the ledger cannot
-    follow gets no notice, so that no inspection has two notice numbers."""
-    if not os.path.lexists(ledger_path):
-        return checked
-    from engine import ledger
-
-    admitted = []
-    for file, result in checked:
-        problem = ledger.admission_problem(ledger_path, result)
-        if problem is None:
-            admitted.append((file, result))
-        else:
-            problems.append(problem)
-    return admitted
+    ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
 
 
 @cli.command(context_settings=CONTEXT)

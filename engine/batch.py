@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,6 +166,47 @@ def _unfinished(failed: NotWritten, owner: _Checked | None) -> list[Problem]:
         )
         for problem in failed.problems
     ]
+
+
+@dataclass
+class NoticeOutcome:
+    written: list[Written] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  #: why a file got no documents, or a document was not written
+
+
+def write_notices(
+    checked: Sequence[tuple[Path | None, InspectionResult]], out_dir: Path, settings: OfficeSettings, *, workers: int = 1, force: bool = False
+) -> NoticeOutcome:
+    """The documents of each checked inspection (``lantian notice``; None for one read from
+    standard input), numbered but not recorded. A file is left out, with the reason, when
+    the office's ledger would not take it as a batch does (a changed copy of a recorded
+    inspection would get a second number), when its documents would take an earlier file's
+    names, or when a finding has nothing to cite; all before anything is numbered. Files
+    that would be replaced without ``force`` stop everything first (IO_010, raised)."""
+    outcome = NoticeOutcome()
+    ledger_exists = os.path.lexists(settings.ledger_path)
+    claimed: dict[Path, str] = {}
+    kept = []
+    for path, result in checked:
+        problem = ledger.admission_problem(settings.ledger_path, result) if ledger_exists else None
+        problem = problem or claim_targets(result, path, out_dir, claimed, Location(str(path) if path else "<stdin>"))
+        if problem is not None:
+            outcome.problems.append(problem)
+        else:
+            kept.append((path, result))
+    # Before a number is allocated or a page rendered: every file that would be replaced, at once.
+    refuse_targets([target for path, result in kept if not citation_problems(result) for target in document_targets(result, path, out_dir).values()], force=force)
+    planned: list[tuple[Document, str | None]] = []
+    for path, result in kept:
+        try:
+            planned.extend(plan_documents(result, path, settings, out_dir))
+        except InputError as exc:
+            outcome.problems.extend(exc.problems)  # nothing is written for this file
+    if planned:
+        wrote = write_each(planned, settings, workers=workers, force=force)
+        outcome.written.extend(wrote.written)
+        outcome.problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
+    return outcome
 
 
 def run_batch(

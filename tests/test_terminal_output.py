@@ -51,7 +51,7 @@ def test_notice__document_number_and_file_name_are_escaped(tmp_path: Path, monke
     settings file, another pattern source) must still not reach the terminal raw."""
     import dataclasses
 
-    from engine import documents
+    from engine import batch, documents
 
     real = documents.write_each
 
@@ -60,7 +60,7 @@ def test_notice__document_number_and_file_name_are_escaped(tmp_path: Path, monke
         number = "\x1b]0;PWNED\x07\x1b[2J结论：合格\nFAKE LINE\r"
         return dataclasses.replace(outcome, written=[dataclasses.replace(w, number=number if w.number else None) for w in outcome.written])
 
-    monkeypatch.setattr(documents, "write_each", forged)
+    monkeypatch.setattr(batch, "write_each", forged)
     office = office_folder(tmp_path / "office")
     answers = hostile_copy(tmp_path / "in")
     code, out, err = invoke("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"))
