@@ -246,6 +246,16 @@ def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[USAGE_001]" in err and "Missing argument" in err and "lantian check --help" in err
 
 
+@pytest.mark.parametrize("value", ["0", "abc", "99"])
+def test_batch__workers_from_the_environment_checked_like_j(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should read the default of -j from LANTIAN_WORKERS and refuse a value -j would refuse."""
+    monkeypatch.setenv("LANTIAN_WORKERS", value)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--rules", str(RULES), "batch", str(tmp_path), "-o", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert "[USAGE_001]" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 def test_main__exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     for argv, code in ([["--rules", str(RULES), "check", COMPLIANT], 0], [["--rules", str(RULES), "check", NONCOMPLIANT], 1], [["--rules", str(RULES), "check", BAD], 2]):
         with pytest.raises(SystemExit) as exc:
