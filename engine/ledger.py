@@ -110,7 +110,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # Version 3: site_key() drops every default-ignorable character and all spaces, and folds
     # case and Latin-looking letters: the keys a ledger already holds are computed again.
     ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
-    # Version 4: site_key() also reads CJK radicals and strokes as the ideographs they stand for.
+    # Version 4: site_key() also reads CJK radicals and strokes as the ideographs they stand
+    # for, drops combining marks and punctuation at the ends, and reads dashes, dots,
+    # quotation marks and brackets by their role.
     ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

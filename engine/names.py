@@ -55,11 +55,31 @@ _RADICALS = str.maketrans(
 )
 
 
+#: Marks that look alike, read as one: middle dots, multiplication signs, the ideographic zero.
+_LOOKALIKES = str.maketrans({**dict.fromkeys("\u00b7\u0387\u2022\u2027\u2219\u22c5\u30fb\uff65\u2e31", "\u00b7"), **dict.fromkeys("\u00d7\u2715\u2716\u2a2f\u2573", "x"), "\u3007": "0"})
+#: Punctuation read by its role, not its shape: every dash and hyphen, every quotation mark,
+#: every opening and every closing bracket.
+_PUNCTUATION_ROLES = {"Pd": "-", "Pi": "'", "Pf": "'", "Ps": "(", "Pe": ")"}
+
+
+def _by_role(ch: str) -> str:
+    if ch in "\u2212\u2043\"'`\u00b4":  # the minus sign and the hyphen bullet; straight quotes
+        return "-" if ch in "\u2212\u2043" else "'"
+    return _PUNCTUATION_ROLES.get(unicodedata.category(ch), ch)
+
+
 def name_key(name: str) -> str:
     """A name as a person reads it: the same site or person whatever invisible characters
-    (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters,
-    letter case, radicals standing for ideographs or Latin-looking Cyrillic and Greek
-    letters the file has."""
-    text = unicodedata.normalize("NFKC", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return "".join(text.split()).translate(_CONFUSABLES)
+    (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters, letter
+    case, accents and other combining marks, radicals standing for ideographs, Latin-looking
+    Cyrillic and Greek letters, the shape of its dashes, dots, quotation marks and brackets,
+    or punctuation at its ends (a closing 。) the file has."""
+    text = unicodedata.normalize("NFKD", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
+    text = "".join(_by_role(ch) for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
+    text = unicodedata.normalize("NFC", "".join(text.split())).translate(_CONFUSABLES).translate(_LOOKALIKES)
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
+        end -= 1
+    return text[start:end]

@@ -674,6 +674,28 @@ def test_site_key__radicals_and_strokes_read_as_the_ideographs_they_look_like() 
     assert ledger.site_key("长安工地") != ledger.site_key("长宁工地")
 
 
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "东关村加油站\u2010二期",  # hyphen
+        "东关村加油站\u2212二期",  # minus sign
+        "东关村加油站–二期",  # en dash
+        "东关村加油站—二期。",  # em dash, a closing full stop
+        "\u201c东关村加油站-二期\u201d",  # quoted
+        "东关村加油站-二期\u0301\u0301",  # stacked combining marks
+    ],
+)
+def test_site_key__dashes_quotes_end_punctuation_and_marks__same_site(variant: str) -> None:
+    assert ledger.site_key(variant) == ledger.site_key("东关村加油站-二期")
+
+
+def test_site_key__dots_brackets_times_sign_and_ideographic_zero__same_site() -> None:
+    assert ledger.site_key("东关村·加油站") == ledger.site_key("东关村・加油站") == ledger.site_key("东关村•加油站") == ledger.site_key("东关村\u2219加油站")
+    assert ledger.site_key("工地（二期）") == ledger.site_key("工地[二期]") == ledger.site_key("工地【二期】") == ledger.site_key("工地〔二期〕")
+    assert ledger.site_key("XX工地") == ledger.site_key("\u00d7\u00d7工地") and ledger.site_key("二〇二六工地") == ledger.site_key("二0二六工地")
+    assert ledger.site_key("工地-1") != ledger.site_key("工地1") and ledger.site_key("工地（一期）") != ledger.site_key("工地（二期）")
+
+
 def test_copy_with_radicals_in_the_site_name__refused_ledger_003(tmp_path: Path, rules) -> None:
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING, site="长安建设工地"))
