@@ -7,7 +7,10 @@ Each command chooses its input and output, calls the engine, prints, and exits w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import io
 import os
 import sys
 import traceback
@@ -18,7 +21,7 @@ import click
 
 import engine
 from engine import InputError, LantianError, RuleSet, check_output
-from engine._fsutil import atomic_write, refuse_targets
+from engine._fsutil import atomic_write, refuse_targets, write_reason
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
@@ -701,16 +704,83 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     ctx.exit(EXIT_OK)
 
 
+class _OutputError(OSError):
+    """Standard output could not take what was written (a full disk, a closed pipe)."""
+
+
+class _WholeWrites(io.RawIOBase):
+    """Standard output written to the last byte or refused: a write the disk takes only in
+    part (past a file-size limit, on a nearly full disk) is retried, so that the error
+    comes, instead of Python's buffer keeping the rest and the command exiting 0 with its
+    output cut short."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                done += os.write(self._fd, view[done:])
+        except OSError as exc:
+            raise _OutputError(exc.errno, exc.strerror) from None
+        return done
+
+
+def _checked_stdout() -> None:
+    """sys.stdout through _WholeWrites, keeping its encoding; "?" for what a console in GBK
+    cannot show rather than a crash."""
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file (a test's capture): nothing to check
+    if stream.isatty():
+        # A terminal is never full; and on Windows its own writer is what shows Chinese.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+        return
+    stream.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeWrites(fd)), encoding=stream.encoding, errors="replace", line_buffering=bool(getattr(stream, "line_buffering", False))
+    )
+
+
+def _output_failed(exc: _OutputError) -> int:
+    """Exit 2 for output that could not be written, named (IO_004); a reader that stopped
+    reading (`lantian ledger list | head`) ends the command quietly with 1, as click does."""
+    sys.stdout = open(os.devnull, "w")  # what is left to flush at exit goes nowhere
+    if exc.errno == errno.EPIPE:
+        return 1
+    with contextlib.suppress(OSError):
+        _say(format_problem_line(Problem(ErrorCode.IO_004, Location("标准输出"), {"reason": write_reason(exc)})), err=True)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: usage errors exit 2, bugs exit 3 with one sentence."""
     args = list(sys.argv[1:] if argv is None else argv)
-    for stream in (sys.stdout, sys.stderr):
+    _checked_stdout()
+    if hasattr(sys.stderr, "reconfigure"):
         # A console in GBK cannot show every character; print "?" rather than crash.
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+        sys.stderr.reconfigure(errors="replace")
     debug = "--debug" in args or os.environ.get("LANTIAN_DEBUG") == "1"
     try:
         code = cli.main(args=args, prog_name="lantian", standalone_mode=False)
+        sys.stdout.flush()  # here, where a full disk is still a coded error
+    except _OutputError as exc:
+        code = _output_failed(exc)
     except click.exceptions.Abort:
         click.echo("已中止。", err=True)
         code = EXIT_BAD_INPUT

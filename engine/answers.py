@@ -319,10 +319,13 @@ class _AnswersBuilder:
                 value_path = (*path, "value") if "value" in raw else path
                 photos = tuple(raw.get("photos") or ())
                 self.photos(photos, path, item_id)
-                if isinstance(count, int) and count > MAX_COUNT:
+                if isinstance(count, (int, float)) and not isinstance(count, bool) and count > MAX_COUNT:
+                    shown = f"{count:g}" if isinstance(count, float) else str(count)
                     self.problem(
-                        ErrorCode.ANSWER_003, path + ("count",), item_id, reason=f"发现问题的处数 {count} 超出合理范围（0 至 {MAX_COUNT}）", hint="请核对处数"
+                        ErrorCode.ANSWER_003, path + ("count",), item_id, reason=f"发现问题的处数 {shown} 超出合理范围（0 至 {MAX_COUNT}）", hint="请核对处数"
                     )
+                elif isinstance(count, float):
+                    count = int(count)  # 3.0, which JSON Schema calls an integer: printed as 3
             else:
                 value = raw
             self.locations[f"answers.{item_id}"] = self.doc.location(value_path, item=item_id)

@@ -86,6 +86,21 @@ def clip(text: str, width: int) -> str:
     return out + " " * (width - used)
 
 
+#: How much of a long source line is shown around the problem's column, on each side.
+EXCERPT_CHARS = 60
+
+
+def _around(text: str, column: int) -> tuple[str, int]:
+    """A long line cut to the part around ``column`` (with … where cut), and the column in
+    it: a line of half a million characters is shown as a line, not a megabyte."""
+    if len(text) <= 2 * EXCERPT_CHARS + 20:
+        return text, column
+    start = max(0, min(column, len(text)) - EXCERPT_CHARS)
+    end = min(len(text), start + 2 * EXCERPT_CHARS)
+    head = "…" if start else ""
+    return head + text[start:end] + ("…" if end < len(text) else ""), column - start + len(head)
+
+
 def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], list[str] | None] | None = None) -> str:
     """Each problem as ``file:line:col: [CODE] message (item) — hint``, with the line and a caret."""
     out = []
@@ -101,9 +116,10 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
         # A line that did not decode (IO_002) would only show replacement characters.
         if lines and loc.line and 0 < loc.line <= len(lines) and "\ufffd" not in lines[loc.line - 1]:
             text = lines[loc.line - 1].rstrip("\r\n").replace("\t", " ")
+            column = max((loc.column or 1) - 1, 0)
+            text, column = _around(text, column)
             gutter = f"{loc.line:>5} | "
             out.append(gutter + printable(text))
-            column = max((loc.column or 1) - 1, 0)
             out.append(" " * (len(gutter) - 2) + "| " + " " * display_width(printable(text[:column])) + "^")
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors

@@ -190,8 +190,9 @@ class ErrorCode(Enum):
         "找不到中文字体，无法生成文书",
         "Debian/Ubuntu 上运行 sudo apt-get install fonts-noto-cjk；或在办公室设置文件中用 font: 指定一个中文字体文件",
     )
-    FONT_002 = Detail("font_missing", "办公室设置中指定的字体文件 {path} 不存在", "请更正 font: 的路径，或删去这一行使用系统中的中文字体")
+    FONT_002 = Detail("font_missing", "办公室设置中指定的字体文件 {path} {reason}", "请更正 font: 的路径，或删去这一行使用系统中的中文字体")
     FONT_003 = Detail("font_unreadable", "字体文件 {path} 不是可用的字体", "font: 须指向 TrueType 或 OpenType 字体文件（.ttf、.otf、.ttc），例如仿宋 simfang.ttf；或删去这一行使用系统中的中文字体")
+    FONT_004 = Detail("font_not_readable", "字体文件 {path} 无法读取：{reason}", "请检查这个文件的读取权限，或换一个字体文件；也可以删去 font: 这一行，使用系统中的中文字体")
     RENDER_001 = Detail(
         "refused",
         "无法生成文书 {document}：{reason}",
@@ -290,6 +291,7 @@ class ErrorCode(Enum):
         "这次要写的文书或清单就是台账 {ledger}，写入会覆盖台账",
         "用 --ledger 指定输出文件夹以外的台账（通常是 设置文件名.ledger.sqlite），或换一个输出文件夹（-o）；什么也没有登记和写入",
     )
+    LEDGER_021 = Detail("bad_note", "销号理由不能使用：{reason}", "用 --note 简要写明整改情况（{limit} 字以内，一段文字），详细材料用 --evidence 附上；台账没有改动")
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

@@ -9,15 +9,18 @@ PDF still carries an embedded subset font; the work is just no longer repeated.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ErrorCode, LantianError
+from .source import file_kind, os_reason
 
 #: Places a CJK font is found: Debian's fonts-noto-cjk first, then the usual office fonts.
 CANDIDATES = (
@@ -75,20 +78,38 @@ def _fontconfig_candidate() -> Path | None:
 
 
 def _refuse_unreadable(path: Path) -> None:
-    """A file that holds no glyphs (a mistyped path to some other file) is named before any
-    document is laid out, instead of failing inside the renderer."""
+    """A font file that cannot be read, or holds no glyphs (a mistyped path to some other
+    file), is named before any document is laid out, instead of failing inside the renderer."""
     import uharfbuzz
 
-    if uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), 0).glyph_count == 0:
+    try:
+        with open(path, "rb") as handle:
+            handle.read(4)  # a file without read permission, or one the disk cannot read
+        face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), 0)
+    except OSError as exc:
+        raise FontError.of(ErrorCode.FONT_004, str(path), path=str(path), reason=os_reason(exc)) from None
+    except uharfbuzz.HarfBuzzError:
+        raise FontError.of(ErrorCode.FONT_004, str(path), path=str(path), reason="无法读取") from None
+    if face.glyph_count == 0:
         raise FontError.of(ErrorCode.FONT_003, str(path), path=str(path))
+
+
+def _not_there(path: Path) -> str | None:
+    """Why ``path`` is no font file at all (missing, a folder, a pipe, a device), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return "不存在" if exc.errno == errno.ENOENT else os_reason(exc)
+    return None if stat.S_ISREG(mode) else f"不是普通文件，而是{file_kind(mode)}"
 
 
 def find_cjk_font(explicit: str | Path | None = None) -> FontSource:
     """The Chinese font to use: the one named in the office settings, else a system one."""
     if explicit:
         path = Path(explicit)
-        if not path.is_file():
-            raise FontError.of(ErrorCode.FONT_002, str(path), path=str(path))
+        reason = _not_there(path)
+        if reason is not None:
+            raise FontError.of(ErrorCode.FONT_002, str(path), path=str(path), reason=reason)
         _refuse_unreadable(path)
         return FontSource(path, 0)
     for candidate, family in CANDIDATES:

@@ -41,7 +41,7 @@ from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import Inspection, InspectionResult
 from .names import name_key as site_key
-from .source import os_reason
+from .source import char_name, os_reason, refused_character
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -116,6 +116,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The longest reason for a close-out: as long as an answers file's note.
+MAX_NOTE_CHARS = 2000
 #: The largest id SQLite can hold; a larger number names no finding.
 MAX_ID = 2**63 - 1
 #: Evidence and answers files are hashed this much at a time (a video need not fit in memory).
@@ -511,6 +513,12 @@ def _apart(recorded: tuple[str | None, str | None], inspection: Inspection) -> b
     return a_end <= b_start or b_end <= a_start
 
 
+def _after(recorded_end: str | None, inspection: Inspection) -> bool:
+    """Whether ``inspection`` starts (and ends) no earlier than a recorded inspection's end."""
+    end, start, finish = _minutes(recorded_end), _minutes(inspection.start_time), _minutes(inspection.end_time)
+    return end is not None and start is not None and end <= start and (finish is None or start < finish)
+
+
 def _reinspection_day_problem(connection: sqlite3.Connection, path: Path, result: InspectionResult, followed: sqlite3.Row, today: dt.date) -> Problem | None:
     """LEDGER_017 for a re-inspection dated after today, before the inspection it follows,
     or before the latest entry of a finding it re-checks: it would close findings on a day
@@ -529,6 +537,11 @@ def _reinspection_day_problem(connection: sqlite3.Connection, path: Path, result
         return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"晚于今天（{today.isoformat()}）"})
     if day < followed_day:
         return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"早于被复查的检查 #{followed['id']}（{followed_day.isoformat()}）"})
+    if day == followed_day and not _after(followed["end_time"], result.inspection):
+        # The same day: only a visit that the times show came after the first one is a
+        # re-inspection, not the first visit's file again with `follows` added.
+        reason = f"与被复查的检查 #{followed['id']} 是同一天，但没有写明复查在那次检查（结束于 {followed['end_time'] or '未写明'}）之后开始"
+        return Problem(ErrorCode.LEDGER_017, Location(result.answers_name, path=("inspection",)), {**context, "reason": reason})
     if last is not None and day.isoformat() < last:
         return Problem(ErrorCode.LEDGER_017, location, {**context, "reason": f"早于要复查的问题最近一次记录的日期（{last}）"})
     return None
@@ -658,11 +671,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _note_problem(note: str) -> str | None:
+    """Why a close-out reason cannot go into the ledger and onto the lists, or None."""
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        return f"有 {len(note.strip())} 个字，超过 {MAX_NOTE_CHARS} 个字"
+    bad = refused_character(note.strip(), "\t\n")
+    if bad is not None:
+        return f"第 {bad.start() + 1} 个字是看不见的控制字符 {char_name(bad.group())}"
+    return None
+
+
 def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, evidence: Path | None = None, today: dt.date | None = None) -> None:
     """Close a finding at the desk (书面销号), with the reason and, if given, the SHA-256 of
     the evidence file (a photo, a report) so that it can be checked later."""
-    if not note.strip():
+    if not site_key(note):  # nothing a reader sees: spaces, invisible characters, a lone 。
         raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
+    note_problem = _note_problem(note)
+    if note_problem is not None:
+        raise LedgerError.of(ErrorCode.LEDGER_021, str(path), reason=note_problem, limit=MAX_NOTE_CHARS)
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     proof = (evidence.name, file_sha256(evidence)) if evidence is not None else None

@@ -18,11 +18,20 @@ _IGNORABLE_RANGES = (
     (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
 _IGNORABLE = {code: None for low, high in _IGNORABLE_RANGES for code in range(low, high + 1)}
-#: Cyrillic and Greek letters a reader takes for Latin ones (after casefold, so lowercase).
+#: Cyrillic, Greek and Cherokee letters a reader takes for Latin letters or digits (after
+#: casefold: lowercase Cyrillic and Greek, uppercase Cherokee), as Unicode's confusables.txt
+#: maps them.
+_CHEROKEE = {
+    0x13A0: "d", 0x13A1: "r", 0x13A2: "t", 0x13A5: "i", 0x13A9: "y", 0x13AA: "a", 0x13AB: "j", 0x13AC: "e",
+    0x13B3: "w", 0x13B7: "m", 0x13BB: "h", 0x13BD: "y", 0x13C0: "g", 0x13C2: "h", 0x13C3: "z", 0x13CE: "4",
+    0x13CF: "b", 0x13D2: "r", 0x13D4: "w", 0x13D5: "s", 0x13D9: "v", 0x13DA: "s", 0x13DE: "l", 0x13DF: "c",
+    0x13E2: "p", 0x13E6: "k", 0x13E7: "d", 0x13EE: "6", 0x13F3: "g", 0x13F4: "b",
+}
 _CONFUSABLES = str.maketrans(
     {
         **dict(zip("авсеһіјкмноорстухѕԁԛԝ", "abcehijkmhoopctyxsdqw", strict=True)),
         **dict(zip("αβεζηικμνορτυχ", "abezhikmvoptux", strict=True)),
+        **{chr(code): latin for code, latin in _CHEROKEE.items()},
     }
 )
 

@@ -245,7 +245,16 @@ class _Renderer:
 
 
 def _disk_error(exc: OSError, where: Path) -> UnwritableError:
-    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": tempfile.gettempdir()})], exc.errno)
+    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": _temporary_folder()})], exc.errno)
+
+
+def _temporary_folder() -> str:
+    """Where temporary files go; when no folder will take one (the very case being reported),
+    the first one Python tries."""
+    try:
+        return tempfile.gettempdir()
+    except OSError:
+        return tempfile.tempdir or os.environ.get("TMPDIR") or ("C:\\Windows\\Temp" if sys.platform == "win32" else "/tmp")
 
 
 @functools.lru_cache(maxsize=2)

@@ -4,6 +4,7 @@ problem with its code, message and hint, and exits with 2 — never a traceback,
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -75,21 +76,43 @@ def test_no_chinese_font__font_001_and_font_002(monkeypatch: pytest.MonkeyPatch)
     assert exc.value.problems[0].code is ErrorCode.FONT_002
 
 
-def test_font_in_settings_missing__font_002_from_the_command(tmp_path: Path) -> None:
+def _notice_with_font(tmp_path: Path, font: str):
+    """`lantian notice` with office settings whose font: is ``font``."""
     office_folder(tmp_path)
     settings = tmp_path / "office.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "font: 不存在的字体.ttf\n", encoding="utf-8")
-    result = lantian("notice", str(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), "-o", str(tmp_path / "out"), "--settings", str(settings))
-    assert "不存在的字体.ttf" in _refused(result, ErrorCode.FONT_002)
+    settings.write_text(settings.read_text(encoding="utf-8") + f"font: {font}\n", encoding="utf-8")
+    return lantian("notice", str(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), "-o", str(tmp_path / "out"), "--settings", str(settings))
+
+
+def test_font_in_settings_missing__font_002_from_the_command(tmp_path: Path) -> None:
+    assert "不存在的字体.ttf" in _refused(_notice_with_font(tmp_path, "不存在的字体.ttf"), ErrorCode.FONT_002)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_font_in_settings_not_a_regular_file__font_002_names_what_it_is(tmp_path: Path, kind: str) -> None:
+    from engine import fonts
+
+    target = {"folder": tmp_path / "字体", "fifo": tmp_path / "字体.ttf", "device": Path("/dev/zero")}[kind]
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    with pytest.raises(LantianError) as exc:
+        fonts.find_cjk_font(target)
+    (problem,) = exc.value.problems
+    assert problem.code is ErrorCode.FONT_002 and {"folder": "文件夹", "fifo": "命名管道", "device": "字符设备"}[kind] in problem.message
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_font_in_settings_that_cannot_be_read__font_004_not_an_internal_error(tmp_path: Path) -> None:
+    """Should name a font file the disk or the permissions do not let be read (FONT_004)."""
+    assert "/proc/self/mem" in _refused(_notice_with_font(tmp_path, "/proc/self/mem"), ErrorCode.FONT_004)
 
 
 def test_font_in_settings_not_a_font__font_003_from_the_command(tmp_path: Path) -> None:
-    office_folder(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "仿宋.ttf").write_text("这不是字体\n", encoding="utf-8")
-    settings = tmp_path / "office.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "font: 仿宋.ttf\n", encoding="utf-8")
-    result = lantian("notice", str(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), "-o", str(tmp_path / "out"), "--settings", str(settings))
-    assert "仿宋.ttf" in _refused(result, ErrorCode.FONT_003)
+    assert "仿宋.ttf" in _refused(_notice_with_font(tmp_path, "仿宋.ttf"), ErrorCode.FONT_003)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

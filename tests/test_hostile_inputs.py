@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -443,8 +444,14 @@ def test_ledger_show_and_table__escape_what_people_wrote(tmp_path: Path, rules) 
     run_batch(tmp_path / "inbox", tmp_path / "out", rules, load_settings(office / "office.yaml"), ledger_path=ledger_path, documents=False)
     (row,) = ledger.findings(ledger_path, ledger.Filter())
     args = ["--ledger", str(ledger_path), "--settings", str(office / "office.yaml")]
-    closed = lantian("ledger", "close", str(row.finding_id), "--note", "已整改\n结论：合格\x1b[8m", "--on", "2024-11-20", *args)
+    refused = lantian("ledger", "close", str(row.finding_id), "--note", "已整改\n结论：合格\x1b[8m", "--on", "2024-11-20", *args)
+    assert refused.exit_code == 2 and "[LEDGER_021]" in refused.stderr and "\\x1b" in refused.stderr
+    closed = lantian("ledger", "close", str(row.finding_id), "--note", "已整改\n结论：合格", "--on", "2024-11-20", *args)
     assert closed.exit_code == 0, closed.output
+    # A reason written by an older version, which took any text: still shown escaped.
+    with sqlite3.connect(ledger_path) as connection:
+        connection.execute("UPDATE events SET reason = reason || ? WHERE status = 'closed'", ("\x1b[8m",))
+    connection.close()
     shown = lantian("ledger", "show", str(row.finding_id), *args)
     assert shown.exit_code == 0 and terminal_safe(shown.stdout) and "已整改\\n结论：合格\\x1b[8m" in shown.stdout
     table = table_text([dataclasses.replace(row, site="工地\x1b[2J", village="村\r", reason="\u202e问题")], dt.date(2024, 12, 1))
@@ -569,6 +576,33 @@ def test_damaged_photos__refused_after_weasyprint_was_loaded_too(tmp_path: Path,
         check(answers_file(tmp_path, raw), rules)
     assert [p.code.name for p in exc.value.problems] == ["PHOTO_004", "PHOTO_004"]
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it for its own drawing
+
+
+@pytest.mark.parametrize("count", ["10000.0", "1.0e+308", "1e4"])
+def test_count_written_as_a_float__limit_still_holds_answer_003(count: str, tmp_path: Path, rules) -> None:
+    """Should keep the limit of 9999 places for a count JSON Schema calls an integer because
+    its fraction is zero (10000.0, 1e308), instead of printing a 309-digit number."""
+    raw = dust_answers({"hoarding_closed": "{value: 否, count: " + count + "}"})
+    with pytest.raises(InputError) as exc:
+        check(answers_file(tmp_path, raw), rules)
+    assert [p.code.name for p in exc.value.problems] == ["ANSWER_003"]
+    assert len(exc.value.problems[0].message) < 60
+
+
+def test_count_written_as_a_whole_float__printed_as_a_whole_number(tmp_path: Path, rules) -> None:
+    result = check(answers_file(tmp_path, dust_answers({"hoarding_closed": "{value: 否, count: 3.0}"})), rules)
+    assert [f.text for f in result.findings if f.item_id == "hoarding_closed"] == ["工地周边围挡不连续、不封闭，共有缺口 3 处"]
+
+
+def test_error_on_a_line_of_300000_characters__excerpt_shows_around_the_column(tmp_path: Path) -> None:
+    """Should show the part of a very long line around the problem, with the caret under it,
+    not the whole line and a line of 300,000 spaces."""
+    raw = dust_answers().replace(b"  name: XX", ("  name: " + "x" * 300_000 + ": y").encode(), 1)
+    result = lantian("check", str(answers_file(tmp_path, raw)))
+    assert result.exit_code == 2 and "[YAML_" in result.stderr
+    excerpt, caret = [line for line in result.stderr.splitlines() if " | " in line or line.strip().startswith("|")][:2]
+    assert len(result.stderr) < 2000 and excerpt.startswith("    3 | …x")
+    assert excerpt[caret.index("^")] == ":"
 
 
 def test_photo_hard_linked__photo_007(tmp_path: Path, rules) -> None:

@@ -227,12 +227,34 @@ def test_batch__same_day_reinspection_in_the_same_batch(tmp_path: Path) -> None:
     and whatever the files are called."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "2024-11-05_J-1.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n"))
-    (inbox / "2024-11-05_J-1-复查.yaml").write_bytes(answers({}, date="2024-11-05", extra="  id: J-1F\n  follows: J-1\n"))
+    (inbox / "2024-11-05_J-1.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n  start_time: \"09:00\"\n  end_time: \"10:00\"\n"))
+    (inbox / "2024-11-05_J-1-复查.yaml").write_bytes(answers({}, date="2024-11-05", extra="  id: J-1F\n  follows: J-1\n  start_time: \"15:00\"\n  end_time: \"15:30\"\n"))
     shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
     assert result.exit_code == 1, result.output
     assert "复查销号 3 个" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("", "  follows: J-1\n"),  # no times at all: the first visit's file with follows added
+        ('  start_time: "09:00"\n  end_time: "10:00"\n', '  follows: J-1\n  start_time: "09:30"\n  end_time: "11:00"\n'),  # overlapping
+    ],
+    ids=["no_times", "overlapping"],
+)
+def test_batch__same_day_reinspection_not_shown_to_come_after__refused_ledger_017(tmp_path: Path, first: str, again: str) -> None:
+    """Should refuse a re-inspection on the day of the inspection it follows unless its times
+    show it began after that one ended: otherwise the same visit gets a second notice number."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n" + first))
+    (inbox / "b.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra=again))
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2, result.output
+    assert re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr) == ["LEDGER_017"] and str(inbox / "b.yaml") in result.stderr
+    assert "新登记检查 1 次" in result.stdout and "整改通知书 1 份" in result.stdout
 
 
 def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(tmp_path: Path) -> None:

@@ -865,6 +865,21 @@ def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_
     assert [seq for _, seq, _ in _numbers(office.numbers_path)] == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("note", "code"),
+    [("\u200b\ufeff\u00ad", "LEDGER_008"), (" 。 ", "LEDGER_008"), ("已整改" * 700, "LEDGER_021"), ("已整改\r结论：合格", "LEDGER_021"), ("已整改\u202e", "LEDGER_021")],
+    ids=["invisible", "a_full_stop", "2100_characters", "carriage_return", "bidi"],
+)
+def test_close__reason_nobody_can_read__refused_ledger_unchanged(office: Path, note: str, code: str) -> None:
+    """Should refuse a close-out reason that shows nothing, runs to pages, or holds characters
+    that change what a list or a terminal shows, and leave the ledger as it was."""
+    ledger_file = office / "office.ledger.sqlite"
+    before = snapshot(ledger_file)
+    result = lantian("ledger", "close", "1", "--note", note, "--on", "2024-11-20", "--ledger", str(ledger_file))
+    assert result.exit_code == 2 and codes(result) == [code], result.output
+    assert snapshot(ledger_file) == before
+
+
 # -- C: lantian ledger check -----------------------------------------------------------------------------
 
 

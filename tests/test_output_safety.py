@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from engine import load_rules
 from engine.batch import run_batch
 from engine.errors import ErrorCode, InputError
 from engine.settings import load_settings
-from helpers import EXAMPLES, RULES, dust_answers, lantian, office_folder
+from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian, office_folder
 
 pytest.importorskip("weasyprint")
 
@@ -536,3 +537,61 @@ def test_batch__ledger_is_one_of_its_own_outputs__refused_ledger_020(tmp_path: P
     result = lantian("batch", str(inbox), "-o", str(out), "--ledger", str(out / name), "--settings", str(office / "office.yaml"), "-j", "1", "--force")
     assert _refused_with(result, ErrorCode.LEDGER_020) == [str(out / name)]
     assert not out.exists() or not list(out.iterdir())
+
+
+# -- standard output that cannot take what is written ---------------------------------------------
+
+
+def _lantian_to(stdout: Any, *args: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    """`lantian ARGS` with its standard output on ``stdout``, and no file larger than ``limit``."""
+    import resource
+    import signal
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), *args]
+    return subprocess.run(command, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True, preexec_fn=limit_file_size, timeout=120)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("check", str(NONCOMPLIANT)), ("check", str(NONCOMPLIANT), "--format", "json"), ("rules", "list")], ids=["check", "json", "rules_list"])
+def test_stdout_on_a_full_disk__io_004_not_an_internal_error(args: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        done = _lantian_to(full, *args)
+    assert done.returncode == 2, done.stderr
+    assert "标准输出: [IO_004]" in done.stderr and "磁盘已满" in done.stderr and "内部错误" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_stdout_to_a_file_past_the_size_limit__io_004_not_cut_short_with_exit_0(tmp_path: Path) -> None:
+    """Should refuse (exit 2, IO_004) when only part of the output reached the file: the disk
+    took the first kilobyte and then refused, which used to end with exit 0 and a cut file."""
+    target = tmp_path / "检查结果.txt"
+    with open(target, "w") as handle:
+        done = _lantian_to(handle, "check", str(NONCOMPLIANT), limit=1024)
+    assert done.returncode == 2, done.stderr
+    assert "[IO_004]" in done.stderr and target.stat().st_size == 1024
+
+
+def test_stdout_closed_by_its_reader__quiet_exit_1() -> None:
+    """Should stop quietly (exit 1, as click does), without an internal error, when the reader
+    of the output has gone (`lantian check … | head -1`)."""
+    read, write = os.pipe()
+    os.close(read)
+    with os.fdopen(write, "w") as closed:
+        done = _lantian_to(closed, "check", str(NONCOMPLIANT))
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_report__no_room_even_for_a_temporary_file__io_012(tmp_path: Path) -> None:
+    """Should name the full disk (IO_012) when not even a temporary file can be made, where
+    naming the temporary folder itself failed (exit 3)."""
+    office, _ = _recorded_office(tmp_path)
+    done = _Completed(_limited_lantian(["report", "--from", "2026-01-01", "--to", "2026-12-31", "-o", "rep", "--settings", "office.yaml"], 0, office))
+    assert done.exit_code == 2, done.stderr
+    assert "[IO_012]" in done.stderr and "内部错误" not in done.stderr
+    assert not (office / "rep").exists() or not list((office / "rep").iterdir())
