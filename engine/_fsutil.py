@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -93,9 +94,31 @@ def _folder_problem(target: Path) -> Problem | None:
     return None
 
 
+def _folder_refuses(target: Path) -> Problem | None:
+    """IO_004 when the folder ``target`` would go in takes no file at all (a read-only disk,
+    /proc): found by making and removing a temporary file in it, or in its nearest existing
+    ancestor, before anything is recorded, numbered or rendered."""
+    folder = next((ancestor for ancestor in target.absolute().parents if os.path.isdir(ancestor)), None)
+    if folder is None:
+        return None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lantian-", suffix=".tmp", dir=str(folder))
+    except OSError as exc:
+        return _unwritable(target, exc).problems[0]
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None
+
+
 def refuse_targets(paths: Iterable[str | Path], *, force: bool) -> None:
     """Raise one LantianError naming every path that may not be written; nothing is written."""
-    problems = [problem for path in dict.fromkeys(Path(p) for p in paths) if (problem := target_problem(path, force=force)) is not None]
+    targets = list(dict.fromkeys(Path(p) for p in paths))
+    problems = [problem for path in targets if (problem := target_problem(path, force=force)) is not None]
+    if not problems:
+        # One probe a folder, at its first file.
+        firsts = {target.absolute().parent: target for target in reversed(targets)}
+        problems = [problem for target in firsts.values() if (problem := _folder_refuses(target)) is not None]
     if problems:
         raise LantianError(problems)
 
@@ -172,6 +195,7 @@ def write_reason(exc: OSError) -> str:
         errno.EROFS: "磁盘只读",
         errno.ENOTDIR: "路径中有一段不是文件夹",
         errno.EIO: "磁盘读写出错",
+        errno.ENOENT: "这个文件夹不能存放文件",
     }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 

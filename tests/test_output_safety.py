@@ -595,3 +595,15 @@ def test_report__no_room_even_for_a_temporary_file__io_012(tmp_path: Path) -> No
     assert done.exit_code == 2, done.stderr
     assert "[IO_012]" in done.stderr and "内部错误" not in done.stderr
     assert not (office / "rep").exists() or not list((office / "rep").iterdir())
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, a folder that takes no file even for root")
+def test_batch__output_folder_that_takes_no_file__io_004_before_recording_or_numbering(tmp_path: Path) -> None:
+    """Should refuse an output folder no file can be made in before recording or numbering
+    anything: the inspections used to be recorded and numbered, then every document failed."""
+    office = office_folder(tmp_path / "office")
+    inbox = _inbox(tmp_path, 1, failing=1)
+    result = lantian("batch", str(inbox), "-o", "/proc/lantian-no-such-output", "--settings", str(office / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2, result.output
+    assert "[IO_004]" in result.stderr and "这个文件夹不能存放文件" in result.stderr
+    assert sorted(path.name for path in office.iterdir()) == ["office.yaml"]  # no ledger, no numbers
