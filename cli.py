@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import io
 import os
+import stat
 import sys
 import traceback
 from pathlib import Path
@@ -211,6 +212,9 @@ ISSUED_HELP = (
     "行为在法律修改之前、决定在之后的，按从旧兼从轻引用条文。"
 )
 issued_option = click.option("--issued", type=click.DateTime(["%Y-%m-%d"]), default=None, help=ISSUED_HELP)
+workers_option = click.option(
+    "-j", "--workers", type=click.IntRange(1, 16), default=None, envvar="LANTIAN_WORKERS", help="同时生成文书的进程数；默认为环境变量 LANTIAN_WORKERS，没有时为本机的核数（最多 4 个）。"
+)
 FORCE_HELP = "覆盖输出文件夹中已有的同名文件（只覆盖普通文件）。不加时，有文件已存在就什么也不写，列出这些文件，退出码 2。"
 
 
@@ -258,10 +262,11 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
+@workers_option
 @issued_option
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
-def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, issued: Any, force: bool) -> None:
+def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, workers: int | None, issued: Any, force: bool) -> None:
     """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
 
     \b
@@ -275,7 +280,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued), settings)
-    outcome = write_notices([(None if file == "-" else Path(file), result) for file, result in checked], out_dir, settings, workers=default_workers(), force=force)
+    outcome = write_notices([(None if file == "-" else Path(file), result) for file, result in checked], out_dir, settings, workers=workers or default_workers(), force=force)
     problems.extend(outcome.problems)
     for item in outcome.written:
         # The path holds the answers file's name, the number the office's number_pattern.
@@ -291,7 +296,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
-@click.option("-j", "--workers", type=click.IntRange(1, 16), default=None, envvar="LANTIAN_WORKERS", help="同时生成文书的进程数；默认为环境变量 LANTIAN_WORKERS，没有时为本机的核数（最多 4 个）。")
+@workers_option
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 @issued_option
 @click.option("--force", is_flag=True, help=FORCE_HELP)
@@ -734,7 +739,10 @@ class _WholeWrites(io.RawIOBase):
             while done < len(view):
                 done += os.write(self._fd, view[done:])
         except OSError as exc:
-            raise _OutputError(exc.errno, exc.strerror) from None
+            code = exc.errno
+            if sys.platform == "win32" and code == errno.EINVAL and stat.S_ISFIFO(os.fstat(self._fd).st_mode):
+                code = errno.EPIPE  # how Windows says that a pipe's reader has gone
+            raise _OutputError(code, exc.strerror) from None
         return done
 
 

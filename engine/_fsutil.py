@@ -18,8 +18,8 @@ from .source import file_kind
 #: Errors after which every later write to the same disk fails as well: a batch stops writing.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 
-#: An office settings file is known by this top-level key: it is never replaced by an output.
-_SETTINGS_KEY = re.compile(rb"^number_pattern[ \t]*:", re.MULTILINE)
+#: An office settings file is known by these top-level keys: it is never replaced by an output.
+_SETTINGS_KEYS = (re.compile(rb"^office[ \t]*:", re.MULTILINE), re.compile(rb"^number_pattern[ \t]*:", re.MULTILINE))
 #: How much of a file is read to tell whether it is one of those.
 _SNIFF_BYTES = 1024 * 1024
 
@@ -79,7 +79,7 @@ def _kept_file(target: Path) -> ErrorCode | None:
         return None  # unreadable: the write itself reports what is wrong
     if head.startswith(_sqlite.HEADER):
         return ErrorCode.IO_014
-    if _SETTINGS_KEY.search(head):
+    if all(key.search(head) for key in _SETTINGS_KEYS):
         return ErrorCode.IO_015
     return None
 
@@ -104,7 +104,8 @@ def _folder_refuses(target: Path) -> Problem | None:
     try:
         fd, probe = tempfile.mkstemp(prefix=".lantian-", suffix=".tmp", dir=str(folder))
     except OSError as exc:
-        return _unwritable(target, exc).problems[0]
+        reason = f"文件夹 {folder} 不能存放文件" if exc.errno == errno.ENOENT else write_reason(exc)
+        return Problem(ErrorCode.IO_004, Location(str(target)), {"reason": reason})
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
@@ -195,7 +196,6 @@ def write_reason(exc: OSError) -> str:
         errno.EROFS: "磁盘只读",
         errno.ENOTDIR: "路径中有一段不是文件夹",
         errno.EIO: "磁盘读写出错",
-        errno.ENOENT: "这个文件夹不能存放文件",
     }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 

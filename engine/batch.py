@@ -14,7 +14,7 @@ from pathlib import Path
 from . import ledger
 from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import NotWritten, Written, as_first_issued, citation_problems, claim_targets, document_targets, not_written_problem, notice_number, plan_documents, write_each
+from .documents import NotWritten, Written, as_first_issued, citation_problems, claim_targets, document_targets, mark_issued, not_written_problem, notice_number, plan_documents, write_each
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .labels import DOCUMENT_LABELS
 from .ledger import Recorded
@@ -88,14 +88,15 @@ def _scored_on(checklist: Checklist, answers: Answers, day: dt.date) -> Inspecti
     return score(checklist, answers, issued=day)
 
 
-def _duplicate(checked: _Checked, seen: dict[str, Path]) -> Problem | None:
-    """LEDGER_018 for a file with the same content as one before it in the batch: recorded
+def _duplicate(result: InspectionResult, path: Path | None, seen: dict[str, str]) -> Problem | None:
+    """LEDGER_018 for a file with the same content as one before it in the run: recorded
     once in the ledger, it would otherwise get a second set of documents under the same
     notice number and be counted twice."""
-    first = seen.setdefault(checked.result.answers_sha256, checked.path)
-    if first == checked.path:
+    shown = str(path) if path else "<stdin>"
+    first = seen.setdefault(result.answers_sha256, shown)
+    if first == shown:
         return None
-    return Problem(ErrorCode.LEDGER_018, Location(checked.result.answers_name), {"first": str(first)})
+    return Problem(ErrorCode.LEDGER_018, Location(result.answers_name), {"first": first})
 
 
 def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
@@ -180,15 +181,17 @@ def write_notices(
     """The documents of each checked inspection (``lantian notice``; None for one read from
     standard input), numbered but not recorded. A file is left out, with the reason, when
     the office's ledger would not take it as a batch does (a changed copy of a recorded
-    inspection would get a second number), when its documents would take an earlier file's
-    names, or when a finding has nothing to cite; all before anything is numbered. Files
+    inspection would get a second number), when an earlier file has the same content or its
+    documents would take an earlier file's names, or when a finding has nothing to cite; all before anything is numbered. Files
     that would be replaced without ``force`` stop everything first (IO_010, raised)."""
     outcome = NoticeOutcome()
     ledger_exists = os.path.lexists(settings.ledger_path)
     claimed: dict[Path, str] = {}
+    seen: dict[str, str] = {}
     kept = []
     for path, result in checked:
-        problem = ledger.admission_problem(settings.ledger_path, result) if ledger_exists else None
+        problem = _duplicate(result, path, seen)
+        problem = problem or (ledger.admission_problem(settings.ledger_path, result) if ledger_exists else None)
         problem = problem or claim_targets(result, path, out_dir, claimed, Location(str(path) if path else "<stdin>"))
         if problem is not None:
             outcome.problems.append(problem)
@@ -197,15 +200,22 @@ def write_notices(
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
     refuse_targets([target for path, result in kept if not citation_problems(result) for target in document_targets(result, path, out_dir).values()], force=force)
     planned: list[tuple[Document, str | None]] = []
+    owners: dict[Path, InspectionResult] = {}
     for path, result in kept:
         try:
-            planned.extend(plan_documents(result, path, settings, out_dir))
+            documents = plan_documents(result, path, settings, out_dir)
         except InputError as exc:
             outcome.problems.extend(exc.problems)  # nothing is written for this file
+            continue
+        planned.extend(documents)
+        owners.update((document.target, result) for document, _ in documents)
     if planned:
         wrote = write_each(planned, settings, workers=workers, force=force)
         outcome.written.extend(wrote.written)
         outcome.problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
+        for item in wrote.written:
+            if item.kind == "notice":
+                mark_issued(owners[item.path], settings)
     return outcome
 
 
@@ -231,7 +241,7 @@ def run_batch(
     would be are refused together (IO_010) before anything is recorded or written. A document
     that cannot be made or written is left out (``not_written``) and the others go on."""
     outcome = BatchOutcome()
-    seen: dict[str, Path] = {}  #: the first file of each content in this batch, by SHA-256
+    seen: dict[str, str] = {}  #: the first file of each content in this batch, by SHA-256
     planned: list[tuple[Document, str | None]] = []
     owners: dict[Path, _Checked] = {}  #: whose each document is
     claimed: dict[Path, str] = {}  #: each document's target → the answers file it is for
@@ -242,7 +252,7 @@ def run_batch(
             ledger.refuse_documents(ledger_path, targets)
         refuse_targets(targets, force=force)
     for checked in in_order:
-        duplicate = _duplicate(checked, seen)
+        duplicate = _duplicate(checked.result, checked.path, seen)
         if duplicate is not None:
             outcome.problems.append(duplicate)
             continue
@@ -266,6 +276,8 @@ def run_batch(
                 continue
             outcome.recorded.append(recorded)
             number = recorded.notice_number
+            if number is not None:
+                mark_issued(result, settings)  # recorded with its deadlines: the day is bound
         elif documents:
             number = notice_number(result, settings)
         outcome.results.append((path, result))
@@ -283,6 +295,9 @@ def run_batch(
         on_total(len(planned))
     wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
     outcome.written.extend(wrote.written)
+    for item in wrote.written:
+        if item.kind == "notice":
+            mark_issued(owners[item.path].result, settings)
     for failed in wrote.not_written:
         outcome.not_written.extend(_unfinished(failed, owners.get(failed.path)))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"

@@ -12,7 +12,7 @@ from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
 from .model import InspectionResult
-from .numbering import allocate, given
+from .numbering import allocate, given, issued
 from .render import Document, notice_context, record_context, render_each, render_html
 from .settings import OfficeSettings
 
@@ -54,7 +54,15 @@ def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | N
     if not _has_notice(result):
         return None
     day = result.decided
-    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year, decided_on=day).format(settings.number_pattern)
+    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+
+
+def mark_issued(result: InspectionResult, settings: OfficeSettings) -> None:
+    """Keep the day of ``result``'s notice once it is issued (its PDF written, or the
+    inspection recorded in the ledger): a number handed out for a notice that was then never
+    written (no font, a full disk) binds no day."""
+    if _has_notice(result):
+        issued(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, day=result.decided)
 
 
 def as_first_issued(result: InspectionResult, settings: OfficeSettings, rescore: Callable[[dt.date], InspectionResult]) -> InspectionResult:
@@ -63,6 +71,8 @@ def as_first_issued(result: InspectionResult, settings: OfficeSettings, rescore:
     deadlines and the law of that day) under its one number, never a second document that
     contradicts the first and the ledger. ``rescore`` checks the answers again as of a day;
     the result carries NUMBER_002 to say so."""
+    if result.verdict != "non_compliant":
+        return result  # no finding, on any day: nothing was or will be issued
     first = given(settings.numbers_path, result.answers_sha256, kind=settings.document_kind)
     if first is None or first.decided_on is None or first.decided_on == result.decided:
         return result

@@ -221,7 +221,7 @@ class ErrorCode(Enum):
     )
     IO_015 = Detail(
         "is_settings",
-        "这里是办公室设置文件（有 number_pattern），加 --force 也不能覆盖",
+        "这里是办公室设置文件（有 office 和 number_pattern），加 --force 也不能覆盖",
         "请换一个文件名或输出文件夹（-o）；设置文件没有被改动",
     )
     BATCH_001 = Detail(

@@ -41,6 +41,7 @@ from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import Inspection, InspectionResult
 from .names import name_key as site_key
+from .names import says_nothing
 from .source import char_name, os_reason, refused_character
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
@@ -684,7 +685,7 @@ def _note_problem(note: str) -> str | None:
 def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, evidence: Path | None = None, today: dt.date | None = None) -> None:
     """Close a finding at the desk (书面销号), with the reason and, if given, the SHA-256 of
     the evidence file (a photo, a report) so that it can be checked later."""
-    if not site_key(note):  # nothing a reader sees: spaces, invisible characters, a lone 。
+    if says_nothing(note):  # spaces, invisible characters, a lone 。
         raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
     note_problem = _note_problem(note)
     if note_problem is not None:

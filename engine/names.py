@@ -80,15 +80,43 @@ def _by_role(ch: str) -> str:
 def name_key(name: str) -> str:
     """A name as a person reads it: the same site or person whatever invisible characters
     (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters, letter
-    case, accents and other combining marks, radicals standing for ideographs, Latin-looking
+    case, combining marks stacked on Chinese characters, radicals standing for ideographs, Latin-looking
     Cyrillic and Greek letters, the shape of its dashes, dots, quotation marks and brackets,
     or punctuation at its ends (a closing 。) the file has."""
-    text = unicodedata.normalize("NFKD", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
-    text = "".join(_by_role(ch) for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
-    text = unicodedata.normalize("NFC", "".join(text.split())).translate(_CONFUSABLES).translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFKC", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
+    text = "".join(_by_role(ch) for ch in _marks_of_letters(text) if unicodedata.category(ch) != "Cf")
+    text = "".join(text.split()).translate(_CONFUSABLES).translate(_LOOKALIKES)
     start, end = 0, len(text)
     while start < end and unicodedata.category(text[start]).startswith("P"):
         start += 1
     while end > start and unicodedata.category(text[end - 1]).startswith("P"):
         end -= 1
-    return text[start:end]
+    return text[start:end] or text  # a name of punctuation alone is still that name
+
+
+def _takes_marks(base: str | None) -> bool:
+    """Whether combining marks after ``base`` can be part of how a name is spelt: after a
+    letter of an alphabet (ü in pinyin, Tibetan and Uyghur vowel signs), yes; after a Chinese
+    character, a digit or a sign, where nothing is spelt with them, no."""
+    if base is None or not unicodedata.category(base).startswith("L"):
+        return False
+    return not unicodedata.name(base, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
+
+
+def _marks_of_letters(text: str) -> str:
+    """``text`` without the combining marks stacked on what no name spells with them."""
+    kept, base = [], None
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            if not _takes_marks(base):
+                continue
+        else:
+            base = ch
+        kept.append(ch)
+    return "".join(kept)
+
+
+def says_nothing(text: str) -> bool:
+    """Whether ``text`` has nothing a reader can take in: no letter, digit or sign, only
+    spaces, invisible characters and punctuation."""
+    return not any(unicodedata.category(ch)[0] in "LNS" for ch in unicodedata.normalize("NFKC", text).translate(_IGNORABLE))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import _sqlite
 from .errors import ErrorCode, LantianError
@@ -39,7 +41,7 @@ _ADD_DECIDED_ON = "ALTER TABLE document_numbers ADD COLUMN decided_on TEXT"
 class DocumentNumber:
     year: int
     seq: int
-    decided_on: dt.date | None = None  #: the day of the document it was given to (None: numbered before the day was kept)
+    decided_on: dt.date | None = None  #: the day of the document it was given to, once issued (None: not yet, or numbered before the day was kept)
 
     def format(self, pattern: str) -> str:
         """GB/T 9704: the full year in 〔〕, the serial without 第 or leading zeros."""
@@ -84,51 +86,69 @@ def _unusable(path: str | Path, exc: sqlite3.Error | OSError, *, writing: bool) 
     return LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"{_CAUSES[cause]}（{reason}）" if cause else reason)
 
 
-def allocate(
-    path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None, decided_on: dt.date | None = None
-) -> DocumentNumber:
-    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one,
-    kept with ``decided_on``, the day the document is dated. A numbers file that cannot be
-    used (damaged, read-only, on a full disk) is NUMBER_001, with the cause."""
+def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None) -> DocumentNumber:
+    """The number of ``inspection``'s document of ``kind``: its old one, or the next free one.
+    A numbers file that cannot be used (damaged, read-only, on a full disk) is NUMBER_001,
+    with the cause."""
+    moment = now or dt.datetime.now()
+    number_year = year or moment.year
+
+    def next_free(connection: sqlite3.Connection) -> Any:
+        row = connection.execute("SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
+        if row is not None:
+            return row
+        (last,) = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM document_numbers WHERE kind = ? AND year = ?", (kind, number_year)).fetchone()
+        connection.execute(
+            "INSERT INTO document_numbers (year, seq, kind, inspection, issued_at) VALUES (?, ?, ?, ?, ?)",
+            (number_year, last + 1, kind, inspection, moment.isoformat(timespec="seconds")),
+        )
+        return {"year": number_year, "seq": last + 1, "decided_on": None}
+
+    return _number(Path(path), _in_transaction(Path(path), next_free))
+
+
+def issued(path: str | Path, inspection: str, *, kind: str = "notice", day: dt.date) -> DocumentNumber:
+    """Keep ``day`` as the day of ``inspection``'s numbered document once it is issued (its PDF
+    written, or the inspection recorded in the ledger), unless one is kept already: the first
+    issue's day stands. The number with the day kept."""
+
+    def keep(connection: sqlite3.Connection) -> Any:
+        connection.execute(
+            "UPDATE document_numbers SET decided_on = ? WHERE kind = ? AND inspection = ? AND decided_on IS NULL", (day.isoformat(), kind, inspection)
+        )
+        return connection.execute("SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
+
+    row = _in_transaction(Path(path), keep)
+    if row is None:
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文号记录中没有这份文书的文号（文件被替换或改动过）")
+    return _number(Path(path), row)
+
+
+def _in_transaction(path: Path, work: Callable[[sqlite3.Connection], Any]) -> Any:
+    """``work`` done in one write transaction of the numbers file (created when missing, its
+    table brought up to date), every failure NUMBER_001 with its cause."""
     try:
-        return _allocate(Path(path), inspection, kind, year, now, decided_on)
+        with closing(_connect(path)) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                if "decided_on" not in {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}:
+                    connection.execute(_ADD_DECIDED_ON)
+                done = work(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                _sqlite.rollback_quietly(connection)
+                raise
     except (sqlite3.Error, OSError) as exc:
         raise _unusable(path, exc, writing=True) from None
+    return done
 
 
-def _number(path: Path, row: sqlite3.Row) -> DocumentNumber:
+def _number(path: Path, row: Any) -> DocumentNumber:
     try:
         day = dt.date.fromisoformat(row["decided_on"]) if row["decided_on"] is not None else None
     except (TypeError, ValueError):
         raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"文件已损坏（日期 {str(row['decided_on'])[:40]!r} 不是日期）") from None
     return DocumentNumber(row["year"], row["seq"], day)
-
-
-def _allocate(path: Path, inspection: str, kind: str, year: int | None, now: dt.datetime | None, decided_on: dt.date | None) -> DocumentNumber:
-    moment = now or dt.datetime.now()
-    number_year = year or moment.year
-    with closing(_connect(Path(path))) as connection:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            if "decided_on" not in {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}:
-                connection.execute(_ADD_DECIDED_ON)
-            row = connection.execute(
-                "SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)
-            ).fetchone()
-            if row is None:
-                (last,) = connection.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM document_numbers WHERE kind = ? AND year = ?", (kind, number_year)
-                ).fetchone()
-                connection.execute(
-                    "INSERT INTO document_numbers (year, seq, kind, inspection, issued_at, decided_on) VALUES (?, ?, ?, ?, ?, ?)",
-                    (number_year, last + 1, kind, inspection, moment.isoformat(timespec="seconds"), decided_on.isoformat() if decided_on else None),
-                )
-                row = {"year": number_year, "seq": last + 1, "decided_on": decided_on.isoformat() if decided_on else None}
-            connection.execute("COMMIT")
-        except BaseException:
-            _sqlite.rollback_quietly(connection)
-            raise
-    return _number(path, row)
 
 
 def given(path: str | Path, inspection: str, *, kind: str = "notice") -> DocumentNumber | None:

@@ -696,6 +696,23 @@ def test_site_key__dots_brackets_times_sign_and_ideographic_zero__same_site() ->
     assert ledger.site_key("工地-1") != ledger.site_key("工地1") and ledger.site_key("工地（一期）") != ledger.site_key("工地（二期）")
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("\u0f63\u0fb7\u0f0b\u0f66\u0f0b\u0f64\u0f62", "\u0f63\u0f0b\u0f66\u0f0b\u0f64\u0f62"),  # Tibetan: a stacked consonant
+        ("\u0f40\u0f72", "\u0f40\u0f74"),  # Tibetan vowel signs
+        ("\u0626\u06d5\u0646\u06cb\u06d5\u0631", "\u064a\u06d5\u0646\u06cb\u06d5\u0631"),  # Uyghur: hamza
+        ("Lü家庄工地", "Lu家庄工地"),  # pinyin ü (吕) and u (卢)
+        ("——", "……"),  # names of punctuation alone
+    ],
+    ids=["tibetan_stack", "tibetan_vowels", "uyghur_hamza", "pinyin_umlaut", "punctuation_only"],
+)
+def test_site_key__names_spelt_differently_stay_different_sites(one: str, other: str) -> None:
+    """Should keep apart names that differ in a mark an alphabet spells with (Tibetan, Uyghur,
+    pinyin), while marks stacked on Chinese characters are dropped."""
+    assert ledger.site_key(one) != ledger.site_key(other)
+
+
 def test_copy_with_radicals_in_the_site_name__refused_ledger_003(tmp_path: Path, rules) -> None:
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING, site="长安建设工地"))
@@ -815,6 +832,35 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
 
 
+def test_notice_never_written__its_day_not_kept_the_next_run_dates_it(tmp_path: Path) -> None:
+    """Should not take a notice that was numbered but never written (no font) for one issued
+    on that day: the next run, with another --issued, writes it on its own day, unwarned."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings_file = tmp_path / "office.yaml"
+    plain = settings_file.read_text(encoding="utf-8")
+    settings_file.write_text(plain + f"font: {tmp_path}\n", encoding="utf-8")  # a folder: FONT_002
+    answers = tmp_path / "a.yaml"
+    answers.write_bytes(answers_text(FAILING, date="2024-11-05"))
+    failed = lantian("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(settings_file), "--issued", "2024-11-08")
+    assert failed.exit_code == 2 and codes(failed) == ["FONT_002"], failed.output
+    settings_file.write_text(plain, encoding="utf-8")
+    again = lantian("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(settings_file), "--issued", "2024-11-20")
+    assert again.exit_code == 1 and codes(again) == [], again.output
+    assert "2024年11月20日" in _notice_text(tmp_path / "out" / "a.通知书.pdf")
+
+
+def test_compliant_inspection__numbers_file_not_asked(tmp_path: Path) -> None:
+    """Should write the record of a compliant inspection whatever the numbers file holds: it has
+    no notice, so no number and no first day to look up."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    (tmp_path / "office.numbers.sqlite").write_bytes(b"")
+    result = lantian("notice", str(EXAMPLES / "dust_six_100pct_compliant.yaml"), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in (tmp_path / "out").iterdir()] == ["dust_six_100pct_compliant.检查记录.pdf"]
+
+
 # -- F13: no number used up by a document that is never written ---------------------------------
 
 
@@ -878,6 +924,18 @@ def test_close__reason_nobody_can_read__refused_ledger_unchanged(office: Path, n
     result = lantian("ledger", "close", "1", "--note", note, "--on", "2024-11-20", "--ledger", str(ledger_file))
     assert result.exit_code == 2 and codes(result) == [code], result.output
     assert snapshot(ledger_file) == before
+
+
+def test_notice__identical_files__one_notice_one_number_ledger_018(tmp_path: Path) -> None:
+    """Should write one set of documents for two byte-identical files given to one notice,
+    not two notices under one number."""
+    pytest.importorskip("weasyprint")
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_bytes(answers_text(FAILING))
+    result = lantian("notice", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
+    assert result.exit_code == 2 and codes(result) == ["LEDGER_018"], result.output
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.检查记录.pdf", "a.通知书.pdf"]
 
 
 # -- C: lantian ledger check -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import LantianError
-from engine.numbering import SCHEMA, DocumentNumber, allocate, given
+from engine.numbering import SCHEMA, DocumentNumber, allocate, given, issued
 
 
 def test_number__sequential_per_year_and_stable_per_inspection(tmp_path: Path) -> None:
@@ -23,16 +23,20 @@ def test_number__sequential_per_year_and_stable_per_inspection(tmp_path: Path) -
     assert first.format("XX镇环〔{year}〕{seq}号") == "XX镇环〔2024〕1号"
 
 
-def test_number__kept_with_the_day_of_its_document(tmp_path: Path) -> None:
-    """Should keep the day the numbered document is dated, give it back with the number, and
-    not change it when the same inspection asks again with another day."""
+def test_number__day_kept_once_issued_the_first_issue_stands(tmp_path: Path) -> None:
+    """Should keep no day for a number handed out (its notice may never be written), keep the
+    day once the notice is issued, and not change it when the same inspection is issued
+    again with another day."""
     db = tmp_path / "numbers.sqlite"
     assert given(db, "sha-a") is None and not db.exists()  # asking creates nothing
-    first = allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 8))
-    again = allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 20))
-    assert first == again == DocumentNumber(2024, 1, dt.date(2024, 11, 8))
-    assert given(db, "sha-a") == first and given(db, "sha-b") is None
-    assert given(db, "sha-a", kind="other") is None
+    assert allocate(db, "sha-a", year=2024) == DocumentNumber(2024, 1, None)
+    assert given(db, "sha-a") == DocumentNumber(2024, 1, None)
+    assert issued(db, "sha-a", day=dt.date(2024, 11, 8)) == DocumentNumber(2024, 1, dt.date(2024, 11, 8))
+    assert issued(db, "sha-a", day=dt.date(2024, 11, 20)) == DocumentNumber(2024, 1, dt.date(2024, 11, 8))
+    assert allocate(db, "sha-a", year=2024) == given(db, "sha-a") == DocumentNumber(2024, 1, dt.date(2024, 11, 8))
+    assert given(db, "sha-b") is None and given(db, "sha-a", kind="other") is None
+    with pytest.raises(LantianError):
+        issued(db, "sha-never-numbered", day=dt.date(2024, 11, 8))
 
 
 def test_number__file_from_before_the_day_was_kept__column_added_old_numbers_without_day(tmp_path: Path) -> None:
@@ -42,13 +46,15 @@ def test_number__file_from_before_the_day_was_kept__column_added_old_numbers_wit
         connection.execute("INSERT INTO document_numbers VALUES (2024, 1, 'notice', 'sha-old', '2024-11-05T10:00:00')")
     connection.close()
     assert given(db, "sha-old") == DocumentNumber(2024, 1, None)  # read-only: the old file as it is
-    assert allocate(db, "sha-new", year=2024, decided_on=dt.date(2024, 11, 9)) == DocumentNumber(2024, 2, dt.date(2024, 11, 9))
+    assert allocate(db, "sha-new", year=2024) == DocumentNumber(2024, 2)
+    assert issued(db, "sha-new", day=dt.date(2024, 11, 9)) == DocumentNumber(2024, 2, dt.date(2024, 11, 9))
     assert given(db, "sha-old") == DocumentNumber(2024, 1, None)
 
 
 def test_number__day_that_is_not_a_date__damaged_number_001(tmp_path: Path) -> None:
     db = tmp_path / "numbers.sqlite"
-    allocate(db, "sha-a", year=2024, decided_on=dt.date(2024, 11, 8))
+    allocate(db, "sha-a", year=2024)
+    issued(db, "sha-a", day=dt.date(2024, 11, 8))
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE document_numbers SET decided_on = '2024-13-45'")
     connection.close()

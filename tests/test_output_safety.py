@@ -605,5 +605,5 @@ def test_batch__output_folder_that_takes_no_file__io_004_before_recording_or_num
     inbox = _inbox(tmp_path, 1, failing=1)
     result = lantian("batch", str(inbox), "-o", "/proc/lantian-no-such-output", "--settings", str(office / "office.yaml"), "-j", "1")
     assert result.exit_code == 2, result.output
-    assert "[IO_004]" in result.stderr and "这个文件夹不能存放文件" in result.stderr
+    assert "[IO_004]" in result.stderr and "文件夹 /proc 不能存放文件" in result.stderr
     assert sorted(path.name for path in office.iterdir()) == ["office.yaml"]  # no ledger, no numbers
