@@ -571,9 +571,12 @@ def record(
     transaction, once the ledger has taken the inspection, so that an inspection the ledger
     refuses (another run recorded it first) never uses up a number."""
     with _connection(path, write=True) as connection, _transaction(connection, path):
-        known = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
+        known = connection.execute("SELECT id, notice_number FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
         if known is not None:
-            return Recorded(known["id"], new=False, notice_number=notice_number() if callable(notice_number) else notice_number)
+            # Recorded before: its notice keeps the number the ledger holds, whichever numbers
+            # file this run's settings lead to.
+            number = known["notice_number"] or (notice_number() if callable(notice_number) else notice_number)
+            return Recorded(known["id"], new=False, notice_number=number)
         # Checked again inside the transaction: another run may have recorded since.
         problem = _admission_problem(connection, path, result, today or dt.date.today())
         if problem is not None:

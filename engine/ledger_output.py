@@ -76,12 +76,14 @@ def json_document(rows: Sequence[LedgerRow], day: dt.date, lantian_version: str,
 
 
 def csv_text(rows: Sequence[LedgerRow], day: dt.date, format_version: int = FORMAT_VERSION) -> str:
-    """The same findings as CSV, headed by the JSON keys; an empty cell for null."""
+    """The same findings as CSV, headed by the JSON keys; an empty cell for null. Control
+    characters in the ledger's texts are written as their escapes, as in the table and the
+    JSON: the CSV is printed to terminals too, and a line break inside a text is one."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(field_names(format_version))
     for row in rows:
-        writer.writerow(["" if value is None else value for value in finding_dict(row, day, format_version).values()])
+        writer.writerow(["" if value is None else printable(value) if isinstance(value, str) else value for value in finding_dict(row, day, format_version).values()])
     return buffer.getvalue()
 
 

@@ -27,10 +27,19 @@ _CHEROKEE = {
     0x13CF: "b", 0x13D2: "r", 0x13D4: "w", 0x13D5: "s", 0x13D9: "v", 0x13DA: "s", 0x13DE: "l", 0x13DF: "c",
     0x13E2: "p", 0x13E6: "k", 0x13E7: "d", 0x13EE: "6", 0x13F3: "g", 0x13F4: "b",
 }
+#: Capital Cyrillic and Greek letters shaped like Latin capitals, read as those before letter
+#: case is folded (capital Ν is N, though its small ν looks like v), and before NFKC makes
+#: the lunate sigmas (Ϲ ϲ, shaped C c) a sigma.
+_CAPITALS = str.maketrans(
+    {
+        **dict(zip("АВСЕНІЈКМОРЅТХҮӀԚԜ", "ABCEHIJKMOPSTXYIQW", strict=True)),
+        **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹϿϲ", "ABEZHIKMNOPTYXCJc", strict=True)),
+    }
+)
 _CONFUSABLES = str.maketrans(
     {
         **dict(zip("авсеһіјкмноорстухѕԁԛԝ", "abcehijkmhoopctyxsdqw", strict=True)),
-        **dict(zip("αβεζηικμνορτυχ", "abezhikmvoptux", strict=True)),
+        **dict(zip("αβεζηικμνορτυχϳ", "abezhikmvoptuxj", strict=True)),
         **{chr(code): latin for code, latin in _CHEROKEE.items()},
     }
 )
@@ -83,7 +92,7 @@ def name_key(name: str) -> str:
     case, combining marks stacked on Chinese characters, radicals standing for ideographs, Latin-looking
     Cyrillic and Greek letters, the shape of its dashes, dots, quotation marks and brackets,
     or punctuation at its ends (a closing 。) the file has."""
-    text = unicodedata.normalize("NFKC", name.translate(_RADICALS)).casefold().translate(_IGNORABLE)
+    text = unicodedata.normalize("NFKC", name.translate(_RADICALS).translate(_CAPITALS)).casefold().translate(_IGNORABLE)
     text = "".join(_by_role(ch) for ch in _marks_of_letters(text) if unicodedata.category(ch) != "Cf")
     text = "".join(text.split()).translate(_CONFUSABLES).translate(_LOOKALIKES)
     start, end = 0, len(text)

@@ -107,10 +107,11 @@ def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: i
     return _number(Path(path), _in_transaction(Path(path), next_free))
 
 
-def issued(path: str | Path, inspection: str, *, kind: str = "notice", day: dt.date) -> DocumentNumber:
+def issued(path: str | Path, inspection: str, *, kind: str = "notice", day: dt.date) -> DocumentNumber | None:
     """Keep ``day`` as the day of ``inspection``'s numbered document once it is issued (its PDF
     written, or the inspection recorded in the ledger), unless one is kept already: the first
-    issue's day stands. The number with the day kept."""
+    issue's day stands. The number with the day kept; None when this file gave it no number
+    (the ledger's number was used, from another office's numbers file)."""
 
     def keep(connection: sqlite3.Connection) -> Any:
         connection.execute(
@@ -119,9 +120,7 @@ def issued(path: str | Path, inspection: str, *, kind: str = "notice", day: dt.d
         return connection.execute("SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
 
     row = _in_transaction(Path(path), keep)
-    if row is None:
-        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文号记录中没有这份文书的文号（文件被替换或改动过）")
-    return _number(Path(path), row)
+    return _number(Path(path), row) if row is not None else None
 
 
 def _in_transaction(path: Path, work: Callable[[sqlite3.Connection], Any]) -> Any:

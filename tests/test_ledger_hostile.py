@@ -713,6 +713,13 @@ def test_site_key__names_spelt_differently_stay_different_sites(one: str, other:
     assert ledger.site_key(one) != ledger.site_key(other)
 
 
+@pytest.mark.parametrize(("latin", "look_alike"), [("N", "\u039d"), ("Y", "\u03a5"), ("Y", "\u04ae"), ("I", "\u04c0"), ("C", "\u03f9"), ("c", "\u03f2")])
+def test_site_key__capital_look_alikes_read_before_case_is_folded(latin: str, look_alike: str) -> None:
+    """Should read capital Greek and Cyrillic letters shaped like Latin capitals as those, though
+    their small letters look different (Ν is N, its ν looks like v), and the lunate sigmas as C."""
+    assert ledger.site_key(f"XX村旧厂房拆除工程{look_alike}区") == ledger.site_key(f"XX村旧厂房拆除工程{latin}区")
+
+
 def test_copy_with_radicals_in_the_site_name__refused_ledger_003(tmp_path: Path, rules) -> None:
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING, site="长安建设工地"))
@@ -936,6 +943,40 @@ def test_notice__identical_files__one_notice_one_number_ledger_018(tmp_path: Pat
     result = lantian("notice", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
     assert result.exit_code == 2 and codes(result) == ["LEDGER_018"], result.output
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.检查记录.pdf", "a.通知书.pdf"]
+
+
+def test_batch_again_with_other_settings__the_ledger_s_number_on_the_notice(tmp_path: Path) -> None:
+    """Should print on the notice of an inspection the ledger has recorded the number the
+    ledger holds, even when this run's settings lead to another numbers file."""
+    pytest.importorskip("weasyprint")
+    for office in ("A", "B"):
+        (tmp_path / office).mkdir()
+        shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / office / "office.yaml")
+    from engine.numbering import allocate
+
+    allocate(tmp_path / "B" / "office.numbers.sqlite", "another inspection", kind="town_notice", year=2024)  # B's next number is 2
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(answers_text(FAILING))
+    ledger_file = tmp_path / "ledger.sqlite"
+    first = lantian("batch", str(inbox), "-o", str(tmp_path / "o1"), "--settings", str(tmp_path / "A" / "office.yaml"), "--ledger", str(ledger_file), "-j", "1")
+    assert first.exit_code == 1, first.output
+    again = lantian("batch", str(inbox), "-o", str(tmp_path / "o2"), "--settings", str(tmp_path / "B" / "office.yaml"), "--ledger", str(ledger_file), "-j", "1")
+    assert again.exit_code == 1, again.output
+    (number,) = {row.notice_number for row in ledger.findings(ledger_file)}
+    assert number == "XX镇环〔2024〕1号" and number in _notice_text(tmp_path / "o2" / "a.通知书.pdf")
+
+
+def test_ledger_list_csv__texts_of_the_ledger_escaped(office: Path) -> None:
+    """Should escape control characters a ledger's texts hold (written by another program) in
+    CSV output, as the table and the JSON do."""
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("UPDATE inspections SET site_name = ? WHERE id = 1", ("\x1b]0;PWNED\x07\u202e\u009b2J工地",))
+    connection.close()
+    result = lantian("ledger", "list", "--format", "csv", "--ledger", str(ledger_file))
+    assert result.exit_code == 0, result.output
+    assert not any(ch in result.stdout for ch in "\x1b\x07\u202e\u009b") and "\\x1b]0;PWNED\\x07\\u202e\\x9b2J工地" in result.stdout
 
 
 # -- C: lantian ledger check -----------------------------------------------------------------------------
