@@ -1001,6 +1001,12 @@ def _row_problems(path: Path, tables: dict[str, list[dict]], today: dt.date) -> 
                     except UnicodeDecodeError:
                         row[column] = value.decode("utf-8", errors="replace")
                         bad(table, row, column, "不是 UTF-8 编码的文字")
+    for table, rows in tables.items():
+        for row in rows:
+            for column, value in row.items():
+                if isinstance(value, str) and (control := refused_character(value, "\t\n\r")) is not None:
+                    # Lantian refuses such characters in every text it records.
+                    bad(table, row, column, f"含有控制字符 {char_name(control.group())}")
     by_id = {table: {row["id"]: row for row in rows} for table, rows in tables.items()}
     checks: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, dict[str, str]], ...], tuple[tuple[str, str, bool], ...]], ...] = (
         ("inspections", ("inspected_on",), (("verdict", VERDICT_LABELS),), (("follows_id", "inspections", True),)),

@@ -16,6 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .check_output import printable
 from .fonts import find_cjk_font, smallest_copy
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
 from .model import InspectionResult
@@ -157,6 +158,14 @@ def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:
     }
 
 
+def _cell_text(value: Any) -> Any:
+    """A value a spreadsheet cell can hold: control characters (from a ledger another program
+    wrote into), which XLSX cannot store, written as their escapes."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
+
+
 def spreadsheet(rows: Sequence[Row], title: str) -> bytes:
     """The list as .xlsx bytes: a ledger sheet and a totals sheet."""
     from openpyxl import Workbook
@@ -171,7 +180,7 @@ def spreadsheet(rows: Sequence[Row], title: str) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append(row.cells())
+        sheet.append([_cell_text(value) for value in row.cells()])
     for index, (_, width) in enumerate(COLUMNS, 1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     for row_cells in sheet.iter_rows(min_row=2):
@@ -182,13 +191,13 @@ def spreadsheet(rows: Sequence[Row], title: str) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     summary = book.create_sheet("汇总")
-    summary.append([title])
+    summary.append([_cell_text(title)])
     summary["A1"].font = Font(bold=True)
     for heading, counts in totals(rows).items():
         summary.append([])
         summary.append([heading, "问题数"])
         for name, count in counts:
-            summary.append([name, count])
+            summary.append([_cell_text(name), count])
     summary.column_dimensions["A"].width = 40
     summary.column_dimensions["B"].width = 10
     buffer = io.BytesIO()

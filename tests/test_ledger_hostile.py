@@ -979,6 +979,24 @@ def test_ledger_list_csv__texts_of_the_ledger_escaped(office: Path) -> None:
     assert not any(ch in result.stdout for ch in "\x1b\x07\u202e\u009b") and "\\x1b]0;PWNED\\x07\\u202e\\x9b2J工地" in result.stdout
 
 
+def test_control_character_in_a_ledger_text__xlsx_written_check_names_the_row(office: Path) -> None:
+    """Should write the XLSX list of a ledger whose texts another program gave a control
+    character (openpyxl refused it: exit 3), with the character escaped, and have `ledger
+    check` name the row (LEDGER_012)."""
+    from openpyxl import load_workbook
+
+    ledger_file = office / "office.ledger.sqlite"
+    with sqlite3.connect(ledger_file) as connection:
+        connection.execute("UPDATE inspections SET site_name = site_name || char(7) WHERE id = 1")
+    connection.close()
+    listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(office / "list.xlsx"), "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"))
+    assert listed.exit_code == 0, listed.output
+    sites = [row[2].value for row in load_workbook(office / "list.xlsx")["整改清单"].iter_rows(min_row=2)]
+    assert any(site.endswith("\\x07") for site in sites)
+    checked = lantian("ledger", "check", "--ledger", str(ledger_file))
+    assert checked.exit_code == 2 and "[LEDGER_012]" in checked.stderr and "site_name" in checked.stderr, checked.output
+
+
 # -- C: lantian ledger check -----------------------------------------------------------------------------
 
 
