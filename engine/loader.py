@@ -756,7 +756,21 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
 
     Refused: ``title: "秸秆\\e[2J禁烧"``, a question of 300 characters. Accepted: ``title: 秸秆禁烧``.
     """
-    stack: list[tuple[Any, tuple]] = [(b.doc.data, ())]
+    for path, value in _texts(b.doc.data):
+        label = len(path) >= 2 and path[-2] in ("options", "site_types")
+        paragraph = path[-1] in _PARAGRAPH_TEXTS
+        if not (label or paragraph or path[-1] in _ONE_LINE_TEXTS):
+            continue
+        field = ".".join(str(part) for part in path)
+        limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
+        if len(value) > limit:
+            yield b.problem(ErrorCode.RULE_007, path, field=field, length=len(value), limit=limit)
+        yield from _control_problem(b.doc, path, value, "\t\n" if paragraph else "\t")
+
+
+def _texts(data: Any) -> Iterator[tuple[tuple, str]]:
+    """Every string of a rule file's data, with its path."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:
         value, path = stack.pop()
         if isinstance(value, dict):
@@ -764,18 +778,21 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
         elif isinstance(value, list) and len(path) < 8:
             stack.extend((child, (*path, index)) for index, child in enumerate(value))
         elif isinstance(value, str) and path:
-            label = len(path) >= 2 and path[-2] in ("options", "site_types")
-            paragraph = path[-1] in _PARAGRAPH_TEXTS
-            if not (label or paragraph or path[-1] in _ONE_LINE_TEXTS):
-                continue
-            field = ".".join(str(part) for part in path)
-            limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
-            if len(value) > limit:
-                yield b.problem(ErrorCode.RULE_007, path, field=field, length=len(value), limit=limit)
-            bad = refused_character(value, "\t\n" if paragraph else "\t")
-            if bad:
-                char = bad.group()
-                yield Problem(ErrorCode.RULE_006, b.doc.inside(path, value, bad.start()), {"field": field, "char": char_name(char), "position": bad.start() + 1})
+            yield path, value
+
+
+def _control_problem(doc: SourceDocument, path: tuple, value: str, allowed: str) -> Iterator[Problem]:
+    """RULE_006 at the first character of ``value`` no printed text may hold."""
+    bad = refused_character(value, allowed)
+    if bad:
+        field = ".".join(str(part) for part in path)
+        yield Problem(ErrorCode.RULE_006, doc.inside(path, value, bad.start()), {"field": field, "char": char_name(bad.group()), "position": bad.start() + 1})
+
+
+def legal_text_problems(doc: SourceDocument) -> list[Problem]:
+    """RULE_006 for a control or bidi character anywhere in the legal file: its titles,
+    versions, sources and provisions are printed on every notice and stored in the ledger."""
+    return [problem for path, value in _texts(doc.data) for problem in _control_problem(doc, path, value, "\t\n")]
 
 
 CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
@@ -866,7 +883,7 @@ def _legal_from(raw: bytes, shown: str) -> tuple[LegalLibrary | None, list[Probl
     if kept is not None:
         return dataclasses.replace(kept, path=shown, locations={ref: dataclasses.replace(where, file=shown) for ref, where in kept.locations.items()}), []
     doc = load_source(raw, shown)
-    problems = validate(doc, "legal")
+    problems = validate(doc, "legal") or legal_text_problems(doc)
     if problems:
         return None, problems
     legal, more = _build_legal(doc)

@@ -472,6 +472,22 @@ def test_rules_check_and_list__control_character_in_title_refused_rule_006(rules
         assert terminal_safe(result.stdout) and terminal_safe(result.stderr.replace("\n", "").replace("\n", ""))
 
 
+def test_rules_check__control_character_in_the_legal_file_refused_rule_006(rules_copy: Path) -> None:
+    """Should refuse a law's title in _legal.yaml holding ESC, BEL or a bidi override (RULE_006,
+    at its line and column): it is printed on notices and stored in the ledger, where it
+    reached terminals and made the spreadsheet fail."""
+    path = rules_copy / "_legal.yaml"
+    text = path.read_text(encoding="utf-8")
+    line_text = next(line for line in text.splitlines() if line.strip().startswith("title: 中华人民共和国大气污染防治法"))
+    hostile = line_text.replace("title: 中华人民共和国大气污染防治法", 'title: "中华人民共和国大气污染防治法\\e]0;T\\a\\u202e"')
+    path.write_text(text.replace(line_text, hostile, 1), encoding="utf-8")
+    line = text.splitlines().index(line_text) + 1
+    result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{line}:" in result.stderr and "[RULE_006]" in result.stderr and "\\x1b" in result.stderr
+    assert terminal_safe(result.stdout) and terminal_safe(result.stderr.replace("\n", ""))
+
+
 # -- photos: checked with the answers, not left out of the record ----------------------------
 
 
