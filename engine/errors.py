@@ -291,7 +291,7 @@ class ErrorCode(Enum):
         "这次要写的文书或清单就是台账 {ledger}，写入会覆盖台账",
         "用 --ledger 指定输出文件夹以外的台账（通常是 设置文件名.ledger.sqlite），或换一个输出文件夹（-o）；什么也没有登记和写入",
     )
-    LEDGER_021 = Detail("bad_note", "销号理由不能使用：{reason}", "用 --note 简要写明整改情况（{limit} 字以内，一段文字），详细材料用 --evidence 附上；台账没有改动")
+    LEDGER_021 = Detail("bad_note", "{field}不能使用：{reason}", "--note 简要写明整改情况（2000 字以内），详细材料用 --evidence 附上；--by 只写姓名（一行，200 字以内）；台账没有改动")
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

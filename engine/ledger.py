@@ -119,6 +119,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The longest reason for a close-out: as long as an answers file's note.
 MAX_NOTE_CHARS = 2000
+#: The longest name of whoever closes a finding: a name, as in an answers file.
+MAX_ACTOR_CHARS = 200
 #: The largest id SQLite can hold; a larger number names no finding.
 MAX_ID = 2**63 - 1
 #: Evidence and answers files are hashed this much at a time (a video need not fit in memory).
@@ -675,11 +677,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _note_problem(note: str) -> str | None:
-    """Why a close-out reason cannot go into the ledger and onto the lists, or None."""
-    if len(note.strip()) > MAX_NOTE_CHARS:
-        return f"有 {len(note.strip())} 个字，超过 {MAX_NOTE_CHARS} 个字"
-    bad = refused_character(note.strip(), "\t\n")
+def _text_problem(text: str, limit: int, allowed: str) -> str | None:
+    """Why a close-out's reason or actor cannot go into the ledger and onto the lists, or None."""
+    if len(text.strip()) > limit:
+        return f"有 {len(text.strip())} 个字，超过 {limit} 个字"
+    bad = refused_character(text.strip(), allowed)
     if bad is not None:
         return f"第 {bad.start() + 1} 个字是看不见的控制字符 {char_name(bad.group())}"
     return None
@@ -690,9 +692,10 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
     the evidence file (a photo, a report) so that it can be checked later."""
     if says_nothing(note):  # spaces, invisible characters, a lone 。
         raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
-    note_problem = _note_problem(note)
-    if note_problem is not None:
-        raise LedgerError.of(ErrorCode.LEDGER_021, str(path), reason=note_problem, limit=MAX_NOTE_CHARS)
+    for field, text, limit, allowed in (("销号理由", note, MAX_NOTE_CHARS, "\t\n"), ("销号人", actor, MAX_ACTOR_CHARS, "")):
+        text_problem = _text_problem(text, limit, allowed)
+        if text_problem is not None:
+            raise LedgerError.of(ErrorCode.LEDGER_021, str(path), field=field, reason=text_problem, limit=limit)
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     proof = (evidence.name, file_sha256(evidence)) if evidence is not None else None

@@ -839,6 +839,15 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
 
 
+@pytest.mark.parametrize("actor", ["王芳\x1b]0;T\x07", "王芳\u202e", "王芳\n结论：合格", "王" * 201])
+def test_close__actor_with_control_characters_or_a_page_long__refused_ledger_021(office: Path, actor: str) -> None:
+    ledger_file = office / "office.ledger.sqlite"
+    before = snapshot(ledger_file)
+    result = lantian("ledger", "close", "1", "--note", "已整改", "--by", actor, "--on", "2024-11-20", "--ledger", str(ledger_file))
+    assert result.exit_code == 2 and codes(result) == ["LEDGER_021"] and "销号人" in result.stderr, result.output
+    assert snapshot(ledger_file) == before
+
+
 def test_notice_never_written__its_day_not_kept_the_next_run_dates_it(tmp_path: Path) -> None:
     """Should not take a notice that was numbered but never written (no font) for one issued
     on that day: the next run, with another --issued, writes it on its own day, unwarned."""
