@@ -25,28 +25,25 @@ CODE = "《中华人民共和国生态环境法典》"
 AIR_LAW = "《中华人民共和国大气污染防治法》"
 
 
-#: The village whose inspections go through `lantian batch` with their documents: two notices,
-#: one of them with the citation art. 1057 cannot compare (LEGAL_006). The other villages are
-#: recorded as `lantian batch` records them, without rendering documents no test reads.
-RENDERED = "西河村"
+#: The two notices of early August that are rendered, through `lantian notice`; one of them
+#: cites a provision whose fine art. 1057 cannot compare (LEGAL_006). Every inspection is
+#: recorded as `lantian batch` records it, without rendering documents no test reads.
+RENDERED = ("西河村/2026-08-03_26CY-02.yaml", "西河村/2026-08-11_26DQ-07.yaml")
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Path:
     root = office_folder(tmp_path_factory.mktemp("campaign_2026"))
-    settings = ["--settings", str(root / "office.yaml")]
-    first = lantian("batch", str(BEFORE / RENDERED), "-o", str(root / "out" / "before"), "--issued", ISSUED, *settings)
-    assert first.exit_code == 1, first.output  # some sites fail; no file is bad
-    assert "LEGAL_002" not in first.output
-    # The 2018 fine for machines in a low-emission zone was left to local rules: the clerk is
-    # told that the comparison of art. 1057 could not be made, and why.
-    undecided = [line for line in first.output.splitlines() if "[LEGAL_006]" in line]
-    assert undecided and all("air_law_art61_zone" in line for line in undecided)
     office = load_settings(root / "office.yaml")
     rules = load_rules(RULES)
-    for village in sorted(path for path in BEFORE.iterdir() if path.name != RENDERED):
-        rest = run_batch(village, root / "out" / "before", rules, office, ledger_path=office.ledger_path, issued=dt.date.fromisoformat(ISSUED), documents=False)
-        assert not [p for p in rest.problems if p.severity == "error" or p.code.name in ("LEGAL_002", "LEGAL_006")]
+    first = run_batch(BEFORE, root / "out" / "before", rules, office, ledger_path=office.ledger_path, issued=dt.date.fromisoformat(ISSUED), documents=False)
+    assert not [p for p in first.problems if p.severity == "error" or p.code.name == "LEGAL_002"]
+    notices = lantian("notice", *(str(BEFORE / name) for name in RENDERED), "-o", str(root / "out" / "before"), "--issued", ISSUED, "--settings", str(root / "office.yaml"))
+    assert notices.exit_code == 1, notices.output  # both sites fail; no file is bad
+    # The 2018 fine for machines in a low-emission zone was left to local rules: the clerk is
+    # told that the comparison of art. 1057 could not be made, and why.
+    undecided = [line for line in notices.output.splitlines() if "[LEGAL_006]" in line]
+    assert undecided and all("air_law_art61_zone" in line for line in undecided)
     second = run_batch(AFTER, root / "out" / "after", rules, office, ledger_path=office.ledger_path, documents=False)
     assert not [p for p in second.problems if p.severity == "error"]
     assert not [p for p in second.problems if p.code.name in ("LEGAL_002", "LEGAL_006")]

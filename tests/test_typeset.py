@@ -230,13 +230,13 @@ def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settin
     from engine import rectification, render
     from engine.render import write_pdfs, write_pdfs_parallel
 
-    # Parts of two pages: the same cutting and joining as for a long list, in a fraction of the
-    # pages, and so little work that the workers are started only when told to.
-    monkeypatch.setattr(rectification, "PAGES_PER_PART", 2)
+    # Parts of a page or two: the same cutting and joining as for a long list, in a fraction
+    # of the pages, and so little work that the workers are started only when told to.
+    monkeypatch.setattr(rectification, "PAGES_PER_PART", 1)
     monkeypatch.setattr(render, "PARALLEL_MINIMUM", 2)
     joins = []
     monkeypatch.setattr(render, "_join", lambda parts, title, join=render._join: joins.append(len(parts)) or join(parts, title))
-    document = list_document(_rows(70, 11), settings, tmp_path / "list.pdf", sites=70, today=dt.date(2024, 11, 30))
+    document = list_document(_rows(40, 11), settings, tmp_path / "list.pdf", sites=40, today=dt.date(2024, 11, 30))
     assert len(document.parts) >= 2
     whole = PdfReader(io.BytesIO(write_pdfs([document])[0]))
     (tmp_path / "parts.pdf").write_bytes(write_pdfs_parallel([document], workers=2)[0])
