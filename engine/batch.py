@@ -14,7 +14,20 @@ from pathlib import Path
 from . import ledger
 from ._fsutil import atomic_write, refuse_targets
 from .answers import answers_from_document
-from .documents import NotWritten, Written, as_first_issued, citation_problems, claim_targets, document_targets, mark_issued, not_written_problem, notice_number, plan_documents, write_each
+from .documents import (
+    NotWritten,
+    Written,
+    as_first_issued,
+    citation_problems,
+    claim_targets,
+    document_targets,
+    mark_issued,
+    not_written_problem,
+    notice_number,
+    plan_documents,
+    withdraw_contradicting,
+    write_each,
+)
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .labels import DOCUMENT_LABELS
 from .ledger import Recorded
@@ -211,11 +224,13 @@ def write_notices(
         owners.update((document.target, result) for document, _ in documents)
     if planned:
         wrote = write_each(planned, settings, workers=workers, force=force)
-        outcome.written.extend(wrote.written)
         outcome.problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
         for item in wrote.written:
-            if item.kind == "notice":
-                mark_issued(owners[item.path], settings)
+            withdrawn = withdraw_contradicting(item, owners[item.path], settings) if item.kind == "notice" else None
+            if withdrawn is None:
+                outcome.written.append(item)
+            else:
+                outcome.problems.append(withdrawn)
     return outcome
 
 
@@ -294,10 +309,12 @@ def run_batch(
     if on_total:
         on_total(len(planned))
     wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
-    outcome.written.extend(wrote.written)
     for item in wrote.written:
-        if item.kind == "notice":
-            mark_issued(owners[item.path].result, settings)
+        withdrawn = withdraw_contradicting(item, owners[item.path].result, settings) if item.kind == "notice" else None
+        if withdrawn is None:
+            outcome.written.append(item)
+        else:
+            outcome.not_written.append(withdrawn)
     for failed in wrote.not_written:
         outcome.not_written.extend(_unfinished(failed, owners.get(failed.path)))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"

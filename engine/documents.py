@@ -57,12 +57,26 @@ def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | N
     return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
 
 
-def mark_issued(result: InspectionResult, settings: OfficeSettings) -> None:
+def mark_issued(result: InspectionResult, settings: OfficeSettings) -> dt.date | None:
     """Keep the day of ``result``'s notice once it is issued (its PDF written, or the
     inspection recorded in the ledger): a number handed out for a notice that was then never
-    written (no font, a full disk) binds no day."""
-    if _has_notice(result):
-        issued(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, day=result.decided)
+    written (no font, a full disk) binds no day. The day kept before, when another run issued
+    the same notice first on another day (two runs at once); else None."""
+    if not _has_notice(result):
+        return None
+    kept = issued(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, day=result.decided)
+    return kept.decided_on if kept is not None and kept.decided_on not in (None, result.decided) else None
+
+
+def withdraw_contradicting(written: Written, result: InspectionResult, settings: OfficeSettings) -> Problem | None:
+    """NUMBER_003 for a notice just written under a number another run, at the same time,
+    issued first on another day: the file is removed, so that one number never stands on
+    two different documents; running the command again writes it as first issued."""
+    first = mark_issued(result, settings)
+    if first is None:
+        return None
+    written.path.unlink(missing_ok=True)
+    return Problem(ErrorCode.NUMBER_003, Location(str(written.path)), {"number": written.number or "", "first": first.isoformat(), "given": result.decided.isoformat()})
 
 
 def as_first_issued(result: InspectionResult, settings: OfficeSettings, rescore: Callable[[dt.date], InspectionResult]) -> InspectionResult:

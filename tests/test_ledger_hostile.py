@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import check, ledger
+from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
 from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian
@@ -864,6 +864,32 @@ def test_notice_never_written__its_day_not_kept_the_next_run_dates_it(tmp_path: 
     again = lantian("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(settings_file), "--issued", "2024-11-20")
     assert again.exit_code == 1 and codes(again) == [], again.output
     assert "2024年11月20日" in _notice_text(tmp_path / "out" / "a.通知书.pdf")
+
+
+def test_notice_issued_meanwhile_by_another_run_on_another_day__withdrawn_number_003(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should remove a notice just written under a number another run issued first, on another
+    day, while this one was rendering (two clerks at once), rather than leave one number on
+    two different documents; the next run writes it as first issued."""
+    pytest.importorskip("weasyprint")
+    from engine import documents
+    from engine.numbering import allocate, issued
+
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    answers = tmp_path / "a.yaml"
+    answers.write_bytes(answers_text(FAILING, date="2024-11-05"))
+    sha = check(answers_text(FAILING, date="2024-11-05"), load_rules(RULES), name="a.yaml").answers_sha256
+    allocate(tmp_path / "office.numbers.sqlite", sha, kind="town_notice", year=2024)
+    issued(tmp_path / "office.numbers.sqlite", sha, kind="town_notice", day=dt.date(2024, 11, 8))  # the other run
+    real_given = documents.given
+    monkeypatch.setattr(documents, "given", lambda *args, **kwargs: None)  # looked before the other run kept its day
+    args = ("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
+    raced = lantian(*args, "--issued", "2024-11-20")
+    assert raced.exit_code == 2 and codes(raced) == ["NUMBER_003"] and "2024-11-08" in raced.stderr, raced.output
+    assert not (tmp_path / "out" / "a.通知书.pdf").exists()
+    monkeypatch.setattr(documents, "given", real_given)
+    again = lantian(*args, "--issued", "2024-11-20", "--force")
+    assert again.exit_code == 1 and codes(again) == ["NUMBER_002"], again.output
+    assert "2024年11月8日" in _notice_text(tmp_path / "out" / "a.通知书.pdf")
 
 
 def test_compliant_inspection__numbers_file_not_asked(tmp_path: Path) -> None:
