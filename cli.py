@@ -550,8 +550,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None))
     if fmt in ("xlsx", "pdf"):
         if output is None:
-            click.echo(f"--format {fmt} 须用 -o 指定写入的文件。", err=True)
-            ctx.exit(EXIT_BAD_INPUT)
+            raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件")
         _write_ledger_list(ctx, rows, day, fmt, output, settings_path)
         _say(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
@@ -577,7 +576,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     settings = _settings(ctx, settings_path, None)
     items = rows_from_ledger(rows, day)
     if fmt == "xlsx":
-        atomic_write(output, spreadsheet(items, f"{settings.office} 整改清单"))
+        atomic_write(output, spreadsheet(items, f"{settings.office} 整改清单", output))
         return
     document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day)
     (pdf,) = write_pdfs_parallel([document], workers=default_workers())

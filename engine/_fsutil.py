@@ -7,6 +7,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,10 @@ DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, e
 
 #: An office settings file is known by these top-level keys: it is never replaced by an output.
 _SETTINGS_KEYS = (re.compile(rb"^office[ \t]*:", re.MULTILINE), re.compile(rb"^number_pattern[ \t]*:", re.MULTILINE))
+#: The longest file name most file systems take (ext4, NTFS in bytes of UTF-8 at most 255).
+MAX_NAME_BYTES = 255
+#: An answers file is known by these top-level keys: an output never replaces an inspection's record.
+_ANSWERS_KEYS = (re.compile(rb"^checklist[ \t]*:", re.MULTILINE), re.compile(rb"^answers[ \t]*:", re.MULTILINE))
 #: How much of a file is read to tell whether it is one of those.
 _SNIFF_BYTES = 1024 * 1024
 
@@ -51,6 +56,8 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
     of it is a regular file) is refused before anything is rendered.
     """
     target = Path(path)
+    if len(os.fsencode(target.name)) > MAX_NAME_BYTES:
+        return Problem(ErrorCode.IO_004, Location(str(target)), {"reason": f"文件名太长（超过 {MAX_NAME_BYTES} 字节；一个汉字占 3 字节），请把答卷或输出文件改用短一些的名字"})
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -70,8 +77,8 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
 
 
 def _kept_file(target: Path) -> ErrorCode | None:
-    """IO_014 for an SQLite database (a ledger, a numbers file), IO_015 for office settings:
-    files an output must never replace, even with --force."""
+    """IO_014 for an SQLite database (a ledger, a numbers file), IO_015 for office settings,
+    IO_016 for an answers file: files an output must never replace, even with --force."""
     try:
         with open(target, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
@@ -81,6 +88,8 @@ def _kept_file(target: Path) -> ErrorCode | None:
         return ErrorCode.IO_014
     if all(key.search(head) for key in _SETTINGS_KEYS):
         return ErrorCode.IO_015
+    if all(key.search(head) for key in _ANSWERS_KEYS):
+        return ErrorCode.IO_016
     return None
 
 
@@ -199,3 +208,17 @@ def write_reason(exc: OSError) -> str:
     }
     return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
+
+def temporary_file_error(exc: OSError, where: Path) -> UnwritableError:
+    """IO_012 for ``where``: a temporary file it needed (WeasyPrint's, openpyxl's) could not
+    be written, naming the folder they go in."""
+    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": _temporary_folder()})], exc.errno)
+
+
+def _temporary_folder() -> str:
+    """Where temporary files go; when no folder will take one (the very case being reported),
+    the first one Python tries."""
+    try:
+        return tempfile.gettempdir()
+    except OSError:
+        return tempfile.tempdir or os.environ.get("TMPDIR") or ("C:\\Windows\\Temp" if sys.platform == "win32" else "/tmp")

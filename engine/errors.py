@@ -229,6 +229,11 @@ class ErrorCode(Enum):
         "这里是办公室设置文件（有 office 和 number_pattern），加 --force 也不能覆盖",
         "请换一个文件名或输出文件夹（-o）；设置文件没有被改动",
     )
+    IO_016 = Detail(
+        "is_answers",
+        "这里是一份答卷（有 checklist 和 answers），加 --force 也不能覆盖",
+        "请换一个文件名或输出文件夹（-o）；答卷是检查的原始记录，台账按它的内容核对（lantian verify），没有被改动",
+    )
     BATCH_001 = Detail(
         "unfinished",
         "这份答卷的{document}没有生成（{code}）：{reason}",

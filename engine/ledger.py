@@ -42,7 +42,7 @@ from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import Inspection, InspectionResult
 from .names import name_key as site_key
 from .names import says_nothing
-from .source import char_name, os_reason, refused_character
+from .source import char_name, os_reason, path_text, refused_character
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -595,7 +595,7 @@ def record(
                 inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
-                result.answers_sha256, result.answers_name, result.inspection.id, result.checklist_id, result.checklist_title,
+                result.answers_sha256, path_text(result.answers_name), result.inspection.id, result.checklist_id, result.checklist_title,
                 result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
                 result.site.operator, result.site.contact, day, inspectors, result.verdict, result.score, result.max_score,
                 notice_number, followed["id"] if followed is not None else None, _now(), key,
@@ -698,7 +698,7 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
             raise LedgerError.of(ErrorCode.LEDGER_021, str(path), field=field, reason=text_problem, limit=limit)
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
-    proof = (evidence.name, file_sha256(evidence)) if evidence is not None else None
+    proof = (path_text(evidence.name), file_sha256(evidence)) if evidence is not None else None
     with _connection(path, write=True) as connection, _transaction(connection, path):
         row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
         if row is None:
@@ -946,7 +946,7 @@ def verify(path: Path, answers: Path) -> Verification:
         row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
         if row is not None:
             return Verification(True, dict(row), [])
-        others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (str(answers), f"%/{answers.name}"))]
+        others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (path_text(answers), f"%/{path_text(answers.name)}"))]
     return Verification(False, None, others)
 
 

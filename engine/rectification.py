@@ -8,7 +8,9 @@ column widths, dates as dates.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._fsutil import temporary_file_error
 from .check_output import printable
 from .fonts import find_cjk_font, smallest_copy
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
@@ -166,8 +169,9 @@ def _cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
 
 
-def spreadsheet(rows: Sequence[Row], title: str) -> bytes:
-    """The list as .xlsx bytes: a ledger sheet and a totals sheet."""
+def spreadsheet(rows: Sequence[Row], title: str, target: Path) -> bytes:
+    """The list as .xlsx bytes, for ``target``: a ledger sheet and a totals sheet. openpyxl
+    writes each sheet to a temporary file first: no room for it is IO_012."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -201,5 +205,23 @@ def spreadsheet(rows: Sequence[Row], title: str) -> bytes:
     summary.column_dimensions["A"].width = 40
     summary.column_dimensions["B"].width = 10
     buffer = io.BytesIO()
-    book.save(buffer)
+    failure: Exception | None = None
+    unraisable = sys.unraisablehook
+    # openpyxl's sheet writers are generators: closed after a failed write, they report the
+    # same error again through the unraisable hook, as a stray traceback. They are collected
+    # here, with that report silenced, once nothing refers to the failure any more.
+    sys.unraisablehook = lambda report: None if isinstance(report.exc_value, OSError) else unraisable(report)
+    try:
+        try:
+            book.save(buffer)
+        except OSError as exc:
+            if exc.errno is None:
+                raise
+            failure = temporary_file_error(exc, target)
+        del book
+        gc.collect()
+    finally:
+        sys.unraisablehook = unraisable
+    if failure is not None:
+        raise failure
     return buffer.getvalue()

@@ -14,14 +14,13 @@ import functools
 import mimetypes
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ._fsutil import UnwritableError, write_reason
+from ._fsutil import temporary_file_error
 from .bundled import environment, templates_dir
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
@@ -241,20 +240,7 @@ class _Renderer:
             # WeasyPrint keeps fonts and images in temporary files: a full disk shows here.
             if exc.errno is None:
                 raise
-            raise _disk_error(exc, document.target) from None
-
-
-def _disk_error(exc: OSError, where: Path) -> UnwritableError:
-    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": _temporary_folder()})], exc.errno)
-
-
-def _temporary_folder() -> str:
-    """Where temporary files go; when no folder will take one (the very case being reported),
-    the first one Python tries."""
-    try:
-        return tempfile.gettempdir()
-    except OSError:
-        return tempfile.tempdir or os.environ.get("TMPDIR") or ("C:\\Windows\\Temp" if sys.platform == "win32" else "/tmp")
+            raise temporary_file_error(exc, document.target) from None
 
 
 @functools.lru_cache(maxsize=2)
@@ -278,7 +264,7 @@ def _each(documents: Sequence[Document], source: FontSource, characters: set[str
             raise
         # The font's files could not be written (a full disk): no document can be made.
         for document in documents:
-            yield _disk_error(exc, document.target)
+            yield temporary_file_error(exc, document.target)
         return
     for document in documents:
         try:
@@ -367,7 +353,7 @@ def render_each(
         if exc.errno is None:
             raise
         for index, document in enumerate(documents):
-            yield index, _disk_error(exc, document.target)
+            yield index, temporary_file_error(exc, document.target)
         return
     whole = [index for index, document in enumerate(documents) if not document.parts]
     size = max(2, min(16, len(whole) // (workers * 6)))

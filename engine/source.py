@@ -640,6 +640,18 @@ def refused_character(text: str, allowed: str = "") -> re.Match[str] | None:
     return _refused_pattern(allowed).search(text)
 
 
+def path_text(path: str | Path) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not UTF-8
+    (a GBK name from a Windows archive) written as \\xNN instead of Python's surrogates,
+    which no database or encoder takes."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 def char_name(char: str) -> str:
     """A character a message names that cannot be shown as itself: 换行符 \\n, \\x1b, \\u202e."""
     named = {"\n": "换行符 \\n", "\r": "回车符 \\r", "\t": "制表符 \\t"}

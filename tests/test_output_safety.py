@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -607,3 +608,62 @@ def test_batch__output_folder_that_takes_no_file__io_004_before_recording_or_num
     assert result.exit_code == 2, result.output
     assert "[IO_004]" in result.stderr and "文件夹 /proc 不能存放文件" in result.stderr
     assert sorted(path.name for path in office.iterdir()) == ["office.yaml"]  # no ledger, no numbers
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_ledger_list_xlsx__no_room_for_the_spreadsheet_s_temporary_files__io_012(tmp_path: Path) -> None:
+    """Should name the full disk (IO_012) when openpyxl cannot write the temporary file of a
+    sheet, with no stray traceback, where it was exit 3."""
+    office, _ = _recorded_office(tmp_path)
+    done = _Completed(_limited_lantian(["ledger", "list", "--format", "xlsx", "-o", "list.xlsx", "--settings", "office.yaml"], 1024, office))
+    assert done.exit_code == 2, done.stderr
+    assert "[IO_012]" in done.stderr and "Traceback" not in done.stderr and "内部错误" not in done.stderr
+    assert not (office / "list.xlsx").exists()
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names that are not UTF-8 need a POSIX file system that takes any bytes")
+def test_answers_file_named_in_gbk__recorded_and_verified(tmp_path: Path) -> None:
+    """Should record and verify an answers file whose name is not UTF-8 (王村 in GBK, as an
+    archive made on Windows unpacks), storing the name with its bytes escaped, where it was exit 3."""
+    office = office_folder(tmp_path / "office")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = os.fsdecode("王村".encode("gbk") + b".yaml")
+    shutil.copy(NONCOMPLIANT, inbox / name)
+    settings = ("--settings", str(office / "office.yaml"))
+    result = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), *settings, "-j", "1")
+    assert result.exit_code == 1, result.output
+    verified = lantian("verify", str(inbox / name), *settings)
+    assert verified.exit_code == 0, verified.output
+    with sqlite3.connect(office / "office.ledger.sqlite") as connection:
+        (stored,) = connection.execute("SELECT answers_name FROM inspections").fetchone()
+    connection.close()
+    assert stored.endswith("\\xcd\\xf5\\xb4\\xe5.yaml")
+
+
+def test_force__an_answers_file__refused_io_016(tmp_path: Path) -> None:
+    """Should refuse (IO_016) to write a list or a blank form over an answers file even with
+    --force: it is the inspection's record, which the ledger verifies by its content."""
+    office, inbox = _recorded_office(tmp_path)
+    before = (inbox / "a.yaml").read_bytes()
+    for args in (("template", "dust_six_100pct"), ("ledger", "list", "--format", "csv", "--settings", str(office / "office.yaml"))):
+        assert _refused_with(lantian(*args, "-o", str(inbox / "a.yaml"), "--force"), ErrorCode.IO_016) == [str(inbox / "a.yaml")], args
+    assert (inbox / "a.yaml").read_bytes() == before
+
+
+def test_batch__answers_file_name_too_long_for_its_documents__io_004_before_recording(tmp_path: Path) -> None:
+    """Should refuse a file whose documents' names would be longer than a file system takes
+    before recording or numbering it (it was recorded and numbered, then no PDF was written)."""
+    office = office_folder(tmp_path / "office")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(NONCOMPLIANT, inbox / ("工地" * 40 + ".yaml"))  # 240 bytes; its notice's name, 255 and more
+    result = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2 and "[IO_004]" in result.stderr and "文件名太长" in result.stderr, result.output
+    assert sorted(path.name for path in office.iterdir()) == ["office.yaml"]
+
+
+def test_ledger_list_pdf_without_o__usage_001(tmp_path: Path) -> None:
+    office, _ = _recorded_office(tmp_path)
+    result = lantian("ledger", "list", "--format", "pdf", "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 2 and "[USAGE_001]" in result.stderr and "-o" in result.stderr
