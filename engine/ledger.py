@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _sqlite
+from .check_output import printable
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
@@ -698,7 +699,8 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
             raise LedgerError.of(ErrorCode.LEDGER_021, str(path), field=field, reason=text_problem, limit=limit)
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
-    proof = (path_text(evidence.name), file_sha256(evidence)) if evidence is not None else None
+    # The evidence's name as it can be shown: control characters in a file name are escaped.
+    proof = (printable(path_text(evidence.name)), file_sha256(evidence)) if evidence is not None else None
     with _connection(path, write=True) as connection, _transaction(connection, path):
         row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
         if row is None:

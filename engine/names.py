@@ -36,13 +36,24 @@ _CAPITALS = str.maketrans(
         **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹϿϲ", "ABEZHIKMNOPTYXCJc", strict=True)),
     }
 )
+#: Lisu letters (a script of Yunnan) shaped like Latin capitals, as confusables.txt maps them.
+_LISU = dict(zip("ꓐꓑꓒꓓꓔꓖꓗꓙꓚꓜꓝꓟꓠꓡꓢꓣꓦꓧꓪꓫꓬꓮꓰꓲꓳꓴ", "bpddtgkjczfmnlsrvhwxyaeiou", strict=True))
 _CONFUSABLES = str.maketrans(
     {
         **dict(zip("авсеһіјкмноорстухѕԁԛԝ", "abcehijkmhoopctyxsdqw", strict=True)),
         **dict(zip("αβεζηικμνορτυχϳ", "abezhikmvoptuxj", strict=True)),
         **{chr(code): latin for code, latin in _CHEROKEE.items()},
+        **_LISU,
+        # Armenian, Coptic and Latin letters a reader takes for o, u, p, c, x, i.
+        **dict(zip("օոսⲟⲣⲥⲭıɪ", "onuopcxii", strict=True)),
     }
 )
+
+
+def _small_capital(ch: str) -> str:
+    """ᴀ ʙ ᴄ … ɴ (LATIN LETTER SMALL CAPITAL X) read as the letter x."""
+    name = unicodedata.name(ch, "")
+    return name[-1].lower() if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == len("LATIN LETTER SMALL CAPITAL ") + 1 else ch
 
 #: CJK radicals (CJK Radicals Supplement) and strokes that look like a unified ideograph, mapped
 #: to it as Unicode's EquivalentUnifiedIdeograph.txt does; text copied out of a PDF often
@@ -83,7 +94,11 @@ _PUNCTUATION_ROLES = {"Pd": "-", "Pi": "'", "Pf": "'", "Ps": "(", "Pe": ")"}
 def _by_role(ch: str) -> str:
     if ch in "\u2212\u2043\"'`\u00b4":  # the minus sign and the hyphen bullet; straight quotes
         return "-" if ch in "\u2212\u2043" else "'"
-    return _PUNCTUATION_ROLES.get(unicodedata.category(ch), ch)
+    if ch in "\u301c\u2053\u223c":  # the wave dash of Chinese input methods, the swung dash, the tilde operator
+        return "~"
+    if ch in "\u2044\u2215":  # the fraction and division slashes
+        return "/"
+    return _PUNCTUATION_ROLES.get(unicodedata.category(ch), _small_capital(ch))
 
 
 def name_key(name: str) -> str:

@@ -720,6 +720,23 @@ def test_site_key__capital_look_alikes_read_before_case_is_folded(latin: str, lo
     assert ledger.site_key(f"XX村旧厂房拆除工程{look_alike}区") == ledger.site_key(f"XX村旧厂房拆除工程{latin}区")
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("XX镇XX村C区", "XX镇XX村\ua4da区"),  # Lisu
+        ("XX村O区", "XX村\u0555区"),  # Armenian
+        ("XX村O区", "XX村\u2c9e区"),  # Coptic
+        ("XX村N区", "XX村\u0274区"),  # Latin small capital
+        ("XX村i区", "XX村\u0131区"),  # dotless i
+        ("XX村1~2号", "XX村1\u301c2号"),  # the wave dash of Chinese input methods
+        ("XX村1/2号", "XX村1\u20442号"),  # the fraction slash of autocorrect
+    ],
+    ids=["lisu", "armenian", "coptic", "small_capital", "dotless_i", "wave_dash", "fraction_slash"],
+)
+def test_site_key__more_look_alikes__same_site(one: str, other: str) -> None:
+    assert ledger.site_key(one) == ledger.site_key(other)
+
+
 def test_copy_with_radicals_in_the_site_name__refused_ledger_003(tmp_path: Path, rules) -> None:
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING, site="长安建设工地"))
@@ -1030,6 +1047,36 @@ def test_control_character_in_a_ledger_text__xlsx_written_check_names_the_row(of
     assert any(site.endswith("\\x07") for site in sites)
     checked = lantian("ledger", "check", "--ledger", str(ledger_file))
     assert checked.exit_code == 2 and "[LEDGER_012]" in checked.stderr and "site_name" in checked.stderr, checked.output
+
+
+def test_batch__font_that_cannot_be_used__nothing_recorded_or_numbered(tmp_path: Path) -> None:
+    """Should refuse a font: that cannot be used before recording or numbering anything (the
+    inspection was recorded and numbered, then no document could be made)."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    with open(tmp_path / "office.yaml", "a", encoding="utf-8") as handle:
+        handle.write("font: office.yaml\n")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(answers_text(FAILING))
+    result = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    assert result.exit_code == 2 and codes(result) == ["FONT_003"], result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "office.yaml"]
+
+
+def test_close__evidence_named_with_control_characters__stored_escaped_ledger_whole(office: Path, tmp_path: Path) -> None:
+    """Should store an evidence file's name with its control characters escaped, so that the
+    ledger it wrote stays one `ledger check` finds whole."""
+    evidence = tmp_path / "整改\x1b[31m照片\u202e.jpg"
+    evidence.write_bytes(b"photo")
+    ledger_file = office / "office.ledger.sqlite"
+    closed = lantian("ledger", "close", "1", "--note", "已整改", "--evidence", str(evidence), "--on", "2024-11-20", "--ledger", str(ledger_file))
+    assert closed.exit_code == 0, closed.output
+    checked = lantian("ledger", "check", "--ledger", str(ledger_file))
+    assert checked.exit_code == 0, checked.output
+    with sqlite3.connect(ledger_file) as connection:
+        (name,) = connection.execute("SELECT evidence_name FROM events WHERE evidence_name IS NOT NULL").fetchone()
+    connection.close()
+    assert name == "整改\\x1b[31m照片\\u202e.jpg"
 
 
 # -- C: lantian ledger check -----------------------------------------------------------------------------
