@@ -743,7 +743,7 @@ EntryCheck = Callable[[_ChecklistBuilder, _Entry], Iterator[Problem]]
 #: The texts of a checklist that are printed (on documents, forms and the terminal), and
 #: the most characters each may have: a title, a question, a label or a unit is one line,
 #: guidance, a description, a finding or a rectification a paragraph.
-_ONE_LINE_TEXTS = ("title", "question", "unit")
+_ONE_LINE_TEXTS = ("title", "question", "unit", "version")
 _PARAGRAPH_TEXTS = ("guidance", "description", "finding", "rectification")
 MAX_RULE_LINE_CHARS = 200
 MAX_RULE_TEXT_CHARS = 2000
@@ -759,13 +759,14 @@ def check_texts_printable(b: _ChecklistBuilder) -> Iterator[Problem]:
     for path, value in _texts(b.doc.data):
         label = len(path) >= 2 and path[-2] in ("options", "site_types")
         paragraph = path[-1] in _PARAGRAPH_TEXTS
-        if not (label or paragraph or path[-1] in _ONE_LINE_TEXTS):
-            continue
-        field = ".".join(str(part) for part in path)
-        limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
-        if len(value) > limit:
-            yield b.problem(ErrorCode.RULE_007, path, field=field, length=len(value), limit=limit)
-        yield from _control_problem(b.doc, path, value, "\t\n" if paragraph else "\t")
+        one_line = label or path[-1] in _ONE_LINE_TEXTS
+        if one_line or paragraph:
+            limit = MAX_RULE_TEXT_CHARS if paragraph else MAX_RULE_LINE_CHARS
+            if len(value) > limit:
+                yield b.problem(ErrorCode.RULE_007, path, field=".".join(str(part) for part in path), length=len(value), limit=limit)
+        # Every other string (a version, a parameter's note, an expression) is stored or shown
+        # somewhere too: no control characters there either.
+        yield from _control_problem(b.doc, path, value, "\t" if one_line else "\t\n")
 
 
 def _texts(data: Any) -> Iterator[tuple[tuple, str]]:

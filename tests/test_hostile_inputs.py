@@ -472,6 +472,24 @@ def test_rules_check_and_list__control_character_in_title_refused_rule_006(rules
         assert terminal_safe(result.stdout) and terminal_safe(result.stderr.replace("\n", "").replace("\n", ""))
 
 
+@pytest.mark.parametrize("field", ["version", "params_source"])
+def test_rules_check__control_character_in_any_text_of_a_checklist_refused_rule_006(rules_copy: Path, field: str) -> None:
+    """Should refuse control characters in every string of a checklist, not only in the texts
+    printed on documents: its version is stored in the ledger, where ledger check then called
+    the ledger damaged."""
+    path = rules_copy / "dust_six_100pct.yaml"
+    text = path.read_text(encoding="utf-8")
+    if field == "version":
+        line_text = next(line for line in text.splitlines() if line.startswith("version:"))
+        hostile = 'version: "2026.1\\e]0;T\\a"'
+    else:
+        line_text = next(line for line in text.splitlines() if line.strip().startswith("source:"))
+        hostile = line_text.split("source:")[0] + 'source: "地方规定\\u202e"'
+    path.write_text(text.replace(line_text, hostile, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["--rules", str(rules_copy), "rules", "check"], catch_exceptions=False)
+    assert result.exit_code == 2 and "[RULE_006]" in result.stderr, result.output
+
+
 def test_rules_check__control_character_in_the_legal_file_refused_rule_006(rules_copy: Path) -> None:
     """Should refuse a law's title in _legal.yaml holding ESC, BEL or a bidi override (RULE_006,
     at its line and column): it is printed on notices and stored in the ledger, where it
