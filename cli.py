@@ -522,7 +522,7 @@ def ledger() -> None:
 @_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
 @click.option("--format-version", "format_version", type=click.IntRange(1, 2), default=2, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；1 为旧格式，将在以后的版本中删除。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写时 table、json、csv 输出到屏幕。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写或写 - 时 table、json、csv 输出到屏幕。")
 @click.option("--force", is_flag=True, help="-o 的文件已存在时覆盖它（只覆盖普通文件）。")
 @ledger_option
 @settings_option
@@ -541,6 +541,10 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     from engine import ledger_output
     from engine.ledger import Filter
 
+    if output is not None and str(output) == "-":
+        if fmt in ("xlsx", "pdf"):
+            raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件，不能写到标准输出（-）")
+        output = None  # -o - is standard output, as "-" is standard input for check
     if output is not None:
         refuse_targets([output], force=force)  # before anything is read or rendered
     path = _ledger_file(ctx, ledger_path, settings_path)

@@ -667,3 +667,13 @@ def test_ledger_list_pdf_without_o__usage_001(tmp_path: Path) -> None:
     office, _ = _recorded_office(tmp_path)
     result = lantian("ledger", "list", "--format", "pdf", "--settings", str(office / "office.yaml"))
     assert result.exit_code == 2 and "[USAGE_001]" in result.stderr and "-o" in result.stderr
+
+
+def test_ledger_list_o_dash__standard_output_not_a_file_named_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    office, _ = _recorded_office(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    listed = lantian("ledger", "list", "--format", "csv", "-o", "-", "--settings", str(office / "office.yaml"))
+    assert listed.exit_code == 0 and listed.stdout.startswith("id,") and not (tmp_path / "-").exists(), listed.output
+    refused = lantian("ledger", "list", "--format", "xlsx", "-o", "-", "--settings", str(office / "office.yaml"))
+    assert refused.exit_code == 2 and "[USAGE_001]" in refused.stderr
+
