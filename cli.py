@@ -101,6 +101,9 @@ def _check_files(
             if stdin_used:
                 raise click.UsageError("标准输入（-）只能使用一次")
             stdin_used = True
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": "标准输入已关闭"}))
+                continue
             try:
                 with click.open_file("-", "rb") as stdin:
                     raw = read_stream(stdin, name)
@@ -753,6 +756,10 @@ def _checked_stdout() -> None:
     """sys.stdout through _WholeWrites, keeping its encoding; "?" for what a console in GBK
     cannot show rather than a crash."""
     stream = sys.stdout
+    if stream is None:
+        # Started with standard output closed (a service, `>&-`): what it would show goes nowhere.
+        sys.stdout = open(os.devnull, "w")
+        return
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):

@@ -677,3 +677,20 @@ def test_ledger_list_o_dash__standard_output_not_a_file_named_dash(tmp_path: Pat
     refused = lantian("ledger", "list", "--format", "xlsx", "-o", "-", "--settings", str(office / "office.yaml"))
     assert refused.exit_code == 2 and "[USAGE_001]" in refused.stderr
 
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes descriptors in the child before it starts")
+@pytest.mark.parametrize("args", [("template", "industrial_nox"), ("check", str(NONCOMPLIANT)), ("rules", "list")], ids=["template", "check", "rules_list"])
+def test_started_with_standard_output_closed__works_its_output_discarded(args: tuple[str, ...]) -> None:
+    """Should do its work and exit as usual when started with standard output closed (a
+    service, `>&-`), where it ended with an internal error after doing it."""
+    command = [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), *args]
+    done = subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1), timeout=120)
+    assert done.returncode in (0, 1) and "内部错误" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes descriptors in the child before it starts")
+def test_check_dash_with_standard_input_closed__io_001() -> None:
+    command = [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), "check", "-"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, preexec_fn=lambda: os.close(0), timeout=120)
+    assert done.returncode == 2 and "[IO_001]" in done.stderr and "标准输入已关闭" in done.stderr, done.stderr
