@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import _sqlite
 from .errors import ErrorCode, LantianError, Location, Problem
-from .source import file_kind
+from .source import file_kind, path_text
 
 #: Errors after which every later write to the same disk fails as well: a batch stops writing.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
@@ -212,7 +212,9 @@ def write_reason(exc: OSError) -> str:
 def temporary_file_error(exc: OSError, where: Path) -> UnwritableError:
     """IO_012 for ``where``: a temporary file it needed (WeasyPrint's, openpyxl's) could not
     be written, naming the folder they go in."""
-    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": write_reason(exc), "folder": _temporary_folder()})], exc.errno)
+    # Where it failed, when Python knows: a cache folder that is a file is no full disk.
+    reason = write_reason(exc) + (f"（{path_text(exc.filename)}）" if exc.filename else "")
+    return UnwritableError([Problem(ErrorCode.IO_012, Location(str(where)), {"reason": reason, "folder": _temporary_folder()})], exc.errno)
 
 
 def _temporary_folder() -> str:

@@ -212,7 +212,7 @@ class ErrorCode(Enum):
     IO_012 = Detail(
         "render_disk",
         "生成文书时无法写入临时文件：{reason}",
-        "请腾出磁盘空间后重新运行；生成文书要用到临时文件夹 {folder}",
+        "请腾出磁盘空间，并确认临时文件夹和字体缓存文件夹可以写入，然后重新运行；临时文件夹是 {folder}",
     )
     IO_013 = Detail(
         "not_written",
