@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -174,3 +175,21 @@ def create_whole(path: Path, statements: Iterable[str], prepare: Callable[[sqlit
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+
+
+#: The files SQLite keeps beside a database while it writes (rollback journal, write-ahead log).
+SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def odd_side_file(path: Path) -> str | None:
+    """Why a file SQLite would open beside ``path`` cannot be one of its own, or None: a pipe
+    or a device named like its journal would make every open of the database wait forever."""
+    for suffix in SIDE_FILES:
+        side = Path(f"{path}{suffix}")
+        try:
+            mode = os.lstat(side).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            return f"旁边的 {side.name} 不是 SQLite 自己的文件（不是普通文件）；请把它移走"
+    return None

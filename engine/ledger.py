@@ -235,6 +235,9 @@ def _require_file(path: Path) -> None:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="文件是空的（0 字节）")
     if head != _sqlite.HEADER:
         raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="不是 SQLite 数据库文件")
+    odd = _sqlite.odd_side_file(path)
+    if odd is not None:
+        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=odd)
 
 
 @functools.cache

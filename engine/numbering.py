@@ -64,6 +64,9 @@ def _require_sqlite(path: Path) -> None:
         head = handle.read(16) if os.path.isfile(path) else b"-"
     if head != _sqlite.HEADER:
         raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文件是空的（0 字节）" if not head else "不是 SQLite 数据库文件")
+    odd = _sqlite.odd_side_file(path)
+    if odd is not None:
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=odd)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -1079,6 +1079,22 @@ def test_close__evidence_named_with_control_characters__stored_escaped_ledger_wh
     assert name == "整改\\x1b[31m照片\\u202e.jpg"
 
 
+@pytest.mark.parametrize("side", ["office.ledger.sqlite-journal", "office.ledger.sqlite-wal", "office.numbers.sqlite-journal"])
+def test_pipe_named_like_a_journal__refused_not_waiting_forever(office: Path, side: str) -> None:
+    """Should refuse a ledger or numbers file with a named pipe where SQLite keeps its journal:
+    opening the database would wait for it forever."""
+    from engine.numbering import allocate
+
+    allocate(office / "office.numbers.sqlite", "another inspection", kind="town_notice", year=2024)
+    os.mkfifo(office / side)
+    code = "LEDGER_016" if "ledger" in side else "NUMBER_001"
+    inbox = office / "in"
+    inbox.mkdir()
+    (inbox / "a.yaml").write_bytes(answers_text(FAILING, site="另一个工地"))
+    result = lantian("batch", str(inbox), "-o", str(office / "out"), "--settings", str(office / "office.yaml"), "--ledger", str(office / "office.ledger.sqlite"), "-j", "1")
+    assert result.exit_code == 2 and code in codes(result) and side in result.stderr, result.output
+
+
 # -- C: lantian ledger check -----------------------------------------------------------------------------
 
 
