@@ -29,16 +29,17 @@ FORMAT_VERSION = 1
 #: move the cursor, hide or recolour what follows, or reverse it.
 #: The bidi marks (U+061C, U+200E, U+200F) and the line and paragraph separators (categories
 #: Zl and Zp: U+2028, U+2029) too.
-#: Lone surrogates, which no terminal encoding takes, too: a file name whose bytes are not
+#: Interlinear annotation marks and tag characters (U+FFF9–U+FFFB, U+E0000–U+E007F), which
+#: hide text, too. Lone surrogates, which no terminal encoding takes, too: a file name whose bytes are not
 #: UTF-8 holds them (U+DC80–U+DCFF for the bytes 0x80–0xFF), written as those bytes, \\xNN.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufff9-\ufffb\U000e0000-\U000e007f]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char) - 0xDC00 if 0xDC80 <= ord(char) <= 0xDCFF else ord(char)
-    return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
 def printable(text: str) -> str:
@@ -51,7 +52,7 @@ def printable(text: str) -> str:
 #: What json.dumps(ensure_ascii=False) leaves raw but must not reach a terminal that shows the
 #: JSON: DEL, C1 controls, bidi marks, embeddings, overrides and isolates, and invisible
 #: separators and joiners. json.dumps already writes C0 controls as \\u00XX.
-_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb]")
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
 
 
 def _json_escape(match: re.Match[str]) -> str:

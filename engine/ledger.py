@@ -696,6 +696,8 @@ def close(path: Path, finding_id: int, *, note: str, actor: str, day: dt.date, e
     the evidence file (a photo, a report) so that it can be checked later."""
     if says_nothing(note):  # spaces, invisible characters, a lone 。
         raise LedgerError.of(ErrorCode.LEDGER_008, str(path), id=finding_id)
+    if says_nothing(actor):
+        raise LedgerError.of(ErrorCode.LEDGER_021, str(path), field="销号人", reason="没有写出任何人名（只有空格或看不见的字符）", limit=MAX_ACTOR_CHARS)
     for field, text, limit, allowed in (("销号理由", note, MAX_NOTE_CHARS, "\t\n"), ("销号人", actor, MAX_ACTOR_CHARS, "")):
         text_problem = _text_problem(text, limit, allowed)
         if text_problem is not None:

@@ -856,7 +856,7 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
 
 
-@pytest.mark.parametrize("actor", ["王芳\x1b]0;T\x07", "王芳\u202e", "王芳\n结论：合格", "王" * 201])
+@pytest.mark.parametrize("actor", ["王芳\x1b]0;T\x07", "王芳\u202e", "王芳\n结论：合格", "王" * 201, " ", "\u200b"])
 def test_close__actor_with_control_characters_or_a_page_long__refused_ledger_021(office: Path, actor: str) -> None:
     ledger_file = office / "office.ledger.sqlite"
     before = snapshot(ledger_file)

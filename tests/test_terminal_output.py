@@ -192,3 +192,13 @@ def test_usage_error__detail_from_the_command_line_is_escaped(capsys: pytest.Cap
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "[USAGE_001]" in err and "\x1b" not in err and "\u202e" not in err
+
+
+def test_tag_characters_and_annotation_marks__escaped_in_text_and_json() -> None:
+    """Should escape the characters that hide text without acting on a terminal (tag
+    characters, interlinear annotation marks), as json_text and printable promise."""
+    from engine.check_output import json_text, printable
+
+    assert printable("工地\U000e0041\ufff9") == "工地\\U000e0041\\ufff9"
+    assert "\U000e0041" not in json_text({"site": "工地\U000e0041"}) and "\\udb40\\udc41" in json_text({"site": "工地\U000e0041"})
+
