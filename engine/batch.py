@@ -196,8 +196,9 @@ def write_notices(
     standard input), numbered but not recorded. A file is left out, with the reason, when
     the office's ledger would not take it as a batch does (a changed copy of a recorded
     inspection would get a second number), when an earlier file has the same content or its
-    documents would take an earlier file's names, or when a finding has nothing to cite; all before anything is numbered. Files
-    that would be replaced without ``force`` stop everything first (IO_010, raised)."""
+    documents would take an earlier file's names, or when a finding has nothing to cite;
+    all before anything is numbered. Files that would be replaced without ``force`` stop
+    everything first (IO_010, raised)."""
     outcome = NoticeOutcome()
     find_cjk_font(settings.font)  # a font that cannot be used stops everything before anything is numbered
     ledger_exists = os.path.lexists(settings.ledger_path)
@@ -227,13 +228,23 @@ def write_notices(
     if planned:
         wrote = write_each(planned, settings, workers=workers, force=force)
         outcome.problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
-        for item in wrote.written:
-            withdrawn = withdraw_contradicting(item, owners[item.path], settings) if item.kind == "notice" else None
-            if withdrawn is None:
-                outcome.written.append(item)
-            else:
-                outcome.problems.append(withdrawn)
+        kept_written, withdrawn = _issued(wrote.written, owners, settings)
+        outcome.written.extend(kept_written)
+        outcome.problems.extend(withdrawn)
     return outcome
+
+
+def _issued(written: list[Written], owners: dict[Path, InspectionResult], settings: OfficeSettings) -> tuple[list[Written], list[Problem]]:
+    """The documents written, each notice's day kept as issued; and NUMBER_003 for a notice
+    withdrawn because another run issued it first on another day."""
+    kept, withdrawn = [], []
+    for item in written:
+        problem = withdraw_contradicting(item, owners[item.path], settings) if item.kind == "notice" else None
+        if problem is None:
+            kept.append(item)
+        else:
+            withdrawn.append(problem)
+    return kept, withdrawn
 
 
 def run_batch(
@@ -275,9 +286,9 @@ def run_batch(
             outcome.problems.append(duplicate)
             continue
         refused = _refusal(checked, ledger_path)
-        same_name = None if refused else claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()))
-        if same_name is not None:
-            refused = [same_name]
+        if not refused:
+            same_name = claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()))
+            refused = [same_name] if same_name is not None else []
         if refused:
             outcome.problems.extend(refused)
             continue
@@ -312,12 +323,9 @@ def run_batch(
     if on_total:
         on_total(len(planned))
     wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
-    for item in wrote.written:
-        withdrawn = withdraw_contradicting(item, owners[item.path].result, settings) if item.kind == "notice" else None
-        if withdrawn is None:
-            outcome.written.append(item)
-        else:
-            outcome.not_written.append(withdrawn)
+    kept_written, withdrawn = _issued(wrote.written, {target: owner.result for target, owner in owners.items()}, settings)
+    outcome.written.extend(kept_written)
+    outcome.not_written.extend(withdrawn)
     for failed in wrote.not_written:
         outcome.not_written.extend(_unfinished(failed, owners.get(failed.path)))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"
