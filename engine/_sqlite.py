@@ -177,6 +177,23 @@ def create_whole(path: Path, statements: Iterable[str], prepare: Callable[[sqlit
             pass
 
 
+def not_a_database(path: Path) -> str | None:
+    """Why ``path`` is no SQLite database, or None: not a regular file, empty, or without the
+    header. Opened without blocking, so that a pipe put in its place cannot hang the command;
+    OSError when it cannot be opened or read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        head = os.read(fd, len(HEADER)) if stat.S_ISREG(mode) else b""
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(mode):
+        return "这不是一个普通文件（是文件夹、管道或设备）"
+    if not head:
+        return "文件是空的（0 字节）"
+    return None if head == HEADER else "不是 SQLite 数据库文件"
+
+
 #: The files SQLite keeps beside a database while it writes (rollback journal, write-ahead log).
 SIDE_FILES = ("-journal", "-wal", "-shm")
 

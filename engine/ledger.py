@@ -214,27 +214,16 @@ def _create(path: Path) -> None:
 
 
 def _require_file(path: Path) -> None:
-    """The ledger must be a regular file that starts as every SQLite database does."""
+    """The ledger must be a regular file that starts as every SQLite database does, with
+    nothing but SQLite's own files beside it."""
     try:
-        # Non-blocking: a pipe put where the ledger should be must not hang the command.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        reason = _sqlite.not_a_database(path)
     except FileNotFoundError:
         raise LedgerError.of(ErrorCode.LEDGER_010, str(path)) from None
     except OSError as exc:
         raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=os_reason(exc)) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        head = os.read(fd, len(_sqlite.HEADER)) if stat.S_ISREG(mode) else b""
-    except OSError as exc:
-        raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=os_reason(exc)) from None
-    finally:
-        os.close(fd)
-    if not stat.S_ISREG(mode):
-        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="这不是一个普通文件（是文件夹、管道或设备）")
-    if not head:
-        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="文件是空的（0 字节）")
-    if head != _sqlite.HEADER:
-        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason="不是 SQLite 数据库文件")
+    if reason is not None:
+        raise LedgerError.of(ErrorCode.LEDGER_009, str(path), reason=reason)
     odd = _sqlite.odd_side_file(path)
     if odd is not None:
         raise LedgerError.of(ErrorCode.LEDGER_016, str(path), reason=odd)

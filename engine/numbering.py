@@ -59,14 +59,9 @@ _CAUSES = {
 
 
 def _require_sqlite(path: Path) -> None:
-    # Non-blocking: a pipe where the file should be must not hang the batch.
-    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), "rb") as handle:
-        head = handle.read(16) if os.path.isfile(path) else b"-"
-    if head != _sqlite.HEADER:
-        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="文件是空的（0 字节）" if not head else "不是 SQLite 数据库文件")
-    odd = _sqlite.odd_side_file(path)
-    if odd is not None:
-        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=odd)
+    reason = _sqlite.not_a_database(path) or _sqlite.odd_side_file(path)
+    if reason is not None:
+        raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=reason)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
