@@ -93,3 +93,15 @@ def office_folder(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
     return root
+
+
+def record(inbox: Path, settings_file: Path, *, ledger: Path | None = None, issued=None):
+    """What `lantian batch INBOX` records, without its documents: each inspection checked,
+    recorded in the office's ledger (or ``ledger``) and numbered. For tests whose subject is
+    what is read from the ledger later, so that they do not pay for documents no one reads."""
+    from engine import load_rules
+    from engine.batch import run_batch
+    from engine.settings import load_settings
+
+    settings = load_settings(settings_file)
+    return run_batch(inbox, inbox / "unwritten", load_rules(RULES), settings, ledger_path=ledger or settings.ledger_path, documents=False, issued=issued)
