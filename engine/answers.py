@@ -19,7 +19,7 @@ from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet,
 from .names import name_key
 from .schema import validate
 from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason, refused_character
-from .values import ValueProblem, is_not_applicable, normalize, parse_date, parse_value
+from .values import ValueProblem, is_not_applicable, normalize, parse_bool, parse_date, parse_value
 
 MIN_INSPECTORS = 2
 
@@ -284,6 +284,13 @@ class _AnswersBuilder:
                 reason=f"执法证号有 {len(credentials)} 个，检查人员有 {len(inspectors)} 名",
                 hint="按 inspectors 的顺序为每名检查人员写一个证号",
             )
+        recusal = None
+        if raw.get("recusal") is not None:
+            try:
+                recusal = parse_bool(raw["recusal"])
+            except ValueProblem as exc:
+                self.value_problem(exc, ("inspection", "recusal"), None)
+        witness = str(raw["witness"]).strip() if raw.get("witness") is not None else None
         return Inspection(
             day,
             inspectors,
@@ -293,6 +300,8 @@ class _AnswersBuilder:
             raw.get("recorder"),
             credentials,
             None if raw.get("follows") is None else str(raw["follows"]).strip(),
+            witness or None,
+            recusal,
         )
 
     def answers(self, skip: set | frozenset = frozenset()) -> dict[str, Answer]:

@@ -304,6 +304,8 @@ class Inspection:
     recorder: str | None = None
     credentials: tuple[str, ...] = ()  #: enforcement credential numbers, in the order of inspectors
     follows: str | None = None  #: the inspection this one re-inspects: its notice's number or its id
+    witness: str | None = None  #: 见证人, printed on the record for signing
+    recusal: bool | None = None  #: whether the party asked for an inspector's recusal; None: not asked on file
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,10 @@ from .errors import ErrorCode, LantianError, Location, Problem
 from .fonts import FontSource, find_cjk_font, subset_font
 from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult, chinese_number
+from .photos import photo_facts, position_text
 from .settings import OfficeSettings
 from .typeset import rules_svg
+from .values import chinese_date
 
 FONT_URL = "lantian-font:cjk"
 FONT_FAMILY = "LantianCJK"
@@ -106,13 +108,50 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
     }
 
 
+def _photo_caption_facts(path: Path, result: InspectionResult) -> tuple[str, str]:
+    """When and where a photo was taken, as its caption says it: from the photo's own tags,
+    else the inspection's day (and hours) and the site."""
+    facts = photo_facts(path)
+    if facts.taken is not None:
+        taken = f"{chinese_date(facts.taken.date())} {facts.taken:%H:%M}"
+    else:
+        span = "–".join(t for t in (result.inspection.start_time, result.inspection.end_time) if t)
+        taken = f"{chinese_date(result.inspection.date)}{' ' + span if span else ''}（检查时拍摄）"
+    if facts.latitude is not None and facts.longitude is not None:
+        place = position_text(facts.latitude, facts.longitude)
+    else:
+        place = result.site.address or "".join(part for part in (result.site.village, result.site.name) if part)
+    return taken, place
+
+
 def record_context(result: InspectionResult, settings: OfficeSettings, photos_root: Path | None) -> dict[str, Any]:
     sections: list[dict[str, Any]] = []
+    photos: list[dict[str, Any]] = []
     number = 0
     for item in result.items:
         if not sections or sections[-1]["id"] != item.section_id:
             sections.append({"id": item.section_id, "items": []})
         number += 1
+        # Photos go to their own section, numbered, two a row within the text area: the
+        # item's row says which ones are its.
+        numbers = []
+        for photo in item.photos:
+            path = photos_root / photo if photos_root is not None else None
+            if path is None or not path.is_file():
+                continue
+            taken, place = _photo_caption_facts(path, result)
+            photos.append(
+                {
+                    "number": len(photos) + 1,
+                    # An absolute file URL: the fetcher checks it against the inspection's folder.
+                    "url": path.resolve().as_uri(),
+                    "item_number": number,
+                    "question": item.question,
+                    "taken": taken,
+                    "place": place,
+                }
+            )
+            numbers.append(str(len(photos)))
         sections[-1]["items"].append(
             {
                 "number": number,
@@ -121,8 +160,7 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
                 "status": ITEM_STATUS_LABELS[item.status] if item.judged or item.status != "pass" else "—",
                 "failed": item.status == "fail",
                 "note": item.note or "",
-                # Absolute file URLs: the fetcher checks them against the inspection's folder.
-                "photos": [(photos_root / p).resolve().as_uri() for p in item.photos if photos_root is not None and (photos_root / p).is_file()],
+                "photo_numbers": numbers,
             }
         )
     inspectors = list(result.inspection.inspectors)
@@ -135,6 +173,7 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
         "checklist_title": result.checklist_title,
         "checklist_version": result.checklist_version,
         "sections": sections,
+        "photos": photos,
         "verdict": VERDICT_LABELS[result.verdict],
         "score": f"{result.score:g}",
         "max_score": f"{result.max_score:g}",
@@ -189,8 +228,16 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
     return Fetcher(fail_on_errors=True)
 
 
+@functools.cache
+def _stylesheet_characters() -> frozenset[str]:
+    """What the stylesheets print themselves (a page's signature line, "第 n 页 共 m 页"):
+    cut into the font with the documents' text, or WeasyPrint would fall back to a system
+    font for them and embed all of it."""
+    return frozenset("".join(path.read_text(encoding="utf-8") for path in sorted((templates_dir() / "css").glob("*.css"))))
+
+
 def _characters(documents: Sequence[Document]) -> set[str]:
-    return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕")
+    return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕") | _stylesheet_characters()
 
 
 #: The stylesheets of each kind of document, in cascade order (templates/css/).
