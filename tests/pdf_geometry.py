@@ -23,7 +23,7 @@ class Box:
     bottom: float
 
 
-def _multiply(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
+def multiply(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
     """The matrix a × b, both as PDF's (a b c d e f)."""
     return (
         a[0] * b[0] + a[1] * b[2],
@@ -58,7 +58,7 @@ def image_boxes(path, page_number: int) -> list[Box]:
             elif operator == b"Q":
                 matrix = stack.pop()
             elif operator == b"cm":
-                matrix = _multiply(tuple(float(v) for v in operands), matrix)
+                matrix = multiply(tuple(float(v) for v in operands), matrix)
             elif operator == b"Do":
                 xobject = xobjects.get(operands[0])
                 if xobject is None:
@@ -69,7 +69,7 @@ def image_boxes(path, page_number: int) -> list[Box]:
                     boxes.append(Box(min(xs) / MM, (height - max(ys)) / MM, max(xs) / MM, (height - min(ys)) / MM))
                 elif xobject["/Subtype"] == "/Form":
                     form = tuple(float(v) for v in xobject.get("/Matrix", (1, 0, 0, 1, 0, 0)))
-                    walk(xobject, xobject.get("/Resources") or resources, _multiply(form, matrix))
+                    walk(xobject, xobject.get("/Resources") or resources, multiply(form, matrix))
 
     walk(page.get_contents(), page["/Resources"], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
     return boxes

@@ -1,8 +1,10 @@
 """Where each character of a WeasyPrint PDF is drawn, read from the page's own operators.
 
-Enough of PDF text positioning for the tests of the typeset list: Tm places a line, Tf sets
-the size, TJ draws glyphs (two-byte ids, advanced by the font's /W widths) and moves the pen
-by its numbers. The ToUnicode map names the characters.
+Enough of PDF text positioning for the tests of the documents' layout: Tm places a line, Tf
+sets the size, TJ draws glyphs (two-byte ids, advanced by the font's /W widths) and moves the
+pen by its numbers; q, Q and cm after the page's own first cm (WeasyPrint's px to pt) move what
+follows, as a CSS transform does (asked for with ``transforms``: the typeset list's tests
+measure in the list's own px, before its cm). The ToUnicode map names the characters.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pdf_geometry import multiply
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
@@ -53,7 +56,8 @@ def _unicode(font) -> dict[int, str]:
     return mapping
 
 
-def glyphs(path, page_number: int) -> list[Glyph]:
+def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
+    """The page's glyphs where Tm puts them; with ``transforms``, moved by the cm that follow the page's own."""
     reader = PdfReader(str(path))
     page = reader.pages[page_number]
     fonts = {}
@@ -64,8 +68,25 @@ def glyphs(path, page_number: int) -> list[Glyph]:
     x = y = size = 0.0
     widths: dict[int, float] = {}
     names: dict[int, str] = {}
+    shift: tuple[float, ...] | None = None  #: the transformation after the page's own, (a b c d e f)
+    saved: list[tuple[float, ...] | None] = []
+    based = False
     for operands, operator in ContentStream(page.get_contents(), reader).operations:
-        if operator == b"Tm":
+        if operator == b"q":
+            saved.append(shift)
+        elif operator == b"Q":
+            shift = saved.pop()
+        elif operator == b"cm":
+            matrix = tuple(float(v) for v in operands)
+            if not transforms:
+                continue
+            if not based:
+                based = True  # the page's own cm: its units are the ones Tm works in
+            elif shift is None:
+                shift = matrix
+            else:
+                shift = multiply(matrix, shift)
+        elif operator == b"Tm":
             x, y = float(operands[4]), float(operands[5])
         elif operator == b"Tf":
             widths, names = fonts[operands[0]]
@@ -78,6 +99,7 @@ def glyphs(path, page_number: int) -> list[Glyph]:
                 raw = bytes(getattr(item, "original_bytes", item))
                 for index in range(0, len(raw), 2):
                     gid = int.from_bytes(raw[index : index + 2], "big")
-                    out.append(Glyph(x, y, names.get(gid, "\ufffd")))
+                    m = shift or (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+                    out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd")))
                     x += widths.get(gid, 1000) / 1000 * size
     return out

@@ -249,3 +249,42 @@ def test_batch__notice_number_allocated_once_for_ledger_and_notice(tmp_path: Pat
     outcome = run_batch(folder, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path)
     (notice,) = [w for w in outcome.written if w.kind == "notice"]
     assert len(calls) == 1 and notice.number and notice.number in text_of(notice.path)
+
+
+def test_notice__date_office_and_room_for_the_seal_as_gb_t_9704_sets_them(examples_batch) -> None:
+    """Should set the date four characters in from the text area's right edge, the office
+    name centred over it, a seal's radius below the last line, and draw nothing where the
+    seal goes (a printed ring stays visible under a real stamp)."""
+    from pdf_glyphs import glyphs
+    from pypdf.generic import ContentStream
+
+    pt = 25.4 / 72
+    path = examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf"
+    reader = PdfReader(str(path))
+    assert "印章" not in text_of(path)
+    lines: dict[float, list] = {}
+    page_number = next(n for n, page in enumerate(reader.pages) if "校验码" in page.extract_text())
+    for glyph in glyphs(path, page_number, transforms=True):
+        lines.setdefault(round(glyph.y, 1), []).append(glyph)
+    text = {y: "".join(g.char for g in sorted(line, key=lambda g: g.x)) for y, line in lines.items()}
+    (date_y,) = [y for y, line in text.items() if line == "2026年11月12日"]
+    (office_y,) = [y for y, line in text.items() if line == "XX镇人民政府"]
+    body = max(y for y in text if y < office_y)
+
+    def span(y: float) -> tuple[float, float]:
+        xs = sorted(g.x for g in lines[y])
+        return xs[0] * pt, (xs[-1] + 16) * pt  # a full-width character is 16 pt wide
+
+    date_left, date_right = span(date_y)
+    office_left, office_right = span(office_y)
+    assert abs(date_right - (184 - 4 * 16 * pt)) < 1.0  # four characters in from the right edge
+    assert abs((office_left + office_right) / 2 - (date_left + date_right) / 2) < 0.5
+    assert 30 <= (office_y - body) * pt <= 38  # the seal's top comes within a line of the text
+    dashes = [operands for operands, operator in ContentStream(reader.pages[page_number].get_contents(), reader).operations if operator == b"d" and list(operands[0])]
+    assert not dashes  # no dashed ring
+
+
+def test_notice__receipt_has_the_time_of_service_two_servers_and_a_witness(examples_batch) -> None:
+    text = text_of(examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf")
+    receipt = text[text.index("送达回证") :]
+    assert "签收时间年月日时分送达人签名送达人签名见证人签名" in receipt
