@@ -558,7 +558,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     if fmt in ("xlsx", "pdf"):
         if output is None:
             raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件")
-        _write_ledger_list(ctx, rows, day, fmt, output, settings_path)
+        _write_ledger_list(ctx, rows, day, fmt, output, settings_path, overdue=overdue)
         _say(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
@@ -575,17 +575,19 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     ctx.exit(EXIT_OK)
 
 
-def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None) -> None:
-    """The rectification list (整改清单) of the selected findings, as in lantian batch."""
-    from engine.rectification import list_document, rows_from_ledger, spreadsheet
+def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None, *, overdue: bool) -> None:
+    """The rectification list (整改清单) of the selected findings, as in lantian batch; of the
+    overdue ones, the list of findings past their deadline (逾期未销号清单)."""
+    from engine.rectification import LIST_TITLE, OVERDUE_TITLE, list_document, rows_from_ledger, spreadsheet
     from engine.render import default_workers, write_pdfs_parallel
 
     settings = _settings(ctx, settings_path, None)
     items = rows_from_ledger(rows, day)
+    title = OVERDUE_TITLE if overdue else LIST_TITLE
     if fmt == "xlsx":
-        atomic_write(output, spreadsheet(items, f"{settings.office} 整改清单", output))
+        atomic_write(output, spreadsheet(items, settings, output, title=title))
         return
-    document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day)
+    document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day, title=title)
     (pdf,) = write_pdfs_parallel([document], workers=default_workers())
     atomic_write(output, pdf)
 

@@ -333,7 +333,7 @@ def run_batch(
         outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))
         return outcome
     try:
-        atomic_write(xlsx, spreadsheet(rows, f"{settings.office} 整改清单", xlsx), overwrite=force)
+        atomic_write(xlsx, spreadsheet(rows, settings, xlsx), overwrite=force)
     except LantianError as exc:
         outcome.not_written.extend(exc.problems)
     else:

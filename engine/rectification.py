@@ -30,6 +30,9 @@ from .typeset import Column, metrics_for, set_table
 if TYPE_CHECKING:
     from .ledger import LedgerRow
 
+LIST_TITLE = "整改清单"
+OVERDUE_TITLE = "逾期未销号清单"  #: the list of the findings past their deadline and not closed
+
 COLUMNS = (
     ("序号", 6),
     ("村（社区）", 12),
@@ -43,6 +46,7 @@ COLUMNS = (
     ("责任人", 12),
     ("整改期限", 12),
     ("状态", 10),
+    ("台账编号", 10),
 )
 
 
@@ -54,13 +58,14 @@ PDF_COLUMNS = (
     Column("序号", 36, "center"),
     Column("村（社区）", 60),
     Column("单位（点位）", 96),
-    Column("存在问题", 270),
+    Column("存在问题", 249),
     Column("严重\n程度", 48, "center"),
-    Column("整改措施", 192),
+    Column("整改措施", 171),
     Column("责任单位", 90),
     Column("责任人", 72),
     Column("整改期限", 78, "center"),
     Column("状态", 66, "center"),
+    Column("台账\n编号", 42, "center"),
 )
 #: px of the landscape page's type area (list.css) the table may fill: the title block
 #: takes LIST_HEAD_PX of the first page, and a few px are kept spare against rounding.
@@ -86,9 +91,10 @@ class Row:
     person: str
     deadline: dt.date
     status: str
+    finding_id: int | None = None  #: the ledger's number of the finding, which `lantian ledger close` takes
 
     def cells(self) -> list[Any]:
-        return [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status]
+        return [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status, self.finding_id]
 
 
 def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
@@ -118,27 +124,33 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
 
 
 def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
-    """Ledger findings as list rows: numbered by their ledger ids (the number ``lantian
-    ledger close`` takes), the status with the days overdue on ``day``."""
+    """Ledger findings as list rows, numbered 1 to n in their order, each with its ledger
+    number (the one ``lantian ledger close`` takes) and its status with the days overdue on ``day``."""
 
     rows = []
-    for item in found:
+    for number, item in enumerate(found, 1):
         late = item.overdue_days(day)
         status = FINDING_STATUS_LABELS[item.status] + (f"（逾期{late}天）" if late else "")
-        rows.append(Row(item.finding_id, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status))
+        rows.append(
+            Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id)
+        )
     return rows
 
 
-def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date) -> Document:
-    """The list as a document to render: its table set into pages here (typeset.py)."""
+def pdf_cells(row: Row) -> list[str]:
+    """A row's cells in the PDF list's columns (PDF_COLUMNS)."""
+    # "待整改（逾期3天）" on two lines: the status, then how late.
+    status = row.status.replace("（", "\n").rstrip("）")
+    return [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
+
+
+def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date, title: str = LIST_TITLE) -> Document:
+    """The list as a document to render: its table set into pages here (typeset.py);
+    ``title`` is OVERDUE_TITLE for the findings past their deadline."""
     metrics = metrics_for(smallest_copy(find_cjk_font(settings.font)))
-    values = [
-        # "待整改（逾期3天）" on two lines: the status, then how late.
-        [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), row.status.replace("（", "\n").rstrip("）")]
-        for row in rows
-    ]
+    values = [pdf_cells(row) for row in rows]
     pages = set_table(PDF_COLUMNS, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
-    context = {"settings": settings, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
+    context = {"settings": settings, "title": title, "overdue": title == OVERDUE_TITLE, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
 
     def html(start: int, end: int) -> str:
         """Pages start to end (counted from 0) as a document of their own, numbered as in the whole."""
@@ -169,15 +181,15 @@ def _cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
 
 
-def spreadsheet(rows: Sequence[Row], title: str, target: Path) -> bytes:
-    """The list as .xlsx bytes, for ``target``: a ledger sheet and a totals sheet. openpyxl
-    writes each sheet to a temporary file first: no room for it is IO_012."""
+def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
+    """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
+    openpyxl writes each sheet to a temporary file first: no room for it is IO_012."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "整改清单"
+    sheet.title = title
     sheet.append([name for name, _ in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -195,7 +207,7 @@ def spreadsheet(rows: Sequence[Row], title: str, target: Path) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     summary = book.create_sheet("汇总")
-    summary.append([_cell_text(title)])
+    summary.append([_cell_text(f"{settings.office} {title}")])
     summary["A1"].font = Font(bold=True)
     for heading, counts in totals(rows).items():
         summary.append([])

@@ -161,8 +161,31 @@ def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> No
     sheet = load_workbook(tmp_path / "open.xlsx").active
     values = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(values) == 2
-    assert {str(row[-1])[:3] for row in values} == {"待整改", "整改中"}
-    assert all("逾期" in row[-1] for row in values)  # both deadlines long past today
+    assert {str(row[11])[:3] for row in values} == {"待整改", "整改中"}
+    assert all("逾期" in row[11] for row in values)  # both deadlines long past today
+    listed = json.loads(run("ledger", "list", *ledger_args(office), "--status", "unclosed", "--format", "json").stdout)["findings"]
+    assert [row[0] for row in values] == [1, 2]  # 序号 counts the rows
+    assert [row[-1] for row in values] == [row["id"] for row in listed]  # 台账编号, for ledger close
+    assert [cell.value for cell in sheet[1]][-1] == "台账编号"
+
+
+def test_ledger_list__overdue__titled_as_the_overdue_list_numbered_from_1(office: Path, tmp_path: Path) -> None:
+    """Should call the overdue findings' list 逾期未销号清单 in its heading, its metadata, its
+    sheet and its totals, with 序号 1..n and each finding's ledger number beside it."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    args = [*ledger_args(office), "--overdue", "--as-of", "2024-12-31"]
+    assert run("ledger", "list", *args, "--format", "pdf", "-o", str(tmp_path / "late.pdf")).exit_code == 0
+    assert run("ledger", "list", *args, "--format", "xlsx", "-o", str(tmp_path / "late.xlsx")).exit_code == 0
+    reader = PdfReader(str(tmp_path / "late.pdf"))
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert reader.metadata.title == "逾期未销号清单" and "逾期未销号清单" in text and "整改清单" not in text.replace("逾期未销号清单", "")
+    assert "截至2024年12月31日已过整改期限仍未销号" in text
+    book = load_workbook(tmp_path / "late.xlsx")
+    assert book.sheetnames == ["逾期未销号清单", "汇总"] and book["汇总"]["A1"].value == "XX镇人民政府 逾期未销号清单"
+    numbers = [row[0] for row in book["逾期未销号清单"].iter_rows(min_row=2, values_only=True)]
+    assert numbers == list(range(1, len(numbers) + 1)) and numbers
 
 
 def test_ledger_list__pdf_is_the_rectification_list(office: Path, tmp_path: Path) -> None:

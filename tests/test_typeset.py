@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from engine.fonts import FontError, find_cjk_font, smallest_copy
-from engine.rectification import PAGE_PX, PDF_COLUMNS, SPARE_PX, Row, list_document
+from engine.rectification import PAGE_PX, PDF_COLUMNS, SPARE_PX, Row, list_document, pdf_cells
 from engine.settings import load_settings
 from engine.typeset import EM, EN, LINE, PAD_X, Column, break_lines, compose, metrics_for, rules_svg, set_table
 from helpers import EXAMPLES
@@ -165,7 +165,7 @@ def test_list_pdf__each_set_page_is_one_pdf_page(tmp_path: Path, settings) -> No
     rows = _rows(50, 5)  # six pages
     document = list_document(rows, settings, tmp_path / "list.pdf", sites=50, today=dt.date(2024, 11, 30))
     (tmp_path / "list.pdf").write_bytes(write_pdfs([document])[0])
-    table = set_table(PDF_COLUMNS, [[str(r.number), r.village, r.site, r.problem, r.severity, r.measure, r.unit, r.person, r.deadline.isoformat(), r.status] for r in rows], metrics_for(smallest_copy(FONT)), first_page=10**6, page=10**6)
+    table = set_table(PDF_COLUMNS, [pdf_cells(r) for r in rows], metrics_for(smallest_copy(FONT)), first_page=10**6, page=10**6)
     assert len(table.pages) == 1  # the same rows on one endless page: nothing lost in setting
     reader = PdfReader(str(tmp_path / "list.pdf"))
     pages = [page.extract_text() for page in reader.pages]
