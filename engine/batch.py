@@ -219,7 +219,8 @@ def write_notices(
     owners: dict[Path, InspectionResult] = {}
     for path, result in kept:
         try:
-            documents = plan_documents(result, path, settings, out_dir)
+            followed = ledger.followed_notice(settings.ledger_path, result) if ledger_exists else None
+            documents = plan_documents(result, path, settings, out_dir, followed=followed)
         except InputError as exc:
             outcome.problems.extend(exc.problems)  # nothing is written for this file
             continue
@@ -312,7 +313,8 @@ def run_batch(
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
         if documents:
-            for document, numbered in plan_documents(result, path, settings, _out_folder(checked, directory, out_dir), number=number):
+            followed = ledger.followed_notice(ledger_path, result) if ledger_path is not None else None
+            for document, numbered in plan_documents(result, path, settings, _out_folder(checked, directory, out_dir), number=number, followed=followed):
                 planned.append((document, numbered))
                 owners[document.target] = checked
     if not documents:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
-from .model import InspectionResult
+from .model import FollowedNotice, InspectionResult
 from .numbering import allocate, given, issued
 from .render import Document, notice_context, record_context, render_each, render_html
 from .settings import OfficeSettings
@@ -107,13 +107,20 @@ def citation_problems(result: InspectionResult) -> list[Problem]:
 
 
 def plan_documents(
-    result: InspectionResult, answers_path: Path | None, settings: OfficeSettings, out_dir: Path, *, number: str | None = None
+    result: InspectionResult,
+    answers_path: Path | None,
+    settings: OfficeSettings,
+    out_dir: Path,
+    *,
+    number: str | None = None,
+    followed: FollowedNotice | None = None,
 ) -> list[tuple[Document, str | None]]:
     """The record of every inspection, and the notice of a non-compliant one (numbered).
 
     ``number`` is the notice's number when the caller allocated it already (a batch, which
-    records it in the ledger first); otherwise it is allocated here. Raises InputError when a
-    finding has nothing to cite: then nothing is planned.
+    records it in the ledger first); otherwise it is allocated here. ``followed`` is what the
+    ledger holds of the notice a re-inspection follows up. Raises InputError when a finding
+    has nothing to cite: then nothing is planned.
     """
     problems = citation_problems(result)
     if problems:
@@ -124,7 +131,7 @@ def plan_documents(
     number = number or notice_number(result, settings)
     if number is not None:
         # Issued on the day of the decision: the inspection day unless told otherwise.
-        context = notice_context(result, settings, number, result.decided)
+        context = notice_context(result, settings, number, result.decided, followed)
         planned.append((Document(targets["notice"], "notice", render_html("notice.html", context), photos_root), number))
     context = record_context(result, settings, photos_root)
     planned.append((Document(targets["record"], "record", render_html("record.html", context), photos_root), None))

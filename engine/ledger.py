@@ -40,7 +40,7 @@ from .check_output import printable
 from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
 from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
-from .model import Inspection, InspectionResult
+from .model import FollowedNotice, Inspection, InspectionResult
 from .names import name_key as site_key
 from .names import says_nothing
 from .source import char_name, os_reason, path_text, refused_character
@@ -554,6 +554,21 @@ def _followed(connection: sqlite3.Connection, reference: str, result: Inspection
     key = site_key(result.site.name)
     rows = [row for row in _followed_all(connection, reference) if (row["site_key"], row["checklist_id"]) == (key, result.checklist_id)]
     return rows[-1] if rows else None
+
+
+def followed_notice(path: Path, result: InspectionResult) -> FollowedNotice | None:
+    """The recorded inspection ``result`` follows up (``inspection.follows``), as its notice
+    set it: its number, its day and its last deadline; None when the ledger has none."""
+    if result.inspection.follows is None:
+        return None
+    with _connection(path) as connection:
+        row = _followed(connection, result.inspection.follows, result)
+        if row is None:
+            return None
+        deadlines = connection.execute("SELECT id, deadline FROM findings WHERE inspection_id = ?", (row["id"],)).fetchall()
+    inspected = _day_value(path, "inspections", row["id"], "inspected_on", row["inspected_on"])
+    last = max((_day_value(path, "findings", found["id"], "deadline", found["deadline"]) for found in deadlines), default=None)
+    return FollowedNotice(row["notice_number"], inspected, last)
 
 
 def record(

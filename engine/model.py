@@ -309,6 +309,15 @@ class Inspection:
 
 
 @dataclass(frozen=True)
+class FollowedNotice:
+    """What a re-inspection's notice says of the notice it follows up, as the ledger has it."""
+
+    number: str | None  #: the earlier notice's number (None: that inspection had no notice)
+    inspected_on: dt.date  #: the day of the earlier inspection
+    deadline: dt.date | None  #: the last deadline it set
+
+
+@dataclass(frozen=True)
 class Answer:
     item_id: str
     state: Literal["answered", "not_applicable", "blank"]

@@ -26,7 +26,7 @@ from .citations import joined
 from .errors import ErrorCode, LantianError, Location, Problem
 from .fonts import FontSource, find_cjk_font, subset_font
 from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
-from .model import InspectionResult, chinese_number
+from .model import FollowedNotice, InspectionResult, chinese_number
 from .photos import photo_facts, position_text
 from .settings import OfficeSettings
 from .typeset import rules_svg
@@ -58,7 +58,20 @@ def _party(result: InspectionResult) -> str:
     return result.site.operator or result.site.name
 
 
-def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date) -> dict[str, Any]:
+def _followed_context(result: InspectionResult, followed: FollowedNotice | None) -> dict[str, Any] | None:
+    """What the notice of a re-inspection says of the notice it follows up: from the ledger
+    when it has that inspection, else the reference the answers file gives."""
+    reference = result.inspection.follows
+    if reference is None:
+        return None
+    if followed is not None:
+        return {"number": followed.number, "inspected": followed.inspected_on, "deadline": followed.deadline}
+    # Without the ledger, a reference that is a document number is that notice's number;
+    # an inspection id says nothing a party could look up.
+    return {"number": reference if reference.endswith("号") else None, "inspected": None, "deadline": None}
+
+
+def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date, followed: FollowedNotice | None = None) -> dict[str, Any]:
     findings = []
     #: penalty → (units found, the unit), in the order first cited
     units: dict[str, tuple[int, str | None]] = {}
@@ -104,6 +117,7 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
         "transitions": transitions,
         "report_by": last_deadline + dt.timedelta(days=settings.report_days),
         "issued": issued,
+        "followed": _followed_context(result, followed),
         "answers_sha256": result.answers_sha256,
     }
 

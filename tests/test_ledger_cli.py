@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import EXAMPLES, dust_answers, lantian, office_folder
+from engine.ledger import findings as ledger_findings
+from helpers import EXAMPLES, dust_answers, lantian, office_folder, record
 
 pytest.importorskip("weasyprint")
 
@@ -310,3 +311,36 @@ def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(tmp_path: Pa
     with sqlite3.connect(root / "office.ledger.sqlite") as connection:
         assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone()[0] == 1
     assert sorted(p.name for p in (tmp_path / "out").glob("a.*.pdf")) == ["a.检查记录.pdf", "a.通知书.pdf"]
+
+
+def test_batch__reinspection_notice_names_the_notice_it_follows_and_its_deadline(tmp_path: Path) -> None:
+    """Should say, in the notice of a re-inspection, which notice ordered the rectification,
+    by when, and that the problems remain after that deadline."""
+    from pypdf import PdfReader
+
+    root = office_folder(tmp_path / "office")
+    (root / "first").mkdir()
+    (root / "first" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
+    (recorded,) = record(root / "first", root / "office.yaml").recorded
+    deadline = max(row.deadline for row in ledger_findings(root / "office.ledger.sqlite"))
+    (root / "again").mkdir()
+    (root / "again" / "again.yaml").write_bytes(answers(FAILING, date="2024-11-20", extra="  follows: J-001\n"))
+    result = run("batch", str(root / "again"), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"), "-j", "1")
+    assert result.exit_code == 1, result.output
+    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "out" / "again.通知书.pdf")).pages).replace(" ", "").replace("\n", "")
+    assert f"2024年11月5日检查发现的问题，本机关已以{recorded.notice_number}责令你单位于{deadline.year}年{deadline.month}月{deadline.day}日前整改。" in text
+    assert "进行了复查" in text and "整改期限届满后仍存在以下问题" in text
+
+
+def test_notice_context__reinspection_without_a_ledger__the_reference_it_gives(rules) -> None:
+    """Should name the notice a re-inspection gives in follows when no ledger has it, and say
+    nothing it cannot know (the day, the deadline) when follows is an inspection's id."""
+    from engine import check
+    from engine.render import notice_context, render_html
+    from engine.settings import load_settings
+
+    settings = load_settings(EXAMPLES / "office" / "office.yaml")
+    for follows, expected in (("XX镇环〔2024〕99号", "本机关已以XX镇环〔2024〕99号责令你单位限期整改。"), ("J-7", "本机关此前已责令你单位限期整改。")):
+        result = check(answers(FAILING, date="2024-11-20", extra=f"  follows: {follows}\n"), rules, name="a.yaml")
+        html = render_html("notice.html", notice_context(result, settings, "XX镇环〔2024〕3号", result.decided))
+        assert expected in html and "进行了复查" in html and "整改期限届满后" not in html
