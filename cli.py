@@ -554,7 +554,8 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     if output is not None:
         ledger_module.refuse_output(path, output)  # with --force it would replace the ledger
     day = as_of.date() if as_of else dt.date.today()
-    rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None))
+    # --as-of asks for that day: the status is the one the finding had then, as its overdue days are.
+    rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None, status_on=day if as_of else None))
     if fmt in ("xlsx", "pdf"):
         if output is None:
             raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件")
@@ -566,7 +567,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     elif fmt == "csv":
         text = ledger_output.csv_text(rows, day, format_version)
     else:
-        text = ledger_output.table_text(rows, day, overdue=overdue)
+        text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None)
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
         _say(f"已写入 {output}：{len(rows)} 个问题")

@@ -128,7 +128,7 @@ def _placed(checked: _Checked, problem: Problem) -> Problem:
     return Problem(problem.code, checked.source.location(problem.location.path), problem.context)
 
 
-def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) -> tuple[list[Row], int]:
+def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, day: dt.date) -> tuple[list[Row], int]:
     """The rectification list's rows and how many sites they are at."""
     if ledger_path is not None and not outcome.recorded:
         # Nothing recorded (every file refused): an empty list, and the ledger, which may not
@@ -137,7 +137,7 @@ def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, today: dt.date) 
     if ledger_path is not None:
         # From the ledger: a problem a re-inspection found again is one row, with its status.
         touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))
-        return rows_from_ledger(touched, today), len({(row.site, row.village) for row in touched})
+        return rows_from_ledger(touched, day), len({(row.site, row.village) for row in touched})
     results = [result for _, result in outcome.results]
     return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
 
@@ -319,9 +319,11 @@ def run_batch(
                 owners[document.target] = checked
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
-    today = issued or dt.date.today()
-    rows, sites = _list_rows(outcome, ledger_path, today)
-    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=today), None))
+    # The list is of the batch's notices, so it is dated and counted on their day, not on
+    # the day it happens to be run (examples from an old campaign would be "逾期769天").
+    day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
+    rows, sites = _list_rows(outcome, ledger_path, day)
+    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
     if on_total:
         on_total(len(planned))
     wrote = write_each(planned, settings, on_progress, workers=workers, force=force)

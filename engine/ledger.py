@@ -787,6 +787,8 @@ class Filter:
     status: str | None = None  #: open, rectifying, closed, or unclosed (open and rectifying)
     severity: str | None = None
     overdue_on: dt.date | None = None  #: only findings unclosed after their deadline on this day
+    #: ``status`` as the finding stood at the end of this day, not as it stands now
+    status_on: dt.date | None = None
     inspected_from: dt.date | None = None
     inspected_to: dt.date | None = None
     #: only findings these inspections found, re-checked or closed (a batch's inspections)
@@ -830,6 +832,12 @@ class LedgerRow:
         """Days past the deadline on ``day``; 0 when closed by then or not yet due."""
         return 0 if self.status_on(day) == "closed" else max(0, (day - self.deadline).days)
 
+    def state_on(self, day: dt.date) -> tuple[str, int]:
+        """The status's label at the end of ``day`` and the days overdue then, both of the
+        one day, as every list shows them ("整改中", 3)."""
+        status = self.status_on(day)
+        return (FINDING_STATUS_LABELS[status] if status else "尚未发现"), self.overdue_days(day)
+
 
 
 def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
@@ -837,12 +845,14 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
     value Lantian never writes (a date that is no date, an unknown status) is LEDGER_012."""
     clauses: list[str] = []
     values: list[str | int] = []
-    status = None if where.status == "unclosed" else where.status
+    # A status on another day than today is told from each finding's history, below.
+    now = where.status if where.status_on is None else None
+    status = None if now == "unclosed" else now
     for column, wanted in (("i.village", where.village), ("i.checklist_id", where.checklist), ("f.status", status), ("f.severity", where.severity)):
         if wanted:
             clauses.append(f"{column} = ?")
             values.append(wanted)
-    if where.status == "unclosed":
+    if now == "unclosed":
         clauses.append("f.status != 'closed'")
     if where.overdue_on:
         # Overdue on that day: found by then, past its deadline, not closed by the end of it.
@@ -881,6 +891,9 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
                 rows.append(found)
     if problems:
         raise LedgerError(problems)
+    if where.status is not None and where.status_on is not None:
+        statuses = {"open", "rectifying"} if where.status == "unclosed" else {where.status}
+        rows = [found for found in rows if found.status_on(where.status_on) in statuses]
     return rows
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .check_output import clip, json_text, printable
-from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
+from .labels import SEVERITY_LABELS
 from .ledger import LedgerRow
 
 #: The version printed unless another is asked for.
@@ -90,14 +90,15 @@ def csv_text(rows: Sequence[LedgerRow], day: dt.date, format_version: int = FORM
 _TABLE = (("编号", 5), ("状态", 16), ("整改期限", 10), ("严重程度", 8), ("村（社区）", 10), ("单位", 22), ("问题", 40))
 
 
-def table_text(rows: Sequence[LedgerRow], day: dt.date, *, overdue: bool = False) -> str:
-    """The findings as a terminal table: status today, with the days overdue on ``day``."""
+def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False) -> str:
+    """The findings as a terminal table: the status on ``day``, with the days overdue then;
+    ``dated`` says the day under the table (a day asked for rather than today)."""
     widths = [width for _, width in _TABLE]
     lines = ["  ".join(clip(head, width) for head, width in _TABLE).rstrip()]
     for row in rows:
-        late = row.overdue_days(day)
-        state = FINDING_STATUS_LABELS[row.status] + (f" 逾期{late}天" if late else "")
+        label, late = row.state_on(day)
+        state = label + (f" 逾期{late}天" if late else "")
         cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
         lines.append("  ".join(clip(printable(cell), width) for cell, width in zip(cells, widths, strict=True)).rstrip())
-    lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if overdue else ""))
+    lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if dated else ""))
     return "\n".join(lines) + "\n"

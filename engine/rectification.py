@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._fsutil import temporary_file_error
 from .check_output import printable
 from .fonts import find_cjk_font, smallest_copy
-from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS
+from .labels import SEVERITY_LABELS
 from .model import InspectionResult
 from .render import Document, render_html
 from .settings import OfficeSettings
@@ -125,12 +125,13 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
 
 def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
     """Ledger findings as list rows, numbered 1 to n in their order, each with its ledger
-    number (the one ``lantian ledger close`` takes) and its status with the days overdue on ``day``."""
+    number (the one ``lantian ledger close`` takes) and its status on ``day``, with the days
+    overdue then."""
 
     rows = []
     for number, item in enumerate(found, 1):
-        late = item.overdue_days(day)
-        status = FINDING_STATUS_LABELS[item.status] + (f"（逾期{late}天）" if late else "")
+        label, late = item.state_on(day)
+        status = label + (f"（逾期{late}天）" if late else "")
         rows.append(
             Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id)
         )

@@ -150,6 +150,49 @@ def test_ledger_list__csv_header_follows_the_format_version(office: Path, versio
         assert all(row["closed_on"] in ("", "2024-11-20") for row in rows)
 
 
+def test_ledger_list__as_of__the_status_of_that_day_beside_its_overdue_days(office: Path) -> None:
+    """Should show, with --as-of, each finding's status on that day beside the days overdue
+    then (never "已销号" with days overdue), filter --status on that day, and count as many
+    unclosed findings as the campaign summary for the same day."""
+    from engine.campaign_report import summarize
+
+    table = run("ledger", "list", *ledger_args(office), "--as-of", "2024-11-19").stdout
+    lines = {line.split()[0]: line for line in table.splitlines()[1:-1]}
+    assert "已销号" not in table  # closed only on the 20th
+    rows = {row["id"]: row for row in listed_json(office, "--as-of", "2024-11-19")["findings"]}
+    for number, row in rows.items():
+        line = lines[str(number)]
+        if row["status_as_of"] is None:
+            assert "尚未发现" in line and "逾期" not in line
+        else:
+            assert "待整改" in line
+            late = row["overdue_days_as_of"]
+            assert (f"逾期{late}天" in line) if late else ("逾期" not in line)
+    closed_then = listed_json(office, "--as-of", "2024-11-19", "--status", "closed")["findings"]
+    closed_after = listed_json(office, "--as-of", "2024-11-20", "--status", "closed")["findings"]
+    assert closed_then == [] and sorted(row["item"] for row in closed_after) == ["hoarding_height", "wash_in_use"]
+    for day in ("2024-11-04", "2024-11-19", "2024-11-20", "2024-12-31"):
+        unclosed = listed_json(office, "--as-of", day, "--status", "unclosed")["findings"]
+        summary = summarize(office / "office.ledger.sqlite", dt.date(2024, 11, 1), dt.date.fromisoformat(day))
+        assert len(unclosed) == len(summary.unclosed), day
+        assert {row["status_as_of"] for row in unclosed} <= {"open", "rectifying"}
+
+
+def test_batch__list_counts_overdue_on_the_documents_day_not_today(office: Path) -> None:
+    """Should date the batch's rectification list and count its overdue days on the day of
+    the batch's documents (the last inspection's, here 2024-11-20), not on the day it ran."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(office / "out" / "整改清单.xlsx").active
+    statuses = {row[-1]: row[11] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    listed = {row["id"]: row for row in listed_json(office, "--as-of", "2024-11-20")["findings"]}
+    assert set(statuses) == set(listed)
+    for number, status in statuses.items():
+        late = listed[number]["overdue_days_as_of"]
+        assert status.endswith(f"（逾期{late}天）") if late else "逾期" not in status, (status, late)
+    assert any("逾期" in status for status in statuses.values())  # stockpile_covered, re-found late
+
+
 def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> None:
     """Should write the selection as CSV (for Excel) and as the rectification list in XLSX."""
     from openpyxl import load_workbook
