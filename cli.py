@@ -27,7 +27,7 @@ from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
 from engine.errors import ErrorCode, Location, Problem, format_problem_line
-from engine.labels import DOCUMENT_LABELS, FINDING_STATUS_LABELS, SEVERITY_LABELS
+from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, document_label
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
 
@@ -75,6 +75,8 @@ def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _Sour
 
 
 LEDGER_HELP = "整改台账（SQLite 文件）。不写时为办公室设置文件旁的 <设置文件名>.ledger.sqlite。"
+#: What an order (决定书) lacks or may not be issued for: printed where the documents are made.
+ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
@@ -270,7 +272,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
 def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_path: Path | None, workers: int | None, issued: Any, force: bool) -> None:
-    """为每份答卷生成现场检查记录，不合格的另生成整改通知书（PDF）。
+    """为每份答卷生成现场检查记录，不合格的另生成责令整改通知书或责令改正违法行为决定书（PDF，按办公室设置的 document_kind）。
 
     \b
     示例：
@@ -287,9 +289,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     problems.extend(outcome.problems)
     for item in outcome.written:
         # The path holds the answers file's name, the number the office's number_pattern.
-        click.echo(check_output.printable(f"{item.path}") + f"\t{DOCUMENT_LABELS[item.kind]}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
+        click.echo(check_output.printable(f"{item.path}") + f"\t{document_label(item.kind, settings.document_kind)}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
     # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
-    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002)], sources)
+    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS)], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
@@ -305,7 +307,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
 def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Path | None, workers: int | None, ledger_path: Path | None, issued: Any, force: bool) -> None:
-    """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书，以及整改清单（PDF 和 XLSX）。
+    """检查 DIRECTORY 下的全部答卷，生成每份检查记录、不合格单位的整改通知书（或决定书），以及整改清单（PDF 和 XLSX）。
 
     有错误的答卷不影响其他答卷，最后统一列出，退出码为 2。
 
@@ -341,9 +343,9 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     click.echo(f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}")
     excused = sum(1 for _, result in outcome.results if result.verdict == "non_compliant" and not result.notice_findings)
     if excused:
-        click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具整改通知书（lantian check --issued 查看）")
+        click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具{document_label('notice', settings.document_kind)}（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
-    _say(f"已写入 {out_dir}：整改通知书 {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
+    _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
     _say(
         f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
@@ -354,7 +356,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
-    _emit_problems([p for p in outcome.problems if p.code is ErrorCode.NUMBER_002])
+    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS)])
     errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
@@ -606,7 +608,7 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
     row, events = ledger_module.history(path, finding_id)
     # Site names, notes and evidence names came from files and people: escaped, line by line.
     lines = [
-        f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，通知书 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}",
+        f"问题 #{row.finding_id}（检查 #{row.inspection_id}{'，文号 ' + row.notice_number if row.notice_number else ''}）：{FINDING_STATUS_LABELS[row.status]}",
         f"  单位：{row.site}（{row.village or '未填村'}；{row.operator or '—'}）",
         f"  检查：{row.inspected_on.isoformat()}，{row.checklist_title}，检查项 {row.item_id}",
         f"  问题：{row.reason}（{SEVERITY_LABELS.get(row.severity, row.severity)}）",

@@ -244,7 +244,7 @@ class _AnswersBuilder:
             value = raw.get(key)
             return None if value is None else str(value)
 
-        return Site(str(raw["name"]), site_type, text("address"), text("village"), text("operator"), text("contact"), text("phone"), facts)
+        return Site(str(raw["name"]), site_type, text("address"), text("village"), text("operator"), text("contact"), text("phone"), facts, text("credit_code"), text("representative"))
 
     def inspection(self) -> Inspection | None:
         raw = self.doc.data["inspection"]

@@ -30,9 +30,10 @@ from .documents import (
 )
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
-from .labels import DOCUMENT_LABELS
+from .labels import document_label
 from .ledger import Recorded
 from .model import Answers, Checklist, InspectionResult, RuleSet
+from .order_checks import order_problems
 from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
 from .render import Document
 from .scoring import score
@@ -147,13 +148,13 @@ def _out_folder(checked: _Checked, directory: Path, out_dir: Path) -> Path:
     return out_dir / checked.path.parent.relative_to(directory)
 
 
-def _targets(checked: list[_Checked], directory: Path, out_dir: Path) -> list[Path]:
+def _targets(checked: list[_Checked], directory: Path, out_dir: Path, document_kind: str) -> list[Path]:
     """Every file the batch may write: the documents of each inspection that can have them,
     and the list."""
     found = [out_dir / f"{LIST_NAME}.pdf", out_dir / f"{LIST_NAME}.xlsx"]
     for each in checked:
         if not citation_problems(each.result):
-            found.extend(document_targets(each.result, each.path, _out_folder(each, directory, out_dir)).values())
+            found.extend(document_targets(each.result, each.path, _out_folder(each, directory, out_dir), document_kind=document_kind).values())
     return found
 
 
@@ -168,7 +169,7 @@ def _photo_location(checked: _Checked, url: str) -> Location | None:
     return None
 
 
-def _unfinished(failed: NotWritten, owner: _Checked | None) -> list[Problem]:
+def _unfinished(failed: NotWritten, owner: _Checked | None, document_kind: str) -> list[Problem]:
     """Why a document was not written: the disk's own problems as they are, at the document;
     anything about the inspection (a refused photo) as BATCH_001 at its answers file."""
     if failed.disk or owner is None:
@@ -177,7 +178,7 @@ def _unfinished(failed: NotWritten, owner: _Checked | None) -> list[Problem]:
         Problem(
             ErrorCode.BATCH_001,
             (_photo_location(owner, problem.context["url"]) if problem.context.get("url") else None) or Location(str(owner.path)),
-            {"document": DOCUMENT_LABELS.get(failed.kind, failed.kind), "code": problem.code.name, "reason": problem.message, "hint": problem.hint.rstrip("。")},
+            {"document": document_label(failed.kind, document_kind), "code": problem.code.name, "reason": problem.message, "hint": problem.hint.rstrip("。")},
         )
         for problem in failed.problems
     ]
@@ -208,13 +209,13 @@ def write_notices(
     for path, result in checked:
         problem = _duplicate(result, path, seen)
         problem = problem or (ledger.admission_problem(settings.ledger_path, result) if ledger_exists else None)
-        problem = problem or claim_targets(result, path, out_dir, claimed, Location(str(path) if path else "<stdin>"))
+        problem = problem or claim_targets(result, path, out_dir, claimed, Location(str(path) if path else "<stdin>"), document_kind=settings.document_kind)
         if problem is not None:
             outcome.problems.append(problem)
         else:
             kept.append((path, result))
     # Before a number is allocated or a page rendered: every file that would be replaced, at once.
-    refuse_targets([target for path, result in kept if not citation_problems(result) for target in document_targets(result, path, out_dir).values()], force=force)
+    refuse_targets([target for path, result in kept if not citation_problems(result) for target in document_targets(result, path, out_dir, document_kind=settings.document_kind).values()], force=force)
     planned: list[tuple[Document, str | None]] = []
     owners: dict[Path, InspectionResult] = {}
     for path, result in kept:
@@ -224,6 +225,8 @@ def write_notices(
         except InputError as exc:
             outcome.problems.extend(exc.problems)  # nothing is written for this file
             continue
+        if any(number is not None for _, number in documents):
+            outcome.problems.extend(order_problems(result, settings, _site_locator(path)))
         planned.extend(documents)
         owners.update((document.target, result) for document, _ in documents)
     if planned:
@@ -233,6 +236,23 @@ def write_notices(
         outcome.written.extend(kept_written)
         outcome.problems.extend(withdrawn)
     return outcome
+
+
+def _locator(source: SourceDocument) -> Callable[[tuple], Location]:
+    """Where a path is in ``source``: a one-key path at its key ("site:"), a longer one at its value."""
+    return lambda path: source.location(path, key=len(path) == 1)
+
+
+def _site_locator(path: Path | None) -> Callable[[tuple], Location]:
+    """_locator for the answers file at ``path``, read again (its text is not kept after
+    checking); the file alone when it cannot be read or came from stdin."""
+    if path is not None:
+        try:
+            return _locator(load_source(path))
+        except LantianError:
+            pass
+    name = str(path) if path is not None else "<stdin>"
+    return lambda _: Location(name)
 
 
 def _issued(written: list[Written], owners: dict[Path, InspectionResult], settings: OfficeSettings) -> tuple[list[Written], list[Problem]]:
@@ -277,7 +297,7 @@ def run_batch(
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
         find_cjk_font(settings.font)  # a font that cannot be used stops the batch before anything is recorded
-        targets = _targets(in_order, directory, out_dir)
+        targets = _targets(in_order, directory, out_dir, settings.document_kind)
         if ledger_path is not None:
             ledger.refuse_documents(ledger_path, targets)
         refuse_targets(targets, force=force)
@@ -288,7 +308,7 @@ def run_batch(
             continue
         refused = _refusal(checked, ledger_path)
         if not refused:
-            same_name = claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()))
+            same_name = claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()), document_kind=settings.document_kind)
             refused = [same_name] if same_name is not None else []
         if refused:
             outcome.problems.extend(refused)
@@ -317,6 +337,8 @@ def run_batch(
             for document, numbered in plan_documents(result, path, settings, _out_folder(checked, directory, out_dir), number=number, followed=followed):
                 planned.append((document, numbered))
                 owners[document.target] = checked
+            if number is not None:
+                outcome.problems.extend(order_problems(result, settings, _locator(checked.source)))
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
     # The list is of the batch's notices, so it is dated and counted on their day, not on
@@ -331,7 +353,7 @@ def run_batch(
     outcome.written.extend(kept_written)
     outcome.not_written.extend(withdrawn)
     for failed in wrote.not_written:
-        outcome.not_written.extend(_unfinished(failed, owners.get(failed.path)))
+        outcome.not_written.extend(_unfinished(failed, owners.get(failed.path), settings.document_kind))
     xlsx = out_dir / f"{LIST_NAME}.xlsx"
     if wrote.stopped is not None:
         outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))

@@ -81,10 +81,15 @@ def compare(old: Provision, new: Provision, units: int | None = 1) -> tuple[Comp
 def joined(citations: Iterable[Citation]) -> str:
     """Citations as a document writes them: the law named once for its articles in a row,
     《…法典》第八十条第一款、第一百六十四条第一款、《…办法》."""
+    return joined_texts(citation.text for citation in citations)
+
+
+def joined_texts(texts: Iterable[str]) -> str:
+    """joined, for citations given as their texts (《…》第…条…)."""
     groups: list[tuple[str, list[str]]] = []
-    for citation in citations:
-        name = citation.text[: citation.text.index("》") + 1] if citation.text.startswith("《") and "》" in citation.text else ""
-        rest = citation.text[len(name) :]
+    for text in texts:
+        name = text[: text.index("》") + 1] if text.startswith("《") and "》" in text else ""
+        rest = text[len(name) :]
         if groups and name and groups[-1][0] == name and rest.startswith("第") and groups[-1][1][-1].startswith("第"):
             groups[-1][1].append(rest)
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import find_cjk_font
+from .labels import NOTICE_FILE_WORDS
 from .model import FollowedNotice, InspectionResult
 from .numbering import allocate, given, issued
 from .render import Document, notice_context, record_context, render_each, render_html
@@ -126,7 +127,7 @@ def plan_documents(
     if problems:
         raise InputError(problems)
     photos_root = answers_path.parent if answers_path else None
-    targets = document_targets(result, answers_path, out_dir)
+    targets = document_targets(result, answers_path, out_dir, document_kind=settings.document_kind)
     planned: list[tuple[Document, str | None]] = []
     number = number or notice_number(result, settings)
     if number is not None:
@@ -138,20 +139,21 @@ def plan_documents(
     return planned
 
 
-def document_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path) -> dict[str, Path]:
+def document_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path, *, document_kind: str) -> dict[str, Path]:
     """Where plan_documents puts each document of ``result``, without numbering anything: what a
-    command checks before it writes (or records) anything."""
+    command checks before it writes (or records) anything. The notice's name ends in 通知书 or
+    决定书, as the office's ``document_kind`` issues it."""
     stem = answers_path.stem if answers_path else "stdin"
-    targets = {"notice": out_dir / f"{stem}.通知书.pdf"} if _has_notice(result) else {}
+    targets = {"notice": out_dir / f"{stem}.{NOTICE_FILE_WORDS[document_kind]}.pdf"} if _has_notice(result) else {}
     return {**targets, "record": out_dir / f"{stem}.检查记录.pdf"}
 
 
-def claim_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path, claimed: dict[Path, str], where: Location) -> Problem | None:
+def claim_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path, claimed: dict[Path, str], where: Location, *, document_kind: str) -> Problem | None:
     """BATCH_002 when a document of ``result`` would take the name of one an earlier file
     claimed (a.yaml and a.json, or two a.yaml in different folders, written into one
     folder); else its documents' names are claimed for it. Checked before any number is
     allocated, so that a file refused here uses none up."""
-    targets = document_targets(result, answers_path, out_dir).values()
+    targets = document_targets(result, answers_path, out_dir, document_kind=document_kind).values()
     for target in targets:
         if target in claimed:
             return Problem(ErrorCode.BATCH_002, where, {"other": claimed[target], "name": target.name})

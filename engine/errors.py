@@ -190,6 +190,21 @@ class ErrorCode(Enum):
         "同时运行的另一个命令已于 {first} 以文号 {number} 出具了这份通知书；本次按 {given} 写成的这一份已删除",
         "再运行一次同一个命令，会按原出具日期 {first} 重新生成；同一个文号只有一份通知书",
     )
+    ORDER_001 = Detail(
+        "party_particular_missing",
+        "决定书上当事人的{label}空着：答卷没有填写 site.{field}",
+        "在答卷 site 下填写 {field}（见 docs/answers.md），再生成一次；或打印后手工填写",
+    )
+    ORDER_002 = Detail(
+        "credit_code_invalid",
+        "当事人的统一社会信用代码 “{code}” 不是有效的代码，也不是有效的身份证号码（位数或校验位不对）",
+        "统一社会信用代码为 18 位，请对照营业执照核对后改正 site.credit_code",
+    )
+    ORDER_003 = Detail(
+        "not_the_authority",
+        "第{position}项问题所引{article}规定由{enforcer}处理，出具机关 “{office}” 看来不是这一部门",
+        "请确认本机关有权作出这份决定（例如依法相对集中行政处罚权，或交由乡镇行使）；否则应移送有权的部门，由其出具决定书",
+    )
     FONT_001 = Detail(
         "no_font",
         "找不到中文字体，无法生成文书",

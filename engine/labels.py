@@ -25,3 +25,13 @@ FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed
 
 #: What each kind of document is called in messages.
 DOCUMENT_LABELS = {"notice": "整改通知书", "record": "现场检查记录", "list": "整改清单（PDF）", "list_xlsx": "整改清单（XLSX）"}
+#: The notice's title by the office's ``document_kind``: a town's notice or a department's order.
+NOTICE_TITLES = {"town_notice": "责令整改通知书", "department_order": "责令改正违法行为决定书"}
+#: The last word of the notice's file name, so that the file says which of the two it is.
+NOTICE_FILE_WORDS = {"town_notice": "通知书", "department_order": "决定书"}
+
+
+def document_label(kind: str, document_kind: str) -> str:
+    """What a document of ``kind`` (notice, record, list) is called in messages, the notice
+    by what the office issues."""
+    return NOTICE_TITLES[document_kind] if kind == "notice" else DOCUMENT_LABELS.get(kind, kind)

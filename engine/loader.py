@@ -42,6 +42,7 @@ from .model import (
 )
 from .schema import validate
 from .source import SourceDocument, char_name, load_source, read_bytes, refused_character
+from .values import as_written
 
 LEGAL_FILE = "_legal.yaml"
 KIND_TYPES = {
@@ -334,7 +335,15 @@ class _ChecklistBuilder:
 
     @cached_property
     def params(self) -> dict[str, Param]:
-        return {name: Param(name, raw["value"], raw.get("unit"), raw.get("source"), raw.get("status")) for name, raw in (self.data.get("params") or {}).items()}
+        return {name: Param(name, self._as_written(("params", name, "value"), raw["value"]), raw.get("unit"), raw.get("source"), raw.get("status")) for name, raw in (self.data.get("params") or {}).items()}
+
+    def _as_written(self, path: tuple, value: Any) -> Any:
+        """A number as the rule file writes it (2.0 stays 2.0 in the documents)."""
+        position = self.doc.positions.get(path)
+        if position is None:
+            return value
+        line, column = position
+        return as_written(value, self.doc.line_text(line)[column - 1 :])
 
     @cached_property
     def answer_types(self) -> dict[str, Type]:

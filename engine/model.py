@@ -279,7 +279,7 @@ class RuleSet:
 
 # -- answers ---------------------------------------------------------------------------
 
-SITE_FIELDS = ("name", "type", "address", "village", "operator", "contact", "phone")
+SITE_FIELDS = ("name", "type", "address", "village", "operator", "credit_code", "representative", "contact", "phone")
 
 
 @dataclass(frozen=True)
@@ -292,6 +292,8 @@ class Site:
     contact: str | None
     phone: str | None
     facts: dict[str, Any] = field(default_factory=dict)
+    credit_code: str | None = None  #: 统一社会信用代码 of the party (an ID number for a person)
+    representative: str | None = None  #: 法定代表人（负责人） of the party
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,9 @@ class Citation:
     no_penalty: str | None = None  #: why no penalty is cited, when the law has none
     effective_from: dt.date | None = None  #: when the cited provision took effect
     transition: str | None = None  #: why a provision other than the act day's is cited (第一千零五十七条)
+    #: the penalty article alone, e.g. 《生态环境法典》第一千一百一十五条第一款: what empowers an order
+    penalty_article: str | None = None
+    enforcer: str | None = None  #: the enforcing body the penalty article names, in its words
 
 
 @dataclass(frozen=True)
@@ -445,6 +450,13 @@ class InspectionResult:
     def notice_findings(self) -> tuple[Finding, ...]:
         """The findings an official document states: not those the law of the issuing day excuses."""
         return tuple(f for f in self.findings if f.excused is None)
+
+    @property
+    def stated_findings(self) -> tuple[Finding, ...]:
+        """The notice's findings in the order it states and numbers them: a veto first (it
+        alone makes the site fail), then the major ones, then the rest, each in checklist order."""
+        weight = {"veto": 0, "major": 1, "minor": 2}
+        return tuple(sorted(self.notice_findings, key=lambda f: weight.get(f.severity, len(weight))))
 
     @property
     def compliant(self) -> bool:

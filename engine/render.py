@@ -22,10 +22,10 @@ from urllib.parse import unquote, urlparse
 
 from ._fsutil import temporary_file_error
 from .bundled import environment, templates_dir
-from .citations import joined
+from .citations import joined, joined_texts
 from .errors import ErrorCode, LantianError, Location, Problem
 from .fonts import FontSource, find_cjk_font, subset_font
-from .labels import ITEM_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
+from .labels import ITEM_STATUS_LABELS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS
 from .model import FollowedNotice, InspectionResult, chinese_number
 from .photos import photo_facts, position_text
 from .settings import OfficeSettings
@@ -34,7 +34,6 @@ from .values import chinese_date
 
 FONT_URL = "lantian-font:cjk"
 FONT_FAMILY = "LantianCJK"
-TITLES = {"town_notice": "责令整改通知书", "department_order": "责令改正违法行为决定书"}
 
 
 class RenderError(LantianError):
@@ -71,16 +70,28 @@ def _followed_context(result: InspectionResult, followed: FollowedNotice | None)
     return {"number": reference if reference.endswith("号") else None, "inspected": None, "deadline": None}
 
 
+#: What empowers every order to correct (《行政处罚法》2021, art. 28 para. 1: "行政机关实施行政处罚时，
+#: 应当责令当事人改正或者限期改正违法行为。"), cited beside the penalty article that names the order.
+ORDER_BASIS = "《中华人民共和国行政处罚法》第二十八条第一款"
+
+
+def _positions_text(positions: list[int]) -> str:
+    """"第一、三项问题" for the findings at positions 1 and 3."""
+    return "第" + "、".join(chinese_number(p) for p in positions) + "项问题"
+
+
 def notice_context(result: InspectionResult, settings: OfficeSettings, number: str, issued: dt.date, followed: FollowedNotice | None = None) -> dict[str, Any]:
     findings = []
-    #: penalty → (units found, the unit), in the order first cited
-    units: dict[str, tuple[int, str | None]] = {}
+    #: penalty → (units found, the unit, the positions of the findings citing it), in the order first cited
+    units: dict[str, tuple[int, str | None, list[int]]] = {}
     transitions: list[str] = []
-    for position, finding in enumerate(result.notice_findings, 1):
+    empowering: list[str] = []
+    for position, finding in enumerate(result.stated_findings, 1):
         findings.append(
             {
                 "text": finding.text,
                 "severity": SEVERITY_LABELS[finding.severity],
+                "veto": finding.severity == "veto",
                 "citations": joined(finding.citations),
                 "rectification": finding.rectification,
                 "deadline": finding.deadline,
@@ -89,21 +100,29 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
             }
         )
         for citation in finding.citations:
+            if citation.penalty_article and citation.penalty_article not in empowering:
+                empowering.append(citation.penalty_article)
             if citation.penalty:
                 # A fine per unit is printed as the law words it, with the units this inspection
                 # found: the most any one finding counted, as several may count the same machines.
-                found = max(units.get(citation.penalty, (0, None))[0], citation.units or 0) if citation.penalty_per_unit else 0
-                units[citation.penalty] = (found, citation.penalty_per_unit)
+                before, _, citing = units.get(citation.penalty, (0, None, []))
+                found = max(before, citation.units or 0) if citation.penalty_per_unit else 0
+                units[citation.penalty] = (found, citation.penalty_per_unit, citing if position in citing else [*citing, position])
             if citation.transition:
                 # "第十项问题：行为发生在…，新规定的罚款较轻，依照…第一千零五十七条适用《…》第二百四十一条第一款"
                 line = f"第{chinese_number(position)}项问题：" + citation.transition.replace("适用新规定", f"适用{citation.text}")
                 if line not in transitions:
                     transitions.append(line)
     # "每辆（艘）" counts machines as 辆: the unit without the law's alternative in brackets.
-    penalties = [penalty + (f"（本次检查发现{count}{(unit or '').split('（')[0]}）" if count else "") for penalty, (count, unit) in units.items()]
+    # Each penalty says which problems it is for: "第一、三项问题：《…》第…条：…".
+    penalties = [
+        f"{_positions_text(citing)}：{penalty}" + (f"（本次检查发现{count}{(unit or '').split('（')[0]}）" if count else "")
+        for penalty, (count, unit, citing) in units.items()
+    ]
     last_deadline = max((f.deadline for f in result.notice_findings), default=issued)
+    photos = sum(len(item.photos) for item in result.items)
     return {
-        "title": TITLES[settings.document_kind],
+        "title": NOTICE_TITLES[settings.document_kind],
         "kind": settings.document_kind,
         "settings": settings,
         "number": number,
@@ -119,6 +138,10 @@ def notice_context(result: InspectionResult, settings: OfficeSettings, number: s
         "issued": issued,
         "followed": _followed_context(result, followed),
         "answers_sha256": result.answers_sha256,
+        "order_basis": ORDER_BASIS,
+        # The law named once for its articles: 《…法典》第一千一百二十八条…、第一千一百七十四条….
+        "empowering": joined_texts(sorted(empowering, key=lambda text: [t.split("》")[0] for t in empowering].index(text.split("》")[0]))),
+        "photo_count": photos,
     }
 
 

@@ -118,6 +118,8 @@ def citations_for(item: Item, checklist: Checklist, act_day: dt.date, decided: d
                 no_penalty=provision.no_penalty,
                 effective_from=provision.effective_from,
                 transition=choice.transition,
+                penalty_article=penalty.citation(provision.law) if penalty else None,
+                enforcer=penalty.enforcer if penalty else None,
             )
         )
     return tuple(citations), missing, undecided

@@ -208,12 +208,43 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+class WrittenNumber(float):
+    """A number from a rule file that keeps the digits it was written with: a limit the
+    standard states as 2.0 米 is printed 2.0, not 2. Arithmetic on it gives a plain float."""
+
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenNumber:
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WrittenNumber, (float(self), self.written))
+
+
+_NUMBER_TOKEN = re.compile(r"[-+]?[0-9][0-9]*\.[0-9]+(?![0-9eE_.:])")
+
+
+def as_written(value: Any, rest_of_line: str) -> Any:
+    """``value`` as a WrittenNumber when it is a float the line, from where the value starts,
+    writes with trailing zeros after the point (2.0, 1.50); else ``value`` as it is."""
+    if not isinstance(value, float):
+        return value
+    token = _NUMBER_TOKEN.match(rest_of_line)
+    if token is None or float(token.group()) != value or not token.group().endswith("0"):
+        return value
+    return WrittenNumber(value, token.group().lstrip("+"))
+
+
 def display(value: Any, field: Field | None = None) -> str:
     """A typed value as a person reads it."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, WrittenNumber):
+        return value.written
     if isinstance(value, float):
         return f"{value:.6g}" if value != int(value) else str(int(value))
     if isinstance(value, dt.date):

@@ -284,6 +284,50 @@ def test_notice__date_office_and_room_for_the_seal_as_gb_t_9704_sets_them(exampl
     assert not dashes  # no dashed ring
 
 
+def test_notice__letterhead_28_characters_a_line_and_page_number_where_gb_t_9704_puts_them(examples_batch) -> None:
+    """Should put the mark's top 35 mm below the type area's top (72 mm from the sheet's), the
+    red rule 4 mm below the number, 28 full-width characters on a full line reaching the type
+    area's right edge (184 mm), and the page number's dash 7 mm below the type area (269 mm)."""
+    from pdf_glyphs import glyphs
+    from pypdf.generic import ContentStream
+
+    pt = 25.4 / 72
+    path = examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf"
+    reader = PdfReader(str(path))
+
+    def lines_of(page_number: int) -> dict[float, list]:
+        lines: dict[float, list] = {}
+        for glyph in glyphs(path, page_number, transforms=True):
+            lines.setdefault(round(glyph.y * pt, 2), []).append(glyph)
+        return {y: sorted(line, key=lambda g: g.x) for y, line in sorted(lines.items())}
+
+    first = lines_of(0)
+    (mark_y, mark), (number_y, number) = list(first.items())[:2]
+    assert "".join(g.char for g in mark) == "XX镇人民政府" and "〔2026〕" in "".join(g.char for g in number)
+    assert abs(mark_y - 0.84 * 26 * pt - 72) < 1.0  # an ideograph's top is 0.84 em above its baseline
+    red = False
+    rules = []
+    for operands, operator in ContentStream(reader.pages[0].get_contents(), reader).operations:
+        if operator == b"rg":
+            red = [round(float(v), 2) for v in operands] == [0.78, 0.09, 0.11]
+        elif operator == b"re" and red and float(operands[2]) > 500:  # px: the type area's width
+            rules.append(float(operands[1]) * 0.75 * pt)
+    assert rules and 3.5 <= min(rules) - number_y <= 4.8  # the characters reach 0.2 mm below their baseline
+    full = []
+    for page_number in range(len(reader.pages)):
+        if "送达回证" in reader.pages[page_number].extract_text():
+            break
+        for y, line in lines_of(page_number).items():
+            text = "".join(g.char for g in line)
+            if y < 262 and all(ord(c) >= 0x2E80 for c in text):  # body lines of full-width characters only
+                full.append((len(line), line[-1].x * pt + 156 / 28))
+        page_line = list(lines_of(page_number).items())[-1]
+        assert "".join(g.char for g in page_line[1]).replace(" ", "") == f"—{page_number + 1}—"
+        assert abs(page_line[0] - 0.3 * 14 * pt - 269) < 0.6  # the dash's top, 0.3 em above the baseline
+    assert max(count for count, _ in full) == 28
+    assert all(abs(right - 184) < 0.5 for count, right in full if count == 28)
+
+
 def test_notice__receipt_has_the_time_of_service_two_servers_and_a_witness(examples_batch) -> None:
     text = text_of(examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf")
     receipt = text[text.index("送达回证") :]

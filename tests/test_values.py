@@ -74,3 +74,29 @@ def test_messages__lists_shown_as_typed() -> None:
     with pytest.raises(ValueProblem) as exc:
         parse_value(["是"], Field("yes_no"))
     assert exc.value.context["actual"] == "是"
+
+
+def test_as_written__keeps_trailing_zeros_of_a_rule_number() -> None:
+    """Should print a number the rule file writes 2.0 or 1.00 as written, not as 2 or 1."""
+    import pickle
+
+    from engine.values import WrittenNumber, as_written, display
+
+    limit = as_written(2.0, "2.0  # 米")
+    assert isinstance(limit, WrittenNumber) and limit == 2.0 and display(limit) == "2.0"
+    assert display(as_written(1.0, "1.00\n")) == "1.00" and display(as_written(1.5, "+1.50")) == "1.50"
+    assert display(limit * 1) == "2"  # arithmetic gives a plain number
+    assert pickle.loads(pickle.dumps(limit)).written == "2.0"
+    for plain, rest in ((2.5, "2.5"), (2.0, "2e0"), (2, "2"), (2.0, "2.0e3")):
+        assert not isinstance(as_written(plain, rest), WrittenNumber), rest
+
+
+def test_rule_param_written_1_00__printed_so_in_findings() -> None:
+    """Should print the vapor-recovery range from its params as the rule file writes them."""
+    from engine import check
+    from engine.loader import load_rules
+    from helpers import EXAMPLES, RULES
+
+    result = check(EXAMPLES / "vapor_recovery_noncompliant.yaml", load_rules(RULES))
+    (finding,) = [f for f in result.findings if f.item_id == "al_ratio"]
+    assert "不在 1.00–1.20 的范围内" in finding.text and "在 1.00–1.20 范围内后方可使用" in finding.rectification
