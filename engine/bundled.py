@@ -20,6 +20,7 @@ from .values import chinese_date
 
 if TYPE_CHECKING:
     import jinja2
+    from markupsafe import Markup
 
 
 def _folder(name: str) -> Path:
@@ -48,6 +49,20 @@ def tidy(text: str) -> str:
     return _SPACE_AROUND_LATIN.sub("", text) if isinstance(text, str) else text
 
 
+#: A standard's number with a space in it: GB 18483-2001, GB/T 9704-2012, HJ 1014-2020, DB11/ 501-2017.
+_STANDARD_CODE = re.compile(r"(?<![A-Za-z])(?:GB|HJ|DB\d{2})(?:/T|/)?\s+\d+(?:\.\d+)*-\d{4}")
+
+
+def whole_codes(text: str) -> Markup:
+    """``text``, escaped, with each standard's number kept whole on one line: justified
+    text widens the spaces of a line, and one space in a line of Chinese took all the slack
+    ("GB     18483-2001"). WeasyPrint does not widen spaces inside an inline block."""
+    from markupsafe import Markup, escape
+
+    escaped = str(escape(text))
+    return Markup(_STANDARD_CODE.sub(lambda match: f'<span class="code">{match.group()}</span>', escaped))
+
+
 def one_line(text: str) -> str:
     """Rule text inside a YAML comment must not start a new line of YAML."""
     return " ".join(str(text).split())
@@ -68,5 +83,6 @@ def environment() -> jinja2.Environment:
     env.filters["cn_date"] = lambda day: chinese_date(day) if isinstance(day, dt.date) else day
     env.filters["cn_number"] = chinese_number
     env.filters["tidy"] = tidy
+    env.filters["whole_codes"] = whole_codes
     env.filters["oneline"] = one_line
     return env

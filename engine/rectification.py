@@ -182,6 +182,23 @@ def _cell_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
 
 
+def _print_setup(sheet: Any, heading: str) -> None:
+    """Printed as the PDF list is: A4 landscape, every column on the page's width, the header
+    row on every page, the office and title at the top and "第 n 页 共 m 页" at the foot."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages as the rows need
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    # & starts a code in Excel's header text: an office named "A&B" is written "A&&B".
+    sheet.oddHeader.center.text = heading.replace("&", "&&")
+    sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
+
+
 def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
     """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
     openpyxl writes each sheet to a temporary file first: no room for it is IO_012."""
@@ -207,6 +224,7 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
                 cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    _print_setup(sheet, f"{settings.office} {title}")
     summary = book.create_sheet("汇总")
     summary.append([_cell_text(f"{settings.office} {title}")])
     summary["A1"].font = Font(bold=True)

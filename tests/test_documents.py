@@ -332,3 +332,30 @@ def test_notice__receipt_has_the_time_of_service_two_servers_and_a_witness(examp
     text = text_of(examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf")
     receipt = text[text.index("送达回证") :]
     assert "签收时间年月日时分送达人签名送达人签名见证人签名" in receipt
+
+
+def test_whole_codes__standard_numbers_kept_whole_and_text_escaped() -> None:
+    """Should wrap each standard's number in a box justification cannot widen, and escape the rest."""
+    from engine.bundled import whole_codes
+
+    assert str(whole_codes("《加油站大气污染物排放标准》（GB 20952-2020）、GB/T 9704-2012、DB11/ 501-2017")) == (
+        '《加油站大气污染物排放标准》（<span class="code">GB 20952-2020</span>）、<span class="code">GB/T 9704-2012</span>、<span class="code">DB11/ 501-2017</span>'
+    )
+    assert str(whole_codes("<b>GB 1-2000</b>")) == '&lt;b&gt;<span class="code">GB 1-2000</span>&lt;/b&gt;'
+    assert str(whole_codes("ABGB 1-2000")) == "ABGB 1-2000"  # not a code standing alone
+
+
+def test_notice__standard_number_not_widened_by_justification(examples_batch) -> None:
+    """Should keep the space in "GB 20952-2020" one space wide on every line of the notice."""
+    from pdf_glyphs import glyphs
+
+    path = examples_batch[0] / "vapor_recovery_noncompliant.通知书.pdf"
+    gaps = []
+    for page_number in range(len(PdfReader(str(path)).pages)):
+        found = glyphs(path, page_number, transforms=True)
+        for index, glyph in enumerate(found[1:], 1):
+            if glyph.char == "B" and found[index - 1].char == "G":
+                digit = next(g for g in found[index + 1 :] if g.char.strip())
+                assert digit.char == "2" and digit.y == glyph.y  # on the same line
+                gaps.append(round(digit.x - glyph.x, 1))
+    assert len(gaps) >= 3 and len(set(gaps)) == 1

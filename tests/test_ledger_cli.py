@@ -213,6 +213,22 @@ def test_ledger_list__csv_and_xlsx_read_back(office: Path, tmp_path: Path) -> No
     assert [cell.value for cell in sheet[1]][-1] == "台账编号"
 
 
+def test_ledger_list__xlsx__printed_landscape_one_page_wide_header_on_every_page(office: Path, tmp_path: Path) -> None:
+    """Should set the spreadsheet up to print as the PDF list does: A4 landscape, all columns
+    on the page's width, the header row repeated, the office and title at the top of each page
+    and the page number at its foot."""
+    from openpyxl import load_workbook
+
+    assert run("ledger", "list", *ledger_args(office), "--format", "xlsx", "-o", str(tmp_path / "all.xlsx")).exit_code == 0
+    sheet = load_workbook(tmp_path / "all.xlsx")["整改清单"]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", int(sheet.PAPERSIZE_A4), 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.oddHeader.center.text == "XX镇人民政府 整改清单"
+    assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+
+
 def test_ledger_list__overdue__titled_as_the_overdue_list_numbered_from_1(office: Path, tmp_path: Path) -> None:
     """Should call the overdue findings' list 逾期未销号清单 in its heading, its metadata, its
     sheet and its totals, with 序号 1..n and each finding's ledger number beside it."""
