@@ -85,6 +85,8 @@ def test_order__party_evidence_basis_and_remedies(issued) -> None:
         "第一千一百七十四条第一款第（四）项、第一千一百二十八条第二款、第一千一百二十九条的规定，现责令你单位按上述要求改正违法行为。"
     ) in text
     assert text.count("《中华人民共和国行政处罚法》") == 1
+    record = text_of(root / "out" / "site.检查记录.pdf")
+    assert "统一社会信用代码91350200776049653A法定代表人（负责人）钱卫国" in record
 
 
 def test_order__veto_findings_first_and_marked(issued) -> None:
