@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import keyword
 import math
@@ -210,8 +211,27 @@ def _param_type(value: Any) -> Type:
 
 def _nameable(raw: Any) -> bool:
     """Whether an item the schema refused can still be read by the others: a mapping with a
-    usable id and a known kind (a list or mapping written as the kind is not one)."""
-    return isinstance(raw, dict) and _is_identifier(raw.get("id")) and isinstance(raw.get("kind"), str) and raw["kind"] in KIND_TYPES
+    usable id and a kind written as a word, known or not (a list or mapping is not one). An
+    item whose only mistake is its kind is still the item the others mean."""
+    return isinstance(raw, dict) and _is_identifier(raw.get("id")) and isinstance(raw.get("kind"), str)
+
+
+def _meant_kind(kind: str) -> str | None:
+    """The kind meant by ``kind``: itself when known, else the closest known one (``yesno``
+    is ``yes_no``), else None."""
+    if kind in KIND_TYPES:
+        return kind
+    close = difflib.get_close_matches(kind, list(KIND_TYPES), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _names_read(text: Any) -> set[str]:
+    """The names an expression's text reads, even when it does not compile: each word that
+    could be a name, the dotted ones also whole (``site.key_area``)."""
+    if not isinstance(text, str):
+        return set()
+    words = re.findall(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*", text)
+    return set(words) | {word.split(".")[0] for word in words}
 
 
 def _option_codes(options: Any) -> frozenset:
@@ -267,6 +287,11 @@ class _ChecklistBuilder:
         # expressions: each is compiled, and its problems made, once.
         self._expressions: dict[tuple, tuple[Expression | None, tuple[Problem, ...]]] = {}
         self._templates: dict[tuple, tuple[TextTemplate | None, tuple[Problem, ...]]] = {}
+        #: names whose own definition is already reported (an item of unknown kind with no
+        #: kind close to it; an item's `limit:` that does not compile), keyed by the item
+        #: reading them or "" for every item: an expression reading one is not reported again,
+        #: since its error would only repeat the first one, and often wrongly.
+        self._broken: dict[str, set[str]] = {"": {item.ident for item in self.named_items if _meant_kind(item.raw["kind"]) is None}}
 
     def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> Problem:
         return Problem(code, self.doc.location(where, key=at_key, item=subject), context)
@@ -338,7 +363,9 @@ class _ChecklistBuilder:
 
     @cached_property
     def answer_types(self) -> dict[str, Type]:
-        return {item.ident: KIND_TYPES[item.raw["kind"]] for item in self.named_items}
+        # An item of unknown kind is read as the kind it most likely means; with none close,
+        # as text, and what reads it is not reported (see _broken).
+        return {item.ident: KIND_TYPES[_meant_kind(item.raw["kind"]) or "text"] for item in self.named_items}
 
     @cached_property
     def attributes(self) -> dict[str, dict[str, Type]]:
@@ -371,9 +398,12 @@ class _ChecklistBuilder:
         names = {**self.answer_types, "value": KIND_TYPES[item.raw["kind"]]}
         if field != "limit":
             names["count"] = Type.NUMBER
-            limit, _ = self.expression(item, "limit")
+            limit, limit_problems = self.expression(item, "limit")
             if limit is not None:
                 names["limit"] = limit.type
+            elif limit_problems:
+                names["limit"] = Type.NUMBER
+                self._broken.setdefault(item.ident, set()).add("limit")
         if field in ("finding", "rectification"):
             names["note"] = Type.STRING
         choices = dict(self.choices)
@@ -391,7 +421,8 @@ class _ChecklistBuilder:
             raw = item.raw
             if field in raw:
                 scope = self.when_scope if field == "when" else self.scope_for(item, field)
-                self._expressions[key] = self._compile(raw[field], scope, key, item.ident, expect=None if field == "limit" else Type.BOOL)
+                compiled, problems = self._compile(raw[field], scope, key, item.ident, expect=None if field == "limit" else Type.BOOL)
+                self._expressions[key] = compiled, self._unless_broken(item, raw[field], problems)
             elif field == "pass" and raw["kind"] == "yes_no":
                 self._expressions[key] = compile_expression("value == true", self.scope_for(item, field)), ()
             else:
@@ -403,8 +434,20 @@ class _ChecklistBuilder:
         key = item.path + (field,)
         if key not in self._templates:
             text = item.raw.get(field)
-            self._templates[key] = (None, ()) if text is None else self._template(text, self.scope_for(item, field), key, item.ident)
+            if text is None:
+                self._templates[key] = None, ()
+            else:
+                compiled, problems = self._template(text, self.scope_for(item, field), key, item.ident)
+                # Each placeholder is an expression of its own: only those reading a broken name go.
+                self._templates[key] = compiled, tuple(p for p in problems if self._unless_broken(item, p.context.get("name"), (p,)))
         return self._templates[key]
+
+    def _unless_broken(self, item: _Entry, text: Any, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+        """``problems``, or none when ``text`` reads a name already reported as broken."""
+        broken = self._broken[""] | self._broken.get(item.ident, set())
+        if problems and broken and _names_read(text) & broken:
+            return ()
+        return problems
 
     def _compile(self, text: str, scope: Scope, path: tuple, item: str, expect: Type | None) -> tuple[Expression | None, tuple[Problem, ...]]:
         try:
