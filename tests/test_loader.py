@@ -216,3 +216,46 @@ def test_rules__bad_limit__other_mistakes_of_the_texts_still_reported(tmp_path: 
     """Should still report a placeholder of the same text that is wrong on its own."""
     problems = fumes_problems(tmp_path, ('limit: "75"', 'limit: "valu"'), ("低于 {limit}%", "低于 {limit}%，{valeu}"))
     assert [code for code, _, _ in problems] == ["EXPR_002", "TEXT_001"]
+
+
+@pytest.mark.parametrize(
+    ("replacements", "where"),
+    [
+        pytest.param((('limit: "75"', 'limit: "0.75"'),), (26, 17), id="limit"),
+        pytest.param((('limit: "75"', 'limit: "80 if purifier_installed else 0.75"'),), (26, 47), id="limit-branch"),
+        pytest.param((("pass: value >= limit", "pass: value >= 0.75"),), (27, 24), id="pass"),
+        pytest.param((("basis: [air_law_art18_standards]\n", "basis: [air_law_art18_standards]\nparams:\n  rate:\n    value: 0.75\n    unit: \"%\"\n"),), (9, 12), id="param"),
+    ],
+)
+def test_rules__percentage_written_as_a_fraction__warned_and_loaded(tmp_path: Path, replacements: tuple, where: tuple[int, int]) -> None:
+    """Should warn (not refuse) when a percentage bound is written as a fraction, which would
+    pass nearly every answer, and say how to write it."""
+    text = FUMES
+    for old, new in replacements:
+        text = text.replace(old, new, 1)
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(text, encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert "fumes" in rules.checklists
+    (warning,) = rules.warnings
+    assert (warning.code.name, warning.severity, (warning.location.line, warning.location.column)) == ("RULE_008", "warning", where)
+    assert "百分比写作 75，不是 0.75" in warning.hint
+
+
+def test_rules__percentage_written_as_a_number__no_warning(tmp_path: Path) -> None:
+    """Should not warn on a fraction that is not a percentage bound (a ratio in arithmetic of a number item)."""
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(FUMES.replace("pass: value >= limit", "pass: value * 0.5 <= limit"), encoding="utf-8")
+    assert load_rules(tmp_path).warnings == ()
+
+
+def test_cli_rules_check__percentage_fraction__warning_exit_0(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import cli
+
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(FUMES.replace('limit: "75"', 'limit: "0.75"'), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "警告 [RULE_008]" in result.stderr and "百分比写作 75，不是 0.75" in result.stderr
