@@ -185,16 +185,14 @@ class LantianGroup(click.Group):
             raise _usage_exit(exc) from None
 
 
+RULES_HELP = "规则目录（检查表和 _legal.yaml）。默认使用内置规则；也可设环境变量 LANTIAN_RULES。"
+DEBUG_HELP = "内部错误时显示完整的 Python 调用栈。"
+
+
 @click.group(cls=LantianGroup, context_settings=CONTEXT)
 @click.version_option(engine.__version__, "-V", "--version", prog_name="lantian")
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="LANTIAN_RULES",
-    help="规则目录（检查表和 _legal.yaml）。默认使用内置规则；也可设环境变量 LANTIAN_RULES。",
-)
-@click.option("--debug", is_flag=True, help="内部错误时显示完整的 Python 调用栈。")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), envvar="LANTIAN_RULES", help=RULES_HELP)
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.pass_context
 def cli(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
     """蓝天（Lantian）：大气污染防治检查的检查表引擎。
@@ -718,6 +716,35 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     atomic_write(target, pdf, overwrite=force)
     _say(f"已写入 {target}")
     ctx.exit(EXIT_OK)
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A global option written after the command's name: it sets what the same option
+    before the name sets, and wins over it and over the environment."""
+    if value is None or value is False:
+        return
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    root.obj["rules_dir" if param.name == "global_rules_dir" else "debug"] = value
+
+
+def _global_options() -> list[click.Option]:
+    """The options of `lantian` itself, for a command to accept after its name too
+    (`lantian check --rules 规则 答卷.yaml`), shown in its help."""
+    return [
+        click.Option(["--rules", "global_rules_dir"], type=click.Path(file_okay=False, path_type=Path), expose_value=False, callback=_set_global, help=RULES_HELP + "也可写在命令名之前。"),
+        click.Option(["--debug", "global_debug"], is_flag=True, expose_value=False, callback=_set_global, help=DEBUG_HELP),
+    ]
+
+
+def _accept_global_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        command.params.extend(_global_options())
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+
+
+_accept_global_options(cli)
 
 
 class _OutputError(OSError):

@@ -32,10 +32,12 @@ class CaseResult:
     name: str
     location: Location  #: where the case starts in its file
     differences: tuple[str, ...]  #: what came out otherwise than expected, in the editor's words
+    #: what is wrong in the case as written (an unknown item in ``expect``): it was not run
+    problems: tuple[Problem, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.problems
 
 
 def case_files(rules_dir: Path) -> list[Path]:
@@ -133,13 +135,13 @@ def _compare_citations(result: Any, expect: dict[str, Any]) -> list[str]:
     return differences
 
 
-def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet) -> list[Problem]:
-    """Item ids in `expect` and `remove` that the checklist does not have: a typo there
-    would make a case pass for the wrong reason."""
+def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet, index: int) -> list[Problem]:
+    """Item ids in the case's `expect` and `remove` that the checklist does not have: a typo
+    there would make the case pass for the wrong reason."""
     checklist = rules.checklists[data["checklist"]]
     known = [item.id for item in checklist.items]
     problems = []
-    for index, case in enumerate(data["cases"]):
+    for case in (data["cases"][index],):
         lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered", "excused")]
         lists.append(("citations", list(case["expect"].get("citations") or {})))
         lists.append(("penalties", list(case["expect"].get("penalties") or {})))
@@ -171,18 +173,38 @@ def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet) ->
     return problems
 
 
+def _case_index(problem: Problem) -> int | None:
+    """The case a problem lies inside, or None when it is in the file's shared parts."""
+    path = problem.location.path
+    return path[1] if len(path) >= 2 and path[0] == "cases" and isinstance(path[1], int) else None
+
+
+def _not_run(doc: SourceDocument, index: int, data: dict[str, Any], problems: list[Problem]) -> CaseResult:
+    """A case written wrongly: reported with its problems, counted as not passed."""
+    case = data["cases"][index]
+    written = case.get("name") if isinstance(case, dict) else None
+    name = written if isinstance(written, str) else f"第 {index + 1} 个用例"
+    checklist = str(data.get("checklist", ""))
+    where = "；".join(f"第 {p.location.line} 行 {p.code.name}" for p in problems)
+    return CaseResult(doc.name, checklist, name, doc.location(("cases", index)), (f"用例写错了，没有运行（{where}）",), tuple(problems))
+
+
 def run_case_file(path: str | Path, rules: RuleSet, *, name: str | None = None) -> list[CaseResult]:
-    """Run every case of one file; raise InputError when the file itself is wrong."""
+    """Run every case of one file; raise InputError when the file itself is wrong (its YAML,
+    its checklist, its base). A case written wrongly is not run: its result carries its
+    problems, and the other cases run."""
     doc = load_source(path, name, strict=False)
     problems = list(doc.problems) + validate(doc, "cases")
-    if problems:
+    if any(_case_index(p) is None for p in problems):
         raise InputError(problems)
     data = doc.data
     rules.checklist(str(data["checklist"]), doc.location(("checklist",)))
-    problems = _unknown_items(doc, data, rules)
-    if problems:
-        raise InputError(problems)
-    return [_run_case(doc, index, data, rules) for index in range(len(data["cases"]))]
+    results = []
+    for index in range(len(data["cases"])):
+        own = [p for p in problems if _case_index(p) == index]
+        own += [] if own else _unknown_items(doc, data, rules, index)
+        results.append(_not_run(doc, index, data, own) if own else _run_case(doc, index, data, rules))
+    return results
 
 
 def run_cases(rules_dir: str | Path, rules: RuleSet, *, shown: str | None = None) -> tuple[list[CaseResult], list[Problem]]:
@@ -197,12 +219,15 @@ def run_cases(rules_dir: str | Path, rules: RuleSet, *, shown: str | None = None
     problems: list[Problem] = []
     covered: set[str] = set()
     for path in case_files(folder):
+        # A file named after a checklist holds its cases even when it cannot be run.
+        covered.add(path.stem)
         try:
             file_results = run_case_file(path, rules, name=str(display / CASES_FOLDER / path.name))
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         results.extend(file_results)
+        problems.extend(p for r in file_results for p in r.problems)
         covered.update(r.checklist for r in file_results)
     for checklist in rules.checklists.values():
         if checklist.id not in covered:

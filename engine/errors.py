@@ -66,6 +66,7 @@ class ErrorCode(Enum):
     RULE_005 = Detail("dates", "{reason}", "{hint}")
     RULE_006 = Detail("control_character", "“{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "删除这个字符（多半是从别的程序复制来的）；标题、题目、选项和单位只写一行")
     RULE_007 = Detail("text_too_long", "“{field}” 有 {length} 个字，超过上限 {limit} 个字", "标题、题目、选项和单位不超过 200 个字；说明、问题描述和整改要求不超过 2000 个字，详细内容写在法律依据或另附材料中")
+    RULE_008 = Detail("percent_as_fraction", "{where}中的 {number} 是百分比，看起来写成了小数", "百分比写作 {percent}，不是 {number}（答案 85% 在表达式中是 85）")
     EXPR_001 = Detail("syntax", "表达式语法错误：{reason}", "表达式写法见 docs/rules.md“表达式”一节，例如 value >= 1.8")
     EXPR_002 = Detail("unknown_name", "表达式中的名称 “{name}” 未定义", "{suggestion}可用的名称：{allowed}")
     EXPR_003 = Detail("not_allowed", "表达式中不允许使用{construct}", "只能使用比较、and/or/not、四则运算、in 和规定的函数")

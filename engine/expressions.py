@@ -154,6 +154,24 @@ def _as_sets(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     return compare_sets
 
 
+def _yes_no_word_hint(op: ast.cmpop, left: ast.AST, left_kind: Type, right: ast.AST, right_kind: Type) -> str:
+    """How to write a yes/no answer compared with the word an inspector types for it
+    (``purifier_installed == "是"``): with true or false, or the bare name. Empty otherwise."""
+    from .values import NO, YES
+
+    for answer, answer_kind, word in ((left, left_kind, right), (right, right_kind, left)):
+        if answer_kind is not Type.BOOL or not isinstance(word, ast.Constant) or not isinstance(word.value, str):
+            continue
+        said = word.value.strip().lower()
+        if said not in YES and said not in NO or not isinstance(op, (ast.Eq, ast.NotEq)):
+            continue
+        name = ast.unparse(answer)
+        yes = (said in YES) == isinstance(op, ast.Eq)
+        # Answers are read as true/false whatever the inspector typed: "是" is never the value.
+        return f"是/否题的值是 true 或 false，不是文字 “{word.value}”：请写 {name} == {'true' if yes else 'false'}，或直接写 {name if yes else 'not ' + name}"
+    return ""
+
+
 def _char_offset(text: str, node: ast.AST) -> int:
     # ast columns count UTF-8 bytes; a Chinese name before the error would shift the caret.
     col = getattr(node, "col_offset", 0) or 0
@@ -409,7 +427,8 @@ class _Compiler:
                 raise self.type_error(
                     node,
                     f"不能比较{left_kind.value}和{right_kind.value}",
-                    "日期请写 date(\"2024-10-21\")" if Type.DATE in (left_kind, right_kind) else "比较的两边应为同一类型",
+                    _yes_no_word_hint(op, left_node, left_kind, right_node, right_kind)
+                    or ("日期请写 date(\"2024-10-21\")" if Type.DATE in (left_kind, right_kind) else "比较的两边应为同一类型"),
                 )
             if type(op) not in (ast.Eq, ast.NotEq) and left_kind not in _ORDERED:
                 raise self.type_error(node, f"{left_kind.value}不能比较大小", "大小比较只用于数值和日期")

@@ -7,8 +7,10 @@ checks on malformed data only add noise.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import keyword
 import math
@@ -211,8 +213,27 @@ def _param_type(value: Any) -> Type:
 
 def _nameable(raw: Any) -> bool:
     """Whether an item the schema refused can still be read by the others: a mapping with a
-    usable id and a known kind (a list or mapping written as the kind is not one)."""
-    return isinstance(raw, dict) and _is_identifier(raw.get("id")) and isinstance(raw.get("kind"), str) and raw["kind"] in KIND_TYPES
+    usable id and a kind written as a word, known or not (a list or mapping is not one). An
+    item whose only mistake is its kind is still the item the others mean."""
+    return isinstance(raw, dict) and _is_identifier(raw.get("id")) and isinstance(raw.get("kind"), str)
+
+
+def _meant_kind(kind: str) -> str | None:
+    """The kind meant by ``kind``: itself when known, else the closest known one (``yesno``
+    is ``yes_no``), else None."""
+    if kind in KIND_TYPES:
+        return kind
+    close = difflib.get_close_matches(kind, list(KIND_TYPES), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _names_read(text: Any) -> set[str]:
+    """The names an expression's text reads, even when it does not compile: each word that
+    could be a name, the dotted ones also whole (``site.key_area``)."""
+    if not isinstance(text, str):
+        return set()
+    words = re.findall(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*", text)
+    return set(words) | {word.split(".")[0] for word in words}
 
 
 def _option_codes(options: Any) -> frozenset:
@@ -264,10 +285,16 @@ class _ChecklistBuilder:
         self.data = doc.data
         self.legal = legal
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  #: what does not stop the checklist from loading
         # Checks, the search for `when:` loops and the model all read an item's compiled
         # expressions: each is compiled, and its problems made, once.
         self._expressions: dict[tuple, tuple[Expression | None, tuple[Problem, ...]]] = {}
         self._templates: dict[tuple, tuple[TextTemplate | None, tuple[Problem, ...]]] = {}
+        #: names whose own definition is already reported (an item of unknown kind with no
+        #: kind close to it; an item's `limit:` that does not compile), keyed by the item
+        #: reading them or "" for every item: an expression reading one is not reported again,
+        #: since its error would only repeat the first one, and often wrongly.
+        self._broken: dict[str, set[str]] = {"": {item.ident for item in self.named_items if _meant_kind(item.raw["kind"]) is None}}
 
     def problem(self, code: ErrorCode, where: tuple, subject: str | None = None, /, *, at_key: bool = False, **context: Any) -> Problem:
         return Problem(code, self.doc.location(where, key=at_key, item=subject), context)
@@ -282,7 +309,11 @@ class _ChecklistBuilder:
         for item in self.items:
             for item_check in (*FIELD_CHECKS, *ITEM_CHECKS):
                 self.problems.extend(item_check(self, item))
-        return None if self.problems else self._checklist()
+        if self.problems:
+            return None
+        for warning_check in WARNING_CHECKS:
+            self.warnings.extend(warning_check(self))
+        return self._checklist()
 
     # -- what the checks read --------------------------------------------------------
 
@@ -347,7 +378,9 @@ class _ChecklistBuilder:
 
     @cached_property
     def answer_types(self) -> dict[str, Type]:
-        return {item.ident: KIND_TYPES[item.raw["kind"]] for item in self.named_items}
+        # An item of unknown kind is read as the kind it most likely means; with none close,
+        # as text, and what reads it is not reported (see _broken).
+        return {item.ident: KIND_TYPES[_meant_kind(item.raw["kind"]) or "text"] for item in self.named_items}
 
     @cached_property
     def attributes(self) -> dict[str, dict[str, Type]]:
@@ -380,9 +413,12 @@ class _ChecklistBuilder:
         names = {**self.answer_types, "value": KIND_TYPES[item.raw["kind"]]}
         if field != "limit":
             names["count"] = Type.NUMBER
-            limit, _ = self.expression(item, "limit")
+            limit, limit_problems = self.expression(item, "limit")
             if limit is not None:
                 names["limit"] = limit.type
+            elif limit_problems:
+                names["limit"] = Type.NUMBER
+                self._broken.setdefault(item.ident, set()).add("limit")
         if field in ("finding", "rectification"):
             names["note"] = Type.STRING
         choices = dict(self.choices)
@@ -400,7 +436,8 @@ class _ChecklistBuilder:
             raw = item.raw
             if field in raw:
                 scope = self.when_scope if field == "when" else self.scope_for(item, field)
-                self._expressions[key] = self._compile(raw[field], scope, key, item.ident, expect=None if field == "limit" else Type.BOOL)
+                compiled, problems = self._compile(raw[field], scope, key, item.ident, expect=None if field == "limit" else Type.BOOL)
+                self._expressions[key] = compiled, self._unless_broken(item, raw[field], problems)
             elif field == "pass" and raw["kind"] == "yes_no":
                 self._expressions[key] = compile_expression("value == true", self.scope_for(item, field)), ()
             else:
@@ -412,8 +449,20 @@ class _ChecklistBuilder:
         key = item.path + (field,)
         if key not in self._templates:
             text = item.raw.get(field)
-            self._templates[key] = (None, ()) if text is None else self._template(text, self.scope_for(item, field), key, item.ident)
+            if text is None:
+                self._templates[key] = None, ()
+            else:
+                compiled, problems = self._template(text, self.scope_for(item, field), key, item.ident)
+                # Each placeholder is an expression of its own: only those reading a broken name go.
+                self._templates[key] = compiled, tuple(p for p in problems if self._unless_broken(item, p.context.get("name"), (p,)))
         return self._templates[key]
+
+    def _unless_broken(self, item: _Entry, text: Any, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+        """``problems``, or none when ``text`` reads a name already reported as broken."""
+        broken = self._broken[""] | self._broken.get(item.ident, set())
+        if problems and broken and _names_read(text) & broken:
+            return ()
+        return problems
 
     def _compile(self, text: str, scope: Scope, path: tuple, item: str, expect: Type | None) -> tuple[Expression | None, tuple[Problem, ...]]:
         try:
@@ -816,6 +865,63 @@ CHECKLIST_CHECKS: tuple[ChecklistCheck, ...] = (
     check_when_not_circular,
     check_texts_printable,
 )
+PERCENT_UNITS = ("%", "％")
+
+
+def _fractions(text: str, *, compared_with: frozenset[str] | None = None) -> Iterator[tuple[int, float]]:
+    """Each number strictly between 0 and 1 in an expression, with its offset in ``text``:
+    all of them, or with ``compared_with`` only those compared with one of those names."""
+    stripped = text.strip()
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    lead = len(text) - len(text.lstrip())
+    candidates: list[ast.Constant] = []
+    if compared_with is None:
+        candidates = [node for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+    else:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+                if any(isinstance(o, ast.Name) and o.id in compared_with for o in operands):
+                    candidates += [o for o in operands if isinstance(o, ast.Constant)]
+    for node in candidates:
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1 and node.lineno == 1:
+            yield lead + len(stripped.encode("utf-8")[: node.col_offset].decode("utf-8", errors="ignore")), float(value)
+
+
+def _percent_warning(b: _ChecklistBuilder, location: Location, where: str, number: float) -> Problem:
+    return Problem(ErrorCode.RULE_008, location, {"where": where, "number": f"{number:g}", "percent": f"{number * 100:g}"}, severity="warning")
+
+
+def warn_percentage_as_fraction(b: _ChecklistBuilder) -> Iterator[Problem]:
+    """RULE_008 (a warning): a percentage is 0 to 100 in expressions (an answer of 85% is 85),
+    so a limit or a pass bound of a percentage written as a fraction (0.75) would pass
+    nearly every answer. Also a param whose unit is % with a value below 1.
+
+    Warned: ``limit: "0.75"`` on a ``percentage`` item. Accepted: ``limit: "75"``.
+    """
+    for item in b.items:
+        raw = item.raw
+        if raw["kind"] != "percentage" and raw.get("unit") not in PERCENT_UNITS:
+            continue
+        for field, compared in (("limit", None), ("pass", frozenset({"value", "limit"}))):
+            text = raw.get(field)
+            if not isinstance(text, str):
+                continue
+            for offset, number in _fractions(text, compared_with=compared):
+                yield _percent_warning(b, b.doc.inside(item.path + (field,), text, offset, item.ident), f"“{field}” ", number)
+    for name, param in (b.data.get("params") or {}).items():
+        value = param.get("value") if isinstance(param, dict) else None
+        if param.get("unit") in PERCENT_UNITS and isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1:
+            yield _percent_warning(b, b.doc.location(("params", name, "value")), f"参数 “{name}” ", float(value))
+
+
+#: Checks that warn and let the checklist load, run once every check above passed.
+WARNING_CHECKS: tuple[Callable[[_ChecklistBuilder], Iterator[Problem]], ...] = (warn_percentage_as_fraction,)
+
 #: The checks of each question's answer settings, site facts and items alike.
 FIELD_CHECKS: tuple[EntryCheck, ...] = (
     check_options_only_for_choices,
@@ -851,12 +957,13 @@ def build_checklist(doc: SourceDocument, legal: LegalLibrary, *, check_basis: bo
     builder = _ChecklistBuilder(doc, legal, check_basis=check_basis, skip=frozenset(in_items))
     checklist = builder.build()
     problems += builder.problems
-    return (None if problems else checklist), problems
+    # Warnings come after the errors, and only with a checklist: they never stop one loading.
+    return (None if problems else checklist), problems + builder.warnings
 
 
 def load_checklist(path: str | Path, legal: LegalLibrary) -> Checklist:
     checklist, problems = build_checklist(load_source(path, strict=False), legal)
-    if problems or checklist is None:
+    if checklist is None:
         raise InputError(problems)
     return checklist
 
@@ -907,10 +1014,11 @@ def _checklist_from(raw: bytes, shown: str, legal: LegalLibrary, check_basis: bo
     key = ("checklist", Path(shown).name, hashlib.sha256(raw).digest(), legal.sha256, check_basis)
     kept = _BUILT.get(key)
     if kept is not None:
-        return dataclasses.replace(kept, path=shown, legal=legal), []
+        built, warnings = kept
+        return dataclasses.replace(built, path=shown, legal=legal), [dataclasses.replace(w, location=dataclasses.replace(w.location, file=shown)) for w in warnings]
     checklist, problems = build_checklist(load_source(raw, shown, strict=False), legal, check_basis=check_basis)
-    if checklist is not None and not problems:
-        _remember(key, checklist)
+    if checklist is not None:
+        _remember(key, (checklist, problems))  # a built checklist's problems are warnings
     return checklist, problems
 
 
@@ -962,15 +1070,17 @@ def _load_rules(shown: Path, legal_read: bytes | InputError, reads: list[tuple[P
     if legal is None:
         legal = LegalLibrary(str(shown / LEGAL_FILE), "", {}, {})
     checklists: dict[str, Checklist] = {}
+    warnings: list[Problem] = []
     for path, read in reads:
         try:
             checklist, more = _checklist_from(_bytes_or_raise(read), str(shown / path.name), legal, legal_loaded)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(more)
+        problems.extend(p for p in more if p.severity == "error")
+        warnings.extend(p for p in more if p.severity != "error")
         if checklist is not None:
             checklists[checklist.id] = checklist
     if problems:
-        raise InputError(problems)
-    return RuleSet(str(shown), legal, checklists)
+        raise InputError(problems + warnings)
+    return RuleSet(str(shown), legal, checklists, tuple(warnings))

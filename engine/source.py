@@ -309,6 +309,84 @@ def _yaml_hint(problem: str, text: str = "", mark: Any = None) -> tuple[str, tup
     return "检查这一位置附近的缩进、冒号和引号", None
 
 
+#: PyYAML's words when a line does not sit where its block expects it; each names the
+#: symptom it met ("- " missing, a key missing) rather than the indentation that caused it.
+_INDENT_SYMPTOMS = (
+    "did not find expected '-' indicator",
+    "did not find expected key",
+    "expected <block end>",
+    "mapping values are not allowed",
+)
+
+
+def _has_content(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _block_columns(lines: list[str], number: int) -> list[tuple[int, bool, int, str]]:
+    """Where a line at index ``number`` may start: for each block still open above it (the
+    nearest line, then each less indented line up to the top), the column of its keys or of
+    its "- ", with whether it is a "- ", the index of the line that sets it and its key."""
+    found: list[tuple[int, bool, int, str]] = []
+    ceiling: int | None = None
+    for n in range(number - 1, -1, -1):
+        line = lines[n]
+        if not _has_content(line):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if ceiling is not None and indent >= ceiling:
+            continue
+        ceiling = indent
+        body = line[indent:]
+        if body.startswith("- "):
+            found.append((indent, True, n, "-"))
+            rest = body[2:]
+            inner = indent + 2 + len(rest) - len(rest.lstrip(" "))
+            found.append((inner, False, n, _key(rest)))
+        else:
+            found.append((indent, False, n, _key(body)))
+        if indent == 0:
+            break
+    return found
+
+
+def _opens_block(line: str) -> bool:
+    """Whether a line ends with a key and nothing after its colon, or is a bare "- "."""
+    body = line.split(" #")[0].rstrip()
+    return body.endswith(":") or body.lstrip() == "-"
+
+
+def _key(body: str) -> str:
+    match = re.match(r"\s*([^\s:#'\"{\[-][^:#]*?):(\s|$)", body)
+    return match.group(1) if match else ""
+
+
+def _misindented(lines: list[str], number: int) -> tuple[str, str, tuple[int, int]] | None:
+    """What is wrong, how to fix it and where, when the line at index ``number`` is indented
+    unlike every block open above it: the column of the nearest sibling it should line up with."""
+    if number >= len(lines) or not _has_content(lines[number]):
+        return None
+    line = lines[number]
+    indent = len(line) - len(line.lstrip(" "))
+    body = line[indent:]
+    dash = body.startswith("- ") or body.rstrip() == "-"
+    columns = _block_columns(lines, number)
+    if columns and _opens_block(lines[columns[0][2]]) and indent > max(c for c, _, n, _ in columns if n == columns[0][2]):
+        return None  # the first line of a block may start at any deeper column
+    if not columns or any(column == indent and (is_dash == dash or dash) for column, is_dash, _, _ in columns):
+        return None
+    # A "- " may also start where the keys of its parent do; a key never where a "- " does.
+    candidates = [(abs(column - indent) + (0.5 if is_dash != dash else 0), order, column, n, key) for order, (column, is_dash, n, key) in enumerate(columns) if dash or not is_dash]
+    if not candidates:
+        return None
+    _, _, column, n, key = min(candidates)
+    what = "“- ”" if dash else (f"“{_key(body)}”" if _key(body) else "这一行")
+    sibling = "“- ”" if dash and lines[n][column : column + 2] == "- " else (f"“{key}”" if key and key != "-" else "上一层")
+    problem = f"第 {number + 1} 行缩进 {indent} 个空格，同一层的第 {n + 1} 行缩进 {column} 个空格，两行没有左对齐"
+    hint = f"{what}应与第 {n + 1} 行的{sibling}左对齐：从第 {column + 1} 列开始（前面 {column} 个空格）"
+    return problem, hint, (number + 1, indent + 1)
+
+
 def _mark_location(name: str, mark: Any) -> Location:
     if mark is None:
         return Location(name, 1, 1)
@@ -322,6 +400,11 @@ def _compose(text: str, name: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "无法解析"
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and any(symptom in problem for symptom in _INDENT_SYMPTOMS):
+            misplaced = _misindented(text.split("\n"), mark.line)
+            if misplaced is not None:
+                said, hint, where_at = misplaced
+                raise InputError([Problem(ErrorCode.YAML_001, Location(name, *where_at), {"problem": f"{said}（{problem}）", "hint": hint})]) from None
         hint, typo = _yaml_hint(problem, text, mark)
         where = Location(name, *typo) if typo else _mark_location(name, mark)
         raise InputError([

@@ -320,3 +320,30 @@ def test_check_json__re_inspection_names_what_it_follows(runner: CliRunner) -> N
     result = run(runner, "check", str(path), "--format", "json")
     (checked,) = json.loads(result.stdout)["results"]
     assert checked["inspection"]["follows"] and path.stem.startswith(checked["inspection"]["date"])
+
+
+def test_global_options__after_the_command__accepted_and_shown_in_its_help(tmp_path) -> None:
+    """Should accept --rules and --debug after a command's name as before it, and list them in
+    every command's help; the one after the name wins."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    import cli
+    from helpers import RULES
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "dust_six_100pct.yaml").rename(rules / "only_here.yaml")
+    text = (rules / "only_here.yaml").read_text(encoding="utf-8").replace("id: dust_six_100pct", "id: only_here", 1)
+    (rules / "only_here.yaml").write_text(text, encoding="utf-8")
+    (rules / "cases" / "dust_six_100pct.yaml").unlink()
+    runner = CliRunner()
+    after = runner.invoke(cli.cli, ["template", "only_here", "--rules", str(rules), "--debug"])
+    assert after.exit_code == 0, after.stderr
+    assert "only_here" in after.stdout
+    both = runner.invoke(cli.cli, ["--rules", "no-such-folder", "rules", "list", "--rules", str(rules)])
+    assert both.exit_code == 0 and "only_here" in both.stdout
+    for args in (["check"], ["rules", "check"], ["ledger", "list"], ["template"]):
+        shown = runner.invoke(cli.cli, [*args, "--help"])
+        assert "--rules DIRECTORY" in shown.stdout and "--debug" in shown.stdout, args

@@ -155,3 +155,29 @@ def _compile_and_run(text: str) -> None:
         return
     result = expression.evaluate(ENV)
     assert result is UNKNOWN or isinstance(result, (bool, int, float, str, dt.date, tuple))
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ('closed == "是"', "请写 closed == true，或直接写 closed"),
+        ('closed == "有"', "请写 closed == true，或直接写 closed"),
+        ('"否" == closed', "请写 closed == false，或直接写 not closed"),
+        ('closed != "是"', "请写 closed == false，或直接写 not closed"),
+        ('site.key_area == "yes"', "请写 site.key_area == true，或直接写 site.key_area"),
+    ],
+)
+def test_expression__yes_no_compared_with_the_word__hint_names_true_or_the_bare_name(text: str, hint: str) -> None:
+    """Should tell a rule editor who compares a yes/no answer with what the inspector types
+    that its value is true or false, and how to write the condition."""
+    with pytest.raises(ExpressionError) as exc:
+        compile_expression(text, SCOPE)
+    assert exc.value.code == "EXPR_004"
+    assert exc.value.context["hint"].endswith(hint)
+
+
+def test_expression__yes_no_compared_with_other_text__keeps_the_type_hint() -> None:
+    """Should not offer true/false for a text that is not a yes/no word."""
+    with pytest.raises(ExpressionError) as exc:
+        compile_expression('closed == "steel"', SCOPE)
+    assert exc.value.context["hint"] == "比较的两边应为同一类型"

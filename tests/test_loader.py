@@ -137,3 +137,125 @@ def test_rules__copy_with_one_file_changed__only_it_built_again_all_named_in_the
     with pytest.raises(InputError) as exc:
         load_rules(other)
     assert {p.location.file for p in exc.value.problems if p.severity == "error"} == {str(path)}
+
+
+FUMES = """\
+id: fumes
+title: 餐饮油烟检查表
+version: "1"
+site_types:
+  restaurant: 餐饮单位
+basis: [air_law_art18_standards]
+sections:
+  - id: purifier
+    title: 油烟净化
+    items:
+      - id: purifier_installed
+        question: 是否安装油烟净化器
+        kind: yes_no
+        finding: 未安装油烟净化器
+        rectification: 安装油烟净化器
+      - id: purifier_in_use
+        question: 油烟净化器是否正常使用
+        kind: yes_no
+        when: purifier_installed == true
+        finding: 油烟净化器未正常使用
+        rectification: 正常使用油烟净化器
+      - id: clean_rate
+        question: 净化效率
+        kind: percentage
+        when: purifier_installed
+        limit: "75"
+        pass: value >= limit
+        finding: 净化效率 {value}%，低于 {limit}%
+        rectification: 维护净化器，使效率不低于 {limit}%
+      - id: cleaning_date
+        question: 最近一次清洗日期
+        kind: date
+        when: purifier_installed == true and purifier_in_use == true
+        pass: days_between(value, inspection.date) <= 90
+        finding: 超过 90 天未清洗
+        rectification: 清洗净化器
+"""
+
+
+def fumes_problems(tmp_path: Path, *replacements: tuple[str, str]) -> list[tuple[str, int | None, str | None]]:
+    text = FUMES
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new, 1)
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(tmp_path)
+    return [(p.code.name, p.location.line, p.location.item) for p in exc.value.problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("kind", ["yesno", "flag"])
+def test_rules__item_of_unknown_kind__still_named_by_the_others(tmp_path: Path, kind: str) -> None:
+    """Should report a mistyped kind once: the conditions that read the item are not refused as
+    naming an unknown item (with another item offered in its place)."""
+    assert fumes_problems(tmp_path, ("kind: yes_no", f"kind: {kind}")) == [("SCHEMA_004", 13, "purifier_installed")]
+
+
+def test_rules__item_of_mistyped_kind__read_as_the_kind_meant(tmp_path: Path) -> None:
+    """Should still check what reads an item whose kind is a near miss, as the kind it means."""
+    problems = fumes_problems(tmp_path, ("kind: yes_no", "kind: yesno"), ("when: purifier_installed == true\n", "when: purifier_installed == 1\n"))
+    assert problems == [("SCHEMA_004", 13, "purifier_installed"), ("EXPR_004", 19, "purifier_in_use")]
+
+
+@pytest.mark.parametrize("limit", ['"80 if purifier_installed == 1 else 75"', '"valu"', '"75 if"'])
+def test_rules__bad_limit__one_error_not_one_more_per_use(tmp_path: Path, limit: str) -> None:
+    """Should report a limit that does not compile once, not again in the pass condition and in
+    each text that shows it."""
+    ((code, line, item),) = fumes_problems(tmp_path, ('limit: "75"', f"limit: {limit}"))
+    assert code.startswith("EXPR_") and (line, item) == (26, "clean_rate")
+
+
+def test_rules__bad_limit__other_mistakes_of_the_texts_still_reported(tmp_path: Path) -> None:
+    """Should still report a placeholder of the same text that is wrong on its own."""
+    problems = fumes_problems(tmp_path, ('limit: "75"', 'limit: "valu"'), ("低于 {limit}%", "低于 {limit}%，{valeu}"))
+    assert [code for code, _, _ in problems] == ["EXPR_002", "TEXT_001"]
+
+
+@pytest.mark.parametrize(
+    ("replacements", "where"),
+    [
+        pytest.param((('limit: "75"', 'limit: "0.75"'),), (26, 17), id="limit"),
+        pytest.param((('limit: "75"', 'limit: "80 if purifier_installed else 0.75"'),), (26, 47), id="limit-branch"),
+        pytest.param((("pass: value >= limit", "pass: value >= 0.75"),), (27, 24), id="pass"),
+        pytest.param((("basis: [air_law_art18_standards]\n", "basis: [air_law_art18_standards]\nparams:\n  rate:\n    value: 0.75\n    unit: \"%\"\n"),), (9, 12), id="param"),
+    ],
+)
+def test_rules__percentage_written_as_a_fraction__warned_and_loaded(tmp_path: Path, replacements: tuple, where: tuple[int, int]) -> None:
+    """Should warn (not refuse) when a percentage bound is written as a fraction, which would
+    pass nearly every answer, and say how to write it."""
+    text = FUMES
+    for old, new in replacements:
+        text = text.replace(old, new, 1)
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(text, encoding="utf-8")
+    rules = load_rules(tmp_path)
+    assert "fumes" in rules.checklists
+    (warning,) = rules.warnings
+    assert (warning.code.name, warning.severity, (warning.location.line, warning.location.column)) == ("RULE_008", "warning", where)
+    assert "百分比写作 75，不是 0.75" in warning.hint
+
+
+def test_rules__percentage_written_as_a_number__no_warning(tmp_path: Path) -> None:
+    """Should not warn on a fraction that is not a percentage bound (a ratio in arithmetic of a number item)."""
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(FUMES.replace("pass: value >= limit", "pass: value * 0.5 <= limit"), encoding="utf-8")
+    assert load_rules(tmp_path).warnings == ()
+
+
+def test_cli_rules_check__percentage_fraction__warning_exit_0(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import cli
+
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(FUMES.replace('limit: "75"', 'limit: "0.75"'), encoding="utf-8")
+    result = CliRunner().invoke(cli.cli, ["rules", "check", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "警告 [RULE_008]" in result.stderr and "百分比写作 75，不是 0.75" in result.stderr

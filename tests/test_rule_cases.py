@@ -76,12 +76,34 @@ def test_case__answers_refused_unexpectedly__problem_points_into_case_file(dust_
     assert result.differences[1].startswith(f"  {path}:{line}:29: [ANSWER_003]")
 
 
-def test_case__unknown_item_in_expect__refused_with_suggestion(dust_only: Path) -> None:
-    path = write_case(dust_only, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n")
-    with pytest.raises(InputError) as exc:
-        run_case_file(path, load_rules(dust_only))
-    (problem,) = exc.value.problems
+def test_case__unknown_item_in_expect__that_case_reported_with_suggestion_the_others_run(dust_only: Path) -> None:
+    """Should report a typo in one case's expected items with the closest item, count that
+    case as not passed, and still run the other cases of the file."""
+    path = write_case(dust_only, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n  - name: 正确\n    expect:\n      verdict: compliant\n      failing: []\n")
+    typo, right = run_case_file(path, load_rules(dust_only))
+    (problem,) = typo.problems
     assert problem.code.name == "ANSWER_001" and "hoarding_closed" in problem.hint
+    assert problem.location.line == BASE.count("\n") + 4
+    assert not typo.passed and typo.name == "拼错"
+    assert right.passed and right.name == "正确"
+
+
+def test_cli_rules_test__one_bad_case__counted_as_failed_and_no_missing_cases_warning(dust_only: Path) -> None:
+    """Should count a wrongly written case as failed in the summary, exit 2 for the error,
+    and never warn that a checklist whose case file exists has no cases."""
+    write_case(dust_only, BASE + "  - name: 拼错\n    expect:\n      verdict: compliant\n      failing: [hoarding_closd]\n  - name: 正确\n    expect:\n      verdict: compliant\n      failing: []\n")
+    result = CliRunner().invoke(cli.cli, ["rules", "test", str(dust_only)])
+    assert result.exit_code == 2
+    assert "共 2 个用例：通过 1，未通过 1" in result.stdout and "用例 “拼错” 未通过" in result.stdout
+    assert "[ANSWER_001]" in result.stderr and "是否应为 “hoarding_closed”" in result.stderr
+    assert "CASE_001" not in result.stderr
+
+
+def test_cases_file_that_cannot_be_read__no_missing_cases_warning(dust_only: Path) -> None:
+    """Should report a broken case file, not also that its checklist has no cases."""
+    write_case(dust_only, BASE.replace("base:", "base:\n bad: [", 1))
+    results, problems = run_cases(dust_only, load_rules(dust_only))
+    assert results == [] and [p.code.name for p in problems] == ["YAML_001"]
 
 
 def test_case__expected_error__compared_by_code(dust_only: Path) -> None:

@@ -159,3 +159,34 @@ def test_refused_character__controls_and_bidi_except_the_allowed_whitespace(text
 
     found = refused_character(text, allowed)
     assert (found.group() if found else None) == refused
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "column", "hint"),
+    [
+        pytest.param(
+            "items:\n  - id: x\n    question: q\n   kind: yes_no\n", 4, 4, "“kind”应与第 3 行的“question”左对齐：从第 5 列开始（前面 4 个空格）", id="key-one-short"
+        ),
+        pytest.param(
+            "items:\n  - id: x\n    kind: yes_no\n - id: y\n", 4, 2, "“- ”应与第 2 行的“- ”左对齐：从第 3 列开始（前面 2 个空格）", id="dash-one-short"
+        ),
+        pytest.param("answers:\n  a: 是\n   b: 否\n", 3, 4, "“b”应与第 2 行的“a”左对齐：从第 3 列开始（前面 2 个空格）", id="key-one-deep"),
+        pytest.param("answers:\n  a: 是\n\n  # 注释\n b: 否\n", 5, 2, "“b”应与第 2 行的“a”左对齐：从第 3 列开始（前面 2 个空格）", id="past-comment"),
+    ],
+)
+def test_source__line_indented_unlike_its_siblings__says_so_with_the_column(raw: str, line: int, column: int, hint: str) -> None:
+    """Should name a line indented one space off as what is wrong, with the column of the
+    sibling it should line up with, instead of PyYAML's symptom (a "- " or a key missing)."""
+    with pytest.raises(InputError) as exc:
+        load_source(raw.encode(), "t.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.line, problem.location.column) == ("YAML_001", line, column)
+    assert problem.hint == hint
+    assert "没有左对齐" in problem.message and "“- ”没有对齐" not in problem.message
+
+
+def test_source__value_with_colon__keeps_the_quoting_hint() -> None:
+    """Should not blame the indentation of a line that is aligned with its siblings."""
+    with pytest.raises(InputError) as exc:
+        load_source("a: 1\nb: 高度: 2.5\n".encode(), "t.yaml")
+    assert "引号" in exc.value.problems[0].hint and "左对齐" not in exc.value.problems[0].hint
