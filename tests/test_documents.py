@@ -323,6 +323,8 @@ def test_notice__letterhead_28_characters_a_line_and_page_number_where_gb_t_9704
                 full.append((len(line), line[-1].x * pt + 156 / 28))
         page_line = list(lines_of(page_number).items())[-1]
         assert "".join(g.char for g in page_line[1]).replace(" ", "") == f"—{page_number + 1}—"
+        for y, line in list(lines_of(page_number).items())[:-1]:  # all but the page number: inside the type area
+            assert 37 < y < 262 and 28 - 0.1 <= line[0].x * pt and line[-1].x * pt <= 184 - 2, (page_number, y)
         assert abs(page_line[0] - 0.3 * 14 * pt - 269) < 0.6  # the dash's top, 0.3 em above the baseline
     assert max(count for count, _ in full) == 28
     assert all(abs(right - 184) < 0.5 for count, right in full if count == 28)
