@@ -90,7 +90,8 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
 
 
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):
-    """The summary as a document to render (templates/report.html)."""
+    """The summary as a document to render (templates/report.html), dated ``today``: the day
+    it is issued (the period is in its title)."""
     from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
