@@ -1,5 +1,6 @@
 """The campaign summary (整治情况汇总) as a clerk reads it: signed and dated at its end as the
-notices are, its list of open problems numbered 1 to n with its header on every page."""
+notices are, its list of open problems numbered 1 to n with its header on every page, every
+name in its charts in full, and the closure chart readable in black and white."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from engine.batch import run_batch
-from engine.campaign_report import summarize
+from engine.campaign_report import LABEL_EMS, _ems, label_lines, summarize
 from engine.settings import load_settings
 from helpers import EXAMPLES, RULES, dust_answers, office_folder, record
 
@@ -104,6 +107,40 @@ def test_report__open_problems_numbered_1_to_n_with_the_header_on_every_page(rep
     assert all(re.search(rf"{re.escape(row.deadline.isoformat())}.*?{row.finding_id}", listed) for row in unclosed)
 
 
+def test_report__chart_names_in_full(report) -> None:
+    """Should print every checklist's title and every village's name in the charts in full,
+    however long, on as many lines as it takes: none cut short with "…"."""
+    path, pages, ledger_path = report
+    summary = summarize(ledger_path, START, END)
+    titles = [title for title, _ in summary.by_checklist]
+    assert len(titles) == 7 and max(len(title) for title in titles) > LABEL_EMS  # every checklist, some too long for a line
+    assert LONG_VILLAGE in [village for village, _ in summary.by_village]
+    charts = "".join(text for text in pages if "图" in text)
+    assert "…" not in charts
+    for name in [*titles, LONG_VILLAGE]:
+        assert name in charts, name
+
+
+def test_report__closure_chart_has_a_legend_and_fills_told_apart_without_colour(report) -> None:
+    """Should draw, with the closure chart, a legend of its three fills, and tell them apart
+    in black and white: solid, hatched (a pattern) and empty; the caption names no colour."""
+    path, pages, _ = report
+    (page,) = [n for n, text in enumerate(pages) if "图4" in text]
+    assert "已销号整改中待整改" in pages[page]
+    assert not re.search(r"[绿橙灰红]：", pages[page])
+    resources = PdfReader(str(path)).pages[page]["/Resources"]
+    assert "/Pattern" in str(resources) or _patterns_inside(resources)
+
+
+def _patterns_inside(resources) -> bool:
+    """Whether a form XObject of the page (an SVG is drawn as one) holds a pattern."""
+    for xobject in (resources.get("/XObject") or {}).values():
+        inner = xobject.get_object().get("/Resources")
+        if inner is not None and ("/Pattern" in inner or _patterns_inside(inner)):
+            return True
+    return False
+
+
 def test_report__nothing_drawn_outside_the_text_area(report) -> None:
     """Should keep every character (charts and tables included) inside the type area; only
     the page number is below it."""
@@ -115,3 +152,30 @@ def test_report__nothing_drawn_outside_the_text_area(report) -> None:
                 continue
             assert TEXT_TOP - 0.5 <= y <= TEXT_BOTTOM, (page, text)
             assert TEXT_LEFT - 0.5 <= line[0].x * PT and (line[-1].x + line[-1].width) * PT <= TEXT_RIGHT + 0.5, (page, text)
+
+
+@given(st.text(alphabet=st.sampled_from("油气回收全链条、“”（）《》，AB12 检查表-"), max_size=60))
+def test_label_lines__whole_and_within_the_column(text: str) -> None:
+    """Should break a name into lines that together are the name, each within the column."""
+    lines = label_lines(text)
+    assert "".join(lines) == text
+    assert all(_ems(line) <= LABEL_EMS for line in lines)
+    assert all(line for line in lines) or text == ""
+
+
+def test_label_lines__the_bundled_titles_break_where_they_read_well() -> None:
+    assert label_lines("建筑工地扬尘污染防治“六个百分之百”检查表") == ["建筑工地扬尘污染防治", "“六个百分之百”检查表"]
+    assert label_lines("油气回收“全链条、全环节、全封闭”检查表") == ["油气回收“全链条、", "全环节、全封闭”检查表"]
+    assert label_lines("污染源自动监测站房及运维质量检查表") == ["污染源自动监测站房", "及运维质量检查表"]  # no line of one character
+    assert label_lines("工业企业氮氧化物等烟气排放检查表") == ["工业企业氮氧化物等烟气排放检查表"]
+
+
+def test_count_chart__a_name_pasted_by_mistake_still_fits_a_page() -> None:
+    """Should cut only a name longer than six lines, so that its chart fits on a page."""
+    from engine.campaign_report import MAX_LABEL_LINES, count_chart
+
+    chart = count_chart([("东关村" * 2000, 3), ("汽车、摩托车维修企业挥发性有机物治理检查表", 2)])
+    pasted, whole = chart.rows
+    assert len(pasted.lines) == MAX_LABEL_LINES and pasted.lines[-1].endswith("…")
+    assert "".join(whole.lines) == "汽车、摩托车维修企业挥发性有机物治理检查表"
+    assert chart.height < 225 / 25.4 * 96  # the text area's height in CSS px
