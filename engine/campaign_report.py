@@ -96,7 +96,7 @@ LINE_HEIGHT = 16
 ROW_GAP = 8
 BAR_HEIGHT = 16
 BAR_LEFT = LABEL_EMS * FONT_SIZE + 12
-BAR_ROOM = CHART_WIDTH - BAR_LEFT - 50  #: the longest bar; its count or "closed/all" follows it
+FIGURE_GAP = 6  #: between a bar and its count
 LEGEND_HEIGHT = 26
 #: A name longer than this many lines is text pasted by mistake, not a village's: it is cut
 #: with "…" so that its chart still fits a page (the list of open problems prints it whole).
@@ -196,6 +196,8 @@ def _chart(rows: Sequence[tuple[str, Sequence[tuple[int, str]], str]], legend: S
     """Horizontal bars, one a (name, (count, fill) segments, figure after it); a row as tall
     as its name's lines, the bar centred on them; the legend, if any, above the bars."""
     top = max((sum(count for count, _ in segments) for _, segments, _ in rows), default=0) or 1
+    # The longest bar leaves room for the widest count after it, inside the text area.
+    room = CHART_WIDTH - BAR_LEFT - FIGURE_GAP - max((_ems(figure) * FONT_SIZE for _, _, figure in rows), default=0) - 1  # 1: the rounding of the segments
     y = LEGEND_HEIGHT if legend else 0.0
     drawn = []
     for name, segments, figure in rows:
@@ -208,7 +210,7 @@ def _chart(rows: Sequence[tuple[str, Sequence[tuple[int, str]], str]], legend: S
         x = float(BAR_LEFT)
         parts = []
         for count, fill in segments:
-            width = round(count / top * BAR_ROOM, 1)
+            width = round(count / top * room, 1)
             if width:
                 parts.append(Segment(round(x, 1), width, fill))
             x += width
@@ -219,7 +221,7 @@ def _chart(rows: Sequence[tuple[str, Sequence[tuple[int, str]], str]], legend: S
                 bar_top=round(middle - BAR_HEIGHT / 2, 1),
                 segments=tuple(parts),
                 figure=figure,
-                figure_x=round(x + 6, 1),
+                figure_x=round(x + FIGURE_GAP, 1),
                 figure_y=round(middle + FONT_SIZE * 0.36, 1),
             )
         )

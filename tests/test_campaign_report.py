@@ -179,3 +179,14 @@ def test_count_chart__a_name_pasted_by_mistake_still_fits_a_page() -> None:
     assert len(pasted.lines) == MAX_LABEL_LINES and pasted.lines[-1].endswith("…")
     assert "".join(whole.lines) == "汽车、摩托车维修企业挥发性有机物治理检查表"
     assert chart.height < 225 / 25.4 * 96  # the text area's height in CSS px
+
+
+def test_status_chart__large_counts_stay_inside_the_chart() -> None:
+    """Should shorten the bars to leave room for the widest "closed/all" after the longest."""
+    from engine.campaign_report import CHART_WIDTH, FONT_SIZE, status_chart
+
+    chart = status_chart([("东关村", 1234, 2000, 3000), ("西河村", 1, 2, 3)])
+    longest = chart.rows[0]
+    assert longest.figure == "1234/6234"
+    assert longest.figure_x + _ems(longest.figure) * FONT_SIZE <= CHART_WIDTH
+    assert longest.segments[-1].x + longest.segments[-1].width > CHART_WIDTH * 0.8  # still a long bar
