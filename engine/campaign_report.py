@@ -1,6 +1,7 @@
 """The campaign summary (整治情况汇总) of a period, from the ledger: inspections done, the
 compliance rate, findings by checklist, village and severity, how many were closed, and
-what is overdue at the end of the period. The report template draws the charts.
+what is overdue at the end of the period. The charts are laid out here (names broken into
+lines, bars scaled to the text area) and drawn by the report template.
 """
 
 from __future__ import annotations
