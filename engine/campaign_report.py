@@ -1,12 +1,16 @@
 """The campaign summary (整治情况汇总) of a period, from the ledger: inspections done, the
 compliance rate, findings by checklist, village and severity, how many were closed, and
-what is overdue at the end of the period. The report template draws the charts.
+what is overdue at the end of the period. The charts are laid out here (names broken into
+lines, bars scaled to the text area) and drawn by the report template.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +50,6 @@ class Summary:
             entry[2] = max(entry[2], late)
         return sorted(((village, *counts) for village, counts in table.items()), key=lambda item: (-item[2], -item[1], item[0]))  # type: ignore[misc]
 
-    @property
-    def status_top(self) -> int:
-        """The longest bar of the closure chart."""
-        return max((sum(counts) for _, *counts in self.status_by_village), default=0) or 1
-
 
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
@@ -89,11 +88,185 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
     )
 
 
+# The charts are SVG in the units of their viewBox, which spans the text area (156 mm):
+# one unit is a CSS px. SVG text does not wrap, so the names are broken into lines here.
+CHART_WIDTH = 590
+FONT_SIZE = 13  #: the charts' type size, 9.75 pt
+LABEL_EMS = 16  #: the name column's width, in characters of FONT_SIZE
+LINE_HEIGHT = 16
+ROW_GAP = 8
+BAR_HEIGHT = 16
+BAR_LEFT = LABEL_EMS * FONT_SIZE + 12
+FIGURE_GAP = 6  #: between a bar and its count
+LEGEND_HEIGHT = 26
+#: A name longer than this many lines is text pasted by mistake, not a village's: it is cut
+#: with "…" so that its chart still fits a page (the list of open problems prints it whole).
+MAX_LABEL_LINES = 6
+
+#: A line may not begin with these, nor end with the opening ones.
+_CLOSING = set("、，。；：！？）》〉」』”’…,.;:!?)")
+_OPENING = set("（《〈「『“‘(")
+#: Where a name reads best broken: after a pause or a closing mark, before an opening one.
+_AFTER = set("、，；）》”")
+
+
+def _em(char: str) -> float:
+    # Wide and ambiguous characters (CJK, full-width quotes) take a whole em in the CJK font,
+    # Latin letters and digits about half of one: counting them wide only breaks sooner.
+    return 1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.6
+
+
+def _ems(text: str) -> float:
+    return sum(_em(char) for char in text)
+
+
+def label_lines(text: str, ems: float = LABEL_EMS) -> list[str]:
+    """A name broken into lines of at most ``ems`` characters, whole: never cut short, lines
+    of about even length (a last line of one character reads as a mistake), broken after a
+    pause or before an opening mark where one comes near, never before a closing mark nor
+    inside a Latin word or number."""
+    # offsets[i]: the width of text[:i]; a name from an answers file may be long, so each
+    # line looks only as far as its own end.
+    offsets = [0.0]
+    for char in text:
+        offsets.append(offsets[-1] + _em(char))
+
+    def breaks(start: int, limit: float) -> list[int]:
+        found = []
+        for i in range(start + 1, len(text)):
+            if offsets[i] - offsets[start] > limit:
+                break
+            before, after = text[i - 1], text[i]
+            if after not in _CLOSING and before not in _OPENING and not (before.isascii() and after.isascii() and before.isalnum() and after.isalnum()):
+                found.append(i)
+        return found
+
+    lines: list[str] = []
+    start = 0
+    while offsets[-1] - offsets[start] > ems:
+        left = offsets[-1] - offsets[start]
+        even = math.ceil(left / math.ceil(left / ems))
+        soft = min(ems, even + 2)
+        good = [i for i in breaks(start, soft) if (text[i - 1] in _AFTER or text[i] in _OPENING) and offsets[i] - offsets[start] >= soft / 2]
+        cut = (good or breaks(start, min(ems, even)) or breaks(start, ems) or [0])[-1]
+        if not cut:  # a Latin word longer than the line: the one thing broken anywhere
+            cut = start + 1
+            while offsets[cut + 1] - offsets[start] <= ems:
+                cut += 1
+        lines.append(text[start:cut])
+        start = cut
+    lines.append(text[start:])
+    return lines
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    width: float
+    fill: str  #: a colour, or url(#pattern) of the status chart
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    lines: tuple[str, ...]  #: the name, in lines
+    baselines: tuple[float, ...]  #: of each line
+    bar_top: float
+    segments: tuple[Segment, ...]
+    figure: str  #: the count after the bar
+    figure_x: float
+    figure_y: float
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    x: float
+    label: str
+    fill: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    height: float
+    rows: tuple[ChartRow, ...]
+    legend: tuple[LegendEntry, ...] = ()
+    legend_y: float = 4
+    bar_height: float = BAR_HEIGHT
+
+
+def _chart(rows: Sequence[tuple[str, Sequence[tuple[int, str]], str]], legend: Sequence[tuple[str, str]] = ()) -> Chart:
+    """Horizontal bars, one a (name, (count, fill) segments, figure after it); a row as tall
+    as its name's lines, the bar centred on them; the legend, if any, above the bars."""
+    top = max((sum(count for count, _ in segments) for _, segments, _ in rows), default=0) or 1
+    # The longest bar leaves room for the widest count after it, inside the text area.
+    room = CHART_WIDTH - BAR_LEFT - FIGURE_GAP - max((_ems(figure) * FONT_SIZE for _, _, figure in rows), default=0) - 1  # 1: the rounding of the segments
+    y = LEGEND_HEIGHT if legend else 0.0
+    drawn = []
+    for name, segments, figure in rows:
+        lines = tuple(label_lines(name))
+        if len(lines) > MAX_LABEL_LINES:
+            lines = (*lines[: MAX_LABEL_LINES - 1], lines[MAX_LABEL_LINES - 1][:-1] + "…")
+        height = max(len(lines) * LINE_HEIGHT, BAR_HEIGHT) + ROW_GAP
+        middle = y + height / 2
+        first = middle - (len(lines) - 1) * LINE_HEIGHT / 2 + FONT_SIZE * 0.36  # a CJK line's baseline, centred
+        x = float(BAR_LEFT)
+        parts = []
+        for count, fill in segments:
+            width = round(count / top * room, 1)
+            if width:
+                parts.append(Segment(round(x, 1), width, fill))
+            x += width
+        drawn.append(
+            ChartRow(
+                lines=lines,
+                baselines=tuple(round(first + n * LINE_HEIGHT, 1) for n in range(len(lines))),
+                bar_top=round(middle - BAR_HEIGHT / 2, 1),
+                segments=tuple(parts),
+                figure=figure,
+                figure_x=round(x + FIGURE_GAP, 1),
+                figure_y=round(middle + FONT_SIZE * 0.36, 1),
+            )
+        )
+        y += height
+    entries = []
+    x = float(BAR_LEFT)
+    for label, fill in legend:
+        entries.append(LegendEntry(x, label, fill))
+        x += 24 + _ems(label) * FONT_SIZE + 18
+    return Chart(height=round(y + 2, 1), rows=tuple(drawn), legend=tuple(entries))
+
+
+#: The closure chart's statuses, told apart in black and white as well as in colour by their
+#: fill: solid, hatched (a pattern of report.html), empty; the legend above the bars says which.
+STATUS_FILLS = (("已销号", "#2e7d3e"), ("整改中", "url(#hatched)"), ("待整改", "#fff"))
+
+
+def count_chart(pairs: Sequence[tuple[str, int]], colour: str = "#2f6db5") -> Chart:
+    """A bar for each (name, count), with its count after it."""
+    return _chart([(name, [(count, colour)], str(count)) for name, count in pairs])
+
+
+def status_chart(rows: Sequence[tuple[str, int, int, int]]) -> Chart:
+    """For each (village, closed, rectifying, open), a bar of the three, closed/all after it."""
+    fills = [fill for _, fill in STATUS_FILLS]
+    return _chart(
+        [(village, list(zip(counts, fills, strict=True)), f"{counts[0]}/{sum(counts)}") for village, *counts in rows],
+        legend=STATUS_FILLS,
+    )
+
+
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):
-    """The summary as a document to render (templates/report.html)."""
+    """The summary as a document to render (templates/report.html), dated ``today``: the day
+    it is issued (the period is in its title)."""
     from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
-    context = {"settings": settings, "summary": summarize(path, start, end), "status_labels": FINDING_STATUS_LABELS, "today": today or dt.date.today()}
+    summary = summarize(path, start, end)
+    charts = {
+        "checklists": count_chart(summary.by_checklist),
+        "villages": count_chart(summary.by_village),
+        "severity": count_chart(summary.by_severity, "#c8161d"),
+        "status": status_chart(summary.status_by_village),
+    }
+    context = {"settings": settings, "summary": summary, "charts": charts, "status_labels": FINDING_STATUS_LABELS, "today": today or dt.date.today()}
     return Document(target, "report", render_html("report.html", context))
 

@@ -22,6 +22,7 @@ class Glyph:
     x: float  #: in the units the text matrix works in (CSS px for WeasyPrint)
     y: float
     char: str
+    width: float = 0.0  #: its advance, in the same units
 
 
 def _widths(descendant) -> dict[int, float]:
@@ -100,6 +101,7 @@ def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
                 for index in range(0, len(raw), 2):
                     gid = int.from_bytes(raw[index : index + 2], "big")
                     m = shift or (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-                    out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd")))
-                    x += widths.get(gid, 1000) / 1000 * size
+                    advance = widths.get(gid, 1000) / 1000 * size
+                    out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd"), advance * m[0]))
+                    x += advance
     return out
