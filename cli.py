@@ -226,9 +226,17 @@ def _day(value: Any) -> dt.date | None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @format_option
+@click.option(
+    "--format-version",
+    "format_version",
+    type=click.IntRange(min(check_output.CHECK_FORMAT_VERSIONS), max(check_output.CHECK_FORMAT_VERSIONS)),
+    default=check_output.CHECK_FORMAT_VERSION,
+    show_default=True,
+    help="json 的格式版本（见 docs/json.md）；1 为旧格式（只记录、不判定的项也标为 pass），将在以后的版本中删除。",
+)
 @issued_option
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) -> None:
+def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_version: int, issued: Any) -> None:
     """检查答卷 FILES（YAML 或 JSON），给出结论、得分和发现的问题。
 
     FILES 为 - 时从标准输入读取。一个文件有错误不影响其他文件的检查。
@@ -245,7 +253,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
     results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":
-        click.echo(check_output.check_document(results, problems, engine.__version__))
+        click.echo(check_output.check_document(results, problems, engine.__version__, format_version))
     else:
         for result in results:
             click.echo(check_output.format_result(result))
