@@ -399,6 +399,30 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
     ctx.exit(EXIT_OK)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("office.yaml"), show_default=True, help="写入的设置文件。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件（只覆盖普通文件）。")
+@click.pass_context
+def init(ctx: click.Context, output: Path, force: bool) -> None:
+    """生成一份待填写的办公室设置文件（机关名称、文号格式、联系方式等），每一项都有说明和示例。
+
+    填好 office 和 number_pattern 后，notice、batch、ledger 等命令就能使用它：放在当前文件夹
+    （默认的 office.yaml）即可，或者用 --settings 指定。已有的文件不会被覆盖，除非加 --force。
+
+    \b
+    示例：
+      lantian init
+      lantian init -o 办公室/office.yaml
+    """
+    from engine.settings import settings_template
+
+    # A settings file filled in before is the office's own: replaced only when --force says so.
+    refuse_targets([output], force=force, settings=True)
+    atomic_write(output, settings_template().encode("utf-8"), overwrite=force, settings=True)
+    _say(f"已生成办公室设置文件 {output}：请填写 office（发文机关全称）和 number_pattern（文号格式），其余各项按需要填写。", err=True)
+    ctx.exit(EXIT_OK)
+
+
 @cli.group(context_settings=CONTEXT)
 def rules() -> None:
     """规则文件（检查表和法律依据）的校验与查看。"""
