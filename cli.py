@@ -228,9 +228,17 @@ def _day(value: Any) -> dt.date | None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @format_option
+@click.option(
+    "--format-version",
+    "format_version",
+    type=click.IntRange(min(check_output.CHECK_FORMAT_VERSIONS), max(check_output.CHECK_FORMAT_VERSIONS)),
+    default=check_output.CHECK_FORMAT_VERSION,
+    show_default=True,
+    help="json 的格式版本（见 docs/json.md）；1 为旧格式（只记录、不判定的项也标为 pass），将在以后的版本中删除。",
+)
 @issued_option
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) -> None:
+def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_version: int, issued: Any) -> None:
     """检查答卷 FILES（YAML 或 JSON），给出结论、得分和发现的问题。
 
     FILES 为 - 时从标准输入读取。一个文件有错误不影响其他文件的检查。
@@ -247,7 +255,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, issued: Any) 
     results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":
-        click.echo(check_output.check_document(results, problems, engine.__version__))
+        click.echo(check_output.check_document(results, problems, engine.__version__, format_version))
     else:
         for result in results:
             click.echo(check_output.format_result(result))
@@ -390,6 +398,30 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
     refuse_targets([target], force=force)
     atomic_write(target, text.encode("utf-8"), overwrite=force)
     _say(f"已生成空白答卷 {output}（{len(found.items)} 个检查项）", err=True)
+    ctx.exit(EXIT_OK)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("office.yaml"), show_default=True, help="写入的设置文件。")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件（只覆盖普通文件）。")
+@click.pass_context
+def init(ctx: click.Context, output: Path, force: bool) -> None:
+    """生成一份待填写的办公室设置文件（机关名称、文号格式、联系方式等），每一项都有说明和示例。
+
+    填好 office 和 number_pattern 后，notice、batch、ledger 等命令就能使用它：放在当前文件夹
+    （默认的 office.yaml）即可，或者用 --settings 指定。已有的文件不会被覆盖，除非加 --force。
+
+    \b
+    示例：
+      lantian init
+      lantian init -o 办公室/office.yaml
+    """
+    from engine.settings import settings_template
+
+    # A settings file filled in before is the office's own: replaced only when --force says so.
+    refuse_targets([output], force=force, settings=True)
+    atomic_write(output, settings_template().encode("utf-8"), overwrite=force, settings=True)
+    _say(f"已生成办公室设置文件 {output}：请填写 office（发文机关全称）和 number_pattern（文号格式），其余各项按需要填写。", err=True)
     ctx.exit(EXIT_OK)
 
 

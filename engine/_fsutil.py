@@ -46,14 +46,15 @@ class UnwritableError(LantianError):
         return self.errno in DISK_ERRNOS
 
 
-def target_problem(path: str | Path, *, force: bool) -> Problem | None:
+def target_problem(path: str | Path, *, force: bool, settings: bool = False) -> Problem | None:
     """Why ``path`` may not be written, or None.
 
     A link, a pipe, a device or a folder is never replaced, even with ``--force``: writing
     "over" /dev/full or over a link to another file must not swap it for a regular file. An
     SQLite database (a ledger, a numbers file) is never replaced either (IO_014). A
-    regular file is replaced only with ``--force``, but never the office settings (IO_015). A path that cannot become a file (a part
-    of it is a regular file) is refused before anything is rendered.
+    regular file is replaced only with ``--force``, but never the office settings (IO_015)
+    unless what is written is ``settings`` itself (`lantian init --force`). A path that cannot
+    become a file (a part of it is a regular file) is refused before anything is rendered.
     """
     target = Path(path)
     if len(os.fsencode(target.name)) > MAX_NAME_BYTES:
@@ -69,7 +70,7 @@ def target_problem(path: str | Path, *, force: bool) -> Problem | None:
     if not stat.S_ISREG(mode):
         return Problem(ErrorCode.IO_011, Location(str(target)), {"kind": file_kind(mode)})
     kept = _kept_file(target)
-    if kept is not None:
+    if kept is not None and not (settings and kept is ErrorCode.IO_015):
         return Problem(kept, Location(str(target)))
     if not force:
         return Problem(ErrorCode.IO_010, Location(str(target)))
@@ -121,10 +122,11 @@ def _folder_refuses(target: Path) -> Problem | None:
     return None
 
 
-def refuse_targets(paths: Iterable[str | Path], *, force: bool) -> None:
-    """Raise one LantianError naming every path that may not be written; nothing is written."""
+def refuse_targets(paths: Iterable[str | Path], *, force: bool, settings: bool = False) -> None:
+    """Raise one LantianError naming every path that may not be written; nothing is written.
+    ``settings``: what is written is office settings, which may replace office settings."""
     targets = list(dict.fromkeys(Path(p) for p in paths))
-    problems = [problem for path in targets if (problem := target_problem(path, force=force)) is not None]
+    problems = [problem for path in targets if (problem := target_problem(path, force=force, settings=settings)) is not None]
     if not problems:
         # One probe a folder, at its first file.
         firsts = {target.absolute().parent: target for target in reversed(targets)}
@@ -133,7 +135,7 @@ def refuse_targets(paths: Iterable[str | Path], *, force: bool) -> None:
         raise LantianError(problems)
 
 
-def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True) -> None:
+def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, settings: bool = False) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The temporary file sits in the target's folder, so the final rename stays on one
@@ -156,7 +158,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True) -> No
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _put_in_place(temporary, target, overwrite)
+        _put_in_place(temporary, target, overwrite, settings)
     except BaseException as exc:
         try:
             os.unlink(temporary)
@@ -167,7 +169,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True) -> No
         raise
 
 
-def _put_in_place(temporary: str, target: Path, overwrite: bool) -> None:
+def _put_in_place(temporary: str, target: Path, overwrite: bool, settings: bool = False) -> None:
     if not overwrite:
         # A hard link fails if anything appeared at the target since it was checked: no race.
         try:
@@ -184,7 +186,7 @@ def _put_in_place(temporary: str, target: Path, overwrite: bool) -> None:
         else:
             os.unlink(temporary)
         return
-    problem = target_problem(target, force=True)
+    problem = target_problem(target, force=True, settings=settings)
     if problem is not None:
         raise LantianError([problem])
     os.replace(temporary, target)

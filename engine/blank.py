@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .bundled import environment, one_line
 from .check_output import printable
+from .conditions import condition_in_words
 from .labels import KIND_LABELS, SEVERITY_LABELS
 from .model import Checklist, Field, Item, chinese_number
 
@@ -35,6 +36,15 @@ def facts_line(item: Item) -> str:
     return one_line(" · ".join(parts))
 
 
+def when_line(item: Item, checklist: Checklist) -> str:
+    """When the item applies, in words where its condition has them, else as written."""
+    assert item.when is not None
+    words = condition_in_words(item.when.source, checklist)
+    if words is None:
+        return one_line(f"{item.when.source}（不适用时可删除本项）")
+    return one_line(f"{words}时（否则不适用，可删除本项）")
+
+
 def blank_answers(checklist: Checklist) -> str:
     """The text of a blank answers file listing every item in order, with comments."""
     template = environment().get_template("answers.yaml.j2")
@@ -43,6 +53,7 @@ def blank_answers(checklist: Checklist) -> str:
         site_types=one_line("、".join(f"{o.code}（{o.label}）" for o in checklist.site_types)),
         describe=describe,
         facts_line=facts_line,
+        when_line=lambda item: when_line(item, checklist),
         chinese_number=chinese_number,
     )
     # Rule texts are on one line each (one_line); a control or bidi character left in them (a

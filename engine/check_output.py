@@ -1,7 +1,8 @@
 """Results and problems as text a person reads, or as the documented JSON document.
 
 No click here: the CLI chooses the stream, this module only builds strings and dicts.
-The JSON shape is documented in docs/json.md; ``FORMAT_VERSION`` changes when it does.
+The JSON shape is documented in docs/json.md; ``FORMAT_VERSION`` changes when it does, and
+``CHECK_FORMAT_VERSION`` when the check document's does.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from .labels import SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult
 from .values import chinese_date
 
+#: The version of the documents of `rules check` and `rules test`.
 FORMAT_VERSION = 1
+#: The version of `lantian check`'s document unless another is asked for. Version 2 gives an
+#: item that only records a fact the status "recorded" where version 1 said "pass" (合格).
+CHECK_FORMAT_VERSION = 2
+CHECK_FORMAT_VERSIONS = (1, 2)
 
 
 # -- problems --------------------------------------------------------------------------
@@ -166,7 +172,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def result_dict(result: InspectionResult) -> dict[str, Any]:
+def item_status(item: Any, format_version: int = CHECK_FORMAT_VERSION) -> str:
+    """An item's status as the check document says it: an answered item that is not judged
+    is "recorded" from version 2 on, never "pass", which means it complied."""
+    if format_version >= 2 and item.status == "pass" and not item.judged:
+        return "recorded"
+    return str(item.status)
+
+
+def result_dict(result: InspectionResult, format_version: int = CHECK_FORMAT_VERSION) -> dict[str, Any]:
     """The stable JSON form of one inspection result (docs/json.md)."""
     site = dataclasses.asdict(result.site)
     facts = site.pop("facts")
@@ -204,7 +218,7 @@ def result_dict(result: InspectionResult) -> dict[str, Any]:
                 "section": item.section_id,
                 "question": item.question,
                 "kind": item.kind,
-                "status": item.status,
+                "status": item_status(item, format_version),
                 "required": item.required,
                 "judged": item.judged,
                 "answer": item.answer,
@@ -250,9 +264,9 @@ def summary_counts(results: Iterable[InspectionResult], failed_files: int) -> di
     return counts
 
 
-def _document(version: str, ok: bool, problems: Sequence[Problem], **body: Any) -> str:
+def _document(version: str, ok: bool, problems: Sequence[Problem], *, format_version: int = FORMAT_VERSION, **body: Any) -> str:
     """The envelope every --format json document shares (docs/json.md)."""
-    document = {"lantian": version, "format_version": FORMAT_VERSION, "ok": ok, **body, "errors": [problem_dict(p) for p in problems]}
+    document = {"lantian": version, "format_version": format_version, "ok": ok, **body, "errors": [problem_dict(p) for p in problems]}
     return json_text(document)
 
 
@@ -260,15 +274,16 @@ def _has_errors(problems: Sequence[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def check_document(results: Sequence[InspectionResult], problems: Sequence[Problem], version: str) -> str:
-    """The whole JSON document `lantian check --format json` prints."""
+def check_document(results: Sequence[InspectionResult], problems: Sequence[Problem], version: str, format_version: int = CHECK_FORMAT_VERSION) -> str:
+    """The whole JSON document `lantian check --format json` prints, in ``format_version``."""
     files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
     return _document(
         version,
         files_with_errors == 0,
         problems,
+        format_version=format_version,
         summary=summary_counts(results, files_with_errors),
-        results=[result_dict(r) for r in results],
+        results=[result_dict(r, format_version) for r in results],
     )
 
 

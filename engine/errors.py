@@ -167,7 +167,7 @@ class ErrorCode(Enum):
         "是指向所在文件夹之外的链接，不能读取",
         "请把文件本身复制到这个文件夹中，不要用链接（快捷方式）指到别处",
     )
-    SETTINGS_001 = Detail("not_found", "找不到办公室设置文件 office.yaml", "用 --settings 指定，或放在当前文件夹、答卷文件夹中；可参照 examples/office/office.yaml")
+    SETTINGS_001 = Detail("not_found", "找不到办公室设置文件 office.yaml", "还没有设置文件时，运行 lantian init 生成一份（当前文件夹的 office.yaml），填好机关名称和文号格式；已有的用 --settings 指定，或放在当前文件夹、答卷文件夹中")
     SETTINGS_002 = Detail(
         "number_placeholder",
         "文号格式中的 “{placeholder}” 无法识别",

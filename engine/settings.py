@@ -146,3 +146,39 @@ def find_settings(explicit: str | Path | None, near: Path | None = None) -> Path
     if near is not None:
         candidates += [near / SETTINGS_NAME, near / "office" / SETTINGS_NAME]
     return next((path for path in candidates if path.is_file()), None)
+
+
+#: Keys the settings template leaves out: still read in old files, no longer printed.
+_RETIRED_KEYS = ("seal_text",)
+
+
+def settings_template() -> str:
+    """A commented office settings file to fill in (`lantian init`): every key the settings
+    schema allows, each with its meaning and an example; the required ones empty, to be
+    filled, the others commented out. An unfilled required key is refused where it stands."""
+    import json
+
+    from .schema import load_schema
+
+    schema = load_schema("settings")
+    required = list(schema["required"])
+    lines = [
+        "# 办公室设置：出具文书的机关、文号格式和联系方式（由 lantian init 生成）。",
+        "# 必填的 " + "、".join(required) + " 填好后才能出具文书；其余各项需要时去掉行首的“# ”再改成本机关的信息。",
+        "# 字段的含义见 docs/documents.md“办公室设置 office.yaml”一节。",
+        "# 整改台账和文号记录保存在本文件旁的 <本文件名>.ledger.sqlite 和 <本文件名>.numbers.sqlite 中。",
+    ]
+    optional = [key for key in schema["properties"] if key not in required and key not in _RETIRED_KEYS]
+    for key in [*required, *optional]:
+        spec = schema["properties"][key]
+        examples = spec.get("examples") or []
+        # JSON strings are YAML strings: an example with braces or a colon stays one value.
+        example = json.dumps(examples[0], ensure_ascii=False) if examples else ""
+        lines.append("")
+        if key in required:
+            lines.append(f"# {spec['description']}（必填）" + (f"，例如 {examples[0]}" if examples else ""))
+            lines.append(f"{key}:")
+        else:
+            lines.append(f"# {spec['description']}")
+            lines.append(f"# {key}: {example}".rstrip())
+    return "\n".join(lines) + "\n"

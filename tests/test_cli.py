@@ -82,7 +82,7 @@ def test_check__json__one_document_on_stdout(runner: CliRunner) -> None:
     result = run(runner, "check", COMPLIANT, NONCOMPLIANT, BAD, "--format", "json")
     assert result.exit_code == 2
     document = json.loads(result.stdout)
-    assert document["format_version"] == 1 and document["ok"] is False
+    assert document["format_version"] == 2 and document["ok"] is False
     assert document["summary"] == {"compliant": 1, "non_compliant": 1, "incomplete": 0, "invalid": 1}
     assert [r["verdict"] for r in document["results"]] == ["compliant", "non_compliant"]
     (error,) = document["errors"]
