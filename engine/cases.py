@@ -141,35 +141,35 @@ def _unknown_items(doc: SourceDocument, data: dict[str, Any], rules: RuleSet, in
     checklist = rules.checklists[data["checklist"]]
     known = [item.id for item in checklist.items]
     problems = []
-    for case in (data["cases"][index],):
-        lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered", "excused")]
-        lists.append(("citations", list(case["expect"].get("citations") or {})))
-        lists.append(("penalties", list(case["expect"].get("penalties") or {})))
-        for key, ids in lists:
-            for position, item_id in enumerate(ids or ()):
-                if item_id not in known:
-                    if key == "remove":
-                        path: tuple = ("cases", index, key, position)
-                    elif key in ("citations", "penalties"):
-                        path = ("cases", index, "expect", key, item_id)
-                    else:
-                        path = ("cases", index, "expect", key, position)
-                    problems.append(
-                        Problem(
-                            ErrorCode.ANSWER_001,
-                            doc.location(path, item=item_id),
-                            {"checklist": checklist.id, "item": item_id, "suggestion": suggestion(item_id, known)},
-                        )
-                    )
-        for position, code in enumerate(case["expect"].get("errors") or ()):
-            if code not in ErrorCode.__members__:
+    case = data["cases"][index]
+    lists = [("remove", case.get("remove"))] + [(key, case["expect"].get(key)) for key in ("failing", "not_applicable", "unanswered", "excused")]
+    lists.append(("citations", list(case["expect"].get("citations") or {})))
+    lists.append(("penalties", list(case["expect"].get("penalties") or {})))
+    for key, ids in lists:
+        for position, item_id in enumerate(ids or ()):
+            if item_id not in known:
+                if key == "remove":
+                    path: tuple = ("cases", index, key, position)
+                elif key in ("citations", "penalties"):
+                    path = ("cases", index, "expect", key, item_id)
+                else:
+                    path = ("cases", index, "expect", key, position)
                 problems.append(
                     Problem(
-                        ErrorCode.SCHEMA_004,
-                        doc.location(("cases", index, "expect", "errors", position)),
-                        {"field": "errors", "actual": f"“{code}”", "reason": "没有这个错误代码", "hint": suggestion(code, list(ErrorCode.__members__)) + "错误代码见 docs/errors.md"},
+                        ErrorCode.ANSWER_001,
+                        doc.location(path, item=item_id),
+                        {"checklist": checklist.id, "item": item_id, "suggestion": suggestion(item_id, known)},
                     )
                 )
+    for position, code in enumerate(case["expect"].get("errors") or ()):
+        if code not in ErrorCode.__members__:
+            problems.append(
+                Problem(
+                    ErrorCode.SCHEMA_004,
+                    doc.location(("cases", index, "expect", "errors", position)),
+                    {"field": "errors", "actual": f"“{code}”", "reason": "没有这个错误代码", "hint": suggestion(code, list(ErrorCode.__members__)) + "错误代码见 docs/errors.md"},
+                )
+            )
     return problems
 
 

@@ -392,6 +392,11 @@ def _wrong_type(error: ValidationError, path: tuple, schema_name: str) -> Iterat
     wanted = "或".join(_TYPE_NAMES.get(n, n) for n in names if n != "null") or "空"
     examples = schema.get("examples")
     hint = f"例如 {field}: {json.dumps(examples[0], ensure_ascii=False)}" if examples else ""
+    number = error.instance
+    if "string" in names and isinstance(number, (int, float)) and not isinstance(number, bool) and field == "limit":
+        # A standard value is naturally typed as a number; the fix is quotes, not
+        # the comparison the generic expression example would suggest.
+        hint = f"加上引号，写成文字：{field}: \"{number:g}\""
     yield _Wording(ErrorCode.SCHEMA_003, path, {"field": field, "expected": wanted, "actual": _describe(error.instance), "hint": hint})
 
 

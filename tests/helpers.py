@@ -8,6 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 EXAMPLES = ROOT / "examples"
+#: The checklists the simulated campaigns (examples/campaign, examples/campaign_2026) inspect:
+#: the ones they were written for; a checklist added later need not join them.
+CAMPAIGN_CHECKLISTS = frozenset({"diesel_nonroad", "dust_six_100pct", "industrial_nox", "monitoring_quality", "straw_ban", "vapor_recovery", "vocs_repair_shops"})
 DATA = Path(__file__).resolve().parent / "data"
 
 

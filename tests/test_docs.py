@@ -81,8 +81,10 @@ def test_rules_doc__walkthrough__works_as_written(rules_copy: Path) -> None:
     (legal,) = code_blocks(DOCS / "rules.md", "  # 示例：法律依据")
     checklist = code_blocks(DOCS / "rules.md", "# 示例：完整检查表")[1]
     (cases,) = code_blocks(DOCS / "rules.md", "# 示例：测试用例")
-    with (rules_copy / "_legal.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("\n" + legal)
+    # The bundled rules may hold the walk-through's reference already (a rule editor who followed it).
+    if "\n  air_law_art72_yard:" not in (rules_copy / "_legal.yaml").read_text(encoding="utf-8"):
+        with (rules_copy / "_legal.yaml").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + legal)
     (rules_copy / "storage_yard.yaml").write_text(checklist, encoding="utf-8")
     (rules_copy / "cases" / "storage_yard.yaml").write_text(cases, encoding="utf-8")
     runner = CliRunner()

@@ -259,3 +259,13 @@ def test_cli_rules_check__percentage_fraction__warning_exit_0(tmp_path: Path) ->
     result = CliRunner().invoke(cli.cli, ["rules", "check", str(tmp_path)])
     assert result.exit_code == 0
     assert "警告 [RULE_008]" in result.stderr and "百分比写作 75，不是 0.75" in result.stderr
+
+
+def test_rules__limit_written_as_a_number__hint_is_to_quote_it(tmp_path: Path) -> None:
+    """Should tell a rule editor who writes limit: 75 to quote it, not offer a comparison."""
+    (tmp_path / "_legal.yaml").write_bytes((RULES / "_legal.yaml").read_bytes())
+    (tmp_path / "fumes.yaml").write_text(FUMES.replace('limit: "75"', "limit: 75"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_rules(tmp_path)
+    (problem,) = exc.value.problems
+    assert problem.code.name == "SCHEMA_003" and problem.hint == '加上引号，写成文字：limit: "75"'

@@ -152,18 +152,21 @@ def _outcomes(rules, path: Path):
 
 @pytest.mark.parametrize("path", case_files(RULES), ids=lambda p: p.stem)
 def test_cases__cover_pass_fail_not_applicable_veto_and_deductions(rules, path: Path) -> None:
-    """Should prove each checklist with at least six cases: a pass, a fail, items not
-    applicable, a veto failure and a deduction per occurrence."""
+    """Should prove each checklist with a pass and a fail, and, where the checklist has them,
+    items not applicable by their condition, a veto failure and a deduction per occurrence
+    (docs/rules.md, 测试用例): nothing is demanded of a checklist that it cannot show."""
     results = [r for r in _outcomes(rules, path) if r is not None]
     checklist = rules.checklists[path.stem]
     items = {item.id: item for item in checklist.items}
     failing = [(r, i) for r in results for i in r.items if i.status == "fail"]
-    assert len(_outcomes(rules, path)) >= 6
     assert any(r.verdict == "compliant" for r in results)
     assert any(r.verdict == "non_compliant" for r in results)
-    assert any(i.status == "not_applicable" for r in results for i in r.items)
-    assert any(r.veto_failed for r in results)
-    assert any(items[i.item_id].deduction and i.lost for _, i in failing)
+    if any(item.when is not None for item in checklist.items):
+        assert any(i.status == "not_applicable" for r in results for i in r.items)
+    if any(item.severity == "veto" for item in checklist.items):
+        assert any(r.veto_failed for r in results)
+    if any(item.deduction for item in checklist.items):
+        assert any(items[i.item_id].deduction and i.lost for _, i in failing)
 
 
 def test_every_item__has_a_legal_basis_that_resolves(rules) -> None:
