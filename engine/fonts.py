@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from struct import error as struct_error
@@ -479,16 +480,19 @@ def _cmap(path: Path) -> frozenset[int]:
     return frozenset(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), 0).unicodes)
 
 
-def cut_fonts(fonts: DocumentFonts, characters: set[str], folder: Path | None = None) -> tuple[tuple[str, Path], ...]:
-    """Each CSS family the documents use and its font, cut to ``characters`` (cached): the
-    body's always, a role's only when its font differs from the body's (the stylesheets fall
-    back to the body's family), the fill's only for characters the body's font lacks."""
+def cut_fonts(fonts: DocumentFonts, characters: set[str], folder: Path | None = None, *, roles: Mapping[str, set[str]] | None = None) -> tuple[tuple[str, Path], ...]:
+    """Each CSS family the documents use and its font, cut (cached): the body's to
+    ``characters``, all the documents print; another role's to what ``roles`` says it prints
+    (all ``characters`` without it), and only when its font differs from the body's and it
+    prints something (the stylesheets fall back to the body's family); the fill's only to the
+    characters the body's font lacks."""
     body = subset_font(fonts.body, characters, folder)
     cut = [(FAMILIES["body"], body)]
     for role in ("title", "heading", "subheading"):
         source = fonts.of(role)
-        if source != fonts.body:
-            cut.append((FAMILIES[role], subset_font(source, characters, folder)))
+        wanted = characters if roles is None else roles.get(role, set())
+        if source != fonts.body and wanted:
+            cut.append((FAMILIES[role], subset_font(source, wanted, folder)))
     if fonts.fill is not None and fonts.fill != fonts.body:
         present = _cmap(body)
         missing = {ch for ch in characters if not ch.isspace() and ord(ch) not in present}

@@ -11,8 +11,10 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import functools
+import html as html_text
 import mimetypes
 import os
+import re
 import sys
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -255,6 +257,33 @@ def _characters(documents: Sequence[Document]) -> set[str]:
     return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕") | _stylesheet_characters()
 
 
+#: The elements the stylesheets (templates/css) set in a role's font other than the body's,
+#: as tags and .classes: that font is cut to their text alone, some dozen characters where the
+#: body's font takes the batch's thousand, so each PDF carries it small. A character these
+#: miss is still drawn, in the body's font, the stylesheets' next family (a test checks them
+#: against the stylesheets).
+ROLE_ELEMENTS = {"title": ("h1", ".office-mark", ".form-title"), "heading": ("h2",), "subheading": ("h3",)}
+
+
+def _element_pattern(selector: str) -> re.Pattern[str]:
+    if selector.startswith("."):
+        name = re.escape(selector[1:])
+        return re.compile(rf'<(?P<tag>\w+)\b[^>]*\bclass="(?:[^"]*\s)?{name}(?:\s[^"]*)?"[^>]*>(?P<text>.*?)</(?P=tag)>', re.S)
+    return re.compile(rf"<(?P<tag>{re.escape(selector)})\b[^>]*>(?P<text>.*?)</(?P=tag)>", re.S)
+
+
+_ROLE_PATTERNS = {role: [_element_pattern(selector) for selector in selectors] for role, selectors in ROLE_ELEMENTS.items()}
+
+
+def _role_characters(documents: Sequence[Document]) -> dict[str, set[str]]:
+    """The characters each role other than the body's prints in ``documents``."""
+    found: dict[str, set[str]] = {}
+    for role, patterns in _ROLE_PATTERNS.items():
+        texts = (match.group("text") for document in documents for pattern in patterns for match in pattern.finditer(document.html))
+        found[role] = set(html_text.unescape(re.sub(r"<[^>]*>", "", "".join(texts))))
+    return found
+
+
 #: The stylesheets of each kind of document, in cascade order (templates/css/).
 STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list": ("official.css", "list.css"), "report": ("official.css", "report.css")}
 
@@ -316,12 +345,12 @@ def _renderer(font_files: tuple[tuple[str, Path], ...]) -> _Renderer:
 atexit.register(_renderer.cache_clear)
 
 
-def _each(documents: Sequence[Document], fonts: DocumentFonts, characters: set[str]) -> Iterator[bytes | LantianError]:
+def _each(documents: Sequence[Document], fonts: DocumentFonts, characters: set[str], roles: dict[str, set[str]]) -> Iterator[bytes | LantianError]:
     """Each document's PDF, or the LantianError that kept that one document from being made,
     so that one bad photo costs one document. A font that cannot be found or cut is raised:
     then no document can be made."""
     try:
-        renderer = _renderer(cut_fonts(fonts, characters))
+        renderer = _renderer(cut_fonts(fonts, characters, roles=roles))
     except OSError as exc:
         if exc.errno is None:
             raise
@@ -359,9 +388,9 @@ def write_pdfs(
     return pdfs
 
 
-def _render_chunk(args: tuple[list[Document], DocumentFonts, set[str]]) -> list[bytes | LantianError]:
-    documents, fonts, characters = args
-    return list(_each(documents, fonts, characters))
+def _render_chunk(args: tuple[list[Document], DocumentFonts, set[str], dict[str, set[str]]]) -> list[bytes | LantianError]:
+    documents, fonts, characters, roles = args
+    return list(_each(documents, fonts, characters, roles))
 
 
 #: Workers are forked where that is safe (Linux): a forked worker starts at once, with
@@ -401,10 +430,13 @@ def render_each(
         return
     chosen = fonts or (DocumentFonts.single(font) if font is not None else document_fonts(None)[0])
     characters = characters or _characters(documents)
+    # Of all the documents, not of a worker's share: every part of a long list then embeds the
+    # same cuts, which joining them keeps once.
+    roles = _role_characters(documents)
     # A part of a long list is as much work as a notice.
     work = sum(max(1, len(document.parts)) for document in documents)
     if workers <= 1 or work < PARALLEL_MINIMUM:
-        for index, pdf in enumerate(_each(documents, chosen, characters)):
+        for index, pdf in enumerate(_each(documents, chosen, characters, roles)):
             if on_progress:
                 on_progress(1)
             yield index, pdf
@@ -414,7 +446,7 @@ def render_each(
 
     try:
         # Subset once here, so the workers find the fonts in the cache instead of each making them.
-        cut_fonts(chosen, characters)
+        cut_fonts(chosen, characters, roles=roles)
     except OSError as exc:
         if exc.errno is None:
             raise
@@ -432,7 +464,7 @@ def render_each(
     waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
     pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context(_START_METHOD))
     try:
-        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], chosen, characters) for chunk in chunks]), strict=True):
+        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], chosen, characters, roles) for chunk in chunks]), strict=True):
             finished = []
             for (index, _), pdf in zip(chunk, pdfs, strict=True):
                 if isinstance(pdf, LantianError):

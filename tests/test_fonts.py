@@ -244,3 +244,41 @@ def test_is_font_path__a_file_or_a_family_name() -> None:
     """Should take a value with a folder separator or a font file's ending for a file."""
     assert fonts.is_font_path("fonts/FZXBSJW.TTF") and fonts.is_font_path("simfang.ttf") and fonts.is_font_path("C:\\Windows\\Fonts\\simkai.ttf")
     assert not fonts.is_font_path("方正小标宋简体") and not fonts.is_font_path("仿宋_GB2312")
+
+
+def test_role_elements__the_ones_the_stylesheets_give_each_role_font() -> None:
+    """Should cut each role's font to the text of exactly the elements the stylesheets set in
+    it: an element styled there but not listed would be drawn in the body's font."""
+    import re
+
+    from engine.bundled import templates_dir
+    from engine.render import ROLE_ELEMENTS
+
+    styled: dict[str, set[str]] = {}
+    for sheet in sorted((templates_dir() / "css").glob("*.css")):
+        text = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        for selectors, family in re.findall(r"([^{}]+)\{[^{}]*font-family:\s*(LantianCJK\w+)", text):
+            role = next(role for role, name in FAMILIES.items() if name == family)
+            styled.setdefault(role, set()).update(selector.strip() for selector in selectors.split(","))
+    assert styled == {role: set(selectors) for role, selectors in ROLE_ELEMENTS.items()}
+
+
+def test_notice__title_font__cut_to_the_titles_text_only(rules, tmp_path: Path) -> None:
+    """Should embed the title's font cut to the few characters titles print, not to every
+    character of the batch as the body's: the PDF stays about as small as with one font."""
+    settings_path = office(tmp_path, """
+        fonts:
+          title: Noto Sans CJK SC
+    """)
+    notice = notice_of(settings_path, tmp_path, rules)
+    reader = PdfReader(str(notice))
+    glyph_counts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            data = descriptor["/FontFile3"].get_object().get_data()
+            glyph_counts[str(font["/BaseFont"]).split("+")[1]] = len(TTFont(io.BytesIO(data)).getGlyphOrder())
+    titles = set("XX镇人民政府责令整改通知书送达回证")
+    assert len(titles) < glyph_counts[FAMILIES["title"]] <= len(titles) + 10  # and .notdef and what shaping needs
+    assert glyph_counts[FAMILIES["body"]] > 300
