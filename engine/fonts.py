@@ -238,17 +238,19 @@ FILL_FAMILY = "LantianCJKFill"
 
 #: Fontconfig's weight scale: what a face must weigh to stand in for a role.
 REGULAR, BOLD = 80, 200
-#: Free fonts that stand in for each role, best first: (family, weight), or None for any weight.
-#: Debian/Ubuntu packages: fonts-noto-cjk (Noto Serif/Sans CJK SC, installed by ./dev.sh),
-#: fonts-lxgw-wenkai (LXGW WenKai), fonts-arphic-ukai (AR PL UKai CN), fonts-arphic-gkai00mp
-#: (AR PL KaitiM GB), fonts-wqy-zenhei (WenQuanYi Zen Hei). No free 仿宋 covers simplified
-#: Chinese (cwTeX's has Big5 characters only), so the body falls back to Noto Serif CJK SC.
+#: Fonts that stand in for each role, best first: (family, weight), or None for any weight.
+#: First the ones Chinese Windows comes with (仿宋 FangSong, 黑体 SimHei, 楷体 KaiTi, 宋体
+#: SimSun), the very faces GB/T 9704 means. Then free ones, from Debian/Ubuntu packages:
+#: fonts-noto-cjk (Noto Serif/Sans CJK SC, installed by ./dev.sh), fonts-lxgw-wenkai (LXGW
+#: WenKai), fonts-arphic-ukai (AR PL UKai CN), fonts-arphic-gkai00mp (AR PL KaitiM GB),
+#: fonts-wqy-zenhei (WenQuanYi Zen Hei). No free 仿宋 covers simplified Chinese (cwTeX's has
+#: Big5 characters only), so the body falls back to Noto Serif CJK SC.
 FALLBACKS: dict[str, tuple[tuple[str, int | None], ...]] = {
     # 小标宋 is a heavy 宋体: the bold Noto Serif comes nearest.
-    "title": (("Noto Serif CJK SC", BOLD), ("Noto Serif CJK SC", REGULAR)),
-    "body": (("Noto Serif CJK SC", REGULAR),),
-    "heading": (("Noto Sans CJK SC", BOLD), ("WenQuanYi Zen Hei", None), ("Noto Sans CJK SC", REGULAR)),
-    "subheading": (("LXGW WenKai", REGULAR), ("AR PL UKai CN", None), ("AR PL KaitiM GB", None)),
+    "title": (("Noto Serif CJK SC", BOLD), ("SimSun", None), ("Noto Serif CJK SC", REGULAR)),
+    "body": (("FangSong", None), ("Noto Serif CJK SC", REGULAR)),
+    "heading": (("SimHei", None), ("Noto Sans CJK SC", BOLD), ("WenQuanYi Zen Hei", None), ("Noto Sans CJK SC", REGULAR)),
+    "subheading": (("KaiTi", None), ("LXGW WenKai", REGULAR), ("AR PL UKai CN", None), ("AR PL KaitiM GB", None)),
 }
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 

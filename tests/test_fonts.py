@@ -282,3 +282,26 @@ def test_notice__title_font__cut_to_the_titles_text_only(rules, tmp_path: Path) 
     titles = set("XX镇人民政府责令整改通知书送达回证")
     assert len(titles) < glyph_counts[FAMILIES["title"]] <= len(titles) + 10  # and .notdef and what shaping needs
     assert glyph_counts[FAMILIES["body"]] > 300
+
+
+def test_document_fonts__windows_fonts_installed__preferred_to_the_free_ones(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Should set the body in 仿宋 and the headings in 黑体 and 楷体 where the fonts Chinese
+    Windows comes with are installed, with no fonts: in the settings."""
+    system = fonts.find_cjk_font()
+    own = {}
+    for name in ("FangSong", "SimHei", "KaiTi"):
+        own[name] = tmp_path / f"{name}.otf"
+        fonts._subset(system.path, system.index, sorted(map(ord, "正文标题")), own[name])
+    windows = tuple(fonts.InstalledFace((name, "仿宋黑体楷体"[i * 2 : i * 2 + 2]), (name,), fonts.REGULAR, False, path, 0) for i, (name, path) in enumerate(own.items()))
+    installed = windows + fonts.installed_faces()
+    monkeypatch.setattr(fonts, "installed_faces", lambda: installed)
+    document_fonts.cache_clear()
+    try:
+        chosen, warnings = document_fonts(None)
+    finally:
+        document_fonts.cache_clear()
+    assert not warnings
+    assert (chosen.body.path, chosen.heading.path, chosen.subheading.path) == (own["FangSong"], own["SimHei"], own["KaiTi"])
+    assert chosen.title.path != own["FangSong"]  # 小标宋's stand-in is a 宋体, not the body's 仿宋
+    found = find_installed("仿宋")  # a font's Chinese name names it as well as its English one
+    assert found is not None and found.path == own["FangSong"]
