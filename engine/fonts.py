@@ -1,4 +1,5 @@
-"""Chinese fonts for the documents: find one, and subset it once per character set.
+"""Chinese fonts for the documents: find one for each role, and subset each once per
+character set.
 
 WeasyPrint spends nearly all of a Chinese document's time subsetting the huge CJK font,
 once per document (bench/ and the project notes measure it). So the renderer subsets the
@@ -243,8 +244,8 @@ REGULAR, BOLD = 80, 200
 #: SimSun), the very faces GB/T 9704 means. Then free ones, from Debian/Ubuntu packages:
 #: fonts-noto-cjk (Noto Serif/Sans CJK SC, installed by ./dev.sh), fonts-lxgw-wenkai (LXGW
 #: WenKai), fonts-arphic-ukai (AR PL UKai CN), fonts-arphic-gkai00mp (AR PL KaitiM GB),
-#: fonts-wqy-zenhei (WenQuanYi Zen Hei). No free 仿宋 covers simplified Chinese (cwTeX's has
-#: Big5 characters only), so the body falls back to Noto Serif CJK SC.
+#: fonts-wqy-zenhei (WenQuanYi Zen Hei). No free 仿宋 covers simplified Chinese (cwTeX's, in
+#: fonts-cwtex-fs, lacks a third of GB 2312: 这, 们, 检), so the body falls back to Noto Serif.
 FALLBACKS: dict[str, tuple[tuple[str, int | None], ...]] = {
     # 小标宋 is a heavy 宋体: the bold Noto Serif comes nearest.
     "title": (("Noto Serif CJK SC", BOLD), ("SimSun", None), ("Noto Serif CJK SC", REGULAR)),
@@ -336,37 +337,71 @@ def _fc_weight(weight_class: int) -> int:
     return 210
 
 
-def _scanned_faces() -> tuple[InstalledFace, ...]:
+def _read_faces(path: Path) -> list[InstalledFace]:
+    """The faces of one font file, as their name and OS/2 tables describe them."""
     from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
-    faces = []
+    faces: list[InstalledFace] = []
+    try:
+        whole = TTCollection(str(path), lazy=True) if path.suffix.lower() in (".ttc", ".otc") else TTFont(str(path), lazy=True)
+    except (OSError, TTLibError, AssertionError, ValueError, struct_error):
+        return faces  # not a font fontTools can read: it cannot be named either
+    try:
+        for index, font in enumerate(whole.fonts if isinstance(whole, TTCollection) else [whole]):
+            names = font["name"].names
+            os2 = font["OS/2"] if "OS/2" in font else None
+            faces.append(
+                InstalledFace(
+                    families=tuple(dict.fromkeys(str(record) for record in names if record.nameID in (1, 16))),
+                    fullnames=tuple(dict.fromkeys(str(record) for record in names if record.nameID == 4)),
+                    weight=_fc_weight(os2.usWeightClass) if os2 is not None else REGULAR,
+                    italic=bool(os2 is not None and os2.fsSelection & 1),
+                    path=path,
+                    index=index,
+                )
+            )
+    except (OSError, TTLibError, KeyError, UnicodeDecodeError, AssertionError, ValueError, struct_error):
+        pass  # a damaged font: the faces read before the damage still count
+    finally:
+        whole.close()
+    return [face for face in faces if face.families]
+
+
+def _scanned_faces() -> tuple[InstalledFace, ...]:
+    """The faces in the font folders. Reading a font's names takes about 10 ms and a Windows
+    has hundreds of fonts, so what was read is kept in the cache, by file, size and time."""
+    import json
+
+    index_file = cache_dir() / "installed-faces.json"
+    try:
+        known = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    seen: dict[str, dict] = {}
+    faces: list[InstalledFace] = []
     for folder in _font_folders():
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in FONT_SUFFIXES or not path.is_file():
                 continue
+            stamp = [path.stat().st_size, path.stat().st_mtime_ns]
+            entry = known.get(str(path))
             try:
-                whole = TTCollection(str(path), lazy=True) if path.suffix.lower() in (".ttc", ".otc") else TTFont(str(path), lazy=True)
-            except (OSError, TTLibError, AssertionError, ValueError, struct_error):
-                continue  # not a font fontTools can read: it cannot be named either
-            try:
-                for index, font in enumerate(whole.fonts if isinstance(whole, TTCollection) else [whole]):
-                    names = font["name"].names
-                    os2 = font["OS/2"] if "OS/2" in font else None
-                    faces.append(
-                        InstalledFace(
-                            families=tuple(dict.fromkeys(str(record) for record in names if record.nameID in (1, 16))),
-                            fullnames=tuple(dict.fromkeys(str(record) for record in names if record.nameID == 4)),
-                            weight=_fc_weight(os2.usWeightClass) if os2 is not None else REGULAR,
-                            italic=bool(os2 is not None and os2.fsSelection & 1),
-                            path=path,
-                            index=index,
-                        )
-                    )
-            except (OSError, TTLibError, KeyError, UnicodeDecodeError, AssertionError, ValueError, struct_error):
-                continue  # a damaged font: the faces read before the damage still count
-            finally:
-                whole.close()
-    return tuple(face for face in faces if face.families)
+                if not isinstance(entry, dict) or entry.get("stamp") != stamp:
+                    raise ValueError("not read yet, or changed since")
+                read = [InstalledFace(tuple(families), tuple(fullnames), int(weight), bool(italic), path, int(index)) for families, fullnames, weight, italic, index in entry["faces"]]
+            except (KeyError, TypeError, ValueError):  # a cache some other program wrote into
+                read = _read_faces(path)
+                entry = {"stamp": stamp, "faces": [[list(f.families), list(f.fullnames), f.weight, f.italic, f.index] for f in read]}
+            seen[str(path)] = entry
+            faces.extend(read)
+    if seen != known:
+        temporary = index_file.with_name(f".{index_file.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, index_file)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # read again next time: nothing is lost
+    return tuple(faces)
 
 
 @functools.lru_cache(maxsize=1)

@@ -222,13 +222,26 @@ def test_find_installed__family_or_full_name__case_and_blanks_ignored() -> None:
 def test_installed_faces__no_fontconfig__read_from_font_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Should find a font by the names in its own tables where fontconfig is missing (Windows)."""
     system = fonts.find_cjk_font()
-    fonts._subset(system.path, system.index, sorted(map(ord, "责令整改")), tmp_path / "own.otf")
+    folder = tmp_path / "Fonts"
+    folder.mkdir()
+    fonts._subset(system.path, system.index, sorted(map(ord, "责令整改")), folder / "own.otf")
     monkeypatch.setattr(fonts, "_fontconfig_faces", lambda: None)
-    monkeypatch.setattr(fonts, "_font_folders", lambda: [tmp_path])
+    monkeypatch.setattr(fonts, "_font_folders", lambda: [folder])
+    monkeypatch.setenv("LANTIAN_CACHE", str(tmp_path / "cache"))
     fonts.installed_faces.cache_clear()
     try:
         face = find_installed("Noto Serif CJK SC")
-        assert face is not None and face.path == tmp_path / "own.otf"
+        assert face is not None and face.path == folder / "own.otf"
+        # Read once, then from the cache; a cache damaged or out of date is read again.
+        index = fonts.cache_dir() / "installed-faces.json"
+        assert index.is_file()
+        monkeypatch.setattr(fonts, "_read_faces", lambda path: pytest.fail(f"{path} read again"))
+        assert fonts._scanned_faces() == (face,)
+        monkeypatch.undo()
+        monkeypatch.setattr(fonts, "_font_folders", lambda: [folder])
+        monkeypatch.setenv("LANTIAN_CACHE", str(tmp_path / "cache"))
+        index.write_text('{"%s": {"stamp": 1, "faces": 2}}' % (folder / "own.otf"), encoding="utf-8")
+        assert fonts._scanned_faces() == (face,)
     finally:
         fonts.installed_faces.cache_clear()
 
@@ -305,3 +318,23 @@ def test_document_fonts__windows_fonts_installed__preferred_to_the_free_ones(mon
     assert chosen.title.path != own["FangSong"]  # 小标宋's stand-in is a 宋体, not the body's 仿宋
     found = find_installed("仿宋")  # a font's Chinese name names it as well as its English one
     assert found is not None and found.path == own["FangSong"]
+
+
+def test_cli_batch__font_file_unusable__warning_on_stderr_and_documents_written(tmp_path: Path) -> None:
+    """Should warn in a batch as in a notice, once, and still record and write everything."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(NOTICE_ANSWERS, inbox)
+    settings_path = office(tmp_path, """
+        fonts:
+          subheading: fonts/楷体_GB2312.ttf
+    """)
+    result = CliRunner().invoke(cli, ["batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings_path), "--ledger", str(tmp_path / "ledger.sqlite")])
+    assert result.exit_code == 1, result.output  # non-compliant, documents made
+    assert result.stderr.count("[FONT_006]") == 1
+    assert "{}:{}:{}: 警告 [FONT_006]".format(settings_path, *position(settings_path, "fonts/楷体")) in result.stderr
+    assert len(list((tmp_path / "out").glob("*通知书.pdf"))) == 1
