@@ -452,17 +452,28 @@ def _chosen(choice: FontChoice) -> FontSource | tuple[ErrorCode, dict[str, str]]
     it says."""
     if choice.path is None:
         face = find_installed(choice.value)
-        return (ErrorCode.FONT_005, {"name": choice.value}) if face is None else FontSource(face.path, face.index)
-    reason = _not_there(choice.path)
+        if face is None:
+            return ErrorCode.FONT_005, {"name": choice.value}
+        path, index = face.path, face.index
+    else:
+        path, index = choice.path, 0  # of a collection, its first face
+    reason = _unusable(path)
+    if reason is not None:
+        return ErrorCode.FONT_006, {"path": str(path), "reason": reason}
+    return FontSource(path, index)
+
+
+def _unusable(path: Path) -> str | None:
+    """Why the font file cannot be used, or None. Installed fonts are asked too: one the
+    subsetter cannot read (a damaged file) would stop every document."""
+    reason = _not_there(path)
     if reason is None:
         try:
-            _refuse_unreadable(choice.path)
+            _refuse_unreadable(path)
         except FontError as exc:
             problem = exc.problems[0]
             reason = "不是可用的字体" if problem.code is ErrorCode.FONT_003 else f"无法读取：{problem.context['reason']}"
-    if reason is not None:
-        return ErrorCode.FONT_006, {"path": str(choice.path), "reason": reason}
-    return FontSource(choice.path, 0)  # of a collection, its first face
+    return reason
 
 
 def _system_font() -> tuple[FontSource, str] | None:
@@ -497,7 +508,7 @@ def document_fonts(font: str | None, choices: tuple[FontChoice, ...] = ()) -> tu
         fallback = base
         for family, weight in () if base else FALLBACKS[role]:
             face = find_installed(family, weight)
-            if face is not None:
+            if face is not None and _unusable(face.path) is None:
                 fallback = (FontSource(face.path, face.index), face.label())
                 break
         fallback = fallback or (picked["body"] if role != "body" else system)

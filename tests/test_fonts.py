@@ -338,3 +338,20 @@ def test_cli_batch__font_file_unusable__warning_on_stderr_and_documents_written(
     assert result.stderr.count("[FONT_006]") == 1
     assert "{}:{}:{}: 警告 [FONT_006]".format(settings_path, *position(settings_path, "fonts/楷体")) in result.stderr
     assert len(list((tmp_path / "out").glob("*通知书.pdf"))) == 1
+
+
+def test_document_fonts__installed_font_unreadable__warning_and_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Should warn of an installed font the subsetter cannot read (a damaged file), not stop
+    every document at rendering."""
+    broken = tmp_path / "damaged.ttf"
+    broken.write_bytes(b"\x00\x01\x00\x00" + b"\x00" * 64)
+    installed = (fonts.InstalledFace(("黑体", "SimHei"), ("SimHei",), fonts.REGULAR, False, broken, 0), *fonts.installed_faces())
+    monkeypatch.setattr(fonts, "installed_faces", lambda: installed)
+    choice = fonts.FontChoice("heading", "黑体", None, fonts.Location("office.yaml", 3, 12))
+    document_fonts.cache_clear()
+    try:
+        chosen, (warning,) = document_fonts(None, (choice,))
+    finally:
+        document_fonts.cache_clear()
+    assert warning.code is ErrorCode.FONT_006 and str(broken) in warning.message
+    assert chosen.heading.path != broken
