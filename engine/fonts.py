@@ -543,7 +543,7 @@ def cut_fonts(fonts: DocumentFonts, characters: set[str], folder: Path | None = 
             cut.append((FAMILIES[role], subset_font(source, wanted, folder)))
     if fonts.fill is not None and fonts.fill != fonts.body:
         present = _cmap(body)
-        missing = {ch for ch in characters if not ch.isspace() and ord(ch) not in present}
+        missing = {ch for ch in characters if ord(ch) not in present}
         if missing:
             cut.append((FILL_FAMILY, subset_font(fonts.fill, missing, folder)))
     return tuple(cut)

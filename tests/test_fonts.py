@@ -355,3 +355,33 @@ def test_document_fonts__installed_font_unreadable__warning_and_fallback(monkeyp
         document_fonts.cache_clear()
     assert warning.code is ErrorCode.FONT_006 and str(broken) in warning.message
     assert chosen.heading.path != broken
+
+
+def test_report__body_font_lacks_characters__every_font_a_cut_headings_in_the_heading_font(tmp_path: Path) -> None:
+    """Should draw the summary's charts, whose labels are set in the body's family, and its
+    text from our cuts alone, falling back to the cut Noto for what the office's body font
+    lacks (a whole system font once made a 16 MB report), and its 一、二、 headings in 黑体."""
+    from click.testing import CliRunner
+
+    from cli import cli
+    from helpers import record
+
+    system = fonts.find_cjk_font()
+    fonts._subset(system.path, system.index, sorted(map(ord, "一二三检查情况期间共开展现场0123456789")), tmp_path / "narrow.otf")
+    settings_path = office(tmp_path, """
+        fonts:
+          body: narrow.otf
+    """)
+    record(EXAMPLES / "campaign", settings_path)
+    result = CliRunner().invoke(cli, ["report", "--from", "2024-10-21", "--to", "2024-12-20", "-o", str(tmp_path / "report"), "--settings", str(settings_path)])
+    assert result.exit_code == 0, result.output
+    (pdf,) = (tmp_path / "report").glob("*.pdf")
+    families = embedded_families(pdf)
+    assert all("+LantianCJK" in name for name in families), families
+    assert pdf.stat().st_size < 1_000_000
+    from pdf_glyphs import glyphs
+
+    page = glyphs(pdf, 0)
+    line = "".join(g.char for g in page)
+    start = line.index("一、检查情况")
+    assert {families[g.font] for g in page[start : start + 6]} == {"Noto Sans CJK SC"}
