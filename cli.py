@@ -89,6 +89,19 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> A
     return load_settings(path)
 
 
+#: The warnings of an office's fonts: that could not be used, each naming the font used instead.
+FONT_WARNINGS = (ErrorCode.FONT_005, ErrorCode.FONT_006)
+
+
+def _fonts(settings: Any) -> Any:
+    """The office's font for each role, its warnings shown first."""
+    from engine.fonts import document_fonts
+
+    fonts, warnings = document_fonts(settings.font, settings.fonts)
+    _emit_problems(list(warnings))
+    return fonts
+
+
 def _check_files(
     files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None, settings: Any = None
 ) -> tuple[list[tuple[str, Any]], list[Problem]]:
@@ -296,8 +309,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     for item in outcome.written:
         # The path holds the answers file's name, the number the office's number_pattern.
         click.echo(check_output.printable(f"{item.path}") + f"\t{document_label(item.kind, settings.document_kind)}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
-    # Errors, and the citations that could not follow the transitional rule: a clerk must check those.
-    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS)], sources)
+    # Errors, the citations that could not follow the transitional rule (a clerk must check
+    # those), the order's missing particulars, and the settings' fonts that stood in for others.
+    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
@@ -362,7 +376,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
-    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS)])
+    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)])
     errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
@@ -621,7 +635,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
         atomic_write(output, spreadsheet(items, settings, output, title=title))
         return
     document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day, title=title)
-    (pdf,) = write_pdfs_parallel([document], workers=default_workers())
+    (pdf,) = write_pdfs_parallel([document], fonts=_fonts(settings), workers=default_workers())
     atomic_write(output, pdf)
 
 
@@ -744,7 +758,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
     refuse_targets([target], force=force)
     document = report_document(path, settings, start.date(), end.date(), target)
-    (pdf,) = write_pdfs([document])
+    (pdf,) = write_pdfs([document], fonts=_fonts(settings))
     atomic_write(target, pdf, overwrite=force)
     _say(f"已写入 {target}")
     ctx.exit(EXIT_OK)

@@ -29,7 +29,7 @@ from .documents import (
     write_each,
 )
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
-from .fonts import find_cjk_font
+from .fonts import document_fonts
 from .labels import document_label
 from .ledger import Recorded
 from .model import Answers, Checklist, InspectionResult, RuleSet
@@ -201,7 +201,9 @@ def write_notices(
     all before anything is numbered. Files that would be replaced without ``force`` stop
     everything first (IO_010, raised)."""
     outcome = NoticeOutcome()
-    find_cjk_font(settings.font)  # a font that cannot be used stops everything before anything is numbered
+    # A font that cannot be used stops everything before anything is numbered; one of the
+    # settings' fonts: that is not installed is warned of, and another used.
+    outcome.problems.extend(document_fonts(settings.font, settings.fonts)[1])
     ledger_exists = os.path.lexists(settings.ledger_path)
     claimed: dict[Path, str] = {}
     seen: dict[str, str] = {}
@@ -296,7 +298,8 @@ def run_batch(
     claimed: dict[Path, str] = {}  #: each document's target → the answers file it is for
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
-        find_cjk_font(settings.font)  # a font that cannot be used stops the batch before anything is recorded
+        # A font that cannot be used stops the batch before anything is recorded.
+        outcome.problems.extend(document_fonts(settings.font, settings.fonts)[1])
         targets = _targets(in_order, directory, out_dir, settings.document_kind)
         if ledger_path is not None:
             ledger.refuse_documents(ledger_path, targets)

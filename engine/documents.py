@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
-from .fonts import find_cjk_font
+from .fonts import document_fonts
 from .labels import NOTICE_FILE_WORDS
 from .model import FollowedNotice, InspectionResult
 from .numbering import allocate, given, issued
@@ -170,7 +170,7 @@ def write_each(
     workers: int = 1,
     force: bool = False,
 ) -> WriteOutcome:
-    """Render every planned document with one shared subset font and write each whole as soon
+    """Render every planned document with the same subset fonts and write each whole as soon
     as it is made, replacing an existing file only when ``force``.
 
     A document that cannot be made (a photo refused) or written is left out and the others go
@@ -179,9 +179,9 @@ def write_each(
     cannot be found stops everything before anything is written (raised).
     """
     outcome = WriteOutcome()
-    font = find_cjk_font(settings.font)
+    fonts, _ = document_fonts(settings.font, settings.fonts)  # its warnings are the caller's to show
     done: set[int] = set()
-    rendering = render_each([document for document, _ in planned], font=font, workers=workers, on_progress=on_progress)
+    rendering = render_each([document for document, _ in planned], fonts=fonts, workers=workers, on_progress=on_progress)
     try:
         for index, pdf in rendering:
             document, number = planned[index]

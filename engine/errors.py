@@ -214,6 +214,16 @@ class ErrorCode(Enum):
     FONT_002 = Detail("font_missing", "办公室设置中指定的字体文件 {path} {reason}", "请更正 font: 的路径，或删去这一行使用系统中的中文字体")
     FONT_003 = Detail("font_unreadable", "字体文件 {path} 不是可用的字体", "font: 须指向 TrueType 或 OpenType 字体文件（.ttf、.otf、.ttc），例如仿宋 simfang.ttf；或删去这一行使用系统中的中文字体")
     FONT_004 = Detail("font_not_readable", "字体文件 {path} 无法读取：{reason}", "请检查这个文件的读取权限，或换一个字体文件；也可以删去 font: 这一行，使用系统中的中文字体")
+    FONT_005 = Detail(
+        "font_not_installed",
+        "{role}字体 “{name}” 没有安装，{role}改用 {fallback}",
+        "文书照常生成。要用这个字体，请在这台电脑上安装它，或在 fonts: 的 {key}: 中写字体文件的路径；名称须与已安装字体的名称一致（Linux 上 fc-list :lang=zh family 可列出）",
+    )
+    FONT_006 = Detail(
+        "font_file_unusable",
+        "{role}字体文件 {path} {reason}，{role}改用 {fallback}",
+        "文书照常生成。请更正 fonts: 中 {key}: 的路径（相对路径从设置文件所在的文件夹算起），指向 .ttf、.otf 或 .ttc 字体文件",
+    )
     RENDER_001 = Detail(
         "refused",
         "无法生成文书 {document}：{reason}",

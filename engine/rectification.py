@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._fsutil import temporary_file_error
 from .check_output import printable
-from .fonts import find_cjk_font, smallest_copy
+from .fonts import document_fonts, smallest_copy
 from .labels import SEVERITY_LABELS
 from .model import InspectionResult
 from .render import Document, render_html
@@ -148,7 +148,8 @@ def pdf_cells(row: Row) -> list[str]:
 def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date, title: str = LIST_TITLE) -> Document:
     """The list as a document to render: its table set into pages here (typeset.py);
     ``title`` is OVERDUE_TITLE for the findings past their deadline."""
-    metrics = metrics_for(smallest_copy(find_cjk_font(settings.font)))
+    # The table is set in the body's font (the stylesheets give .sheet no other).
+    metrics = metrics_for(smallest_copy(document_fonts(settings.font, settings.fonts)[0].body))
     values = [pdf_cells(row) for row in rows]
     pages = set_table(PDF_COLUMNS, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
     context = {"settings": settings, "title": title, "overdue": title == OVERDUE_TITLE, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}

@@ -2,7 +2,7 @@
 
 Templates are ours (templates/), autoescaped and strict about undefined names; they get a
 view model built here, not engine objects. WeasyPrint may read nothing but our templates
-and assets, the subset font, and photos inside the inspection's own folder: every other
+and assets, the subset fonts, and photos inside the inspection's own folder: every other
 URL is refused, so text from an answers file can never make it fetch a file or a page.
 """
 
@@ -11,10 +11,12 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import functools
+import html as html_text
 import mimetypes
 import os
+import re
 import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from ._fsutil import temporary_file_error
 from .bundled import environment, templates_dir
 from .citations import joined, joined_texts
 from .errors import ErrorCode, LantianError, Location, Problem
-from .fonts import FontSource, find_cjk_font, subset_font
+from .fonts import DocumentFonts, FontSource, cut_fonts, document_fonts
 from .labels import ITEM_STATUS_LABELS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS
 from .model import FollowedNotice, InspectionResult, chinese_number
 from .photos import photo_facts, position_text
@@ -32,8 +34,8 @@ from .settings import OfficeSettings
 from .typeset import rules_svg
 from .values import chinese_date
 
-FONT_URL = "lantian-font:cjk"
-FONT_FAMILY = "LantianCJK"
+#: The URL each font's CSS family is fetched from: served by the fetcher, never a file.
+FONT_URL = "lantian-font:{family}"
 
 
 class RenderError(LantianError):
@@ -229,11 +231,12 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     return environment().get_template(template).render(**context)
 
 
-def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
-    """A WeasyPrint URL fetcher that serves only our templates, the font, and the photos
-    below the inspection's folder; anything else stops the rendering."""
+def _fetcher(font_files: Mapping[str, Path], photos_root: Path | None) -> Any:
+    """A WeasyPrint URL fetcher that serves only our templates, the fonts (by CSS family), and
+    the photos below the inspection's folder; anything else stops the rendering."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+    fonts = {FONT_URL.format(family=family): path for family, path in font_files.items()}
     allowed_roots = [templates_dir().resolve()]
     if photos_root is not None:
         allowed_roots.append(photos_root.resolve())
@@ -248,8 +251,8 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
 
     class Fetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if url == FONT_URL:
-                return URLFetcherResponse(url, font_file.read_bytes(), {"Content-Type": "font/otf"})
+            if url in fonts:
+                return URLFetcherResponse(url, fonts[url].read_bytes(), {"Content-Type": "font/otf"})
             rules = rules_svg(url)
             if rules is not None:
                 return URLFetcherResponse(url, rules, {"Content-Type": "image/svg+xml"})
@@ -268,13 +271,40 @@ def _fetcher(font_file: Path, photos_root: Path | None) -> Any:
 @functools.cache
 def _stylesheet_characters() -> frozenset[str]:
     """What the stylesheets print themselves (a page's signature line, "第 n 页 共 m 页"):
-    cut into the font with the documents' text, or WeasyPrint would fall back to a system
+    cut into the fonts with the documents' text, or WeasyPrint would fall back to a system
     font for them and embed all of it."""
     return frozenset("".join(path.read_text(encoding="utf-8") for path in sorted((templates_dir() / "css").glob("*.css"))))
 
 
 def _characters(documents: Sequence[Document]) -> set[str]:
     return set("".join(document.html for document in documents)) | set(" 0123456789—-()（）〔〕") | _stylesheet_characters()
+
+
+#: The elements the stylesheets (templates/css) set in a role's font other than the body's,
+#: as tags and .classes: that font is cut to their text alone, some dozen characters where the
+#: body's font takes the batch's thousand, so each PDF carries it small. A character these
+#: miss is still drawn, in the body's font, the stylesheets' next family (a test checks them
+#: against the stylesheets).
+ROLE_ELEMENTS = {"title": ("h1", ".office-mark", ".form-title"), "heading": ("h2",), "subheading": ("h3",)}
+
+
+def _element_pattern(selector: str) -> re.Pattern[str]:
+    if selector.startswith("."):
+        name = re.escape(selector[1:])
+        return re.compile(rf'<(?P<tag>\w+)\b[^>]*\bclass="(?:[^"]*\s)?{name}(?:\s[^"]*)?"[^>]*>(?P<text>.*?)</(?P=tag)>', re.S)
+    return re.compile(rf"<(?P<tag>{re.escape(selector)})\b[^>]*>(?P<text>.*?)</(?P=tag)>", re.S)
+
+
+_ROLE_PATTERNS = {role: [_element_pattern(selector) for selector in selectors] for role, selectors in ROLE_ELEMENTS.items()}
+
+
+def _role_characters(documents: Sequence[Document]) -> dict[str, set[str]]:
+    """The characters each role other than the body's prints in ``documents``."""
+    found: dict[str, set[str]] = {}
+    for role, patterns in _ROLE_PATTERNS.items():
+        texts = (match.group("text") for document in documents for pattern in patterns for match in pattern.finditer(document.html))
+        found[role] = set(html_text.unescape(re.sub(r"<[^>]*>", "", "".join(texts))))
+    return found
 
 
 #: The stylesheets of each kind of document, in cascade order (templates/css/).
@@ -288,33 +318,34 @@ def _stylesheets() -> dict[str, Any]:
     from weasyprint import CSS
 
     css = templates_dir() / "css"
-    fetch = _fetcher(Path(os.devnull), None)
+    fetch = _fetcher({}, None)
     parsed = {name: CSS(filename=str(css / name), url_fetcher=fetch) for names in STYLESHEETS.values() for name in names}
     return {kind: [parsed[name] for name in names] for kind, names in STYLESHEETS.items()}
 
 
 class _Renderer:
-    """What every document of a batch shares: the font, registered once, and the stylesheets."""
+    """What every document of a batch shares: the fonts, registered once, and the stylesheets."""
 
-    def __init__(self, font_file: Path) -> None:
+    def __init__(self, font_files: tuple[tuple[str, Path], ...]) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        self.font_file = font_file
+        self.font_files = dict(font_files)
         self.font_config = FontConfiguration()
-        face = CSS(string=f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{FONT_URL}'); }}", font_config=self.font_config, url_fetcher=_fetcher(font_file, None))
+        faces = "".join(f"@font-face {{ font-family: {family}; src: url('{FONT_URL.format(family=family)}'); }}" for family in self.font_files)
+        face = CSS(string=faces, font_config=self.font_config, url_fetcher=_fetcher(self.font_files, None))
         self.stylesheets = {kind: [face, *sheets] for kind, sheets in _stylesheets().items()}
 
     def pdf(self, document: Document) -> bytes:
         from weasyprint import HTML
         from weasyprint.urls import FatalURLFetchingError
 
-        fetch = _fetcher(self.font_file, document.photos_root)
+        fetch = _fetcher(self.font_files, document.photos_root)
         html = HTML(string=document.html, base_url=str(templates_dir()) + "/", url_fetcher=fetch)
         try:
             layout = html.render(stylesheets=self.stylesheets[document.kind], font_config=self.font_config)
-            # The font is already cut to this batch's characters: embed it as it is, which
-            # skips WeasyPrint's own subsetting, the step that costs seconds per document.
+            # The fonts are already cut to this batch's characters: embed them as they are,
+            # which skips WeasyPrint's own subsetting, the step that costs seconds per document.
             return layout.write_pdf(full_fonts=True)
         except FatalURLFetchingError as exc:
             refused = exc.__cause__ or exc
@@ -328,8 +359,8 @@ class _Renderer:
 
 
 @functools.lru_cache(maxsize=2)
-def _renderer(font_file: Path) -> _Renderer:
-    return _Renderer(font_file)
+def _renderer(font_files: tuple[tuple[str, Path], ...]) -> _Renderer:
+    return _Renderer(font_files)
 
 
 # Let the cached font configurations go while WeasyPrint can still clean up after them,
@@ -337,16 +368,16 @@ def _renderer(font_file: Path) -> _Renderer:
 atexit.register(_renderer.cache_clear)
 
 
-def _each(documents: Sequence[Document], source: FontSource, characters: set[str]) -> Iterator[bytes | LantianError]:
+def _each(documents: Sequence[Document], fonts: DocumentFonts, characters: set[str], roles: dict[str, set[str]]) -> Iterator[bytes | LantianError]:
     """Each document's PDF, or the LantianError that kept that one document from being made,
     so that one bad photo costs one document. A font that cannot be found or cut is raised:
     then no document can be made."""
     try:
-        renderer = _renderer(subset_font(source, characters))
+        renderer = _renderer(cut_fonts(fonts, characters, roles=roles))
     except OSError as exc:
         if exc.errno is None:
             raise
-        # The font's files could not be written (a full disk): no document can be made.
+        # The fonts' files could not be written (a full disk): no document can be made.
         for document in documents:
             yield temporary_file_error(exc, document.target)
         return
@@ -361,26 +392,28 @@ def write_pdfs(
     documents: Sequence[Document],
     *,
     font: FontSource | None = None,
+    fonts: DocumentFonts | None = None,
     on_progress: Callable[[int], None] | None = None,
     characters: set[str] | None = None,
 ) -> list[bytes]:
-    """Render every document to PDF bytes, each with the same embedded subset font; the first
+    """Render every document to PDF bytes, each with the same embedded subset fonts; the first
     document that cannot be made stops it (LantianError).
 
-    The font is cut once to the characters of all the documents (fonts.py caches it), so
-    a document costs only its layout and writing.
+    The fonts are cut once to the characters of all the documents (fonts.py caches them), so
+    a document costs only its layout and writing. ``fonts`` gives each role its font (the
+    office settings' choice); ``font`` sets every role in one; neither, the free fallbacks.
     """
     pdfs = []
-    for _, pdf in render_each(documents, font=font, on_progress=on_progress, characters=characters):
+    for _, pdf in render_each(documents, font=font, fonts=fonts, on_progress=on_progress, characters=characters):
         if isinstance(pdf, LantianError):
             raise pdf
         pdfs.append(pdf)
     return pdfs
 
 
-def _render_chunk(args: tuple[list[Document], FontSource, set[str]]) -> list[bytes | LantianError]:
-    documents, font, characters = args
-    return list(_each(documents, font, characters))
+def _render_chunk(args: tuple[list[Document], DocumentFonts, set[str], dict[str, set[str]]]) -> list[bytes | LantianError]:
+    documents, fonts, characters, roles = args
+    return list(_each(documents, fonts, characters, roles))
 
 
 #: Workers are forked where that is safe (Linux): a forked worker starts at once, with
@@ -402,6 +435,7 @@ def render_each(
     documents: Sequence[Document],
     *,
     font: FontSource | None = None,
+    fonts: DocumentFonts | None = None,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
     characters: set[str] | None = None,
@@ -412,17 +446,20 @@ def render_each(
 
     With several ``workers``, a document cut into parts (the long list) goes out a part to a
     worker, first, as the longest work; the others go in small chunks, so that progress moves
-    while they work. Each worker registers the font once and keeps it. Documents then come
-    in the order they are finished, not the order given.
+    while they work. Each worker registers the fonts once and keeps them. Documents then come
+    in the order they are finished, not the order given. ``font`` and ``fonts`` as in write_pdfs.
     """
     if not documents:
         return
-    source = font or find_cjk_font()
+    chosen = fonts or (DocumentFonts.single(font) if font is not None else document_fonts(None)[0])
     characters = characters or _characters(documents)
+    # Of all the documents, not of a worker's share: every part of a long list then embeds the
+    # same cuts, which joining them keeps once.
+    roles = _role_characters(documents)
     # A part of a long list is as much work as a notice.
     work = sum(max(1, len(document.parts)) for document in documents)
     if workers <= 1 or work < PARALLEL_MINIMUM:
-        for index, pdf in enumerate(_each(documents, source, characters)):
+        for index, pdf in enumerate(_each(documents, chosen, characters, roles)):
             if on_progress:
                 on_progress(1)
             yield index, pdf
@@ -431,8 +468,8 @@ def render_each(
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        # Subset once here, so the workers find the font in the cache instead of each making it.
-        subset_font(source, characters)
+        # Subset once here, so the workers find the fonts in the cache instead of each making them.
+        cut_fonts(chosen, characters, roles=roles)
     except OSError as exc:
         if exc.errno is None:
             raise
@@ -450,7 +487,7 @@ def render_each(
     waiting = {index: max(1, len(document.parts)) for index, document in enumerate(documents)}
     pool = ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context(_START_METHOD))
     try:
-        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], source, characters) for chunk in chunks]), strict=True):
+        for chunk, pdfs in zip(chunks, pool.map(_render_chunk, [([document for _, document in chunk], chosen, characters, roles) for chunk in chunks]), strict=True):
             finished = []
             for (index, _), pdf in zip(chunk, pdfs, strict=True):
                 if isinstance(pdf, LantianError):
@@ -477,12 +514,13 @@ def write_pdfs_parallel(
     documents: Sequence[Document],
     *,
     font: FontSource | None = None,
+    fonts: DocumentFonts | None = None,
     workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[bytes]:
     """write_pdfs over ``workers`` processes (see render_each), in the order given; the first
     document (in that order) that cannot be made is raised."""
-    made = dict(render_each(documents, font=font, workers=workers, on_progress=on_progress))
+    made = dict(render_each(documents, font=font, fonts=fonts, workers=workers, on_progress=on_progress))
     pdfs = []
     for index in range(len(documents)):
         pdf = made[index]
@@ -493,7 +531,7 @@ def write_pdfs_parallel(
 
 
 def _join(parts: Sequence[bytes], title: str) -> bytes:
-    """One PDF of the parts' pages in order. The parts embed the same font; it is kept once."""
+    """One PDF of the parts' pages in order. The parts embed the same fonts; each is kept once."""
     import io
 
     from pypdf import PdfReader, PdfWriter

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ErrorCode, InputError, Problem
+from .fonts import ROLES, FontChoice, is_font_path
 from .schema import validate
 from .source import SourceDocument, char_name, load_source, refused_character
 
@@ -31,6 +32,8 @@ class OfficeSettings:
     court: str | None
     report_days: int
     font: str | None
+    #: The font of each role the settings name (fonts:), in the order of ROLES.
+    fonts: tuple[FontChoice, ...] = ()
 
     @property
     def ledger_path(self) -> Path:
@@ -55,6 +58,12 @@ def load_settings(path: str | Path) -> OfficeSettings:
     font = data.get("font")
     if font and not Path(font).is_absolute():
         font = str(Path(path).parent / font)
+    named = data.get("fonts") or {}
+    fonts = tuple(
+        FontChoice(role, named[role], Path(path).parent / named[role] if is_font_path(named[role]) else None, doc.location(("fonts", role)))
+        for role in ROLES
+        if named.get(role)
+    )
     phone = data.get("contact_phone")
     return OfficeSettings(
         path=str(path),
@@ -71,6 +80,7 @@ def load_settings(path: str | Path) -> OfficeSettings:
         court=data.get("court"),
         report_days=data.get("report_days", 3),
         font=font,
+        fonts=fonts,
     )
 
 
@@ -89,23 +99,28 @@ TEXT_LIMITS = {
     "address": 200,
     "refer_to": 200,
 }
-
+#: A font's name or a path to its file (Windows allows 260 characters in a path).
+FONT_LIMIT = 260
 
 
 def text_problems(doc: SourceDocument) -> list[Problem]:
     """SETTINGS_004 for a text longer than its limit, SETTINGS_005 for a control character in it."""
     data = doc.data if isinstance(doc.data, dict) else {}
+    fonts = data.get("fonts")
+    if not isinstance(fonts, dict):
+        fonts = {}
+    texts: list[tuple[tuple[str, ...], str, object, int]] = [((key,), key, data.get(key), limit) for key, limit in TEXT_LIMITS.items()]
+    texts += [(("fonts", role), f"fonts.{role}", fonts.get(role), FONT_LIMIT) for role in ROLES]
     problems = []
-    for key, limit in TEXT_LIMITS.items():
-        text = data.get(key)
+    for path, field, text, limit in texts:
         if not isinstance(text, str):
             continue
         if len(text) > limit:
-            problems.append(Problem(ErrorCode.SETTINGS_004, doc.location((key,)), {"field": key, "length": len(text), "limit": limit}))
+            problems.append(Problem(ErrorCode.SETTINGS_004, doc.location(path), {"field": field, "length": len(text), "limit": limit}))
         bad = refused_character(text)  # every text of the settings is one line, without tabs
         if bad:
             char = bad.group()
-            problems.append(Problem(ErrorCode.SETTINGS_005, doc.inside((key,), text, bad.start()), {"field": key, "char": char_name(char), "position": bad.start() + 1}))
+            problems.append(Problem(ErrorCode.SETTINGS_005, doc.inside(path, text, bad.start()), {"field": field, "char": char_name(char), "position": bad.start() + 1}))
     return problems
 
 

@@ -23,6 +23,7 @@ class Glyph:
     y: float
     char: str
     width: float = 0.0  #: its advance, in the same units
+    font: str = ""  #: the /BaseFont of the font it is drawn in ("ABCDEF+LantianCJKTitle")
 
 
 def _widths(descendant) -> dict[int, float]:
@@ -64,11 +65,12 @@ def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
     fonts = {}
     for name, font in (page["/Resources"].get("/Font") or {}).items():
         font = font.get_object()
-        fonts[name] = (_widths(font["/DescendantFonts"][0].get_object()), _unicode(font))
+        fonts[name] = (_widths(font["/DescendantFonts"][0].get_object()), _unicode(font), str(font["/BaseFont"]).lstrip("/"))
     out: list[Glyph] = []
     x = y = size = 0.0
     widths: dict[int, float] = {}
     names: dict[int, str] = {}
+    font_name = ""
     shift: tuple[float, ...] | None = None  #: the transformation after the page's own, (a b c d e f)
     saved: list[tuple[float, ...] | None] = []
     based = False
@@ -90,7 +92,7 @@ def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
         elif operator == b"Tm":
             x, y = float(operands[4]), float(operands[5])
         elif operator == b"Tf":
-            widths, names = fonts[operands[0]]
+            widths, names, font_name = fonts[operands[0]]
             size = float(operands[1])
         elif operator == b"TJ":
             for item in operands[0]:
@@ -102,6 +104,6 @@ def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
                     gid = int.from_bytes(raw[index : index + 2], "big")
                     m = shift or (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
                     advance = widths.get(gid, 1000) / 1000 * size
-                    out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd"), advance * m[0]))
+                    out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd"), advance * m[0], font_name))
                     x += advance
     return out

@@ -55,7 +55,7 @@ def _properties(schema: dict) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("schemas, doc", [(("checklist", "legal"), "rules.md"), (("answers",), "answers.md")])
+@pytest.mark.parametrize("schemas, doc", [(("checklist", "legal"), "rules.md"), (("answers",), "answers.md"), (("settings",), "documents.md")])
 def test_docs__every_field_documented(schemas: tuple[str, ...], doc: str) -> None:
     text = (DOCS / doc).read_text(encoding="utf-8")
     fields = set().union(*(_properties(load_schema(name)) for name in schemas))

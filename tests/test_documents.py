@@ -59,7 +59,8 @@ def test_fetcher__refuses_anything_outside_templates_and_inspection_folder(tmp_p
     font.write_bytes(b"x")
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "a.jpg").write_bytes(b"jpeg")
-    fetch = _fetcher(font, tmp_path / "photos")
+    fetch = _fetcher({"LantianCJK": font}, tmp_path / "photos")
+    assert fetch.fetch("lantian-font:LantianCJK").read() == b"x"
     assert fetch.fetch((tmp_path / "photos" / "a.jpg").as_uri()).read() == b"jpeg"
     for url in ("file:///etc/passwd", (tmp_path / "photos" / ".." / "f.otf").as_uri(), "http://127.0.0.1/x", "data:text/plain,hi"):
         with pytest.raises(FatalURLFetchingError):

@@ -225,7 +225,7 @@ def test_list_parts__each_page_once_no_part_empty(tmp_path: Path, settings, monk
 @needs_font
 def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should give a long list rendered by two workers, part by part, the same pages and the
-    same page numbers as one worker, with the font embedded once."""
+    same page numbers as one worker, with each font embedded once."""
     pytest.importorskip("weasyprint")
     from engine import rectification, render
     from engine.render import write_pdfs, write_pdfs_parallel
@@ -246,9 +246,10 @@ def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settin
     for number, (one, other) in enumerate(zip(whole.pages, joined.pages, strict=True), 1):
         assert one.extract_text() == other.extract_text()
         assert other.extract_text().rstrip().endswith(f"— {number} —")
-    embedded = set()
+    embedded: dict[str, set[int]] = {}
     for page in joined.pages:
         for font in page["/Resources"]["/Font"].values():
             descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            embedded.add(descriptor.raw_get("/FontFile3").idnum)
-    assert len(embedded) == 1  # the parts' copies of the font were merged
+            embedded.setdefault(str(font.get_object()["/BaseFont"]), set()).add(descriptor.raw_get("/FontFile3").idnum)
+    # The parts' copies of each font (the body's; the title's, of the list's head) were merged.
+    assert embedded and all(len(files) == 1 for files in embedded.values()), embedded
