@@ -294,7 +294,7 @@ class _AnswersBuilder:
         return Inspection(
             day,
             inspectors,
-            None if ident is None else str(ident),
+            None if ident is None or not str(ident).strip() else str(ident).strip(),
             raw.get("start_time"),
             raw.get("end_time"),
             raw.get("recorder"),

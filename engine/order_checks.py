@@ -8,6 +8,7 @@ still made so that it can be read and corrected before it is signed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from .errors import ErrorCode, Location, Problem
@@ -30,9 +31,10 @@ _AUTHORITIES = (
     ("环境卫生主管部门", ("城市管理", "城管", "环境卫生", "环卫")),
     ("生态环境", ("生态环境", "环境保护", "环保局")),
 )
-#: Offices that hold other departments' powers by law (行政处罚法第十八条: 综合行政执法;
-#: 第二十四条: powers handed to a town's government): their names prove nothing either way.
-_CONSOLIDATED = ("综合行政执法", "综合执法")
+#: Offices that hold other departments' powers by law (行政处罚法第十八条: 综合行政执法): their
+#: names prove nothing either way. Only the issuing office counts, not its department: an
+#: ecology bureau's own 生态环境保护综合行政执法大队 holds the bureau's powers, no others.
+_CONSOLIDATED = re.compile(r"综合(?:行政)?执法局")
 
 
 def credit_code_valid(code: str) -> bool:
@@ -82,8 +84,8 @@ def authority_problems(result: InspectionResult, settings: OfficeSettings, locat
     """ORDER_003 for each enforcing body a cited penalty article names that the issuing
     office's name does not show it to be (an order on construction dust by an ecology and
     environment bureau, where the law names 住房城乡建设 departments)."""
-    office = f"{settings.office}{settings.department or ''}"
-    if any(word in office for word in _CONSOLIDATED):
+    office = settings.office
+    if _CONSOLIDATED.search(office):
         return []
     problems: list[Problem] = []
     seen: set[str] = set()

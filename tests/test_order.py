@@ -162,3 +162,13 @@ def test_batch__order_warnings_at_the_answers_lines(tmp_path: Path) -> None:
     assert re.search(r"site\.yaml:3:1: 警告 \[ORDER_001\] 决定书上当事人的统一社会信用代码空着", result.stderr), result.stderr
     assert "责令改正违法行为决定书 1 份" in result.stdout
     assert (tmp_path / "out" / "site.决定书.pdf").is_file()
+
+
+def test_order__ecology_bureau_s_enforcement_team__still_warned(tmp_path: Path) -> None:
+    """Should still warn when only the department is an ecology bureau's 综合行政执法大队:
+    that team holds the bureau's powers, not the construction or sanitation departments'."""
+    settings = office(tmp_path, "XX县生态环境局")
+    text = settings.read_text(encoding="utf-8").replace("department: XX镇生态环境保护办公室", "department: XX县生态环境保护综合行政执法大队")
+    settings.write_text(text, encoding="utf-8")
+    result = lantian("notice", str(answers(tmp_path, FULL_PARTY)), "-o", str(tmp_path / "out"), "--settings", str(settings))
+    assert re.findall(r"\[ORDER_003\] 第(\S+?)项问题", result.stderr) == ["一", "四"]
