@@ -224,6 +224,13 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
         "time_span": "–".join(t for t in (result.inspection.start_time, result.inspection.end_time) if t),
         "answers_sha256": result.answers_sha256,
         "warn_inspectors": len(set(inspectors)) < 2,
+        # No notice goes out for a site that passed: its problems, their measures and
+        # deadlines (the ledger's) are told on the record the party signs, or the party would
+        # be counted overdue on a deadline it was never given.
+        "told": [
+            {"text": f.text, "rectification": f.rectification, "deadline": f.deadline, "immediate": f.deadline_days == 0}
+            for f in (result.stated_findings if result.verdict != "non_compliant" else ())
+        ],
     }
 
 

@@ -143,3 +143,25 @@ def test_record__only_the_cut_font__not_a_system_font_for_the_page_lines(record)
     fonts = {str(font.get_object()["/BaseFont"]) for page in PdfReader(str(path)).pages for font in page["/Resources"]["/Font"].values()}
     assert fonts and all("LantianCJK" in name for name in fonts), fonts
     assert path.stat().st_size < 1_000_000
+
+
+def test_record__site_that_passed_with_problems__states_them_with_the_ledger_s_deadlines(rules, tmp_path: Path) -> None:
+    """Should state, on the record of a site that passed with problems (no notice goes out), each
+    problem, its measure and the deadline the ledger counts it overdue from; and not on the
+    record of a site that failed, whose notice states them."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings = load_settings(tmp_path / "office.yaml")
+    passed = EXAMPLES / "campaign_2026" / "法典施行前" / "东关村" / "2026-08-11_26QX-06.yaml"
+    result = check(passed, rules, issued=dt.date(2026, 8, 20))
+    assert result.verdict == "compliant" and result.notice_findings
+    (written,) = write_documents(plan_documents(result, passed, settings, tmp_path / "passed"), settings)
+    text = "".join(page.extract_text() for page in PdfReader(str(written.path)).pages).replace(" ", "").replace("\n", "")
+    told = text[text.index("现场发现的问题及整改要求") :]
+    for number, finding in enumerate(result.stated_findings, 1):
+        deadline = f"{finding.deadline.year}年{finding.deadline.month}月{finding.deadline.day}日"
+        assert "整改完毕" in told and deadline in told and finding.rectification.replace(" ", "")[:12] in told, number
+    assert "于2026年9月4日前整改完毕" in told  # the ledger's deadline: 15 days from the 20th
+    failed = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
+    documents = write_documents(plan_documents(check(failed, rules), failed, settings, tmp_path / "failed"), settings)
+    record_path = next(w.path for w in documents if w.kind == "record")
+    assert "现场发现的问题及整改要求" not in "".join(page.extract_text() for page in PdfReader(str(record_path)).pages)
