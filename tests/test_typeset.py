@@ -253,3 +253,13 @@ def test_list_pdf__rendered_in_parts_is_the_same_document(tmp_path: Path, settin
             embedded.setdefault(str(font.get_object()["/BaseFont"]), set()).add(descriptor.raw_get("/FontFile3").idnum)
     # The parts' copies of each font (the body's; the title's, of the list's head) were merged.
     assert embedded and all(len(files) == 1 for files in embedded.values()), embedded
+
+
+def test_list_columns__headings_severity_and_status_on_one_line_each(metrics) -> None:
+    """Should give the list's narrow columns room for what they hold without a break:
+    村（社区）, 一票否决, and a status's second line 逾期102天."""
+    from engine.rectification import PDF_COLUMNS
+
+    width = {column.title: column.width - 2 * PAD_X for column in PDF_COLUMNS}
+    for title, text in (("村（社区）", "村（社区）"), ("严重\n程度", "一票否决"), ("状态", "逾期102天"), ("序号", "序号"), ("整改期限", "2026-08-20")):
+        assert break_lines(text, width[title], metrics) == [text], title
