@@ -8,6 +8,7 @@ Each command chooses its input and output, calls the engine, prints, and exits w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import io
@@ -250,8 +251,9 @@ def _day(value: Any) -> dt.date | None:
     help="json 的格式版本（见 docs/json.md）；1 为旧格式（只记录、不判定的项也标为 pass），将在以后的版本中删除。",
 )
 @issued_option
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help="办公室设置文件：给出时，出具决定书（document_kind: department_order）的办公室在生成文书、分配文号之前就能看到决定书缺少的当事人信息等警告（ORDER_001–003）。")
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_version: int, issued: Any) -> None:
+def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_version: int, issued: Any, settings_path: Path | None) -> None:
     """检查答卷 FILES（YAML 或 JSON），给出结论、得分和发现的问题。
 
     FILES 为 - 时从标准输入读取。一个文件有错误不影响其他文件的检查。
@@ -265,6 +267,17 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_versio
     rules = _rules(ctx)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued))
+    if settings_path is not None:
+        from engine.order_checks import order_problems
+        from engine.source import answers_locator
+
+        settings = _settings(ctx, settings_path, None)
+        checked = [
+            (file, dataclasses.replace(result, warnings=(*result.warnings, *order_problems(result, settings, answers_locator(None if file == "-" else Path(file))))))
+            if result.verdict == "non_compliant"
+            else (file, result)
+            for file, result in checked
+        ]
     results = [result for _, result in checked]
     failed = {p.location.file for p in problems if p.severity == "error"}
     if fmt == "json":

@@ -38,7 +38,7 @@ from .rectification import Row, list_document, rows_for, rows_from_ledger, sprea
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
-from .source import SourceDocument, load_source
+from .source import SourceDocument, answers_locator, load_source
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 LIST_NAME = "整改清单"
@@ -228,7 +228,7 @@ def write_notices(
             outcome.problems.extend(exc.problems)  # nothing is written for this file
             continue
         if any(number is not None for _, number in documents):
-            outcome.problems.extend(order_problems(result, settings, _site_locator(path)))
+            outcome.problems.extend(order_problems(result, settings, answers_locator(path)))
         planned.extend(documents)
         owners.update((document.target, result) for document, _ in documents)
     if planned:
@@ -238,23 +238,6 @@ def write_notices(
         outcome.written.extend(kept_written)
         outcome.problems.extend(withdrawn)
     return outcome
-
-
-def _locator(source: SourceDocument) -> Callable[[tuple], Location]:
-    """Where a path is in ``source``: a one-key path at its key ("site:"), a longer one at its value."""
-    return lambda path: source.location(path, key=len(path) == 1)
-
-
-def _site_locator(path: Path | None) -> Callable[[tuple], Location]:
-    """_locator for the answers file at ``path``, read again (its text is not kept after
-    checking); the file alone when it cannot be read or came from stdin."""
-    if path is not None:
-        try:
-            return _locator(load_source(path))
-        except LantianError:
-            pass
-    name = str(path) if path is not None else "<stdin>"
-    return lambda _: Location(name)
 
 
 def _issued(written: list[Written], owners: dict[Path, InspectionResult], settings: OfficeSettings) -> tuple[list[Written], list[Problem]]:
@@ -341,7 +324,7 @@ def run_batch(
                 planned.append((document, numbered))
                 owners[document.target] = checked
             if number is not None:
-                outcome.problems.extend(order_problems(result, settings, _locator(checked.source)))
+                outcome.problems.extend(order_problems(result, settings, checked.source.locator()))
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
     # The list is of the batch's notices, so it is dated and counted on their day, not on

@@ -194,7 +194,7 @@ class ErrorCode(Enum):
     ORDER_001 = Detail(
         "party_particular_missing",
         "决定书上当事人的{label}空着：答卷没有填写 site.{field}",
-        "在答卷 site 下填写 {field}（见 docs/answers.md），再生成一次；或打印后手工填写",
+        "出具前在答卷 site 下填写 {field}（见 docs/answers.md；lantian check --settings 可先查看）；已出具的在打印件上手工填写，因为改过的答卷再生成会另分配文号",
     )
     ORDER_002 = Detail(
         "credit_code_invalid",

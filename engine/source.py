@@ -14,13 +14,14 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 
-from .errors import ErrorCode, InputError, Location, Problem
+from .errors import ErrorCode, InputError, LantianError, Location, Problem
 
 # An answers file is a few KB and a checklist a few dozen; parsing a megabyte of YAML already
 # takes a second, so a larger file is refused before it is parsed.
@@ -118,6 +119,10 @@ class SourceDocument:
             probe = probe[:-1]
         line, col = pos if pos else (1, 1)
         return Location(self.name, line, col, tuple(path), item)
+
+    def locator(self) -> Callable[[tuple], Location]:
+        """Where a path is: a one-key path at its key ("site:"), a longer one at its value."""
+        return lambda path: self.location(path, key=len(path) == 1)
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
@@ -704,6 +709,18 @@ def load_source(src: str | Path | bytes, name: str | None = None, *, strict: boo
     if strict and doc.problems:
         raise InputError(doc.problems)
     return doc
+
+
+def answers_locator(path: Path | None) -> Callable[[tuple], Location]:
+    """SourceDocument.locator for the file at ``path``, read again (a checked file's text is
+    not kept); the file alone when it cannot be read or came from standard input."""
+    if path is not None:
+        try:
+            return load_source(path).locator()
+        except LantianError:
+            pass
+    name = str(path) if path is not None else "<stdin>"
+    return lambda _: Location(name)
 
 
 #: Characters no text of a user's file needs: C0 controls, DEL, C1 controls, the bidi marks

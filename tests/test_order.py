@@ -172,3 +172,19 @@ def test_order__ecology_bureau_s_enforcement_team__still_warned(tmp_path: Path) 
     settings.write_text(text, encoding="utf-8")
     result = lantian("notice", str(answers(tmp_path, FULL_PARTY)), "-o", str(tmp_path / "out"), "--settings", str(settings))
     assert re.findall(r"\[ORDER_003\] 第(\S+?)项问题", result.stderr) == ["一", "四"]
+
+
+def test_check__with_settings__order_warnings_before_anything_is_numbered(tmp_path: Path) -> None:
+    """Should show the order's warnings from `lantian check --settings`, in text and in JSON,
+    without writing or numbering anything; none without --settings."""
+    import json
+
+    path = answers(tmp_path, PARTY)
+    settings = office(tmp_path, "XX县综合行政执法局")
+    text = lantian("check", str(path), "--settings", str(settings))
+    assert text.exit_code == 1 and "警告：决定书上当事人的统一社会信用代码空着" in text.stdout
+    document = json.loads(lantian("check", str(path), "--settings", str(settings), "--format", "json").stdout)
+    codes = [warning["code"] for warning in document["results"][0]["warnings"]]
+    assert codes.count("ORDER_001") == 2  # credit code and representative
+    assert "ORDER_" not in lantian("check", str(path)).stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["office.yaml", "site.yaml"]  # no numbers file, no documents
