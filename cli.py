@@ -806,6 +806,62 @@ def _accept_global_options(group: click.Group) -> None:
 _accept_global_options(cli)
 
 
+@cli.command(context_settings=CONTEXT)
+@settings_option
+@click.option("--inspections", "inspections", type=click.Path(file_okay=False, path_type=Path), help="提交的答卷写入的文件夹。不写时为办公室设置文件旁的 inspections 文件夹。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址；手机在同一局域网内访问时用 0.0.0.0（见 docs/serve.md，须配合 HTTPS）。")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="监听的端口。")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="同时处理的请求数。")
+@click.pass_context
+def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | None, host: str, port: int, threads: int) -> None:
+    """启动网页版：检查人员在手机浏览器中登录、按检查表填写并提交答卷（见 docs/serve.md）。
+
+    \b
+    示例：
+      lantian users add 李明 --role inspector --settings office.yaml
+      lantian serve --settings office.yaml
+    """
+    from waitress import serve as run_server
+
+    from webapp import create_app
+    from webapp.users import users_path
+
+    rules = _rules(ctx)
+    settings = _settings(ctx, settings_path, None)
+    folder = inspections or Path(settings.path).parent / "inspections"
+    if not users_path(settings.path).exists():
+        _say(f"还没有用户：先运行 lantian users add 用户名 --role office --settings {settings.path}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    app = create_app(Path(settings.path), rules, folder)
+    _say(f"蓝天网页版已启动：用浏览器打开 http://{host}:{port}/ ；提交的答卷写入 {folder}。按 Ctrl+C 停止。", err=True)
+    run_server(app, host=host, port=port, threads=threads, ident="lantian")
+
+
+@cli.group(context_settings=CONTEXT)
+def users() -> None:
+    """网页版的用户：添加用户、修改密码（见 docs/serve.md）。"""
+
+
+@users.command("add", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--role", type=click.Choice(["inspector", "office", "viewer"]), default="inspector", show_default=True, help="inspector 检查人员，office 镇环保办，viewer 只读。")
+@click.option("--replace", is_flag=True, help="用户已存在时改为新的角色和密码。")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再输入一次", help="不写时提示输入（不显示）。")
+@settings_option
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, replace: bool, password: str, settings_path: Path | None) -> None:
+    """添加网页版用户 NAME。密码只保存加盐的 scrypt 散列，保存在办公室设置文件旁的 <设置文件名>.users.sqlite 中。"""
+    from webapp.users import UserError, add_user, users_path
+
+    settings = _settings(ctx, settings_path, None)
+    try:
+        added = add_user(users_path(settings.path), name, role, password, replace=replace)
+    except UserError as exc:
+        raise click.UsageError(str(exc)) from None
+    _say(f"已添加用户 {added.name}（{added.role_label}）")
+    ctx.exit(EXIT_OK)
+
+
 class _OutputError(OSError):
     """Standard output could not take what was written (a full disk, a closed pipe)."""
 

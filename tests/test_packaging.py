@@ -10,7 +10,7 @@ from pathlib import Path
 
 from helpers import ROOT
 
-SHIPPED = ["setup.cfg", "pyproject.toml", "README.md", "cli.py", "engine", "rules", "templates"]
+SHIPPED = ["setup.cfg", "pyproject.toml", "README.md", "cli.py", "engine", "webapp", "rules", "templates"]
 
 
 def test_install__plain__works_from_another_folder(tmp_path: Path) -> None:

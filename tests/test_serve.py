@@ -1,0 +1,201 @@
+"""`lantian serve` through Flask's test client: log-in, roles, CSRF, the form generated from the
+checklist, which items apply by the engine's rules, and a submitted form written as an
+answers file that checks as the example it copies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("flask")
+
+from engine import check
+from engine.loader import load_rules
+from engine.source import load_source
+from helpers import EXAMPLES, RULES, lantian, office_folder
+from webapp import LOGIN_FAILURES, create_app
+from webapp.users import add_user, authenticate, users_path
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(RULES)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Path:
+    root = office_folder(tmp_path / "office")
+    for name, role in (("李明", "inspector"), ("王芳", "office"), ("县局", "viewer")):
+        add_user(users_path(root / "office.yaml"), name, role, PASSWORD)
+    return root
+
+
+@pytest.fixture
+def app(office: Path, rules):
+    return create_app(office / "office.yaml", rules, office / "inspections")
+
+
+def token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def logged_in(app, name: str = "李明"):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def new_draft(client, checklist: str) -> tuple[str, str]:
+    home = client.get("/").get_data(as_text=True)
+    response = client.post("/inspections/new", data={"checklist": checklist, "csrf_token": token(home)})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    return location.rsplit("/", 1)[1], client.get(location).get_data(as_text=True)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def form_like(example: Path) -> list[tuple[str, str]]:
+    """The form fields an inspector fills to enter ``example``."""
+    data = load_source(example).data
+    fields = [(f"site.{key}", _text(value)) for key, value in data["site"].items()]
+    for key, value in data["inspection"].items():
+        fields.append((f"inspection.{key}", "、".join(value) if isinstance(value, list) else _text(value)))
+    for item, answer in data["answers"].items():
+        entry = answer if isinstance(answer, dict) else {"value": answer}
+        values = entry["value"] if isinstance(entry["value"], list) else [entry["value"]]
+        fields.extend((f"answers.{item}.value", _text(v)) for v in values)
+        fields.extend((f"answers.{item}.{part}", _text(entry[part])) for part in ("count", "note") if part in entry)
+    return fields
+
+
+def test_not_logged_in__sent_to_log_in_and_autosave_refused(app) -> None:
+    client = app.test_client()
+    assert client.get("/").headers["Location"].startswith("/login")
+    response = client.post("/inspections/" + "0" * 32 + "/autosave", data={})
+    assert response.status_code in (400, 401)  # no CSRF token and no session: refused either way
+
+
+def test_log_in__wrong_password_then_too_many_tries(app) -> None:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    for _ in range(LOGIN_FAILURES):
+        response = client.post("/login", data={"name": "李明", "password": "wrong", "csrf_token": token(page)})
+        assert response.status_code == 401 and "用户名或密码不对" in response.get_data(as_text=True)
+    response = client.post("/login", data={"name": "李明", "password": PASSWORD, "csrf_token": token(page)})
+    assert response.status_code == 429 and "登录失败次数过多" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token__refused(app) -> None:
+    client = app.test_client()
+    client.get("/login")
+    assert client.post("/login", data={"name": "李明", "password": PASSWORD}).status_code == 400
+
+
+def test_passwords_kept_as_scrypt_hashes(office: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(users_path(office / "office.yaml")) as connection:
+        stored = [row[0] for row in connection.execute("SELECT password FROM users")]
+    assert all(value.startswith("scrypt:") and PASSWORD not in value for value in stored)
+    assert authenticate(users_path(office / "office.yaml"), "李明", PASSWORD).role == "inspector"
+    assert authenticate(users_path(office / "office.yaml"), "李明", "nope") is None
+
+
+def test_viewer__cannot_start_an_inspection(app) -> None:
+    client = logged_in(app, "县局")
+    home = client.get("/").get_data(as_text=True)
+    assert "新建检查" not in home
+    assert client.post("/inspections/new", data={"checklist": "dust_six_100pct", "csrf_token": token(home)}).status_code == 403
+
+
+def test_draft_id_not_ours__not_found(app) -> None:
+    client = logged_in(app)
+    for draft_id in ("..%2F..%2Foffice", "x" * 32, "0" * 32):
+        assert client.get(f"/inspections/{draft_id}").status_code == 404
+
+
+def test_form__every_item_of_the_checklist_with_its_input(app, rules) -> None:
+    client = logged_in(app)
+    _, page = new_draft(client, "dust_six_100pct")
+    checklist = rules.checklists["dust_six_100pct"]
+    assert [m for m in re.findall(r'data-item="([^"]+)"', page)] == [item.id for item in checklist.items]
+    assert 'name="answers.hoarding_height.value"' in page and 'inputmode="decimal"' in page
+    assert 'type="radio" name="answers.hoarding_closed.value" value="是"' in page
+
+
+def test_autosave__which_items_apply_follows_the_engine(app, rules) -> None:
+    """Should tell, after each change, which items apply: a demolition site's wet-demolition
+    item applies, a building site's does not, exactly as `when:` in the checklist says."""
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    csrf = token(page)
+
+    def applies(site_type: str) -> dict:
+        response = client.post(f"/inspections/{draft_id}/autosave", data={"site.type": site_type, "site.name": "工地"}, headers={"X-CSRFToken": csrf})
+        assert response.status_code == 200
+        return response.get_json()["applies"]
+
+    demolition, building = applies("demolition"), applies("construction")
+    changed = {item for item in demolition if demolition[item] != building[item]}
+    assert "wet_demolition" in changed and demolition["wet_demolition"] is True and building["wet_demolition"] is False
+    again = client.get(f"/inspections/{draft_id}").get_data(as_text=True)
+    assert 'value="construction" selected' in again  # the draft was kept on the server
+    assert re.search(r'data-item="wet_demolition" data-conditional hidden', again)
+
+
+def test_submit__answers_file_checks_as_the_example_it_copies_and_twice_records_once(app, office: Path, rules) -> None:
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    example = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
+    fields = [*form_like(example), ("csrf_token", token(page))]
+    response = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    result_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    got, want = check(written, rules), check(example, rules)
+    assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
+    assert "不合格" in result_page and f"发现的问题（{len(want.findings)} 项）" in result_page
+    again = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
+    assert again.status_code == 302 and len(list((office / "inspections").glob("*.yaml"))) == 1
+    assert lantian("check", str(written)).exit_code == 1  # the CLI reads it as it is
+
+
+def test_submit__incomplete__problems_shown_at_their_items_nothing_written(app, office: Path) -> None:
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    response = client.post(f"/inspections/{draft_id}/submit", data={"csrf_token": token(page), "site.name": "工地", "site.type": "construction", "inspection.date": "2026-11-12", "inspection.inspectors": "李明、王芳", "answers.hoarding_height.value": "高"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert re.search(r'data-item="hoarding_height".*?class="error" role="alert">\[ANSWER_\d+\]', text, re.S)
+    assert not (office / "inspections").exists() or not list((office / "inspections").glob("*.yaml"))
+
+
+def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
+    root = office_folder(tmp_path / "o")
+    settings = str(root / "office.yaml")
+    assert lantian("users", "add", "赵六", "--role", "office", "--settings", settings, "--password", PASSWORD).exit_code == 0
+    again = lantian("users", "add", "赵六", "--settings", settings, "--password", PASSWORD)
+    assert again.exit_code == 2 and "已存在" in again.output
+    assert authenticate(users_path(root / "office.yaml"), "赵六", PASSWORD).role == "office"
+
+
+def fields_to_multidict(fields):
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(fields)

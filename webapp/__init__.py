@@ -1,0 +1,227 @@
+"""`lantian serve`: the checklists as web forms for inspectors on their phones.
+
+Flask (server-rendered Jinja pages, the same autoescaping as the documents) behind Waitress, a
+production WSGI server that runs the same on the office's Windows PC as on Linux; Flask-WTF's
+CSRF protection; passwords as scrypt hashes (users.py). The reasons are in docs/serve.md.
+
+A submitted form is written as an ordinary answers file into the inspections folder, after
+``engine.check`` has read those very bytes: `lantian check`, `notice` and `batch` take it as
+it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+
+import engine
+from engine._fsutil import atomic_write
+from engine.errors import InputError
+from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
+from engine.model import RuleSet
+
+from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
+from .users import User, authenticate, find_user, users_path
+
+#: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
+LOGIN_FAILURES = 5
+LOGIN_WINDOW = 15 * 60
+#: A draft posted by the form is small text; anything larger is not one of ours.
+MAX_REQUEST = 1024 * 1024
+_DRAFT_ID = re.compile(r"[0-9a-f]{32}")
+_UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
+
+
+def _secret_key(settings_path: Path) -> bytes:
+    """The key that signs sessions, kept beside the settings so that a restart logs no one out."""
+    path = settings_path.with_name(settings_path.stem + ".secret")
+    if not path.exists():
+        atomic_write(path, secrets.token_hex(32).encode("ascii"), overwrite=False)
+        os.chmod(path, 0o600)
+    return path.read_bytes().strip()
+
+
+def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
+    """The web application of the office whose settings are at ``settings_path``."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings_path),
+        MAX_CONTENT_LENGTH=MAX_REQUEST,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+    )
+    CSRFProtect(app)
+    users = users_path(settings_path)
+    drafts_root = inspections / ".drafts"
+    failures: dict[str, list[float]] = defaultdict(list)
+
+    def user() -> User:
+        found = find_user(users, session.get("user", "")) if "user" in session else None
+        if found is None:
+            abort(401)
+        return found
+
+    def checklist_of(checklist_id: str) -> Any:
+        found = rules.checklists.get(checklist_id)
+        if found is None:
+            abort(404)
+        return found
+
+    def draft_path(owner: User, draft_id: str) -> Path:
+        if not _DRAFT_ID.fullmatch(draft_id):
+            abort(404)  # never a path from the client: only an id of our own making
+        return drafts_root / owner.name.encode("utf-8").hex() / f"{draft_id}.json"
+
+    def load_draft(owner: User, draft_id: str) -> dict[str, Any]:
+        path = draft_path(owner, draft_id)
+        if not path.is_file():
+            abort(404)
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def save_draft(owner: User, draft_id: str, draft: dict[str, Any]) -> None:
+        path = draft_path(owner, draft_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(draft, ensure_ascii=False).encode("utf-8"))
+
+    def form_page(owner: User, draft_id: str, draft: dict[str, Any], checklist: Any, problems: dict[str, list[str]]) -> str:
+        """The form of a draft, with the problems of a refused submission at their fields."""
+        return render_template(
+            "form.html",
+            user=owner,
+            draft_id=draft_id,
+            draft=draft,
+            checklist=checklist,
+            sections=form_sections(checklist),
+            site_fields=SITE_FIELDS,
+            inspection_fields=INSPECTION_FIELDS,
+            applies=applying(draft, checklist, dt.date.today()),
+            problems=problems,
+        )
+
+    @app.errorhandler(401)
+    def unauthorized(_: Exception) -> Any:
+        if request.accept_mimetypes.best == "application/json" or request.path.endswith("/autosave"):
+            return jsonify(error="请先登录"), 401
+        return redirect(url_for("login", next=request.path))
+
+    @app.before_request
+    def who() -> None:
+        g.user = find_user(users, session["user"]) if "user" in session else None
+
+    @app.get("/login")
+    def login() -> Any:
+        return render_template("login.html", error=None)
+
+    @app.post("/login")
+    def login_post() -> Any:
+        address = request.remote_addr or "?"
+        now = time.monotonic()
+        failures[address] = [t for t in failures[address] if now - t < LOGIN_WINDOW]
+        if len(failures[address]) >= LOGIN_FAILURES:
+            return render_template("login.html", error="登录失败次数过多，请 15 分钟后再试"), 429
+        found = authenticate(users, request.form.get("name", "").strip(), request.form.get("password", ""))
+        if found is None:
+            failures[address].append(now)
+            return render_template("login.html", error="用户名或密码不对"), 401
+        session.clear()
+        session["user"] = found.name
+        session.permanent = True
+        return redirect(url_for("home"))
+
+    @app.post("/logout")
+    def logout() -> Any:
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.get("/")
+    def home() -> Any:
+        owner = user()
+        mine = []
+        folder = drafts_root / owner.name.encode("utf-8").hex()
+        for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []:
+            draft = json.loads(path.read_text(encoding="utf-8"))
+            checklist = rules.checklists.get(draft.get("checklist", ""))
+            if checklist is not None:
+                mine.append({"id": path.stem, "title": checklist.title, "site": draft.get("site", {}).get("name", "（未填单位）"), "submitted": draft.get("submitted")})
+        return render_template("home.html", user=owner, checklists=sorted(rules.checklists.values(), key=lambda c: c.id), drafts=mine)
+
+    @app.post("/inspections/new")
+    def new_inspection() -> Any:
+        owner = user()
+        if owner.role == "viewer":
+            abort(403)
+        checklist = checklist_of(request.form.get("checklist", ""))
+        draft_id = uuid.uuid4().hex
+        save_draft(owner, draft_id, empty_draft(checklist, dt.date.today()))
+        return redirect(url_for("form", draft_id=draft_id))
+
+    @app.get("/inspections/<draft_id>")
+    def form(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        checklist = checklist_of(draft["checklist"])
+        if draft.get("submitted"):
+            return redirect(url_for("result", draft_id=draft_id))
+        return form_page(owner, draft_id, draft, checklist, {})
+
+    @app.post("/inspections/<draft_id>/autosave")
+    def autosave(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        if draft.get("submitted"):
+            return jsonify(saved=False, submitted=True)
+        checklist = checklist_of(draft["checklist"])
+        draft = draft_from_form(request.form, checklist, request.form.to_dict(flat=False))
+        save_draft(owner, draft_id, draft)
+        return jsonify(saved=True, applies=applying(draft, checklist, dt.date.today()))
+
+    @app.post("/inspections/<draft_id>/submit")
+    def submit(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        checklist = checklist_of(draft["checklist"])
+        if draft.get("submitted"):
+            return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
+        draft = draft_from_form(request.form, checklist, request.form.to_dict(flat=False))
+        save_draft(owner, draft_id, draft)
+        data = answers_yaml(answers_document(draft, checklist))
+        date = draft["inspection"].get("date", "")
+        name = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}.yaml"
+        try:
+            result = engine.check(data, rules, name=name)
+        except InputError as exc:
+            problems: dict[str, list[str]] = defaultdict(list)
+            for problem in exc.problems:
+                problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
+            return form_page(owner, draft_id, draft, checklist, problems), 422
+        target = inspections / name
+        inspections.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data, overwrite=False)
+        draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
+        save_draft(owner, draft_id, draft)
+        return redirect(url_for("result", draft_id=draft_id))
+
+    @app.get("/inspections/<draft_id>/result")
+    def result(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        submitted = draft.get("submitted")
+        if not submitted:
+            return redirect(url_for("form", draft_id=draft_id))
+        checked = engine.check(inspections / submitted["file"], rules)
+        findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
+        return render_template("result.html", user=owner, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"])
+
+    return app

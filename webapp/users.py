@@ -1,0 +1,87 @@
+"""The office's users: names, roles and password hashes, in a SQLite file beside the settings.
+
+Passwords are kept only as Werkzeug's scrypt hashes (salted, memory-hard); a name is matched
+exactly. Roles: ``inspector`` fills and submits inspections and sees their own, ``office``
+also issues documents, closes findings and manages users, ``viewer`` reads only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = ("inspector", "office", "viewer")
+ROLE_LABELS = {"inspector": "检查人员", "office": "镇环保办", "viewer": "只读"}
+#: A hash checked when the name is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY = generate_password_hash("-", method="scrypt")
+MIN_PASSWORD = 8
+
+
+class UserError(ValueError):
+    """A user that cannot be added: the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+def users_path(settings_path: str | Path) -> Path:
+    """The users file beside the office settings: office.yaml → office.users.sqlite."""
+    settings = Path(settings_path)
+    return settings.with_name(settings.stem + ".users.sqlite")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=10)
+    connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
+    return connection
+
+
+def add_user(path: Path, name: str, role: str, password: str, *, replace: bool = False) -> User:
+    """Add (or with ``replace`` change) a user; UserError for a bad name, role or password."""
+    name = name.strip()
+    if not name or len(name) > 40 or any(not c.isprintable() for c in name):
+        raise UserError("用户名须为 1 到 40 个可打印的字符")
+    if role not in ROLES:
+        raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
+    with _connect(path) as connection:
+        exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+        if exists and not replace:
+            raise UserError(f"用户 {name} 已存在")
+        connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, generate_password_hash(password, method="scrypt")))
+    connection.close()
+    return User(name, role)
+
+
+def authenticate(path: Path, name: str, password: str) -> User | None:
+    """The user whose name and password these are, else None."""
+    if not path.exists():
+        check_password_hash(_DUMMY, password)
+        return None
+    with _connect(path) as connection:
+        row = connection.execute("SELECT name, role, password FROM users WHERE name = ?", (name,)).fetchone()
+    connection.close()
+    if row is None:
+        check_password_hash(_DUMMY, password)
+        return None
+    return User(row[0], row[1]) if check_password_hash(row[2], password) else None
+
+
+def find_user(path: Path, name: str) -> User | None:
+    if not path.exists():
+        return None
+    with _connect(path) as connection:
+        row = connection.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+    connection.close()
+    return User(row[0], row[1]) if row else None
