@@ -2,7 +2,8 @@
 # Set up a local virtualenv (.venv) and run the demo or the tests.
 #
 #   ./dev.sh demo    check the bundled rules and examples with the `lantian` command
-#   ./dev.sh test    lint (ruff), type-check (mypy) and run the whole test suite
+#   ./dev.sh test    lint (ruff), type-check (mypy) and run the whole test suite (the web
+#                    form's tests drive Debian's Chromium, installed here when missing)
 #
 # Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
 # packages (python3-venv, Pango, the Noto CJK fonts) are installed with apt-get, through
@@ -103,8 +104,23 @@ demo() {
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"
 }
 
+ensure_browser() {
+    # The web form's tests drive a real browser: Debian's Chromium and its matching driver.
+    command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "网页版的测试需要 Chromium 和 chromedriver，请先安装" >&2
+        exit 2
+    fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing system packages: chromium chromium-driver"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 run_tests() {
     ensure_venv
+    ensure_browser
     # Lint and types first: they take seconds and name the line.
     say "ruff check"
     "$VENV/bin/ruff" check --quiet .

@@ -76,9 +76,16 @@ def form_like(example: Path) -> list[tuple[str, str]]:
     fields = [(f"site.{key}", _text(value)) for key, value in data["site"].items()]
     for key, value in data["inspection"].items():
         fields.append((f"inspection.{key}", "、".join(value) if isinstance(value, list) else _text(value)))
+    from engine.values import parse_bool
+
+    checklist = load_rules(RULES).checklists[data["checklist"]]
     for item, answer in data["answers"].items():
         entry = answer if isinstance(answer, dict) else {"value": answer}
         values = entry["value"] if isinstance(entry["value"], list) else [entry["value"]]
+        if checklist.item(item).kind == "yes_no" and values != ["不适用"]:
+            values = [parse_bool(value) for value in values]  # 有 and 无 are a tap on 是 or 否
+        codes = {option.label: option.code for option in checklist.item(item).field.options}
+        values = [codes.get(value, value) for value in values]  # an option is tapped by its label
         fields.extend((f"answers.{item}.value", _text(v)) for v in values)
         fields.extend((f"answers.{item}.{part}", _text(entry[part])) for part in ("count", "note") if part in entry)
     return fields
