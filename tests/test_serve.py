@@ -181,6 +181,9 @@ def test_submit__answers_file_checks_as_the_example_it_copies_and_twice_records_
     again = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
     assert again.status_code == 302 and len(list((office / "inspections").glob("*.yaml"))) == 1
     assert lantian("check", str(written)).exit_code == 1  # the CLI reads it as it is
+    # The office's batch takes the folder as it is: the drafts beside the answers are not answers.
+    batch = lantian("batch", str(office / "inspections"), "-o", str(office / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
+    assert batch.exit_code == 1 and "检查答卷 1 份" in batch.stdout, batch.output
 
 
 def test_submit__incomplete__problems_shown_at_their_items_nothing_written(app, office: Path) -> None:
@@ -206,3 +209,88 @@ def fields_to_multidict(fields):
     from werkzeug.datastructures import MultiDict
 
     return MultiDict(fields)
+
+
+def _jpeg(size: tuple[int, int] = (400, 300), *, orientation: int | None = None) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (120, 160, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make: the device, which must not travel on
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo__reencoded_upright_without_the_phone_s_metadata_with_time_and_place(app, office: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from engine.photos import photo_facts
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    response = client.post(
+        f"/inspections/{draft_id}/photos",
+        data={"item": "hoarding_closed", "latitude": "34.75", "longitude": "113.62", "photo": (io.BytesIO(_jpeg(orientation=6)), "../../../etc/passwd.jpg")},
+        headers={"X-CSRFToken": token(page)},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    name = response.get_json()["name"]
+    assert re.fullmatch(r"[0-9a-f]{32}\.jpg", name)  # chosen by the server, not the client
+    stored = client.get(response.get_json()["url"]).data
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (300, 400)  # turned upright by its tag
+        assert 0x010F not in image.getexif() and 0x0112 not in image.getexif()
+    saved = next(office.rglob(name))
+    facts = photo_facts(saved)
+    assert facts.taken is not None and abs(facts.latitude - 34.75) < 1e-3 and abs(facts.longitude - 113.62) < 1e-3
+
+
+def test_photo__not_an_image_or_wrong_item_refused_with_a_message(app) -> None:
+    import io
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    csrf = {"X-CSRFToken": token(page)}
+    refused = client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(b"%PDF-1.4 not a photo"), "a.jpg")}, headers=csrf)
+    assert refused.status_code == 400 and "不是照片" in refused.get_json()["error"]
+    assert client.post(f"/inspections/{draft_id}/photos", data={"item": "no_such_item", "photo": (io.BytesIO(_jpeg()), "a.jpg")}, headers=csrf).status_code == 400
+    from werkzeug.test import EnvironBuilder
+
+    # Built by hand to close it: Werkzeug spools a body this large to a temporary file.
+    builder = EnvironBuilder(path=f"/inspections/{draft_id}/photos", method="POST", data={"item": "hoarding_closed", "photo": (io.BytesIO(b"0" * (17 * 1024 * 1024)), "a.jpg")}, headers=csrf)
+    environ = builder.get_environ()
+    try:
+        too_big = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert too_big.status_code == 413
+    assert client.get(f"/inspections/{draft_id}/photos/..%2F..%2Foffice.yaml").status_code == 404
+
+
+def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office: Path, rules, tmp_path: Path) -> None:
+    import io
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    csrf = token(page)
+    client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": csrf})
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", csrf)]
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    document = load_source(written).data
+    (photo,) = document["answers"]["hoarding_closed"]["photos"]
+    assert (written.parent / photo).is_file() and photo.startswith("photos/")
+    result = lantian("notice", str(written), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 1, result.output
+    from pypdf import PdfReader
+
+    record = next((tmp_path / "out").glob("*.检查记录.pdf"))
+    assert "照片1" in "".join(page.extract_text() for page in PdfReader(str(record)).pages)

@@ -126,6 +126,15 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     example = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     fill(driver, form_like(example))
     wait_for(driver, lambda d: "已自动保存" in status(d))
+
+    # A photo of the gap in the hoarding, shrunk by the phone before it is sent.
+    from PIL import Image
+
+    picture = root.parent / "gap.jpg"
+    Image.new("RGB", (3000, 2000), (90, 110, 130)).save(picture, "JPEG")
+    camera = driver.find_element(By.CSS_SELECTOR, "input[data-photo-item=hoarding_closed]")
+    camera.send_keys(str(picture))
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-photos=hoarding_closed] figure img"), 20)
     shoot(driver, "3-form")
 
     # The connection drops: the change is kept in the phone, and sent once it is back.
@@ -152,3 +161,7 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     got, want = check(written, rules), check(example, rules)
     assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
     assert "南侧无防溢座" in written.read_text(encoding="utf-8")
+    (photo,) = list((root / "inspections" / "photos").glob("*.jpg"))
+    with Image.open(photo) as image:
+        assert max(image.size) <= 1600  # shrunk on the phone, before it was sent
+    assert f"photos/{photo.name}" in written.read_text(encoding="utf-8")

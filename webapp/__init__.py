@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 import engine
@@ -32,13 +32,17 @@ from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
 from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
+from .photos import PhotoError, reencode
 from .users import User, authenticate, find_user, users_path
 
 #: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
 LOGIN_FAILURES = 5
 LOGIN_WINDOW = 15 * 60
-#: A draft posted by the form is small text; anything larger is not one of ours.
-MAX_REQUEST = 1024 * 1024
+#: The largest request: a photo the phone has already shrunk, with room for one it could not.
+MAX_REQUEST = 16 * 1024 * 1024
+#: Photos one item may have: a record shows them two a row.
+MAX_PHOTOS = 10
+_PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.jpg")
 _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
@@ -89,6 +93,16 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         if not path.is_file():
             abort(404)
         return json.loads(path.read_text(encoding="utf-8"))
+
+    def photo_folder(owner: User, draft_id: str) -> Path:
+        return draft_path(owner, draft_id).with_name(f"{draft_id}-photos")
+
+    def with_photos(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        """``new`` (from the posted form, which holds no photos) with the photos ``old`` had."""
+        for item_id, entry in old.get("answers", {}).items():
+            if entry.get("photos"):
+                new["answers"].setdefault(item_id, {})["photos"] = entry["photos"]
+        return new
 
     def save_draft(owner: User, draft_id: str, draft: dict[str, Any]) -> None:
         path = draft_path(owner, draft_id)
@@ -183,9 +197,66 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         if draft.get("submitted"):
             return jsonify(saved=False, submitted=True)
         checklist = checklist_of(draft["checklist"])
-        draft = draft_from_form(request.form, checklist, request.form.to_dict(flat=False))
+        draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         save_draft(owner, draft_id, draft)
         return jsonify(saved=True, applies=applying(draft, checklist, dt.date.today()))
+
+    @app.post("/inspections/<draft_id>/photos")
+    def add_photo(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        checklist = checklist_of(draft["checklist"])
+        item_id = request.form.get("item", "")
+        if draft.get("submitted") or item_id not in {item.id for item in checklist.items}:
+            abort(400)
+        entry = draft["answers"].setdefault(item_id, {})
+        if len(entry.get("photos", [])) >= MAX_PHOTOS:
+            return jsonify(error=f"每个检查项最多 {MAX_PHOTOS} 张照片"), 400
+        upload = request.files.get("photo")
+        if upload is None:
+            return jsonify(error="没有收到照片"), 400
+        position = None
+        try:
+            latitude, longitude = float(request.form["latitude"]), float(request.form["longitude"])
+            if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+                position = (latitude, longitude)
+        except (KeyError, ValueError):
+            pass
+        try:
+            data = reencode(upload.read(), dt.datetime.now(), position)
+        except PhotoError as exc:
+            return jsonify(error=str(exc)), 400
+        name = f"{uuid.uuid4().hex}.jpg"  # chosen here: nothing of the client's file name is used
+        folder = photo_folder(owner, draft_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / name, data, overwrite=False)
+        entry.setdefault("photos", []).append(name)
+        save_draft(owner, draft_id, draft)
+        return jsonify(name=name, url=url_for("photo", draft_id=draft_id, name=name))
+
+    @app.get("/inspections/<draft_id>/photos/<name>")
+    def photo(draft_id: str, name: str) -> Any:
+        owner = user()
+        if not _PHOTO_NAME.fullmatch(name):
+            abort(404)
+        path = photo_folder(owner, draft_id) / name
+        if not path.is_file():
+            abort(404)
+        # Read whole (a shrunk photo is small): no file stays open after the response.
+        return Response(path.read_bytes(), mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.post("/inspections/<draft_id>/photos/<name>/delete")
+    def delete_photo(draft_id: str, name: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        if draft.get("submitted") or not _PHOTO_NAME.fullmatch(name):
+            abort(400)
+        for entry in draft["answers"].values():
+            if name in entry.get("photos", []):
+                entry["photos"].remove(name)
+        save_draft(owner, draft_id, draft)
+        (photo_folder(owner, draft_id) / name).unlink(missing_ok=True)
+        return jsonify(deleted=name)
 
     @app.post("/inspections/<draft_id>/submit")
     def submit(draft_id: str) -> Any:
@@ -194,21 +265,27 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         checklist = checklist_of(draft["checklist"])
         if draft.get("submitted"):
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
-        draft = draft_from_form(request.form, checklist, request.form.to_dict(flat=False))
+        draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         save_draft(owner, draft_id, draft)
-        data = answers_yaml(answers_document(draft, checklist))
+        # The photos go beside the answers file, in photos/, named for the draft: what the answers name.
+        photos = {name: f"photos/{draft_id[:8]}-{name}" for entry in draft["answers"].values() for name in entry.get("photos", [])}
+        inspections.mkdir(parents=True, exist_ok=True)
+        for name, relative in photos.items():
+            target = inspections / relative
+            target.parent.mkdir(exist_ok=True)
+            if not target.exists():
+                atomic_write(target, (photo_folder(owner, draft_id) / name).read_bytes(), overwrite=False)
+        data = answers_yaml(answers_document(draft, checklist, photos))
         date = draft["inspection"].get("date", "")
         name = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}.yaml"
         try:
-            result = engine.check(data, rules, name=name)
+            result = engine.check(data, rules, name=str(inspections / name))
         except InputError as exc:
             problems: dict[str, list[str]] = defaultdict(list)
             for problem in exc.problems:
                 problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
             return form_page(owner, draft_id, draft, checklist, problems), 422
-        target = inspections / name
-        inspections.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data, overwrite=False)
+        atomic_write(inspections / name, data, overwrite=False)
         draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
         save_draft(owner, draft_id, draft)
         return redirect(url_for("result", draft_id=draft_id))

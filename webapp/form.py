@@ -133,8 +133,9 @@ def _number(text: str) -> Any:
     return int(number) if number.is_integer() and "." not in text else number
 
 
-def answers_document(draft: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
-    """The answers file of a draft, as the CLI reads it (docs/answers.md)."""
+def answers_document(draft: Mapping[str, Any], checklist: Checklist, photos: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The answers file of a draft, as the CLI reads it (docs/answers.md); ``photos`` maps each
+    uploaded photo to its path beside the answers file."""
     site = dict(draft.get("site", {}))
     inspection: dict[str, Any] = dict(draft.get("inspection", {}))
     for key in ("inspectors", "credentials"):
@@ -149,6 +150,8 @@ def answers_document(draft: Mapping[str, Any], checklist: Checklist) -> dict[str
         if isinstance(value, str) and item.kind in ("number", "count", "percentage") and value != "不适用":
             value = _number(value)
         extra = {key: (_number(entry[key]) if key == "count" else entry[key]) for key in ("count", "note") if key in entry}
+        if entry.get("photos") and photos is not None:
+            extra["photos"] = [photos[name] for name in entry["photos"]]
         answers[item.id] = {"value": value, **extra} if extra else value
     return {"checklist": checklist.id, "site": site, "inspection": inspection, "answers": answers}
 

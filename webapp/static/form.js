@@ -66,6 +66,71 @@
     timer = setTimeout(save, 400);
   }
 
+  // Photos: shrunk here (a phone's photo is several megabytes; 1600 px is plenty for a record),
+  // with the position where the browser allows it, then sent one by one.
+  var position = null;
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (found) { position = found.coords; }, function () {}, {enableHighAccuracy: true, timeout: 20000});
+  }
+
+  function shrink(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, {imageOrientation: "from-image"}).then(function (bitmap) {
+      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (done) { canvas.toBlob(function (blob) { done(blob || file); }, "image/jpeg", 0.85); });
+    }, function () { return file; });
+  }
+
+  function addThumbnail(list, reply) {
+    var figure = document.createElement("figure");
+    figure.dataset.name = reply.name;
+    var image = document.createElement("img");
+    image.src = reply.url;
+    image.alt = "照片";
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove";
+    remove.textContent = "删除";
+    remove.dataset.delete = reply.url + "/delete";
+    figure.appendChild(image);
+    figure.appendChild(remove);
+    list.appendChild(figure);
+  }
+
+  function upload(input) {
+    var list = form.querySelector("[data-photos='" + input.dataset.photoItem + "']");
+    Array.prototype.reduce.call(input.files, function (chain, file) {
+      return chain.then(function () { return shrink(file); }).then(function (blob) {
+        var body = new FormData();
+        body.append("item", input.dataset.photoItem);
+        body.append("photo", blob, "photo.jpg");
+        if (position) { body.append("latitude", position.latitude); body.append("longitude", position.longitude); body.append("accuracy", position.accuracy); }
+        return fetch(form.dataset.photos, {method: "POST", body: body, headers: {"X-CSRFToken": token}, credentials: "same-origin"});
+      }).then(function (response) {
+        return response.json().then(function (reply) {
+          if (!response.ok) throw new Error(reply.error || String(response.status));
+          addThumbnail(list, reply);
+          status.textContent = "照片已上传";
+        });
+      }).catch(function (error) { status.textContent = "照片没有上传：" + error.message; });
+    }, Promise.resolve()).then(function () { input.value = ""; });
+  }
+
+  form.addEventListener("change", function (event) {
+    if (event.target.dataset && event.target.dataset.photoItem) { event.stopPropagation(); upload(event.target); }
+  }, true);
+  form.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.dataset || !target.dataset.delete) return;
+    fetch(target.dataset.delete, {method: "POST", headers: {"X-CSRFToken": token}, credentials: "same-origin"}).then(function (response) {
+      if (response.ok) target.closest("figure").remove();
+    });
+  });
+
   var kept = localStorage.getItem(key);
   if (kept) {
     var saved = JSON.parse(kept);

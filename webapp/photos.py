@@ -1,0 +1,65 @@
+"""Photos uploaded from the form: read as images, never trusted as files.
+
+Each upload is decoded with Pillow (a real JPEG, PNG or WebP, at most MAX_PIXELS), turned
+upright by its own orientation tag, shrunk to MAX_SIDE and written again as a fresh JPEG with
+none of the phone's metadata (owner, device, serial numbers). Only what the record captions
+need goes back in: when it was taken and, where the browser gave it, where (EXIF
+DateTimeOriginal and GPS, which engine/photos.py reads).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: A phone's full-resolution photo, with room: more is not a photo an inspector took.
+MAX_PIXELS = 64_000_000
+MAX_SIDE = 2000
+ACCEPTED = ("JPEG", "PNG", "WEBP", "MPO")
+_EXIF_IFD, _GPS_IFD, _DATE_TIME_ORIGINAL = 0x8769, 0x8825, 36867
+
+
+class PhotoError(ValueError):
+    """An upload that is not a photo we take; the message says why, in Chinese."""
+
+
+def _degrees(value: float) -> tuple[float, float, float]:
+    """Degrees, minutes and seconds, as EXIF's GPS tags hold them (Pillow writes rationals)."""
+    degrees = int(value)
+    minutes_float = (value - degrees) * 60
+    minutes = int(minutes_float)
+    return (float(degrees), float(minutes), round((minutes_float - minutes) * 60, 2))
+
+
+def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | None = None) -> bytes:
+    """The upload as a clean JPEG; PhotoError when it is not a photo."""
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED:
+                raise PhotoError(f"只接受 JPEG、PNG 或 WebP 照片，这是 {probe.format or '未知'} 格式")
+            if probe.width * probe.height > MAX_PIXELS:
+                raise PhotoError("照片像素过多")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            upright = ImageOps.exif_transpose(image)
+            upright = upright.convert("RGB")
+    except PhotoError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise PhotoError("不是照片，或照片过大") from None
+    except (OSError, SyntaxError, ValueError):
+        raise PhotoError("照片已损坏，无法读取") from None
+    upright.thumbnail((MAX_SIDE, MAX_SIDE))
+    exif = Image.Exif()
+    exif.get_ifd(_EXIF_IFD)[_DATE_TIME_ORIGINAL] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    if position is not None:
+        latitude, longitude = position
+        gps = exif.get_ifd(_GPS_IFD)
+        gps[1], gps[2] = ("N" if latitude >= 0 else "S"), _degrees(abs(latitude))
+        gps[3], gps[4] = ("E" if longitude >= 0 else "W"), _degrees(abs(longitude))
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
