@@ -294,3 +294,17 @@ def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office:
 
     record = next((tmp_path / "out").glob("*.检查记录.pdf"))
     assert "照片1" in "".join(page.extract_text() for page in PdfReader(str(record)).pages)
+
+
+def test_new_inspection__starts_now_and_ends_when_submitted(app, office: Path) -> None:
+    client = logged_in(app)
+    before = dt.datetime.now().replace(second=0, microsecond=0)
+    draft_id, page = new_draft(client, "straw_ban")
+    start = re.search(r'name="inspection.start_time" value="(\d\d:\d\d)"', page).group(1)
+    assert dt.datetime.combine(before.date(), dt.time.fromisoformat(start)) >= before - dt.timedelta(minutes=1)
+    fields = [(k, v) for k, v in form_like(EXAMPLES / "straw_ban_noncompliant.yaml") if not k.endswith(("start_time", "end_time"))]
+    fields += [("csrf_token", token(page)), ("inspection.start_time", start)]
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    inspection = load_source(written).data["inspection"]
+    assert inspection["start_time"] == start and re.fullmatch(r"\d\d:\d\d", str(inspection["end_time"]))

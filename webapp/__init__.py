@@ -178,7 +178,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             abort(403)
         checklist = checklist_of(request.form.get("checklist", ""))
         draft_id = uuid.uuid4().hex
-        save_draft(owner, draft_id, empty_draft(checklist, dt.date.today()))
+        save_draft(owner, draft_id, empty_draft(checklist, dt.datetime.now()))
         return redirect(url_for("form", draft_id=draft_id))
 
     @app.get("/inspections/<draft_id>")
@@ -266,6 +266,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         if draft.get("submitted"):
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
         draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
+        draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         save_draft(owner, draft_id, draft)
         # The photos go beside the answers file, in photos/, named for the draft: what the answers name.
         photos = {name: f"photos/{draft_id[:8]}-{name}" for entry in draft["answers"].values() for name in entry.get("photos", [])}

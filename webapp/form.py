@@ -88,8 +88,9 @@ def form_sections(checklist: Checklist) -> list[tuple[str, list[FormItem]]]:
     return sections
 
 
-def empty_draft(checklist: Checklist, today: dt.date) -> dict[str, Any]:
-    return {"checklist": checklist.id, "site": {}, "inspection": {"date": today.isoformat()}, "answers": {}}
+def empty_draft(checklist: Checklist, now: dt.datetime) -> dict[str, Any]:
+    """A new inspection: today's date and the time it starts, which the record prints."""
+    return {"checklist": checklist.id, "site": {}, "inspection": {"date": now.date().isoformat(), "start_time": now.strftime("%H:%M")}, "answers": {}}
 
 
 def draft_from_form(form: Mapping[str, str], checklist: Checklist, lists: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
