@@ -15,7 +15,7 @@ from typing import Any
 from .applicability import applicability
 from .errors import ErrorCode, InputError, Location, Problem, listing, suggestion
 from .labels import KIND_LABELS
-from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Site
+from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Signatures, Site
 from .names import name_key
 from .schema import validate
 from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason, refused_character
@@ -291,6 +291,17 @@ class _AnswersBuilder:
             except ValueProblem as exc:
                 self.value_problem(exc, ("inspection", "recusal"), None)
         witness = str(raw["witness"]).strip() if raw.get("witness") is not None else None
+        signatures = None
+        if raw.get("signatures"):
+            drawn = raw["signatures"]
+            signatures = Signatures(tuple(drawn.get("inspectors") or ()), drawn.get("party"), drawn.get("witness"))
+            where = ("inspection", "signatures")
+            for index, image in enumerate(signatures.inspectors):
+                if image:
+                    self.image_file(image, (*where, "inspectors", index), None)
+            for role in ("party", "witness"):
+                if drawn.get(role):
+                    self.image_file(drawn[role], (*where, role), None)
         return Inspection(
             day,
             inspectors,
@@ -302,6 +313,7 @@ class _AnswersBuilder:
             None if raw.get("follows") is None else str(raw["follows"]).strip(),
             witness or None,
             recusal,
+            signatures,
         )
 
     def answers(self, skip: set | frozenset = frozenset()) -> dict[str, Answer]:
@@ -362,20 +374,23 @@ class _AnswersBuilder:
             self.problem(ErrorCode.ANSWER_015, path + ("photos",), item_id, field="photos", count=len(photos), limit=MAX_LIST, hint="每个检查项选几张最能说明问题的照片")
             return
         for index, photo in enumerate(photos):
-            where = path + ("photos", index)
-            why = _photo_problem(photo)
-            if why:
-                self.problem(ErrorCode.ANSWER_007, where, item_id, photo=photo, reason=why)
-                continue
-            found = photo_file_problem(self.folder, photo) if self.folder is not None else None
-            if found is None:
-                continue
-            code, context = found
-            if code is ErrorCode.ANSWER_009:
-                # Kept a warning: the record is printed without it, as the office decides.
-                self.warnings.append(Problem(code, self.doc.location(where, item=item_id), {"photo": photo}, severity="warning"))
-            else:
-                self.problem(code, where, item_id, photo=photo, **context)
+            self.image_file(photo, path + ("photos", index), item_id)
+
+    def image_file(self, photo: str, where: tuple, item_id: str | None) -> None:
+        """One photo or signature: its path, and (when the folder is known) its file."""
+        why = _photo_problem(photo)
+        if why:
+            self.problem(ErrorCode.ANSWER_007, where, item_id, photo=photo, reason=why)
+            return
+        found = photo_file_problem(self.folder, photo) if self.folder is not None else None
+        if found is None:
+            return
+        code, context = found
+        if code is ErrorCode.ANSWER_009:
+            # Kept a warning: the record is printed without it, as the office decides.
+            self.warnings.append(Problem(code, self.doc.location(where, item=item_id), {"photo": photo}, severity="warning"))
+        else:
+            self.problem(code, where, item_id, photo=photo, **context)
 
     def missing(self, answers: Answers) -> None:
         """Required items that apply and are not in the file at all, and 不适用 written

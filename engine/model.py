@@ -297,6 +297,15 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Signatures:
+    """Signatures drawn on a phone, as images beside the answers file (paths relative to it)."""
+
+    inspectors: tuple[str | None, ...] = ()  #: in the order of the inspectors
+    party: str | None = None
+    witness: str | None = None
+
+
+@dataclass(frozen=True)
 class Inspection:
     date: dt.date
     inspectors: tuple[str, ...]
@@ -308,6 +317,7 @@ class Inspection:
     follows: str | None = None  #: the inspection this one re-inspects: its notice's number or its id
     witness: str | None = None  #: 见证人, printed on the record for signing
     recusal: bool | None = None  #: whether the party asked for an inspector's recusal; None: not asked on file
+    signatures: Signatures | None = None  #: images of the signatures, printed on the record
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,14 @@ def _photo_caption_facts(path: Path, result: InspectionResult) -> tuple[str, str
     return taken, place
 
 
+def _signed(photos_root: Path | None, relative: str | None) -> str | None:
+    """The URL of a signature image inside the inspection's folder (the fetcher checks it again)."""
+    if photos_root is None or not relative:
+        return None
+    path = photos_root / relative
+    return path.resolve().as_uri() if path.is_file() else None
+
+
 def record_context(result: InspectionResult, settings: OfficeSettings, photos_root: Path | None) -> dict[str, Any]:
     sections: list[dict[str, Any]] = []
     photos: list[dict[str, Any]] = []
@@ -203,6 +211,13 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
             }
         )
     inspectors = list(result.inspection.inspectors)
+    drawn = result.inspection.signatures
+    slots = max(2, len(inspectors))
+    signed = {
+        "inspectors": [_signed(photos_root, drawn.inspectors[n] if drawn and n < len(drawn.inspectors) else None) for n in range(slots)],
+        "party": _signed(photos_root, drawn.party if drawn else None),
+        "witness": _signed(photos_root, drawn.witness if drawn else None),
+    }
     return {
         "settings": settings,
         "site": result.site,
@@ -218,7 +233,8 @@ def record_context(result: InspectionResult, settings: OfficeSettings, photos_ro
         "max_score": f"{result.max_score:g}",
         "percent": result.percent,
         "findings": len(result.findings),
-        "signature_slots": max(2, len(inspectors)),
+        "signature_slots": slots,
+        "signed": signed,
         "inspectors": inspectors,
         "credentials": list(result.inspection.credentials),
         "time_span": "–".join(t for t in (result.inspection.start_time, result.inspection.end_time) if t),

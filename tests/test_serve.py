@@ -308,3 +308,43 @@ def test_new_inspection__starts_now_and_ends_when_submitted(app, office: Path) -
     (written,) = list((office / "inspections").glob("*.yaml"))
     inspection = load_source(written).data["inspection"]
     assert inspection["start_time"] == start and re.fullmatch(r"\d\d:\d\d", str(inspection["end_time"]))
+
+
+def _png(size: tuple[int, int] = (600, 220)) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(20, 150), (200, 40), (400, 180), (580, 60)], fill=(0, 0, 0, 255), width=6)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_signatures__drawn_on_the_phone_printed_in_the_record_s_signature_boxes(app, office: Path, tmp_path: Path) -> None:
+    import io
+
+    from pdf_geometry import image_boxes
+    from pypdf import PdfReader
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    csrf = {"X-CSRFToken": token(page)}
+    assert 'data-signer="party"' in page
+    for signer in ("inspector-0", "inspector-1", "party"):
+        response = client.post(f"/inspections/{draft_id}/signatures", data={"signer": signer, "image": (io.BytesIO(_png()), "s.png")}, headers=csrf)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    refused = client.post(f"/inspections/{draft_id}/signatures", data={"signer": "party", "image": (io.BytesIO(_jpeg()), "s.png")}, headers=csrf)
+    assert refused.status_code == 400 and "PNG" in refused.get_json()["error"]
+    assert client.post(f"/inspections/{draft_id}/signatures", data={"signer": "../x", "image": (io.BytesIO(_png()), "s.png")}, headers=csrf).status_code == 400
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    signatures = load_source(written).data["inspection"]["signatures"]
+    assert signatures["party"].startswith("signatures/") and all((written.parent / path).is_file() for path in [*signatures["inspectors"], signatures["party"]])
+    assert lantian("notice", str(written), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml")).exit_code == 1
+    record = next((tmp_path / "out").glob("*.检查记录.pdf"))
+    reader = PdfReader(str(record))
+    last = next(n for n, p in enumerate(reader.pages) if "被检查单位意见" in p.extract_text())
+    assert len(image_boxes(record, last)) == 3  # two inspectors and the party

@@ -151,6 +151,17 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     time.sleep(0.2)
     assert driver.find_element(By.NAME, "answers.hoarding_base.note").get_attribute("value") == "南侧无防溢座"
 
+    # The site's person signs with a finger on the screen.
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    pad = driver.find_element(By.CSS_SELECTOR, "[data-signer=party]")
+    canvas = pad.find_element(By.TAG_NAME, "canvas")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    ActionChains(driver).move_to_element_with_offset(canvas, -100, 10).click_and_hold().move_by_offset(60, -30).move_by_offset(60, 40).move_by_offset(60, -30).release().perform()
+    pad.find_element(By.CSS_SELECTOR, "[data-save]").click()
+    wait_for(driver, lambda d: "签名已保存" in status(d))
+    shoot(driver, "4b-signed")
+
     driver.find_element(By.XPATH, "//button[text()='提交']").click()
     wait_for(driver, lambda d: "发现的问题" in d.page_source or d.find_elements(By.CSS_SELECTOR, "[role=alert]"))
     assert [alert.text for alert in driver.find_elements(By.CSS_SELECTOR, "[role=alert]")] == []
@@ -165,3 +176,6 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     with Image.open(photo) as image:
         assert max(image.size) <= 1600  # shrunk on the phone, before it was sent
     assert f"photos/{photo.name}" in written.read_text(encoding="utf-8")
+    (signature,) = list((root / "inspections" / "signatures").glob("*-party.png"))
+    with Image.open(signature) as image:
+        assert image.getextrema()[0][0] < 100  # ink: the stroke drawn above

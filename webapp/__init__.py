@@ -32,7 +32,7 @@ from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
 from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
-from .photos import PhotoError, reencode
+from .photos import PhotoError, reencode, signature_png
 from .users import User, authenticate, find_user, users_path
 
 #: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
@@ -43,6 +43,9 @@ MAX_REQUEST = 16 * 1024 * 1024
 #: Photos one item may have: a record shows them two a row.
 MAX_PHOTOS = 10
 _PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.jpg")
+#: Who signs on the record: the first two inspectors, the party's person on site, the witness.
+SIGNERS = ("inspector-0", "inspector-1", "party", "witness")
+SIGNER_LABELS = {"inspector-0": "检查人员1", "inspector-1": "检查人员2", "party": "被检查单位", "witness": "见证人"}
 _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
@@ -98,7 +101,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return draft_path(owner, draft_id).with_name(f"{draft_id}-photos")
 
     def with_photos(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        """``new`` (from the posted form, which holds no photos) with the photos ``old`` had."""
+        """``new`` (from the posted form, which holds no photos) with the photos and signatures ``old`` had."""
+        if old.get("signatures"):
+            new["signatures"] = old["signatures"]
         for item_id, entry in old.get("answers", {}).items():
             if entry.get("photos"):
                 new["answers"].setdefault(item_id, {})["photos"] = entry["photos"]
@@ -120,6 +125,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             sections=form_sections(checklist),
             site_fields=SITE_FIELDS,
             inspection_fields=INSPECTION_FIELDS,
+            signers=SIGNER_LABELS,
             applies=applying(draft, checklist, dt.date.today()),
             problems=problems,
         )
@@ -234,6 +240,32 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         save_draft(owner, draft_id, draft)
         return jsonify(name=name, url=url_for("photo", draft_id=draft_id, name=name))
 
+    @app.post("/inspections/<draft_id>/signatures")
+    def add_signature(draft_id: str) -> Any:
+        owner = user()
+        draft = load_draft(owner, draft_id)
+        signer = request.form.get("signer", "")
+        if draft.get("submitted") or signer not in SIGNERS or "image" not in request.files:
+            abort(400)
+        try:
+            data = signature_png(request.files["image"].read())
+        except PhotoError as exc:
+            return jsonify(error=str(exc)), 400
+        folder = photo_folder(owner, draft_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / f"{signer}.png", data)
+        draft.setdefault("signatures", {})[signer] = f"{signer}.png"
+        save_draft(owner, draft_id, draft)
+        return jsonify(signer=signer, url=url_for("signature", draft_id=draft_id, signer=signer))
+
+    @app.get("/inspections/<draft_id>/signatures/<signer>")
+    def signature(draft_id: str, signer: str) -> Any:
+        owner = user()
+        path = photo_folder(owner, draft_id) / f"{signer}.png"
+        if signer not in SIGNERS or not path.is_file():
+            abort(404)
+        return Response(path.read_bytes(), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
     @app.get("/inspections/<draft_id>/photos/<name>")
     def photo(draft_id: str, name: str) -> Any:
         owner = user()
@@ -268,15 +300,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         save_draft(owner, draft_id, draft)
-        # The photos go beside the answers file, in photos/, named for the draft: what the answers name.
+        # Photos and signatures go beside the answers file (photos/, signatures/), named for the
+        # draft: the paths the answers give. Copied only once the answers are taken.
         photos = {name: f"photos/{draft_id[:8]}-{name}" for entry in draft["answers"].values() for name in entry.get("photos", [])}
-        inspections.mkdir(parents=True, exist_ok=True)
-        for name, relative in photos.items():
-            target = inspections / relative
-            target.parent.mkdir(exist_ok=True)
-            if not target.exists():
-                atomic_write(target, (photo_folder(owner, draft_id) / name).read_bytes(), overwrite=False)
-        data = answers_yaml(answers_document(draft, checklist, photos))
+        signed = {signer: f"signatures/{draft_id[:8]}-{signer}.png" for signer in draft.get("signatures", {})}
+        document = answers_document(draft, checklist, photos)
+        if signed:
+            document["inspection"]["signatures"] = {
+                "inspectors": [signed.get("inspector-0"), signed.get("inspector-1")],
+                "party": signed.get("party"),
+                "witness": signed.get("witness"),
+            }
+        data = answers_yaml(document)
         date = draft["inspection"].get("date", "")
         name = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}.yaml"
         try:
@@ -286,6 +321,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             for problem in exc.problems:
                 problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
             return form_page(owner, draft_id, draft, checklist, problems), 422
+        copies = [(stored, photos[stored]) for stored in photos] + [(draft["signatures"][signer], relative) for signer, relative in signed.items()]
+        for stored, relative in copies:
+            target = inspections / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, (photo_folder(owner, draft_id) / stored).read_bytes())
+        inspections.mkdir(parents=True, exist_ok=True)
         atomic_write(inspections / name, data, overwrite=False)
         draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
         save_draft(owner, draft_id, draft)

@@ -63,3 +63,26 @@ def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | No
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=85, exif=exif)
     return out.getvalue()
+
+
+def signature_png(data: bytes) -> bytes:
+    """A signature drawn on the screen, as a fresh PNG on white; PhotoError when it is not one."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format != "PNG":
+                raise PhotoError("签名须为 PNG 图片")
+            if probe.width * probe.height > 4_000_000:
+                raise PhotoError("签名图片过大")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            drawn = image.convert("RGBA")
+    except PhotoError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoError("签名图片已损坏，无法读取") from None
+    paper = Image.new("RGB", drawn.size, (255, 255, 255))
+    paper.paste(drawn, mask=drawn.getchannel("A"))
+    paper.thumbnail((1200, 500))
+    out = io.BytesIO()
+    paper.save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -131,6 +131,59 @@
     });
   });
 
+  // Signatures: drawn with a finger on a canvas, sent as PNG when the signer taps 保存签名.
+  Array.prototype.forEach.call(form.querySelectorAll("[data-signer]"), function (pad) {
+    var canvas = pad.querySelector("canvas");
+    var pen = canvas.getContext("2d");
+    var drawing = false;
+    var drawn = false;
+    pen.lineWidth = 4;
+    pen.lineCap = "round";
+    pen.lineJoin = "round";
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      canvas.setPointerCapture(event.pointerId);
+      var at = point(event);
+      pen.beginPath();
+      pen.moveTo(at[0], at[1]);
+      event.preventDefault();
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) return;
+      var at = point(event);
+      pen.lineTo(at[0], at[1]);
+      pen.stroke();
+      drawn = true;
+      event.preventDefault();
+    });
+    canvas.addEventListener("pointerup", function () { drawing = false; });
+    pad.querySelector("[data-clear]").addEventListener("click", function () {
+      pen.clearRect(0, 0, canvas.width, canvas.height);
+      drawn = false;
+    });
+    pad.querySelector("[data-save]").addEventListener("click", function () {
+      if (!drawn) { status.textContent = "请先在框内签名"; return; }
+      canvas.toBlob(function (blob) {
+        var body = new FormData();
+        body.append("signer", pad.dataset.signer);
+        body.append("image", blob, "signature.png");
+        fetch(pad.dataset.upload, {method: "POST", body: body, headers: {"X-CSRFToken": token}, credentials: "same-origin"}).then(function (response) {
+          status.textContent = response.ok ? "签名已保存" : "签名没有保存，请重试";
+          if (response.ok && !pad.querySelector(".saved")) {
+            var mark = document.createElement("span");
+            mark.className = "saved";
+            mark.textContent = "已签名";
+            pad.querySelector(".row").appendChild(mark);
+          }
+        });
+      }, "image/png");
+    });
+  });
+
   var kept = localStorage.getItem(key);
   if (kept) {
     var saved = JSON.parse(kept);
