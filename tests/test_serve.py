@@ -181,6 +181,7 @@ def test_submit__answers_file_checks_as_the_example_it_copies_and_twice_records_
     again = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
     assert again.status_code == 302 and len(list((office / "inspections").glob("*.yaml"))) == 1
     assert lantian("check", str(written)).exit_code == 1  # the CLI reads it as it is
+    assert written.read_text(encoding="utf-8").startswith("# 由 lantian serve 的网页表单提交（李明 ")  # who submitted it
     # The office's batch takes the folder as it is: the drafts beside the answers are not answers.
     batch = lantian("batch", str(office / "inspections"), "-o", str(office / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
     assert batch.exit_code == 1 and "检查答卷 1 份" in batch.stdout, batch.output

@@ -311,7 +311,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
                 "party": signed.get("party"),
                 "witness": signed.get("witness"),
             }
-        data = answers_yaml(document)
+        data = answers_yaml(document, owner.name.replace("\n", " "), dt.datetime.now())
         date = draft["inspection"].get("date", "")
         name = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}.yaml"
         try:

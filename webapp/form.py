@@ -157,8 +157,10 @@ def answers_document(draft: Mapping[str, Any], checklist: Checklist, photos: Map
     return {"checklist": checklist.id, "site": site, "inspection": inspection, "answers": answers}
 
 
-def answers_yaml(document: Mapping[str, Any]) -> bytes:
-    header = "# 由 lantian serve 的网页表单提交，可用 lantian check 检查。\n"
+def answers_yaml(document: Mapping[str, Any], submitted_by: str = "", at: dt.datetime | None = None) -> bytes:
+    """The answers file's bytes, headed by a comment saying who submitted it and when."""
+    by = f"（{' '.join(part for part in (submitted_by, at.isoformat(timespec='minutes') if at else '') if part)}）" if submitted_by or at else ""
+    header = f"# 由 lantian serve 的网页表单提交{by}，可用 lantian check 检查。\n"
     return (header + yaml.safe_dump(dict(document), allow_unicode=True, sort_keys=False, default_flow_style=False)).encode("utf-8")
 
 
