@@ -85,6 +85,12 @@ _add_resolver(
 )
 
 
+def reads_as_text(value: str) -> bool:
+    """Whether ``value`` written as a plain YAML scalar is read back by this loader as the
+    same text (not a number, a boolean or null): what a writer must quote otherwise."""
+    return not any(pattern.match(value) for pattern in _IMPLICIT.values())
+
+
 @dataclass
 class SourceDocument:
     """A parsed file: its data and where each part of it stands in the text."""

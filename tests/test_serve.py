@@ -349,3 +349,88 @@ def test_signatures__drawn_on_the_phone_printed_in_the_record_s_signature_boxes(
     reader = PdfReader(str(record))
     last = next(n for n, p in enumerate(reader.pages) if "被检查单位意见" in p.extract_text())
     assert len(image_boxes(record, last)) == 3  # two inspectors and the party
+
+
+def test_two_photos_at_once__both_kept(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should keep both photos sent at the same moment for two items: each change to a draft
+    waits for the one before it, instead of writing back a draft without the other photo."""
+    import io
+    import threading
+    import time
+
+    import webapp
+    from webapp.photos import reencode
+
+    def slow(data, taken, position=None):
+        time.sleep(0.3)
+        return reencode(data, taken, position)
+
+    monkeypatch.setattr(webapp, "reencode", slow)
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    cookie = client.get_cookie("session").value
+    codes = []
+
+    def send(item: str) -> None:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        response = other.post(f"/inspections/{draft_id}/photos", data={"item": item, "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": token(page)})
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(item,)) for item in ("hoarding_closed", "wash_in_use")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200, 200]
+    again = client.get(f"/inspections/{draft_id}").get_data(as_text=True)
+    assert again.count("<figure data-name=") == 2
+
+
+def test_form_open_for_hours__autosave_still_taken(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should take an autosave three hours after the form was opened (a morning on a site)."""
+    import time
+
+    import itsdangerous.timed
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "straw_ban")
+    later = time.time() + 3 * 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    response = client.post(f"/inspections/{draft_id}/autosave", data={"site.name": "村"}, headers={"X-CSRFToken": token(page)})
+    assert response.status_code == 200 and response.get_json()["saved"]
+
+
+def test_answers_yaml__text_that_looks_like_a_number_stays_text() -> None:
+    from engine.source import load_source
+    from webapp.form import answers_yaml
+
+    site = {"credit_code": "9133010012345E6789", "phone": "1e3", "name": "true", "village": "null", "contact": "0371"}
+    assert load_source(answers_yaml({"site": site}), "x.yaml").data["site"] == site
+
+
+def test_not_applicable__for_a_date_item(app, office: Path, rules) -> None:
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    assert 'name="answers.wash_log_date.na"' in page
+    fields = [(k, v) for k, v in form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml") if not k.startswith("answers.wash_log_date")]
+    fields += [("answers.wash_log_date.na", "1"), ("csrf_token", token(page))]
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    (item,) = [i for i in check(written, rules).items if i.item_id == "wash_log_date"]
+    assert item.status == "not_applicable"
+
+
+def test_made_a_viewer_while_logged_in__writes_nothing_more(app, office: Path) -> None:
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "straw_ban")
+    add_user(users_path(office / "office.yaml"), "李明", "viewer", PASSWORD, replace=True)
+    assert client.post(f"/inspections/{draft_id}/autosave", data={"site.name": "村"}, headers={"X-CSRFToken": token(page)}).status_code == 403
+
+
+def test_log_in_lockout__one_name_guessed_does_not_lock_out_the_others(app) -> None:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    for _ in range(LOGIN_FAILURES + 1):
+        client.post("/login", data={"name": "李明", "password": "wrong", "csrf_token": token(page)})
+    assert client.post("/login", data={"name": "王芳", "password": PASSWORD, "csrf_token": token(page)}).status_code == 302

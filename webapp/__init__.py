@@ -12,13 +12,17 @@ it is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
 import secrets
+import threading
 import time
 import uuid
+import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +58,13 @@ def _secret_key(settings_path: Path) -> bytes:
     """The key that signs sessions, kept beside the settings so that a restart logs no one out."""
     path = settings_path.with_name(settings_path.stem + ".secret")
     if not path.exists():
-        atomic_write(path, secrets.token_hex(32).encode("ascii"), overwrite=False)
-        os.chmod(path, 0o600)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+        except FileExistsError:
+            pass  # another server started at the same moment wrote it
+        else:
+            with os.fdopen(descriptor, "wb") as secret:
+                secret.write(secrets.token_hex(32).encode("ascii"))
     return path.read_bytes().strip()
 
 
@@ -68,17 +77,41 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        # A form may stay open all morning on a site: the token lives as long as the session,
+        # not Flask-WTF's default hour, after which every autosave and the submit would fail.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     CSRFProtect(app)
     users = users_path(settings_path)
     drafts_root = inspections / ".drafts"
     failures: dict[str, list[float]] = defaultdict(list)
+    #: A fixed set of locks, a draft's chosen by its id: bounded however many drafts there are.
+    draft_locks = [threading.Lock() for _ in range(64)]
 
     def user() -> User:
         found = find_user(users, session.get("user", "")) if "user" in session else None
         if found is None:
             abort(401)
         return found
+
+    def writer() -> User:
+        """The user, who may change what they fill: not a viewer (checked on every write, so a
+        user made a viewer while logged in writes nothing more)."""
+        found = user()
+        if found.role == "viewer":
+            abort(403)
+        return found
+
+    def locked(view: Callable[..., Any]) -> Callable[..., Any]:
+        """One change to a draft at a time: every write reads the draft, changes it and saves
+        it, and two at once (a photo still uploading as the form is submitted) would lose one."""
+
+        @functools.wraps(view)
+        def one_at_a_time(draft_id: str, **kwargs: Any) -> Any:
+            with draft_locks[zlib.crc32(draft_id.encode("utf-8")) % len(draft_locks)]:
+                return view(draft_id, **kwargs)
+
+        return one_at_a_time
 
     def checklist_of(checklist_id: str) -> Any:
         found = rules.checklists.get(checklist_id)
@@ -146,7 +179,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.post("/login")
     def login_post() -> Any:
-        address = request.remote_addr or "?"
+        # Counted per name and address: behind a proxy every address is the proxy's, and one
+        # person guessing must not lock every other user out.
+        address = f"{request.form.get('name', '').strip()}@{request.remote_addr or '?'}"
         now = time.monotonic()
         failures[address] = [t for t in failures[address] if now - t < LOGIN_WINDOW]
         if len(failures[address]) >= LOGIN_FAILURES:
@@ -197,8 +232,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return form_page(owner, draft_id, draft, checklist, {})
 
     @app.post("/inspections/<draft_id>/autosave")
+    @locked
     def autosave(draft_id: str) -> Any:
-        owner = user()
+        owner = writer()
         draft = load_draft(owner, draft_id)
         if draft.get("submitted"):
             return jsonify(saved=False, submitted=True)
@@ -208,8 +244,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return jsonify(saved=True, applies=applying(draft, checklist, dt.date.today()))
 
     @app.post("/inspections/<draft_id>/photos")
+    @locked
     def add_photo(draft_id: str) -> Any:
-        owner = user()
+        owner = writer()
         draft = load_draft(owner, draft_id)
         checklist = checklist_of(draft["checklist"])
         item_id = request.form.get("item", "")
@@ -241,8 +278,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return jsonify(name=name, url=url_for("photo", draft_id=draft_id, name=name))
 
     @app.post("/inspections/<draft_id>/signatures")
+    @locked
     def add_signature(draft_id: str) -> Any:
-        owner = user()
+        owner = writer()
         draft = load_draft(owner, draft_id)
         signer = request.form.get("signer", "")
         if draft.get("submitted") or signer not in SIGNERS or "image" not in request.files:
@@ -278,8 +316,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return Response(path.read_bytes(), mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.post("/inspections/<draft_id>/photos/<name>/delete")
+    @locked
     def delete_photo(draft_id: str, name: str) -> Any:
-        owner = user()
+        owner = writer()
         draft = load_draft(owner, draft_id)
         if draft.get("submitted") or not _PHOTO_NAME.fullmatch(name):
             abort(400)
@@ -291,8 +330,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return jsonify(deleted=name)
 
     @app.post("/inspections/<draft_id>/submit")
+    @locked
     def submit(draft_id: str) -> Any:
-        owner = user()
+        owner = writer()
         draft = load_draft(owner, draft_id)
         checklist = checklist_of(draft["checklist"])
         if draft.get("submitted"):
@@ -341,6 +381,6 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             return redirect(url_for("form", draft_id=draft_id))
         checked = engine.check(inspections / submitted["file"], rules)
         findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
-        return render_template("result.html", user=owner, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"])
+        return render_template("result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"])
 
     return app

@@ -21,6 +21,7 @@ from engine.errors import Problem
 from engine.expressions import UNKNOWN
 from engine.labels import KIND_LABELS
 from engine.model import Answer, Checklist, Field, Inspection, Site
+from engine.source import reads_as_text
 from engine.values import ValueProblem, parse_value
 
 #: The site's own fields, in the order of the blank answers file, with their labels.
@@ -107,12 +108,12 @@ def draft_from_form(form: Mapping[str, str], checklist: Checklist, lists: Mappin
             draft["inspection"][key] = value[:500]
     for item in checklist.items:
         entry: dict[str, str | list[str]] = {}
-        if item.kind == "multi_choice":
+        if form.get(f"answers.{item.id}.na"):
+            entry["value"] = "不适用"
+        elif item.kind == "multi_choice":
             chosen = [code for code in (lists or {}).get(f"answers.{item.id}.value", []) if code in {o.code for o in item.field.options}]
             if chosen:
                 entry["value"] = chosen
-        elif form.get(f"answers.{item.id}.na"):
-            entry["value"] = "不适用"
         else:
             value = form.get(f"answers.{item.id}.value", "").strip()
             if value:
@@ -157,11 +158,23 @@ def answers_document(draft: Mapping[str, Any], checklist: Checklist, photos: Map
     return {"checklist": checklist.id, "site": site, "inspection": inspection, "answers": answers}
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes text the engine would read as a number, a boolean or null ("1e5", "true") in quotes:
+    PyYAML quotes by YAML 1.1's rules, the engine reads by its own (engine/source.py)."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if reads_as_text(value) else '"')
+
+
+_Dumper.add_representer(str, _text)
+
+
 def answers_yaml(document: Mapping[str, Any], submitted_by: str = "", at: dt.datetime | None = None) -> bytes:
     """The answers file's bytes, headed by a comment saying who submitted it and when."""
     by = f"（{' '.join(part for part in (submitted_by, at.isoformat(timespec='minutes') if at else '') if part)}）" if submitted_by or at else ""
     header = f"# 由 lantian serve 的网页表单提交{by}，可用 lantian check 检查。\n"
-    return (header + yaml.safe_dump(dict(document), allow_unicode=True, sort_keys=False, default_flow_style=False)).encode("utf-8")
+    return (header + yaml.dump(dict(document), Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)).encode("utf-8")
 
 
 def _typed(raw: Any, field: Field) -> Any:

@@ -35,8 +35,9 @@
 
   function syncNotApplicable() {
     Array.prototype.forEach.call(form.querySelectorAll("input[name$='.na']"), function (box) {
-      var input = form.querySelector("input[name='" + box.name.replace(/\.na$/, ".value") + "']");
-      if (input) input.disabled = box.checked;
+      Array.prototype.forEach.call(form.querySelectorAll("[name='" + box.name.replace(/\.na$/, ".value") + "']"), function (input) {
+        input.disabled = box.checked;
+      });
     });
   }
 
@@ -193,5 +194,6 @@
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   window.addEventListener("online", function () { later(); });
-  form.addEventListener("submit", function () { localStorage.removeItem(key); });
+  // The copy in this browser is dropped only once the submission is taken (result.js): a
+  // submission refused, or sent without a connection, loses nothing.
 })();
