@@ -434,3 +434,14 @@ def test_log_in_lockout__one_name_guessed_does_not_lock_out_the_others(app) -> N
     for _ in range(LOGIN_FAILURES + 1):
         client.post("/login", data={"name": "李明", "password": "wrong", "csrf_token": token(page)})
     assert client.post("/login", data={"name": "王芳", "password": PASSWORD, "csrf_token": token(page)}).status_code == 302
+
+
+def test_result__answers_file_moved_at_the_office__says_so(app, office: Path) -> None:
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "straw_ban")
+    fields = [*form_like(EXAMPLES / "straw_ban_noncompliant.yaml"), ("csrf_token", token(page))]
+    location = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).headers["Location"]
+    (written,) = list((office / "inspections").glob("*.yaml"))
+    written.rename(office / "moved.yaml")
+    response = client.get(location)
+    assert response.status_code == 410 and "读不到" in response.get_data(as_text=True) and "IO_001" in response.get_data(as_text=True)

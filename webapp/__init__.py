@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import engine
 from engine._fsutil import atomic_write
-from engine.errors import InputError
+from engine.errors import InputError, LantianError
 from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
 from engine.model import RuleSet
 
@@ -379,7 +379,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         submitted = draft.get("submitted")
         if not submitted:
             return redirect(url_for("form", draft_id=draft_id))
-        checked = engine.check(inspections / submitted["file"], rules)
+        try:
+            checked = engine.check(inspections / submitted["file"], rules)
+        except LantianError as exc:
+            # Moved, renamed or changed at the office since: say so, with the engine's words.
+            reasons = [f"[{problem.code.name}] {problem.message}" for problem in exc.problems]
+            return render_template("gone.html", user=owner, file=submitted["file"], reasons=reasons), 410
         findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
         return render_template("result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"])
 
