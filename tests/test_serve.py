@@ -174,12 +174,12 @@ def test_submit__answers_file_checks_as_the_example_it_copies_and_twice_records_
     response = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     result_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     got, want = check(written, rules), check(example, rules)
     assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
     assert "不合格" in result_page and f"发现的问题（{len(want.findings)} 项）" in result_page
     again = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
-    assert again.status_code == 302 and len(list((office / "inspections").glob("*.yaml"))) == 1
+    assert again.status_code == 302 and len(list((office / "inspections").rglob("*.yaml"))) == 1
     assert lantian("check", str(written)).exit_code == 1  # the CLI reads it as it is
     assert written.read_text(encoding="utf-8").startswith("# 由 lantian serve 的网页表单提交（李明 ")  # who submitted it
     # The office's batch takes the folder as it is: the drafts beside the answers are not answers.
@@ -194,7 +194,7 @@ def test_submit__incomplete__problems_shown_at_their_items_nothing_written(app, 
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert re.search(r'data-item="hoarding_height".*?class="error" role="alert">\[ANSWER_\d+\]', text, re.S)
-    assert not (office / "inspections").exists() or not list((office / "inspections").glob("*.yaml"))
+    assert not (office / "inspections").exists() or not list((office / "inspections").rglob("*.yaml"))
 
 
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
@@ -285,7 +285,7 @@ def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office:
     client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": csrf})
     fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", csrf)]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     document = load_source(written).data
     (photo,) = document["answers"]["hoarding_closed"]["photos"]
     assert (written.parent / photo).is_file() and photo.startswith("photos/")
@@ -306,7 +306,7 @@ def test_new_inspection__starts_now_and_ends_when_submitted(app, office: Path) -
     fields = [(k, v) for k, v in form_like(EXAMPLES / "straw_ban_noncompliant.yaml") if not k.endswith(("start_time", "end_time"))]
     fields += [("csrf_token", token(page)), ("inspection.start_time", start)]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     inspection = load_source(written).data["inspection"]
     assert inspection["start_time"] == start and re.fullmatch(r"\d\d:\d\d", str(inspection["end_time"]))
 
@@ -341,7 +341,7 @@ def test_signatures__drawn_on_the_phone_printed_in_the_record_s_signature_boxes(
     assert client.post(f"/inspections/{draft_id}/signatures", data={"signer": "../x", "image": (io.BytesIO(_png()), "s.png")}, headers=csrf).status_code == 400
     fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     signatures = load_source(written).data["inspection"]["signatures"]
     assert signatures["party"].startswith("signatures/") and all((written.parent / path).is_file() for path in [*signatures["inspectors"], signatures["party"]])
     assert lantian("notice", str(written), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml")).exit_code == 1
@@ -416,7 +416,7 @@ def test_not_applicable__for_a_date_item(app, office: Path, rules) -> None:
     fields = [(k, v) for k, v in form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml") if not k.startswith("answers.wash_log_date")]
     fields += [("answers.wash_log_date.na", "1"), ("csrf_token", token(page))]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     (item,) = [i for i in check(written, rules).items if i.item_id == "wash_log_date"]
     assert item.status == "not_applicable"
 
@@ -441,7 +441,40 @@ def test_result__answers_file_moved_at_the_office__says_so(app, office: Path) ->
     draft_id, page = new_draft(client, "straw_ban")
     fields = [*form_like(EXAMPLES / "straw_ban_noncompliant.yaml"), ("csrf_token", token(page))]
     location = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).headers["Location"]
-    (written,) = list((office / "inspections").glob("*.yaml"))
+    (written,) = list((office / "inspections").rglob("*.yaml"))
     written.rename(office / "moved.yaml")
     response = client.get(location)
     assert response.status_code == 410 and "读不到" in response.get_data(as_text=True) and "IO_001" in response.get_data(as_text=True)
+
+
+def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(app, office: Path) -> None:
+    """Should let the office record a submitted inspection in the ledger and write its notice
+    and record with one click, a second click recording nothing again; and refuse inspectors."""
+    from pypdf import PdfReader
+
+    from engine.ledger import findings
+
+    inspector = logged_in(app)
+    draft_id, page = new_draft(inspector, "dust_six_100pct")
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
+    assert inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
+    assert inspector.get("/office").status_code == 403
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    stem = re.search(r'name="inspection" value="([^"]+)"', listing).group(1)
+    for _ in range(2):
+        response = clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    rows = findings(office / "office.ledger.sqlite")
+    assert len(rows) == 12 and len({row.inspection_id for row in rows}) == 1  # recorded once
+    listing = clerk.get("/office").get_data(as_text=True)
+    names = re.findall(r'/office/documents/[^"]+/(\d+)">([^<]+)</a>', listing)
+    assert sorted(name for _, name in names) == sorted([f"{stem}.通知书.pdf", f"{stem}.检查记录.pdf", "整改清单.pdf"])
+    index = next(i for i, name in names if name.endswith("通知书.pdf"))
+    pdf = clerk.get(f"/office/documents/{stem}/{index}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    import io
+
+    assert "XX镇环〔2026〕1号" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert clerk.get(f"/office/documents/{stem}/99").status_code == 404
+    assert clerk.post("/office/issue", data={"inspection": "../office", "csrf_token": token(listing)}).status_code == 404

@@ -167,15 +167,15 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     assert [alert.text for alert in driver.find_elements(By.CSS_SELECTOR, "[role=alert]")] == []
     shoot(driver, "5-result")
     assert "不合格" in driver.page_source
-    (written,) = list((root / "inspections").glob("*.yaml"))
+    (written,) = list((root / "inspections").rglob("*.yaml"))
     rules = load_rules(RULES)
     got, want = check(written, rules), check(example, rules)
     assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
     assert "南侧无防溢座" in written.read_text(encoding="utf-8")
-    (photo,) = list((root / "inspections" / "photos").glob("*.jpg"))
+    (photo,) = list((root / "inspections").rglob("photos/*.jpg"))
     with Image.open(photo) as image:
         assert max(image.size) <= 1600  # shrunk on the phone, before it was sent
     assert f"photos/{photo.name}" in written.read_text(encoding="utf-8")
-    (signature,) = list((root / "inspections" / "signatures").glob("*-party.png"))
+    (signature,) = list((root / "inspections").rglob("signatures/*-party.png"))
     with Image.open(signature) as image:
         assert image.getextrema()[0][0] < 100  # ink: the stroke drawn above

@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -52,6 +53,8 @@ SIGNERS = ("inspector-0", "inspector-1", "party", "witness")
 SIGNER_LABELS = {"inspector-0": "检查人员1", "inspector-1": "检查人员2", "party": "被检查单位", "witness": "见证人"}
 _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
+#: A submitted inspection's folder, as submit names it: date_site_draft.
+_FOLDER = re.compile(r"[\w\u4e00-\u9fff-]*_[0-9a-f]{8}")
 
 
 def _secret_key(settings_path: Path) -> bytes:
@@ -87,6 +90,17 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
     failures: dict[str, list[float]] = defaultdict(list)
     #: A fixed set of locks, a draft's chosen by its id: bounded however many drafts there are.
     draft_locks = [threading.Lock() for _ in range(64)]
+    #: Issuing is one at a time: the ledger and the document numbers are the office's one series.
+    issue_lock = threading.Lock()
+    documents = settings_path.parent / "documents"
+
+    def locked_issue(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def one_at_a_time(**kwargs: Any) -> Any:
+            with issue_lock:
+                return view(**kwargs)
+
+        return one_at_a_time
 
     def user() -> User:
         found = find_user(users, session.get("user", "")) if "user" in session else None
@@ -340,8 +354,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         save_draft(owner, draft_id, draft)
-        # Photos and signatures go beside the answers file (photos/, signatures/), named for the
-        # draft: the paths the answers give. Copied only once the answers are taken.
+        # Each inspection in a folder of its own, its photos and signatures beside its answers
+        # (photos/, signatures/, the paths the answers give): the office issues its documents
+        # from that folder. Copied only once the answers are taken.
         photos = {name: f"photos/{draft_id[:8]}-{name}" for entry in draft["answers"].values() for name in entry.get("photos", [])}
         signed = {signer: f"signatures/{draft_id[:8]}-{signer}.png" for signer in draft.get("signatures", {})}
         document = answers_document(draft, checklist, photos)
@@ -353,7 +368,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             }
         data = answers_yaml(document, owner.name.replace("\n", " "), dt.datetime.now())
         date = draft["inspection"].get("date", "")
-        name = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}.yaml"
+        stem = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}"
+        folder = inspections / stem
+        name = f"{stem}/{stem}.yaml"
         try:
             result = engine.check(data, rules, name=str(inspections / name))
         except InputError as exc:
@@ -363,14 +380,74 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             return form_page(owner, draft_id, draft, checklist, problems), 422
         copies = [(stored, photos[stored]) for stored in photos] + [(draft["signatures"][signer], relative) for signer, relative in signed.items()]
         for stored, relative in copies:
-            target = inspections / relative
+            target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, (photo_folder(owner, draft_id) / stored).read_bytes())
-        inspections.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         atomic_write(inspections / name, data, overwrite=False)
         draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
         save_draft(owner, draft_id, draft)
         return redirect(url_for("result", draft_id=draft_id))
+
+    def office_user() -> User:
+        found = user()
+        if found.role != "office":
+            abort(403)
+        return found
+
+    def submitted_folders() -> list[Path]:
+        """The submitted inspections: one folder each, named by the server (see submit)."""
+        if not inspections.is_dir():
+            return []
+        return sorted((path for path in inspections.iterdir() if path.is_dir() and _FOLDER.fullmatch(path.name) and (path / f"{path.name}.yaml").is_file()), reverse=True)
+
+    def documents_of(stem: str) -> list[Path]:
+        folder = documents / stem
+        return sorted(folder.glob("*.pdf")) if folder.is_dir() else []
+
+    @app.get("/office")
+    def office() -> Any:
+        owner = office_user()
+        rows = []
+        for folder in submitted_folders():
+            try:
+                checked = engine.check(folder / f"{folder.name}.yaml", rules)
+            except LantianError as exc:
+                rows.append({"stem": folder.name, "site": folder.name, "date": "", "verdict": f"答卷有误：{exc.problems[0].message}", "documents": []})
+                continue
+            rows.append({"stem": folder.name, "site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict], "documents": [path.name for path in documents_of(folder.name)]})
+        return render_template("office.html", user=owner, rows=rows)
+
+    @app.post("/office/issue")
+    @locked_issue
+    def issue() -> Any:
+        office_user()
+        stem = request.form.get("inspection", "")
+        folder = inspections / stem
+        if not _FOLDER.fullmatch(stem) or folder not in submitted_folders():
+            abort(404)
+        from engine.batch import run_batch
+        from engine.settings import load_settings
+
+        settings = load_settings(settings_path)
+        # Recorded in the ledger once (a second click records nothing new), numbered once, and
+        # written again as the same documents: the batch of this one inspection's folder.
+        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, force=True)
+        problems = [f"[{problem.code.name}] {problem.message}" for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
+        if problems:
+            return render_template("issued.html", user=user(), stem=stem, problems=problems), 422
+        return redirect(url_for("office"))
+
+    @app.get("/office/documents/<stem>/<int:index>")
+    def download(stem: str, index: int) -> Any:
+        office_user()
+        if not _FOLDER.fullmatch(stem):
+            abort(404)
+        found = documents_of(stem)  # the client names a document by its place in our own listing
+        if not 0 <= index < len(found):
+            abort(404)
+        path = found[index]
+        return Response(path.read_bytes(), mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"})
 
     @app.get("/inspections/<draft_id>/result")
     def result(draft_id: str) -> Any:
