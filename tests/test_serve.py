@@ -469,8 +469,8 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     assert len(rows) == 12 and len({row.inspection_id for row in rows}) == 1  # recorded once
     listing = clerk.get("/office").get_data(as_text=True)
     names = re.findall(r'/office/documents/[^"]+/(\d+)">([^<]+)</a>', listing)
-    assert sorted(name for _, name in names) == sorted([f"{stem}.通知书.pdf", f"{stem}.检查记录.pdf", "整改清单.pdf"])
-    index = next(i for i, name in names if name.endswith("通知书.pdf"))
+    assert sorted(name for _, name in names) == sorted(["责令整改通知书（PDF）", "检查记录（PDF）", "整改清单（PDF）"])
+    index = next(i for i, name in names if name.startswith("责令整改通知书"))
     pdf = clerk.get(f"/office/documents/{stem}/{index}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     import io

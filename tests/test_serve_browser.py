@@ -35,6 +35,7 @@ def server(tmp_path_factory):
 
     root = office_folder(tmp_path_factory.mktemp("web") / "office")
     add_user(users_path(root / "office.yaml"), "李明", "inspector", PASSWORD)
+    add_user(users_path(root / "office.yaml"), "王芳", "office", PASSWORD)
     app = create_app(root / "office.yaml", load_rules(RULES), root / "inspections")
     served = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=served.run, daemon=True)
@@ -179,3 +180,15 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     (signature,) = list((root / "inspections").rglob("signatures/*-party.png"))
     with Image.open(signature) as image:
         assert image.getextrema()[0][0] < 100  # ink: the stroke drawn above
+
+    # At the office: log in as the clerk, issue the documents with one tap, see them listed.
+    driver.find_element(By.XPATH, "//button[text()='退出']").click()
+    wait_for(driver, lambda d: "/login" in d.current_url)
+    driver.find_element(By.NAME, "name").send_keys("王芳")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    driver.find_element(By.PARTIAL_LINK_TEXT, "登记并出具文书").click()
+    driver.find_element(By.XPATH, "//button[text()='登记并出具']").click()
+    wait_for(driver, lambda d: d.find_elements(By.PARTIAL_LINK_TEXT, "责令整改通知书"), 60)
+    shoot(driver, "6-office")
+    assert driver.find_elements(By.XPATH, "//button[text()='重新生成文书']")

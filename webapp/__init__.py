@@ -57,6 +57,14 @@ _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 _FOLDER = re.compile(r"[\w\u4e00-\u9fff-]*_[0-9a-f]{8}")
 
 
+def _document_label(name: str) -> str:
+    """What a written document is, for its download link: the file name says it last."""
+    for ending, label in ((".检查记录.pdf", "检查记录"), (".通知书.pdf", "责令整改通知书"), (".决定书.pdf", "责令改正违法行为决定书"), ("整改清单.pdf", "整改清单")):
+        if name.endswith(ending):
+            return f"{label}（PDF）"
+    return name
+
+
 def _secret_key(settings_path: Path) -> bytes:
     """The key that signs sessions, kept beside the settings so that a restart logs no one out."""
     path = settings_path.with_name(settings_path.stem + ".secret")
@@ -415,7 +423,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             except LantianError as exc:
                 rows.append({"stem": folder.name, "site": folder.name, "date": "", "verdict": f"答卷有误：{exc.problems[0].message}", "documents": []})
                 continue
-            rows.append({"stem": folder.name, "site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict], "documents": [path.name for path in documents_of(folder.name)]})
+            rows.append({"stem": folder.name, "site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict], "documents": [_document_label(path.name) for path in documents_of(folder.name)]})
         return render_template("office.html", user=owner, rows=rows)
 
     @app.post("/office/issue")
