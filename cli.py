@@ -638,18 +638,10 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
 def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None, *, overdue: bool) -> None:
     """The rectification list (整改清单) of the selected findings, as in lantian batch; of the
     overdue ones, the list of findings past their deadline (逾期未销号清单)."""
-    from engine.rectification import LIST_TITLE, OVERDUE_TITLE, list_document, rows_from_ledger, spreadsheet
-    from engine.render import default_workers, write_pdfs_parallel
+    from engine.rectification import ledger_list_file
 
     settings = _settings(ctx, settings_path, None)
-    items = rows_from_ledger(rows, day)
-    title = OVERDUE_TITLE if overdue else LIST_TITLE
-    if fmt == "xlsx":
-        atomic_write(output, spreadsheet(items, settings, output, title=title))
-        return
-    document = list_document(items, settings, output, sites=len({(row.site, row.village) for row in rows}), today=day, title=title)
-    (pdf,) = write_pdfs_parallel([document], fonts=_fonts(settings), workers=default_workers())
-    atomic_write(output, pdf)
+    atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue, fonts=None if fmt == "xlsx" else _fonts(settings)))
 
 
 @ledger.command("show", context_settings=CONTEXT)

@@ -23,7 +23,7 @@ from .check_output import printable
 from .fonts import document_fonts, smallest_copy
 from .labels import SEVERITY_LABELS
 from .model import InspectionResult
-from .render import Document, render_html
+from .render import Document, default_workers, render_html, write_pdfs_parallel
 from .settings import OfficeSettings
 from .typeset import Column, metrics_for, set_table
 
@@ -259,3 +259,17 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
     if failure is not None:
         raise failure
     return buffer.getvalue()
+
+
+def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool, fonts: Any = None) -> bytes:
+    """The rectification list (整改清单) of ledger findings as ``fmt`` (pdf or xlsx) bytes, as
+    lantian batch writes it; of overdue findings, titled 逾期未销号清单. ``target`` names the
+    file in messages; ``fonts`` are the office's (fonts.document_fonts), looked up when None."""
+    items = rows_from_ledger(found, day)
+    title = OVERDUE_TITLE if overdue else LIST_TITLE
+    if fmt == "xlsx":
+        return spreadsheet(items, settings, target, title=title)
+    document = list_document(items, settings, target, sites=len({(row.site, row.village) for row in found}), today=day, title=title)
+    (pdf,) = write_pdfs_parallel([document], fonts=fonts if fonts is not None else document_fonts(settings.font, settings.fonts)[0], workers=default_workers())
+    return pdf
+

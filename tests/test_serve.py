@@ -478,3 +478,34 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     assert "XX镇环〔2026〕1号" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert clerk.get(f"/office/documents/{stem}/99").status_code == 404
     assert clerk.post("/office/issue", data={"inspection": "../office", "csrf_token": token(listing)}).status_code == 404
+
+
+def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path) -> None:
+    """Should give the office the rectification list and the overdue list (PDF and XLSX) and the
+    campaign summary (PDF) from the ledger, as the CLI writes them; nothing to inspectors."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    inspector = logged_in(app)
+    draft_id, page = new_draft(inspector, "dust_six_100pct")
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
+    inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
+    assert inspector.get("/office/lists").status_code == 403
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    stem = re.search(r'name="inspection" value="([^"]+)"', listing).group(1)
+    clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)})
+    assert "逾期未销号清单" in clerk.get("/office/lists").get_data(as_text=True)
+    sheet = load_workbook(io.BytesIO(clerk.get("/office/lists/file?list=unclosed&format=xlsx&as_of=2026-11-20").data)).active
+    assert sheet.title == "整改清单" and sheet.max_row == 13  # the header and the 12 findings
+    overdue = clerk.get("/office/lists/file?list=overdue&format=pdf&as_of=2026-12-31")
+    assert overdue.status_code == 200 and "逾期未销号清单" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(overdue.data)).pages)
+    summary = clerk.get("/office/report?from=2026-11-01&to=2026-11-30")
+    from urllib.parse import quote
+
+    assert summary.status_code == 200 and quote("整治情况汇总_2026-11-01_2026-11-30.pdf") in summary.headers["Content-Disposition"]
+    assert "XX镇人民政府" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(summary.data)).pages)
+    assert clerk.get("/office/lists/file?list=../x&format=pdf").status_code == 400
+    assert clerk.get("/office/report?from=2026-12-01&to=2026-11-01").status_code == 400

@@ -457,6 +457,66 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         path = found[index]
         return Response(path.read_bytes(), mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"})
 
+    def office_settings() -> Any:
+        from engine.settings import load_settings
+
+        return load_settings(settings_path)
+
+    def day_arg(name: str, default: dt.date) -> dt.date:
+        text = request.args.get(name, "")
+        if not text:
+            return default
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            abort(400)
+
+    @app.get("/office/lists")
+    def lists() -> Any:
+        owner = office_user()
+        today = dt.date.today()
+        return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat())
+
+    @app.get("/office/lists/file")
+    def list_file() -> Any:
+        office_user()
+        from engine import ledger
+        from engine.rectification import LIST_TITLE, OVERDUE_TITLE, ledger_list_file
+
+        kind, fmt = request.args.get("list", ""), request.args.get("format", "")
+        if kind not in ("unclosed", "overdue") or fmt not in ("pdf", "xlsx"):
+            abort(400)
+        day = day_arg("as_of", dt.date.today())
+        settings = office_settings()
+        name = f"{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
+        try:
+            where = ledger.Filter(overdue_on=day, status_on=day) if kind == "overdue" else ledger.Filter(status="unclosed", status_on=day)
+            found = ledger.findings(settings.ledger_path, where)
+            data = ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue")
+        except LantianError as exc:
+            return render_template("issued.html", user=user(), stem=name, problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+        mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+    @app.get("/office/report")
+    def report() -> Any:
+        office_user()
+        from engine.campaign_report import report_document
+        from engine.fonts import document_fonts
+        from engine.render import write_pdfs
+
+        end = day_arg("to", dt.date.today())
+        start = day_arg("from", end.replace(day=1))
+        if end < start:
+            abort(400)
+        settings = office_settings()
+        name = f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.pdf"
+        try:
+            (pdf,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
+        except LantianError as exc:
+            return render_template("issued.html", user=user(), stem=name, problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
     @app.get("/inspections/<draft_id>/result")
     def result(draft_id: str) -> Any:
         owner = user()
