@@ -509,3 +509,35 @@ def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path)
     assert "XX镇人民政府" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(summary.data)).pages)
     assert clerk.get("/office/lists/file?list=../x&format=pdf").status_code == 400
     assert clerk.get("/office/report?from=2026-12-01&to=2026-11-01").status_code == 400
+
+
+def test_office__closes_a_finding_at_the_desk_with_evidence_recorded_as_the_clerk(app, office: Path) -> None:
+    import io
+    import sqlite3
+
+    from engine.ledger import findings
+
+    inspector = logged_in(app)
+    draft_id, page = new_draft(inspector, "dust_six_100pct")
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
+    inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    clerk.post("/office/issue", data={"inspection": re.search(r'name="inspection" value="([^"]+)"', listing).group(1), "csrf_token": token(listing)})
+    assert inspector.get("/office/findings").status_code == 403
+    page = clerk.get("/office/findings").get_data(as_text=True)
+    assert "未销号的问题（12 个）" in page
+    first = int(re.search(r"/office/findings/(\d+)/close", page).group(1))
+    csrf = token(page)
+    bogus = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": "已整改", "csrf_token": csrf, "evidence": (io.BytesIO(b"MZ not a photo"), "x.exe")})
+    assert bogus.status_code == 400 and "只收照片" in bogus.get_data(as_text=True)
+    silent = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": " ", "csrf_token": csrf})
+    assert silent.status_code == 422 and "LEDGER_008" in silent.get_data(as_text=True)
+    closed = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": "围挡已封闭，见照片", "csrf_token": csrf, "evidence": (io.BytesIO(_png()), "proof.png")})
+    assert closed.status_code == 302, closed.get_data(as_text=True)
+    (row,) = [r for r in findings(office / "office.ledger.sqlite") if r.finding_id == first]
+    assert row.status == "closed" and row.closed_on == dt.date(2026, 11, 20)
+    with sqlite3.connect(office / "office.ledger.sqlite") as connection:
+        actor, sha = connection.execute("SELECT actor, evidence_sha256 FROM events WHERE finding_id = ? AND status = 'closed'", (first,)).fetchone()
+    assert actor == "王芳" and len(sha) == 64
+    assert "未销号的问题（11 个）" in clerk.get("/office/findings").get_data(as_text=True)

@@ -57,6 +57,18 @@ _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 _FOLDER = re.compile(r"[\w\u4e00-\u9fff-]*_[0-9a-f]{8}")
 
 
+#: Evidence a desk close-out takes, by its first bytes: a photo or a scanned report.
+_EVIDENCE_KINDS = {b"\xff\xd8\xff\xe0": ".jpg", b"\xff\xd8\xff\xe1": ".jpg", b"\xff\xd8\xff\xdb": ".jpg", b"\x89PNG": ".png", b"%PDF": ".pdf"}
+
+
+def _form_day(text: str) -> dt.date:
+    """A date posted by a form (YYYY-MM-DD); 400 for anything else."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        abort(400)
+
+
 def _document_label(name: str) -> str:
     """What a written document is, for its download link: the file name says it last."""
     for ending, label in ((".检查记录.pdf", "检查记录"), (".通知书.pdf", "责令整改通知书"), (".决定书.pdf", "责令改正违法行为决定书"), ("整改清单.pdf", "整改清单")):
@@ -516,6 +528,46 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         except LantianError as exc:
             return render_template("issued.html", user=user(), stem=name, problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
         return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+    @app.get("/office/findings")
+    def findings_page() -> Any:
+        owner = office_user()
+        from engine import ledger
+        from engine.labels import SEVERITY_LABELS as severity_labels
+
+        settings = office_settings()
+        today = dt.date.today()
+        try:
+            found = ledger.findings(settings.ledger_path, ledger.Filter(status="unclosed")) if settings.ledger_path.exists() else []
+        except LantianError as exc:
+            return render_template("issued.html", user=owner, stem="整改台账", problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+        # Overdue first, the longest overdue at the top; then by deadline.
+        rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
+        shown = [{"row": row, "late": row.overdue_days(today), "severity": severity_labels.get(row.severity, row.severity)} for row in rows]
+        return render_template("findings.html", user=owner, rows=shown, today=today.isoformat())
+
+    @app.post("/office/findings/<int:finding_id>/close")
+    @locked_issue
+    def close_finding(finding_id: int) -> Any:
+        owner = office_user()
+        from engine import ledger
+
+        day = _form_day(request.form.get("on", ""))
+        evidence = None
+        upload = request.files.get("evidence")
+        if upload is not None and upload.filename:
+            data = upload.read()
+            suffix = _EVIDENCE_KINDS.get(data[:4])
+            if suffix is None:
+                return render_template("issued.html", user=owner, stem=f"问题 #{finding_id}", problems=["销号依据只收照片（JPEG、PNG）或 PDF 文件"]), 400
+            evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
+            evidence.parent.mkdir(exist_ok=True)
+            atomic_write(evidence, data, overwrite=False)
+        try:
+            ledger.close(office_settings().ledger_path, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
+        except LantianError as exc:
+            return render_template("issued.html", user=owner, stem=f"问题 #{finding_id}", problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in exc.problems]), 422
+        return redirect(url_for("findings_page"))
 
     @app.get("/inspections/<draft_id>/result")
     def result(draft_id: str) -> Any:
