@@ -541,3 +541,36 @@ def test_office__closes_a_finding_at_the_desk_with_evidence_recorded_as_the_cler
         actor, sha = connection.execute("SELECT actor, evidence_sha256 FROM events WHERE finding_id = ? AND status = 'closed'", (first,)).fetchone()
     assert actor == "王芳" and len(sha) == 64
     assert "未销号的问题（11 个）" in clerk.get("/office/findings").get_data(as_text=True)
+
+
+def test_follow_up__prefilled_from_the_inspection_it_follows_and_recorded_as_its_re_inspection(app, office: Path, rules) -> None:
+    """Should start a re-inspection with the site, the inspectors and `follows` naming the
+    inspection it follows (its own id, given at submission), every item to check again; the
+    office's ledger then closes what the re-inspection found put right."""
+    from engine.ledger import findings
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]
+    result = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).headers["Location"]
+    result_page = client.get(result).get_data(as_text=True)
+    (first,) = list((office / "inspections").rglob("*.yaml"))
+    first_id = load_source(first).data["inspection"]["id"]
+    assert first_id == f"2026-11-12-{draft_id[:8]}"
+    location = client.post(f"/inspections/{draft_id}/follow-up", data={"csrf_token": token(result_page)}).headers["Location"]
+    again = client.get(location).get_data(as_text=True)
+    assert f'name="inspection.follows" value="{first_id}"' in again and 'name="site.name" value="XX村旧厂房拆除工程"' in again
+    assert not re.search(r'name="answers\.[^"]+" value="[^"]+" checked', again)  # every item to check again
+    follow_id = location.rsplit("/", 1)[1]
+    clean = [(k, v) for k, v in form_like(EXAMPLES / "dust_six_100pct_compliant.yaml") if k.startswith("answers.") and not k.startswith("answers.wash_log_date")]
+    # This site is a demolition with idle land, and its log is kept to the day before.
+    clean += [("answers.wet_demolition.value", "是"), ("answers.idle_land_covered.value", "是"), ("answers.wash_log_date.value", "2026-11-24")]
+    site = [(k, v) for k, v in fields if k.startswith("site.")]
+    data = [*site, *clean, ("inspection.date", "2026-11-25"), ("inspection.inspectors", "李明、孙强"), ("inspection.follows", first_id), ("csrf_token", token(again))]
+    assert client.post(f"/inspections/{follow_id}/submit", data=fields_to_multidict(data)).status_code == 302
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    for stem in sorted(re.findall(r'name="inspection" value="([^"]+)"', listing), key=lambda s: s[:10]):
+        assert clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)}).status_code == 302
+    rows = findings(office / "office.ledger.sqlite")
+    assert rows and all(row.status == "closed" for row in rows)  # every problem put right by the 25th

@@ -373,6 +373,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
         draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
+        # An id of its own, so that a re-inspection can name it even when no notice is issued.
+        draft["inspection"].setdefault("id", f"{draft['inspection'].get('date', '')}-{draft_id[:8]}")
         save_draft(owner, draft_id, draft)
         # Each inspection in a folder of its own, its photos and signatures beside its answers
         # (photos/, signatures/, the paths the answers give): the office issues its documents
@@ -568,6 +570,23 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         except LantianError as exc:
             return render_template("issued.html", user=owner, stem=f"问题 #{finding_id}", problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in exc.problems]), 422
         return redirect(url_for("findings_page"))
+
+    @app.post("/inspections/<draft_id>/follow-up")
+    def follow_up(draft_id: str) -> Any:
+        """A re-inspection of a submitted inspection: the same checklist and site, today, and
+        ``follows`` naming it; every item to be checked again."""
+        owner = writer()
+        original = load_draft(owner, draft_id)
+        if not original.get("submitted"):
+            abort(400)
+        checklist = checklist_of(original["checklist"])
+        again = empty_draft(checklist, dt.datetime.now())
+        again["site"] = dict(original.get("site", {}))
+        again["inspection"]["follows"] = original["inspection"].get("id") or original["submitted"].get("id", "")
+        again["inspection"]["inspectors"] = original["inspection"].get("inspectors", "")
+        new_id = uuid.uuid4().hex
+        save_draft(owner, new_id, again)
+        return redirect(url_for("form", draft_id=new_id))
 
     @app.get("/inspections/<draft_id>/result")
     def result(draft_id: str) -> Any:
