@@ -27,11 +27,21 @@ def rules():
     return load_rules(RULES)
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> Path:
-    root = office_folder(tmp_path / "office")
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory) -> Path:
+    """The users, hashed once: a scrypt hash is slow on purpose, and every test needs the same three."""
+    path = users_path(tmp_path_factory.mktemp("users") / "office.yaml")
     for name, role in (("李明", "inspector"), ("王芳", "office"), ("县局", "viewer")):
-        add_user(users_path(root / "office.yaml"), name, role, PASSWORD)
+        add_user(path, name, role, PASSWORD)
+    return path
+
+
+@pytest.fixture
+def office(tmp_path: Path, users_file: Path) -> Path:
+    import shutil
+
+    root = office_folder(tmp_path / "office")
+    shutil.copy(users_file, users_path(root / "office.yaml"))
     return root
 
 
