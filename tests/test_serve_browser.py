@@ -113,7 +113,7 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     wait_for(driver, lambda d: "新建检查" in d.page_source)
     shoot(driver, "2-home")
     Select(driver.find_element(By.NAME, "checklist")).select_by_value("dust_six_100pct")
-    driver.find_element(By.XPATH, "//button[text()='开始填写']").click()
+    wait_for(driver, lambda d: d.find_elements(By.XPATH, "//button[text()='开始填写']"))[0].click()
     wait_for(driver, lambda d: d.find_elements(By.ID, "inspection"))
     assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]  # nothing wider than the phone
 
@@ -183,12 +183,13 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
 
     # At the office: log in as the clerk, issue the documents with one tap, see them listed.
     driver.find_element(By.XPATH, "//button[text()='退出']").click()
-    wait_for(driver, lambda d: "/login" in d.current_url)
+    wait_for(driver, lambda d: "/login" in d.current_url and d.find_elements(By.NAME, "name"))
     driver.find_element(By.NAME, "name").send_keys("王芳")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    driver.find_element(By.PARTIAL_LINK_TEXT, "登记并出具文书").click()
-    driver.find_element(By.XPATH, "//button[text()='登记并出具']").click()
+    # Each tap loads a page: wait for what comes next rather than look for it at once.
+    wait_for(driver, lambda d: d.find_elements(By.PARTIAL_LINK_TEXT, "登记并出具文书"))[0].click()
+    wait_for(driver, lambda d: d.find_elements(By.XPATH, "//button[text()='登记并出具']"))[0].click()
     wait_for(driver, lambda d: d.find_elements(By.PARTIAL_LINK_TEXT, "责令整改通知书"), 60)
     shoot(driver, "6-office")
     assert driver.find_elements(By.XPATH, "//button[text()='重新生成文书']")
