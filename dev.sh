@@ -32,15 +32,20 @@ ensure_system_packages() {
     ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=("libpango-1.0-0" "libpangoft2-1.0-0")
     [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=("fonts-noto-cjk" "fontconfig")
     [ ${#missing[@]} -eq 0 ] && return 0
+    apt_install "${missing[@]}"
+}
+
+apt_install() {
+    # Debian's packages, through sudo when not root; without apt-get, the user is told what to install.
     if ! command -v apt-get >/dev/null 2>&1; then
-        echo "请先安装：${missing[*]}" >&2
+        echo "请先安装：$*" >&2
         exit 2
     fi
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    say "installing system packages: ${missing[*]}"
+    say "installing system packages: $*"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
 ensure_venv() {
@@ -107,15 +112,7 @@ demo() {
 ensure_browser() {
     # The web form's tests drive a real browser: Debian's Chromium and its matching driver.
     command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } && return 0
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "网页版的测试需要 Chromium 和 chromedriver，请先安装" >&2
-        exit 2
-    fi
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    say "installing system packages: chromium chromium-driver"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
 }
 
 run_tests() {

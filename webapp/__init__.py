@@ -411,6 +411,10 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         save_draft(owner, draft_id, draft)
         return redirect(url_for("result", draft_id=draft_id))
 
+    def refused(what: str, problems: Any) -> tuple[str, int]:
+        """The page saying why ``what`` was not done: each problem with its code, message and hint."""
+        return render_template("issued.html", user=user(), stem=what, problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in problems]), 422
+
     def office_user() -> User:
         found = user()
         if found.role != "office":
@@ -455,9 +459,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         # Recorded in the ledger once (a second click records nothing new), numbered once, and
         # written again as the same documents: the batch of this one inspection's folder.
         outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, force=True)
-        problems = [f"[{problem.code.name}] {problem.message}" for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
-        if problems:
-            return render_template("issued.html", user=user(), stem=stem, problems=problems), 422
+        errors = [problem for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
+        if errors:
+            return refused(stem, errors)
         return redirect(url_for("office"))
 
     @app.get("/office/documents/<stem>/<int:index>")
@@ -508,7 +512,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             found = ledger.findings(settings.ledger_path, where)
             data = ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue")
         except LantianError as exc:
-            return render_template("issued.html", user=user(), stem=name, problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+            return refused(name, exc.problems)
         mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
@@ -528,7 +532,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         try:
             (pdf,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         except LantianError as exc:
-            return render_template("issued.html", user=user(), stem=name, problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+            return refused(name, exc.problems)
         return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @app.get("/office/findings")
@@ -542,7 +546,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         try:
             found = ledger.findings(settings.ledger_path, ledger.Filter(status="unclosed")) if settings.ledger_path.exists() else []
         except LantianError as exc:
-            return render_template("issued.html", user=owner, stem="整改台账", problems=[f"[{p.code.name}] {p.message}" for p in exc.problems]), 422
+            return refused("整改台账", exc.problems)
         # Overdue first, the longest overdue at the top; then by deadline.
         rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
         shown = [{"row": row, "late": row.overdue_days(today), "severity": severity_labels.get(row.severity, row.severity)} for row in rows]
@@ -568,7 +572,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         try:
             ledger.close(office_settings().ledger_path, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
         except LantianError as exc:
-            return render_template("issued.html", user=owner, stem=f"问题 #{finding_id}", problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in exc.problems]), 422
+            return refused(f"问题 #{finding_id}", exc.problems)
         return redirect(url_for("findings_page"))
 
     @app.post("/inspections/<draft_id>/follow-up")
