@@ -154,6 +154,7 @@ def test_form__every_item_of_the_checklist_with_its_input(app, rules) -> None:
     assert [m for m in re.findall(r'data-item="([^"]+)"', page)] == [item.id for item in checklist.items]
     assert 'name="answers.hoarding_height.value"' in page and 'inputmode="decimal"' in page
     assert 'type="radio" name="answers.hoarding_closed.value" value="是"' in page
+    assert "围挡高度（米）（米）" not in page and "围挡高度（米）" in page  # the unit once, where the question already says it
 
 
 def test_autosave__which_items_apply_follows_the_engine(app, rules) -> None:
