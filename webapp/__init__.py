@@ -167,7 +167,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
     def photo_folder(owner: User, draft_id: str) -> Path:
         return draft_path(owner, draft_id).with_name(f"{draft_id}-photos")
 
-    def with_photos(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    def with_uploads(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         """``new`` (from the posted form, which holds no photos) with the photos and signatures ``old`` had."""
         if old.get("signatures"):
             new["signatures"] = old["signatures"]
@@ -273,7 +273,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         if draft.get("submitted"):
             return jsonify(saved=False, submitted=True)
         checklist = checklist_of(draft["checklist"])
-        draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
+        draft = with_uploads(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         save_draft(owner, draft_id, draft)
         return jsonify(saved=True, applies=applying(draft, checklist, dt.date.today()))
 
@@ -371,7 +371,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         checklist = checklist_of(draft["checklist"])
         if draft.get("submitted"):
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
-        draft = with_photos(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
+        draft = with_uploads(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         # An id of its own, so that a re-inspection can name it even when no notice is issued.
         draft["inspection"].setdefault("id", f"{draft['inspection'].get('date', '')}-{draft_id[:8]}")
