@@ -148,10 +148,10 @@ def _out_folder(checked: _Checked, directory: Path, out_dir: Path) -> Path:
     return out_dir / checked.path.parent.relative_to(directory)
 
 
-def _targets(checked: list[_Checked], directory: Path, out_dir: Path, document_kind: str) -> list[Path]:
+def _targets(checked: list[_Checked], directory: Path, out_dir: Path, document_kind: str, *, with_list: bool) -> list[Path]:
     """Every file the batch may write: the documents of each inspection that can have them,
     and the list."""
-    found = [out_dir / f"{LIST_NAME}.pdf", out_dir / f"{LIST_NAME}.xlsx"]
+    found = [out_dir / f"{LIST_NAME}.pdf", out_dir / f"{LIST_NAME}.xlsx"] if with_list else []
     for each in checked:
         if not citation_problems(each.result):
             found.extend(document_targets(each.result, each.path, _out_folder(each, directory, out_dir), document_kind=document_kind).values())
@@ -265,11 +265,14 @@ def run_batch(
     workers: int = 1,
     ledger_path: Path | None = None,
     documents: bool = True,
+    rectification_list: bool = True,
     force: bool = False,
 ) -> BatchOutcome:
     """Check every answers file, record each good one in the ledger (when given), and write
     the documents of every recorded inspection and the batch's rectification list, unless
-    ``documents`` is False (the ledger alone, as a campaign's figures need it).
+    ``documents`` is False (the ledger alone, as a campaign's figures need it). Without
+    ``rectification_list``, the inspections' own documents only (one inspection issued at
+    the office, whose lists come from the whole ledger).
 
     A file already in ``out_dir`` is replaced only when ``force``; without it, the files that
     would be are refused together (IO_010) before anything is recorded or written. A document
@@ -283,7 +286,7 @@ def run_batch(
     if documents:
         # A font that cannot be used stops the batch before anything is recorded.
         outcome.problems.extend(document_fonts(settings.font, settings.fonts)[1])
-        targets = _targets(in_order, directory, out_dir, settings.document_kind)
+        targets = _targets(in_order, directory, out_dir, settings.document_kind, with_list=rectification_list)
         if ledger_path is not None:
             ledger.refuse_documents(ledger_path, targets)
         refuse_targets(targets, force=force)
@@ -327,11 +330,13 @@ def run_batch(
                 outcome.problems.extend(order_problems(result, settings, checked.source.locator()))
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
-    # The list is of the batch's notices, so it is dated and counted on their day, not on
-    # the day it happens to be run (examples from an old campaign would be "逾期769天").
-    day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
-    rows, sites = _list_rows(outcome, ledger_path, day)
-    planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
+    rows: list[Row] = []
+    if rectification_list:
+        # The list is of the batch's notices, so it is dated and counted on their day, not on
+        # the day it happens to be run (examples from an old campaign would be "逾期769天").
+        day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
+        rows, sites = _list_rows(outcome, ledger_path, day)
+        planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
     if on_total:
         on_total(len(planned))
     wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
@@ -340,6 +345,8 @@ def run_batch(
     outcome.not_written.extend(withdrawn)
     for failed in wrote.not_written:
         outcome.not_written.extend(_unfinished(failed, owners.get(failed.path), settings.document_kind))
+    if not rectification_list:
+        return outcome
     xlsx = out_dir / f"{LIST_NAME}.xlsx"
     if wrote.stopped is not None:
         outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))

@@ -5,6 +5,7 @@ import gc
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
 
 
-#: The modules that take longest, longest first: they render documents, record campaigns or
-#: kill processes, in few tests each.
+#: The modules that take longest, longest first: they drive a browser, serve many inspectors
+#: at once, render documents, record campaigns or kill processes, in few tests each.
 _SLOWEST_FIRST = (
+    "test_serve_browser.py",
+    "test_serve_load.py",
+    "test_serve.py",
     "test_ledger_faults.py",
     "test_documents.py",
     "test_campaign_2026.py",
@@ -77,6 +81,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: index for index, name in enumerate(_SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each module keeps its order
+
+
+@pytest.fixture(scope="session")
+def fast_password_hashes() -> Iterator[str]:
+    """The web app's scrypt at N = 2^10 instead of 2^15 (as Django's docs advise for test runs):
+    the same hash, 30 times cheaper, for tests that log in a hundred times. The production cost
+    is what it yields, for the one test that checks it."""
+    from webapp import users
+
+    production = users.PASSWORD_HASH
+    users.PASSWORD_HASH = "scrypt:1024:8:1"
+    yield production
+    users.PASSWORD_HASH = production
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from webapp import LOGIN_FAILURES, create_app
 from webapp.users import add_user, authenticate, users_path
 
 PASSWORD = "correct horse"
+pytestmark = pytest.mark.usefixtures("fast_password_hashes")
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +125,18 @@ def test_post_without_csrf_token__refused(app) -> None:
     assert client.post("/login", data={"name": "李明", "password": PASSWORD}).status_code == 400
 
 
-def test_passwords_kept_as_scrypt_hashes(office: Path) -> None:
+def test_passwords_kept_as_scrypt_hashes(office: Path, fast_password_hashes: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
+    from webapp import users
+
+    monkeypatch.setattr(users, "PASSWORD_HASH", fast_password_hashes)  # the production cost
+    add_user(users_path(office / "office.yaml"), "赵强", "inspector", PASSWORD)
     with sqlite3.connect(users_path(office / "office.yaml")) as connection:
-        stored = [row[0] for row in connection.execute("SELECT password FROM users")]
-    assert all(value.startswith("scrypt:") and PASSWORD not in value for value in stored)
+        stored = dict(connection.execute("SELECT name, password FROM users"))
+    assert all(value.startswith("scrypt:") and PASSWORD not in value for value in stored.values())
+    assert stored["赵强"].startswith("scrypt:32768:8:1$")
+    assert authenticate(users_path(office / "office.yaml"), "赵强", PASSWORD).role == "inspector"
     assert authenticate(users_path(office / "office.yaml"), "李明", PASSWORD).role == "inspector"
     assert authenticate(users_path(office / "office.yaml"), "李明", "nope") is None
 
@@ -480,7 +487,9 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     assert len(rows) == 12 and len({row.inspection_id for row in rows}) == 1  # recorded once
     listing = clerk.get("/office").get_data(as_text=True)
     names = re.findall(r'/office/documents/[^"]+/(\d+)">([^<]+)</a>', listing)
-    assert sorted(name for _, name in names) == sorted(["责令整改通知书（PDF）", "检查记录（PDF）", "整改清单（PDF）"])
+    # The inspection's own documents; the rectification list is the office's, on /office/lists.
+    assert sorted(name for _, name in names) == sorted(["责令整改通知书（PDF）", "检查记录（PDF）"])
+    assert not list((office / "documents").rglob("整改清单.*"))
     index = next(i for i, name in names if name.startswith("责令整改通知书"))
     pdf = clerk.get(f"/office/documents/{stem}/{index}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

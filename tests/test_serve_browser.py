@@ -24,7 +24,10 @@ from webapp.users import add_user, users_path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Chromium and chromedriver are installed by ./dev.sh test")
+pytestmark = [
+    pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Chromium and chromedriver are installed by ./dev.sh test"),
+    pytest.mark.usefixtures("fast_password_hashes"),
+]
 SCREENSHOTS = ROOT / "out" / "screenshots"
 PHONE, DESKTOP = (360, 740), (1280, 900)
 
@@ -77,28 +80,49 @@ def status(driver) -> str:
     return driver.find_element(By.ID, "save-status").text
 
 
+#: Finds the element an inspector acts on for one field and brings it into view: the option
+#: to tap (none when already ticked), or the input to type into (its fold opened first; none
+#: when the item does not apply). A date or time is set as the phone's picker sets it.
+_FIND_FIELD = """
+const [name, value] = arguments;
+const all = Array.from(document.getElementsByName(name));
+if (!all.length) return null;
+const first = all[0];
+if (first.type === 'radio' || first.type === 'checkbox') {
+    const option = all.find(element => element.value === value);
+    if (!option || option.checked) return null;
+    option.scrollIntoView({block: 'center'});
+    return [option, 'tap'];
+}
+if (first.tagName === 'SELECT') return [first, 'select'];
+if (first.type === 'date' || first.type === 'time') {
+    first.value = value;
+    first.dispatchEvent(new Event('change', {bubbles: true}));
+    return null;
+}
+const fold = first.closest('details');
+if (fold) fold.open = true;
+if (first.offsetParent === null) return null;
+first.scrollIntoView({block: 'center'});
+first.value = '';
+return [first, 'type'];
+"""
+
+
 def fill(driver, fields: list[tuple[str, str]]) -> None:
-    """Type and tap as an inspector does: text into inputs, a tap on each chosen option."""
+    """Type and tap as an inspector does: a tap on each chosen option, text typed into inputs
+    (处数 and 说明 sit under a fold the inspector opens first)."""
     for name, value in fields:
-        elements = driver.find_elements(By.NAME, name)
-        if not elements:
+        found = driver.execute_script(_FIND_FIELD, name, value)
+        if found is None:
             continue
-        kind = elements[0].get_attribute("type")
-        if kind in ("radio", "checkbox"):
-            for element in elements:
-                if element.get_attribute("value") == value and not element.is_selected():
-                    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-                    element.click()
-        elif elements[0].tag_name == "select":
-            Select(elements[0]).select_by_value(value)
-        elif kind in ("date", "time"):
-            driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))", elements[0], value)
+        element, action = found
+        if action == "tap":
+            element.click()
+        elif action == "select":
+            Select(element).select_by_value(value)
         else:
-            # 处数 and 说明 sit under a fold the inspector opens first.
-            driver.execute_script("var fold = arguments[0].closest('details'); if (fold) fold.open = true; arguments[0].scrollIntoView({block: 'center'})", elements[0])
-            if elements[0].is_displayed():
-                elements[0].clear()
-                elements[0].send_keys(value)
+            element.send_keys(value)
 
 
 def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(server, browser) -> None:
@@ -158,7 +182,7 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     pad = driver.find_element(By.CSS_SELECTOR, "[data-signer=party]")
     canvas = pad.find_element(By.TAG_NAME, "canvas")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
-    ActionChains(driver).move_to_element_with_offset(canvas, -100, 10).click_and_hold().move_by_offset(60, -30).move_by_offset(60, 40).move_by_offset(60, -30).release().perform()
+    ActionChains(driver, duration=50).move_to_element_with_offset(canvas, -100, 10).click_and_hold().move_by_offset(60, -30).move_by_offset(60, 40).move_by_offset(60, -30).release().perform()
     pad.find_element(By.CSS_SELECTOR, "[data-save]").click()
     wait_for(driver, lambda d: "签名已保存" in status(d))
     shoot(driver, "4b-signed")

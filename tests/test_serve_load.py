@@ -22,6 +22,7 @@ from webapp import create_app
 from webapp.users import add_user, users_path
 
 USERS = 20
+pytestmark = pytest.mark.usefixtures("fast_password_hashes")
 
 
 class Browser:

@@ -71,7 +71,7 @@ def _form_day(text: str) -> dt.date:
 
 def _document_label(name: str) -> str:
     """What a written document is, for its download link: the file name says it last."""
-    for ending, label in ((".检查记录.pdf", "检查记录"), (".通知书.pdf", "责令整改通知书"), (".决定书.pdf", "责令改正违法行为决定书"), ("整改清单.pdf", "整改清单")):
+    for ending, label in ((".检查记录.pdf", "检查记录"), (".通知书.pdf", "责令整改通知书"), (".决定书.pdf", "责令改正违法行为决定书")):
         if name.endswith(ending):
             return f"{label}（PDF）"
     return name
@@ -457,8 +457,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
         settings = load_settings(settings_path)
         # Recorded in the ledger once (a second click records nothing new), numbered once, and
-        # written again as the same documents: the batch of this one inspection's folder.
-        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, force=True)
+        # written again as the same documents: the batch of this one inspection's folder. Its
+        # rectification list would be of one inspection; the office's lists are on /office/lists.
+        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, rectification_list=False, force=True)
         errors = [problem for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
         if errors:
             return refused(stem, errors)
