@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pdf_geometry import multiply
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+
+from pdf_geometry import multiply
 
 
 @dataclass(frozen=True)

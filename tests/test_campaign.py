@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 
 from engine import check, load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
 from helpers import CAMPAIGN_CHECKLISTS, EXAMPLES, RULES, lantian, office_folder
+from pdf_text import page_texts, pdf_text
 
 pytest.importorskip("weasyprint")
 
@@ -107,7 +107,7 @@ def test_campaign__report_figures(office: Path, expected: dict) -> None:
     result = run("report", "--from", "2024-10-21", "--to", AS_OF.isoformat(), "-o", str(office / "report"), "--settings", str(office / "office.yaml"))
     assert result.exit_code == 0, result.output
     (pdf,) = (office / "report").glob("*.pdf")
-    text = "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "").replace("\n", "")
+    text = pdf_text(pdf)
     rate = round(100 * expected["compliant"] / expected["inspections"], 1)
     assert f"共开展现场检查{expected['inspections']}次（其中复查{expected['re_inspections']}次）" in text
     assert f"合格率{rate}%" in text
@@ -138,7 +138,7 @@ def test_campaign__a_period_ending_before_the_closures(office: Path) -> None:
     result = run("report", "--from", "2024-10-21", "--to", end, "-o", str(office / "early"), "--settings", str(office / "office.yaml"))
     assert result.exit_code == 0, result.output
     (pdf,) = (office / "early").glob("*.pdf")
-    pages = [page.extract_text() for page in PdfReader(str(pdf)).pages]
+    pages = page_texts(pdf)
     text = "".join(pages).replace(" ", "").replace("\n", "")
     overdue = json.loads(run("ledger", "list", "--settings", str(office / "office.yaml"), "--overdue", "--as-of", end, "--format", "json").stdout)["findings"]
     assert overdue and any(row["status_now"] == "closed" for row in overdue)  # closed since, overdue then
@@ -153,4 +153,4 @@ def test_campaign__report_for_a_period_without_inspections(office: Path) -> None
     result = run("report", "--from", "2023-01-01", "--to", "2023-01-31", "-o", str(office / "empty"), "--settings", str(office / "office.yaml"))
     assert result.exit_code == 0
     (pdf,) = (office / "empty").glob("*.pdf")
-    assert "没有检查记录" in "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "")
+    assert "没有检查记录" in pdf_text(pdf)

@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 
 from engine import check, load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
 from helpers import CAMPAIGN_CHECKLISTS, EXAMPLES, RULES, lantian, office_folder
+from pdf_text import pdf_text
 
 pytest.importorskip("weasyprint")
 
@@ -95,7 +95,7 @@ def test_campaign_2026__decided_after_the_change__transitional_rule(office: Path
     notices = sorted((office / "out" / "before").rglob("*.通知书.pdf"))
     assert notices
     for notice in notices:
-        text = "".join(page.extract_text() for page in PdfReader(str(notice)).pages).replace(" ", "").replace("\n", "")
+        text = pdf_text(notice)
         assert "2026年8月20日" in text and "〔2026〕" in text
 
 
@@ -116,7 +116,7 @@ def test_campaign_2026__overdue_list_and_report(office: Path) -> None:
     result = lantian("report", "--from", "2026-08-01", "--to", "2026-11-30", "-o", str(office / "report"), *settings)
     assert result.exit_code == 0, result.output
     (pdf,) = (office / "report").glob("*.pdf")
-    text = "".join(page.extract_text() for page in PdfReader(str(pdf)).pages).replace(" ", "").replace("\n", "")
+    text = pdf_text(pdf)
     inspections = sum(1 for _ in CAMPAIGN.rglob("*.yaml"))
     assert f"共开展现场检查{inspections}次" in text
     assert f"其中逾期{len(overdue)}个" in text

@@ -17,6 +17,7 @@ from engine.batch import run_batch
 from engine.campaign_report import LABEL_EMS, _ems, label_lines, summarize
 from engine.settings import load_settings
 from helpers import EXAMPLES, RULES, dust_answers, office_folder, record
+from pdf_text import page_texts
 
 pytest.importorskip("weasyprint")
 
@@ -50,7 +51,7 @@ def report(tmp_path_factory) -> tuple[Path, list[str], Path]:
     target = root / "整治情况汇总.pdf"
     (pdf,) = write_pdfs([report_document(settings.ledger_path, settings, START, END, target, today=ISSUED)])
     target.write_bytes(pdf)
-    pages = [page.extract_text().replace(" ", "").replace("\n", "") for page in PdfReader(str(target)).pages]
+    pages = [text.replace(" ", "").replace("\n", "") for text in page_texts(target)]
     return target, pages, settings.ledger_path
 
 

@@ -15,6 +15,7 @@ from engine import InputError, check, load_rules
 from engine.citations import compare, coverage_gaps, gaps
 from engine.model import Penalty
 from helpers import EXAMPLES, RULES, dust_answers, lantian, office_folder
+from pdf_text import pdf_text
 
 CODE = "《中华人民共和国生态环境法典》"
 AIR_LAW = "《中华人民共和国大气污染防治法》"
@@ -317,12 +318,6 @@ def test_issued_before_inspection__refused(rules) -> None:
 # -- the documents ----------------------------------------------------------------------------
 
 
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
-
-
 def _notice(tmp_path: Path, raw: bytes, *args: str, rules_dir: Path = RULES) -> tuple[object, Path]:
     from click.testing import CliRunner
 
@@ -341,7 +336,7 @@ def test_notice_today__cites_the_code_duty_and_penalty(tmp_path: Path) -> None:
     today = dt.date.today()
     run, notice = _notice(tmp_path, dust_answers({"hoarding_closed": "{value: 否, count: 2}"}, date=today.isoformat()))
     assert run.exit_code == 1, run.output
-    text = _pdf_text(notice)
+    text = pdf_text(notice)
     assert f"违反了{CODE}第二百四十条第三款的规定" in text
     assert f"{CODE}第一千一百二十八条第一款第（一）项、第（二）项：由住房城乡建设等部门按照职责分工责令改正" in text
     assert "大气污染防治法" not in text
@@ -351,7 +346,7 @@ def test_notice_today__cites_the_code_duty_and_penalty(tmp_path: Path) -> None:
 def test_notice_issued_later__dated_and_numbered_by_the_issuing_day(tmp_path: Path) -> None:
     run, notice = _notice(tmp_path, dust_answers({"hoarding_closed": "{value: 否, count: 1}"}, date="2026-12-28"), "--issued", "2027-01-04")
     assert run.exit_code == 1, run.output
-    text = _pdf_text(notice)
+    text = pdf_text(notice)
     assert "2026年12月28日" in text and "2027年1月4日" in text and "〔2027〕1号" in text
     assert "2027年1月7日前整改完毕" in text  # three days from the issuing day
 
@@ -361,7 +356,7 @@ def test_notice_transition__lighter_code_cited_and_explained(rules_copy: Path, t
     raw = dust_answers({"muck_trucks_sealed": "否", "hoarding_closed": "否"}, date="2026-08-10")
     run, notice = _notice(tmp_path, raw, "--issued", "2026-08-20", rules_dir=rules_copy)
     assert run.exit_code == 1, run.output
-    text = _pdf_text(notice)
+    text = pdf_text(notice)
     assert f"{CODE}第二百四十一条第一款" in text and f"{AIR_LAW}第六十九条" in text
     assert "项问题：行为发生在2026年8月10日，新规定的罚款较轻，依照" in text
     assert f"第一千零五十七条适用{CODE}第二百四十一条第一款" in text
@@ -377,7 +372,7 @@ def test_notice_transition__act_no_longer_unlawful__left_out(tmp_path: Path) -> 
     result = check(raw.encode("utf-8"), load_rules(RULES), name="a.yaml", issued=dt.date(2026, 8, 20))
     (excused,) = [f for f in result.findings if f.excused]
     assert excused.item_id == "fire_points" and "第一千零五十七条" in excused.excused
-    text = _pdf_text(notice)
+    text = pdf_text(notice)
     assert excused.text.replace(" ", "") not in text
     assert all(f.text.replace(" ", "") in text for f in result.findings if not f.excused)
 
@@ -434,7 +429,7 @@ def test_notice_per_unit_fine__printed_with_the_machines_found(tmp_path: Path) -
     raw = raw.replace("  high_emission_in_zone:\n    value: 1\n", "  high_emission_in_zone:\n    value: 3\n")
     run, notice = _notice(tmp_path, raw.encode("utf-8"))
     assert run.exit_code == 1, run.output
-    text = _pdf_text(notice)
+    text = pdf_text(notice)
     assert f"{CODE}第一千一百二十七条第二款：在禁止使用高排放非道路移动机械的区域使用高排放非道路移动机械的，由生态环境主管部门责令改正，处每辆五千元的罚款（本次检查发现3辆）" in text
     assert "处每辆（艘）五千元的罚款（本次检查发现1辆）" in text
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path
@@ -17,16 +16,13 @@ from engine.documents import plan_documents, write_documents
 from engine.render import _fetcher
 from engine.settings import load_settings
 from helpers import EXAMPLES, dust_answers
+from pdf_text import page_texts, pdf_text
 
 
 @pytest.fixture
 def settings(tmp_path: Path):
     shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
     return load_settings(tmp_path / "office.yaml")
-
-
-def text_of(path: Path) -> str:
-    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
 
 
 def fonts_of(path: Path) -> set[str]:
@@ -49,7 +45,7 @@ def test_notice__markup_in_answers__printed_as_text(rules, settings, tmp_path: P
     path.write_bytes(raw)
     result = check(path, rules)
     written = write_documents(plan_documents(result, path, settings, tmp_path / "out"), settings)
-    assert evil.replace(" ", "") in text_of(written[-1].path)
+    assert evil.replace(" ", "") in pdf_text(written[-1].path)
 
 
 def test_fetcher__refuses_anything_outside_templates_and_inspection_folder(tmp_path: Path) -> None:
@@ -113,7 +109,7 @@ def test_batch__examples__notices_records_and_list(examples_batch) -> None:
     assert "broken.yaml" in result.stderr and "[YAML_001]" in result.stderr
     assert sorted(p.name.split(".")[0] for p in out.glob("*.通知书.pdf")) == sorted(noncompliant)
     assert len(list(out.glob("*.检查记录.pdf"))) == len(checked["results"])
-    list_text = text_of(out / "整改清单.pdf")
+    list_text = pdf_text(out / "整改清单.pdf")
     assert "整改清单" in list_text and f"共{findings}个问题" in list_text
     sheet = load_workbook(out / "整改清单.xlsx")["整改清单"]
     assert sheet.freeze_panes == "A2" and sheet.max_row == findings + 1
@@ -130,7 +126,7 @@ def test_notice__department_order_form__decision_wording_and_remedies(rules, tmp
     settings = load_settings(settings_file)
     answers = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     written = write_documents(plan_documents(check(answers, rules), answers, settings, tmp_path / "out"), settings)
-    text = text_of(written[0].path)
+    text = pdf_text(written[0].path)
     assert "责令改正违法行为决定书" in text and "现责令你单位按上述要求改正违法行为" in text
     assert "不服本决定" in text and "XX县人民政府申请行政复议" in text and "本决定不停止执行" in text
 
@@ -193,7 +189,7 @@ def test_render_each__two_workers__same_documents(rules, settings, tmp_path: Pat
     def pages(count: int) -> list[list[str]]:
         made = dict(render.render_each(documents, workers=count))
         assert all(isinstance(pdf, bytes) for pdf in made.values()), made
-        return [[page.extract_text() for page in PdfReader(io.BytesIO(made[index])).pages] for index in range(len(documents))]
+        return [page_texts(made[index]) for index in range(len(documents))]
 
     one = pages(1)
     assert not list(workers.iterdir())  # one worker: all in this process
@@ -211,7 +207,7 @@ def test_notice_and_record__noncompliant__text_fonts_and_number(examples_batch, 
     out = examples_batch[0]
     result = check(EXAMPLES / "dust_six_100pct_noncompliant.yaml", rules)
     notice, record = out / "dust_six_100pct_noncompliant.通知书.pdf", out / "dust_six_100pct_noncompliant.检查记录.pdf"
-    text = text_of(notice)
+    text = pdf_text(notice)
     assert "XX拆除工程有限公司" in text and "责令整改通知书" in text and re.search(r"XX镇环〔2026〕[1-9]\d*号", text)
     for finding in result.findings:
         assert finding.text.replace(" ", "") in text
@@ -219,7 +215,7 @@ def test_notice_and_record__noncompliant__text_fonts_and_number(examples_batch, 
     assert "2026年11月15日前整改完毕" in text  # hoarding gaps: 3 days after 2026-11-12
     assert "六十日内" in text and "六个月内" in text and "送达回证" in text
     assert result.answers_sha256 in text
-    record_text = text_of(record)
+    record_text = pdf_text(record)
     assert "现场检查记录" in record_text and "围挡高度（米）" in record_text and "1.6米" in record_text
     for path in (notice, record):
         fonts = fonts_of(path)
@@ -228,7 +224,7 @@ def test_notice_and_record__noncompliant__text_fonts_and_number(examples_batch, 
 
 
 def test_record__times_recorder_and_credentials_printed(examples_batch) -> None:
-    text = text_of(examples_batch[0] / "dust_six_100pct_noncompliant.检查记录.pdf")
+    text = pdf_text(examples_batch[0] / "dust_six_100pct_noncompliant.检查记录.pdf")
     assert "2026年11月12日09:20–10:35" in text and "记录人孙强" in text
     assert "李明（执法证号XX环执0101）、孙强（执法证号XX环执0117）" in text
 
@@ -249,20 +245,21 @@ def test_batch__notice_number_allocated_once_for_ledger_and_notice(tmp_path: Pat
     settings = load_settings(tmp_path / "office.yaml")
     outcome = run_batch(folder, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path)
     (notice,) = [w for w in outcome.written if w.kind == "notice"]
-    assert len(calls) == 1 and notice.number and notice.number in text_of(notice.path)
+    assert len(calls) == 1 and notice.number and notice.number in pdf_text(notice.path)
 
 
 def test_notice__date_office_and_room_for_the_seal_as_gb_t_9704_sets_them(examples_batch) -> None:
     """Should set the date four characters in from the text area's right edge, the office
     name centred over it, a seal's radius below the last line, and draw nothing where the
     seal goes (a printed ring stays visible under a real stamp)."""
-    from pdf_glyphs import glyphs
     from pypdf.generic import ContentStream
+
+    from pdf_glyphs import glyphs
 
     pt = 25.4 / 72
     path = examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf"
     reader = PdfReader(str(path))
-    assert "印章" not in text_of(path)
+    assert "印章" not in pdf_text(path)
     lines: dict[float, list] = {}
     page_number = next(n for n, page in enumerate(reader.pages) if "校验码" in page.extract_text())
     for glyph in glyphs(path, page_number, transforms=True):
@@ -289,8 +286,9 @@ def test_notice__letterhead_28_characters_a_line_and_page_number_where_gb_t_9704
     """Should put the mark's top 35 mm below the type area's top (72 mm from the sheet's), the
     red rule 4 mm below the number, 28 full-width characters on a full line reaching the type
     area's right edge (184 mm), and the page number's dash 7 mm below the type area (269 mm)."""
-    from pdf_glyphs import glyphs
     from pypdf.generic import ContentStream
+
+    from pdf_glyphs import glyphs
 
     pt = 25.4 / 72
     path = examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf"
@@ -332,7 +330,7 @@ def test_notice__letterhead_28_characters_a_line_and_page_number_where_gb_t_9704
 
 
 def test_notice__receipt_has_the_time_of_service_two_servers_and_a_witness(examples_batch) -> None:
-    text = text_of(examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf")
+    text = pdf_text(examples_batch[0] / "dust_six_100pct_noncompliant.通知书.pdf")
     receipt = text[text.index("送达回证") :]
     assert "签收时间年月日时分送达人签名送达人签名见证人签名" in receipt
 

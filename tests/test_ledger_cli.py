@@ -15,6 +15,7 @@ import pytest
 
 from engine.ledger import findings as ledger_findings
 from helpers import EXAMPLES, dust_answers, lantian, office_folder, record
+from pdf_text import page_texts, pdf_text
 
 pytest.importorskip("weasyprint")
 
@@ -239,7 +240,7 @@ def test_ledger_list__overdue__titled_as_the_overdue_list_numbered_from_1(office
     assert run("ledger", "list", *args, "--format", "pdf", "-o", str(tmp_path / "late.pdf")).exit_code == 0
     assert run("ledger", "list", *args, "--format", "xlsx", "-o", str(tmp_path / "late.xlsx")).exit_code == 0
     reader = PdfReader(str(tmp_path / "late.pdf"))
-    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    text = "".join(page_texts(tmp_path / "late.pdf")).replace(" ", "")
     assert reader.metadata.title == "逾期未销号清单" and "逾期未销号清单" in text and "整改清单" not in text.replace("逾期未销号清单", "")
     assert "截至2024年12月31日已过整改期限仍未销号" in text
     book = load_workbook(tmp_path / "late.xlsx")
@@ -250,11 +251,10 @@ def test_ledger_list__overdue__titled_as_the_overdue_list_numbered_from_1(office
 
 def test_ledger_list__pdf_is_the_rectification_list(office: Path, tmp_path: Path) -> None:
     """Should render the selection as the rectification list PDF."""
-    from pypdf import PdfReader
 
     result = run("ledger", "list", *ledger_args(office), "--format", "pdf", "-o", str(tmp_path / "list.pdf"))
     assert result.exit_code == 0
-    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "list.pdf")).pages)
+    text = "".join(page_texts(tmp_path / "list.pdf"))
     assert "整改清单" in text and "已销号" in text and "共 4 个问题" in text
 
 
@@ -375,7 +375,6 @@ def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(tmp_path: Pa
 def test_batch__reinspection_notice_names_the_notice_it_follows_and_its_deadline(tmp_path: Path) -> None:
     """Should say, in the notice of a re-inspection, which notice ordered the rectification,
     by when, and that the problems remain after that deadline."""
-    from pypdf import PdfReader
 
     root = office_folder(tmp_path / "office")
     (root / "first").mkdir()
@@ -386,7 +385,7 @@ def test_batch__reinspection_notice_names_the_notice_it_follows_and_its_deadline
     (root / "again" / "again.yaml").write_bytes(answers(FAILING, date="2024-11-20", extra="  follows: J-001\n"))
     result = run("batch", str(root / "again"), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"), "-j", "1")
     assert result.exit_code == 1, result.output
-    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "out" / "again.通知书.pdf")).pages).replace(" ", "").replace("\n", "")
+    text = pdf_text(tmp_path / "out" / "again.通知书.pdf")
     assert f"2024年11月5日检查发现的问题，本机关已以{recorded.notice_number}责令你单位于{deadline.year}年{deadline.month}月{deadline.day}日前整改。" in text
     assert "进行了复查" in text and "整改期限届满后仍存在以下问题" in text
 

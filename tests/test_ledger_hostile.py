@@ -21,6 +21,7 @@ from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
 from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian, record
+from pdf_text import pdf_text
 
 FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
 
@@ -821,12 +822,6 @@ def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path) -> No
 # -- F12: the same inspection issued again with another day ---------------------------------------
 
 
-def _notice_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
-
-
 def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) -> None:
     """Should, when a batch or a notice runs again on an inspection already issued with another
     --issued, write the same notice as the first (its date, deadlines and number), keep the
@@ -841,17 +836,17 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert first.exit_code == 1, first.output
     deadlines = [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")]
     assert min(deadlines) == dt.date(2024, 11, 9)  # a day from the issuing day
-    text = _notice_text(tmp_path / "out1" / "a.通知书.pdf")
+    text = pdf_text(tmp_path / "out1" / "a.通知书.pdf")
     assert "2024年11月8日" in text and "2024年11月9日前整改完毕" in text
     again = lantian("batch", str(inbox), "-o", str(tmp_path / "out2"), "--issued", "2024-11-20", *settings, "-j", "1")
     assert again.exit_code == 1, again.output
     assert codes(again) == ["NUMBER_002"] and "2024-11-08" in again.stderr and "2024-11-20" in again.stderr
-    assert _notice_text(tmp_path / "out2" / "a.通知书.pdf") == text
+    assert pdf_text(tmp_path / "out2" / "a.通知书.pdf") == text
     assert [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")] == deadlines
     single = lantian("notice", str(inbox / "a.yaml"), "-o", str(tmp_path / "out3"), "--issued", "2024-11-25", *settings)
     assert single.exit_code == 1, single.output
     assert codes(single) == ["NUMBER_002"]
-    assert _notice_text(tmp_path / "out3" / "a.通知书.pdf") == text
+    assert pdf_text(tmp_path / "out3" / "a.通知书.pdf") == text
 
 
 @pytest.mark.parametrize("actor", ["王芳\x1b]0;T\x07", "王芳\u202e", "王芳\n结论：合格", "王" * 201, " ", "\u200b"])
@@ -878,7 +873,7 @@ def test_notice_never_written__its_day_not_kept_the_next_run_dates_it(tmp_path: 
     settings_file.write_text(plain, encoding="utf-8")
     again = lantian("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(settings_file), "--issued", "2024-11-20")
     assert again.exit_code == 1 and codes(again) == [], again.output
-    assert "2024年11月20日" in _notice_text(tmp_path / "out" / "a.通知书.pdf")
+    assert "2024年11月20日" in pdf_text(tmp_path / "out" / "a.通知书.pdf")
 
 
 def test_notice_issued_meanwhile_by_another_run_on_another_day__withdrawn_number_003(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -904,7 +899,7 @@ def test_notice_issued_meanwhile_by_another_run_on_another_day__withdrawn_number
     monkeypatch.setattr(documents, "given", real_given)
     again = lantian(*args, "--issued", "2024-11-20", "--force")
     assert again.exit_code == 1 and codes(again) == ["NUMBER_002"], again.output
-    assert "2024年11月8日" in _notice_text(tmp_path / "out" / "a.通知书.pdf")
+    assert "2024年11月8日" in pdf_text(tmp_path / "out" / "a.通知书.pdf")
 
 
 def test_compliant_inspection__numbers_file_not_asked(tmp_path: Path) -> None:
@@ -1013,7 +1008,7 @@ def test_batch_again_with_other_settings__the_ledger_s_number_on_the_notice(tmp_
     again = lantian("batch", str(inbox), "-o", str(tmp_path / "o2"), "--settings", str(tmp_path / "B" / "office.yaml"), "--ledger", str(ledger_file), "-j", "1")
     assert again.exit_code == 1, again.output
     (number,) = {row.notice_number for row in ledger.findings(ledger_file)}
-    assert number == "XX镇环〔2024〕1号" and number in _notice_text(tmp_path / "o2" / "a.通知书.pdf")
+    assert number == "XX镇环〔2024〕1号" and number in pdf_text(tmp_path / "o2" / "a.通知书.pdf")
 
 
 def test_ledger_list_csv__texts_of_the_ledger_escaped(office: Path) -> None:

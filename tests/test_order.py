@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from engine.order_checks import credit_code_valid, id_number_valid
 from helpers import EXAMPLES, lantian
+from pdf_text import pdf_text
 
 pytest.importorskip("weasyprint")
 
@@ -32,10 +33,6 @@ def answers(root: Path, party: str) -> Path:
     assert PARTY in text
     (root / "site.yaml").write_text(text.replace(PARTY, party), encoding="utf-8")
     return root / "site.yaml"
-
-
-def text_of(path: Path) -> str:
-    return "".join(page.extract_text() for page in PdfReader(str(path)).pages).replace(" ", "").replace("\n", "")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +68,7 @@ def test_order__party_evidence_basis_and_remedies(issued) -> None:
     own line, the evidence, and the order's basis: 《行政处罚法》第二十八条第一款 with the
     penalty articles that empower it, each law named once."""
     root, _ = issued
-    text = text_of(root / "out" / "site.决定书.pdf")
+    text = pdf_text(root / "out" / "site.决定书.pdf")
     lines = PdfReader(str(root / "out" / "site.决定书.pdf")).pages[0].extract_text().splitlines()
     assert [line.replace(" ", "") for line in lines if line.startswith(("当事人", "统一社会信用代码", "法定代表人", "地址"))] == [
         "当事人：XX拆除工程有限公司",
@@ -85,14 +82,14 @@ def test_order__party_evidence_basis_and_remedies(issued) -> None:
         "第一千一百七十四条第一款第（四）项、第一千一百二十八条第二款、第一千一百二十九条的规定，现责令你单位按上述要求改正违法行为。"
     ) in text
     assert text.count("《中华人民共和国行政处罚法》") == 1
-    record = text_of(root / "out" / "site.检查记录.pdf")
+    record = pdf_text(root / "out" / "site.检查记录.pdf")
     assert "统一社会信用代码91350200776049653A法定代表人（负责人）钱卫国" in record
 
 
 def test_order__veto_findings_first_and_marked(issued) -> None:
     """Should state the veto findings first, each marked, then the others."""
     root, _ = issued
-    text = text_of(root / "out" / "site.决定书.pdf")
+    text = pdf_text(root / "out" / "site.决定书.pdf")
     assert "一、（一票否决项）工地周边围挡不连续" in text and "二、（一票否决项）拆除作业未采取洒水" in text
     assert text.count("（一票否决项）") == 2 and "三、围挡高度1.6米" in text
 
@@ -100,7 +97,7 @@ def test_order__veto_findings_first_and_marked(issued) -> None:
 def test_order__each_penalty_says_which_problems_it_is_for(issued) -> None:
     """Should open each penalty paragraph with the problems it is for, as numbered above."""
     root, _ = issued
-    text = text_of(root / "out" / "site.决定书.pdf")
+    text = pdf_text(root / "out" / "site.决定书.pdf")
     penalties = text[text.index("逾期不改正的，将依照下列规定依法处理：") : text.index("你单位如不服本决定")]
     assert re.findall(r"(第[一二三四五六七八九十、]+项问题)：《", penalties) == ["第一、二、三、五、七、九、十、十一项问题", "第四项问题", "第六项问题", "第八项问题"]
     assert "第四项问题：《中华人民共和国生态环境法典》第一千一百七十四条" in penalties  # 四、is the muck not cleared away
@@ -140,7 +137,7 @@ def test_order__party_particulars_missing_or_wrong__warned_at_their_lines(tmp_pa
     code_line = next(n for n, line in enumerate(lines, 1) if "credit_code" in line)
     assert f"site.yaml:{site_line}:1: 警告 [ORDER_001] 决定书上当事人的法定代表人（负责人）空着" in result.stderr
     assert f"site.yaml:{code_line}:16: 警告 [ORDER_002] 当事人的统一社会信用代码 “91350200776049653B” 不是有效的代码" in result.stderr
-    assert "法定代表人（负责人）：地址：" in text_of(tmp_path / "out" / "site.决定书.pdf")
+    assert "法定代表人（负责人）：地址：" in pdf_text(tmp_path / "out" / "site.决定书.pdf")
 
 
 def test_town_notice__no_order_warnings_and_addressee_form(tmp_path: Path) -> None:
@@ -148,7 +145,7 @@ def test_town_notice__no_order_warnings_and_addressee_form(tmp_path: Path) -> No
     shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
     result = lantian("notice", str(answers(tmp_path, PARTY)), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
     assert result.exit_code == 1 and "ORDER_" not in result.stderr
-    text = text_of(tmp_path / "out" / "site.通知书.pdf")
+    text = pdf_text(tmp_path / "out" / "site.通知书.pdf")
     assert "XX拆除工程有限公司：" in text and "统一社会信用代码" not in text and "行政处罚法" not in text
 
 

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pdf_geometry import image_boxes
 from pypdf import PdfReader
 
 from engine import check
@@ -18,6 +17,8 @@ from engine.documents import plan_documents, write_documents
 from engine.photos import PhotoFacts, photo_facts, position_text
 from engine.settings import load_settings
 from helpers import EXAMPLES
+from pdf_geometry import image_boxes
+from pdf_text import page_texts, pdf_text
 
 #: GB/T 9704's type area on A4, in mm from the top-left corner (templates/css/official.css).
 TEXT_LEFT, TEXT_RIGHT, TEXT_BOTTOM = 28.0, 184.0, 297.0 - 35.0
@@ -56,7 +57,7 @@ def record(tmp_path_factory, rules) -> tuple[Path, list[str]]:
     settings = load_settings(folder / "office.yaml")
     planned = [plan for plan in plan_documents(check(answers, rules), answers, settings, folder / "out") if plan[0].kind == "record"]
     (written,) = write_documents(planned, settings)
-    pages = [page.extract_text().replace(" ", "").replace("\n", "") for page in PdfReader(str(written.path)).pages]
+    pages = [text.replace(" ", "").replace("\n", "") for text in page_texts(written.path)]
     return written.path, pages
 
 
@@ -155,7 +156,7 @@ def test_record__site_that_passed_with_problems__states_them_with_the_ledger_s_d
     result = check(passed, rules, issued=dt.date(2026, 8, 20))
     assert result.verdict == "compliant" and result.notice_findings
     (written,) = write_documents(plan_documents(result, passed, settings, tmp_path / "passed"), settings)
-    text = "".join(page.extract_text() for page in PdfReader(str(written.path)).pages).replace(" ", "").replace("\n", "")
+    text = pdf_text(written.path)
     told = text[text.index("现场发现的问题及整改要求") :]
     for number, finding in enumerate(result.stated_findings, 1):
         deadline = f"{finding.deadline.year}年{finding.deadline.month}月{finding.deadline.day}日"
@@ -164,4 +165,4 @@ def test_record__site_that_passed_with_problems__states_them_with_the_ledger_s_d
     failed = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
     documents = write_documents(plan_documents(check(failed, rules), failed, settings, tmp_path / "failed"), settings)
     record_path = next(w.path for w in documents if w.kind == "record")
-    assert "现场发现的问题及整改要求" not in "".join(page.extract_text() for page in PdfReader(str(record_path)).pages)
+    assert "现场发现的问题及整改要求" not in pdf_text(record_path)

@@ -16,6 +16,7 @@ from engine import check
 from engine.loader import load_rules
 from engine.source import load_source
 from helpers import EXAMPLES, RULES, lantian, office_folder
+from pdf_text import pdf_text
 from webapp import LOGIN_FAILURES, create_app
 from webapp.users import add_user, authenticate, users_path
 
@@ -309,10 +310,9 @@ def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office:
     assert (written.parent / photo).is_file() and photo.startswith("photos/")
     result = lantian("notice", str(written), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"))
     assert result.exit_code == 1, result.output
-    from pypdf import PdfReader
 
     record = next((tmp_path / "out").glob("*.检查记录.pdf"))
-    assert "照片1" in "".join(page.extract_text() for page in PdfReader(str(record)).pages)
+    assert "照片1" in pdf_text(record)
 
 
 def test_new_inspection__starts_now_and_ends_when_submitted(app, office: Path) -> None:
@@ -344,8 +344,9 @@ def _png(size: tuple[int, int] = (600, 220)) -> bytes:
 def test_signatures__drawn_on_the_phone_printed_in_the_record_s_signature_boxes(app, office: Path, tmp_path: Path) -> None:
     import io
 
-    from pdf_geometry import image_boxes
     from pypdf import PdfReader
+
+    from pdf_geometry import image_boxes
 
     client = logged_in(app)
     draft_id, page = new_draft(client, "dust_six_100pct")
@@ -468,7 +469,6 @@ def test_result__answers_file_moved_at_the_office__says_so(app, office: Path) ->
 def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(app, office: Path) -> None:
     """Should let the office record a submitted inspection in the ledger and write its notice
     and record with one click, a second click recording nothing again; and refuse inspectors."""
-    from pypdf import PdfReader
 
     from engine.ledger import findings
 
@@ -493,9 +493,8 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     index = next(i for i, name in names if name.startswith("责令整改通知书"))
     pdf = clerk.get(f"/office/documents/{stem}/{index}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    import io
 
-    assert "XX镇环〔2026〕1号" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "XX镇环〔2026〕1号" in pdf_text(pdf.data)
     assert clerk.get(f"/office/documents/{stem}/99").status_code == 404
     assert clerk.post("/office/issue", data={"inspection": "../office", "csrf_token": token(listing)}).status_code == 404
 
@@ -506,7 +505,6 @@ def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path)
     import io
 
     from openpyxl import load_workbook
-    from pypdf import PdfReader
 
     inspector = logged_in(app)
     draft_id, page = new_draft(inspector, "dust_six_100pct")
@@ -521,12 +519,12 @@ def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path)
     sheet = load_workbook(io.BytesIO(clerk.get("/office/lists/file?list=unclosed&format=xlsx&as_of=2026-11-20").data)).active
     assert sheet.title == "整改清单" and sheet.max_row == 13  # the header and the 12 findings
     overdue = clerk.get("/office/lists/file?list=overdue&format=pdf&as_of=2026-12-31")
-    assert overdue.status_code == 200 and "逾期未销号清单" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(overdue.data)).pages)
+    assert overdue.status_code == 200 and "逾期未销号清单" in pdf_text(overdue.data)
     summary = clerk.get("/office/report?from=2026-11-01&to=2026-11-30")
     from urllib.parse import quote
 
     assert summary.status_code == 200 and quote("整治情况汇总_2026-11-01_2026-11-30.pdf") in summary.headers["Content-Disposition"]
-    assert "XX镇人民政府" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(summary.data)).pages)
+    assert "XX镇人民政府" in pdf_text(summary.data)
     assert clerk.get("/office/lists/file?list=../x&format=pdf").status_code == 400
     assert clerk.get("/office/report?from=2026-12-01&to=2026-11-01").status_code == 400
 

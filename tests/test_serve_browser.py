@@ -73,7 +73,7 @@ def shoot(driver, name: str) -> None:
 
 
 def wait_for(driver, condition, seconds: float = 10):
-    return WebDriverWait(driver, seconds).until(lambda d: condition(d))
+    return WebDriverWait(driver, seconds, poll_frequency=0.05).until(lambda d: condition(d))
 
 
 def status(driver) -> str:
