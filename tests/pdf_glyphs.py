@@ -9,8 +9,11 @@ measure in the list's own px, before its cm). The ToUnicode map names the charac
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
@@ -61,7 +64,14 @@ def _unicode(font) -> dict[int, str]:
 
 def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
     """The page's glyphs where Tm puts them; with ``transforms``, moved by the cm that follow the page's own."""
-    reader = PdfReader(str(path))
+    return list(_glyphs(Path(path).read_bytes(), page_number, transforms))
+
+
+@functools.lru_cache(maxsize=128)
+def _glyphs(content: bytes, page_number: int, transforms: bool) -> tuple[Glyph, ...]:
+    """Each page of a distinct PDF is read once per test process: several tests measure the
+    pages of one document, and reading a page parses its fonts' maps and all its operators."""
+    reader = PdfReader(io.BytesIO(content))
     page = reader.pages[page_number]
     fonts = {}
     for name, font in (page["/Resources"].get("/Font") or {}).items():
@@ -107,4 +117,4 @@ def glyphs(path, page_number: int, *, transforms: bool = False) -> list[Glyph]:
                     advance = widths.get(gid, 1000) / 1000 * size
                     out.append(Glyph(x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5], names.get(gid, "\ufffd"), advance * m[0], font_name))
                     x += advance
-    return out
+    return tuple(out)

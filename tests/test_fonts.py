@@ -57,8 +57,8 @@ def embedded_families(path: Path) -> dict[str, str]:
 
 def notice_of(settings_path: Path, tmp_path: Path, rules) -> Path:
     settings = load_settings(settings_path)
-    written = write_documents(plan_documents(check(NOTICE_ANSWERS, rules), NOTICE_ANSWERS, settings, tmp_path / "out"), settings)
-    (notice,) = [w.path for w in written if w.kind == "notice"]
+    planned = [plan for plan in plan_documents(check(NOTICE_ANSWERS, rules), NOTICE_ANSWERS, settings, tmp_path / "out") if plan[0].kind == "notice"]
+    (notice,) = [w.path for w in write_documents(planned, settings)]
     return notice
 
 

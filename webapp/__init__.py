@@ -431,17 +431,34 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         folder = documents / stem
         return sorted(folder.glob("*.pdf")) if folder.is_dir() else []
 
+    #: What the office's list shows of each submitted inspection, by folder, with the answers
+    #: file's modification time and size it was checked at: the list is shown after every
+    #: issue, and an office's inspections run to hundreds.
+    listed: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
+
+    def listing_row(folder: Path) -> dict[str, str]:
+        answers = folder / f"{folder.name}.yaml"
+        try:
+            status = answers.stat()
+        except OSError:
+            return {"site": folder.name, "date": "", "verdict": "答卷已移走"}
+        seen = (status.st_mtime_ns, status.st_size)
+        kept = listed.get(folder.name)
+        if kept is not None and kept[0] == seen:
+            return kept[1]
+        try:
+            checked = engine.check(answers, rules)
+        except LantianError as exc:
+            row = {"site": folder.name, "date": "", "verdict": f"答卷有误：{exc.problems[0].message}"}
+        else:
+            row = {"site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict]}
+        listed[folder.name] = (seen, row)
+        return row
+
     @app.get("/office")
     def office() -> Any:
         owner = office_user()
-        rows = []
-        for folder in submitted_folders():
-            try:
-                checked = engine.check(folder / f"{folder.name}.yaml", rules)
-            except LantianError as exc:
-                rows.append({"stem": folder.name, "site": folder.name, "date": "", "verdict": f"答卷有误：{exc.problems[0].message}", "documents": []})
-                continue
-            rows.append({"stem": folder.name, "site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict], "documents": [_document_label(path.name) for path in documents_of(folder.name)]})
+        rows = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
         return render_template("office.html", user=owner, rows=rows)
 
     @app.post("/office/issue")
