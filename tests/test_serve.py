@@ -610,3 +610,58 @@ def test_follow_up__prefilled_from_the_inspection_it_follows_and_recorded_as_its
         assert clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)}).status_code == 302
     rows = findings(office / "office.ledger.sqlite")
     assert rows and all(row.status == "closed" for row in rows)  # every problem put right by the 25th
+
+
+def _recorded(office: Path, *examples: str) -> None:
+    """The examples recorded in the office's ledger, as `lantian batch` records them."""
+    import shutil
+
+    from helpers import record
+
+    inbox = office / "inbox"
+    inbox.mkdir()
+    for name in examples:
+        shutil.copy(EXAMPLES / name, inbox / name)
+    assert len(record(inbox, office / "office.yaml").recorded) == len(examples)
+
+
+def test_viewer__reads_the_office_s_pages_and_downloads_changes_nothing(app, office: Path) -> None:
+    """Should let a viewer (the county) see the submitted inspections, the open findings and the
+    lists, and download them, with no button that writes; and refuse every write."""
+    _recorded(office, "dust_six_100pct_noncompliant.yaml")
+    viewer = logged_in(app, "县局")
+    home = viewer.get("/").get_data(as_text=True)
+    assert "只读" in home and 'href="/office/findings"' in home and "新建检查" not in home and "我的检查" not in home
+    findings_page = viewer.get("/office/findings").get_data(as_text=True)
+    assert "未销号的问题（12 个）" in findings_page and "书面销号" not in findings_page and "/close" not in findings_page
+    listing = viewer.get("/office")
+    assert listing.status_code == 200 and "登记并出具" not in listing.get_data(as_text=True)
+    assert viewer.get("/office/lists").status_code == 200
+    sheet = viewer.get("/office/lists/file?list=unclosed&format=xlsx&as_of=2026-12-31")
+    assert sheet.status_code == 200 and sheet.data.startswith(b"PK")
+    page = viewer.get("/login").get_data(as_text=True)  # a token of this session
+    assert viewer.post("/office/issue", data={"inspection": "x_0123abcd", "csrf_token": token(page)}).status_code == 403
+    assert viewer.post("/office/findings/1/close", data={"on": "2026-12-01", "reason": "已整改", "csrf_token": token(page)}).status_code == 403
+    from engine.ledger import findings
+
+    assert all(row.status == "open" for row in findings(office / "office.ledger.sqlite"))
+
+
+def test_findings__narrowed_to_a_village_a_site_or_the_overdue(app, office: Path) -> None:
+    """Should list only the open findings of the chosen village or site, or only the overdue
+    ones, with the villages and sites to choose from taken from what is open."""
+    _recorded(office, "dust_six_100pct_noncompliant.yaml", "diesel_nonroad_noncompliant.yaml")
+    clerk = logged_in(app, "王芳")
+    everything = clerk.get("/office/findings").get_data(as_text=True)
+    total = int(re.search(r"未销号的问题（(\d+) 个）", everything).group(1))
+    assert '<option value="XX村">' in everything and '<option value="XX社区">' in everything
+    in_village = clerk.get("/office/findings?village=XX社区").get_data(as_text=True)
+    shown = int(re.search(r"未销号的问题（(\d+) 个）", in_village).group(1))
+    assert 0 < shown < total and " XX村 · " not in in_village and '<option value="XX社区" selected>' in in_village
+    site = load_source(EXAMPLES / "dust_six_100pct_noncompliant.yaml").data["site"]["name"]
+    at_site = clerk.get("/office/findings", query_string={"site": site}).get_data(as_text=True)
+    assert int(re.search(r"未销号的问题（(\d+) 个）", at_site).group(1)) == total - shown
+    from engine.ledger import findings
+
+    late = sum(1 for row in findings(office / "office.ledger.sqlite") if row.overdue_days(dt.date.today()) > 0)
+    assert int(re.search(r"未销号的问题（(\d+) 个）", clerk.get("/office/findings?overdue=1").get_data(as_text=True)).group(1)) == late

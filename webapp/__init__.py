@@ -416,8 +416,16 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         return render_template("issued.html", user=user(), stem=what, problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in problems]), 422
 
     def office_user() -> User:
+        """The user, who may change the office's records: issue documents, close findings."""
         found = user()
         if found.role != "office":
+            abort(403)
+        return found
+
+    def reader() -> User:
+        """The user, who may read the office's records: the office, or a viewer (the county)."""
+        found = user()
+        if found.role not in ("office", "viewer"):
             abort(403)
         return found
 
@@ -457,7 +465,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.get("/office")
     def office() -> Any:
-        owner = office_user()
+        owner = reader()
         rows = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
         return render_template("office.html", user=owner, rows=rows)
 
@@ -484,7 +492,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.get("/office/documents/<stem>/<int:index>")
     def download(stem: str, index: int) -> Any:
-        office_user()
+        reader()
         if not _FOLDER.fullmatch(stem):
             abort(404)
         found = documents_of(stem)  # the client names a document by its place in our own listing
@@ -509,13 +517,13 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.get("/office/lists")
     def lists() -> Any:
-        owner = office_user()
+        owner = reader()
         today = dt.date.today()
         return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat())
 
     @app.get("/office/lists/file")
     def list_file() -> Any:
-        office_user()
+        reader()
         from engine import ledger
         from engine.rectification import LIST_TITLE, OVERDUE_TITLE, ledger_list_file
 
@@ -536,7 +544,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.get("/office/report")
     def report() -> Any:
-        office_user()
+        reader()
         from engine.campaign_report import report_document
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
@@ -555,7 +563,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.get("/office/findings")
     def findings_page() -> Any:
-        owner = office_user()
+        owner = reader()
         from engine import ledger
         from engine.labels import SEVERITY_LABELS as severity_labels
 
@@ -565,10 +573,19 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             found = ledger.findings(settings.ledger_path, ledger.Filter(status="unclosed")) if settings.ledger_path.exists() else []
         except LantianError as exc:
             return refused("整改台账", exc.problems)
+        # Narrowed to a village, a site or the overdue, as the clerk chooses from what is open.
+        chosen = {"village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
+        villages = sorted({row.village for row in found})
+        sites = sorted({row.site for row in found if not chosen["village"] or row.village == chosen["village"]})
+        found = [
+            row
+            for row in found
+            if (not chosen["village"] or row.village == chosen["village"]) and (not chosen["site"] or row.site == chosen["site"]) and (not chosen["overdue"] or row.overdue_days(today) > 0)
+        ]
         # Overdue first, the longest overdue at the top; then by deadline.
         rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
         shown = [{"row": row, "late": row.overdue_days(today), "severity": severity_labels.get(row.severity, row.severity)} for row in rows]
-        return render_template("findings.html", user=owner, rows=shown, today=today.isoformat())
+        return render_template("findings.html", user=owner, rows=shown, today=today.isoformat(), villages=villages, sites=sites, chosen=chosen)
 
     @app.post("/office/findings/<int:finding_id>/close")
     @locked_issue
