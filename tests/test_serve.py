@@ -18,7 +18,7 @@ from engine.source import load_source
 from helpers import EXAMPLES, RULES, lantian, office_folder
 from pdf_text import pdf_text
 from webapp import LOGIN_FAILURES, create_app
-from webapp.users import add_user, authenticate, users_path
+from webapp.users import add_user, authenticate, set_role, users_path
 
 PASSWORD = "correct horse"
 pytestmark = pytest.mark.usefixtures("fast_password_hashes")
@@ -58,10 +58,10 @@ def token(page: str) -> str:
     return found.group(1)
 
 
-def logged_in(app, name: str = "李明"):
+def logged_in(app, name: str = "李明", password: str = PASSWORD):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token(page)})
+    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token(page)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
@@ -443,7 +443,7 @@ def test_not_applicable__for_a_date_item(app, office: Path, rules) -> None:
 def test_made_a_viewer_while_logged_in__writes_nothing_more(app, office: Path) -> None:
     client = logged_in(app)
     draft_id, page = new_draft(client, "straw_ban")
-    add_user(users_path(office / "office.yaml"), "李明", "viewer", PASSWORD, replace=True)
+    set_role(users_path(office / "office.yaml"), "李明", "viewer")  # the same password: still logged in
     assert client.post(f"/inspections/{draft_id}/autosave", data={"site.name": "村"}, headers={"X-CSRFToken": token(page)}).status_code == 403
 
 
@@ -665,3 +665,39 @@ def test_findings__narrowed_to_a_village_a_site_or_the_overdue(app, office: Path
 
     late = sum(1 for row in findings(office / "office.ledger.sqlite") if row.overdue_days(dt.date.today()) > 0)
     assert int(re.search(r"未销号的问题（(\d+) 个）", clerk.get("/office/findings?overdue=1").get_data(as_text=True)).group(1)) == late
+
+
+def test_users__managed_by_the_office_a_changed_password_ends_the_user_s_sessions(app, office: Path) -> None:
+    """Should let the office add a user, change a role and a password and remove a user from the
+    browser; a new password or a removal ends that user's sessions at once; the last office user
+    can be neither demoted nor removed; and no one else may manage users."""
+    inspector = logged_in(app)
+    assert inspector.get("/office/users").status_code == 403
+    clerk = logged_in(app, "王芳")
+    page = clerk.get("/office/users").get_data(as_text=True)
+    assert "李明" in page and "县局" in page and "用户（3 个）" in page
+
+    def change(**fields: str):
+        return clerk.post("/office/users", data={**fields, "csrf_token": token(page)})
+
+    assert change(action="add", name="赵强", role="inspector", password="short").status_code == 400  # too short: said on the page
+    assert "密码至少 8 个字符" in change(action="add", name="赵强", role="inspector", password="short").get_data(as_text=True)
+    assert change(action="add", name="赵强", role="inspector", password="another horse").status_code == 302
+    assert authenticate(users_path(office / "office.yaml"), "赵强", "another horse").role == "inspector"
+    assert change(action="role", name="赵强", role="viewer").status_code == 302
+    assert authenticate(users_path(office / "office.yaml"), "赵强", "another horse").role == "viewer"
+
+    assert inspector.get("/").status_code == 200
+    assert change(action="password", name="李明", password="a new horse").status_code == 302
+    assert inspector.get("/").headers["Location"].startswith("/login")  # logged out on the phone
+    assert logged_in(app, "李明", "a new horse").get("/").status_code == 200
+
+    refused = change(action="role", name="王芳", role="viewer")
+    assert refused.status_code == 400 and "至少要留一个镇环保办" in refused.get_data(as_text=True)
+    assert change(action="remove", name="王芳").status_code == 400
+    removed = logged_in(app, "赵强", "another horse")
+    assert change(action="remove", name="赵强").status_code == 302 and "赵强" not in clerk.get("/office/users").get_data(as_text=True)
+    assert removed.get("/").headers["Location"].startswith("/login")
+    assert change(action="remove", name="没有这个人").status_code == 400
+    assert change(action="promote", name="李明").status_code == 400
+

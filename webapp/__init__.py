@@ -38,7 +38,7 @@ from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
 from .photos import PhotoError, reencode, signature_png
-from .users import User, authenticate, find_user, users_path
+from .users import MIN_PASSWORD, ROLE_LABELS, User, UserError, add_user, all_users, authenticate, find_user, remove_user, set_password, set_role, users_path
 
 #: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
 LOGIN_FAILURES = 5
@@ -122,8 +122,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
         return one_at_a_time
 
+    def session_user() -> User | None:
+        """Whose session this is: none once the user is removed or their password changed."""
+        if "user" not in session:
+            return None
+        found = find_user(users, session["user"])
+        if found is None or session.get("stamp") != found.stamp:
+            session.clear()
+            return None
+        return found
+
     def user() -> User:
-        found = find_user(users, session.get("user", "")) if "user" in session else None
+        found = session_user()
         if found is None:
             abort(401)
         return found
@@ -205,7 +215,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
 
     @app.before_request
     def who() -> None:
-        g.user = find_user(users, session["user"]) if "user" in session else None
+        g.user = session_user()
 
     @app.get("/login")
     def login() -> Any:
@@ -226,6 +236,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
             return render_template("login.html", error="用户名或密码不对"), 401
         session.clear()
         session["user"] = found.name
+        session["stamp"] = found.stamp
         session.permanent = True
         return redirect(url_for("home"))
 
@@ -609,6 +620,32 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
         except LantianError as exc:
             return refused(f"问题 #{finding_id}", exc.problems)
         return redirect(url_for("findings_page"))
+
+    @app.get("/office/users")
+    def users_page(error: str | None = None, status: int = 200) -> Any:
+        owner = office_user()
+        return render_template("users.html", user=owner, users=all_users(users), roles=ROLE_LABELS, error=error, minimum=MIN_PASSWORD), status
+
+    @app.post("/office/users")
+    def user_change() -> Any:
+        """Add a user, or change one's role or password, or remove one: the office's users,
+        managed by the office. Names come in the form, never in the path."""
+        office_user()
+        action, name = request.form.get("action", ""), request.form.get("name", "").strip()
+        try:
+            if action == "add":
+                add_user(users, name, request.form.get("role", ""), request.form.get("password", ""))
+            elif action == "role":
+                set_role(users, name, request.form.get("role", ""))
+            elif action == "password":
+                set_password(users, name, request.form.get("password", ""))
+            elif action == "remove":
+                remove_user(users, name)
+            else:
+                abort(400)
+        except UserError as exc:
+            return users_page(error=str(exc), status=400)
+        return redirect(url_for("users_page"))
 
     @app.post("/inspections/<draft_id>/follow-up")
     def follow_up(draft_id: str) -> Any:

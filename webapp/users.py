@@ -8,7 +8,9 @@ also issues documents, closes findings and manages users, ``viewer`` reads only.
 from __future__ import annotations
 
 import functools
+import hashlib
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,8 @@ class UserError(ValueError):
 class User:
     name: str
     role: str
+    #: Changes whenever the user's password does: a session made before no longer holds.
+    stamp: str = ""
 
     @property
     def role_label(self) -> str:
@@ -84,13 +88,67 @@ def authenticate(path: Path, name: str, password: str) -> User | None:
     if row is None:
         check_password_hash(_dummy(PASSWORD_HASH), password)
         return None
-    return User(row[0], row[1]) if check_password_hash(row[2], password) else None
+    return User(row[0], row[1], _stamp(row[2])) if check_password_hash(row[2], password) else None
+
+
+def _stamp(stored_hash: str) -> str:
+    return hashlib.sha256(stored_hash.encode("utf-8")).hexdigest()[:16]
 
 
 def find_user(path: Path, name: str) -> User | None:
     if not path.exists():
         return None
     with _connect(path) as connection:
-        row = connection.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+        row = connection.execute("SELECT name, role, password FROM users WHERE name = ?", (name,)).fetchone()
     connection.close()
-    return User(row[0], row[1]) if row else None
+    return User(row[0], row[1], _stamp(row[2])) if row else None
+
+
+def all_users(path: Path) -> list[User]:
+    """Every user, by name."""
+    if not path.exists():
+        return []
+    with _connect(path) as connection:
+        rows = connection.execute("SELECT name, role, password FROM users ORDER BY name").fetchall()
+    connection.close()
+    return [User(name, role, _stamp(stored)) for name, role, stored in rows]
+
+
+def _offices_left(connection: sqlite3.Connection, without: str) -> int:
+    return int(connection.execute("SELECT COUNT(*) FROM users WHERE role = 'office' AND name != ?", (without,)).fetchone()[0])
+
+
+def set_role(path: Path, name: str, role: str) -> None:
+    """Give ``name`` another role; UserError for an unknown user or role, or for the last office user."""
+    if role not in ROLES:
+        raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
+    with closing(_connect(path)) as connection, connection:
+        connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
+        row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise UserError(f"没有用户 {name}")
+        if row[0] == "office" and role != "office" and not _offices_left(connection, name):
+            raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
+        connection.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+
+
+def set_password(path: Path, name: str, password: str) -> None:
+    """A new password for ``name``: every session the user had ends."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
+    with closing(_connect(path)) as connection, connection:
+        changed = connection.execute("UPDATE users SET password = ? WHERE name = ?", (generate_password_hash(password, method=PASSWORD_HASH), name)).rowcount
+    if not changed:
+        raise UserError(f"没有用户 {name}")
+
+
+def remove_user(path: Path, name: str) -> None:
+    """Remove ``name``: their sessions end at once; what they submitted stays."""
+    with closing(_connect(path)) as connection, connection:
+        connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
+        row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise UserError(f"没有用户 {name}")
+        if row[0] == "office" and not _offices_left(connection, name):
+            raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
+        connection.execute("DELETE FROM users WHERE name = ?", (name,))
