@@ -701,3 +701,64 @@ def test_users__managed_by_the_office_a_changed_password_ends_the_user_s_session
     assert change(action="remove", name="没有这个人").status_code == 400
     assert change(action="promote", name="李明").status_code == 400
 
+
+
+#: Who may use each route, by endpoint: every route of the app is here, or the test below fails.
+#: "any" is anyone logged in; a draft's routes then answer only its owner (404 for the others).
+ACCESS = {
+    "static": "public",
+    "login": "public",
+    "login_post": "public",
+    "logout": "public",
+    "home": "any",
+    "form": "any",
+    "signature": "any",
+    "photo": "any",
+    "result": "any",
+    "new_inspection": "writers",
+    "autosave": "writers",
+    "add_photo": "writers",
+    "add_signature": "writers",
+    "delete_photo": "writers",
+    "submit": "writers",
+    "follow_up": "writers",
+    "office": "readers",
+    "download": "readers",
+    "lists": "readers",
+    "list_file": "readers",
+    "report": "readers",
+    "findings_page": "readers",
+    "issue": "office",
+    "close_finding": "office",
+    "users_page": "office",
+    "user_change": "office",
+}
+ALLOWED = {"public": {None, "inspector", "office", "viewer"}, "any": {"inspector", "office", "viewer"}, "writers": {"inspector", "office"}, "readers": {"office", "viewer"}, "office": {"office"}}
+_ARGUMENTS = {"filename": "app.css", "draft_id": "0" * 32, "signer": "party", "name": "0" * 32 + ".jpg", "stem": "x_0123abcd", "index": 0, "finding_id": 1}
+
+
+def test_every_route__refused_to_the_anonymous_and_to_the_wrong_role(app) -> None:
+    """Should send a visitor who is not logged in to log in (401 for a script), refuse a
+    logged-in user whose role may not (403), and let the roles that may through to the route
+    (which may then find nothing): for every route the app has, each method, each role."""
+    rules = [rule for rule in app.url_map.iter_rules()]
+    assert {rule.endpoint for rule in rules} == set(ACCESS)  # a new route must be placed above
+    clients = {None: app.test_client(), **{role: logged_in(app, name) for role, name in (("inspector", "李明"), ("office", "王芳"), ("viewer", "县局"))}}
+    tokens = {role: token(client.get("/login").get_data(as_text=True)) for role, client in clients.items()}
+    for rule in rules:
+        path = rule.rule
+        for argument in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{argument}>", str(_ARGUMENTS[argument]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for role, client in clients.items():
+                if rule.endpoint in ("login_post", "logout"):
+                    continue  # their own tests: a wrong log-in is a 401 by design; logging out ends the session
+                response = client.open(path, method=method, data={"csrf_token": tokens[role]} if method == "POST" else None)
+                response.close()  # a static file is streamed from its open file
+                where = f"{method} {path} as {role or 'anonymous'}: {response.status_code}"
+                if role in ALLOWED[ACCESS[rule.endpoint]]:
+                    assert response.status_code not in (401, 403) and not response.headers.get("Location", "").startswith("/login"), where
+                elif role is None:
+                    assert response.status_code == 401 or response.headers.get("Location", "").startswith("/login"), where
+                else:
+                    assert response.status_code == 403, where
