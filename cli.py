@@ -804,8 +804,9 @@ _accept_global_options(cli)
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址；手机在同一局域网内访问时用 0.0.0.0（见 docs/serve.md，须配合 HTTPS）。")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="监听的端口。")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="同时处理的请求数。")
+@click.option("--behind-proxy", is_flag=True, help="前面有本机的 HTTPS 反向代理（Caddy、nginx）时使用：会话 Cookie 只经 HTTPS 发送，协议和手机地址取自代理的 X-Forwarded-Proto、X-Forwarded-For。")
 @click.pass_context
-def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | None, host: str, port: int, threads: int) -> None:
+def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | None, host: str, port: int, threads: int, behind_proxy: bool) -> None:
     """启动网页版：检查人员在手机浏览器中登录、按检查表填写并提交答卷（见 docs/serve.md）。
 
     \b
@@ -815,7 +816,7 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
     """
     from waitress import serve as run_server
 
-    from webapp import create_app
+    from webapp import create_app, server_options
     from webapp.users import users_path
 
     rules = _rules(ctx)
@@ -824,9 +825,10 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
     if not users_path(settings.path).exists():
         _say(f"还没有用户：先运行 lantian users add 用户名 --role office --settings {settings.path}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    app = create_app(Path(settings.path), rules, folder)
-    _say(f"蓝天网页版已启动：用浏览器打开 http://{host}:{port}/ ；提交的答卷写入 {folder}。按 Ctrl+C 停止。", err=True)
-    run_server(app, host=host, port=port, threads=threads, ident="lantian")
+    app = create_app(Path(settings.path), rules, folder, https=behind_proxy)
+    opened = "经 HTTPS 代理的地址" if behind_proxy else f"http://{host}:{port}/"
+    _say(f"蓝天网页版已启动：用浏览器打开 {opened}；提交的答卷写入 {folder}。按 Ctrl+C 停止。", err=True)
+    run_server(app, host=host, port=port, threads=threads, ident="lantian", **server_options(behind_proxy=behind_proxy))
 
 
 @cli.group(context_settings=CONTEXT)

@@ -762,3 +762,44 @@ def test_every_route__refused_to_the_anonymous_and_to_the_wrong_role(app) -> Non
                     assert response.status_code == 401 or response.headers.get("Location", "").startswith("/login"), where
                 else:
                     assert response.status_code == 403, where
+
+
+def test_behind_an_https_proxy__secure_cookie_and_each_phone_counted_by_its_own_address(office: Path, rules) -> None:
+    """Should, with --behind-proxy, send the session cookie over HTTPS only and take the phone's
+    address from the proxy's X-Forwarded-For, so that one phone guessing passwords does not
+    lock out the others behind the same proxy (the real Waitress server, on loopback)."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from waitress.server import create_server
+
+    from webapp import LOGIN_FAILURES, server_options
+
+    served = create_server(create_app(office / "office.yaml", rules, office / "inspections", https=True), host="127.0.0.1", port=0, **server_options(behind_proxy=True))
+    threading.Thread(target=served.run, daemon=True).start()
+    url = f"http://127.0.0.1:{served.effective_port}"
+    try:
+
+        def log_in(phone: str) -> tuple[int, str]:
+            headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": phone}
+            with urllib.request.urlopen(urllib.request.Request(url + "/login", headers=headers), timeout=30) as page:
+                cookie = page.headers["Set-Cookie"]
+                form = page.read().decode("utf-8")
+            data = urllib.parse.urlencode({"name": "李明", "password": "wrong horse", "csrf_token": token(form)}).encode("utf-8")
+            # Over HTTPS, Flask-WTF also wants the page the form came from, as a browser sends it.
+            request = urllib.request.Request(url + "/login", data=data, headers={**headers, "Cookie": cookie.split(";")[0], "Referer": f"https://127.0.0.1:{served.effective_port}/login"})
+            try:
+                urllib.request.urlopen(request, timeout=30)
+            except urllib.error.HTTPError as refused:
+                return refused.code, cookie
+            return 200, cookie
+
+        code, cookie = log_in("10.0.0.1")
+        assert code == 401 and "Secure" in cookie and "HttpOnly" in cookie
+        for _ in range(LOGIN_FAILURES - 1):
+            log_in("10.0.0.1")
+        assert log_in("10.0.0.1")[0] == 429  # that phone waits
+        assert log_in("10.0.0.2")[0] == 401  # another phone behind the same proxy does not
+    finally:
+        served.close()

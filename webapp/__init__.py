@@ -91,12 +91,24 @@ def _secret_key(settings_path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def create_app(settings_path: Path, rules: RuleSet, inspections: Path) -> Flask:
-    """The web application of the office whose settings are at ``settings_path``."""
+def server_options(*, behind_proxy: bool) -> dict[str, Any]:
+    """Waitress's settings. Behind an HTTPS reverse proxy on this machine, the scheme and the
+    phone's address are taken from the proxy's X-Forwarded-Proto and X-Forwarded-For (so that
+    links say https and the log-in limit counts each phone), and the same headers from anyone
+    else are dropped."""
+    if not behind_proxy:
+        return {}
+    return {"trusted_proxy": "127.0.0.1", "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}, "clear_untrusted_proxy_headers": True}
+
+
+def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https: bool = False) -> Flask:
+    """The web application of the office whose settings are at ``settings_path``; with
+    ``https`` (served through an HTTPS proxy), the session cookie is sent over HTTPS only."""
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(settings_path),
         MAX_CONTENT_LENGTH=MAX_REQUEST,
+        SESSION_COOKIE_SECURE=https,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
