@@ -803,3 +803,48 @@ def test_behind_an_https_proxy__secure_cookie_and_each_phone_counted_by_its_own_
         assert log_in("10.0.0.2")[0] == 401  # another phone behind the same proxy does not
     finally:
         served.close()
+
+
+def test_submit__disk_full__said_with_its_code_then_submitted_once_there_is_room(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should say a full disk (IO_004, 507) rather than fail with a server error when the answers
+    cannot be written, keep the draft, and record the submission once the disk has room; an
+    answers file written by an attempt whose draft could not be marked is that submission."""
+    import errno
+    import os
+
+    from engine import _fsutil
+
+    real_replace = os.replace
+
+    def full_disk_under(folder: Path):
+        def replace(source, target, *args, **kwargs):
+            if Path(target).is_relative_to(folder):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_replace(source, target, *args, **kwargs)
+
+        return replace
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    fields = fields_to_multidict([*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))])
+    monkeypatch.setattr(_fsutil.os, "replace", full_disk_under(office / "inspections"))
+    refused = client.post(f"/inspections/{draft_id}/submit", data=fields)
+    assert refused.status_code == 507 and "IO_004" in refused.get_data(as_text=True) and "磁盘已满" in refused.get_data(as_text=True)
+    assert not list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml"))
+    autosave = client.post(f"/inspections/{draft_id}/autosave", data=fields, headers={"X-CSRFToken": token(page)})
+    assert autosave.status_code == 507 and "磁盘已满" in autosave.get_json()["error"]  # said in the form's status line
+    # The answers are written, but then the draft cannot be marked as submitted.
+    def full_once_answered(source, target, *args, **kwargs):
+        if Path(target).is_relative_to(office / "inspections" / ".drafts") and list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(_fsutil.os, "replace", full_once_answered)
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields).status_code == 507
+    (written,) = list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml"))
+    kept = written.read_bytes()
+    monkeypatch.setattr(_fsutil.os, "replace", real_replace)
+    done = client.post(f"/inspections/{draft_id}/submit", data=fields)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/result")
+    assert list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml")) == [written] and written.read_bytes() == kept
+    assert "不合格" in client.get(done.headers["Location"]).get_data(as_text=True)

@@ -31,7 +31,7 @@ from flask import Flask, Response, abort, g, jsonify, redirect, render_template,
 from flask_wtf.csrf import CSRFProtect
 
 import engine
-from engine._fsutil import atomic_write
+from engine._fsutil import UnwritableError, atomic_write
 from engine.errors import InputError, LantianError
 from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
 from engine.model import RuleSet
@@ -67,6 +67,10 @@ def _form_day(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         abort(400)
+
+
+def _said(problems: Any) -> list[str]:
+    return [f"[{problem.code.name}] {problem.message} — {problem.hint}" for problem in problems]
 
 
 def _document_label(name: str) -> str:
@@ -218,6 +222,21 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             applies=applying(draft, checklist, dt.date.today()),
             problems=problems,
         )
+
+    def refusal(what: str, problems: Any, status: int) -> tuple[str, int]:
+        """The one page saying why ``what`` was not done: each problem with its code, message
+        and hint, and the way back to the page the user came from."""
+        back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("home")
+        return render_template("refused.html", user=g.get("user"), heading="没有完成", stem=what, problems=_said(problems), back=back), status
+
+    @app.errorhandler(LantianError)
+    def not_done(exc: LantianError) -> Any:
+        """A write the disk refused (full, read-only) or a file that cannot be read, anywhere:
+        its code, message and hint, never a bare server error. 507 when it was the disk."""
+        status = 507 if isinstance(exc, UnwritableError) else 422
+        if request.accept_mimetypes.best == "application/json" or request.headers.get("X-CSRFToken"):
+            return jsonify(error="；".join(_said(exc.problems))), status
+        return refusal("服务器没能完成这次操作，已填写的内容仍在。", exc.problems, status)
 
     @app.errorhandler(401)
     def unauthorized(_: Exception) -> Any:
@@ -423,20 +442,23 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             for problem in exc.problems:
                 problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
             return form_page(owner, draft_id, draft, checklist, problems), 422
+        # A disk that refuses any of these writes is said on a page (the errorhandler below);
+        # submitting again once there is room writes what is missing. The answers file is
+        # this draft's own (its name ends with the draft's id): one written by an attempt
+        # whose draft could not be marked afterwards is that submission, kept as it is.
         copies = [(stored, photos[stored]) for stored in photos] + [(draft["signatures"][signer], relative) for signer, relative in signed.items()]
         for stored, relative in copies:
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, (photo_folder(owner, draft_id) / stored).read_bytes())
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(inspections / name, data, overwrite=False)
+            atomic_write(folder / relative, (photo_folder(owner, draft_id) / stored).read_bytes())
+        if (inspections / name).is_file():
+            result = engine.check(inspections / name, rules)
+        else:
+            atomic_write(inspections / name, data, overwrite=False)
         draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
         save_draft(owner, draft_id, draft)
         return redirect(url_for("result", draft_id=draft_id))
 
     def refused(what: str, problems: Any) -> tuple[str, int]:
-        """The page saying why ``what`` was not done: each problem with its code, message and hint."""
-        return render_template("issued.html", user=user(), stem=what, problems=[f"[{p.code.name}] {p.message} — {p.hint}" for p in problems]), 422
+        return refusal(what, problems, 422)
 
     def office_user() -> User:
         """The user, who may change the office's records: issue documents, close findings."""
@@ -623,7 +645,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             data = upload.read()
             suffix = _EVIDENCE_KINDS.get(data[:4])
             if suffix is None:
-                return render_template("issued.html", user=owner, stem=f"问题 #{finding_id}", problems=["销号依据只收照片（JPEG、PNG）或 PDF 文件"]), 400
+                return render_template("refused.html", user=owner, heading="没有完成", stem=f"问题 #{finding_id}", problems=["销号依据只收照片（JPEG、PNG）或 PDF 文件"], back=url_for("findings_page")), 400
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
             evidence.parent.mkdir(exist_ok=True)
             atomic_write(evidence, data, overwrite=False)

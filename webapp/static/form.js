@@ -48,7 +48,10 @@
     var body = new FormData(form);
     return fetch(form.dataset.autosave, {method: "POST", body: body, headers: {"X-CSRFToken": token}, credentials: "same-origin"})
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        // The server answered but did not save (a full disk): say why, in its words.
+        if (!response.ok) return response.json().catch(function () { return {}; }).then(function (reply) {
+          throw {refused: reply.error || String(response.status)};
+        });
         return response.json();
       })
       .then(function (reply) {
@@ -56,8 +59,10 @@
         if (reply.applies) show(reply.applies);
         status.textContent = "已自动保存 " + new Date().toLocaleTimeString();
       })
-      .catch(function () {
-        status.textContent = "网络不通：已保存在本机，恢复连接后自动上传";
+      .catch(function (error) {
+        status.textContent = error && error.refused
+          ? "服务器没有保存（" + error.refused + "）：已保存在本机，再次修改或刷新页面时重新上传"
+          : "网络不通：已保存在本机，恢复连接后自动上传";
       });
   }
 
