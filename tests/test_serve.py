@@ -722,6 +722,7 @@ ACCESS = {
     "delete_photo": "writers",
     "submit": "writers",
     "follow_up": "writers",
+    "delete_draft": "writers",
     "office": "readers",
     "download": "readers",
     "lists": "readers",
@@ -848,3 +849,30 @@ def test_submit__disk_full__said_with_its_code_then_submitted_once_there_is_room
     assert done.status_code == 302 and done.headers["Location"].endswith("/result")
     assert list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml")) == [written] and written.read_bytes() == kept
     assert "不合格" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_drafts__at_most_so_many_open_a_deleted_one_makes_room_a_submitted_one_stays(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should refuse a new inspection, saying why, once the user has MAX_DRAFTS drafts not
+    submitted; let the owner delete a draft (with its photos) to make room; and keep a
+    submitted one."""
+    import io
+
+    import webapp
+
+    monkeypatch.setattr(webapp, "MAX_DRAFTS", 2)
+    client = logged_in(app)
+    first, page = new_draft(client, "straw_ban")
+    new_draft(client, "straw_ban")
+    home = client.get("/").get_data(as_text=True)
+    refused = client.post("/inspections/new", data={"checklist": "straw_ban", "csrf_token": token(home)})
+    assert refused.status_code == 409 and "已有 2 份没有提交的草稿" in refused.get_data(as_text=True)
+    assert client.post(f"/inspections/{first}/photos", data={"item": "fire_points", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": token(page)}).status_code == 200
+    assert logged_in(app, "王芳").post(f"/inspections/{first}/delete", data={"csrf_token": token(home)}).status_code in (400, 404)  # not theirs
+    assert client.post(f"/inspections/{first}/delete", data={"csrf_token": token(home)}).status_code == 302
+    assert not [path for path in (office / "inspections" / ".drafts").rglob("*") if first in path.name]  # the draft and its photos
+    assert client.get(f"/inspections/{first}").status_code == 404
+    draft_id, page = new_draft(client, "dust_six_100pct")  # room again
+    fields = fields_to_multidict([*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))])
+    assert client.post(f"/inspections/{draft_id}/submit", data=fields).status_code == 302
+    assert client.post(f"/inspections/{draft_id}/delete", data={"csrf_token": token(page)}).status_code == 409
+    new_draft(client, "straw_ban")  # a submitted inspection is no open draft

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 import uuid
@@ -47,6 +48,9 @@ LOGIN_WINDOW = 15 * 60
 MAX_REQUEST = 16 * 1024 * 1024
 #: Photos one item may have: a record shows them two a row.
 MAX_PHOTOS = 10
+#: Drafts one user may have open (not submitted): a week of inspections many times over, and a
+#: bound on what one account can make the server keep.
+MAX_DRAFTS = 100
 _PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.jpg")
 #: Who signs on the record: the first two inspectors, the party's person on site, the witness.
 SIGNERS = ("inspector-0", "inspector-1", "party", "witness")
@@ -288,12 +292,22 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 mine.append({"id": path.stem, "title": checklist.title, "site": draft.get("site", {}).get("name", "（未填单位）"), "submitted": draft.get("submitted")})
         return render_template("home.html", user=owner, checklists=sorted(rules.checklists.values(), key=lambda c: c.id), drafts=mine)
 
+    def open_drafts(owner: User) -> list[Path]:
+        folder = drafts_root / owner.name.encode("utf-8").hex()
+        return [path for path in folder.glob("*.json") if not json.loads(path.read_text(encoding="utf-8")).get("submitted")] if folder.is_dir() else []
+
+    def room_for_a_draft(owner: User) -> None:
+        if len(open_drafts(owner)) >= MAX_DRAFTS:
+            problem = f"已有 {MAX_DRAFTS} 份没有提交的草稿：先提交或删除一些（首页“我的检查”），再新建检查"
+            abort(Response(render_template("refused.html", user=owner, heading="没有完成", stem="新建检查", problems=[problem], back=url_for("home")), 409))
+
     @app.post("/inspections/new")
     def new_inspection() -> Any:
         owner = user()
         if owner.role == "viewer":
             abort(403)
         checklist = checklist_of(request.form.get("checklist", ""))
+        room_for_a_draft(owner)
         draft_id = uuid.uuid4().hex
         save_draft(owner, draft_id, empty_draft(checklist, dt.datetime.now()))
         return redirect(url_for("form", draft_id=draft_id))
@@ -681,6 +695,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             return users_page(error=str(exc), status=400)
         return redirect(url_for("users_page"))
 
+    @app.post("/inspections/<draft_id>/delete")
+    @locked
+    def delete_draft(draft_id: str) -> Any:
+        """A draft its owner no longer wants, with its photos; a submitted one stays (its
+        answers are the office's now, and its result page is the inspector's record)."""
+        owner = writer()
+        if load_draft(owner, draft_id).get("submitted"):
+            abort(409)
+        shutil.rmtree(photo_folder(owner, draft_id), ignore_errors=True)
+        draft_path(owner, draft_id).unlink(missing_ok=True)
+        return redirect(url_for("home"))
+
     @app.post("/inspections/<draft_id>/follow-up")
     def follow_up(draft_id: str) -> Any:
         """A re-inspection of a submitted inspection: the same checklist and site, today, and
@@ -690,6 +716,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if not original.get("submitted"):
             abort(400)
         checklist = checklist_of(original["checklist"])
+        room_for_a_draft(owner)
         again = empty_draft(checklist, dt.datetime.now())
         again["site"] = dict(original.get("site", {}))
         again["inspection"]["follows"] = original["inspection"].get("id") or original["submitted"].get("id", "")
