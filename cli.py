@@ -729,7 +729,8 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     found = ledger_module.verify(path, answers)
     if found.matches and found.inspection is not None:
         row = found.inspection
-        _say(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}）。")
+        by = f"，{row['recorded_by']} 登记" if row.get("recorded_by") else ""
+        _say(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}{by}）。")
         ctx.exit(EXIT_OK)
     _say(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
     for row in found.same_name:

@@ -267,12 +267,14 @@ def run_batch(
     documents: bool = True,
     rectification_list: bool = True,
     force: bool = False,
+    recorded_by: str | None = None,
 ) -> BatchOutcome:
     """Check every answers file, record each good one in the ledger (when given), and write
     the documents of every recorded inspection and the batch's rectification list, unless
     ``documents`` is False (the ledger alone, as a campaign's figures need it). Without
     ``rectification_list``, the inspections' own documents only (one inspection issued at
-    the office, whose lists come from the whole ledger).
+    the office, whose lists come from the whole ledger). ``recorded_by`` is who the ledger
+    says recorded each new inspection.
 
     A file already in ``out_dir`` is replaced only when ``force``; without it, the files that
     would be are refused together (IO_010) before anything is recorded or written. A document
@@ -308,7 +310,7 @@ def run_batch(
         number = None
         if ledger_path is not None:
             try:
-                recorded = ledger.record(ledger_path, result, notice_number=functools.partial(notice_number, result, settings))
+                recorded = ledger.record(ledger_path, result, notice_number=functools.partial(notice_number, result, settings), recorded_by=recorded_by)
             except ledger.NotAdmitted as exc:
                 # Another run recorded the same inspection since this one looked (_refusal).
                 outcome.problems.extend(_placed(checked, problem) for problem in exc.problems)

@@ -30,7 +30,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +116,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # for, drops combining marks and punctuation at the ends, and reads dashes, dots,
     # quotation marks and brackets by their role.
     ("UPDATE inspections SET site_key = lantian_site_key(site_name)",),
+    # Version 5: who recorded an inspection, where the program knows (the clerk logged in to
+    # `lantian serve` who issued it); NULL for what the command line recorded.
+    ("ALTER TABLE inspections ADD COLUMN recorded_by TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The longest reason for a close-out: as long as an answers file's note.
@@ -572,7 +575,12 @@ def followed_notice(path: Path, result: InspectionResult) -> FollowedNotice | No
 
 
 def record(
-    path: Path, result: InspectionResult, *, notice_number: str | Callable[[], str | None] | None = None, today: dt.date | None = None
+    path: Path,
+    result: InspectionResult,
+    *,
+    notice_number: str | Callable[[], str | None] | None = None,
+    today: dt.date | None = None,
+    recorded_by: str | None = None,
 ) -> Recorded:
     """Record one checked inspection, in one transaction; the same answers file again
     changes nothing. A re-inspection closes or keeps open the findings it follows up.
@@ -600,14 +608,14 @@ def record(
         cursor = connection.execute(
             """INSERT INTO inspections (answers_sha256, answers_name, answers_ref, checklist_id, checklist_title,
                 checklist_version, rules_sha256, site_name, site_type, village, operator, contact, inspected_on,
-                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time, recorded_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 result.answers_sha256, path_text(result.answers_name), result.inspection.id, result.checklist_id, result.checklist_title,
                 result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
                 result.site.operator, result.site.contact, day, inspectors, result.verdict, result.score, result.max_score,
                 notice_number, followed["id"] if followed is not None else None, _now(), key,
-                result.inspection.start_time, result.inspection.end_time,
+                result.inspection.start_time, result.inspection.end_time, recorded_by,
             ),
         )
         inspection_id = cursor.lastrowid
@@ -954,6 +962,21 @@ def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
     if problems:
         raise LedgerError(problems)
     return rows[0], events
+
+
+def recorders(path: Path, digests: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+    """Who recorded the inspections of these answers files (by SHA-256), and when: only
+    those the ledger holds. An absent ledger holds none."""
+    wanted = list(dict.fromkeys(digests))
+    if not wanted or not path.exists():
+        return {}
+    found: dict[str, tuple[str | None, str]] = {}
+    with _connection(path) as connection:
+        for start in range(0, len(wanted), 500):  # SQLite's limit on parameters, with room
+            chunk = wanted[start : start + 500]
+            rows = connection.execute(f"SELECT answers_sha256, recorded_by, recorded_at FROM inspections WHERE answers_sha256 IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update({row["answers_sha256"]: (row["recorded_by"], row["recorded_at"]) for row in rows})
+    return found
 
 
 @dataclass(frozen=True)

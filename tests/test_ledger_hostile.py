@@ -758,8 +758,9 @@ def test_version_2_ledger__site_keys_computed_again_on_upgrade(tmp_path: Path, r
     a copy differing by a character the old key kept is still the same inspection."""
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING))
-    with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept
+    with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept, no recorded_by
         connection.execute("UPDATE inspections SET site_key = 'XX建设有限公司XX项目工地'")
+        connection.execute("ALTER TABLE inspections DROP COLUMN recorded_by")
         connection.execute("PRAGMA user_version = 2")
     connection.close()
     ledger._WHOLE.clear()

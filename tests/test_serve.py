@@ -503,6 +503,15 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
         assert response.status_code == 302, response.get_data(as_text=True)
     rows = findings(office / "office.ledger.sqlite")
     assert len(rows) == 12 and len({row.inspection_id for row in rows}) == 1  # recorded once
+    import sqlite3
+
+    with sqlite3.connect(office / "office.ledger.sqlite") as connection:
+        assert connection.execute("SELECT recorded_by FROM inspections").fetchall() == [("王芳",)]  # who issued it
+    connection.close()
+    assert "，王芳）" in clerk.get("/office").get_data(as_text=True)
+    (answers,) = list((office / "inspections").rglob("*.yaml"))
+    checked = lantian("verify", str(answers), "--ledger", str(office / "office.ledger.sqlite"))
+    assert checked.exit_code == 0 and "王芳 登记" in checked.stdout
     listing = clerk.get("/office").get_data(as_text=True)
     names = re.findall(r'/office/documents/[^"]+/(\d+)">([^<]+)</a>', listing)
     # The inspection's own documents; the rectification list is the office's, on /office/lists.

@@ -518,20 +518,30 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         except LantianError as exc:
             row = {"site": folder.name, "date": "", "verdict": f"答卷有误：{exc.problems[0].message}"}
         else:
-            row = {"site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict]}
+            row = {"site": checked.site.name, "date": checked.inspection.date.isoformat(), "verdict": VERDICT_LABELS[checked.verdict], "sha256": checked.answers_sha256}
         listed[folder.name] = (seen, row)
         return row
 
     @app.get("/office")
     def office() -> Any:
         owner = reader()
+        from engine import ledger
+
         rows = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
+        # Who recorded each (issued it), from the ledger as it is now: it changes when a clerk issues.
+        try:
+            recorded = ledger.recorders(office_settings().ledger_path, [row["sha256"] for row in rows if "sha256" in row])
+        except LantianError:
+            recorded = {}  # a damaged ledger is said where it is used: issuing, the findings
+        for row in rows:
+            by, at = recorded.get(row.get("sha256", ""), (None, ""))
+            row["recorded"] = f"已登记（{at[:16].replace('T', ' ')}{'，' + by if by else ''}）" if at else ""
         return render_template("office.html", user=owner, rows=rows)
 
     @app.post("/office/issue")
     @locked_issue
     def issue() -> Any:
-        office_user()
+        owner = office_user()
         stem = request.form.get("inspection", "")
         folder = inspections / stem
         if not _FOLDER.fullmatch(stem) or folder not in submitted_folders():
@@ -543,7 +553,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         # Recorded in the ledger once (a second click records nothing new), numbered once, and
         # written again as the same documents: the batch of this one inspection's folder. Its
         # rectification list would be of one inspection; the office's lists are on /office/lists.
-        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, rectification_list=False, force=True)
+        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, rectification_list=False, force=True, recorded_by=owner.name)
         errors = [problem for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
         if errors:
             return refused(stem, errors)
