@@ -527,7 +527,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         owner = reader()
         from engine import ledger
 
-        rows = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
+        rows: list[dict[str, Any]] = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
         # Who recorded each (issued it), from the ledger as it is now: it changes when a clerk issues.
         try:
             recorded = ledger.recorders(office_settings().ledger_path, [row["sha256"] for row in rows if "sha256" in row])
