@@ -66,8 +66,10 @@ def shoot(driver, name: str) -> None:
     """The page at phone and desktop size, whole (not only the first screen)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, (width, _) in (("phone", PHONE), ("desktop", DESKTOP)):
-        height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(max(height, 600), 8000))
+        driver.set_window_size(width, 600)
+        # The window is taller than the page it shows: grow it by what the page still lacks.
+        lacking = driver.execute_script("return document.documentElement.scrollHeight - window.innerHeight")
+        driver.set_window_size(width, min(600 + max(lacking, 0), 8000))
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
     driver.set_window_size(*PHONE)
 
@@ -240,3 +242,11 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     wait_for(driver, lambda d: d.find_elements(By.PARTIAL_LINK_TEXT, "责令整改通知书"), 60)
     shoot(driver, "6-office")
     assert driver.find_elements(By.XPATH, "//button[text()='重新生成文书']")
+
+    # The office's other pages, as the clerk sees them: the open findings, the lists, the users.
+    for link, page, shown in (("未销号的问题", "7-findings", "书面销号"), ("清单和汇总", "8-lists", "逾期未销号清单"), ("用户", "9-users", "添加用户")):
+        driver.get(url + "/")
+        wait_for(driver, lambda d, link=link: d.find_elements(By.LINK_TEXT, link))[0].click()
+        wait_for(driver, lambda d, shown=shown: shown in d.page_source)
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]  # nothing wider than the phone
+        shoot(driver, page)
