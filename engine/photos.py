@@ -18,6 +18,8 @@ _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 _DATE_TIME_ORIGINAL = 36867
 _DATE_TIME = 306
+#: GPSHPositioningError: how far off the position may be, in metres (EXIF 2.31).
+_GPS_ERROR = 31
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class PhotoFacts:
     taken: dt.datetime | None = None
     latitude: float | None = None  #: degrees, north positive
     longitude: float | None = None  #: degrees, east positive
+    accuracy: float | None = None  #: metres the position may be off, as the phone estimated it
 
 
 def _moment(text: Any) -> dt.datetime | None:
@@ -61,12 +64,22 @@ def photo_facts(path: Path) -> PhotoFacts:
     latitude = _degrees(gps.get(2), gps.get(1), "S")
     longitude = _degrees(gps.get(4), gps.get(3), "W")
     if latitude is None or longitude is None or abs(latitude) > 90:
-        latitude = longitude = None
-    return PhotoFacts(taken, latitude, longitude)
+        return PhotoFacts(taken)
+    return PhotoFacts(taken, latitude, longitude, _metres(gps.get(_GPS_ERROR)))
 
 
-def position_text(latitude: float, longitude: float) -> str:
-    """"北纬39.90421°，东经116.40739°": as a map reads it, to about a metre."""
+def _metres(value: Any) -> float | None:
+    try:
+        metres = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return metres if 0 <= metres < 100_000 else None
+
+
+def position_text(latitude: float, longitude: float, accuracy: float | None = None) -> str:
+    """"北纬39.90421°，东经116.40739°": as a map reads it, to about a metre; with the phone's
+    estimate of how far off it may be, "（误差约 12 米）"."""
     north = "北纬" if latitude >= 0 else "南纬"
     east = "东经" if longitude >= 0 else "西经"
-    return f"{north}{abs(latitude):.5f}°，{east}{abs(longitude):.5f}°"
+    off = f"（误差约 {max(1, round(accuracy))} 米）" if accuracy is not None else ""
+    return f"{north}{abs(latitude):.5f}°，{east}{abs(longitude):.5f}°{off}"

@@ -157,7 +157,7 @@ def _photo_caption_facts(path: Path, result: InspectionResult) -> tuple[str, str
         span = "–".join(t for t in (result.inspection.start_time, result.inspection.end_time) if t)
         taken = f"{chinese_date(result.inspection.date)}{' ' + span if span else ''}（检查时拍摄）"
     if facts.latitude is not None and facts.longitude is not None:
-        place = position_text(facts.latitude, facts.longitude)
+        place = position_text(facts.latitude, facts.longitude, facts.accuracy)
     else:
         place = result.site.address or "".join(part for part in (result.site.village, result.site.name) if part)
     return taken, place

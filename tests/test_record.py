@@ -129,6 +129,7 @@ def test_photo_facts__time_and_position_from_the_tags(tmp_path: Path) -> None:
     assert facts.taken == dt.datetime(2026, 11, 12, 9, 32, 10)
     assert position_text(facts.latitude, facts.longitude) == "北纬34.75847°，东经113.62007°"  # type: ignore[arg-type]
     assert position_text(-33.5, -70.25) == "南纬33.50000°，西经70.25000°"
+    assert position_text(34.75, 113.62, 12.4) == "北纬34.75000°，东经113.62000°（误差约 12 米）"
 
 
 @pytest.mark.parametrize("content", [b"", b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage", b"not a photo"], ids=["empty", "broken_exif", "text"])

@@ -257,7 +257,7 @@ def test_photo__reencoded_upright_without_the_phone_s_metadata_with_time_and_pla
     draft_id, page = new_draft(client, "dust_six_100pct")
     response = client.post(
         f"/inspections/{draft_id}/photos",
-        data={"item": "hoarding_closed", "latitude": "34.75", "longitude": "113.62", "photo": (io.BytesIO(_jpeg(orientation=6)), "../../../etc/passwd.jpg")},
+        data={"item": "hoarding_closed", "latitude": "34.75", "longitude": "113.62", "accuracy": "12.4", "photo": (io.BytesIO(_jpeg(orientation=6)), "../../../etc/passwd.jpg")},
         headers={"X-CSRFToken": token(page)},
     )
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -270,6 +270,7 @@ def test_photo__reencoded_upright_without_the_phone_s_metadata_with_time_and_pla
     saved = next(office.rglob(name))
     facts = photo_facts(saved)
     assert facts.taken is not None and abs(facts.latitude - 34.75) < 1e-3 and abs(facts.longitude - 113.62) < 1e-3
+    assert facts.accuracy == 12.4  # the phone's estimate, in metres, kept with the position
 
 
 def test_photo__not_an_image_or_wrong_item_refused_with_a_message(app) -> None:
@@ -301,7 +302,8 @@ def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office:
     client = logged_in(app)
     draft_id, page = new_draft(client, "dust_six_100pct")
     csrf = token(page)
-    client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": csrf})
+    located = {"latitude": "34.75847", "longitude": "113.62007", "accuracy": "8"}
+    client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", **located, "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers={"X-CSRFToken": csrf})
     fields = [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", csrf)]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
     (written,) = list((office / "inspections").rglob("*.yaml"))
@@ -312,7 +314,7 @@ def test_photo__submitted_beside_the_answers_file_and_in_the_record(app, office:
     assert result.exit_code == 1, result.output
 
     record = next((tmp_path / "out").glob("*.检查记录.pdf"))
-    assert "照片1" in pdf_text(record)
+    assert "照片1" in pdf_text(record) and "北纬34.75847°，东经113.62007°（误差约8米）" in pdf_text(record)  # where, and how sure
 
 
 def test_new_inspection__starts_now_and_ends_when_submitted(app, office: Path) -> None:
@@ -380,9 +382,9 @@ def test_two_photos_at_once__both_kept(app, monkeypatch: pytest.MonkeyPatch) -> 
     import webapp
     from webapp.photos import reencode
 
-    def slow(data, taken, position=None):
+    def slow(*args):
         time.sleep(0.1)
-        return reencode(data, taken, position)
+        return reencode(*args)
 
     monkeypatch.setattr(webapp, "reencode", slow)
     client = logged_in(app)

@@ -348,15 +348,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         upload = request.files.get("photo")
         if upload is None:
             return jsonify(error="没有收到照片"), 400
-        position = None
+        position = accuracy = None
         try:
             latitude, longitude = float(request.form["latitude"]), float(request.form["longitude"])
             if -90 <= latitude <= 90 and -180 <= longitude <= 180:
                 position = (latitude, longitude)
+                accuracy = float(request.form.get("accuracy", "nan"))
         except (KeyError, ValueError):
             pass
+        if accuracy is not None and not 0 <= accuracy < 100_000:
+            accuracy = None  # NaN, or nothing a phone would say
         try:
-            data = reencode(upload.read(), dt.datetime.now(), position)
+            data = reencode(upload.read(), dt.datetime.now(), position, accuracy)
         except PhotoError as exc:
             return jsonify(error=str(exc)), 400
         name = f"{uuid.uuid4().hex}.jpg"  # chosen here: nothing of the client's file name is used

@@ -14,12 +14,13 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from engine.photos import _DATE_TIME_ORIGINAL, _EXIF_IFD, _GPS_ERROR, _GPS_IFD  # the tags engine.photos reads back
+
 #: A phone's full-resolution photo (the page shrinks it to 1600 px first): decoding one costs
 #: about 4 bytes a pixel, so a tiny file claiming more would take hundreds of megabytes.
 MAX_PIXELS = 24_000_000
 MAX_SIDE = 2000
 ACCEPTED = ("JPEG", "PNG", "WEBP", "MPO")
-_EXIF_IFD, _GPS_IFD, _DATE_TIME_ORIGINAL = 0x8769, 0x8825, 36867
 
 
 class PhotoError(ValueError):
@@ -34,7 +35,7 @@ def _degrees(value: float) -> tuple[float, float, float]:
     return (float(degrees), float(minutes), round((minutes_float - minutes) * 60, 2))
 
 
-def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | None = None) -> bytes:
+def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | None = None, accuracy: float | None = None) -> bytes:
     """The upload as a clean JPEG; PhotoError when it is not a photo."""
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
@@ -61,6 +62,8 @@ def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | No
         gps = exif.get_ifd(_GPS_IFD)
         gps[1], gps[2] = ("N" if latitude >= 0 else "S"), _degrees(abs(latitude))
         gps[3], gps[4] = ("E" if longitude >= 0 else "W"), _degrees(abs(longitude))
+        if accuracy is not None:
+            gps[_GPS_ERROR] = round(accuracy, 1)  # metres, the browser's estimate
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=85, exif=exif)
     return out.getvalue()
