@@ -707,10 +707,14 @@ def test_users__managed_by_the_office_a_changed_password_ends_the_user_s_session
     assert refused.status_code == 400 and "至少要留一个镇环保办" in refused.get_data(as_text=True)
     assert change(action="remove", name="王芳").status_code == 400
     removed = logged_in(app, "赵强", "another horse")
-    assert change(action="remove", name="赵强").status_code == 302 and "赵强" not in clerk.get("/office/users").get_data(as_text=True)
+    assert change(action="remove", name="赵强").status_code == 302 and "<strong>赵强</strong>" not in clerk.get("/office/users").get_data(as_text=True)
     assert removed.get("/").headers["Location"].startswith("/login")
     assert change(action="remove", name="没有这个人").status_code == 400
     assert change(action="promote", name="李明").status_code == 400
+    # Each change is recorded with who made it, newest first; the refused ones are not.
+    said = re.findall(r"<li><small>\S+ \S+ (.+?)</small></li>", clerk.get("/office/users").get_data(as_text=True))
+    assert said[:4] == ["王芳 删除用户 赵强", "王芳 改密码用户 李明", "王芳 改角色用户 赵强（只读）", "王芳 添加用户 赵强（检查人员）"]
+    assert said[-1] == "命令行 添加用户 李明（检查人员）"  # the first users, added with lantian users add
 
 
 

@@ -40,6 +40,7 @@ from engine.model import RuleSet
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
 from .photos import PhotoError, reencode, signature_png
 from .users import MIN_PASSWORD, ROLE_LABELS, User, UserError, add_user, all_users, authenticate, find_user, remove_user, set_password, set_role, users_path
+from .users import changes as user_changes
 
 #: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
 LOGIN_FAILURES = 5
@@ -685,23 +686,23 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/users")
     def users_page(error: str | None = None, status: int = 200) -> Any:
         owner = office_user()
-        return render_template("users.html", user=owner, users=all_users(users), roles=ROLE_LABELS, error=error, minimum=MIN_PASSWORD), status
+        return render_template("users.html", user=owner, users=all_users(users), roles=ROLE_LABELS, error=error, minimum=MIN_PASSWORD, changes=user_changes(users)), status
 
     @app.post("/office/users")
     def user_change() -> Any:
         """Add a user, or change one's role or password, or remove one: the office's users,
         managed by the office. Names come in the form, never in the path."""
-        office_user()
+        owner = office_user()
         action, name = request.form.get("action", ""), request.form.get("name", "").strip()
         try:
             if action == "add":
-                add_user(users, name, request.form.get("role", ""), request.form.get("password", ""))
+                add_user(users, name, request.form.get("role", ""), request.form.get("password", ""), by=owner.name)
             elif action == "role":
-                set_role(users, name, request.form.get("role", ""))
+                set_role(users, name, request.form.get("role", ""), by=owner.name)
             elif action == "password":
-                set_password(users, name, request.form.get("password", ""))
+                set_password(users, name, request.form.get("password", ""), by=owner.name)
             elif action == "remove":
-                remove_user(users, name)
+                remove_user(users, name, by=owner.name)
             else:
                 abort(400)
         except UserError as exc:

@@ -7,6 +7,7 @@ also issues documents, closes findings and manages users, ``viewer`` reads only.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import sqlite3
@@ -56,11 +57,45 @@ def users_path(settings_path: str | Path) -> Path:
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=10)
     connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
+    # Who changed which user, and when: the office's users are the office's record too.
+    connection.execute("CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL, by TEXT, action TEXT NOT NULL, name TEXT NOT NULL, role TEXT)")
     return connection
 
 
-def add_user(path: Path, name: str, role: str, password: str, *, replace: bool = False) -> User:
-    """Add (or with ``replace`` change) a user; UserError for a bad name, role or password."""
+#: What each change to a user is called where the office reads them.
+ACTION_LABELS = {"add": "添加", "replace": "重新设置", "role": "改角色", "password": "改密码", "remove": "删除"}
+
+
+@dataclass(frozen=True)
+class Change:
+    at: str  #: when, to the second, local time
+    by: str | None  #: the office user who made it; None from the command line
+    action: str  #: a key of ACTION_LABELS
+    name: str
+    role: str | None
+
+    @property
+    def label(self) -> str:
+        role = f"（{ROLE_LABELS.get(self.role, self.role)}）" if self.role else ""
+        return f"{self.at.replace('T', ' ')} {self.by or '命令行'} {ACTION_LABELS.get(self.action, self.action)}用户 {self.name}{role}"
+
+
+def _note(connection: sqlite3.Connection, by: str | None, action: str, name: str, role: str | None = None) -> None:
+    connection.execute("INSERT INTO changes (at, by, action, name, role) VALUES (?, ?, ?, ?, ?)", (dt.datetime.now().isoformat(timespec="seconds"), by, action, name, role))
+
+
+def changes(path: Path, *, last: int = 20) -> list[Change]:
+    """The latest changes to the users, newest first."""
+    if not path.exists():
+        return []
+    with closing(_connect(path)) as connection:
+        rows = connection.execute("SELECT at, by, action, name, role FROM changes ORDER BY id DESC LIMIT ?", (last,)).fetchall()
+    return [Change(*row) for row in rows]
+
+
+def add_user(path: Path, name: str, role: str, password: str, *, replace: bool = False, by: str | None = None) -> User:
+    """Add (or with ``replace`` change) a user; UserError for a bad name, role or password.
+    ``by`` is the office user who did it (None from the command line)."""
     name = name.strip()
     if not name or len(name) > 40 or any(not c.isprintable() for c in name):
         raise UserError("用户名须为 1 到 40 个可打印的字符")
@@ -68,12 +103,12 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
         raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
-    with _connect(path) as connection:
+    with closing(_connect(path)) as connection, connection:
         exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         if exists and not replace:
             raise UserError(f"用户 {name} 已存在")
         connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, generate_password_hash(password, method=PASSWORD_HASH)))
-    connection.close()
+        _note(connection, by, "replace" if exists else "add", name, role)
     return User(name, role)
 
 
@@ -118,7 +153,7 @@ def _offices_left(connection: sqlite3.Connection, without: str) -> int:
     return int(connection.execute("SELECT COUNT(*) FROM users WHERE role = 'office' AND name != ?", (without,)).fetchone()[0])
 
 
-def set_role(path: Path, name: str, role: str) -> None:
+def set_role(path: Path, name: str, role: str, *, by: str | None = None) -> None:
     """Give ``name`` another role; UserError for an unknown user or role, or for the last office user."""
     if role not in ROLES:
         raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
@@ -130,19 +165,20 @@ def set_role(path: Path, name: str, role: str) -> None:
         if row[0] == "office" and role != "office" and not _offices_left(connection, name):
             raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
         connection.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+        _note(connection, by, "role", name, role)
 
 
-def set_password(path: Path, name: str, password: str) -> None:
+def set_password(path: Path, name: str, password: str, *, by: str | None = None) -> None:
     """A new password for ``name``: every session the user had ends."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
     with closing(_connect(path)) as connection, connection:
-        changed = connection.execute("UPDATE users SET password = ? WHERE name = ?", (generate_password_hash(password, method=PASSWORD_HASH), name)).rowcount
-    if not changed:
-        raise UserError(f"没有用户 {name}")
+        if not connection.execute("UPDATE users SET password = ? WHERE name = ?", (generate_password_hash(password, method=PASSWORD_HASH), name)).rowcount:
+            raise UserError(f"没有用户 {name}")
+        _note(connection, by, "password", name)
 
 
-def remove_user(path: Path, name: str) -> None:
+def remove_user(path: Path, name: str, *, by: str | None = None) -> None:
     """Remove ``name``: their sessions end at once; what they submitted stays."""
     with closing(_connect(path)) as connection, connection:
         connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
@@ -152,3 +188,4 @@ def remove_user(path: Path, name: str) -> None:
         if row[0] == "office" and not _offices_left(connection, name):
             raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
         connection.execute("DELETE FROM users WHERE name = ?", (name,))
+        _note(connection, by, "remove", name)
