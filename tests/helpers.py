@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from pathlib import Path
 
@@ -108,3 +109,28 @@ def record(inbox: Path, settings_file: Path, *, ledger: Path | None = None, issu
 
     settings = load_settings(settings_file)
     return run_batch(inbox, inbox / "unwritten", load_rules(RULES), settings, ledger_path=ledger or settings.ledger_path, documents=False, issued=issued)
+
+
+@contextlib.contextmanager
+def on_loopback(app, **options):
+    """``app`` on the real Waitress server, on 127.0.0.1 and a free port: the server, whose
+    ``effective_port`` the tests use. Stopped from inside its own loop (closing its sockets
+    from another thread while the loop waits on them fails in the loop's thread)."""
+    import threading
+
+    from waitress.server import create_server
+
+    served = create_server(app, host="127.0.0.1", port=0, **options)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    try:
+        yield served
+    finally:
+
+        def stop() -> None:
+            for dispatcher in list(served._map.values()):
+                dispatcher.close()
+
+        served.trigger.pull_trigger(stop)
+        thread.join(30)
+        served.task_dispatcher.shutdown()

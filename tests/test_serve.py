@@ -784,18 +784,14 @@ def test_behind_an_https_proxy__secure_cookie_and_each_phone_counted_by_its_own_
     """Should, with --behind-proxy, send the session cookie over HTTPS only and take the phone's
     address from the proxy's X-Forwarded-For, so that one phone guessing passwords does not
     lock out the others behind the same proxy (the real Waitress server, on loopback)."""
-    import threading
     import urllib.error
     import urllib.request
 
-    from waitress.server import create_server
-
+    from helpers import on_loopback
     from webapp import LOGIN_FAILURES, server_options
 
-    served = create_server(create_app(office / "office.yaml", rules, office / "inspections", https=True), host="127.0.0.1", port=0, **server_options(behind_proxy=True))
-    threading.Thread(target=served.run, daemon=True).start()
-    url = f"http://127.0.0.1:{served.effective_port}"
-    try:
+    with on_loopback(create_app(office / "office.yaml", rules, office / "inspections", https=True), **server_options(behind_proxy=True)) as served:
+        url = f"http://127.0.0.1:{served.effective_port}"
 
         def log_in(phone: str) -> tuple[int, str]:
             headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": phone}
@@ -817,8 +813,6 @@ def test_behind_an_https_proxy__secure_cookie_and_each_phone_counted_by_its_own_
             log_in("10.0.0.1")
         assert log_in("10.0.0.1")[0] == 429  # that phone waits
         assert log_in("10.0.0.2")[0] == 401  # another phone behind the same proxy does not
-    finally:
-        served.close()
 
 
 def test_submit__disk_full__said_with_its_code_then_submitted_once_there_is_room(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ out/screenshots/ (phone and desktop size) to be looked at."""
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 
 import pytest
@@ -18,7 +17,7 @@ from test_serve import PASSWORD, form_like
 
 from engine import check
 from engine.loader import load_rules
-from helpers import EXAMPLES, ROOT, RULES, office_folder
+from helpers import EXAMPLES, ROOT, RULES, office_folder, on_loopback
 from webapp import create_app
 from webapp.users import add_user, users_path
 
@@ -34,17 +33,12 @@ PHONE, DESKTOP = (360, 740), (1280, 900)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from waitress.server import create_server
-
     root = office_folder(tmp_path_factory.mktemp("web") / "office")
     add_user(users_path(root / "office.yaml"), "李明", "inspector", PASSWORD)
     add_user(users_path(root / "office.yaml"), "王芳", "office", PASSWORD)
     app = create_app(root / "office.yaml", load_rules(RULES), root / "inspections")
-    served = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{served.effective_port}", root
-    served.close()
+    with on_loopback(app, threads=2) as served:
+        yield f"http://127.0.0.1:{served.effective_port}", root
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from test_serve import PASSWORD, form_like
 from engine.ledger import findings
 from engine.loader import load_rules
 from engine.source import load_source
-from helpers import EXAMPLES, RULES, office_folder
+from helpers import EXAMPLES, RULES, office_folder, on_loopback
 from webapp import create_app
 from webapp.users import add_user, users_path
 
@@ -48,16 +48,12 @@ def token(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from waitress.server import create_server
-
     root = office_folder(tmp_path_factory.mktemp("load") / "office")
     for number in range(USERS):
         add_user(users_path(root / "office.yaml"), f"检查员{number}", "inspector", PASSWORD)
     add_user(users_path(root / "office.yaml"), "王芳", "office", PASSWORD)
-    served = create_server(create_app(root / "office.yaml", load_rules(RULES), root / "inspections"), host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=served.run, daemon=True).start()
-    yield f"http://127.0.0.1:{served.effective_port}", root
-    served.close()
+    with on_loopback(create_app(root / "office.yaml", load_rules(RULES), root / "inspections"), threads=8) as served:
+        yield f"http://127.0.0.1:{served.effective_port}", root
 
 
 def logged_in(url: str, name: str) -> Browser:
