@@ -747,13 +747,13 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
 @settings_option
 @click.pass_context
 def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, force: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
-    """整治情况汇总（PDF）：期间的检查次数、合格率、按检查表、村和严重程度分的问题、销号率、逾期问题，附图表和未销号问题清单。
+    """整治情况汇总（PDF 和 XLSX）：期间的检查次数、合格率、按检查表、村和严重程度分的问题、销号率、逾期问题，附图表和未销号问题清单。
 
     \b
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
-    from engine.campaign_report import report_document
+    from engine.campaign_report import report_document, summary_spreadsheet
     from engine.render import write_pdfs
 
     if end < start:
@@ -762,11 +762,15 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     path = _ledger_file(ctx, ledger_path, settings_path)
     settings = _settings(ctx, settings_path, None)
     target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
-    refuse_targets([target], force=force)
+    sheet = target.with_suffix(".xlsx")
+    refuse_targets([target, sheet], force=force)
     document = report_document(path, settings, start.date(), end.date(), target)
     (pdf,) = write_pdfs([document], fonts=_fonts(settings))
+    data = summary_spreadsheet(path, settings, start.date(), end.date(), sheet)
     atomic_write(target, pdf, overwrite=force)
+    atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")
+    _say(f"已写入 {sheet}")
     ctx.exit(EXIT_OK)
 
 

@@ -204,11 +204,33 @@ def _print_setup(sheet: Any, heading: str) -> None:
 def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
     """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
     openpyxl writes each sheet to a temporary file first: no room for it is IO_012."""
+    return workbook_bytes(_list_workbook(rows, settings, title), target)  # held by no name here: see workbook_bytes
+
+
+def _list_workbook(rows: Sequence[Row], settings: OfficeSettings, title: str) -> Any:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
+    list_sheet(book.active, rows, settings, title)
+    summary = book.create_sheet("汇总")
+    summary.append([_cell_text(f"{settings.office} {title}")])
+    summary["A1"].font = Font(bold=True)
+    for heading, counts in totals(rows).items():
+        summary.append([])
+        summary.append([heading, "问题数"])
+        for name, count in counts:
+            summary.append([_cell_text(name), count])
+    summary.column_dimensions["A"].width = 40
+    summary.column_dimensions["B"].width = 10
+    return book
+
+
+def list_sheet(sheet: Any, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
+    """``sheet`` as the list of ``rows``, titled ``title``: the PDF list's columns, a header row
+    that stays in view and filters, set up to print as the PDF list is."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     sheet.title = title
     sheet.append([name for name, _ in COLUMNS])
     for cell in sheet[1]:
@@ -227,16 +249,12 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     _print_setup(sheet, f"{settings.office} {title}")
-    summary = book.create_sheet("汇总")
-    summary.append([_cell_text(f"{settings.office} {title}")])
-    summary["A1"].font = Font(bold=True)
-    for heading, counts in totals(rows).items():
-        summary.append([])
-        summary.append([heading, "问题数"])
-        for name, count in counts:
-            summary.append([_cell_text(name), count])
-    summary.column_dimensions["A"].width = 40
-    summary.column_dimensions["B"].width = 10
+
+
+def workbook_bytes(book: Any, target: Path) -> bytes:
+    """An openpyxl workbook as .xlsx bytes, for ``target``. openpyxl writes each sheet to a
+    temporary file first: no room for it is IO_012, named for ``target``. The caller passes
+    the book without keeping it, so that after a failure it can be collected here."""
     buffer = io.BytesIO()
     failure: Exception | None = None
     unraisable = sys.unraisablehook

@@ -116,6 +116,18 @@ def test_campaign__report_figures(office: Path, expected: dict) -> None:
     assert f"其中逾期{expected['overdue']}个" in text
     assert all(f"图{n}" in text for n in range(1, 5))
     assert "尚未销号的问题" in text
+    # The same figures in the spreadsheet beside it, as numbers, and every open finding as a row.
+    from openpyxl import load_workbook
+
+    (sheet,) = (office / "report").glob("*.xlsx")
+    book = load_workbook(sheet)
+    assert book.sheetnames == ["整治情况汇总", "尚未销号的问题"]
+    figures = {row[0]: row[1] for row in book["整治情况汇总"].iter_rows(values_only=True) if row and row[0] and len(row) > 1}
+    assert figures["现场检查（次）"] == expected["inspections"] and figures["其中复查（次）"] == expected["re_inspections"]
+    assert figures["合格率（%）"] == rate and figures["发现问题（个）"] == expected["findings"] and figures["已销号（个）"] == expected["closed"]
+    unclosed = list(book["尚未销号的问题"].iter_rows(min_row=2, values_only=True))
+    assert len(unclosed) == expected["findings"] - expected["closed"]
+    assert sum(1 for row in unclosed if "逾期" in row[-2]) == expected["overdue"]
 
 
 def test_campaign__filters_select_exactly_their_rows(office: Path) -> None:

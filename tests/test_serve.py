@@ -530,7 +530,7 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
 
 def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path) -> None:
     """Should give the office the rectification list and the overdue list (PDF and XLSX) and the
-    campaign summary (PDF) from the ledger, as the CLI writes them; nothing to inspectors."""
+    campaign summary (PDF and XLSX) from the ledger, as the CLI writes them; nothing to inspectors."""
     import io
 
     from openpyxl import load_workbook
@@ -556,6 +556,11 @@ def test_office__lists_and_summary_downloaded_from_the_ledger(app, office: Path)
     assert "XX镇人民政府" in pdf_text(summary.data)
     assert clerk.get("/office/lists/file?list=../x&format=pdf").status_code == 400
     assert clerk.get("/office/report?from=2026-12-01&to=2026-11-01").status_code == 400
+    figures = clerk.get("/office/report?from=2026-11-01&to=2026-11-30&format=xlsx")
+    assert figures.status_code == 200 and quote("整治情况汇总_2026-11-01_2026-11-30.xlsx") in figures.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(figures.data))
+    assert book.sheetnames == ["整治情况汇总", "尚未销号的问题"] and book["尚未销号的问题"].max_row == 13  # the header and the 12 findings
+    assert clerk.get("/office/report?format=docx").status_code == 400
 
 
 def test_office__closes_a_finding_at_the_desk_with_evidence_recorded_as_the_clerk(app, office: Path) -> None:

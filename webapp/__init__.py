@@ -618,21 +618,26 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine.campaign_report import report_document
+        from engine.campaign_report import report_document, summary_spreadsheet
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
         end = day_arg("to", dt.date.today())
         start = day_arg("from", end.replace(day=1))
-        if end < start:
+        fmt = request.args.get("format", "pdf")
+        if end < start or fmt not in ("pdf", "xlsx"):
             abort(400)
         settings = office_settings()
-        name = f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.pdf"
+        name = f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.{fmt}"
         try:
-            (pdf,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
+            if fmt == "xlsx":
+                data = summary_spreadsheet(settings.ledger_path, settings, start, end, Path(name))
+            else:
+                (data,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         except LantianError as exc:
             return refused(name, exc.problems)
-        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @app.get("/office/findings")
     def findings_page() -> Any:
