@@ -712,13 +712,33 @@ def test_users__managed_by_the_office_a_changed_password_ends_the_user_s_session
     assert refused.status_code == 400 and "至少要留一个镇环保办" in refused.get_data(as_text=True)
     assert change(action="remove", name="王芳").status_code == 400
     removed = logged_in(app, "赵强", "another horse")
+    assert change(action="role", name="赵强", role="inspector").status_code == 302
+    old_draft, _ = new_draft(removed, "straw_ban")
     assert change(action="remove", name="赵强").status_code == 302 and "<strong>赵强</strong>" not in clerk.get("/office/users").get_data(as_text=True)
     assert removed.get("/").headers["Location"].startswith("/login")
+    # Someone else added later under the same name does not get the removed user's drafts.
+    assert change(action="add", name="赵强", role="inspector", password="a third horse").status_code == 302
+    newcomer = logged_in(app, "赵强", "a third horse")
+    assert newcomer.get(f"/inspections/{old_draft}").status_code == 404 and old_draft not in newcomer.get("/").get_data(as_text=True)
+    assert list((office / "inspections" / ".drafts").glob(f"removed-*/{old_draft}.json"))  # kept aside, not deleted
+    # A new password of one's own keeps this session (and ends the others).
+    assert change(action="password", name="王芳", password="the clerk's horse").status_code == 302
+    assert clerk.get("/office/users").status_code == 200
     assert change(action="remove", name="没有这个人").status_code == 400
     assert change(action="promote", name="李明").status_code == 400
     # Each change is recorded with who made it, newest first; the refused ones are not.
-    said = re.findall(r"<li><small>\S+ \S+ (.+?)</small></li>", clerk.get("/office/users").get_data(as_text=True))
-    assert said[:4] == ["王芳 删除用户 赵强", "王芳 改密码用户 李明", "王芳 改角色用户 赵强（只读）", "王芳 添加用户 赵强（检查人员）"]
+    listed = clerk.get("/office/users").get_data(as_text=True)
+    assert "最近的修改" not in listed[: listed.index("<main>")]  # in the page, not in its title
+    said = re.findall(r"<li><small>\S+ \S+ (.+?)</small></li>", listed[listed.index('<ul class="list changes">') :])
+    assert said[:7] == [
+        "王芳 改密码用户 王芳",
+        "王芳 添加用户 赵强（检查人员）",
+        "王芳 删除用户 赵强",
+        "王芳 改角色用户 赵强（检查人员）",
+        "王芳 改密码用户 李明",
+        "王芳 改角色用户 赵强（只读）",
+        "王芳 添加用户 赵强（检查人员）",
+    ]
     assert said[-1] == "命令行 添加用户 李明（检查人员）"  # the first users, added with lantian users add
 
 
@@ -859,10 +879,13 @@ def test_submit__disk_full__said_with_its_code_then_submitted_once_there_is_room
     (written,) = list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml"))
     kept = written.read_bytes()
     monkeypatch.setattr(_fsutil.os, "replace", real_replace)
-    done = client.post(f"/inspections/{draft_id}/submit", data=fields)
+    # Tried again with the site's name changed meanwhile: still the one inspection, as written.
+    renamed = fields_to_multidict([(key, "另一个名称的工地" if key == "site.name" else value) for key, value in [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]])
+    done = client.post(f"/inspections/{draft_id}/submit", data=renamed)
     assert done.status_code == 302 and done.headers["Location"].endswith("/result")
     assert list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml")) == [written] and written.read_bytes() == kept
-    assert "不合格" in client.get(done.headers["Location"]).get_data(as_text=True)
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "不合格" in shown and "以当时写入的内容为准" in shown
 
 
 def test_drafts__at_most_so_many_open_a_deleted_one_makes_room_a_submitted_one_stays(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -890,3 +913,35 @@ def test_drafts__at_most_so_many_open_a_deleted_one_makes_room_a_submitted_one_s
     assert client.post(f"/inspections/{draft_id}/submit", data=fields).status_code == 302
     assert client.post(f"/inspections/{draft_id}/delete", data={"csrf_token": token(page)}).status_code == 409
     new_draft(client, "straw_ban")  # a submitted inspection is no open draft
+
+
+def test_someone_else_s_draft__found_by_no_other_user_whatever_their_role(app) -> None:
+    """Should answer 404 to every user but its owner, on every route of a draft that exists
+    (with a photo and a signature), as if it did not: the office too, and a viewer."""
+    import io
+
+    owner = logged_in(app)
+    draft_id, page = new_draft(owner, "dust_six_100pct")
+    csrf = {"X-CSRFToken": token(page)}
+    photo = owner.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers=csrf).get_json()["name"]
+    assert owner.post(f"/inspections/{draft_id}/signatures", data={"signer": "party", "image": (io.BytesIO(_png()), "s.png")}, headers=csrf).status_code == 200
+    routes = [
+        ("GET", f"/inspections/{draft_id}"),
+        ("GET", f"/inspections/{draft_id}/result"),
+        ("GET", f"/inspections/{draft_id}/photos/{photo}"),
+        ("GET", f"/inspections/{draft_id}/signatures/party"),
+        ("POST", f"/inspections/{draft_id}/autosave"),
+        ("POST", f"/inspections/{draft_id}/photos/{photo}/delete"),
+        ("POST", f"/inspections/{draft_id}/submit"),
+        ("POST", f"/inspections/{draft_id}/follow-up"),
+        ("POST", f"/inspections/{draft_id}/delete"),
+    ]
+    for path in (path for method, path in routes if method == "GET"):
+        assert owner.get(path).status_code in (200, 302), path  # there, for its owner
+    for name, writes in (("王芳", 404), ("县局", 403)):
+        other = logged_in(app, name)
+        other_token = token(other.get("/login").get_data(as_text=True))
+        for method, path in routes:
+            response = other.open(path, method=method, data={"csrf_token": other_token} if method == "POST" else None)
+            assert response.status_code == (writes if method == "POST" else 404), f"{method} {path} as {name}: {response.status_code}"
+    assert owner.get(f"/inspections/{draft_id}/photos/{photo}").status_code == 200  # untouched

@@ -74,6 +74,12 @@ def _form_day(text: str) -> dt.date:
         abort(400)
 
 
+def _without_comments(data: bytes) -> list[bytes]:
+    """An answers file's lines but its comments: what two submissions of one form share when
+    their answers are the same (the header says when each was written)."""
+    return [line for line in data.splitlines() if not line.lstrip().startswith(b"#")]
+
+
 def _said(problems: Any) -> list[str]:
     return [f"[{problem.code.name}] {problem.message} — {problem.hint}" for problem in problems]
 
@@ -241,7 +247,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         status = 507 if isinstance(exc, UnwritableError) else 422
         if request.accept_mimetypes.best == "application/json" or request.headers.get("X-CSRFToken"):
             return jsonify(error="；".join(_said(exc.problems))), status
-        return refusal("服务器没能完成这次操作，已填写的内容仍在。", exc.problems, status)
+        kept = "已填写的内容仍在。" if request.path.startswith("/inspections/") else ""
+        return refusal(f"服务器没能完成这次操作。{kept}", exc.problems, status)
 
     @app.errorhandler(401)
     def unauthorized(_: Exception) -> Any:
@@ -261,8 +268,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def login_post() -> Any:
         # Counted per name and address: behind a proxy every address is the proxy's, and one
         # person guessing must not lock every other user out.
-        address = f"{request.form.get('name', '').strip()}@{request.remote_addr or '?'}"
+        address = f"{request.form.get('name', '').strip()[:64]}@{request.remote_addr or '?'}"
         now = time.monotonic()
+        if len(failures) > 10_000:  # names guessed at random: forget those with no recent failure
+            for stale in [key for key, times in failures.items() if not times or now - times[-1] >= LOGIN_WINDOW]:
+                del failures[stale]
         failures[address] = [t for t in failures[address] if now - t < LOGIN_WINDOW]
         if len(failures[address]) >= LOGIN_FAILURES:
             return render_template("login.html", error="登录失败次数过多，请 15 分钟后再试"), 429
@@ -292,6 +302,13 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             if checklist is not None:
                 mine.append({"id": path.stem, "title": checklist.title, "site": draft.get("site", {}).get("name", "（未填单位）"), "submitted": draft.get("submitted")})
         return render_template("home.html", user=owner, checklists=sorted(rules.checklists.values(), key=lambda c: c.id), drafts=mine)
+
+    def set_aside_drafts(name: str) -> None:
+        """A removed user's drafts, out of reach of anyone added later under the same name;
+        kept (their photos are evidence), named by the day of the removal."""
+        folder = drafts_root / name.encode("utf-8").hex()
+        if folder.is_dir():
+            folder.rename(drafts_root / f"removed-{dt.datetime.now():%Y%m%d%H%M%S}-{folder.name}")
 
     def open_drafts(owner: User) -> list[Path]:
         folder = drafts_root / owner.name.encode("utf-8").hex()
@@ -431,6 +448,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         checklist = checklist_of(draft["checklist"])
         if draft.get("submitted"):
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
+        earlier = draft.get("submitting")  #: the answers file an attempt the disk stopped was writing
         draft = with_uploads(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         # An id of its own, so that a re-inspection can name it even when no notice is issued.
@@ -451,8 +469,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         data = answers_yaml(document, owner.name.replace("\n", " "), dt.datetime.now())
         date = draft["inspection"].get("date", "")
         stem = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}"
-        folder = inspections / stem
-        name = f"{stem}/{stem}.yaml"
+        name = earlier or f"{stem}/{stem}.yaml"  # named once: a retry after a changed site name is no second inspection
+        folder = (inspections / name).parent
         try:
             result = engine.check(data, rules, name=str(inspections / name))
         except InputError as exc:
@@ -461,17 +479,22 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
             return form_page(owner, draft_id, draft, checklist, problems), 422
         # A disk that refuses any of these writes is said on a page (the errorhandler below);
-        # submitting again once there is room writes what is missing. The answers file is
-        # this draft's own (its name ends with the draft's id): one written by an attempt
-        # whose draft could not be marked afterwards is that submission, kept as it is.
+        # submitting again once there is room writes what is missing. The file's name is kept
+        # in the draft before it is written: an answers file an earlier attempt wrote, whose
+        # draft could not be marked afterwards, is that submission (the office may have
+        # issued it already), kept as it is; the page says so when this attempt differed.
+        draft["submitting"] = name
+        save_draft(owner, draft_id, draft)
         copies = [(stored, photos[stored]) for stored in photos] + [(draft["signatures"][signer], relative) for signer, relative in signed.items()]
         for stored, relative in copies:
             atomic_write(folder / relative, (photo_folder(owner, draft_id) / stored).read_bytes())
+        kept_earlier = False
         if (inspections / name).is_file():
+            kept_earlier = _without_comments((inspections / name).read_bytes()) != _without_comments(data)
             result = engine.check(inspections / name, rules)
         else:
             atomic_write(inspections / name, data, overwrite=False)
-        draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict}
+        draft["submitted"] = {"file": name, "by": owner.name, "at": dt.datetime.now().isoformat(timespec="seconds"), "verdict": result.verdict, "kept_earlier": kept_earlier}
         save_draft(owner, draft_id, draft)
         return redirect(url_for("result", draft_id=draft_id))
 
@@ -706,8 +729,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 set_role(users, name, request.form.get("role", ""), by=owner.name)
             elif action == "password":
                 set_password(users, name, request.form.get("password", ""), by=owner.name)
+                changed = find_user(users, name)
+                if changed is not None and name == owner.name:  # this session stays; the user's others end
+                    session["stamp"] = changed.stamp
             elif action == "remove":
                 remove_user(users, name, by=owner.name)
+                set_aside_drafts(name)
             else:
                 abort(400)
         except UserError as exc:
@@ -758,6 +785,6 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             reasons = [f"[{problem.code.name}] {problem.message}" for problem in exc.problems]
             return render_template("gone.html", user=owner, file=submitted["file"], reasons=reasons), 410
         findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
-        return render_template("result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"])
+        return render_template("result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"], kept_earlier=submitted.get("kept_earlier"))
 
     return app
