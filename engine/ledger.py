@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import _sqlite
 from .check_output import printable
@@ -119,6 +120,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # Version 5: who recorded an inspection, where the program knows (the clerk logged in to
     # `lantian serve` who issued it); NULL for what the command line recorded.
     ("ALTER TABLE inspections ADD COLUMN recorded_by TEXT",),
+    # Version 6: a re-inspection finds the inspection it follows by the notice's number or the
+    # inspection's id without reading every inspection (40 ms a re-inspection at 50,000).
+    (
+        "CREATE INDEX inspections_by_notice ON inspections (notice_number)",
+        "CREATE INDEX inspections_by_ref ON inspections (answers_ref)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The longest reason for a close-out: as long as an answers file's note.
@@ -436,8 +443,34 @@ def admission_problem(path: Path, result: InspectionResult, *, today: dt.date | 
         return _admission_problem(connection, path, result, today or dt.date.today())
 
 
+#: The look-ups recording an inspection makes, each named: hot_queries() hands them to a test
+#: that asks SQLite how it would run each (by an index, never by reading a whole table).
+_RECORDED = "SELECT id, notice_number FROM inspections WHERE answers_sha256 = ?"
+_FOLLOWED = "SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id"
+_SAME_ID = "SELECT * FROM inspections WHERE answers_ref = ? AND site_key = ? AND checklist_id = ? ORDER BY id"
+_SAME_DAY = "SELECT * FROM inspections WHERE site_key = ? AND checklist_id = ? AND inspected_on = ? ORDER BY id"
+_LAST_ENTRY = """SELECT MAX(e.happened_on) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
+           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed'"""
+_UNCLOSED_AT = """SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id
+           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id"""
+
+
+def hot_queries(result: InspectionResult) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """Each look-up recording ``result`` makes, with the values it would take."""
+    key = site_key(result.site.name)
+    reference = result.inspection.follows or result.inspection.id or ""
+    return {
+        "recorded": (_RECORDED, (result.answers_sha256,)),
+        "followed": (_FOLLOWED, (reference, reference)),
+        "same_id": (_SAME_ID, (reference, key, result.checklist_id)),
+        "same_day": (_SAME_DAY, (key, result.checklist_id, result.inspection.date.isoformat())),
+        "last_entry": (_LAST_ENTRY, (key, result.checklist_id)),
+        "unclosed_at": (_UNCLOSED_AT, (key, result.checklist_id, 0)),
+    }
+
+
 def _admission_problem(connection: sqlite3.Connection, path: Path, result: InspectionResult, today: dt.date) -> Problem | None:
-    if connection.execute("SELECT 1 FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone():
+    if connection.execute(_RECORDED, (result.answers_sha256,)).fetchone():
         return None  # the same file again: recording it changes nothing
     followed = None
     reference = result.inspection.follows
@@ -472,16 +505,10 @@ def _same_inspection(connection: sqlite3.Connection, result: InspectionResult, f
     or both give their times and the times do not overlap."""
     key = site_key(result.site.name)
     if result.inspection.id:
-        row = connection.execute(
-            "SELECT * FROM inspections WHERE answers_ref = ? AND site_key = ? AND checklist_id = ? ORDER BY id",
-            (result.inspection.id, key, result.checklist_id),
-        ).fetchone()
+        row = connection.execute(_SAME_ID, (result.inspection.id, key, result.checklist_id)).fetchone()
         if row is not None:
             return row
-    same_day = connection.execute(
-        "SELECT * FROM inspections WHERE site_key = ? AND checklist_id = ? AND inspected_on = ? ORDER BY id",
-        (key, result.checklist_id, result.inspection.date.isoformat()),
-    ).fetchall()
+    same_day = connection.execute(_SAME_DAY, (key, result.checklist_id, result.inspection.date.isoformat())).fetchall()
     for row in same_day:
         if followed is not None and row["id"] == followed["id"]:
             continue
@@ -525,11 +552,7 @@ def _reinspection_day_problem(connection: sqlite3.Connection, path: Path, result
     day = result.inspection.date
     location = Location(result.answers_name, path=("inspection", "date"))
     followed_day = _day_value(path, "inspections", followed["id"], "inspected_on", followed["inspected_on"])
-    (last,) = connection.execute(
-        """SELECT MAX(e.happened_on) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
-           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed'""",
-        (site_key(result.site.name), result.checklist_id),
-    ).fetchone()
+    (last,) = connection.execute(_LAST_ENTRY, (site_key(result.site.name), result.checklist_id)).fetchone()
     earliest = max(followed_day.isoformat(), last or "")
     context = {"day": day.isoformat(), "earliest": earliest}
     if day > today:
@@ -547,7 +570,7 @@ def _reinspection_day_problem(connection: sqlite3.Connection, path: Path, result
 
 
 def _followed_all(connection: sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
-    return connection.execute("SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id", (reference, reference)).fetchall()
+    return connection.execute(_FOLLOWED, (reference, reference)).fetchall()
 
 
 def _followed(connection: sqlite3.Connection, reference: str, result: InspectionResult) -> sqlite3.Row | None:
@@ -589,7 +612,7 @@ def record(
     transaction, once the ledger has taken the inspection, so that an inspection the ledger
     refuses (another run recorded it first) never uses up a number."""
     with _connection(path, write=True) as connection, _transaction(connection, path):
-        known = connection.execute("SELECT id, notice_number FROM inspections WHERE answers_sha256 = ?", (result.answers_sha256,)).fetchone()
+        known = connection.execute(_RECORDED, (result.answers_sha256,)).fetchone()
         if known is not None:
             # Recorded before: its notice keeps the number the ledger holds, whichever numbers
             # file this run's settings lead to.
@@ -655,11 +678,7 @@ def record(
 def _unclosed_at(connection: sqlite3.Connection, key: str, checklist: str, this: int) -> list[sqlite3.Row]:
     """Every unclosed finding of the site by this checklist: a re-inspection re-checks them
     all, whichever earlier inspection (or re-inspection) found them."""
-    return connection.execute(
-        """SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id
-           WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id""",
-        (key, checklist, this),
-    ).fetchall()
+    return connection.execute(_UNCLOSED_AT, (key, checklist, this)).fetchall()
 
 
 def _event(connection: sqlite3.Connection, finding_id: int, status: str, day: str, actor: str, reason: str, inspection_id: int | None, evidence: tuple[str, str] | None = None) -> None:

@@ -233,3 +233,25 @@ def test_ledger_document__documented_as_printed() -> None:
     assert [list(row) for row in document["findings"]] == [ledger_output.field_names()]
     keys = {name for version in ledger_output.FORMAT_VERSIONS for name in ledger_output.field_names(version)} | set(document)
     assert sorted(key for key in keys if f"`{key}`" not in section) == []
+
+
+def _plan(path: Path, sql: str, values: tuple) -> list[str]:
+    connection = sqlite3.connect(path)
+    connection.create_function("lantian_site_key", 1, ledger.site_key, deterministic=True)
+    try:
+        return [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", values)]
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("follows", [None, "XX镇环〔2024〕1号"], ids=["inspection", "re_inspection"])
+def test_recording__every_look_up_by_an_index_no_table_read_whole(tmp_path: Path, rules, follows: str | None) -> None:
+    """Should find what recording an inspection or a re-inspection looks up through an index,
+    as SQLite's own plan for each query says: no step reads a whole table, so recording costs
+    the same at the 50,000th inspection as at the first (bench/bench_ledger.py measures it)."""
+    path = tmp_path / "ledger.sqlite"
+    ledger.record(path, inspection(rules, ref="2024-东关-001"), notice_number="XX镇环〔2024〕1号")
+    probe = inspection(rules, date="2024-11-20", follows=follows, name="b.yaml")
+    for name, (sql, values) in ledger.hot_queries(probe).items():
+        steps = _plan(path, sql, values)
+        assert steps and not [step for step in steps if step.startswith("SCAN")], f"{name}: {steps}"

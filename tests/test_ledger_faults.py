@@ -200,9 +200,11 @@ def rerun_records_the_rest(settings: Path, inbox: Path, ledger_file: Path, total
 
 
 def downgrade_to_version_1(path: Path) -> None:
-    """The ledger as version 1 of the schema wrote it: without the columns versions 2 and 5 added."""
+    """The ledger as version 1 of the schema wrote it: without the columns versions 2 and 5
+    added and the indexes of versions 2 and 6."""
     with sqlite3.connect(path) as connection:
-        connection.execute("DROP INDEX inspections_by_site")
+        for index in ("inspections_by_site", "inspections_by_notice", "inspections_by_ref"):
+            connection.execute(f"DROP INDEX {index}")
         for column in ("site_key", "start_time", "end_time", "recorded_by"):
             connection.execute(f"ALTER TABLE inspections DROP COLUMN {column}")
         connection.execute("PRAGMA user_version = 1")

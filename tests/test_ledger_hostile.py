@@ -761,6 +761,8 @@ def test_version_2_ledger__site_keys_computed_again_on_upgrade(tmp_path: Path, r
     with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept, no recorded_by
         connection.execute("UPDATE inspections SET site_key = 'XX建设有限公司XX项目工地'")
         connection.execute("ALTER TABLE inspections DROP COLUMN recorded_by")
+        for index in ("inspections_by_notice", "inspections_by_ref"):
+            connection.execute(f"DROP INDEX {index}")
         connection.execute("PRAGMA user_version = 2")
     connection.close()
     ledger._WHOLE.clear()
