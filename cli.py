@@ -753,7 +753,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
-    from engine.campaign_report import report_document, summary_spreadsheet
+    from engine.campaign_report import report_document, summarize, summary_spreadsheet
     from engine.render import write_pdfs
 
     if end < start:
@@ -764,9 +764,10 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
     sheet = target.with_suffix(".xlsx")
     refuse_targets([target, sheet], force=force)
-    document = report_document(path, settings, start.date(), end.date(), target)
+    summary = summarize(path, start.date(), end.date())
+    document = report_document(path, settings, start.date(), end.date(), target, summary=summary)
     (pdf,) = write_pdfs([document], fonts=_fonts(settings))
-    data = summary_spreadsheet(path, settings, start.date(), end.date(), sheet)
+    data = summary_spreadsheet(path, settings, start.date(), end.date(), sheet, summary=summary)
     atomic_write(target, pdf, overwrite=force)
     atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")

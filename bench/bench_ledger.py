@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,6 +135,16 @@ def reinspections(rules, count: int, salt: str) -> tuple[list, list]:
     return first, again
 
 
+def command(*args: str) -> tuple[float, float]:
+    """Seconds and peak MiB of one `lantian` run, as an office runs it."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, max(after.ru_maxrss, before.ru_maxrss) / 1024
+
+
 def recording(path: Path, results: list) -> float:
     """Seconds to record ``results`` in the ledger at ``path``, one after another."""
     start = time.perf_counter()
@@ -161,7 +173,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="lantian-bench-ledger-"))
     try:
         base = template(folder, rules)
-        print(f"{'inspections':>11}  {'record ms':>9}  {'re-inspect ms':>13}  {'list --overdue s':>16}  {'overdue':>7}  full scans")
+        print(f"{'inspections':>11}  {'record ms':>9}  {'re-inspect ms':>13}  {'findings(overdue) s':>19}  {'overdue':>7}  {'CLI list --overdue s':>20}  {'CLI report s / MiB':>18}  full scans")
         first_cost = None
         for size in sizes:
             best_record = best_again = best_list = float("inf")
@@ -179,7 +191,12 @@ def main() -> None:
                 best_list = min(best_list, time.perf_counter() - start)
             first_cost = first_cost or best_record
             scans = full_scans(path, rules)
-            print(f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>16.2f}  {listed:>7}  {'; '.join(scans) or '—'}")
+            settings = str(ROOT / "examples" / "office" / "office.yaml")
+            listing, _ = command("ledger", "list", "--overdue", "--as-of", AS_OF.isoformat(), "--ledger", str(path), "--settings", settings)
+            reported, peak = command("report", "--from", "2026-01-01", "--to", AS_OF.isoformat(), "-o", str(folder / f"report-{size}"), "--ledger", str(path), "--settings", settings)
+            print(
+                f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>19.2f}  {listed:>7}  {listing:>20.2f}  {reported:>9.1f} / {peak:>6.0f}  {'; '.join(scans) or '—'}"
+            )
         print(f"recording at the largest size costs {best_record / first_cost:.2f}× the smallest (goal ≤ 1.5×)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,6 +7,7 @@ lines, bars scaled to the text area) and drawn by the report template.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from collections import Counter
@@ -18,6 +19,10 @@ from typing import Any
 from . import ledger
 from .labels import SEVERITY_LABELS, VERDICT_LABELS
 from .ledger import Filter, LedgerRow
+
+#: The most open findings the summary's PDF lists: about six pages. A county town with
+#: thousands open gets the longest overdue in the PDF and every one in the spreadsheet.
+LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,14 @@ class Summary:
     closure_rate: float | None  #: closed share of the period's findings, in %
     overdue: list[LedgerRow]  #: unclosed after their deadline on ``end``
     unclosed: list[LedgerRow]  #: every finding still open at the end of ``end``, whenever found
+
+    @functools.cached_property
+    def listed(self) -> list[LedgerRow]:
+        """The open findings the PDF lists: all of them when they fit on a few pages, else the
+        LISTED longest overdue (the spreadsheet lists every one)."""
+        if len(self.unclosed) <= LISTED:
+            return self.unclosed
+        return sorted(self.unclosed, key=lambda row: (-row.overdue_days(self.end), row.deadline, row.finding_id))[:LISTED]
 
     @property
     def overdue_by_village(self) -> list[tuple[str, int, int, int]]:
@@ -68,7 +81,7 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
     for row in found:
         status.setdefault(row.village or "（未填）", Counter())[row.status_on(end)] += 1
     # What was still open at the end, whenever it was found.
-    unclosed = [row for row in ledger.findings(path, Filter(inspected_to=end)) if row.status_on(end) != "closed"]
+    unclosed = ledger.findings(path, Filter(unclosed_on=end))
     return Summary(
         start=start,
         end=end,
@@ -255,13 +268,14 @@ def status_chart(rows: Sequence[tuple[str, int, int, int]]) -> Chart:
     )
 
 
-def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None):
+def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None, summary: Summary | None = None):
     """The summary as a document to render (templates/report.html), dated ``today``: the day
-    it is issued (the period is in its title)."""
+    it is issued (the period is in its title). ``summary``: the figures, when already made
+    (for the spreadsheet beside it)."""
     from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
-    summary = summarize(path, start, end)
+    summary = summary or summarize(path, start, end)
     charts = {
         "checklists": count_chart(summary.by_checklist),
         "villages": count_chart(summary.by_village),
@@ -278,37 +292,36 @@ SUMMARY_SHEET = "整治情况汇总"
 UNCLOSED_SHEET = "尚未销号的问题"
 
 
-def summary_spreadsheet(path: Path, settings, start: dt.date, end: dt.date, target: Path) -> bytes:
+def summary_spreadsheet(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, summary: Summary | None = None) -> bytes:
     """The summary as .xlsx bytes, for ``target``: the PDF's figures and tables as rows to
     sort and sum (one sheet), and every finding still open at the end of ``end`` as the
-    rectification list's rows (another)."""
+    rectification list's rows (another). ``summary``: the figures, when already made."""
     from .rectification import workbook_bytes
 
-    return workbook_bytes(_summary_workbook(summarize(path, start, end), settings), target)  # held by no name here
+    figures = summary or summarize(path, start, end)
+    return workbook_bytes(lambda: _summary_workbook(figures, settings), target)
 
 
 def _summary_workbook(summary: Summary, settings) -> Any:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     from .labels import FINDING_STATUS_LABELS
-    from .rectification import _cell_text, list_sheet, rows_from_ledger
+    from .rectification import _cell_text, list_sheet, rows_from_ledger, styled
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SUMMARY_SHEET
-    bold = Font(bold=True)
+    book = Workbook(write_only=True)  # streamed: the open findings of a county run to thousands
+    sheet = book.create_sheet(SUMMARY_SHEET)
+    sheet.column_dimensions["A"].width = 36
+    for letter in "BCD":
+        sheet.column_dimensions[letter].width = 14
 
     def table(heading: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         sheet.append([])
-        sheet.append([heading])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
+        sheet.append([styled(sheet, heading, bold=True)])
         sheet.append(list(columns))
         for row in rows:
             sheet.append([_cell_text(value) for value in row])  # names from the ledger, as the list writes them
 
-    sheet.append([f"{settings.office} 大气污染防治专项检查情况汇总"])
-    sheet["A1"].font = bold
+    sheet.append([styled(sheet, _cell_text(f"{settings.office} 大气污染防治专项检查情况汇总"), bold=True)])
     sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])
     table(
         "一、检查情况",
@@ -327,8 +340,5 @@ def _summary_workbook(summary: Summary, settings) -> Any:
     table("按严重程度", ["严重程度", "问题数"], summary.by_severity)
     table("各村（社区）的销号情况", ["村（社区）", FINDING_STATUS_LABELS["closed"], FINDING_STATUS_LABELS["rectifying"], FINDING_STATUS_LABELS["open"]], summary.status_by_village)
     table(f"三、逾期情况（截至 {summary.end.isoformat()}）", ["村（社区）", "未销号", "其中逾期", "最长逾期（天）"], summary.overdue_by_village)
-    sheet.column_dimensions["A"].width = 36
-    for letter in "BCD":
-        sheet.column_dimensions[letter].width = 14
     list_sheet(book.create_sheet(UNCLOSED_SHEET), rows_from_ledger(summary.unclosed, summary.end), settings, UNCLOSED_SHEET)
     return book

@@ -7,8 +7,11 @@ The JSON shape is documented in docs/json.md; ``FORMAT_VERSION`` changes when it
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -80,20 +83,26 @@ def json_text(document: Any) -> str:
     return "\n".join(_UNPRINTABLE.sub(_json_escape, line) for line in text.split("\n"))
 
 
-def display_width(text: str) -> int:
+@functools.lru_cache(maxsize=8192)
+def _cells(ch: str) -> int:
     # A terminal draws a CJK character two cells wide; the caret must count cells.
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
+def display_width(text: str) -> int:
+    return sum(map(_cells, text))
+
+
+@functools.lru_cache(maxsize=8192)  # a table repeats its villages, statuses and problems
 def clip(text: str, width: int) -> str:
     """``text`` in exactly ``width`` terminal cells: cut with … when longer, padded when shorter."""
-    out, used = "", 0
-    for ch in text:
-        size = display_width(ch)
-        if used + size > width - 1 and display_width(text) > width:
-            return out + "…" + " " * (width - used - 1)
-        out, used = out + ch, used + size
-    return out + " " * (width - used)
+    ends = list(itertools.accumulate(map(_cells, text)))  #: where each character ends, in cells
+    total = ends[-1] if ends else 0
+    if total <= width:
+        return text + " " * (width - total)
+    kept = bisect.bisect_right(ends, width - 1)  # the characters that fit before the …
+    used = ends[kept - 1] if kept else 0
+    return text[:kept] + "…" + " " * (width - used - 1)
 
 
 #: How much of a long source line is shown around the problem's column, on each side.

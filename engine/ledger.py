@@ -818,6 +818,8 @@ class Filter:
     status_on: dt.date | None = None
     inspected_from: dt.date | None = None
     inspected_to: dt.date | None = None
+    #: only findings found by this day and not closed by the end of it, whatever they are now
+    unclosed_on: dt.date | None = None
     #: only findings these inspections found, re-checked or closed (a batch's inspections)
     touched_by: tuple[int, ...] | None = None
     finding: int | None = None  #: only this finding
@@ -881,13 +883,17 @@ def findings(path: Path, where: Filter = Filter()) -> list[LedgerRow]:
             values.append(wanted)
     if now == "unclosed":
         clauses.append("f.status != 'closed'")
+    # Not closed by the end of a day: unclosed now (by the status index), or closed only after
+    # that day (the close-outs after it, looked up once rather than a close-out's day for
+    # each closed finding).
+    unclosed_then = "i.inspected_on <= ? AND (f.status IN ('open', 'rectifying') OR f.id IN (SELECT finding_id FROM events WHERE status = 'closed' AND happened_on > ?))"
     if where.overdue_on:
-        # Overdue on that day: found by then, past its deadline, not closed by the end of it.
-        clauses.append(
-            "f.deadline < ? AND i.inspected_on <= ? AND (f.status != 'closed' OR "
-            "(SELECT MAX(happened_on) FROM events e WHERE e.finding_id = f.id AND e.status = 'closed') > ?)"
-        )
+        # Overdue on that day: past its deadline and not closed by the end of it.
+        clauses.append(f"f.deadline < ? AND {unclosed_then}")
         values.extend([where.overdue_on.isoformat()] * 3)
+    if where.unclosed_on:
+        clauses.append(unclosed_then)
+        values.extend([where.unclosed_on.isoformat()] * 2)
     if where.inspected_from:
         clauses.append("i.inspected_on >= ?")
         values.append(where.inspected_from.isoformat())

@@ -12,7 +12,7 @@ import gc
 import io
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -188,7 +188,7 @@ def _print_setup(sheet: Any, heading: str) -> None:
     """Printed as the PDF list is: A4 landscape, every column on the page's width, the header
     row on every page, the office and title at the top and "第 n 页 共 m 页" at the foot."""
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = "9"  # A4, as OOXML numbers paper sizes (Worksheet.PAPERSIZE_A4)
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0  # as many pages as the rows need
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -204,57 +204,68 @@ def _print_setup(sheet: Any, heading: str) -> None:
 def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
     """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
     openpyxl writes each sheet to a temporary file first: no room for it is IO_012."""
-    return workbook_bytes(_list_workbook(rows, settings, title), target)  # held by no name here: see workbook_bytes
+    return workbook_bytes(lambda: _list_workbook(rows, settings, title), target)
 
 
 def _list_workbook(rows: Sequence[Row], settings: OfficeSettings, title: str) -> Any:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    book = Workbook()
-    list_sheet(book.active, rows, settings, title)
+    # Written as it is made (openpyxl's write-only mode): a county's list of tens of
+    # thousands of rows is streamed to the file rather than held as a cell object each.
+    book = Workbook(write_only=True)
+    list_sheet(book.create_sheet(title), rows, settings, title)
     summary = book.create_sheet("汇总")
-    summary.append([_cell_text(f"{settings.office} {title}")])
-    summary["A1"].font = Font(bold=True)
+    summary.column_dimensions["A"].width = 40
+    summary.column_dimensions["B"].width = 10
+    summary.append([styled(summary, _cell_text(f"{settings.office} {title}"), bold=True)])
     for heading, counts in totals(rows).items():
         summary.append([])
         summary.append([heading, "问题数"])
         for name, count in counts:
             summary.append([_cell_text(name), count])
-    summary.column_dimensions["A"].width = 40
-    summary.column_dimensions["B"].width = 10
     return book
 
 
-def list_sheet(sheet: Any, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
-    """``sheet`` as the list of ``rows``, titled ``title``: the PDF list's columns, a header row
-    that stays in view and filters, set up to print as the PDF list is."""
-    from openpyxl.styles import Alignment, Font, PatternFill
+def styled(sheet: Any, value: Any, **style: Any) -> Any:
+    """A cell of a write-only ``sheet`` holding ``value``: ``bold``, or openpyxl's own style
+    attributes (alignment, fill, font, number_format) as given."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
-    sheet.title = title
-    sheet.append([name for name, _ in COLUMNS])
-    for cell in sheet[1]:
+    cell = WriteOnlyCell(sheet, value=value)
+    if style.pop("bold", False):
         cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in rows:
-        sheet.append([_cell_text(value) for value in row.cells()])
-    for index, (_, width) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    for name, given in style.items():
+        setattr(cell, name, given)
+    return cell
+
+
+def list_sheet(sheet: Any, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
+    """``sheet`` (write-only) as the list of ``rows``, titled ``title``: the PDF list's columns,
+    a header row that stays in view and filters, set up to print as the PDF list is."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    # What a write-only sheet writes before its first row: the columns, the frozen header and
+    # the page set-up's "fit to the page's width".
     _print_setup(sheet, f"{settings.office} {title}")
+    for index, (_, width) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    heading = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="DDEBF7"), "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)}
+    sheet.append([styled(sheet, name, **heading) for name, _ in COLUMNS])
+    # One alignment for every cell, made once: thousands of rows each building their own
+    # took most of a large list's time.
+    wrapped = Alignment(vertical="top", wrap_text=True)
+    for row in rows:
+        sheet.append([styled(sheet, _cell_text(value), alignment=wrapped, **({"number_format": "yyyy-mm-dd"} if isinstance(value, dt.date) else {})) for value in row.cells()])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
 
 
-def workbook_bytes(book: Any, target: Path) -> bytes:
-    """An openpyxl workbook as .xlsx bytes, for ``target``. openpyxl writes each sheet to a
-    temporary file first: no room for it is IO_012, named for ``target``. The caller passes
-    the book without keeping it, so that after a failure it can be collected here."""
+def workbook_bytes(build: Callable[[], Any], target: Path) -> bytes:
+    """The openpyxl workbook ``build`` makes, as .xlsx bytes, for ``target``. A write-only
+    workbook writes each sheet to a temporary file as it is made: no room for it, while it
+    is made or saved, is IO_012, named for ``target``."""
     buffer = io.BytesIO()
     failure: Exception | None = None
     unraisable = sys.unraisablehook
@@ -263,7 +274,9 @@ def workbook_bytes(book: Any, target: Path) -> bytes:
     # they are collected here, with that report silenced, once nothing refers to it any more.
     sys.unraisablehook = lambda report: None if isinstance(report.exc_value, OSError) else unraisable(report)
     try:
+        book = None
         try:
+            book = build()
             book.save(buffer)
         except OSError as exc:
             if exc.errno is None:

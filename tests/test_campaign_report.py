@@ -191,3 +191,30 @@ def test_status_chart__large_counts_stay_inside_the_chart() -> None:
     assert longest.figure == "1234/6234"
     assert longest.figure_x + _ems(longest.figure) * FONT_SIZE <= CHART_WIDTH
     assert longest.segments[-1].x + longest.segments[-1].width > CHART_WIDTH * 0.8  # still a long bar
+
+
+def test_report__thousands_open__the_longest_overdue_listed_all_in_the_spreadsheet(report, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should, when more findings are open than the PDF lists (LISTED), list the longest
+    overdue, say how many there are in all and where the rest are; the spreadsheet beside
+    it lists every one."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from engine import campaign_report
+    from engine.campaign_report import report_document, summary_spreadsheet
+
+    _, _, ledger_path = report
+    settings = load_settings(ledger_path.parent / "office.yaml")
+    everything = summarize(ledger_path, START, END)
+    assert len(everything.unclosed) > 3
+    monkeypatch.setattr(campaign_report, "LISTED", 3)
+    summary = summarize(ledger_path, START, END)
+    html = report_document(ledger_path, settings, START, END, ledger_path.parent / "r.pdf", today=ISSUED, summary=summary).html
+    assert f"尚未销号的问题共 {len(summary.unclosed)} 个，下表列出逾期最久的 3 个" in html
+    longest = sorted(row.overdue_days(END) for row in summary.unclosed)[-3:]
+    assert sorted(row.overdue_days(END) for row in summary.listed) == longest
+    table = html[html.index("四、尚未销号的问题") :]
+    assert [int(n) for n in re.findall(r'<td class="center">(\d+)</td></tr>', table)] == [row.finding_id for row in summary.listed]
+    book = load_workbook(io.BytesIO(summary_spreadsheet(ledger_path, settings, START, END, ledger_path.parent / "r.xlsx", summary=summary)))
+    assert book["尚未销号的问题"].max_row == 1 + len(summary.unclosed)
