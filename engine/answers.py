@@ -521,7 +521,10 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
     broken |= {p.location.path[:2] for p in texts if p.location.path[:1] == ("answers",)}
     builder = _AnswersBuilder(doc, checklist)
     site_ok = "site" in data and ("site",) not in broken
-    inspection_ok = "inspection" in data and ("inspection",) not in broken
+    # A field the inspection block does not know leaves the fields it knows as they are:
+    # they are read, so that a wrong date beside a misspelt key is said in the same round.
+    misspelt_only = all(p.code is ErrorCode.SCHEMA_002 and len(p.location.path) == 2 for p in problems if p.location.path[:1] == ("inspection",))
+    inspection_ok = "inspection" in data and (("inspection",) not in broken or misspelt_only)
     site = builder.site() if site_ok else None
     if not site_ok and isinstance(data.get("site"), dict):
         # A misspelt site field often explains a "missing field" next to it; say both.
