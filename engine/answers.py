@@ -365,6 +365,10 @@ class _AnswersBuilder:
                 except ValueProblem as exc:
                     self.value_problem(exc, value_path, item_id)
                     continue
+                if item.field.kind == "percentage" and _fraction_written(value, typed):
+                    # 0.8 from a spreadsheet's 80 %: counted as written, but said.
+                    context = {"value": _tidy_text(typed), "percent": _tidy_text(typed * 100)}
+                    self.warnings.append(Problem(ErrorCode.ANSWER_018, self.doc.location(value_path, item=item_id), context, severity="warning"))
                 result[item_id] = Answer(item_id, "answered", typed, count, note, photos)
         return result
 
@@ -494,6 +498,15 @@ def capped(problems: list[Problem]) -> list[Problem]:
 
 def lookup_checklist(doc: SourceDocument, rules: RuleSet) -> Checklist:
     return rules.checklist(str(doc.data["checklist"]), doc.location(("checklist",)))
+
+
+def _fraction_written(raw: Any, number: Any) -> bool:
+    """Whether a percentage is written as a fraction of one (0.8, not 80 or 0.8%)."""
+    return 0 < number < 1 and not (isinstance(raw, str) and normalize(raw).strip().endswith("%"))
+
+
+def _tidy_text(number: float) -> str:
+    return f"{round(number, 6):g}"
 
 
 def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers, Checklist]:

@@ -137,6 +137,7 @@ class ErrorCode(Enum):
     ANSWER_015 = Detail("too_many_entries", "“{field}” 有 {count} 项，超过上限 {limit} 项", "{hint}")
     ANSWER_017 = Detail("too_deep", "“{field}” 嵌套过深：这里不能再写列表或映射", "{hint}")
     ANSWER_016 = Detail("more_problems", "这份答卷还有 {more} 个错误未列出（只列出前 {limit} 个）", "先改正上面列出的错误，再检查一次")
+    ANSWER_018 = Detail("fraction_as_percentage", "百分比写的是 {value}，按 {value}% 计", "若是指 {percent}%，请写 {percent} 或 {percent}%；确是 {value}% 的可以忽略这个警告")
     PHOTO_001 = Detail("outside", "照片 “{photo}” 是指向答卷所在文件夹之外的链接", "把照片本身复制到答卷所在的文件夹中，不要用链接（快捷方式）")
     PHOTO_002 = Detail("not_a_file", "照片 “{photo}” 不是普通文件（{kind}）", "照片应是 JPEG 或 PNG 图片文件")
     PHOTO_003 = Detail("too_large", "照片 “{photo}” 过大（{size} 字节，上限 {limit} 字节）", "在手机或电脑上把照片缩小（例如选“中等”尺寸）后再用")

@@ -269,3 +269,20 @@ def test_rules__limit_written_as_a_number__hint_is_to_quote_it(tmp_path: Path) -
         load_rules(tmp_path)
     (problem,) = exc.value.problems
     assert problem.code.name == "SCHEMA_003" and problem.hint == '加上引号，写成文字：limit: "75"'
+
+
+@pytest.mark.parametrize(
+    ("written", "warned"),
+    [("0.8", True), ('"0.8"', True), ("0.05", True), ('"0.8%"', False), ("80", False), ("0", False), ("1", False), ('"80%"', False)],
+)
+def test_answers__percentage_written_as_a_fraction__answer_018_warning_counted_as_written(rules, written: str, warned: bool) -> None:
+    """Should warn at its line that 0.8 for a percentage counts as 0.8 % (80 % copied from a
+    spreadsheet, most likely), and not warn for 0.8% written with its sign, 80, 0 or 1."""
+    raw = dust_answers({"bare_soil_cover_rate": written})
+    result = check(raw, rules, name="a.yaml")
+    line = next(n for n, text in enumerate(raw.decode("utf-8").splitlines(), 1) if text.strip().startswith("bare_soil_cover_rate:"))
+    found = [(w.code.name, w.location.line, w.context) for w in result.warnings if w.code.name == "ANSWER_018"]
+    value = written.strip('"').rstrip("%")
+    expected = [("ANSWER_018", line, {"value": value, "percent": f"{float(value) * 100:g}"})] if warned else []
+    assert found == expected
+    assert next(item for item in result.items if item.item_id == "bare_soil_cover_rate").value == float(value)  # counted as written
