@@ -1,0 +1,41 @@
+"""How long one `lantian check` takes, against importing its own dependencies alone.
+
+    python bench/bench_startup.py [RUNS]      (default 7; the best of them is shown)
+
+In one run: the bare import of yaml, jsonschema, click and jinja2 (what any tool built on them
+pays before it does anything), the import of the CLI, and `lantian check` of one bundled
+example, each in a new process; and the ratio of the last to the first (goal: 1.3 or less).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def best(command: list[str], runs: int) -> float:
+    """The fastest of ``runs`` runs of ``command``, in seconds: the others met a busy machine."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    bare = best([sys.executable, "-c", "import yaml, jsonschema, click, jinja2"], runs)
+    imported = best([sys.executable, "-c", "import cli"], runs)
+    checked = best([sys.executable, "cli.py", "check", "examples/dust_six_100pct_compliant.yaml"], runs)
+    print(f"import yaml, jsonschema, click, jinja2  {bare * 1000:6.0f} ms")
+    print(f"import cli                              {imported * 1000:6.0f} ms")
+    print(f"lantian check (one example)             {checked * 1000:6.0f} ms  = {checked / bare:.2f}× the bare import (goal ≤ 1.3×)")
+
+
+if __name__ == "__main__":
+    main()
