@@ -13,20 +13,12 @@ import ast
 import datetime as dt
 from typing import Any
 
+from .labels import SITE_FIELD_LABELS
 from .model import Checklist, Field
 from .values import chinese_date
 
 _COMPARE_WORDS = {ast.Eq: "为", ast.NotEq: "不为", ast.Lt: "小于", ast.LtE: "不大于", ast.Gt: "大于", ast.GtE: "不小于"}
 _ARITH_WORDS = {ast.Add: "加", ast.Sub: "减", ast.Mult: "乘以", ast.Div: "除以"}
-_SITE_LABELS = {
-    "type": "单位类型",
-    "name": "单位名称",
-    "address": "地址",
-    "village": "所属村或社区",
-    "operator": "运营单位或责任单位",
-    "contact": "现场负责人",
-    "phone": "联系电话",
-}
 
 
 class _Untranslatable(Exception):
@@ -54,8 +46,8 @@ class _Words:
             if base == "site" and attr in self.facts:
                 fact = self.facts[attr]
                 return f"单位情况“{fact.question}”", fact.field
-            if base == "site" and attr in _SITE_LABELS:
-                return _SITE_LABELS[attr], None
+            if base == "site" and attr in SITE_FIELD_LABELS:
+                return SITE_FIELD_LABELS[attr], None
             if base == "inspection" and attr == "date":
                 return "检查日期", None
             if base == "params" and attr in self.checklist.params:

@@ -23,6 +23,20 @@ VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomple
 #: where a finding stands in the rectification ledger
 FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
 
+#: What each field of an answers file's ``site:`` block is called where a person reads it: the
+#: web form's labels and a ``when:`` condition in words.
+SITE_FIELD_LABELS = {
+    "type": "单位类型",
+    "name": "单位或点位名称",
+    "address": "地址",
+    "village": "所属村或社区",
+    "operator": "运营单位或责任单位（当事人）",
+    "credit_code": "统一社会信用代码",
+    "representative": "法定代表人（负责人）",
+    "contact": "现场负责人",
+    "phone": "联系电话",
+}
+
 #: What each kind of document is called in messages.
 DOCUMENT_LABELS = {"notice": "整改通知书", "record": "现场检查记录", "list": "整改清单（PDF）", "list_xlsx": "整改清单（XLSX）"}
 #: The notice's title by the office's ``document_kind``: a town's notice or a department's order.

@@ -19,22 +19,14 @@ import yaml
 from engine.applicability import applicability
 from engine.errors import Problem
 from engine.expressions import UNKNOWN
-from engine.labels import KIND_LABELS
+from engine.labels import KIND_LABELS, SITE_FIELD_LABELS
 from engine.model import Answer, Checklist, Field, Inspection, Site
 from engine.source import reads_as_text
 from engine.values import ValueProblem, parse_value
 
-#: The site's own fields, in the order of the blank answers file, with their labels.
-SITE_FIELDS = (
-    ("name", "单位或点位名称", True),
-    ("address", "地址", False),
-    ("village", "所属村或社区", False),
-    ("operator", "运营单位或责任单位（当事人）", False),
-    ("credit_code", "统一社会信用代码", False),
-    ("representative", "法定代表人（负责人）", False),
-    ("contact", "现场负责人", False),
-    ("phone", "联系电话", False),
-)
+#: The site's own fields, in the order of the blank answers file, with their labels; the name
+#: is the one required.
+SITE_FIELDS = tuple((key, SITE_FIELD_LABELS[key], key == "name") for key in ("name", "address", "village", "operator", "credit_code", "representative", "contact", "phone"))
 INSPECTION_FIELDS = (
     ("date", "检查日期", True),
     ("inspectors", "检查人员（用顿号或逗号分开，不少于两人）", True),
