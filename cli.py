@@ -753,7 +753,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
-    from engine.campaign_report import report_document, summarize, summary_spreadsheet
+    from engine.campaign_report import report_document, report_file_name, summarize, summary_spreadsheet
     from engine.render import write_pdfs
 
     if end < start:
@@ -761,7 +761,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
         ctx.exit(EXIT_BAD_INPUT)
     path = _ledger_file(ctx, ledger_path, settings_path)
     settings = _settings(ctx, settings_path, None)
-    target = out_dir / f"整治情况汇总_{start.date().isoformat()}_{end.date().isoformat()}.pdf"
+    target = out_dir / report_file_name(start.date(), end.date(), "pdf")
     sheet = target.with_suffix(".xlsx")
     refuse_targets([target, sheet], force=force)
     summary = summarize(path, start.date(), end.date())

@@ -268,6 +268,11 @@ def status_chart(rows: Sequence[tuple[str, int, int, int]]) -> Chart:
     )
 
 
+def report_file_name(start: dt.date, end: dt.date, suffix: str) -> str:
+    """The summary's file name: 整治情况汇总_<from>_<to>.pdf (or .xlsx)."""
+    return f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.{suffix}"
+
+
 def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None, summary: Summary | None = None):
     """The summary as a document to render (templates/report.html), dated ``today``: the day
     it is issued (the period is in its title). ``summary``: the figures, when already made

@@ -80,6 +80,15 @@ def _without_comments(data: bytes) -> list[bytes]:
     return [line for line in data.splitlines() if not line.lstrip().startswith(b"#")]
 
 
+#: What a download is, by its file's ending: the documents, lists and summary the office takes away.
+_MIMETYPES = {".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _attachment(data: bytes, name: str) -> Response:
+    """``data`` as a download saved under ``name`` (a Chinese name, as RFC 6266 allows)."""
+    return Response(data, mimetype=_MIMETYPES[Path(name).suffix], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
 def _said(problems: Any) -> list[str]:
     return [f"[{problem.code.name}] {problem.message} — {problem.hint}" for problem in problems]
 
@@ -594,8 +603,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         found = documents_of(stem)  # the client names a document by its place in our own listing
         if not 0 <= index < len(found):
             abort(404)
-        path = found[index]
-        return Response(path.read_bytes(), mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(path.name)}"})
+        return _attachment(found[index].read_bytes(), found[index].name)
 
     def office_settings() -> Any:
         from engine.settings import load_settings
@@ -635,13 +643,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             data = ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue")
         except LantianError as exc:
             return refused(name, exc.problems)
-        mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        return _attachment(data, name)
 
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine.campaign_report import report_document, summary_spreadsheet
+        from engine.campaign_report import report_document, report_file_name, summary_spreadsheet
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -651,7 +658,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if end < start or fmt not in ("pdf", "xlsx"):
             abort(400)
         settings = office_settings()
-        name = f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.{fmt}"
+        name = report_file_name(start, end, fmt)
         try:
             if fmt == "xlsx":
                 data = summary_spreadsheet(settings.ledger_path, settings, start, end, Path(name))
@@ -659,8 +666,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 (data,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         except LantianError as exc:
             return refused(name, exc.problems)
-        mimetype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        return _attachment(data, name)
 
     @app.get("/office/findings")
     def findings_page() -> Any:
