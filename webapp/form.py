@@ -187,7 +187,18 @@ def applying(draft: Mapping[str, Any], checklist: Checklist, today: dt.date) -> 
             value = _typed(raw_site[fact.id], fact.field)
             if value is not None:
                 facts[fact.id] = value
-    site = Site(raw_site.get("name", ""), types.get(raw_site.get("type", ""), ""), raw_site.get("address"), raw_site.get("village"), raw_site.get("operator"), raw_site.get("contact"), raw_site.get("phone"), facts)
+    site = Site(
+        raw_site.get("name", ""),
+        types.get(raw_site.get("type", ""), ""),
+        raw_site.get("address"),
+        raw_site.get("village"),
+        raw_site.get("operator"),
+        raw_site.get("contact"),
+        raw_site.get("phone"),
+        facts,
+        raw_site.get("credit_code"),
+        raw_site.get("representative"),
+    )  # every field the engine's Site has: a when: on any of them reads it here as there
     try:
         day = dt.date.fromisoformat(draft.get("inspection", {}).get("date", ""))
     except ValueError:
