@@ -517,7 +517,7 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     listing = clerk.get("/office").get_data(as_text=True)
     names = re.findall(r'/office/documents/[^"]+/(\d+)">([^<]+)</a>', listing)
     # The inspection's own documents; the rectification list is the office's, on /office/lists.
-    assert sorted(name for _, name in names) == sorted(["责令整改通知书（PDF）", "检查记录（PDF）"])
+    assert sorted(name for _, name in names) == sorted(["责令整改通知书（PDF）", "现场检查记录（PDF）"])
     assert not list((office / "documents").rglob("整改清单.*"))
     index = next(i for i, name in names if name.startswith("责令整改通知书"))
     pdf = clerk.get(f"/office/documents/{stem}/{index}")
@@ -945,3 +945,25 @@ def test_someone_else_s_draft__found_by_no_other_user_whatever_their_role(app) -
             response = other.open(path, method=method, data={"csrf_token": other_token} if method == "POST" else None)
             assert response.status_code == (writes if method == "POST" else 404), f"{method} {path} as {name}: {response.status_code}"
     assert owner.get(f"/inspections/{draft_id}/photos/{photo}").status_code == 200  # untouched
+
+
+def test_session_ended__the_form_s_script_told_in_json_not_sent_a_log_in_page(app, office: Path) -> None:
+    """Should answer a photo, a signature or a photo's removal sent by the form's script (the
+    token in a header) with 401 and a message once the session has ended, as autosave is
+    answered: a redirect to the log-in page would reach the script as a success."""
+    import io
+
+    from webapp.users import set_password
+
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    set_password(users_path(office / "office.yaml"), "李明", "a changed horse")  # every session of his ends
+    csrf = {"X-CSRFToken": token(page)}
+    for response in (
+        client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(_jpeg()), "p.jpg")}, headers=csrf),
+        client.post(f"/inspections/{draft_id}/signatures", data={"signer": "party", "image": (io.BytesIO(_png()), "s.png")}, headers=csrf),
+        client.post(f"/inspections/{draft_id}/photos/{'0' * 32}.jpg/delete", headers=csrf),
+    ):
+        # The first is refused as not logged in, the next (its session gone) as a stale form.
+        assert response.status_code in (400, 401) and response.get_json()["error"] in ("请先登录", "页面已过期或已退出登录：请刷新页面，重新登录后再提交")
+    assert client.get("/").headers["Location"].startswith("/login")  # a page is still sent to log in

@@ -29,12 +29,12 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import engine
 from engine._fsutil import UnwritableError, atomic_write
 from engine.errors import InputError, LantianError
-from engine.labels import SEVERITY_LABELS, VERDICT_LABELS
+from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
@@ -95,9 +95,11 @@ def _said(problems: Any) -> list[str]:
 
 def _document_label(name: str) -> str:
     """What a written document is, for its download link: the file name says it last."""
-    for ending, label in ((".检查记录.pdf", "检查记录"), (".通知书.pdf", "责令整改通知书"), (".决定书.pdf", "责令改正违法行为决定书")):
-        if name.endswith(ending):
-            return f"{label}（PDF）"
+    for kind, word in NOTICE_FILE_WORDS.items():
+        if name.endswith(f".{word}.pdf"):
+            return f"{NOTICE_TITLES[kind]}（PDF）"
+    if name.endswith(".检查记录.pdf"):
+        return f"{DOCUMENT_LABELS['record']}（PDF）"
     return name
 
 
@@ -199,10 +201,14 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             abort(404)
         return found
 
+    def drafts_of(name: str) -> Path:
+        """A user's drafts, in a folder named by the name's bytes (any name, never a path)."""
+        return drafts_root / name.encode("utf-8").hex()
+
     def draft_path(owner: User, draft_id: str) -> Path:
         if not _DRAFT_ID.fullmatch(draft_id):
             abort(404)  # never a path from the client: only an id of our own making
-        return drafts_root / owner.name.encode("utf-8").hex() / f"{draft_id}.json"
+        return drafts_of(owner.name) / f"{draft_id}.json"
 
     def load_draft(owner: User, draft_id: str) -> dict[str, Any]:
         path = draft_path(owner, draft_id)
@@ -243,25 +249,40 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             problems=problems,
         )
 
-    def refusal(what: str, problems: Any, status: int) -> tuple[str, int]:
+    def refusal(what: str, problems: Any, status: int, *, said: list[str] | None = None) -> tuple[str, int]:
         """The one page saying why ``what`` was not done: each problem with its code, message
-        and hint, and the way back to the page the user came from."""
+        and hint (or ``said`` in words), and the way back to the page the user came from."""
         back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("home")
-        return render_template("refused.html", user=g.get("user"), heading="没有完成", stem=what, problems=_said(problems), back=back), status
+        return render_template("refused.html", user=g.get("user"), heading="没有完成", stem=what, problems=said or _said(problems), back=back), status
+
+    def wants_json() -> bool:
+        """Whether the request is form.js's (autosave, photos, signatures: it sends the token in
+        a header) or otherwise asks for JSON: answered in JSON, never with a page or a redirect,
+        which the script would take for success."""
+        return request.accept_mimetypes.best == "application/json" or bool(request.headers.get("X-CSRFToken"))
 
     @app.errorhandler(LantianError)
     def not_done(exc: LantianError) -> Any:
         """A write the disk refused (full, read-only) or a file that cannot be read, anywhere:
         its code, message and hint, never a bare server error. 507 when it was the disk."""
         status = 507 if isinstance(exc, UnwritableError) else 422
-        if request.accept_mimetypes.best == "application/json" or request.headers.get("X-CSRFToken"):
+        if wants_json():
             return jsonify(error="；".join(_said(exc.problems))), status
         kept = "已填写的内容仍在。" if request.path.startswith("/inspections/") else ""
         return refusal(f"服务器没能完成这次操作。{kept}", exc.problems, status)
 
+    @app.errorhandler(CSRFError)
+    def stale_form(exc: CSRFError) -> Any:
+        """A form or script whose token no longer matches a session (logged out, the session
+        ended): told so in words, in JSON to the script."""
+        said = "页面已过期或已退出登录：请刷新页面，重新登录后再提交"
+        if wants_json():
+            return jsonify(error=said), 400
+        return refusal("这次提交", [], 400, said=[said])
+
     @app.errorhandler(401)
     def unauthorized(_: Exception) -> Any:
-        if request.accept_mimetypes.best == "application/json" or request.path.endswith("/autosave"):
+        if wants_json():
             return jsonify(error="请先登录"), 401
         return redirect(url_for("login", next=request.path))
 
@@ -304,7 +325,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def home() -> Any:
         owner = user()
         mine = []
-        folder = drafts_root / owner.name.encode("utf-8").hex()
+        folder = drafts_of(owner.name)
         for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []:
             draft = json.loads(path.read_text(encoding="utf-8"))
             checklist = rules.checklists.get(draft.get("checklist", ""))
@@ -315,12 +336,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def set_aside_drafts(name: str) -> None:
         """A removed user's drafts, out of reach of anyone added later under the same name;
         kept (their photos are evidence), named by the day of the removal."""
-        folder = drafts_root / name.encode("utf-8").hex()
+        folder = drafts_of(name)
         if folder.is_dir():
             folder.rename(drafts_root / f"removed-{dt.datetime.now():%Y%m%d%H%M%S}-{folder.name}")
 
     def open_drafts(owner: User) -> list[Path]:
-        folder = drafts_root / owner.name.encode("utf-8").hex()
+        folder = drafts_of(owner.name)
         return [path for path in folder.glob("*.json") if not json.loads(path.read_text(encoding="utf-8")).get("submitted")] if folder.is_dir() else []
 
     def room_for_a_draft(owner: User) -> None:
@@ -330,9 +351,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
 
     @app.post("/inspections/new")
     def new_inspection() -> Any:
-        owner = user()
-        if owner.role == "viewer":
-            abort(403)
+        owner = writer()
         checklist = checklist_of(request.form.get("checklist", ""))
         room_for_a_draft(owner)
         draft_id = uuid.uuid4().hex
@@ -572,7 +591,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         for row in rows:
             by, at = recorded.get(row.get("sha256", ""), (None, ""))
             row["recorded"] = f"已登记（{at[:16].replace('T', ' ')}{'，' + by if by else ''}）" if at else ""
-        return render_template("office.html", user=owner, rows=rows)
+        return render_template("office.html", user=owner, rows=rows, notice=document_label("notice", office_settings().document_kind))
 
     @app.post("/office/issue")
     @locked_issue
@@ -580,12 +599,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         owner = office_user()
         stem = request.form.get("inspection", "")
         folder = inspections / stem
-        if not _FOLDER.fullmatch(stem) or folder not in submitted_folders():
+        if not _FOLDER.fullmatch(stem) or not (folder / f"{stem}.yaml").is_file():
             abort(404)
         from engine.batch import run_batch
-        from engine.settings import load_settings
 
-        settings = load_settings(settings_path)
+        settings = office_settings()
         # Recorded in the ledger once (a second click records nothing new), numbered once, and
         # written again as the same documents: the batch of this one inspection's folder. Its
         # rectification list would be of one inspection; the office's lists are on /office/lists.
@@ -612,12 +630,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
 
     def day_arg(name: str, default: dt.date) -> dt.date:
         text = request.args.get(name, "")
-        if not text:
-            return default
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            abort(400)
+        return _form_day(text) if text else default
 
     @app.get("/office/lists")
     def lists() -> Any:
@@ -672,8 +685,6 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def findings_page() -> Any:
         owner = reader()
         from engine import ledger
-        from engine.labels import SEVERITY_LABELS as severity_labels
-
         settings = office_settings()
         today = dt.date.today()
         try:
@@ -691,7 +702,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         ]
         # Overdue first, the longest overdue at the top; then by deadline.
         rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
-        shown = [{"row": row, "late": row.overdue_days(today), "severity": severity_labels.get(row.severity, row.severity)} for row in rows]
+        shown = [{"row": row, "late": row.overdue_days(today), "severity": SEVERITY_LABELS.get(row.severity, row.severity)} for row in rows]
         return render_template("findings.html", user=owner, rows=shown, today=today.isoformat(), villages=villages, sites=sites, chosen=chosen)
 
     @app.post("/office/findings/<int:finding_id>/close")
