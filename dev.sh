@@ -3,7 +3,8 @@
 #
 #   ./dev.sh demo    check the bundled rules and examples with the `lantian` command
 #   ./dev.sh test    lint (ruff), type-check (mypy) and run the whole test suite (the web
-#                    form's tests drive Debian's Chromium, installed here when missing)
+#                    form's tests drive Debian's Chromium, and the documents' tests read
+#                    the PDFs with Poppler's pdftotext: both installed here when missing)
 #
 # Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
 # packages (python3-venv, Pango, the Noto CJK fonts) are installed with apt-get, through
@@ -109,15 +110,20 @@ demo() {
     say "done: examples checked (exit code $status: 0 all compliant, 1 some non-compliant); the campaign's documents, ledger and lists are in out/"
 }
 
-ensure_browser() {
+ensure_test_tools() {
     # The web form's tests drive a real browser: Debian's Chromium and its matching driver.
-    command -v chromedriver >/dev/null 2>&1 && { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } && return 0
-    apt_install chromium chromium-driver
+    # The documents' tests read the PDFs' text with Poppler's pdftotext (poppler-utils).
+    local missing=()
+    command -v chromedriver >/dev/null 2>&1 || missing+=("chromium-driver")
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=("chromium")
+    command -v pdftotext >/dev/null 2>&1 || missing+=("poppler-utils")
+    [ ${#missing[@]} -eq 0 ] && return 0
+    apt_install "${missing[@]}"
 }
 
 run_tests() {
     ensure_venv
-    ensure_browser
+    ensure_test_tools
     # Lint and types first: they take seconds and name the line.
     say "ruff check"
     "$VENV/bin/ruff" check --quiet .

@@ -39,6 +39,7 @@ if os.environ.get("CI"):
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
+    parser.addoption("--screenshots", action="store_true", help="save the browser test's pages in out/screenshots/, at phone and desktop size, to be looked at")
 
 
 #: The modules that take longest, longest first: they drive a browser, serve many inspectors

@@ -21,11 +21,12 @@ from engine import load_rules
 from engine.batch import run_batch
 from engine.errors import ErrorCode, InputError
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian, office_folder, record
+from helpers import DATA, EXAMPLES, ROOT, RULES, dust_answers, lantian, office_folder, record
 
 pytest.importorskip("weasyprint")
 
 NONCOMPLIANT = EXAMPLES / "dust_six_100pct_noncompliant.yaml"
+ONE_FINDING = DATA / "dust_one_finding.yaml"  #: its documents a page or two each
 
 
 def _problems(result) -> list[tuple[str, str]]:
@@ -156,11 +157,11 @@ def test_notice__run_again_into_the_same_folder__io_010_for_each_file_then_force
     """Should list every document that would be replaced and write nothing; --force replaces them."""
     office_folder(tmp_path)
     out = tmp_path / "out"
-    args = ("notice", str(NONCOMPLIANT), "-o", str(out), "--settings", str(tmp_path / "office.yaml"))
+    args = ("notice", str(ONE_FINDING), "-o", str(out), "--settings", str(tmp_path / "office.yaml"))
     assert lantian(*args).exit_code == 1
     before = _snapshot(tmp_path)
     refused = _refused_with(lantian(*args), ErrorCode.IO_010)
-    assert sorted(refused) == sorted(str(out / name) for name in ("dust_six_100pct_noncompliant.通知书.pdf", "dust_six_100pct_noncompliant.检查记录.pdf"))
+    assert sorted(refused) == sorted(str(out / name) for name in ("dust_one_finding.通知书.pdf", "dust_one_finding.检查记录.pdf"))
     assert _snapshot(tmp_path) == before
     again = lantian(*args, "--force")
     assert again.exit_code == 1, again.output
@@ -629,7 +630,7 @@ def test_answers_file_named_in_gbk__recorded_and_verified(tmp_path: Path) -> Non
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     name = os.fsdecode("王村".encode("gbk") + b".yaml")
-    shutil.copy(NONCOMPLIANT, inbox / name)
+    shutil.copy(ONE_FINDING, inbox / name)
     settings = ("--settings", str(office / "office.yaml"))
     result = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), *settings, "-j", "1")
     assert result.exit_code == 1, result.output

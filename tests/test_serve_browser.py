@@ -1,8 +1,9 @@
 """The web form in a real browser: Debian's headless Chromium at a phone's size, against the real
 Waitress server on loopback. Log in, watch a conditional item come and go, fill the dust
 checklist as its example, lose the connection mid-form and get the draft back, submit; the
-answers file on disk checks as the example. Each page is saved as a screenshot in
-out/screenshots/ (phone and desktop size) to be looked at."""
+answers file on disk checks as the example. With --screenshots, each page is saved in
+out/screenshots/ (phone and desktop size) to be looked at: a third of the test's time, so
+only when someone will look."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(request):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -52,12 +53,15 @@ def browser():
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_window_size(*PHONE)
+    driver.screenshots = request.config.getoption("--screenshots")
     yield driver
     driver.quit()
 
 
 def shoot(driver, name: str) -> None:
-    """The page at phone and desktop size, whole (not only the first screen)."""
+    """The page at phone and desktop size, whole (not only the first screen), when asked."""
+    if not driver.screenshots:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, (width, _) in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(width, 600)
