@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from . import _weasyprint
 from ._fsutil import temporary_file_error
 from .bundled import environment, templates_dir
 from .citations import joined, joined_texts
@@ -257,6 +258,7 @@ def render_html(template: str, context: dict[str, Any]) -> str:
 def _fetcher(font_files: Mapping[str, Path], photos_root: Path | None) -> Any:
     """A WeasyPrint URL fetcher that serves only our templates, the fonts (by CSS family), and
     the photos below the inspection's folder; anything else stops the rendering."""
+    _weasyprint.load()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     fonts = {FONT_URL.format(family=family): path for family, path in font_files.items()}
@@ -338,6 +340,7 @@ STYLESHEETS = {"notice": ("official.css",), "record": ("official.css",), "list":
 def _stylesheets() -> dict[str, Any]:
     """Each kind's stylesheets, parsed once per process: they hold no @font-face, so they
     serve every font. (Parsing them costs about as much as laying out a notice.)"""
+    _weasyprint.load()
     from weasyprint import CSS
 
     css = templates_dir() / "css"
@@ -350,6 +353,7 @@ class _Renderer:
     """What every document of a batch shares: the fonts, registered once, and the stylesheets."""
 
     def __init__(self, font_files: tuple[tuple[str, Path], ...]) -> None:
+        _weasyprint.load()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 

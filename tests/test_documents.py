@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,34 @@ def test_notice__standard_number_not_widened_by_justification(examples_batch) ->
                 assert digit.char == "2" and digit.y == glyph.y  # on the same line
                 gaps.append(round(digit.x - glyph.x, 1))
     assert len(gaps) >= 3 and len(set(gaps)) == 1
+
+
+_STARTED_ON_LOAD = """
+import ctypes.util, subprocess, sys
+started = []
+real = subprocess.Popen.__init__
+def recorded(self, *args, **kwargs):
+    started.append(args[0] if args else kwargs.get("args"))
+    real(self, *args, **kwargs)
+subprocess.Popen.__init__ = recorded
+search = ctypes.util.find_library
+from engine import _weasyprint
+_weasyprint.load()
+from weasyprint import HTML
+assert HTML(string="<p>蓝天</p>").write_pdf().startswith(b"%PDF")
+assert ctypes.util.find_library is search
+print(len(started))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sonames are how Linux finds the libraries")
+def test_weasyprint__loaded_without_a_process_searching_for_its_libraries() -> None:
+    """Should open Pango and the others by their sonames: ctypes' search ran ldconfig, gcc and
+    ld some 200 times, a quarter of a second on every command that makes a document."""
+    import subprocess
+
+    from helpers import ROOT
+
+    done = subprocess.run([sys.executable, "-c", _STARTED_ON_LOAD], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
