@@ -1,12 +1,14 @@
 """How fast the engine checks inspections, against the cost of reading YAML alone.
 
-Generates N synthetic dust inspections (a random mix of passing, failing, blank and
-not-applicable answers, as YAML text in memory) and prints, in one run:
+Generates N synthetic dust inspections (default 10,000: a random mix of passing, failing,
+blank and not-applicable answers) and measures, in one run:
 
-- inspections per second for YAML parsing alone (libyaml's C loader when present);
-- inspections per second for the whole check: parse with positions, validate against the
-  schema, check every answer against its item, score, and write the findings;
-- the ratio of the two, so that the engine's own cost shows beside the cost of the YAML.
+- YAML parsing alone of the N files (libyaml's C loader), through the library: the yardstick;
+- the whole check through the library: parse with positions, validate, check every answer
+  against its item, score; and its ratio to the yardstick (goal: 1.3 or less);
+- `lantian check --format json` of the N files written to disk, as a new process, against
+  the C loader parsing the same files read from disk (goal: 1.6 or less);
+- the command's peak memory with N files and with a tenth of them (goal: flat, 1.2× or less).
 
     python bench/bench_check.py [N]
 """
@@ -14,7 +16,9 @@ not-applicable answers, as YAML text in memory) and prints, in one run:
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +26,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from figures import Figure, table  # noqa: E402
 
 from engine import check, load_rules  # noqa: E402
 
@@ -80,8 +87,17 @@ def rate(seconds: float, count: int) -> float:
     return count / seconds if seconds else float("inf")
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+def command(files: list[Path]) -> tuple[float, float]:
+    """Seconds and peak MiB (GNU time's) of `lantian check --format json FILES`, output discarded."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        start = time.perf_counter()
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, sys.executable, str(ROOT / "cli.py"), "check", "--format", "json", *map(str, files)], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        seconds = time.perf_counter() - start
+        kilobytes = int(report.read().strip().splitlines()[-1])
+    return seconds, kilobytes / 1024
+
+
+def figures(count: int = 10_000) -> list[Figure]:
     rng = random.Random(20241021)
     rules = load_rules(ROOT / "rules")
     refusing = frozenset(item.id for item in rules.checklists["dust_six_100pct"].items if not item.allow_not_applicable)
@@ -100,11 +116,35 @@ def main() -> None:
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
     whole = time.perf_counter() - started
 
-    print(f"inspections: {count} (verdicts: {verdicts})")
-    print(f"YAML loader: {loader.__name__}")
-    print(f"YAML parsing alone:                   {rate(parse_only, count):8.0f} inspections/s  ({parse_only / count * 1e3:.3f} ms each)")
-    print(f"load + validate + score (whole check): {rate(whole, count):8.0f} inspections/s  ({whole / count * 1e3:.3f} ms each)")
-    print(f"ratio (whole check / YAML parsing):    {whole / parse_only:8.1f} x")
+    print(f"inspections: {count} (verdicts: {verdicts}); YAML loader: {loader.__name__}")
+    print(f"  YAML parsing alone:                    {rate(parse_only, count):8.0f} inspections/s  ({parse_only / count * 1e3:.3f} ms each)")
+    print(f"  load + validate + score (whole check): {rate(whole, count):8.0f} inspections/s  ({whole / count * 1e3:.3f} ms each)")
+    print(f"  ratio (whole check / YAML parsing):    {whole / parse_only:8.1f}×", flush=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for number, raw in enumerate(files):
+            path = Path(folder) / f"site-{number:05d}.yaml"
+            path.write_bytes(raw)
+            paths.append(path)
+        started = time.perf_counter()
+        for path in paths:
+            yaml.load(path.read_bytes(), Loader=loader)
+        parse_files = time.perf_counter() - started
+        cli_seconds, peak = command(paths)
+        _, tenth_peak = command(paths[: max(1, count // 10)])
+    print(f"  lantian check --format json, {count} files: {cli_seconds:.1f} s, {cli_seconds / parse_files:.1f}× parsing them from disk; peak {peak:.0f} MiB ({tenth_peak:.0f} MiB with a tenth of them)")
+    return [
+        Figure(f"checking: {count} answers files through the library, against the C loader's parse", whole / parse_only, 1.3, "×"),
+        Figure(f"checking: `lantian check --format json` of {count} files, against the C loader's parse", cli_seconds / parse_files, 1.6, "×"),
+        Figure(f"checking: the command's peak memory, {count} files against a tenth of them", peak / tenth_peak, 1.2, "×"),
+    ]
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    print()
+    print(table(figures(count)))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from figures import Figure, table  # noqa: E402
 
 from engine import check, ledger, load_rules  # noqa: E402
 from engine.ledger import Filter  # noqa: E402
@@ -170,12 +173,12 @@ def full_scans(path: Path, rules) -> list[str]:
     return scans
 
 
-def main() -> None:
-    sizes = [int(part) for part in sys.argv[1].split(",")] if len(sys.argv) > 1 else SIZES
+def figures(sizes: list[int] = SIZES) -> list[Figure]:
     rules = load_rules(ROOT / "rules")
     folder = Path(tempfile.mkdtemp(prefix="lantian-bench-ledger-"))
     try:
         base = template(folder, rules)
+        print("ledger:")
         print(f"{'inspections':>11}  {'record ms':>9}  {'re-inspect ms':>13}  {'findings(overdue) s':>19}  {'overdue':>7}  {'CLI list --overdue s':>20}  {'CLI report s / MiB':>18}  full scans")
         first_cost = None
         for size in sizes:
@@ -200,9 +203,21 @@ def main() -> None:
             print(
                 f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>19.2f}  {listed:>7}  {listing:>20.2f}  {reported:>9.1f} / {peak or 0:>6.0f}  {'; '.join(scans) or '—'}"
             )
-        print(f"recording at the largest size costs {best_record / first_cost:.2f}× the smallest (goal ≤ 1.5×)")
+        print(f"recording at the largest size costs {best_record / first_cost:.2f}× the smallest (goal ≤ 1.5×)", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    largest = f"{sizes[-1]:,}"
+    return [
+        Figure(f"ledger: recording one inspection at {largest} inspections, against at {sizes[0]:,}", best_record / first_cost, 1.5, "×"),
+        Figure(f"ledger: `ledger list --overdue` at {largest} inspections", listing, 1.0, "s"),
+        Figure(f"ledger: `report` at {largest} inspections, time", reported, 10.0, "s"),
+        Figure(f"ledger: `report` at {largest} inspections, peak memory", peak or 0.0, 300.0, "MiB"),
+        Figure("ledger: hot look-ups that scan a whole table", float(len(scans)), 0.0, ""),
+    ]
+
+
+def main() -> None:
+    print(table(figures([int(part) for part in sys.argv[1].split(",")] if len(sys.argv) > 1 else SIZES)))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from figures import Figure, table  # noqa: E402
 from test_serve import PASSWORD, form_like  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
@@ -30,7 +32,7 @@ from webapp.users import add_user, users_path  # noqa: E402
 TARGETS_MS = {"form page": 50.0, "autosave": 50.0, "submit": 200.0}
 
 
-def main(rounds: int) -> None:
+def figures(rounds: int = 30) -> list[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "office.yaml").write_bytes((ROOT / "examples" / "office" / "office.yaml").read_bytes())
@@ -57,10 +59,16 @@ def main(rounds: int) -> None:
             response = client.post(f"/inspections/{draft_id}/submit", data=MultiDict([*fields, ("csrf_token", token)]))
             times["submit"].append(time.perf_counter() - start)
             assert response.status_code == 302, response.status_code
-    print(f"{'step':<10} {'median ms':>10} {'slowest ms':>11} {'target ms':>10}")
+    print(f"web form, server time over {rounds} rounds:")
+    print(f"  {'step':<10} {'median ms':>10} {'slowest ms':>11} {'target ms':>10}")
     for name, measured in times.items():
-        print(f"{name:<10} {statistics.median(measured) * 1000:>10.1f} {max(measured) * 1000:>11.1f} {TARGETS_MS[name]:>10.0f}")
+        print(f"  {name:<10} {statistics.median(measured) * 1000:>10.1f} {max(measured) * 1000:>11.1f} {TARGETS_MS[name]:>10.0f}")
+    return [Figure(f"web form: {name}, median server time", statistics.median(measured) * 1000, TARGETS_MS[name], "ms") for name, measured in times.items()]
+
+
+def main() -> None:
+    print(table(figures(int(sys.argv[1]) if len(sys.argv) > 1 else 30)))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
+    main()
