@@ -16,6 +16,7 @@ import os
 import stat
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,8 +109,17 @@ def _check_files(
 ) -> tuple[list[tuple[str, Any]], list[Problem]]:
     """Check each file (``-`` is stdin, once); a bad file is reported, the others go on. With
     the office ``settings``, a file whose notice was issued before is checked as of that day."""
-    checked: list[tuple[str, Any]] = []
     problems: list[Problem] = []
+    checked = list(_each_checked(files, rules, sources, problems, issued, settings))
+    return checked, problems
+
+
+def _each_checked(
+    files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, problems: list[Problem], issued: dt.date | None = None, settings: Any = None
+) -> Iterator[tuple[str, Any]]:
+    """_check_files one file at a time: each file's result as soon as it is checked, its
+    problems (and a result's warnings) added to ``problems``. Only standard input's text is
+    kept for showing the lines of problems; a file's is read again when one needs it."""
     stdin_used = False
     for file in files:
         name = "<stdin>" if file == "-" else file
@@ -132,7 +142,8 @@ def _check_files(
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
-        sources.add(name, raw)
+        if file == "-":
+            sources.add(name, raw)
         try:
             result = engine.check(raw, rules, name=name, issued=issued)
             if settings is not None:
@@ -145,9 +156,8 @@ def _check_files(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        checked.append((file, result))
         problems.extend(result.warnings)
-    return checked, problems
+        yield file, result
 
 
 def _rules(ctx: click.Context) -> RuleSet:
@@ -266,33 +276,42 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_versio
     """
     rules = _rules(ctx)
     sources = _SourceCache()
-    checked, problems = _check_files(files, rules, sources, _day(issued))
+    problems: list[Problem] = []
+    checked = _each_checked(files, rules, sources, problems, _day(issued))
     if settings_path is not None:
         from engine.order_checks import order_problems
         from engine.source import answers_locator
 
         settings = _settings(ctx, settings_path, None)
-        checked = [
+        checked = (
             (file, dataclasses.replace(result, warnings=(*result.warnings, *order_problems(result, settings, answers_locator(None if file == "-" else Path(file))))))
             if result.verdict == "non_compliant"
             else (file, result)
             for file, result in checked
-        ]
-    results = [result for _, result in checked]
-    failed = {p.location.file for p in problems if p.severity == "error"}
+        )
+    compliant = True
     if fmt == "json":
-        click.echo(check_output.check_document(results, problems, engine.__version__, format_version))
+        # Written as the files are checked, so that ten thousand files take no more memory than ten.
+        with check_output.CheckDocument(engine.__version__, format_version) as document:
+            for _, result in checked:
+                document.add(result)
+                compliant = compliant and result.compliant
+            document.write(lambda text: click.echo(text, nl=False), problems)
     else:
-        for result in results:
+        verdicts: list[str] = []
+        for _, result in checked:
             click.echo(check_output.format_result(result))
             click.echo()
+            verdicts.append(result.verdict)
+            compliant = compliant and result.compliant
+        failed = {p.location.file for p in problems if p.severity == "error"}
         # Warnings of checked files are already in their summaries.
         _emit_problems([p for p in problems if p.severity == "error"], sources)
         if len(files) > 1:
-            click.echo(check_output.format_summary(results, len(failed)))
-    if failed:
+            click.echo(check_output.format_summary(verdicts, len(failed)))
+    if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
-    ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
+    ctx.exit(EXIT_OK if compliant else EXIT_NONCOMPLIANT)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -14,10 +14,13 @@ import functools
 import itertools
 import json
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from ._fsutil import temporary_file_error
 from .errors import ErrorCode, Problem, format_problem_line
 from .labels import SEVERITY_LABELS, VERDICT_LABELS
 from .model import InspectionResult
@@ -296,6 +299,74 @@ def check_document(results: Sequence[InspectionResult], problems: Sequence[Probl
     )
 
 
+class CheckDocument:
+    """check_document written as the files are checked, in the same bytes, with memory flat in
+    the number of files: each result is turned into its JSON at once and kept in a spool (in
+    memory up to a few megabytes, then in a temporary file), and the envelope, which counts
+    them all, is made at the end, around the spooled results. A context manager: leaving it
+    lets the spool go."""
+
+    SPOOLED_IN_MEMORY = 8 << 20
+
+    def __init__(self, version: str, format_version: int = CHECK_FORMAT_VERSION) -> None:
+        self.version = version
+        self.format_version = format_version
+        self.counts = {"compliant": 0, "non_compliant": 0, "incomplete": 0}
+        self._results: IO[str] = tempfile.SpooledTemporaryFile(max_size=self.SPOOLED_IN_MEMORY, mode="w+", encoding="utf-8")
+        self._any = False
+
+    def add(self, result: InspectionResult) -> None:
+        self.counts[result.verdict] += 1
+        # Inside "results": [ … ], each result is indented two levels, as json.dumps(indent=2) puts it.
+        lines = json_text(result_dict(result, self.format_version)).split("\n")
+        try:
+            self._results.write((",\n" if self._any else "") + "\n".join("    " + line for line in lines))
+        except OSError as exc:  # the spool's temporary file, past the first megabytes
+            raise temporary_file_error(exc, Path("标准输出")) from None
+        self._any = True
+
+    def write(self, out: Callable[[str], object], problems: Sequence[Problem]) -> None:
+        """The whole document, piece by piece, to ``out``; ``problems`` (every file's) in its errors."""
+        files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
+        envelope = json_text(
+            {
+                "lantian": self.version,
+                "format_version": self.format_version,
+                "ok": files_with_errors == 0,
+                "summary": {**self.counts, "invalid": files_with_errors},
+                "results": [],
+                "errors": [problem_dict(p) for p in problems],
+            }
+        )
+        # Only the envelope's own keys are indented by two spaces alone.
+        before, after = envelope.split('\n  "results": [],\n', 1)
+        out(before + "\n")
+        if self._any:
+            out('  "results": [\n')
+            self._results.seek(0)
+            while chunk := self._spooled():
+                out(chunk)
+            out("\n  ],\n")
+        else:
+            out('  "results": [],\n')
+        out(after + "\n")
+
+    def close(self) -> None:
+        self._results.close()
+
+    def __enter__(self) -> CheckDocument:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spooled(self) -> str:
+        try:
+            return self._results.read(1 << 16)
+        except OSError as exc:
+            raise temporary_file_error(exc, Path("标准输出")) from None
+
+
 def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], version: str) -> str:
     """The JSON document `lantian rules check --format json` prints."""
     return _document(
@@ -385,9 +456,12 @@ def format_result(result: InspectionResult) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-def format_summary(results: Sequence[InspectionResult], failed_files: int) -> str:
-    counts = summary_counts(results, failed_files)
-    total = len(results) + failed_files
+def format_summary(verdicts: Sequence[str], failed_files: int) -> str:
+    """The last line of `lantian check` of several files: ``verdicts`` are those of the files checked."""
+    counts = {"compliant": 0, "non_compliant": 0, "incomplete": 0}
+    for verdict in verdicts:
+        counts[verdict] += 1
+    total = len(verdicts) + failed_files
     text = (
         f"共 {total} 份答卷：合格 {counts['compliant']}，不合格 {counts['non_compliant']}，"
         f"未完成 {counts['incomplete']}"

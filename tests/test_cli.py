@@ -78,6 +78,50 @@ def test_check__missing_file__exit_2(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "[IO_001]" in result.stderr
 
 
+def _whole_document(files: list[str]) -> str:
+    """`lantian check --format json FILES` as one JSON value made at the end (check_document)."""
+    import engine
+    from engine import InputError, check, load_rules
+    from engine.check_output import check_document
+
+    rules = load_rules(RULES)
+    results, problems = [], []
+    for file in files:
+        try:
+            result = check(Path(file).read_bytes(), rules, name=file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        results.append(result)
+        problems.extend(result.warnings)
+    return check_document(results, problems, engine.__version__) + "\n"
+
+
+@pytest.mark.parametrize("in_memory", [1 << 20, 64], ids=["spooled_in_memory", "spooled_to_disk"])
+def test_check__json__written_as_checked__the_same_bytes_as_the_whole_document(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, in_memory: int) -> None:
+    """Should write each result as its file is checked (held in a spool, not as objects), and
+    print the very bytes of the document made at the end: every example, a bad file, none."""
+    from engine.check_output import CheckDocument
+
+    monkeypatch.setattr(CheckDocument, "SPOOLED_IN_MEMORY", in_memory)
+    files = [str(path) for path in sorted(EXAMPLES.glob("*.yaml"))] + [BAD]
+    assert run(runner, "check", *files, "--format", "json").stdout == _whole_document(files)
+    assert run(runner, "check", BAD, "--format", "json").stdout == _whole_document([BAD])  # no results at all
+
+
+def test_check__json__no_room_for_the_spool__io_012(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Should name the temporary folder (IO_012, exit 2), not fail inside, when the results
+    outgrow memory and no temporary file can be written."""
+    import tempfile
+
+    from engine.check_output import CheckDocument
+
+    monkeypatch.setattr(CheckDocument, "SPOOLED_IN_MEMORY", 64)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    result = run(runner, "check", COMPLIANT, NONCOMPLIANT, "--format", "json")
+    assert result.exit_code == 2 and "[IO_012]" in result.stderr and result.stdout == ""
+
+
 def test_check__json__one_document_on_stdout(runner: CliRunner) -> None:
     result = run(runner, "check", COMPLIANT, NONCOMPLIANT, BAD, "--format", "json")
     assert result.exit_code == 2
