@@ -129,7 +129,8 @@ def plan_documents(
     photos_root = answers_path.parent if answers_path else None
     targets = document_targets(result, answers_path, out_dir, document_kind=settings.document_kind)
     planned: list[tuple[Document, str | None]] = []
-    number = number or notice_number(result, settings)
+    # A number given for an inspection that calls for no notice numbers nothing.
+    number = (number or notice_number(result, settings)) if _has_notice(result) else None
     if number is not None:
         # Issued on the day of the decision: the inspection day unless told otherwise.
         context = notice_context(result, settings, number, result.decided, followed)

@@ -392,3 +392,11 @@ def test_weasyprint__loaded_without_a_process_searching_for_its_libraries() -> N
     done = subprocess.run([sys.executable, "-c", _STARTED_ON_LOAD], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+def test_plan_documents__number_given_for_a_compliant_inspection__the_record_alone(tmp_path: Path, rules, settings) -> None:
+    """Should plan the record alone, and number nothing, when a caller hands a number to an
+    inspection that calls for no notice (it raised KeyError)."""
+    answers = EXAMPLES / "dust_six_100pct_compliant.yaml"
+    planned = plan_documents(check(answers, rules), answers, settings, tmp_path / "out", number="XX镇环〔2026〕9号")
+    assert [(document.kind, number) for document, number in planned] == [("record", None)]
