@@ -16,7 +16,7 @@ import json
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -269,13 +269,6 @@ def result_dict(result: InspectionResult, format_version: int = CHECK_FORMAT_VER
     }
 
 
-def summary_counts(results: Iterable[InspectionResult], failed_files: int) -> dict[str, int]:
-    counts = {"compliant": 0, "non_compliant": 0, "incomplete": 0, "invalid": failed_files}
-    for result in results:
-        counts[result.verdict] += 1
-    return counts
-
-
 def _document(version: str, ok: bool, problems: Sequence[Problem], *, format_version: int = FORMAT_VERSION, **body: Any) -> str:
     """The envelope every --format json document shares (docs/json.md)."""
     document = {"lantian": version, "format_version": format_version, "ok": ok, **body, "errors": [problem_dict(p) for p in problems]}
@@ -286,25 +279,17 @@ def _has_errors(problems: Sequence[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def check_document(results: Sequence[InspectionResult], problems: Sequence[Problem], version: str, format_version: int = CHECK_FORMAT_VERSION) -> str:
-    """The whole JSON document `lantian check --format json` prints, in ``format_version``."""
-    files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
-    return _document(
-        version,
-        files_with_errors == 0,
-        problems,
-        format_version=format_version,
-        summary=summary_counts(results, files_with_errors),
-        results=[result_dict(r, format_version) for r in results],
-    )
+#: Where a problem of what the command prints is said to be.
+_STDOUT = Path("标准输出")
 
 
 class CheckDocument:
-    """check_document written as the files are checked, in the same bytes, with memory flat in
-    the number of files: each result is turned into its JSON at once and kept in a spool (in
-    memory up to a few megabytes, then in a temporary file), and the envelope, which counts
-    them all, is made at the end, around the spooled results. A context manager: leaving it
-    lets the spool go."""
+    """The JSON document `lantian check --format json` prints, written as the files are
+    checked, with memory flat in the number of files: each result is turned into its JSON at
+    once and kept in a spool (in memory up to a few megabytes, then in a temporary file), and
+    the envelope, which counts them all, is made at the end around the spooled results, in the
+    very bytes json_text gives the whole document. A context manager: leaving it lets the
+    spool go."""
 
     SPOOLED_IN_MEMORY = 8 << 20
 
@@ -322,22 +307,13 @@ class CheckDocument:
         try:
             self._results.write((",\n" if self._any else "") + "\n".join("    " + line for line in lines))
         except OSError as exc:  # the spool's temporary file, past the first megabytes
-            raise temporary_file_error(exc, Path("标准输出")) from None
+            raise temporary_file_error(exc, _STDOUT) from None
         self._any = True
 
     def write(self, out: Callable[[str], object], problems: Sequence[Problem]) -> None:
         """The whole document, piece by piece, to ``out``; ``problems`` (every file's) in its errors."""
         files_with_errors = len({p.location.file for p in problems if p.severity == "error"})
-        envelope = json_text(
-            {
-                "lantian": self.version,
-                "format_version": self.format_version,
-                "ok": files_with_errors == 0,
-                "summary": {**self.counts, "invalid": files_with_errors},
-                "results": [],
-                "errors": [problem_dict(p) for p in problems],
-            }
-        )
+        envelope = _document(self.version, files_with_errors == 0, problems, format_version=self.format_version, summary={**self.counts, "invalid": files_with_errors}, results=[])
         # Only the envelope's own keys are indented by two spaces alone.
         before, after = envelope.split('\n  "results": [],\n', 1)
         out(before + "\n")
@@ -364,7 +340,7 @@ class CheckDocument:
         try:
             return self._results.read(1 << 16)
         except OSError as exc:
-            raise temporary_file_error(exc, Path("标准输出")) from None
+            raise temporary_file_error(exc, _STDOUT) from None
 
 
 def rules_document(checklists: Sequence[Any], problems: Sequence[Problem], version: str) -> str:

@@ -79,10 +79,11 @@ def test_check__missing_file__exit_2(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def _whole_document(files: list[str]) -> str:
-    """`lantian check --format json FILES` as one JSON value made at the end (check_document)."""
+    """`lantian check --format json FILES` as docs/json.md describes it, made at once: the
+    envelope around every result, then every file's errors and warnings."""
     import engine
     from engine import InputError, check, load_rules
-    from engine.check_output import check_document
+    from engine.check_output import json_text, problem_dict, result_dict
 
     rules = load_rules(RULES)
     results, problems = [], []
@@ -94,7 +95,17 @@ def _whole_document(files: list[str]) -> str:
             continue
         results.append(result)
         problems.extend(result.warnings)
-    return check_document(results, problems, engine.__version__) + "\n"
+    invalid = len({p.location.file for p in problems if p.severity == "error"})
+    counts = {verdict: sum(r.verdict == verdict for r in results) for verdict in ("compliant", "non_compliant", "incomplete")}
+    document = {
+        "lantian": engine.__version__,
+        "format_version": 2,
+        "ok": invalid == 0,
+        "summary": {**counts, "invalid": invalid},
+        "results": [result_dict(r, 2) for r in results],
+        "errors": [problem_dict(p) for p in problems],
+    }
+    return json_text(document) + "\n"
 
 
 @pytest.mark.parametrize("in_memory", [1 << 20, 64], ids=["spooled_in_memory", "spooled_to_disk"])
