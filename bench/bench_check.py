@@ -16,7 +16,6 @@ blank and not-applicable answers) and measures, in one run:
 from __future__ import annotations
 
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import Figure, table  # noqa: E402
+from figures import Figure, lantian, table  # noqa: E402
 
 from engine import check, load_rules  # noqa: E402
 
@@ -87,16 +86,6 @@ def rate(seconds: float, count: int) -> float:
     return count / seconds if seconds else float("inf")
 
 
-def command(files: list[Path]) -> tuple[float, float]:
-    """Seconds and peak MiB (GNU time's) of `lantian check --format json FILES`, output discarded."""
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
-        start = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, sys.executable, str(ROOT / "cli.py"), "check", "--format", "json", *map(str, files)], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
-        seconds = time.perf_counter() - start
-        kilobytes = int(report.read().strip().splitlines()[-1])
-    return seconds, kilobytes / 1024
-
-
 def figures(count: int = 10_000) -> list[Figure]:
     rng = random.Random(20241021)
     rules = load_rules(ROOT / "rules")
@@ -131,8 +120,9 @@ def figures(count: int = 10_000) -> list[Figure]:
         for path in paths:
             yaml.load(path.read_bytes(), Loader=loader)
         parse_files = time.perf_counter() - started
-        cli_seconds, peak = command(paths)
-        _, tenth_peak = command(paths[: max(1, count // 10)])
+        cli_seconds, peak = lantian("check", "--format", "json", *map(str, paths))
+        _, tenth_peak = lantian("check", "--format", "json", *map(str, paths[: max(1, count // 10)]))
+        assert peak is not None and tenth_peak is not None, "the peak memory needs GNU time (/usr/bin/time)"
     print(f"  lantian check --format json, {count} files: {cli_seconds:.1f} s, {cli_seconds / parse_files:.1f}× parsing them from disk; peak {peak:.0f} MiB ({tenth_peak:.0f} MiB with a tenth of them)")
     return [
         Figure(f"checking: {count} answers files through the library, against the C loader's parse", whole / parse_only, 1.3, "×"),

@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import Figure, table  # noqa: E402
+from figures import Figure, lantian, table  # noqa: E402
 
 from engine import check, ledger, load_rules  # noqa: E402
 from engine.ledger import Filter  # noqa: E402
@@ -137,20 +136,6 @@ def reinspections(rules, count: int, salt: str) -> tuple[list, list]:
     return first, again
 
 
-def command(*args: str) -> tuple[float, float | None]:
-    """Seconds and peak MiB of one `lantian` run, as an office runs it. The peak is GNU time's
-    (Debian's package time): this process's own use counts in its children's before they
-    exec, so getrusage() here would report this benchmark's size."""
-    gnu_time = Path("/usr/bin/time")
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
-        wrapper = [str(gnu_time), "-f", "%M", "-o", report.name] if gnu_time.exists() else []
-        start = time.perf_counter()
-        subprocess.run([*wrapper, sys.executable, str(ROOT / "cli.py"), *args], check=True, stdout=subprocess.DEVNULL)
-        seconds = time.perf_counter() - start
-        kilobytes = report.read().strip().splitlines()
-    return seconds, int(kilobytes[-1]) / 1024 if wrapper and kilobytes else None
-
-
 def recording(path: Path, results: list) -> float:
     """Seconds to record ``results`` in the ledger at ``path``, one after another."""
     start = time.perf_counter()
@@ -198,8 +183,8 @@ def figures(sizes: list[int] = SIZES) -> list[Figure]:
             first_cost = first_cost or best_record
             scans = full_scans(path, rules)
             settings = str(ROOT / "examples" / "office" / "office.yaml")
-            listing, _ = command("ledger", "list", "--overdue", "--as-of", AS_OF.isoformat(), "--ledger", str(path), "--settings", settings)
-            reported, peak = command("report", "--from", "2026-01-01", "--to", AS_OF.isoformat(), "-o", str(folder / f"report-{size}"), "--ledger", str(path), "--settings", settings)
+            listing, _ = lantian("ledger", "list", "--overdue", "--as-of", AS_OF.isoformat(), "--ledger", str(path), "--settings", settings)
+            reported, peak = lantian("report", "--from", "2026-01-01", "--to", AS_OF.isoformat(), "-o", str(folder / f"report-{size}"), "--ledger", str(path), "--settings", settings)
             print(
                 f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>19.2f}  {listed:>7}  {listing:>20.2f}  {reported:>9.1f} / {peak or 0:>6.0f}  {'; '.join(scans) or '—'}"
             )

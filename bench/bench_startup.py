@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import Figure, table  # noqa: E402
+from figures import Figure, best, table  # noqa: E402
 
 
-def best(command: list[str], runs: int) -> float:
-    """The fastest of ``runs`` runs of ``command``, in seconds: the others met a busy machine."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def started(command: list[str]) -> None:
+    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def figures(runs: int = 7) -> list[Figure]:
-    bare = best([sys.executable, "-c", "import yaml, jsonschema, click, jinja2"], runs)
-    imported = best([sys.executable, "-c", "import cli"], runs)
-    checked = best([sys.executable, "cli.py", "check", "examples/dust_six_100pct_compliant.yaml"], runs)
+    bare = best(lambda: started([sys.executable, "-c", "import yaml, jsonschema, click, jinja2"]), runs)
+    imported = best(lambda: started([sys.executable, "-c", "import cli"]), runs)
+    checked = best(lambda: started([sys.executable, "cli.py", "check", "examples/dust_six_100pct_compliant.yaml"]), runs)
     print("one `lantian check` (best of each, in new processes):")
     print(f"  import yaml, jsonschema, click, jinja2  {bare * 1000:6.0f} ms")
     print(f"  import cli                              {imported * 1000:6.0f} ms")

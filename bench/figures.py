@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -61,3 +67,17 @@ def best(action: Callable[[], object], runs: int, *, before: Callable[[], object
     if label is not None:
         print(f"  {label:<64} {min(times):8.3f} s   (runs: {', '.join(f'{t:.3f}' for t in times)})", flush=True)
     return min(times)
+
+
+def lantian(*args: str) -> tuple[float, float | None]:
+    """Seconds and peak MiB of one `lantian ARGS` run in a new process, its output discarded, as
+    an office runs it. The peak is GNU time's (Debian's package time): this process's own size
+    counts in its children's before they exec, so getrusage() here would report the benchmark's."""
+    gnu_time = Path("/usr/bin/time")
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        wrapper = [str(gnu_time), "-f", "%M", "-o", report.name] if gnu_time.exists() else []
+        start = time.perf_counter()
+        subprocess.run([*wrapper, sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        seconds = time.perf_counter() - start
+        kilobytes = report.read().strip().splitlines()
+    return seconds, int(kilobytes[-1]) / 1024 if wrapper and kilobytes else None
