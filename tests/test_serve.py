@@ -884,6 +884,7 @@ def test_submit__disk_full__said_with_its_code_then_submitted_once_there_is_room
     monkeypatch.setattr(_fsutil.os, "replace", real_replace)
     # Tried again with the site's name changed meanwhile: still the one inspection, as written.
     renamed = fields_to_multidict([(key, "另一个名称的工地" if key == "site.name" else value) for key, value in [*form_like(EXAMPLES / "dust_six_100pct_noncompliant.yaml"), ("csrf_token", token(page))]])
+    assert client.post(f"/inspections/{draft_id}/autosave", data=renamed, headers={"X-CSRFToken": token(page)}).status_code == 200  # the phone saved the change
     done = client.post(f"/inspections/{draft_id}/submit", data=renamed)
     assert done.status_code == 302 and done.headers["Location"].endswith("/result")
     assert list((office / "inspections").rglob(f"*{draft_id[:8]}.yaml")) == [written] and written.read_bytes() == kept

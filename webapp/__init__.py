@@ -219,8 +219,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def photo_folder(owner: User, draft_id: str) -> Path:
         return draft_path(owner, draft_id).with_name(f"{draft_id}-photos")
 
-    def with_uploads(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        """``new`` (from the posted form, which holds no photos) with the photos and signatures ``old`` had."""
+    def with_server_state(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        """``new`` (from the posted form) with what the server holds of the draft and no form
+        posts: the photos and signatures uploaded, and the answers file a submission the disk
+        stopped was writing (so that no later save makes a retry a second inspection)."""
+        if old.get("submitting"):
+            new["submitting"] = old["submitting"]
         if old.get("signatures"):
             new["signatures"] = old["signatures"]
         for item_id, entry in old.get("answers", {}).items():
@@ -375,7 +379,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if draft.get("submitted"):
             return jsonify(saved=False, submitted=True)
         checklist = checklist_of(draft["checklist"])
-        draft = with_uploads(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
+        draft = with_server_state(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         save_draft(owner, draft_id, draft)
         return jsonify(saved=True, applies=applying(draft, checklist, dt.date.today()))
 
@@ -476,8 +480,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         checklist = checklist_of(draft["checklist"])
         if draft.get("submitted"):
             return redirect(url_for("result", draft_id=draft_id))  # submitted twice: recorded once
-        earlier = draft.get("submitting")  #: the answers file an attempt the disk stopped was writing
-        draft = with_uploads(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
+        draft = with_server_state(draft, draft_from_form(request.form, checklist, request.form.to_dict(flat=False)))
         draft["inspection"].setdefault("end_time", dt.datetime.now().strftime("%H:%M"))  # the inspection ends when it is submitted
         # An id of its own, so that a re-inspection can name it even when no notice is issued.
         draft["inspection"].setdefault("id", f"{draft['inspection'].get('date', '')}-{draft_id[:8]}")
@@ -497,7 +500,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         data = answers_yaml(document, owner.name.replace("\n", " "), dt.datetime.now())
         date = draft["inspection"].get("date", "")
         stem = f"{_UNSAFE.sub('', date)}_{_UNSAFE.sub('', draft['site'].get('name', ''))[:40]}_{draft_id[:8]}"
-        name = earlier or f"{stem}/{stem}.yaml"  # named once: a retry after a changed site name is no second inspection
+        # Named once: a retry after a changed site name is no second inspection.
+        name = draft.get("submitting") or f"{stem}/{stem}.yaml"
         folder = (inspections / name).parent
         try:
             result = engine.check(data, rules, name=str(inspections / name))
