@@ -588,6 +588,8 @@ def test_office__closes_a_finding_at_the_desk_with_evidence_recorded_as_the_cler
     assert bogus.status_code == 400 and "只收照片" in bogus.get_data(as_text=True)
     silent = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": " ", "csrf_token": csrf})
     assert silent.status_code == 422 and "LEDGER_008" in silent.get_data(as_text=True)
+    early = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-01", "reason": "已整改", "csrf_token": csrf, "evidence": (io.BytesIO(_png()), "proof.png")})
+    assert early.status_code == 422 and not list((office / "evidence").glob("*"))  # refused: its evidence not kept
     closed = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": "围挡已封闭，见照片", "csrf_token": csrf, "evidence": (io.BytesIO(_png()), "proof.png")})
     assert closed.status_code == 302, closed.get_data(as_text=True)
     (row,) = [r for r in findings(office / "office.ledger.sqlite") if r.finding_id == first]

@@ -724,11 +724,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             if suffix is None:
                 return render_template("refused.html", user=owner, heading="没有完成", stem=f"问题 #{finding_id}", problems=["销号依据只收照片（JPEG、PNG）或 PDF 文件"], back=url_for("findings_page")), 400
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
-            evidence.parent.mkdir(exist_ok=True)
             atomic_write(evidence, data, overwrite=False)
         try:
             ledger.close(office_settings().ledger_path, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
         except LantianError as exc:
+            if evidence is not None:
+                evidence.unlink(missing_ok=True)  # the evidence of no close-out
             return refused(f"问题 #{finding_id}", exc.problems)
         return redirect(url_for("findings_page"))
 
