@@ -120,13 +120,12 @@ def _each_checked(
     """_check_files one file at a time: each file's result as soon as it is checked, its
     problems (and a result's warnings) added to ``problems``. Only standard input's text is
     kept for showing the lines of problems; a file's is read again when one needs it."""
-    stdin_used = False
+    # Said before any file is checked or anything printed.
+    if files.count("-") > 1:
+        raise click.UsageError("标准输入（-）只能使用一次")
     for file in files:
         name = "<stdin>" if file == "-" else file
         if file == "-":
-            if stdin_used:
-                raise click.UsageError("标准输入（-）只能使用一次")
-            stdin_used = True
             if sys.stdin is None:  # started with standard input closed (`<&-`)
                 problems.append(Problem(ErrorCode.IO_001, Location(name), {"reason": "标准输入已关闭"}))
                 continue

@@ -407,3 +407,9 @@ def test_global_options__after_the_command__accepted_and_shown_in_its_help(tmp_p
     for args in (["check"], ["rules", "check"], ["ledger", "list"], ["template"]):
         shown = runner.invoke(cli.cli, [*args, "--help"])
         assert "--rules DIRECTORY" in shown.stdout and "--debug" in shown.stdout, args
+
+
+def test_check__standard_input_named_twice__usage_error_before_any_result(runner: CliRunner) -> None:
+    """Should refuse `- -` before checking or printing anything, not after the files before it."""
+    result = run(runner, "check", COMPLIANT, "-", "-", input=b"")
+    assert result.exit_code == 2 and "只能使用一次" in result.output and "结论" not in result.stdout
