@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import io
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from .check_output import printable
 from .fonts import document_fonts, smallest_copy
 from .labels import SEVERITY_LABELS
 from .model import InspectionResult
-from .render import Document, default_workers, render_html, write_pdfs_parallel
+from .render import Document, render_html, write_pdfs
 from .settings import OfficeSettings
 from .typeset import Column, metrics_for, set_table
 
@@ -262,17 +263,40 @@ def list_sheet(sheet: Any, rows: Sequence[Row], settings: OfficeSettings, title:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
 
 
+#: Whether this thread is making a workbook, whose failed writers report their error again.
+_quiet = threading.local()
+_hook_lock = threading.Lock()
+
+
+def _quiet_unraisable_os_errors() -> None:
+    """Install, once per process, the unraisable hook that drops the OSError reports of the
+    thread making a workbook (see workbook_bytes) and passes every other report on."""
+    with _hook_lock:
+        if getattr(sys.unraisablehook, "lantian_quiet", False):
+            return
+        previous = sys.unraisablehook
+
+        def hook(report: Any) -> None:
+            if getattr(_quiet, "on", False) and isinstance(report.exc_value, OSError):
+                return
+            previous(report)
+
+        hook.lantian_quiet = True  # type: ignore[attr-defined]
+        sys.unraisablehook = hook
+
+
 def workbook_bytes(build: Callable[[], Any], target: Path) -> bytes:
     """The openpyxl workbook ``build`` makes, as .xlsx bytes, for ``target``. A write-only
     workbook writes each sheet to a temporary file as it is made: no room for it, while it
     is made or saved, is IO_012, named for ``target``."""
     buffer = io.BytesIO()
     failure: Exception | None = None
-    unraisable = sys.unraisablehook
     # openpyxl's sheet writers are generators: closed after a failed write, they report the
     # same error again through the unraisable hook, as a stray traceback. After a failure
-    # they are collected here, with that report silenced, once nothing refers to it any more.
-    sys.unraisablehook = lambda report: None if isinstance(report.exc_value, OSError) else unraisable(report)
+    # they are collected here, with that report silenced in this thread alone (the web app
+    # makes spreadsheets in several at once), once nothing refers to it any more.
+    _quiet_unraisable_os_errors()
+    _quiet.on = True
     try:
         book = None
         try:
@@ -286,7 +310,7 @@ def workbook_bytes(build: Callable[[], Any], target: Path) -> bytes:
         if failure is not None:  # a full collection costs a tenth of a second in a large process
             gc.collect()
     finally:
-        sys.unraisablehook = unraisable
+        _quiet.on = False
     if failure is not None:
         raise failure
     return buffer.getvalue()
@@ -301,6 +325,7 @@ def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, setting
     if fmt == "xlsx":
         return spreadsheet(items, settings, target, title=title)
     document = list_document(items, settings, target, sites=len({(row.site, row.village) for row in found}), today=day, title=title)
-    (pdf,) = write_pdfs_parallel([document], fonts=fonts if fonts is not None else document_fonts(settings.font, settings.fonts)[0], workers=default_workers())
+    # One list: its parts are too few to be worth worker processes (render.PARALLEL_MINIMUM).
+    (pdf,) = write_pdfs([document], fonts=fonts if fonts is not None else document_fonts(settings.font, settings.fonts)[0])
     return pdf
 

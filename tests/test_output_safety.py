@@ -695,3 +695,32 @@ def test_check_dash_with_standard_input_closed__io_001() -> None:
     command = [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), "check", "-"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, preexec_fn=lambda: os.close(0), timeout=120)
     assert done.returncode == 2 and "[IO_001]" in done.stderr and "标准输入已关闭" in done.stderr, done.stderr
+
+
+def test_workbook_bytes__threads_at_once__every_other_report_still_reaches_the_hook_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should silence a failed spreadsheet writer's second report in its own thread alone, and
+    never leave the process's unraisable hook swapped (the web app makes spreadsheets in
+    several threads at once)."""
+    import threading
+    import types
+
+    from openpyxl import Workbook
+
+    from engine.rectification import workbook_bytes
+
+    seen: list[BaseException] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: seen.append(report.exc_value))
+
+    def build() -> Workbook:
+        book = Workbook(write_only=True)
+        book.create_sheet("表").append(["甲"])
+        return book
+
+    threads = [threading.Thread(target=lambda: [workbook_bytes(build, Path("x.xlsx")) for _ in range(20)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report = types.SimpleNamespace(exc_value=OSError(28, "No space left on device"), exc_type=OSError, exc_traceback=None, err_msg=None, object=None)
+    sys.unraisablehook(report)  # from a thread making no spreadsheet: passed on
+    assert seen == [report.exc_value]
