@@ -850,6 +850,9 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
         _say(f"还没有用户：先运行 lantian users add 用户名 --role office --settings {settings.path}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     app = create_app(Path(settings.path), rules, folder, https=behind_proxy)
+    from engine._weasyprint import load as load_weasyprint
+
+    load_weasyprint()  # now, before the server's threads: the office's first issue then waits for no import
     opened = "经 HTTPS 代理的地址" if behind_proxy else f"http://{host}:{port}/"
     _say(f"蓝天网页版已启动：用浏览器打开 {opened}；提交的答卷写入 {folder}。按 Ctrl+C 停止。", err=True)
     run_server(app, host=host, port=port, threads=threads, ident="lantian", **server_options(behind_proxy=behind_proxy))

@@ -26,11 +26,13 @@ def _not_searched(name: str) -> None:
 
 
 def load() -> None:
-    """Import WeasyPrint, once per process."""
-    if "weasyprint" in sys.modules:
-        return
+    """Import WeasyPrint, once per process. Under a lock, so that no thread sees the search
+    answering "not found" or finds WeasyPrint half imported; what it prints while it is
+    imported is set aside, so a server imports it before it starts its threads."""
     with _lock:
-        if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        if "weasyprint" in sys.modules:
+            return
+        if not sys.platform.startswith("linux"):
             import weasyprint
 
             return
