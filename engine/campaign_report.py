@@ -81,7 +81,7 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
     for row in found:
         status.setdefault(row.village or "（未填）", Counter())[row.status_on(end)] += 1
     # What was still open at the end, whenever it was found.
-    unclosed = ledger.findings(path, Filter(unclosed_on=end))
+    unclosed = ledger.findings(path, Filter(status="unclosed", status_on=end))
     return Summary(
         start=start,
         end=end,
