@@ -99,8 +99,7 @@ def batch_documents(answers: Path, settings_file: Path, rules) -> list[Document]
     for number, path in enumerate(sorted(answers.glob("*.json"))):
         result = check(path.read_bytes(), rules, name=path.name)
         results.append(result)
-        given = f"XX镇环〔2024〕{number + 1}号" if result.verdict == "non_compliant" and result.notice_findings else None
-        documents.extend(document for document, _ in plan_documents(result, path, settings, answers.parent / "planned", number=given))
+        documents.extend(document for document, _ in plan_documents(result, path, settings, answers.parent / "planned", number=f"XX镇环〔2024〕{number + 1}号"))
     rows = rows_for([result for result in results if result.verdict == "non_compliant"])
     listing = rectification_list(rows, settings, answers.parent / "planned" / "整改清单.pdf", sites=len(results), today=dt.date(2024, 11, 30))
     documents.extend(Document(listing.target, listing.kind, part) for part in listing.parts)

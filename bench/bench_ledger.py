@@ -186,7 +186,7 @@ def figures(sizes: list[int] = SIZES) -> list[Figure]:
             listing, _ = lantian("ledger", "list", "--overdue", "--as-of", AS_OF.isoformat(), "--ledger", str(path), "--settings", settings)
             reported, peak = lantian("report", "--from", "2026-01-01", "--to", AS_OF.isoformat(), "-o", str(folder / f"report-{size}"), "--ledger", str(path), "--settings", settings)
             print(
-                f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>19.2f}  {listed:>7}  {listing:>20.2f}  {reported:>9.1f} / {peak or 0:>6.0f}  {'; '.join(scans) or '—'}"
+                f"{size:>11}  {best_record * 1000:>9.1f}  {best_again * 1000:>13.1f}  {best_list:>19.2f}  {listed:>7}  {listing:>20.2f}  {reported:>9.1f} / {peak:>6.0f}  {'; '.join(scans) or '—'}"
             )
         print(f"recording at the largest size costs {best_record / first_cost:.2f}× the smallest (goal ≤ 1.5×)", flush=True)
     finally:
@@ -196,7 +196,7 @@ def figures(sizes: list[int] = SIZES) -> list[Figure]:
         Figure(f"ledger: recording one inspection at {largest} inspections, against at {sizes[0]:,}", best_record / first_cost, 1.5, "×"),
         Figure(f"ledger: `ledger list --overdue` at {largest} inspections", listing, 1.0, "s"),
         Figure(f"ledger: `report` at {largest} inspections, time", reported, 10.0, "s"),
-        Figure(f"ledger: `report` at {largest} inspections, peak memory", peak or 0.0, 300.0, "MiB"),
+        Figure(f"ledger: `report` at {largest} inspections, peak memory", peak, 300.0, "MiB"),
         Figure("ledger: hot look-ups that scan a whole table", float(len(scans)), 0.0, ""),
     ]
 

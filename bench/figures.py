@@ -69,15 +69,19 @@ def best(action: Callable[[], object], runs: int, *, before: Callable[[], object
     return min(times)
 
 
-def lantian(*args: str) -> tuple[float, float | None]:
+def lantian(*args: str) -> tuple[float, float]:
     """Seconds and peak MiB of one `lantian ARGS` run in a new process, its output discarded, as
-    an office runs it. The peak is GNU time's (Debian's package time): this process's own size
-    counts in its children's before they exec, so getrusage() here would report the benchmark's."""
+    an office runs it; a run that fails (exit 2 or 3) stops the benchmark, with what it said.
+    The peak is GNU time's (Debian's package time; NaN, so no goal is met, without it): this
+    process's own size counts in its children's before they exec, so getrusage() here would
+    report the benchmark's."""
     gnu_time = Path("/usr/bin/time")
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
         wrapper = [str(gnu_time), "-f", "%M", "-o", report.name] if gnu_time.exists() else []
         start = time.perf_counter()
-        subprocess.run([*wrapper, sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        done = subprocess.run([*wrapper, sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
         seconds = time.perf_counter() - start
         kilobytes = report.read().strip().splitlines()
-    return seconds, int(kilobytes[-1]) / 1024 if wrapper and kilobytes else None
+    if done.returncode not in (0, 1):  # 1: a site not compliant, as the examples are meant to be
+        raise SystemExit(f"lantian {' '.join(args)[:200]} failed (exit {done.returncode}):\n{done.stderr}")
+    return seconds, int(kilobytes[-1]) / 1024 if wrapper and kilobytes else float("nan")
