@@ -276,9 +276,11 @@ _JSON_PROBLEMS = [
 
 
 def _chinese(problem: str, table: list[tuple[str, str]]) -> str:
+    """The parser's words in Chinese, for the inspector who reads them; words it has no
+    translation for are shown as they are."""
     for needle, chinese in table:
         if problem.startswith(needle) or needle in problem:
-            return f"{chinese}（{problem}）"
+            return chinese
     return problem
 
 
@@ -418,6 +420,14 @@ def _compose(text: str, name: str) -> yaml.Node | None:
                 raise InputError([Problem(ErrorCode.YAML_001, Location(name, *where_at), {"problem": f"{said}（{problem}）", "hint": hint})]) from None
         hint, typo = _yaml_hint(problem, text, mark)
         where = Location(name, *typo) if typo else _mark_location(name, mark)
+        # PyYAML notices a key without its colon, or a quote never closed, where it gave up
+        # (the next line, the end of the file); where it began is the line to mend.
+        begun = exc.context_mark if exc.context and exc.context_mark is not None and not typo else None
+        if begun is not None and "simple key" in exc.context and "could not find expected ':'" in problem:
+            key, _, value = text.split("\n")[begun.line].strip().partition(" ")
+            where, hint = _mark_location(name, begun), f"这一行的键后面缺少冒号：在键和值之间写“: ”，即 {key}: {value.strip() or '…'}"
+        elif begun is not None and "quoted scalar" in exc.context:
+            where, problem, hint = _mark_location(name, begun), "引号没有配对", "从这里开始的引号没有结束的引号：在值的末尾补上，或去掉这个引号"
         raise InputError([
             Problem(ErrorCode.YAML_001, where, {"problem": _chinese(problem, _YAML_PROBLEMS), "hint": hint})
         ]) from None

@@ -55,6 +55,25 @@ def test_source__syntax_error__yaml_001_at_problem_mark() -> None:
     assert "引号" in exc.value.problems[0].hint
 
 
+def test_source__key_without_its_colon__pointed_at_its_own_line_in_chinese() -> None:
+    """Should point at the key that lacks its colon, not the next line where PyYAML gave up,
+    and say it in Chinese alone, with the line as it should be."""
+    with pytest.raises(InputError) as exc:
+        load_source("answers:\n  muck_covered: 是\n  notice_board 是\n  filing: 否\n".encode(), "t.yaml")
+    assert codes(exc) == [("YAML_001", 3, 3)]
+    (problem,) = exc.value.problems
+    assert "缺少冒号" in problem.message and "could not" not in problem.message
+    assert "notice_board: 是" in problem.hint
+
+
+def test_source__quote_never_closed__pointed_at_where_it_opens() -> None:
+    """Should point at the opening quote, not at the end of the file."""
+    with pytest.raises(InputError) as exc:
+        load_source('site:\n  name: "XX工地\n  type: construction\nanswers:\n  a: 1\n'.encode(), "t.yaml")
+    assert codes(exc) == [("YAML_001", 2, 9)]
+    assert "引号没有配对" in exc.value.problems[0].message
+
+
 def test_source__tab_indent__hint_says_spaces() -> None:
     with pytest.raises(InputError) as exc:
         load_source(b"a:\n\tb: 1\n", "t.yaml")
