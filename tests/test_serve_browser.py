@@ -198,6 +198,15 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     driver.refresh()  # what the server holds now, with nothing left in the phone
     time.sleep(0.2)
     assert driver.find_element(By.NAME, "answers.hoarding_base.note").get_attribute("value") == "南侧无防溢座"
+    # Typed and the page left at once, before the pause after typing has run out: kept all the same.
+    note = driver.find_element(By.NAME, "answers.hoarding_base.note")
+    driver.execute_script("arguments[0].closest('details').open = true; arguments[0].scrollIntoView({block: 'center'})", note)
+    note.send_keys("，长约3米")
+    driver.refresh()
+    wait_for(driver, lambda d: "已自动保存" in status(d))
+    driver.refresh()
+    wait_for(driver, lambda d: d.find_elements(By.NAME, "answers.hoarding_base.note"))
+    assert driver.find_element(By.NAME, "answers.hoarding_base.note").get_attribute("value") == "南侧无防溢座，长约3米"
 
     # The site's person signs with a finger on the screen.
     from selenium.webdriver.common.action_chains import ActionChains
@@ -219,7 +228,7 @@ def test_inspector_on_a_phone__fills_loses_the_connection_recovers_and_submits(s
     rules = load_rules(RULES)
     got, want = check(written, rules), check(example, rules)
     assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
-    assert "南侧无防溢座" in written.read_text(encoding="utf-8")
+    assert "南侧无防溢座，长约3米" in written.read_text(encoding="utf-8")
     (photo,) = list((root / "inspections").rglob("photos/*.jpg"))
     with Image.open(photo) as image:
         assert max(image.size) <= 1600  # shrunk on the phone, before it was sent

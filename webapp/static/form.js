@@ -199,6 +199,18 @@
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   window.addEventListener("online", function () { later(); });
+  // A page left (reloaded, closed, or put behind another app, where a phone may end it)
+  // before the pause after typing has run out saves at once: save() keeps it in this browser
+  // first, so what the upload may not finish is sent when the page is opened again.
+  function keepNow() {
+    if (!timer) return;
+    clearTimeout(timer);
+    save();
+  }
+  window.addEventListener("pagehide", keepNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") keepNow();
+  });
   // The copy in this browser is dropped only once the submission is taken (result.js): a
   // submission refused, or sent without a connection, loses nothing.
 })();
