@@ -148,7 +148,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent or "."))
     except OSError as exc:
-        raise _unwritable(target, exc) from None
+        raise unwritable(target, exc) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         umask = os.umask(0)
@@ -165,7 +165,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise _unwritable(target, exc) from None
+            raise unwritable(target, exc) from None
         raise
 
 
@@ -192,7 +192,8 @@ def _put_in_place(temporary: str, target: Path, overwrite: bool, settings: bool 
     os.replace(temporary, target)
 
 
-def _unwritable(target: Path, exc: OSError) -> UnwritableError:
+def unwritable(target: Path, exc: OSError) -> UnwritableError:
+    """IO_004 for ``target``, which the disk or its folder refused (``exc`` says why)."""
     return UnwritableError([Problem(ErrorCode.IO_004, Location(str(target)), {"reason": write_reason(exc)})], exc.errno)
 
 

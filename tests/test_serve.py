@@ -973,3 +973,25 @@ def test_session_ended__the_form_s_script_told_in_json_not_sent_a_log_in_page(ap
         # The first is refused as not logged in, the next (its session gone) as a stale form.
         assert response.status_code in (400, 401) and response.get_json()["error"] in ("请先登录", "页面已过期或已退出登录：请刷新页面，重新登录后再提交")
     assert client.get("/").headers["Location"].startswith("/login")  # a page is still sent to log in
+
+
+def test_users__drafts_that_cannot_be_set_aside__io_004_and_the_user_not_removed(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should say the disk's refusal (IO_004) and remove no one when a removed user's drafts
+    cannot be moved aside: a user is never removed with drafts the next one of that name gets."""
+    import errno
+
+    inspector = logged_in(app)
+    new_draft(inspector, "straw_ban")
+    clerk = logged_in(app, "王芳")
+    page = clerk.get("/office/users").get_data(as_text=True)
+    real_rename = Path.rename
+
+    def refused(self: Path, target):
+        if self.parent.name == ".drafts":
+            raise OSError(errno.EACCES, "Permission denied")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refused)
+    response = clerk.post("/office/users", data={"action": "remove", "name": "李明", "csrf_token": token(page)})
+    assert response.status_code == 507 and "IO_004" in response.get_data(as_text=True)
+    assert authenticate(users_path(office / "office.yaml"), "李明", PASSWORD) is not None

@@ -32,7 +32,7 @@ from flask import Flask, Response, abort, g, jsonify, redirect, render_template,
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import engine
-from engine._fsutil import UnwritableError, atomic_write
+from engine._fsutil import UnwritableError, atomic_write, unwritable
 from engine.errors import InputError, LantianError
 from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
@@ -337,12 +337,24 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 mine.append({"id": path.stem, "title": checklist.title, "site": draft.get("site", {}).get("name", "（未填单位）"), "submitted": draft.get("submitted")})
         return render_template("home.html", user=owner, checklists=sorted(rules.checklists.values(), key=lambda c: c.id), drafts=mine)
 
-    def set_aside_drafts(name: str) -> None:
-        """A removed user's drafts, out of reach of anyone added later under the same name;
-        kept (their photos are evidence), named by the day of the removal."""
+    def remove_with_drafts(name: str, by: str) -> None:
+        """Remove a user, and set their drafts aside, out of reach of anyone added later under
+        the same name; kept (their photos are evidence), named by the day of the removal. The
+        drafts go first, and come back when the removal is refused (the last office user): a
+        user is never removed with drafts the next one of that name would get."""
         folder = drafts_of(name)
+        aside = drafts_root / f"removed-{dt.datetime.now():%Y%m%d%H%M%S}-{folder.name}"
         if folder.is_dir():
-            folder.rename(drafts_root / f"removed-{dt.datetime.now():%Y%m%d%H%M%S}-{folder.name}")
+            try:
+                folder.rename(aside)
+            except OSError as exc:
+                raise unwritable(folder, exc) from None
+        try:
+            remove_user(users, name, by=by)
+        except UserError:
+            if aside.is_dir():
+                aside.rename(folder)
+            raise
 
     def open_drafts(owner: User) -> list[Path]:
         folder = drafts_of(owner.name)
@@ -755,8 +767,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 if changed is not None and name == owner.name:  # this session stays; the user's others end
                     session["stamp"] = changed.stamp
             elif action == "remove":
-                remove_user(users, name, by=owner.name)
-                set_aside_drafts(name)
+                remove_with_drafts(name, owner.name)
             else:
                 abort(400)
         except UserError as exc:
