@@ -171,7 +171,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         return found
 
     def user() -> User:
-        found = session_user()
+        found = g.get("user")  # read once a request, by who()
         if found is None:
             abort(401)
         return found
