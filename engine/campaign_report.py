@@ -273,14 +273,12 @@ def report_file_name(start: dt.date, end: dt.date, suffix: str) -> str:
     return f"整治情况汇总_{start.isoformat()}_{end.isoformat()}.{suffix}"
 
 
-def report_document(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, today: dt.date | None = None, summary: Summary | None = None):
-    """The summary as a document to render (templates/report.html), dated ``today``: the day
-    it is issued (the period is in its title). ``summary``: the figures, when already made
-    (for the spreadsheet beside it)."""
+def report_document(summary: Summary, settings, target: Path, *, today: dt.date | None = None):
+    """``summary`` (summarize) as a document to render (templates/report.html), dated
+    ``today``: the day it is issued (the period is in its title)."""
     from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
-    summary = summary or summarize(path, start, end)
     charts = {
         "checklists": count_chart(summary.by_checklist),
         "villages": count_chart(summary.by_village),
@@ -297,14 +295,13 @@ SUMMARY_SHEET = "整治情况汇总"
 UNCLOSED_SHEET = "尚未销号的问题"
 
 
-def summary_spreadsheet(path: Path, settings, start: dt.date, end: dt.date, target: Path, *, summary: Summary | None = None) -> bytes:
-    """The summary as .xlsx bytes, for ``target``: the PDF's figures and tables as rows to
-    sort and sum (one sheet), and every finding still open at the end of ``end`` as the
-    rectification list's rows (another). ``summary``: the figures, when already made."""
+def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
+    """``summary`` as .xlsx bytes, for ``target``: the PDF's figures and tables as rows to
+    sort and sum (one sheet), and every finding still open at the end of the period as the
+    rectification list's rows (another)."""
     from .rectification import workbook_bytes
 
-    figures = summary or summarize(path, start, end)
-    return workbook_bytes(lambda: _summary_workbook(figures, settings), target)
+    return workbook_bytes(lambda: _summary_workbook(summary, settings), target)
 
 
 def _summary_workbook(summary: Summary, settings) -> Any:

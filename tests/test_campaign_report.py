@@ -49,7 +49,7 @@ def report(tmp_path_factory) -> tuple[Path, list[str], Path]:
         (inbox / f"{day}.yaml").write_text(text.replace("village: XX村", f"village: {LONG_VILLAGE}").replace("XX项目工地", f"{day}工地"), encoding="utf-8")
     record(inbox, root / "office.yaml")
     target = root / "整治情况汇总.pdf"
-    (pdf,) = write_pdfs([report_document(settings.ledger_path, settings, START, END, target, today=ISSUED)])
+    (pdf,) = write_pdfs([report_document(summarize(settings.ledger_path, START, END), settings, target, today=ISSUED)])
     target.write_bytes(pdf)
     pages = [text.replace(" ", "").replace("\n", "") for text in page_texts(target)]
     return target, pages, settings.ledger_path
@@ -210,11 +210,11 @@ def test_report__thousands_open__the_longest_overdue_listed_all_in_the_spreadshe
     assert len(everything.unclosed) > 3
     monkeypatch.setattr(campaign_report, "LISTED", 3)
     summary = summarize(ledger_path, START, END)
-    html = report_document(ledger_path, settings, START, END, ledger_path.parent / "r.pdf", today=ISSUED, summary=summary).html
+    html = report_document(summary, settings, ledger_path.parent / "r.pdf", today=ISSUED).html
     assert f"尚未销号的问题共 {len(summary.unclosed)} 个，下表列出逾期最久的 3 个" in html
     longest = sorted(row.overdue_days(END) for row in summary.unclosed)[-3:]
     assert sorted(row.overdue_days(END) for row in summary.listed) == longest
     table = html[html.index("四、尚未销号的问题") :]
     assert [int(n) for n in re.findall(r'<td class="center">(\d+)</td></tr>', table)] == [row.finding_id for row in summary.listed]
-    book = load_workbook(io.BytesIO(summary_spreadsheet(ledger_path, settings, START, END, ledger_path.parent / "r.xlsx", summary=summary)))
+    book = load_workbook(io.BytesIO(summary_spreadsheet(summary, settings, ledger_path.parent / "r.xlsx")))
     assert book["尚未销号的问题"].max_row == 1 + len(summary.unclosed)

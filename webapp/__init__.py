@@ -674,7 +674,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine.campaign_report import report_document, report_file_name, summary_spreadsheet
+        from engine.campaign_report import report_document, report_file_name, summarize, summary_spreadsheet
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -685,10 +685,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             abort(400)
         settings = office_settings()
         name = report_file_name(start, end, fmt)
+        summary = summarize(settings.ledger_path, start, end)
         if fmt == "xlsx":
-            data = summary_spreadsheet(settings.ledger_path, settings, start, end, Path(name))
+            data = summary_spreadsheet(summary, settings, Path(name))
         else:
-            (data,) = write_pdfs([report_document(settings.ledger_path, settings, start, end, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
+            (data,) = write_pdfs([report_document(summary, settings, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         return _attachment(data, name)
 
     @app.get("/office/findings")
