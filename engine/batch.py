@@ -34,7 +34,7 @@ from .labels import document_label
 from .ledger import Recorded
 from .model import Answers, Checklist, InspectionResult, RuleSet
 from .order_checks import order_problems
-from .rectification import Row, list_document, rows_for, rows_from_ledger, spreadsheet
+from .rectification import Row, ledger_list_rows, list_document, rows_for, spreadsheet
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
@@ -137,8 +137,7 @@ def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, day: dt.date) ->
         return [], 0
     if ledger_path is not None:
         # From the ledger: a problem a re-inspection found again is one row, with its status.
-        touched = ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded)))
-        return rows_from_ledger(touched, day), len({(row.site, row.village) for row in touched})
+        return ledger_list_rows(ledger.findings(ledger_path, ledger.Filter(touched_by=tuple(r.inspection_id for r in outcome.recorded))), day)
     results = [result for _, result in outcome.results]
     return rows_for(results), len({(result.site.name, result.site.village) for result in results if result.findings})
 

@@ -316,15 +316,20 @@ def workbook_bytes(build: Callable[[], Any], target: Path) -> bytes:
     return buffer.getvalue()
 
 
+def ledger_list_rows(found: Sequence[LedgerRow], day: dt.date) -> tuple[list[Row], int]:
+    """The list's rows of ledger findings, as they stand on ``day``, and how many sites they are at."""
+    return rows_from_ledger(found, day), len({(row.site, row.village) for row in found})
+
+
 def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool, fonts: Any = None) -> bytes:
     """The rectification list (整改清单) of ledger findings as ``fmt`` (pdf or xlsx) bytes, as
     lantian batch writes it; of overdue findings, titled 逾期未销号清单. ``target`` names the
     file in messages; ``fonts`` are the office's (fonts.document_fonts), looked up when None."""
-    items = rows_from_ledger(found, day)
+    items, sites = ledger_list_rows(found, day)
     title = OVERDUE_TITLE if overdue else LIST_TITLE
     if fmt == "xlsx":
         return spreadsheet(items, settings, target, title=title)
-    document = list_document(items, settings, target, sites=len({(row.site, row.village) for row in found}), today=day, title=title)
+    document = list_document(items, settings, target, sites=sites, today=day, title=title)
     # One list: its parts are too few to be worth worker processes (render.PARALLEL_MINIMUM).
     (pdf,) = write_pdfs([document], fonts=fonts if fonts is not None else document_fonts(settings.font, settings.fonts)[0])
     return pdf
