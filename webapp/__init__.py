@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
 import os
 import re
@@ -26,9 +27,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, send_file, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import engine
@@ -80,17 +80,14 @@ def _without_comments(data: bytes) -> list[bytes]:
     return [line for line in data.splitlines() if not line.lstrip().startswith(b"#")]
 
 
-#: What a download is, by its file's ending: the documents, lists and summary the office takes away.
-_MIMETYPES = {".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
 def _attachment(data: bytes, name: str) -> Response:
-    """``data`` as a download saved under ``name`` (a Chinese name, as RFC 6266 allows)."""
-    return Response(data, mimetype=_MIMETYPES[Path(name).suffix], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    """``data`` as a download saved under ``name`` (a Chinese name: Flask writes it as RFC 6266 allows)."""
+    return send_file(io.BytesIO(data), download_name=name, as_attachment=True)
 
 
 def _said(problems: Any) -> list[str]:
-    return [f"[{problem.code.name}] {problem.message} — {problem.hint}" for problem in problems]
+    """Each problem as a line of a page: its code, message and hint."""
+    return [f"[{problem.code.name}] {problem.message}" + (f" — {problem.hint}" if problem.hint else "") for problem in problems]
 
 
 def _document_label(name: str) -> str:
@@ -520,7 +517,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         except InputError as exc:
             problems: dict[str, list[str]] = defaultdict(list)
             for problem in exc.problems:
-                problems[field_of(problem)].append(f"[{problem.code.name}] {problem.message} — {problem.hint}")
+                problems[field_of(problem)].extend(_said([problem]))
             return form_page(owner, draft_id, draft, checklist, problems), 422
         # A disk that refuses any of these writes is said on a page (the errorhandler below);
         # submitting again once there is room writes what is missing. The file's name is kept
