@@ -360,7 +360,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def room_for_a_draft(owner: User) -> None:
         if len(open_drafts(owner)) >= MAX_DRAFTS:
             problem = f"已有 {MAX_DRAFTS} 份没有提交的草稿：先提交或删除一些（首页“我的检查”），再新建检查"
-            abort(Response(render_template("refused.html", user=owner, heading="没有完成", stem="新建检查", problems=[problem], back=url_for("home")), 409))
+            abort(Response(*refusal("新建检查", [], 409, said=[problem])))
 
     @app.post("/inspections/new")
     def new_inspection() -> Any:
@@ -723,7 +723,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             data = upload.read()
             suffix = _EVIDENCE_KINDS.get(data[:4])
             if suffix is None:
-                return render_template("refused.html", user=owner, heading="没有完成", stem=f"问题 #{finding_id}", problems=["销号依据只收照片（JPEG、PNG）或 PDF 文件"], back=url_for("findings_page")), 400
+                return refusal(f"问题 #{finding_id}", [], 400, said=["销号依据只收照片（JPEG、PNG）或 PDF 文件"])
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
             atomic_write(evidence, data, overwrite=False)
         try:
