@@ -995,3 +995,17 @@ def test_users__drafts_that_cannot_be_set_aside__io_004_and_the_user_not_removed
     response = clerk.post("/office/users", data={"action": "remove", "name": "李明", "csrf_token": token(page)})
     assert response.status_code == 507 and "IO_004" in response.get_data(as_text=True)
     assert authenticate(users_path(office / "office.yaml"), "李明", PASSWORD) is not None
+
+
+def test_office__close_out_evidence_a_scanner_s_jpeg__taken(app, office: Path) -> None:
+    """Should take a JPEG whatever segment its camera or scanner wrote first (Adobe's, here)."""
+    import io
+
+    _recorded(office, "dust_six_100pct_noncompliant.yaml")
+    clerk = logged_in(app, "王芳")
+    page = clerk.get("/office/findings").get_data(as_text=True)
+    first = int(re.search(r"/office/findings/(\d+)/close", page).group(1))
+    scanned = b"\xff\xd8\xff\xee\x00\x0eAdobe\x00" + bytes(64)
+    closed = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": "围挡已封闭，见扫描件", "csrf_token": token(page), "evidence": (io.BytesIO(scanned), "scan.jpg")})
+    assert closed.status_code == 302, closed.get_data(as_text=True)
+    assert [path.suffix for path in (office / "evidence").iterdir()] == [".jpg"]

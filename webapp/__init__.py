@@ -63,7 +63,13 @@ _FOLDER = re.compile(r"[\w\u4e00-\u9fff-]*_[0-9a-f]{8}")
 
 
 #: Evidence a desk close-out takes, by its first bytes: a photo or a scanned report.
-_EVIDENCE_KINDS = {b"\xff\xd8\xff\xe0": ".jpg", b"\xff\xd8\xff\xe1": ".jpg", b"\xff\xd8\xff\xdb": ".jpg", b"\x89PNG": ".png", b"%PDF": ".pdf"}
+#: What evidence of a close-out may be, by how its file begins: a JPEG (whichever segment a
+#: camera or scanner writes first), a PNG, a PDF.
+_EVIDENCE_KINDS = {b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png", b"%PDF": ".pdf"}
+
+
+def _evidence_suffix(data: bytes) -> str | None:
+    return next((suffix for start, suffix in _EVIDENCE_KINDS.items() if data.startswith(start)), None)
 
 
 def _form_day(text: str) -> dt.date:
@@ -721,7 +727,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         upload = request.files.get("evidence")
         if upload is not None and upload.filename:
             data = upload.read()
-            suffix = _EVIDENCE_KINDS.get(data[:4])
+            suffix = _evidence_suffix(data)
             if suffix is None:
                 return refusal(f"问题 #{finding_id}", [], 400, said=["销号依据只收照片（JPEG、PNG）或 PDF 文件"])
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
