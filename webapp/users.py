@@ -103,11 +103,13 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
         raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
+    hashed = generate_password_hash(password, method=PASSWORD_HASH)  # slow on purpose: before the lock
     with closing(_connect(path)) as connection, connection:
+        connection.execute("BEGIN IMMEDIATE")  # two adds of one name at once: the second is refused, not a silent replacement
         exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         if exists and not replace:
             raise UserError(f"用户 {name} 已存在")
-        connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, generate_password_hash(password, method=PASSWORD_HASH)))
+        connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, hashed))
         _note(connection, by, "replace" if exists else "add", name, role)
     return User(name, role)
 
