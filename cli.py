@@ -659,7 +659,9 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     from engine.rectification import ledger_list_file
 
     settings = _settings(ctx, settings_path, None)
-    atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue, fonts=None if fmt == "xlsx" else _fonts(settings)))
+    if fmt == "pdf":
+        _fonts(settings)  # its warnings (a font not installed), before the list is made
+    atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue))
 
 
 @ledger.command("show", context_settings=CONTEXT)

@@ -321,16 +321,16 @@ def ledger_list_rows(found: Sequence[LedgerRow], day: dt.date) -> tuple[list[Row
     return rows_from_ledger(found, day), len({(row.site, row.village) for row in found})
 
 
-def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool, fonts: Any = None) -> bytes:
+def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool) -> bytes:
     """The rectification list (整改清单) of ledger findings as ``fmt`` (pdf or xlsx) bytes, as
     lantian batch writes it; of overdue findings, titled 逾期未销号清单. ``target`` names the
-    file in messages; ``fonts`` are the office's (fonts.document_fonts), looked up when None."""
+    file in messages. Set in the office's fonts (fonts.document_fonts, whose warnings are the caller's to show)."""
     items, sites = ledger_list_rows(found, day)
     title = OVERDUE_TITLE if overdue else LIST_TITLE
     if fmt == "xlsx":
         return spreadsheet(items, settings, target, title=title)
     document = list_document(items, settings, target, sites=sites, today=day, title=title)
     # One list: its parts are too few to be worth worker processes (render.PARALLEL_MINIMUM).
-    (pdf,) = write_pdfs([document], fonts=fonts if fonts is not None else document_fonts(settings.font, settings.fonts)[0])
+    (pdf,) = write_pdfs([document], fonts=document_fonts(settings.font, settings.fonts)[0])
     return pdf
 
