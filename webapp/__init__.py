@@ -793,7 +793,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         room_for_a_draft(owner)
         again = empty_draft(checklist, dt.datetime.now())
         again["site"] = dict(original.get("site", {}))
-        again["inspection"]["follows"] = original["inspection"].get("id") or original["submitted"].get("id", "")
+        again["inspection"]["follows"] = original["inspection"].get("id", "")  # given at submission
         again["inspection"]["inspectors"] = original["inspection"].get("inspectors", "")
         new_id = uuid.uuid4().hex
         save_draft(owner, new_id, again)
