@@ -63,6 +63,17 @@ def test_dust_site_today__cites_the_code_and_its_penalty(rules) -> None:
     assert result.warnings == ()
 
 
+def test_two_rule_sets_of_other_penalties__each_finding_cites_its_own(rules, rules_copy: Path) -> None:
+    """Citations worked out once are reused by reference and days: never across libraries."""
+    legal = rules_copy / "_legal.yaml"
+    legal.write_text(legal.read_text(encoding="utf-8").replace("由住房城乡建设等部门按照职责分工责令改正", "由另一部门责令改正"), encoding="utf-8")
+    other = load_rules(rules_copy)
+    answers = dust_answers({"hoarding_closed": "{value: 否, count: 2}"}, date="2026-12-06")
+    for _ in range(2):
+        ours, theirs = (check(answers, ruleset, name="a.yaml").findings[0].citations[0].penalty for ruleset in (rules, other))
+        assert "由住房城乡建设等部门按照职责分工责令改正" in ours and "由另一部门责令改正" in theirs
+
+
 def test_dust_site_2024__still_cites_the_2018_law(rules) -> None:
     # The example of today re-dated to 2024: waste_cleared, asked only under the Code, is left aside.
     raw = (EXAMPLES / "dust_six_100pct_noncompliant.yaml").read_text(encoding="utf-8").replace("2026-", "2024-")
