@@ -18,7 +18,7 @@ from .labels import KIND_LABELS
 from .model import SITE_FIELDS, Answer, Answers, Checklist, Inspection, RuleSet, Signatures, Site
 from .names import name_key
 from .schema import validate
-from .source import SourceDocument, char_name, file_kind, inside, load_source, os_reason, refused_character
+from .source import Locations, SourceDocument, char_name, file_kind, inside, load_source, os_reason, refused_character
 from .values import ValueProblem, is_not_applicable, normalize, parse_bool, parse_date, parse_value
 
 MIN_INSPECTORS = 2
@@ -186,7 +186,7 @@ class _AnswersBuilder:
         self.checklist = checklist
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.locations: dict[str, Location] = {}
+        self.locations = Locations(doc)
         self.not_applicable_refused: list[tuple[Any, tuple]] = []
         #: where photo paths start: the answers file's folder (unknown for stdin)
         self.folder = None if doc.name.startswith("<") else Path(doc.name).parent
@@ -349,9 +349,9 @@ class _AnswersBuilder:
                     count = int(count)  # 3.0, which JSON Schema calls an integer: printed as 3
             else:
                 value = raw
-            self.locations[f"answers.{item_id}"] = self.doc.location(value_path, item=item_id)
+            self.locations.add(f"answers.{item_id}", value_path, item=item_id)
             if isinstance(raw, dict) and "count" in raw:
-                self.locations[f"answers.{item_id}.count"] = self.doc.location(path + ("count",), item=item_id)
+                self.locations.add(f"answers.{item_id}.count", path + ("count",), item=item_id)
             if value is None or (isinstance(value, str) and not value.strip()) or value == []:
                 result[item_id] = Answer(item_id, "blank", None, count, note, photos)
             elif is_not_applicable(value):
@@ -471,16 +471,15 @@ def text_problems(doc: SourceDocument, checklist: Checklist | None) -> list[Prob
             item = str(path[1]) if path[0] == "answers" and len(path) > 1 else None
             lines = path[0] == "answers" and (path[-1] == "note" or (item in text_items and (len(path) == 2 or path[2] == "value")))
             limit = MAX_TEXT_CHARS if lines else MAX_LINE_CHARS
-            where = doc.location(path, item=item)
             if len(value) > limit:
                 hint = "写明要点即可，详细情况另附材料" if lines else "这里只写一行，例如单位全称；详细情况写在 note 中"
-                problems.append(Problem(ErrorCode.ANSWER_012, where, {"field": _dotted(path), "length": len(value), "limit": limit, "hint": hint}))
+                problems.append(Problem(ErrorCode.ANSWER_012, doc.location(path, item=item), {"field": _dotted(path), "length": len(value), "limit": limit, "hint": hint}))
             # A JSON file may hold Windows line breaks (\r\n) in a multi-line text.
             bad = refused_character(value, "\t\n\r" if lines else "\t")
             if bad:
                 shown = char_name(bad.group())
                 hint = "删除这个字符（多半是从别的程序复制来的）" + ("" if lines else "；这里只能写一行，不能换行")
-                problems.append(Problem(ErrorCode.ANSWER_013, where, {"field": _dotted(path), "char": shown, "position": bad.start() + 1, "hint": hint}))
+                problems.append(Problem(ErrorCode.ANSWER_013, doc.location(path, item=item), {"field": _dotted(path), "char": shown, "position": bad.start() + 1, "hint": hint}))
     return problems
 
 
@@ -555,11 +554,9 @@ def answers_from_document(doc: SourceDocument, rules: RuleSet) -> tuple[Answers,
 
 
 def _answers(doc: SourceDocument, checklist: Checklist, site: Site, inspection: Inspection, answered: dict[str, Answer], builder: _AnswersBuilder) -> Answers:
-    locations = {
-        "inspection.date": doc.location(("inspection", "date")),
-        "answers": doc.location(("answers",), key=True),
-        **builder.locations,
-    }
+    locations = builder.locations
+    locations.add("inspection.date", ("inspection", "date"))
+    locations.add("answers", ("answers",), key=True)
     return Answers(
         name=doc.name,
         sha256=doc.sha256,

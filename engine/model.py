@@ -6,6 +6,7 @@ Frozen dataclasses only; no I/O here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -357,7 +358,7 @@ class Answers:
     inspection: Inspection
     answers: dict[str, Answer]
     applicability: Applicability  #: which items apply under the law of the inspection day, worked out once
-    locations: dict[str, Any] = field(default_factory=dict)  #: "inspection.date", "answers" → Location
+    locations: Mapping[str, Any] = field(default_factory=dict)  #: "inspection.date", "answers" → Location
     warnings: tuple = ()  #: Problems that do not stop the check
 
 

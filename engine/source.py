@@ -14,7 +14,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -133,6 +133,30 @@ class SourceDocument:
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class Locations(Mapping[str, Location]):
+    """Named places in a document ("answers.hoarding_closed" → the answer's position), each
+    worked out only when asked for: most are never asked for (a file read without a
+    problem), and working them all out was a twentieth of checking one."""
+
+    def __init__(self, doc: SourceDocument) -> None:
+        self._doc = doc
+        self._places: dict[str, tuple[tuple, bool, str | None]] = {}
+
+    def add(self, name: str, path: tuple, *, key: bool = False, item: str | None = None) -> None:
+        """``name`` is where doc.location(path, key=key, item=item) is."""
+        self._places[name] = (path, key, item)
+
+    def __getitem__(self, name: str) -> Location:
+        path, key, item = self._places[name]
+        return self._doc.location(path, key=key, item=item)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
 
 
 def os_reason(exc: OSError) -> str:
