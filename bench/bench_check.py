@@ -8,13 +8,15 @@ blank and not-applicable answers) and measures, in one run:
   against its item, score; and its ratio to the yardstick (goal: 1.3 or less);
 - `lantian check --format json` of the N files written to disk, as a new process, against
   the C loader parsing the same files read from disk (goal: 1.6 or less);
-- the command's peak memory with N files and with a tenth of them (goal: flat, 1.2× or less).
+- the command's peak memory with N files and with a tenth of them (goal: flat, 1.2× or less);
+- for scale, writing the results' JSON alone, as the command does and with json's C encoder.
 
     python bench/bench_check.py [N]
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import tempfile
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import Figure, lantian, table  # noqa: E402
 
 from engine import check, load_rules  # noqa: E402
+from engine.check_output import json_text, result_dict  # noqa: E402
 
 YES_NO = ["是", "否", "有", "无", "yes", "no", "不适用", "是", "是", "是"]
 
@@ -99,16 +102,36 @@ def figures(count: int = 10_000) -> list[Figure]:
     parse_only = time.perf_counter() - started
 
     verdicts: dict[str, int] = {}
+    results = []
     started = time.perf_counter()
     for number, raw in enumerate(files):
         result = check(raw, rules, name=f"site-{number}.yaml")
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+        if number < 1000:
+            results.append(result)
     whole = time.perf_counter() - started
+
+    # What the command writes for each result (some 700 lines of JSON): as it writes it, and,
+    # for scale, the same values through the standard library's C encoder without indentation;
+    # of the first thousand results, against their share of the parse.
+    dicts = [result_dict(result) for result in results]
+    share = parse_only * len(dicts) / count
+    del results
+    started = time.perf_counter()
+    for value in dicts:
+        json_text(value, level=2)
+    written = time.perf_counter() - started
+    started = time.perf_counter()
+    for value in dicts:
+        json.dumps(value, ensure_ascii=False)
+    compact = time.perf_counter() - started
+    del dicts
 
     print(f"inspections: {count} (verdicts: {verdicts}); YAML loader: {loader.__name__}")
     print(f"  YAML parsing alone:                    {rate(parse_only, count):8.0f} inspections/s  ({parse_only / count * 1e3:.3f} ms each)")
     print(f"  load + validate + score (whole check): {rate(whole, count):8.0f} inspections/s  ({whole / count * 1e3:.3f} ms each)")
-    print(f"  ratio (whole check / YAML parsing):    {whole / parse_only:8.1f}×", flush=True)
+    print(f"  ratio (whole check / YAML parsing):    {whole / parse_only:8.1f}×")
+    print(f"  each result's JSON, as the command writes it: {written / share:.2f}× the parse; compact, by json's C encoder: {compact / share:.2f}×", flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
         paths = []
