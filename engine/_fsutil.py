@@ -213,7 +213,7 @@ def write_reason(exc: OSError) -> str:
 
 
 def temporary_file_error(exc: OSError, where: Path) -> UnwritableError:
-    """IO_012 for ``where``: a temporary file it needed (WeasyPrint's, openpyxl's) could not
+    """IO_012 for ``where``: a temporary file it needed (WeasyPrint's, XlsxWriter's) could not
     be written, naming the folder they go in."""
     # Where it failed, when Python knows: a cache folder that is a file is no full disk.
     reason = write_reason(exc) + (f"（{path_text(exc.filename)}）" if exc.filename else "")

@@ -11,7 +11,7 @@ import functools
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,48 +299,40 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
     """``summary`` as .xlsx bytes, for ``target``: the PDF's figures and tables as rows to
     sort and sum (one sheet), and every finding still open at the end of the period as the
     rectification list's rows (another)."""
-    from .rectification import workbook_bytes
-
-    return workbook_bytes(lambda: _summary_workbook(summary, settings), target)
-
-
-def _summary_workbook(summary: Summary, settings) -> Any:
-    from openpyxl import Workbook
-
     from .labels import FINDING_STATUS_LABELS
-    from .rectification import _cell_text, list_sheet, rows_from_ledger, styled
+    from .rectification import list_sheet, rows_from_ledger
+    from .spreadsheet import Sheet, workbook_bytes
 
-    book = Workbook(write_only=True)  # streamed: the open findings of a county run to thousands
-    sheet = book.create_sheet(SUMMARY_SHEET)
-    sheet.column_dimensions["A"].width = 36
-    for letter in "BCD":
-        sheet.column_dimensions[letter].width = 14
+    def build(add_sheet: Callable[[str], Sheet]) -> None:
+        sheet = add_sheet(SUMMARY_SHEET)
+        sheet.widths([36, 14, 14, 14])
 
-    def table(heading: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        sheet.append([])
-        sheet.append([styled(sheet, heading, bold=True)])
-        sheet.append(list(columns))
-        for row in rows:
-            sheet.append([_cell_text(value) for value in row])  # names from the ledger, as the list writes them
+        def table(heading: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+            sheet.append()
+            sheet.append([heading], style="bold")
+            sheet.append(columns)
+            for row in rows:
+                sheet.append(row)
 
-    sheet.append([styled(sheet, _cell_text(f"{settings.office} 大气污染防治专项检查情况汇总"), bold=True)])
-    sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])
-    table(
-        "一、检查情况",
-        ["项目", "数值"],
-        [
-            ("现场检查（次）", summary.inspections),
-            ("其中复查（次）", summary.re_inspections),
-            ("涉及单位（点位）", summary.sites),
-            *((f"{label}（次）", count) for label, count in summary.verdicts),
-            ("合格率（%）", summary.compliance_rate),
-        ],
-    )
-    table("二、发现问题", ["项目", "数值"], [("发现问题（个）", summary.findings), ("已销号（个）", summary.closed), ("销号率（%）", summary.closure_rate)])
-    table("按检查表", ["检查表", "问题数"], summary.by_checklist)
-    table("按村（社区）", ["村（社区）", "问题数"], summary.by_village)
-    table("按严重程度", ["严重程度", "问题数"], summary.by_severity)
-    table("各村（社区）的销号情况", ["村（社区）", FINDING_STATUS_LABELS["closed"], FINDING_STATUS_LABELS["rectifying"], FINDING_STATUS_LABELS["open"]], summary.status_by_village)
-    table(f"三、逾期情况（截至 {summary.end.isoformat()}）", ["村（社区）", "未销号", "其中逾期", "最长逾期（天）"], summary.overdue_by_village)
-    list_sheet(book.create_sheet(UNCLOSED_SHEET), rows_from_ledger(summary.unclosed, summary.end), settings, UNCLOSED_SHEET)
-    return book
+        sheet.append([f"{settings.office} 大气污染防治专项检查情况汇总"], style="bold")
+        sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])
+        table(
+            "一、检查情况",
+            ["项目", "数值"],
+            [
+                ("现场检查（次）", summary.inspections),
+                ("其中复查（次）", summary.re_inspections),
+                ("涉及单位（点位）", summary.sites),
+                *((f"{label}（次）", count) for label, count in summary.verdicts),
+                ("合格率（%）", summary.compliance_rate),
+            ],
+        )
+        table("二、发现问题", ["项目", "数值"], [("发现问题（个）", summary.findings), ("已销号（个）", summary.closed), ("销号率（%）", summary.closure_rate)])
+        table("按检查表", ["检查表", "问题数"], summary.by_checklist)
+        table("按村（社区）", ["村（社区）", "问题数"], summary.by_village)
+        table("按严重程度", ["严重程度", "问题数"], summary.by_severity)
+        table("各村（社区）的销号情况", ["村（社区）", FINDING_STATUS_LABELS["closed"], FINDING_STATUS_LABELS["rectifying"], FINDING_STATUS_LABELS["open"]], summary.status_by_village)
+        table(f"三、逾期情况（截至 {summary.end.isoformat()}）", ["村（社区）", "未销号", "其中逾期", "最长逾期（天）"], summary.overdue_by_village)
+        list_sheet(add_sheet(UNCLOSED_SHEET), rows_from_ledger(summary.unclosed, summary.end), settings, UNCLOSED_SHEET)
+
+    return workbook_bytes(build, target)

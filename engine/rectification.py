@@ -8,10 +8,6 @@ column widths, dates as dates.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import io
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,13 +15,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._fsutil import temporary_file_error
-from .check_output import printable
 from .fonts import document_fonts, smallest_copy
 from .labels import SEVERITY_LABELS
 from .model import InspectionResult
 from .render import Document, render_html, write_pdfs
 from .settings import OfficeSettings
+from .spreadsheet import Sheet, workbook_bytes
 from .typeset import Column, metrics_for, set_table
 
 if TYPE_CHECKING:
@@ -177,143 +172,33 @@ def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-def _cell_text(value: Any) -> Any:
-    """A value a spreadsheet cell can hold: control characters (from a ledger another program
-    wrote into), which XLSX cannot store, written as their escapes."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
-
-
-def _print_setup(sheet: Any, heading: str) -> None:
-    """Printed as the PDF list is: A4 landscape, every column on the page's width, the header
-    row on every page, the office and title at the top and "第 n 页 共 m 页" at the foot."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = "9"  # A4, as OOXML numbers paper sizes (Worksheet.PAPERSIZE_A4)
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages as the rows need
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    # & starts a code in Excel's header text: an office named "A&B" is written "A&&B".
-    sheet.oddHeader.center.text = heading.replace("&", "&&")
-    sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
-
-
 def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
     """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
-    openpyxl writes each sheet to a temporary file first: no room for it is IO_012."""
-    return workbook_bytes(lambda: _list_workbook(rows, settings, title), target)
+    The rows wait in temporary files until the workbook is put together: no room for them is IO_012."""
+
+    def build(add_sheet: Callable[[str], Sheet]) -> None:
+        list_sheet(add_sheet(title), rows, settings, title)
+        summary = add_sheet("汇总")
+        summary.widths([40, 10])
+        summary.append([f"{settings.office} {title}"], style="bold")
+        for heading, counts in totals(rows).items():
+            summary.append()
+            summary.append([heading, "问题数"])
+            for name, count in counts:
+                summary.append([name, count])
+
+    return workbook_bytes(build, target)
 
 
-def _list_workbook(rows: Sequence[Row], settings: OfficeSettings, title: str) -> Any:
-    from openpyxl import Workbook
-
-    # Written as it is made (openpyxl's write-only mode): a county's list of tens of
-    # thousands of rows is streamed to the file rather than held as a cell object each.
-    book = Workbook(write_only=True)
-    list_sheet(book.create_sheet(title), rows, settings, title)
-    summary = book.create_sheet("汇总")
-    summary.column_dimensions["A"].width = 40
-    summary.column_dimensions["B"].width = 10
-    summary.append([styled(summary, _cell_text(f"{settings.office} {title}"), bold=True)])
-    for heading, counts in totals(rows).items():
-        summary.append([])
-        summary.append([heading, "问题数"])
-        for name, count in counts:
-            summary.append([_cell_text(name), count])
-    return book
-
-
-def styled(sheet: Any, value: Any, **style: Any) -> Any:
-    """A cell of a write-only ``sheet`` holding ``value``: ``bold``, or openpyxl's own style
-    attributes (alignment, fill, font, number_format) as given."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    cell = WriteOnlyCell(sheet, value=value)
-    if style.pop("bold", False):
-        cell.font = Font(bold=True)
-    for name, given in style.items():
-        setattr(cell, name, given)
-    return cell
-
-
-def list_sheet(sheet: Any, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
-    """``sheet`` (write-only) as the list of ``rows``, titled ``title``: the PDF list's columns,
-    a header row that stays in view and filters, set up to print as the PDF list is."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    # What a write-only sheet writes before its first row: the columns, the frozen header and
-    # the page set-up's "fit to the page's width".
-    _print_setup(sheet, f"{settings.office} {title}")
-    for index, (_, width) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    heading = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="DDEBF7"), "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)}
-    sheet.append([styled(sheet, name, **heading) for name, _ in COLUMNS])
-    # One alignment for every cell, made once: thousands of rows each building their own
-    # took most of a large list's time.
-    wrapped = Alignment(vertical="top", wrap_text=True)
+def list_sheet(sheet: Sheet, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
+    """``sheet`` as the list of ``rows``, titled ``title``: the PDF list's columns, a header
+    row that stays in view and filters, set up to print as the PDF list is."""
+    sheet.print_as_list(f"{settings.office} {title}")
+    sheet.widths(width for _, width in COLUMNS)
+    sheet.list_view(len(COLUMNS), len(rows))
+    sheet.append((name for name, _ in COLUMNS), style="heading")
     for row in rows:
-        sheet.append([styled(sheet, _cell_text(value), alignment=wrapped, **({"number_format": "yyyy-mm-dd"} if isinstance(value, dt.date) else {})) for value in row.cells()])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
-
-
-#: Whether this thread is making a workbook, whose failed writers report their error again.
-_quiet = threading.local()
-_hook_lock = threading.Lock()
-
-
-def _quiet_unraisable_os_errors() -> None:
-    """Install, once per process, the unraisable hook that drops the OSError reports of the
-    thread making a workbook (see workbook_bytes) and passes every other report on."""
-    with _hook_lock:
-        if getattr(sys.unraisablehook, "lantian_quiet", False):
-            return
-        previous = sys.unraisablehook
-
-        def hook(report: Any) -> None:
-            if getattr(_quiet, "on", False) and isinstance(report.exc_value, OSError):
-                return
-            previous(report)
-
-        hook.lantian_quiet = True  # type: ignore[attr-defined]
-        sys.unraisablehook = hook
-
-
-def workbook_bytes(build: Callable[[], Any], target: Path) -> bytes:
-    """The openpyxl workbook ``build`` makes, as .xlsx bytes, for ``target``. A write-only
-    workbook writes each sheet to a temporary file as it is made: no room for it, while it
-    is made or saved, is IO_012, named for ``target``."""
-    buffer = io.BytesIO()
-    failure: Exception | None = None
-    # openpyxl's sheet writers are generators: closed after a failed write, they report the
-    # same error again through the unraisable hook, as a stray traceback. After a failure
-    # they are collected here, with that report silenced in this thread alone (the web app
-    # makes spreadsheets in several at once), once nothing refers to it any more.
-    _quiet_unraisable_os_errors()
-    _quiet.on = True
-    try:
-        book = None
-        try:
-            book = build()
-            book.save(buffer)
-        except OSError as exc:
-            if exc.errno is None:
-                raise
-            failure = temporary_file_error(exc, target)
-        del book
-        if failure is not None:  # a full collection costs a tenth of a second in a large process
-            gc.collect()
-    finally:
-        _quiet.on = False
-    if failure is not None:
-        raise failure
-    return buffer.getvalue()
+        sheet.append(row.cells(), style="wrapped")
 
 
 def ledger_list_rows(found: Sequence[LedgerRow], day: dt.date) -> tuple[list[Row], int]:
