@@ -108,6 +108,7 @@ class Sheet:
         sheet.center_horizontally()
         sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         # & starts a code in Excel's header text: an office named "A&B" is written "A&&B".
+        heading = heading[: _HEADER_MOST - 2]
         escaped = heading.replace("&", "&&")
         while len(escaped) + 2 > _HEADER_MOST:  # Excel's limit; a longer header would not be set
             heading = heading[:-1]
