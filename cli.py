@@ -685,8 +685,8 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
         "  经过：",
     ]
     for event in events:
-        proof = f"；证明材料 {event['evidence_name']}（SHA-256 {event['evidence_sha256']}）" if event["evidence_name"] else ""
-        lines.append(f"    {event['happened_on']}  {FINDING_STATUS_LABELS[event['status']]}  {event['actor']}：{event['reason']}{proof}")
+        proof = f"；证明材料 {event.evidence_name}（SHA-256 {event.evidence_sha256}）" if event.evidence_name else ""
+        lines.append(f"    {event.happened_on.isoformat()}  {FINDING_STATUS_LABELS[event.status]}  {event.actor}：{event.reason}{proof}")
     click.echo("\n".join(check_output.printable(line) for line in lines))
     ctx.exit(EXIT_OK)
 
@@ -749,12 +749,12 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     found = ledger_module.verify(path, answers)
     if found.matches and found.inspection is not None:
         row = found.inspection
-        by = f"，{row['recorded_by']} 登记" if row.get("recorded_by") else ""
-        _say(f"一致：{answers} 就是台账中的检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，登记于 {row['recorded_at']}{by}）。")
+        by = f"，{row.recorded_by} 登记" if row.recorded_by else ""
+        _say(f"一致：{answers} 就是台账中的检查 #{row.inspection_id}（{row.site}，{row.inspected_on}，登记于 {row.recorded_at}{by}）。")
         ctx.exit(EXIT_OK)
     _say(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
-    for row in found.same_name:
-        _say(f"  同名文件登记过检查 #{row['id']}（{row['site_name']}，{row['inspected_on']}，SHA-256 {row['answers_sha256'][:16]}…）：登记后文件被改过。", err=True)
+    for same in found.same_name:
+        _say(f"  同名文件登记过检查 #{same.inspection_id}（{same.site}，{same.inspected_on}，SHA-256 {same.answers_sha256[:16]}…）：登记后文件被改过。", err=True)
     ctx.exit(EXIT_NONCOMPLIANT)
 
 

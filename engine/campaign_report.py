@@ -72,7 +72,7 @@ def _rate(part: int, whole: int) -> float | None:
 def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
     """The figures of the inspections made from ``start`` to ``end`` (both included), and
     of their findings as the ledger stands; overdue counts as of ``end``."""
-    rows = [(row["verdict"], row["follows_id"], row["site_name"], row["village"]) for row in ledger.inspections(path, start, end)]
+    rows = [(row.verdict, row.follows_id, row.site, row.village) for row in ledger.inspections(path, start, end)]
     verdicts = Counter(verdict for verdict, _, _, _ in rows)
     found = ledger.findings(path, Filter(inspected_from=start, inspected_to=end))
     # Statuses as they were at the end of the period: a finding closed later was open then.

@@ -158,6 +158,45 @@ class Recorded:
     still_open: int = 0  #: earlier findings it found again
 
 
+@dataclass(frozen=True)
+class RecordedInspection:
+    """An inspection as the ledger holds it."""
+
+    inspection_id: int
+    answers_sha256: str
+    answers_name: str  #: the answers file as it was named when recorded
+    checklist_id: str
+    site: str
+    village: str | None
+    inspected_on: str  #: YYYY-MM-DD, as stored (read back unchecked by verify)
+    verdict: str
+    notice_number: str | None
+    follows_id: int | None  #: the inspection this one re-inspects
+    recorded_at: str
+    recorded_by: str | None  #: who recorded it, where the ledger knows (schema version 5 on)
+
+    @classmethod
+    def _from(cls, row: sqlite3.Row) -> RecordedInspection:
+        recorded_by = row["recorded_by"] if "recorded_by" in row.keys() else None
+        return cls(
+            row["id"], row["answers_sha256"], row["answers_name"], row["checklist_id"], row["site_name"], row["village"],
+            row["inspected_on"], row["verdict"], row["notice_number"], row["follows_id"], row["recorded_at"], recorded_by,
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change of a finding's status."""
+
+    happened_on: dt.date
+    status: str  #: open, rectifying or closed (FINDING_STATUS_LABELS)
+    actor: str
+    reason: str
+    inspection_id: int | None  #: the re-inspection that made it, if one did
+    evidence_name: str | None  #: the file a desk close-out rests on, and its SHA-256
+    evidence_sha256: str | None
+
+
 @contextmanager
 def _connection(path: Path, *, write: bool = False) -> Iterator[sqlite3.Connection]:
     """A connection to the ledger at ``path``.
@@ -960,20 +999,20 @@ def _ledger_row(path: Path, row: sqlite3.Row, problems: list[Problem]) -> Ledger
     )
 
 
-def inspections(path: Path, start: dt.date, end: dt.date) -> list[dict]:
+def inspections(path: Path, start: dt.date, end: dt.date) -> list[RecordedInspection]:
     """The inspections made from ``start`` to ``end``, both included, oldest first."""
     with _connection(path) as connection:
-        rows = [dict(row) for row in connection.execute(
+        rows = [RecordedInspection._from(row) for row in connection.execute(
             "SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? ORDER BY inspected_on, id", (start.isoformat(), end.isoformat())
         )]
-    problems = [_bad(path, "inspections", row["id"], "inspected_on", row["inspected_on"], reason) for row in rows if (reason := _day_reason(row["inspected_on"]))]
-    problems += [_bad(path, "inspections", row["id"], "verdict", row["verdict"], f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row["verdict"] not in VERDICT_LABELS]
+    problems = [_bad(path, "inspections", row.inspection_id, "inspected_on", row.inspected_on, reason) for row in rows if (reason := _day_reason(row.inspected_on))]
+    problems += [_bad(path, "inspections", row.inspection_id, "verdict", row.verdict, f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row.verdict not in VERDICT_LABELS]
     if problems:
         raise LedgerError(problems)
     return rows
 
 
-def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
+def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[Event]]:
     """A finding and every change of its status, oldest first."""
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
@@ -985,7 +1024,9 @@ def history(path: Path, finding_id: int) -> tuple[LedgerRow, list[dict]]:
     problems = _event_problems(path, events)
     if problems:
         raise LedgerError(problems)
-    return rows[0], events
+    return rows[0], [
+        Event(dt.date.fromisoformat(e["happened_on"]), e["status"], e["actor"], e["reason"], e["inspection_id"], e["evidence_name"], e["evidence_sha256"]) for e in events
+    ]
 
 
 def recorders(path: Path, digests: Iterable[str]) -> dict[str, tuple[str | None, str]]:
@@ -1006,8 +1047,8 @@ def recorders(path: Path, digests: Iterable[str]) -> dict[str, tuple[str | None,
 @dataclass(frozen=True)
 class Verification:
     matches: bool
-    inspection: dict | None  #: the inspection recorded from exactly this content
-    same_name: list[dict]  #: inspections recorded from a file of this name, when none matches
+    inspection: RecordedInspection | None  #: the inspection recorded from exactly this content
+    same_name: list[RecordedInspection]  #: inspections recorded from a file of this name, when none matches
 
 
 def verify(path: Path, answers: Path) -> Verification:
@@ -1016,8 +1057,8 @@ def verify(path: Path, answers: Path) -> Verification:
     with _connection(path) as connection:
         row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
         if row is not None:
-            return Verification(True, dict(row), [])
-        others = [dict(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (path_text(answers), f"%/{path_text(answers.name)}"))]
+            return Verification(True, RecordedInspection._from(row), [])
+        others = [RecordedInspection._from(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (path_text(answers), f"%/{path_text(answers.name)}"))]
     return Verification(False, None, others)
 
 

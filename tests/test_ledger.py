@@ -63,8 +63,8 @@ def test_record__reinspection_closes_passing_keeps_failing_adds_new(tmp_path: Pa
     assert rows["stockpile_covered"].inspected_on == dt.date(2024, 11, 5)  # still the first finding, first deadline
     assert rows["notice_board"].status == "open" and rows["notice_board"].inspected_on == dt.date(2024, 11, 20)
     row, events = ledger.history(path, rows["stockpile_covered"].finding_id)
-    assert [event["status"] for event in events] == ["open", "rectifying"]
-    assert events[1]["actor"] == "李明、王芳" and "复查" in events[1]["reason"]
+    assert [event.status for event in events] == ["open", "rectifying"]
+    assert events[1].actor == "李明、王芳" and "复查" in events[1].reason and events[1].happened_on == dt.date(2024, 11, 20)
 
 
 def test_record__reinspection_by_the_answers_id_and_over_two_rounds(tmp_path: Path, rules) -> None:
@@ -104,8 +104,8 @@ def test_close__at_the_desk_with_reason_and_evidence(tmp_path: Path, rules) -> N
     ledger.close(path, target, note="已加高围挡，见照片", actor="王芳", day=dt.date(2024, 11, 18), evidence=evidence)
     row, events = ledger.history(path, target)
     assert row.status == "closed" and row.closed_on == dt.date(2024, 11, 18)
-    assert events[-1]["reason"] == "已加高围挡，见照片" and events[-1]["actor"] == "王芳"
-    assert events[-1]["evidence_name"] == "整改照片.jpg" and len(events[-1]["evidence_sha256"]) == 64
+    assert events[-1].reason == "已加高围挡，见照片" and events[-1].actor == "王芳" and events[-1].happened_on == dt.date(2024, 11, 18)
+    assert events[-1].evidence_name == "整改照片.jpg" and len(events[-1].evidence_sha256 or "") == 64
     with pytest.raises(LedgerError, match="已经销号"):
         ledger.close(path, target, note="again", actor="王芳", day=dt.date(2024, 11, 19))
     with pytest.raises(LedgerError, match="没有问题"):
@@ -145,10 +145,10 @@ def test_verify__unchanged_and_changed_files(tmp_path: Path, rules) -> None:
     answers.write_bytes(dust_answers(FAILING))
     ledger.record(path, check(answers, rules, name=str(answers)))
     verdict = ledger.verify(path, answers)
-    assert verdict.matches and verdict.inspection["site_name"] == "XX建设有限公司XX项目工地"
+    assert verdict.matches and verdict.inspection.site == "XX建设有限公司XX项目工地"
     answers.write_bytes(dust_answers({**FAILING, "hoarding_height": "2.0"}))
     changed = ledger.verify(path, answers)
-    assert not changed.matches and changed.same_name and changed.same_name[0]["id"] == verdict.inspection["id"]
+    assert not changed.matches and changed.same_name and changed.same_name[0].inspection_id == verdict.inspection.inspection_id
 
 
 def test_schema__versioned_and_a_newer_ledger_is_refused(tmp_path: Path, rules) -> None:

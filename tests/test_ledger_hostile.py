@@ -280,7 +280,7 @@ def test_read_commands__open_read_only_and_never_migrate(tmp_path: Path, rules) 
         connection.execute("INSERT INTO events VALUES (1, 1, 'open', '2024-11-05', '李明', '现场检查发现', 1, NULL, NULL, 't')")
     before = snapshot(path)
     assert [row.finding_id for row in ledger.findings(path)] == [1]
-    assert ledger.history(path, 1)[1][0]["status"] == "open"
+    assert ledger.history(path, 1)[1][0].status == "open"
     assert ledger.examine(path).version == 1
     assert ledger.verify(path, Path(__file__)).matches is False
     assert snapshot(path) == before
