@@ -801,13 +801,19 @@ def _bad(path: Path, table: str, row_id: object, column: str, value: object, rea
 
 
 def _day_reason(value: object) -> str | None:
-    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+    day = _stored_day(value) if isinstance(value, str) else None
+    return day if isinstance(day, str) else None if day is not None else "不是 YYYY-MM-DD 形式的日期"
+
+
+@functools.lru_cache(maxsize=4096)  # a list of 50,000 findings holds a few hundred days
+def _stored_day(value: str) -> dt.date | str:
+    """The day a stored date names, or why it names none."""
+    if not _ISO_DAY.fullmatch(value):
         return "不是 YYYY-MM-DD 形式的日期"
     try:
-        dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value)
     except ValueError:
         return "日历上没有这一天"
-    return None
 
 
 def _day_value(path: Path, table: str, row_id: object, column: str, value: object) -> dt.date:
@@ -975,11 +981,11 @@ def _ledger_row(path: Path, row: sqlite3.Row, problems: list[Problem]) -> Ledger
     def day(table: str, row_id: object, column: str, value: object, *, optional: bool = False) -> dt.date | None:
         if optional and value is None:
             return None
-        reason = _day_reason(value)
-        if reason is not None:
-            problems.append(_bad(path, table, row_id, column, value, reason))
+        stored = _stored_day(value) if isinstance(value, str) else "不是 YYYY-MM-DD 形式的日期"
+        if isinstance(stored, str):
+            problems.append(_bad(path, table, row_id, column, value, stored))
             return None
-        return dt.date.fromisoformat(value)  # type: ignore[arg-type]
+        return stored
 
     finding = row["id"]
     inspected_on = day("inspections", row["inspection_id"], "inspected_on", row["inspected_on"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -90,6 +91,11 @@ def csv_text(rows: Sequence[LedgerRow], day: dt.date, format_version: int = FORM
 _TABLE = (("编号", 5), ("状态", 16), ("整改期限", 10), ("严重程度", 8), ("村（社区）", 10), ("单位", 22), ("问题", 40))
 
 
+@functools.lru_cache(maxsize=8192)  # a long list repeats its villages, sites, statuses and problems
+def _cell(text: str, width: int) -> str:
+    return clip(printable(text), width)
+
+
 def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False) -> str:
     """The findings as a terminal table: the status on ``day``, with the days overdue then;
     ``dated`` says the day under the table (a day asked for rather than today)."""
@@ -99,6 +105,6 @@ def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False) 
         label, late = row.state_on(day)
         state = label + (f" 逾期{late}天" if late else "")
         cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
-        lines.append("  ".join(clip(printable(cell), width) for cell, width in zip(cells, widths, strict=True)).rstrip())
+        lines.append("  ".join(_cell(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
     lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if dated else ""))
     return "\n".join(lines) + "\n"
