@@ -261,6 +261,11 @@ class ErrorCode(Enum):
         "这里是一份答卷（有 checklist 和 answers），加 --force 也不能覆盖",
         "请换一个文件名或输出文件夹（-o）；答卷是检查的原始记录，台账按它的内容核对（lantian verify），没有被改动",
     )
+    IO_017 = Detail(
+        "too_many_rows",
+        "{file} 写不下：表“{sheet}”要写 {rows} 行，超过 Excel 每张表 {limit} 行的上限，没有写入",
+        "请分几次导出，例如 lantian ledger list 加 --village、--checklist 或 --status 只列一部分问题",
+    )
     BATCH_001 = Detail(
         "unfinished",
         "这份答卷的{document}没有生成（{code}）：{reason}",

@@ -1,8 +1,8 @@
 """JSON indented by two spaces, in exactly the text ``json.dumps(value, ensure_ascii=False,
 indent=2)`` gives, about a fifth faster, and at any depth inside another document.
 
-The standard library writes indented JSON with its pure-Python encoder (its C encoder only
-writes JSON without indentation), one generator step per token. This writer hands each
+The standard library (up to Python 3.13) writes indented JSON with its pure-Python encoder
+(its C encoder only writes JSON without indentation), one generator step per token. This writer hands each
 container of scalars, most of them (an item's sixteen fields, a citation), to the C encoder
 whole and indents its lines, and writes the rest itself. For `lantian check --format json`,
 some 700 lines a result, that is 0.43 ms a result against json.dumps' 0.54 ms, and a result

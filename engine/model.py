@@ -358,7 +358,7 @@ class Answers:
     inspection: Inspection
     answers: dict[str, Answer]
     applicability: Applicability  #: which items apply under the law of the inspection day, worked out once
-    locations: Mapping[str, Any] = field(default_factory=dict)  #: "inspection.date", "answers" → Location
+    locations: Mapping[str, Location] = field(default_factory=dict)  #: "inspection.date", "answers", "answers.<item>" → where it stands
     warnings: tuple = ()  #: Problems that do not stop the check
 
 

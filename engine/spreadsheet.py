@@ -10,6 +10,7 @@ list of 27,000 rows, every cell styled: 4.1 s against 13.1 s), which was half of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -17,26 +18,26 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._fsutil import temporary_file_error
 from .check_output import printable
+from .errors import ErrorCode, LantianError
 
-#: Characters XLSX cannot store (the XML 1.0 controls).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Characters XLSX cannot store: the XML 1.0 controls, and lone surrogates (which no file
+#: is written with; the loaders refuse them, this is for what a ledger may hold).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-#: Excel's limit on a page header's text.
+#: Excel's limits: rows on a sheet, characters in a cell, and in a page header's text (the
+#: last two counted in UTF-16 units, as Excel counts them).
+MAX_ROWS = 1_048_576
+_CELL_MOST = 32_767
 _HEADER_MOST = 255
 
+Style = Literal["plain", "bold", "heading", "wrapped"]
 
-def cell_text(value: Any) -> Any:
-    """A value a cell can hold: control characters (from a ledger another program wrote
-    into), which XLSX cannot store, written as their escapes."""
-    return _ILLEGAL.sub(lambda match: printable(match.group()), value) if isinstance(value, str) else value
-
-
-#: The styles cells are written in, by name, as XlsxWriter's format properties.
-STYLES: dict[str, dict[str, Any]] = {
+#: The styles cells are written in, as XlsxWriter's format properties.
+_STYLES: dict[Style, dict[str, Any]] = {
     "plain": {},
     "bold": {"bold": True},
     "heading": {"bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter", "text_wrap": True},
@@ -44,37 +45,64 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+def _cut(text: str, most: int) -> str:
+    """``text`` in at most ``most`` UTF-16 units (a character past U+FFFF takes two), ending
+    in … when cut."""
+    if len(text) * 2 <= most:
+        return text
+    widths = [2 if ord(char) > 0xFFFF else 1 for char in text]
+    if sum(widths) <= most:
+        return text
+    used = 0
+    for index, width in enumerate(widths):
+        if used + width > most - 1:  # room for the …
+            return text[:index] + "…"
+        used += width
+    return text
+
+
+def _cell_text(value: str) -> str:
+    """Text a cell can hold: control characters (from a ledger another program wrote into),
+    which XLSX cannot store, written as their escapes; cut with … past a cell's limit."""
+    return _cut(_ILLEGAL.sub(lambda match: printable(match.group()), value), _CELL_MOST)
+
+
 class Sheet:
     """One sheet being written, top row first. Each row is written as it is given."""
 
-    def __init__(self, book: Any, name: str) -> None:
+    def __init__(self, book: Any, name: str, formats: dict[tuple[Style, bool], Any], target: Path) -> None:
         self._book = book
+        self._name = name
         self._sheet = book.add_worksheet(name)
+        self._formats = formats  #: the workbook's, shared by its sheets
+        self._target = target
         self._next = 0
-        self._formats: dict[tuple[str, bool], Any] = {}
+        # openpyxl's margins, which these sheets were printed with before (inches).
+        self._sheet.set_margins(left=0.75, right=0.75, top=1, bottom=1)
 
-    @property
-    def rows(self) -> int:
-        """How many rows are written."""
-        return self._next
-
-    def _format(self, style: str, date: bool) -> Any:
+    def _format(self, style: Style, date: bool) -> Any:
         key = (style, date)
         if key not in self._formats:
-            properties = dict(STYLES[style])
+            properties = dict(_STYLES[style])
             if date:
                 properties["num_format"] = "yyyy-mm-dd"
             self._formats[key] = self._book.add_format(properties) if properties else None
         return self._formats[key]
 
-    def append(self, values: Iterable[Any] = (), *, style: str = "plain") -> None:
+    def too_many(self, rows: int) -> None:
+        """Refuse (IO_017) before writing a sheet that would hold ``rows`` rows past Excel's limit."""
+        if rows > MAX_ROWS:
+            raise LantianError.of(ErrorCode.IO_017, str(self._target), file=self._target.name, sheet=self._name, rows=rows, limit=f"{MAX_ROWS:,}")
+
+    def append(self, values: Iterable[Any] = (), *, style: Style = "plain") -> None:
         """A row of ``values``: text as text (never read as a number or a formula), numbers,
         dates, and None as an empty cell; every cell in ``style``."""
         row = self._next
+        self.too_many(row + 1)
         sheet = self._sheet
         for column, value in enumerate(values):
             if isinstance(value, str):
-                sheet.write_string(row, column, cell_text(value), self._format(style, False))
+                sheet.write_string(row, column, _cell_text(value), self._format(style, False))
             elif isinstance(value, bool):
                 sheet.write_boolean(row, column, value, self._format(style, False))
             elif isinstance(value, (int, float)):
@@ -94,6 +122,7 @@ class Sheet:
 
     def list_view(self, columns: int, rows: int) -> None:
         """The first row stays in view and filters the ``rows`` below it, ``columns`` wide."""
+        self.too_many(rows + 1)
         self._sheet.freeze_panes(1, 0)
         self._sheet.autofilter(0, 0, rows, columns - 1)
 
@@ -107,14 +136,21 @@ class Sheet:
         sheet.repeat_rows(0)
         sheet.center_horizontally()
         sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        # & starts a code in Excel's header text: an office named "A&B" is written "A&&B".
-        heading = heading[: _HEADER_MOST - 2]
-        escaped = heading.replace("&", "&&")
-        while len(escaped) + 2 > _HEADER_MOST:  # Excel's limit; a longer header would not be set
-            heading = heading[:-1]
-            escaped = heading.replace("&", "&&")
-        sheet.set_header("&C" + escaped)
-        sheet.set_footer("&C第 &P 页 共 &N 页")
+        # & starts a code in Excel's header text. Escaped as &&, an office named "AT&G"
+        # would still read to XlsxWriter as asking for a picture (&G), and the header would
+        # be dropped: the heading says ＆, as Chinese text writes it anyway.
+        text = _cut(heading.replace("&", "＆"), _HEADER_MOST - 2)
+        sheet.set_header("&C" + text, {"margin": 0.5})
+        sheet.set_footer("&C第 &P 页 共 &N 页", {"margin": 0.5})
+
+
+class _Kept(io.BytesIO):
+    """The workbook's bytes, never closed by anyone but their owner: after a failed write, the
+    ZIP file XlsxWriter had open on them is collected later and writes its end then; closed
+    before it, it would report "I/O operation on closed file" as a stray traceback."""
+
+    def close(self) -> None:
+        pass
 
 
 def workbook_bytes(build: Callable[[Callable[[str], Sheet]], None], target: Path) -> bytes:
@@ -127,16 +163,19 @@ def workbook_bytes(build: Callable[[Callable[[str], Sheet]], None], target: Path
     folder = None
     try:
         folder = tempfile.mkdtemp(prefix="lantian-xlsx-")
-        buffer = io.BytesIO()
-        options = {"constant_memory": True, "tmpdir": folder, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-        book = xlsxwriter.Workbook(buffer, options)
+        buffer = _Kept()
+        book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "tmpdir": folder})
+        formats: dict[tuple[Style, bool], Any] = {}
         try:
-            build(lambda name: Sheet(book, name))
+            build(lambda name: Sheet(book, name, formats, target))
             book.close()
         finally:
             for sheet in book.worksheets():
-                if sheet.row_data_fh is not None and not sheet.row_data_fh_closed:
-                    sheet.row_data_fh.close()  # a failed workbook's: the folder goes below
+                # A failed workbook's row files, closed so that the folder can go (on
+                # Windows an open file cannot); closing may fail again on a full disk.
+                with contextlib.suppress(OSError):
+                    if sheet.row_data_fh is not None and not sheet.row_data_fh_closed:
+                        sheet.row_data_fh.close()
         return buffer.getvalue()
     except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         # close() wraps an error writing the parts it puts together in FileCreateError.
@@ -147,3 +186,4 @@ def workbook_bytes(build: Callable[[Callable[[str], Sheet]], None], target: Path
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
