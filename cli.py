@@ -590,7 +590,7 @@ settings_option = click.option("--settings", "settings_path", type=click.Path(di
 
 @cli.group(context_settings=CONTEXT)
 def ledger() -> None:
-    """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好（见 docs/ledger.md）。"""
+    """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好、备份、升级结构（见 docs/ledger.md）。"""
 
 
 @ledger.command("list", context_settings=CONTEXT)
@@ -732,6 +732,57 @@ def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
         f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
         f"问题 {health.findings} 个（未销号 {health.unclosed} 个），状态记录 {health.events} 条。"
     )
+    ctx.exit(EXIT_OK)
+
+
+@ledger.command("backup", context_settings=CONTEXT)
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="备份写入的文件夹（不存在时新建）；其中已有同名文件时什么也不写。")
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_backup(ctx: click.Context, folder: Path, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """备份台账和发文号记录：在蓝天或网页版照常使用时也能做，得到某一时刻完整一致的副本（直接复制正在写入的文件做不到）。
+
+    \b
+    示例：
+      lantian ledger backup -o 备份/2026-12-07
+    """
+    from engine import ledger as ledger_module
+    from engine import numbering
+
+    settings = _settings(ctx, settings_path, None)
+    ledger_file = ledger_path or settings.ledger_path
+    ledger_module.check_ledger(ledger_file)
+    targets = [folder / ledger_file.name, folder / settings.numbers_path.name]
+    refuse_targets(targets, force=False)  # a backup never replaces anything
+    # The ledger's copy first, the numbers' after it: restored together, the numbers file
+    # then holds every number the ledger does, and never gives one of them again.
+    atomic_write(targets[0], ledger_module.snapshot(ledger_file), overwrite=False)
+    numbers = numbering.snapshot(settings.numbers_path)
+    if numbers is not None:
+        atomic_write(targets[1], numbers, overwrite=False)
+    kept = f"台账 {targets[0]}" + (f"、发文号记录 {targets[1]}" if numbers is not None else "（还没有发文号记录）")
+    _say(f"已备份：{kept}。")
+    ctx.exit(EXIT_OK)
+
+
+@ledger.command("upgrade", context_settings=CONTEXT)
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_upgrade(ctx: click.Context, ledger_path: Path | None, settings_path: Path | None) -> None:
+    """把台账的结构升级到这一版蓝天的结构（蓝天写入旧台账时本来也会这样做）。
+
+    升级后，旧版本的蓝天不能再打开这个台账；请先备份（lantian ledger backup）。
+    """
+    from engine import ledger as ledger_module
+
+    path = _ledger_file(ctx, ledger_path, settings_path)
+    before, after = ledger_module.upgrade(path)
+    if before == after:
+        _say(f"台账 {path} 已是第 {after} 版结构，没有改动。")
+    else:
+        _say(f"台账 {path} 的结构已从第 {before} 版升级到第 {after} 版。")
     ctx.exit(EXIT_OK)
 
 

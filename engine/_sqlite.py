@@ -120,6 +120,20 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     return connection
 
 
+def snapshot(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """A consistent copy, in memory, of the database ``connection`` reads, taken with SQLite's
+    online backup: other programs may go on reading and writing it meanwhile, and the copy is
+    the database as one moment left it, which copying the file could not promise. The
+    caller checks it (its integrity) and serializes it, then closes it."""
+    copy = sqlite3.connect(":memory:")
+    try:
+        connection.backup(copy)
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
+
 def finish_interrupted_write(path: Path) -> None:
     """Undo a write that was interrupted (power cut, kill -9) and left a hot rollback journal
     beside the file: a read-only connection cannot read such a file, and the only way on is

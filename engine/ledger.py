@@ -456,6 +456,33 @@ def check_ledger(path: Path) -> None:
         pass
 
 
+def snapshot(path: Path) -> bytes:
+    """The ledger as it stands, as the bytes of a whole SQLite file, for a backup (SQLite's
+    online backup: others may go on recording meanwhile). Read only. A damaged ledger is
+    LEDGER_011: a copy of it would be no backup."""
+    with _connection(path) as connection:
+        copy = _sqlite.snapshot(connection)
+        try:
+            problems = _integrity_problems(copy, path)
+            if problems:
+                raise LedgerError(problems)
+            return copy.serialize()
+        finally:
+            copy.close()
+
+
+def upgrade(path: Path) -> tuple[int, int]:
+    """Bring an existing ledger's schema up to this Lantian's (as writing it does anyway), in
+    one transaction; the schema versions before and after. A ledger made by a newer Lantian
+    is LEDGER_004, and is left as it is."""
+    with _connection(path) as connection:
+        before = _version(connection)
+    if before < SCHEMA_VERSION:
+        with _connection(path, write=True):
+            pass
+    return before, SCHEMA_VERSION
+
+
 @contextmanager
 def _transaction(connection: sqlite3.Connection, path: Path) -> Iterator[None]:
     connection.execute("BEGIN IMMEDIATE")
