@@ -6,6 +6,7 @@ Frozen dataclasses only; no I/O here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -240,8 +241,9 @@ class Checklist:
     legal: LegalLibrary
     description: str | None = None
 
-    @property
+    @functools.cached_property
     def items(self) -> tuple[Item, ...]:
+        """Every item, section after section (worked out once: scoring walks them per file)."""
         return tuple(item for section in self.sections for item in section.items)
 
     def item(self, item_id: str) -> Item:

@@ -7,6 +7,7 @@ site nor a second person.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 #: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt), which render as
@@ -101,6 +102,7 @@ def _by_role(ch: str) -> str:
     return _PUNCTUATION_ROLES.get(unicodedata.category(ch), _small_capital(ch))
 
 
+@functools.lru_cache(maxsize=4096)  # a batch names the same inspectors and sites again and again
 def name_key(name: str) -> str:
     """A name as a person reads it: the same site or person whatever invisible characters
     (Default_Ignorable_Code_Point, U+2800, category Cf), spaces, full-width letters, letter
