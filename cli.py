@@ -912,7 +912,7 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
 
 @cli.group(context_settings=CONTEXT)
 def users() -> None:
-    """网页版的用户：添加用户、修改密码（见 docs/serve.md）。"""
+    """网页版的用户：添加用户，或用 add --replace 改已有用户的角色和密码（见 docs/serve.md）。"""
 
 
 @users.command("add", context_settings=CONTEXT)

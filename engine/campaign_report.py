@@ -305,14 +305,15 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
 
     def build(add_sheet: Callable[[str], Sheet]) -> None:
         sheet = add_sheet(SUMMARY_SHEET)
-        sheet.widths([36, 14, 14, 14])
+        sheet.print_as_table(f"{settings.office} 大气污染防治专项检查情况汇总")
+        sheet.widths([48, 14, 14, 14])
 
         def table(heading: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
             sheet.append()
             sheet.append([heading], style="bold")
-            sheet.append(columns)
+            sheet.append(columns, style="heading")
             for row in rows:
-                sheet.append(row)
+                sheet.append(row, style="wrapped")
 
         sheet.append([f"{settings.office} 大气污染防治专项检查情况汇总"], style="bold")
         sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])

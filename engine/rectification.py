@@ -179,13 +179,14 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
     def build(add_sheet: Callable[[str], Sheet]) -> None:
         list_sheet(add_sheet(title), rows, settings, title)
         summary = add_sheet("汇总")
-        summary.widths([40, 10])
+        summary.print_as_table(f"{settings.office} {title} 汇总")
+        summary.widths([48, 10])
         summary.append([f"{settings.office} {title}"], style="bold")
         for heading, counts in totals(rows).items():
             summary.append()
-            summary.append([heading, "问题数"])
+            summary.append([heading, "问题数"], style="heading")
             for name, count in counts:
-                summary.append([name, count])
+                summary.append([name, count], style="wrapped")
 
     return workbook_bytes(build, target)
 

@@ -129,13 +129,24 @@ class Sheet:
     def print_as_list(self, heading: str) -> None:
         """Printed as the PDF list is: A4 landscape, every column on the page's width, the
         first row on every page, ``heading`` at the top and "第 n 页 共 m 页" at the foot."""
+        self._print(heading, landscape=True)
+        self._sheet.repeat_rows(0)
+        self._sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+
+    def print_as_table(self, heading: str) -> None:
+        """Printed on A4 upright, every column on the page's width, ``heading`` at the top and
+        "第 n 页 共 m 页" at the foot: a sheet of figures and totals."""
+        self._print(heading, landscape=False)
+
+    def _print(self, heading: str, *, landscape: bool) -> None:
         sheet = self._sheet
-        sheet.set_landscape()
+        if landscape:
+            sheet.set_landscape()
+        else:
+            sheet.set_portrait()
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 0)  # one page wide, as many pages as the rows need
-        sheet.repeat_rows(0)
         sheet.center_horizontally()
-        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         # & starts a code in Excel's header text. Escaped as &&, an office named "AT&G"
         # would still read to XlsxWriter as asking for a picture (&G), and the header would
         # be dropped: the heading says ＆, as Chinese text writes it anyway.
