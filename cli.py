@@ -182,7 +182,31 @@ def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
 
-class LantianGroup(click.Group):
+#: click's own words in a help page, in the language of the rest of it.
+_HELP_WORDS = (("Usage: ", "用法："), ("Options:", "选项："), ("Commands:", "命令："), ("[default: ", "[默认："), ("; required]", "；必填]"), ("[required]", "[必填]"))
+
+
+class _ChineseHelp(click.Command):
+    """A command whose help page is Chinese throughout, click's own words and its --help too."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    def get_help(self, ctx: click.Context) -> str:
+        text = super().get_help(ctx)
+        for english, chinese in _HELP_WORDS:
+            text = text.replace(english, chinese)
+        return text
+
+
+class LantianCommand(_ChineseHelp):
+    """Every command of lantian (the group makes them of this class)."""
+
+
+class LantianGroup(_ChineseHelp, click.Group):
     """The one place where what the engine reports becomes output and an exit code: every
     LantianError (a file, the ledger, a font, a disk) is printed with its code, message and
     hint, and so is every mistake in the command line (USAGE_001); the command exits with 2.
@@ -208,12 +232,16 @@ class LantianGroup(click.Group):
             raise _usage_exit(exc) from None
 
 
+LantianGroup.command_class = LantianCommand
+LantianGroup.group_class = type  # a group's groups are LantianGroups too
+
+
 RULES_HELP = "规则目录（检查表和 _legal.yaml）。默认使用内置规则；也可设环境变量 LANTIAN_RULES。"
 DEBUG_HELP = "内部错误时显示完整的 Python 调用栈。"
 
 
 @click.group(cls=LantianGroup, context_settings=CONTEXT)
-@click.version_option(engine.__version__, "-V", "--version", prog_name="lantian")
+@click.version_option(engine.__version__, "-V", "--version", prog_name="lantian", help="显示版本号并退出。")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), envvar="LANTIAN_RULES", help=RULES_HELP)
 @click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.pass_context
@@ -313,7 +341,7 @@ def check(ctx: click.Context, files: tuple[str, ...], fmt: Format, format_versio
     ctx.exit(EXIT_OK if compliant else EXIT_NONCOMPLIANT)
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="为每份答卷生成现场检查记录，不合格的另生成整改通知书或决定书（PDF）。")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
@@ -348,7 +376,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="批量检查一个文件夹的答卷：登记入台账，生成检查记录、整改通知书和整改清单。")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
@@ -809,7 +837,7 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
     ctx.exit(EXIT_NONCOMPLIANT)
 
 
-@cli.command("report", context_settings=CONTEXT)
+@cli.command("report", context_settings=CONTEXT, short_help="整治情况汇总（PDF 和 XLSX），附图表和未销号问题清单。")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间第一天，YYYY-MM-DD。")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间最后一天，YYYY-MM-DD；逾期按这一天计算。")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="汇总写入的文件夹。")
