@@ -100,17 +100,18 @@ class Sheet:
         row = self._next
         self.too_many(row + 1)
         sheet = self._sheet
+        plain, dated = self._format(style, False), self._format(style, True)  # once a row: a county's list has 400,000 cells
         for column, value in enumerate(values):
             if isinstance(value, str):
-                sheet.write_string(row, column, _cell_text(value), self._format(style, False))
+                sheet.write_string(row, column, _cell_text(value), plain)
             elif isinstance(value, bool):
-                sheet.write_boolean(row, column, value, self._format(style, False))
+                sheet.write_boolean(row, column, value, plain)
             elif isinstance(value, (int, float)):
-                sheet.write_number(row, column, value, self._format(style, False))
+                sheet.write_number(row, column, value, plain)
             elif isinstance(value, dt.date):
-                sheet.write_datetime(row, column, value, self._format(style, True))
+                sheet.write_datetime(row, column, value, dated)
             elif value is None:
-                sheet.write_blank(row, column, None, self._format(style, False))
+                sheet.write_blank(row, column, None, plain)
             else:
                 raise TypeError(f"a cell cannot hold {type(value).__name__}")
         self._next += 1
