@@ -24,7 +24,7 @@ import click
 
 import engine
 from engine import InputError, LantianError, RuleSet, check_output
-from engine._fsutil import atomic_write, refuse_targets, write_reason
+from engine._fsutil import atomic_write, place_all, refuse_targets, staged, write_reason
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
@@ -182,24 +182,43 @@ def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
 
-#: click's own words in a help page, in the language of the rest of it.
-_HELP_WORDS = (("Usage: ", "用法："), ("Options:", "选项："), ("Commands:", "命令："), ("[default: ", "[默认："), ("; required]", "；必填]"), ("[required]", "[必填]"))
+#: click's own words in an option's help, in the language of the rest of the page.
+_HELP_WORDS = (("[default: ", "[默认："), ("; required]", "；必填]"), ("[required]", "[必填]"))
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+
+class _ChineseHelpFormatter(click.HelpFormatter):
+    """click's help page with its own words in Chinese, put in before the lines are wrapped."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]..."), "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        def chinese(text: str) -> str:
+            for english, said in _HELP_WORDS:
+                text = text.replace(english, said)
+            return text
+
+        super().write_dl([(term, chinese(text)) for term, text in rows], col_max, col_spacing)
+
+
+class _ChineseContext(click.Context):
+    formatter_class = _ChineseHelpFormatter
 
 
 class _ChineseHelp(click.Command):
     """A command whose help page is Chinese throughout, click's own words and its --help too."""
+
+    context_class = _ChineseContext
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
             option.help = "显示本帮助并退出。"
         return option
-
-    def get_help(self, ctx: click.Context) -> str:
-        text = super().get_help(ctx)
-        for english, chinese in _HELP_WORDS:
-            text = text.replace(english, chinese)
-        return text
 
 
 class LantianCommand(_ChineseHelp):
@@ -783,13 +802,15 @@ def ledger_backup(ctx: click.Context, folder: Path, ledger_path: Path | None, se
     ledger_module.check_ledger(ledger_file)
     targets = [folder / ledger_file.name, folder / settings.numbers_path.name]
     refuse_targets(targets, force=False)  # a backup never replaces anything
-    # The ledger's copy first, the numbers' after it: restored together, the numbers file
-    # then holds every number the ledger does, and never gives one of them again.
-    atomic_write(targets[0], ledger_module.snapshot(ledger_file), overwrite=False)
-    numbers = numbering.snapshot(settings.numbers_path)
-    if numbers is not None:
-        atomic_write(targets[1], numbers, overwrite=False)
-    kept = f"台账 {targets[0]}" + (f"、发文号记录 {targets[1]}" if numbers is not None else "（还没有发文号记录）")
+    with staged(targets) as (ledger_copy, numbers_copy):
+        # The ledger's copy first, the numbers' after it: restored together, the numbers file
+        # then holds every number the ledger does, and never gives one of them again.
+        ledger_module.backup(ledger_file, ledger_copy)
+        numbered = numbering.backup(settings.numbers_path, numbers_copy)
+        place_all([(ledger_copy, targets[0]), *([(numbers_copy, targets[1])] if numbered else [])])
+    if not numbered and (count := ledger_module.notice_numbers(ledger_file)):
+        _emit_problems([Problem(ErrorCode.NUMBER_004, Location(str(settings.numbers_path)), {"count": count}, severity="warning")])
+    kept = f"台账 {targets[0]}" + (f"、发文号记录 {targets[1]}" if numbered else "（没有发文号记录）")
     _say(f"已备份：{kept}。")
     ctx.exit(EXIT_OK)
 

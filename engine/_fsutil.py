@@ -9,7 +9,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from . import _sqlite
@@ -166,6 +166,51 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
             pass
         if isinstance(exc, OSError):
             raise unwritable(target, exc) from None
+        raise
+
+
+@contextlib.contextmanager
+def staged(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """An empty temporary file beside each of ``targets`` (in its folder, made when missing),
+    for a writer that fills a file itself (SQLite's backup); whatever of them is not put in
+    place with place_all() is removed on leaving."""
+    temporaries: list[Path] = []
+    try:
+        for target in targets:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent or "."))
+            except OSError as exc:
+                raise unwritable(target, exc) from None
+            os.close(fd)
+            temporaries.append(Path(name))
+        yield temporaries
+    finally:
+        for temporary in temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def place_all(pairs: Sequence[tuple[Path, Path]]) -> None:
+    """Put each filled temporary file (staged()) in place at its target, never over a file,
+    all of them or none: when one cannot be, those already placed are taken away again."""
+    placed: list[Path] = []
+    try:
+        for temporary, target in pairs:
+            try:
+                with open(temporary, "rb+") as handle:
+                    os.fsync(handle.fileno())
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temporary, 0o666 & ~umask)
+                _put_in_place(str(temporary), target, overwrite=False)
+            except OSError as exc:
+                raise unwritable(target, exc) from None
+            placed.append(target)
+    except BaseException:
+        for target in placed:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
         raise
 
 

@@ -9,12 +9,13 @@ replace the cause with "cannot rollback - no transaction is active".
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -120,18 +121,28 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
     return connection
 
 
-def snapshot(connection: sqlite3.Connection) -> sqlite3.Connection:
-    """A consistent copy, in memory, of the database ``connection`` reads, taken with SQLite's
-    online backup: other programs may go on reading and writing it meanwhile, and the copy is
-    the database as one moment left it, which copying the file could not promise. The
-    caller checks it (its integrity) and serializes it, then closes it."""
-    copy = sqlite3.connect(":memory:")
+@contextlib.contextmanager
+def backup_into(connection: sqlite3.Connection, destination: Path) -> Iterator[sqlite3.Connection]:
+    """A consistent copy of the database ``connection`` reads, written into the (empty) file
+    ``destination`` with SQLite's online backup, and a connection to it for the caller to
+    check: others may go on reading and writing the database meanwhile, and the copy is the
+    database as one moment left it, which copying the file could not promise.
+
+    The copy runs inside a read transaction begun first: beginning it waits for a writer at
+    most BUSY_SECONDS (and then fails as a lock held too long), where the backup on its own
+    would wait for ever."""
+    connection.execute("BEGIN")
     try:
-        connection.backup(copy)
-    except BaseException:
-        copy.close()
-        raise
-    return copy
+        connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()  # takes the read lock
+        copy = sqlite3.connect(destination, isolation_level=None)
+        try:
+            connection.backup(copy)
+            yield copy
+        finally:
+            copy.close()
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("COMMIT")
 
 
 def finish_interrupted_write(path: Path) -> None:

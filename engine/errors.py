@@ -192,6 +192,11 @@ class ErrorCode(Enum):
         "同时运行的另一个命令已于 {first} 以文号 {number} 出具了这份通知书；本次按 {given} 写成的这一份已删除",
         "再运行一次同一个命令，会按原出具日期 {first} 重新生成；同一个文号只有一份通知书",
     )
+    NUMBER_004 = Detail(
+        "numbers_missing",
+        "找不到发文号记录，台账中却已有 {count} 次检查编了整改通知书文号：只备份了台账",
+        "发文号记录（设置文件旁的 <设置文件名>.numbers.sqlite）被删除或移走了：从备份恢复它，再出具文书；没有它，蓝天会从 1 重新编号，与已发出的文书重号",
+    )
     ORDER_001 = Detail(
         "party_particular_missing",
         "决定书上当事人的{label}空着：答卷没有填写 site.{field}",
@@ -264,7 +269,7 @@ class ErrorCode(Enum):
     IO_017 = Detail(
         "too_many_rows",
         "{file} 写不下：表“{sheet}”要写 {rows} 行，超过 Excel 每张表 {limit} 行的上限，没有写入",
-        "请分几次导出，例如 lantian ledger list 加 --village、--checklist 或 --status 只列一部分问题",
+        "请分几次导出：lantian ledger list 加 --village、--checklist 或 --status 只列一部分问题，lantian report 用较短的期间",
     )
     BATCH_001 = Detail(
         "unfinished",

@@ -456,19 +456,22 @@ def check_ledger(path: Path) -> None:
         pass
 
 
-def snapshot(path: Path) -> bytes:
-    """The ledger as it stands, as the bytes of a whole SQLite file, for a backup (SQLite's
-    online backup: others may go on recording meanwhile). Read only. A damaged ledger is
-    LEDGER_011: a copy of it would be no backup."""
+def backup(path: Path, into: Path) -> None:
+    """Copy the ledger as it stands into the empty file ``into``, for a backup (SQLite's online
+    backup: others may go on recording meanwhile), and check the copy whole. Reads only. A
+    damaged ledger is LEDGER_011, or LEDGER_012 for a value no Lantian writes: a copy of it
+    would be no backup."""
+    with _connection(path) as connection, _sqlite.backup_into(connection, into) as copy:
+        problems = _integrity_problems(copy, path)
+        if problems:
+            raise LedgerError(problems)
+
+
+def notice_numbers(path: Path) -> int:
+    """How many inspections in the ledger have a notice number."""
     with _connection(path) as connection:
-        copy = _sqlite.snapshot(connection)
-        try:
-            problems = _integrity_problems(copy, path)
-            if problems:
-                raise LedgerError(problems)
-            return copy.serialize()
-        finally:
-            copy.close()
+        (count,) = connection.execute("SELECT COUNT(*) FROM inspections WHERE notice_number IS NOT NULL").fetchone()
+    return int(count)
 
 
 def upgrade(path: Path) -> tuple[int, int]:

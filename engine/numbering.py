@@ -168,35 +168,36 @@ def given(path: str | Path, inspection: str, *, kind: str = "notice") -> Documen
     return _number(Path(path), row) if row is not None else None
 
 
-def snapshot(path: str | Path) -> bytes | None:
-    """The numbers file as it stands, as the bytes of a whole SQLite file, for a backup
-    (SQLite's online backup: numbers may go on being given meanwhile); None when there is
-    none yet. A file that cannot be read or is damaged is NUMBER_001."""
+def backup(path: str | Path, into: Path) -> bool:
+    """Copy the numbers file as it stands into the empty file ``into``, for a backup (SQLite's
+    online backup: numbers may go on being given meanwhile), checked whole; False when there
+    is no numbers file yet. A file that cannot be read or is damaged is NUMBER_001."""
     path = Path(path)
     if not os.path.lexists(path):
-        return None
+        return False
 
-    def copy_of() -> bytes:
+    def copy() -> None:
         with closing(_sqlite.connect(path, write=False)) as connection:
             if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'document_numbers'").fetchone() is None:
                 raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
-            with closing(_sqlite.snapshot(connection)) as copy:
-                found = [str(row[0]) for row in copy.execute("PRAGMA integrity_check(3)")]
+            with _sqlite.backup_into(connection, into) as copied:
+                found = [str(row[0]) for row in copied.execute("PRAGMA integrity_check(3)")]
                 if found != ["ok"]:
                     raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"{_CAUSES['damaged']}（{'；'.join(found)}）")
-                return copy.serialize()
 
     try:
         _require_sqlite(path)
         try:
-            return copy_of()
+            copy()
         except sqlite3.OperationalError as exc:
             if getattr(exc, "sqlite_errorcode", None) != _sqlite.SQLITE_READONLY_ROLLBACK:
                 raise
             _sqlite.finish_interrupted_write(path)  # as every reader does: the killed allocation undone
-            return copy_of()
+            into.write_bytes(b"")
+            copy()
     except (sqlite3.Error, OSError) as exc:
         raise _unusable(path, exc, writing=False) from None
+    return True
 
 
 def _given(path: Path, inspection: str, kind: str) -> sqlite3.Row | None:

@@ -92,7 +92,7 @@ class Sheet:
     def too_many(self, rows: int) -> None:
         """Refuse (IO_017) before writing a sheet that would hold ``rows`` rows past Excel's limit."""
         if rows > MAX_ROWS:
-            raise LantianError.of(ErrorCode.IO_017, str(self._target), file=self._target.name, sheet=self._name, rows=rows, limit=f"{MAX_ROWS:,}")
+            raise LantianError.of(ErrorCode.IO_017, str(self._target), file=self._target.name, sheet=self._name, rows=f"{rows:,}", limit=f"{MAX_ROWS:,}")
 
     def append(self, values: Iterable[Any] = (), *, style: Style = "plain") -> None:
         """A row of ``values``: text as text (never read as a number or a formula), numbers,

@@ -91,15 +91,38 @@ def test_backup__no_numbers_yet__the_ledger_alone(tmp_path: Path) -> None:
     assert lantian("batch", str(inbox), "-o", str(tmp_path / "out"), *settings_of(office), "-j", "1").exit_code == 0
     assert not (office / "office.numbers.sqlite").exists()
     result = lantian("ledger", "backup", "-o", str(tmp_path / "备份"), *settings_of(office))
-    assert result.exit_code == 0 and "还没有发文号记录" in result.stdout, result.output
+    assert result.exit_code == 0 and "没有发文号记录" in result.stdout and "NUMBER_004" not in result.stderr, result.output
     assert sorted(path.name for path in (tmp_path / "备份").iterdir()) == ["office.ledger.sqlite"]
 
 
+def _copy_of(office: Path, folder: Path, names=("office.yaml", "office.ledger.sqlite", "office.numbers.sqlite")) -> Path:
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes((office / name).read_bytes())
+    return folder
+
+
+def test_backup__numbers_file_gone_but_numbers_in_the_ledger__number_004_warning(office: Path, tmp_path: Path) -> None:
+    """Should back the ledger up and warn (NUMBER_004) that the numbers file is missing while
+    the ledger holds notice numbers: without it the next notice would be numbered 1 again."""
+    moved = _copy_of(office, tmp_path / "office", names=("office.yaml", "office.ledger.sqlite"))
+    result = lantian("ledger", "backup", "-o", str(tmp_path / "备份"), *settings_of(moved))
+    assert result.exit_code == 0 and "[NUMBER_004]" in result.stderr, result.output
+    assert sorted(path.name for path in (tmp_path / "备份").iterdir()) == ["office.ledger.sqlite"]
+
+
+def test_backup__numbers_file_unusable__number_001_and_no_half_backup(office: Path, tmp_path: Path) -> None:
+    """Should write neither copy when the second cannot be made: a folder holding the ledger
+    alone would pass for a backup made before any number was given."""
+    broken = _copy_of(office, tmp_path / "office", names=("office.yaml", "office.ledger.sqlite"))
+    (broken / "office.numbers.sqlite").write_bytes(b"SQLite format 3\x00" + b"\x00" * 84)  # a header and nothing else
+    result = lantian("ledger", "backup", "-o", str(tmp_path / "备份"), *settings_of(broken))
+    assert result.exit_code == 2 and "[NUMBER_001]" in result.stderr and "Traceback" not in result.output, result.output
+    assert list((tmp_path / "备份").iterdir()) == []
+
+
 def test_backup__damaged_ledger__ledger_011_and_no_backup(office: Path, tmp_path: Path) -> None:
-    damaged = tmp_path / "office"
-    damaged.mkdir()
-    for name in ("office.yaml", "office.ledger.sqlite", "office.numbers.sqlite"):
-        (damaged / name).write_bytes((office / name).read_bytes())
+    damaged = _copy_of(office, tmp_path / "office")
     path = damaged / "office.ledger.sqlite"
     with sqlite3.connect(path) as connection:  # an index's page, scribbled over: found only by the integrity check
         (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_inspections_1'").fetchone()
