@@ -102,6 +102,27 @@ _TYPE_CHECKS: dict[str, _Check] = {
 }
 
 
+def _every(checks: list[_Check]) -> _Check:
+    """Valid when every one of ``checks`` says so; one or two checks without a generator (the
+    most a schema node has, called for every value of every answers file)."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    return lambda value: all(check(value) for check in checks)
+
+
+def _some(checks: list[_Check]) -> _Check:
+    """Valid when one of ``checks`` says so."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) or second(value)
+    return lambda value: any(check(value) for check in checks)
+
+
 class _Compiler:
     """Turns a schema into nested closures that say only whether a value is valid.
 
@@ -131,9 +152,7 @@ class _Compiler:
             checks.append(make(self, value, schema))
         if not checks:
             return _always
-        if len(checks) == 1:
-            return checks[0]
-        return lambda value: all(check(value) for check in checks)
+        return _every(checks)
 
     def _ref(self, ref: Any, schema: dict) -> _Check:
         # Compiled on first use, so that a definition may refer to itself.
@@ -155,8 +174,7 @@ class _Compiler:
         names = [types] if isinstance(types, str) else types
         if not isinstance(names, list) or any(name not in _TYPE_CHECKS for name in names):
             return _never
-        tests = [_TYPE_CHECKS[name] for name in names]
-        return lambda value: any(test(value) for test in tests)
+        return _some([_TYPE_CHECKS[name] for name in names]) if names else _never
 
     def _enum(self, options: Any, schema: dict) -> _Check:
         if not isinstance(options, list) or not all(isinstance(option, str) for option in options):
@@ -226,12 +244,10 @@ class _Compiler:
         return lambda value: not isinstance(value, dict) or all(check(key) for key in value)
 
     def _anyOf(self, alternatives: Any, schema: dict) -> _Check:
-        checks = [self.compile(sub) for sub in alternatives]
-        return lambda value: any(check(value) for check in checks)
+        return _some([self.compile(sub) for sub in alternatives]) if alternatives else _never
 
     def _allOf(self, parts: Any, schema: dict) -> _Check:
-        checks = [self.compile(sub) for sub in parts]
-        return lambda value: all(check(value) for check in checks)
+        return _every([self.compile(sub) for sub in parts]) if parts else _always
 
     def _if(self, condition: Any, schema: dict) -> _Check:
         test = self.compile(condition)
