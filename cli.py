@@ -423,7 +423,9 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     state: dict[str, Any] = {}
 
     def on_total(total: int) -> None:
-        state["bar"] = click.progressbar(length=total, label="生成文书", file=stderr, show_pos=True)
+        # Not on a terminal (a log, a pipe) the bar is only its label, printed once: it says how many.
+        label = "生成文书" if stderr.isatty() else f"生成文书 {total} 份……"
+        state["bar"] = click.progressbar(length=total, label=label, file=stderr, show_pos=True)
         state["bar"].__enter__()
 
     try:

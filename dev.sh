@@ -100,7 +100,8 @@ demo() {
         exit "$batch_status"
     fi
     say "lantian ledger list --overdue --as-of 2026-11-30   (what is still open after its deadline)"
-    "$lantian" ledger list --overdue --as-of 2026-11-30 "${office[@]}" | tail -n 6
+    # The table's header, its first rows and its count.
+    "$lantian" ledger list --overdue --as-of 2026-11-30 "${office[@]}" | sed -n '1,6p;$p'
     "$lantian" ledger list --overdue --as-of 2026-11-30 --format pdf -o out/逾期未销号清单.pdf --force "${office[@]}"
     "$lantian" ledger list --overdue --as-of 2026-11-30 --format xlsx -o out/逾期未销号清单.xlsx --force "${office[@]}"
     say "lantian report --from 2026-08-01 --to 2026-11-30 -o out   (the campaign summary, with charts)"
