@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from engine import spreadsheet
@@ -104,3 +107,21 @@ def test_no_room_while_the_workbook_is_put_together__io_012_and_no_stray_traceba
     assert done.stdout.strip() == "IO_012", done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert list(temporary.iterdir()) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=()), max_size=40), min_size=1, max_size=6))
+def test_any_text__written_and_read_back_as_it_was_or_escaped(texts: list[str]) -> None:
+    """Should write any text a ledger may hold (controls, lone surrogates, characters past
+    U+FFFF) without failing, each cell reading back as the text, or with what XLSX cannot
+    store written as its escape."""
+
+    def build(add_sheet) -> None:
+        add_sheet("表").append(texts)
+
+    (row,) = written(build)["表"].iter_rows()
+    # openpyxl leaves OOXML's _xHHHH_ escapes (a carriage return, a literal "_x0041_") as
+    # written; Excel reads them as the characters: read back here as Excel does.
+    read = [re.sub("_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), cell.value or "") for cell in row]
+    assert read == [spreadsheet._cell_text(text) for text in texts]
+    assert all(text == escaped for text, escaped in zip(texts, read, strict=True) if not spreadsheet._ILLEGAL.search(text))
