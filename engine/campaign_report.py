@@ -106,7 +106,7 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
 # one unit is a CSS px. SVG text does not wrap, so the names are broken into lines here.
 CHART_WIDTH = 590
 FONT_SIZE = 13  #: the charts' type size, 9.75 pt
-LABEL_EMS = 16  #: the name column's width, in characters of FONT_SIZE
+LABEL_EMS = 18  #: the name column's width, in characters of FONT_SIZE: most checklist titles whole
 LINE_HEIGHT = 16
 ROW_GAP = 8
 BAR_HEIGHT = 16
@@ -120,8 +120,11 @@ MAX_LABEL_LINES = 6
 #: A line may not begin with these, nor end with the opening ones.
 _CLOSING = set("、，。；：！？）》〉」』”’…,.;:!?)")
 _OPENING = set("（《〈「『“‘(")
-#: Where a name reads best broken: after a pause or a closing mark, before an opening one.
+#: Where a name reads best broken: after a pause or a closing mark, before an opening one or
+#: a conjunction (…站房 / 及运维…), and before the 检查表 a checklist's title ends with.
 _AFTER = set("、，；）》”")
+_CONJUNCTIONS = set("和及与或")
+_SUFFIX = "检查表"
 
 
 def _em(char: str) -> float:
@@ -161,8 +164,10 @@ def label_lines(text: str, ems: float = LABEL_EMS) -> list[str]:
         left = offsets[-1] - offsets[start]
         even = math.ceil(left / math.ceil(left / ems))
         soft = min(ems, even + 2)
-        good = [i for i in breaks(start, soft) if (text[i - 1] in _AFTER or text[i] in _OPENING) and offsets[i] - offsets[start] >= soft / 2]
-        cut = (good or breaks(start, min(ems, even)) or breaks(start, ems) or [0])[-1]
+        good = [i for i in breaks(start, soft) if (text[i - 1] in _AFTER or text[i] in _OPENING or text[i] in _CONJUNCTIONS) and offsets[i] - offsets[start] >= soft / 2]
+        # Before the title's 检查表, when all before it fits: rather a short last line than a word cut.
+        suffix = [i for i in breaks(start, ems) if text.startswith(_SUFFIX, i) and offsets[-1] - offsets[i] <= ems]
+        cut = (good or suffix or breaks(start, min(ems, even)) or breaks(start, ems) or [0])[-1]
         if not cut:  # a Latin word longer than the line: the one thing broken anywhere
             cut = start + 1
             while offsets[cut + 1] - offsets[start] <= ems:

@@ -167,7 +167,10 @@ def test_label_lines__whole_and_within_the_column(text: str) -> None:
 def test_label_lines__the_bundled_titles_break_where_they_read_well() -> None:
     assert label_lines("建筑工地扬尘污染防治“六个百分之百”检查表") == ["建筑工地扬尘污染防治", "“六个百分之百”检查表"]
     assert label_lines("油气回收“全链条、全环节、全封闭”检查表") == ["油气回收“全链条、", "全环节、全封闭”检查表"]
-    assert label_lines("污染源自动监测站房及运维质量检查表") == ["污染源自动监测站房", "及运维质量检查表"]  # no line of one character
+    assert label_lines("污染源自动监测站房及运维质量检查表") == ["污染源自动监测站房及运维质量检查表"]
+    assert label_lines("污染源自动监测站房及运维质量检查表", ems=16) == ["污染源自动监测站房", "及运维质量检查表"]  # before the conjunction
+    assert label_lines("汽车、摩托车维修企业挥发性有机物治理检查表") == ["汽车、摩托车维修企业挥发性有机物治理", "检查表"]  # no word cut
+    assert label_lines("柴油货车和非道路移动机械排放检查表", ems=16) == ["柴油货车和非道路移动机械排放", "检查表"]
     assert label_lines("工业企业氮氧化物等烟气排放检查表") == ["工业企业氮氧化物等烟气排放检查表"]
 
 
