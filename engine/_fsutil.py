@@ -215,6 +215,26 @@ def place_all(pairs: Sequence[tuple[Path, Path]]) -> None:
 
 
 def _put_in_place(temporary: str, target: Path, overwrite: bool, settings: bool = False) -> None:
+    _link_or_replace(temporary, target, overwrite, settings)
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The folder's new entry on the disk too: the file's own fsync does not keep its name
+    through a power cut (on a USB stick, say). Where a folder cannot be opened (Windows), the
+    file system keeps names as it does."""
+    try:
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _link_or_replace(temporary: str, target: Path, overwrite: bool, settings: bool) -> None:
     if not overwrite:
         # A hard link fails if anything appeared at the target since it was checked: no race.
         try:

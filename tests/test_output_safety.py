@@ -699,3 +699,21 @@ def test_check_dash_with_standard_input_closed__io_001() -> None:
     command = [sys.executable, "-c", "import cli; cli.main()", "--rules", str(RULES), "check", "-"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, preexec_fn=lambda: os.close(0), timeout=120)
     assert done.returncode == 2 and "[IO_001]" in done.stderr and "标准输入已关闭" in done.stderr, done.stderr
+
+
+def test_written_file__its_folder_synced_after_it_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should sync the folder once a file is in place under its name (the file's own fsync
+    does not keep the name through a power cut), for a document and for a backup's copies."""
+    import engine._fsutil as fsutil
+
+    synced: list[tuple[Path, bool]] = []
+    real = fsutil._sync_folder
+    monkeypatch.setattr(fsutil, "_sync_folder", lambda folder: synced.append((folder, (folder / "a.pdf").exists())) or real(folder))
+    fsutil.atomic_write(tmp_path / "a.pdf", b"%PDF-1.7", overwrite=False)
+    assert synced == [(tmp_path, True)]
+    with fsutil.staged([tmp_path / "b" / "x.sqlite", tmp_path / "b" / "y.sqlite"]) as (first, second):
+        first.write_bytes(b"x")
+        second.write_bytes(b"y")
+        fsutil.place_all([(first, tmp_path / "b" / "x.sqlite"), (second, tmp_path / "b" / "y.sqlite")])
+    assert [folder for folder, _ in synced[1:]] == [tmp_path / "b", tmp_path / "b"]
+    assert sorted(path.name for path in (tmp_path / "b").iterdir()) == ["x.sqlite", "y.sqlite"]  # no temporary file left
