@@ -17,8 +17,6 @@ from typing import Any
 #: The standard library's own string escaper for ensure_ascii=False: its C version where built.
 _string = json.encoder.encode_basestring
 
-_INFINITY = float("inf")
-
 #: The standard library's C encoder (``c_make_encoder``, as json.dumps builds it for every
 #: call, built here once), items separated by a line break: a raw line break can stand nowhere
 #: else in its text (strings write theirs as \\n), so in a container of scalars each one
@@ -34,32 +32,12 @@ def _compact(value: Any) -> str:
     return "".join(_encoder(value, 0))
 
 
-def _float(value: float) -> str:
-    # As json.dumps writes them (allow_nan=True): not valid JSON, but the same text.
-    if value != value:
-        return "NaN"
-    if value == _INFINITY:
-        return "Infinity"
-    if value == -_INFINITY:
-        return "-Infinity"
-    return float.__repr__(value)
-
-
 def _key(key: Any) -> str:
-    if key.__class__ is str:
-        return _string(key)
+    """A key as json.dumps writes it: text, or a number, true, false or null in quotes."""
     if isinstance(key, str):
         return _string(key)
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return '"' + int.__repr__(key) + '"'
-    if isinstance(key, float):
-        return '"' + _float(key) + '"'
+    if key is None or isinstance(key, (int, float)):
+        return '"' + _compact(key) + '"'
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 
@@ -82,16 +60,8 @@ def _append(value: Any, out: list[str], newline: str) -> None:
     """``value`` onto ``out``; ``newline`` is a line break and the indentation of its level."""
     if isinstance(value, str):
         out.append(_string(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(_float(value))
+    elif not isinstance(value, (dict, list, tuple)):
+        out.append(_compact(value))  # a number, true, false or null as json.dumps writes it; else TypeError
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
@@ -108,7 +78,7 @@ def _append(value: Any, out: list[str], newline: str) -> None:
                     _append(element, out, inner)
                 separator = "," + inner
             out.append(newline + "}")
-    elif isinstance(value, (list, tuple)):
+    else:  # a list or a tuple
         if not value:
             out.append("[]")
         elif _flat(value):
@@ -121,8 +91,6 @@ def _append(value: Any, out: list[str], newline: str) -> None:
                 _append(element, out, inner)
                 separator = "," + inner
             out.append(newline + "]")
-    else:
-        raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
 def dumps(value: Any, *, level: int = 0) -> str:
