@@ -60,7 +60,9 @@ ensure_venv() {
     if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
         say "installing lantian and its dependencies into $VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet --editable '.[test]'
+        # setuptools warns of every editable install that a folder named like a package may
+        # shadow it: the folders here (engine, webapp) are the packages themselves.
+        PYTHONWARNINGS="ignore:Editable installation" "$VENV/bin/python" -m pip install --quiet --editable '.[test]'
         touch "$stamp"
     fi
 }
