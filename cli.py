@@ -209,8 +209,9 @@ class _ChineseContext(click.Context):
     formatter_class = _ChineseHelpFormatter
 
 
-class _ChineseHelp(click.Command):
-    """A command whose help page is Chinese throughout, click's own words and its --help too."""
+class LantianCommand(click.Command):
+    """Every command of lantian (the group makes them of this class): its help page Chinese
+    throughout, click's own words and its --help too."""
 
     context_class = _ChineseContext
 
@@ -221,11 +222,7 @@ class _ChineseHelp(click.Command):
         return option
 
 
-class LantianCommand(_ChineseHelp):
-    """Every command of lantian (the group makes them of this class)."""
-
-
-class LantianGroup(_ChineseHelp, click.Group):
+class LantianGroup(LantianCommand, click.Group):
     """The one place where what the engine reports becomes output and an exit code: every
     LantianError (a file, the ledger, a font, a disk) is printed with its code, message and
     hint, and so is every mistake in the command line (USAGE_001); the command exits with 2.

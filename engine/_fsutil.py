@@ -150,10 +150,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
     except OSError as exc:
         raise unwritable(target, exc) from None
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        _plain_mode(temporary)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -167,6 +164,13 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
         if isinstance(exc, OSError):
             raise unwritable(target, exc) from None
         raise
+
+
+def _plain_mode(temporary: str | Path) -> None:
+    """mkstemp makes a file private (0600): give it the mode a plain open() would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
 
 
 @contextlib.contextmanager
@@ -200,9 +204,7 @@ def place_all(pairs: Sequence[tuple[Path, Path]]) -> None:
             try:
                 with open(temporary, "rb+") as handle:
                     os.fsync(handle.fileno())
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(temporary, 0o666 & ~umask)
+                _plain_mode(temporary)
                 _put_in_place(str(temporary), target, overwrite=False)
             except OSError as exc:
                 raise unwritable(target, exc) from None
