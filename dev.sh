@@ -3,8 +3,9 @@
 #
 #   ./dev.sh demo    check the bundled rules and examples with the `lantian` command
 #   ./dev.sh test    lint (ruff), type-check (mypy) and run the whole test suite (the web
-#                    form's tests drive Debian's Chromium, and the documents' tests read
-#                    the PDFs with Poppler's pdftotext: both installed here when missing)
+#                    form's tests drive Debian's Chromium, the documents' tests read the
+#                    PDFs with Poppler's pdftotext, and the ledger's tests start a
+#                    PostgreSQL server of their own: all installed here when missing)
 #
 # Works on a fresh Debian or Ubuntu machine with Python 3.11 or newer: missing system
 # packages (python3-venv, Pango, the Noto CJK fonts) are installed with apt-get, through
@@ -116,7 +117,10 @@ demo() {
 ensure_test_tools() {
     # The web form's tests drive a real browser: Debian's Chromium and its matching driver.
     # The documents' tests read the PDFs' text with Poppler's pdftotext (poppler-utils).
+    # The ledger's tests run against a real PostgreSQL server too: the tests start their own,
+    # in a temporary folder on loopback, from the distribution's server programs.
     local missing=()
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=("postgresql")
     command -v chromedriver >/dev/null 2>&1 || missing+=("chromium-driver")
     command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=("chromium")
     command -v pdftotext >/dev/null 2>&1 || missing+=("poppler-utils")

@@ -339,6 +339,21 @@ class ErrorCode(Enum):
         "用 --ledger 指定输出文件夹以外的台账（通常是 设置文件名.ledger.sqlite），或换一个输出文件夹（-o）；什么也没有登记和写入",
     )
     LEDGER_021 = Detail("bad_note", "{field}不能使用：{reason}", "--note 简要写明整改情况（2000 字以内），详细材料用 --evidence 附上；--by 只写姓名（一行，200 字以内）；台账没有改动")
+    LEDGER_022 = Detail(
+        "server_unreachable",
+        "连接不上台账数据库：{reason}",
+        "检查台账地址（--ledger、办公室设置中的 ledger 或环境变量 LANTIAN_LEDGER）、数据库服务器是否在运行、网络是否通；台账没有被改动，连上后重新运行即可",
+    )
+    LEDGER_023 = Detail(
+        "server_denied",
+        "数据库用户没有权限这样做：{reason}",
+        "登记和销号要对台账的表有 SELECT、INSERT、UPDATE 权限；建立和升级台账要由台账的所有者运行 lantian ledger upgrade（见 docs/county.md）；台账没有被改动",
+    )
+    LEDGER_024 = Detail(
+        "server_backup",
+        "台账在数据库服务器上，lantian ledger backup 只备份台账文件",
+        "用 PostgreSQL 的 pg_dump 备份服务器上的台账（见 docs/county.md）",
+    )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

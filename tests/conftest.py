@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hypothesis import settings
+from postgres_server import Server as PostgresServer
+from postgres_server import binaries as postgres_binaries
 
 from engine import load_rules
 from engine.model import RuleSet
@@ -113,3 +115,34 @@ def rules_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server of this test run's own (tests/postgres_server.py), shared by a
+    worker's tests; `./dev.sh test` installs the distribution's server. Without one the tests
+    that need it are skipped, except in CI, where that is a failure."""
+    found = postgres_binaries()
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's server programs (initdb, pg_ctl) are not installed: ./dev.sh test installs them")
+        pytest.skip("PostgreSQL's server is not installed (Debian: apt-get install postgresql)")
+    with PostgresServer.running(found) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """The address of an empty ledger on the PostgreSQL server: a schema of its own."""
+    return postgres.new_schema()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where a new, empty ledger is: a file that does not exist yet, or an empty schema on the
+    PostgreSQL server. A test that takes it runs once on each engine."""
+    from engine import ledger
+
+    if request.param == "sqlite":
+        return tmp_path / "ledger.sqlite"
+    return ledger.ledger_at(request.getfixturevalue("postgres_url"))

@@ -134,3 +134,24 @@ def on_loopback(app, **options):
         served.trigger.pull_trigger(stop)
         thread.join(30)
         served.task_dispatcher.shutdown()
+
+
+def ledger_rows(location, sql: str, values: tuple = ()) -> list[tuple]:
+    """The rows of ``sql`` run straight on a ledger's database, behind the program's back: a
+    file (sqlite3) or a database on a server (psycopg, with ``?`` written as ``%s``)."""
+    from engine import _postgres
+
+    if isinstance(location, _postgres.Address):
+        import psycopg
+
+        with psycopg.connect(location.url, autocommit=True) as connection:
+            cursor = connection.execute(sql.replace("?", "%s"), values)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    import sqlite3
+
+    connection = sqlite3.connect(location)
+    try:
+        with connection:
+            return [tuple(row) for row in connection.execute(sql, values).fetchall()]
+    finally:
+        connection.close()

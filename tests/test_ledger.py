@@ -1,4 +1,5 @@
-"""The ledger in a real SQLite file: recording once, re-inspections that close findings,
+"""The ledger in a real SQLite file and in a real PostgreSQL database (each test that takes
+``ledger_location`` runs on both): recording once, re-inspections that close findings,
 close-out at the desk, queries, verification, migrations and all-or-nothing writes."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from engine import check, ledger, ledger_output
 from engine.ledger import Filter, LedgerError
 from engine.loader import load_rules
-from helpers import ROOT, RULES, dust_answers
+from helpers import ROOT, RULES, dust_answers, ledger_rows
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +34,23 @@ def inspection(rules, overrides=None, *, date="2024-11-05", ref=None, follows=No
 FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
 
 
-def test_record__same_file_twice_changes_nothing(tmp_path: Path, rules) -> None:
+def test_record__same_file_twice_changes_nothing(ledger_location, tmp_path: Path, rules) -> None:
     """Should record an inspection and its findings once, however often the file comes again."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     result = inspection(rules, FAILING)
     first = ledger.record(path, result, notice_number="XX镇环〔2024〕1号")
     again = ledger.record(path, result, notice_number="XX镇环〔2024〕1号")
     assert first.new and first.opened == len(result.findings) == 3
     assert not again.new and again.inspection_id == first.inspection_id
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
-        assert connection.execute("SELECT COUNT(*) FROM findings").fetchone() == (3,)
-        assert connection.execute("SELECT COUNT(*) FROM events").fetchone() == (3,)
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(1,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM findings") == [(3,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM events") == [(3,)]
 
 
-def test_record__reinspection_closes_passing_keeps_failing_adds_new(tmp_path: Path, rules) -> None:
+def test_record__reinspection_closes_passing_keeps_failing_adds_new(ledger_location, tmp_path: Path, rules) -> None:
     """Should close what now passes, keep open (rectifying) what still fails under its first
     deadline, and open what is new."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING), notice_number="XX镇环〔2024〕1号")
     follow_up = inspection(rules, {"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", follows="XX镇环〔2024〕1号", name="b.yaml")
     assert ledger.admission_problem(path, follow_up) is None
@@ -67,10 +67,10 @@ def test_record__reinspection_closes_passing_keeps_failing_adds_new(tmp_path: Pa
     assert events[1].actor == "李明、王芳" and "复查" in events[1].reason and events[1].happened_on == dt.date(2024, 11, 20)
 
 
-def test_record__reinspection_by_the_answers_id_and_over_two_rounds(tmp_path: Path, rules) -> None:
+def test_record__reinspection_by_the_answers_id_and_over_two_rounds(ledger_location, tmp_path: Path, rules) -> None:
     """Should find the followed inspection by its own id, and close in a second re-inspection
     what the first one found still open."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, ref="J-001"))
     ledger.record(path, inspection(rules, {"stockpile_covered": "否"}, date="2024-11-20", ref="J-002", follows="J-001", name="b.yaml"))
     last = ledger.record(path, inspection(rules, {}, date="2024-11-28", follows="J-002", name="c.yaml"))
@@ -78,9 +78,9 @@ def test_record__reinspection_by_the_answers_id_and_over_two_rounds(tmp_path: Pa
     assert all(row.status == "closed" for row in ledger.findings(path))
 
 
-def test_resolve_follows__unknown_or_other_site_is_a_problem(tmp_path: Path, rules) -> None:
+def test_resolve_follows__unknown_or_other_site_is_a_problem(ledger_location, tmp_path: Path, rules) -> None:
     """Should refuse a re-inspection of an inspection the ledger does not have, or of another site."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     unknown = ledger.admission_problem(path, inspection(rules, {}, follows="XX镇环〔2024〕99号"))
     assert unknown is not None and unknown.code.name == "LEDGER_001" and unknown.location.path == ("inspection", "follows")
     ledger.record(path, inspection(rules, FAILING, ref="J-001"))
@@ -90,13 +90,12 @@ def test_resolve_follows__unknown_or_other_site_is_a_problem(tmp_path: Path, rul
     assert problem is not None and problem.code.name == "LEDGER_002"
     with pytest.raises(LedgerError):
         ledger.record(path, inspection(rules, {}, follows="XX镇环〔2024〕99号", name="c.yaml"))
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)  # nothing half-recorded
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(1,)]  # nothing half-recorded
 
 
-def test_close__at_the_desk_with_reason_and_evidence(tmp_path: Path, rules) -> None:
+def test_close__at_the_desk_with_reason_and_evidence(ledger_location, tmp_path: Path, rules) -> None:
     """Should close a finding with who, when, why and the evidence's SHA-256, once."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING))
     target = ledger.findings(path)[0].finding_id
     evidence = tmp_path / "整改照片.jpg"
@@ -118,10 +117,10 @@ def test_close__at_the_desk_with_reason_and_evidence(tmp_path: Path, rules) -> N
         ledger.close(path, ledger.findings(path, Filter(status="open"))[0].finding_id, note="  ", actor="王芳", day=dt.date(2024, 11, 19))
 
 
-def test_findings__filters_and_overdue_as_of_a_day(tmp_path: Path, rules) -> None:
+def test_findings__filters_and_overdue_as_of_a_day(ledger_location, tmp_path: Path, rules) -> None:
     """Should filter by status, severity and checklist, and list as overdue only what is
     unclosed after its deadline on the given day."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     result = inspection(rules, FAILING)
     ledger.record(path, result)
     deadlines = sorted(f.deadline for f in result.findings)
@@ -138,9 +137,9 @@ def test_findings__filters_and_overdue_as_of_a_day(tmp_path: Path, rules) -> Non
     assert all(row.severity == some for row in ledger.findings(path, Filter(severity=some)))
 
 
-def test_verify__unchanged_and_changed_files(tmp_path: Path, rules) -> None:
+def test_verify__unchanged_and_changed_files(ledger_location, tmp_path: Path, rules) -> None:
     """Should say which inspection an unchanged file is, and that a changed one matches none."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     answers = tmp_path / "a.yaml"
     answers.write_bytes(dust_answers(FAILING))
     ledger.record(path, check(answers, rules, name=str(answers)))
@@ -162,9 +161,51 @@ def test_schema__versioned_and_a_newer_ledger_is_refused(tmp_path: Path, rules) 
         ledger.findings(path)
 
 
-def test_record__a_failure_midway_leaves_the_ledger_as_it_was(tmp_path: Path, rules, monkeypatch) -> None:
+def test_schema__on_a_server__versioned_and_a_newer_ledger_is_refused(postgres_url: str, rules) -> None:
+    """Should keep the schema version in lantian_schema on a server, and refuse a ledger made
+    by a newer Lantian for reading and for writing, writing nothing."""
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, {}))
+    assert ledger_rows(path, "SELECT version FROM lantian_schema") == [(ledger.SCHEMA_VERSION,)]
+    ledger_rows(path, "UPDATE lantian_schema SET version = ?", (ledger.SCHEMA_VERSION + 1,))
+    with pytest.raises(LedgerError, match="更新版本") as raised:
+        ledger.findings(path)
+    assert raised.value.problems[0].code.name == "LEDGER_004"
+    with pytest.raises(LedgerError, match="更新版本"):
+        ledger.record(path, inspection(rules, FAILING, date="2024-11-06", name="b.yaml"))
+    with pytest.raises(LedgerError, match="更新版本"):
+        ledger.upgrade(path)
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(1,)]
+
+
+def test_two_engines__the_same_ledger_read_back_in_the_same_order(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should give the same rows in the same order from a file and from a server after the
+    same recordings: names sorted by code point as SQLite sorts them, whatever the server's
+    locale (the test server's sorts by pinyin), and a site without a village first."""
+    places = [tmp_path / "ledger.sqlite", ledger.ledger_at(postgres_url)]
+    sites = [("乙工地", "东关村"), ("Zeta工地", None), ("甲工地", "东关村"), ("alpha工地", "东关村"), ("丙工地", "")]
+    for path in places:
+        for number, (site, village) in enumerate(sites):
+            result = inspection(rules, FAILING, ref=f"J-{number}", name=f"{number}.yaml")
+            result = dataclasses.replace(result, site=dataclasses.replace(result.site, name=site, village=village), answers_sha256=f"{number:064d}")
+            ledger.record(path, result, notice_number=f"N{number}")
+        follow = inspection(rules, {"stockpile_covered": "否"}, date="2024-11-20", follows="N2", name="f.yaml")
+        ledger.record(path, dataclasses.replace(follow, site=dataclasses.replace(follow.site, name="甲工地", village="东关村")))
+    on_file, on_server = (ledger.findings(path) for path in places)
+    assert [dataclasses.astuple(row) for row in on_file] == [dataclasses.astuple(row) for row in on_server]
+    first_deadline = [row.site for row in on_server if row.deadline == on_server[0].deadline]
+    assert first_deadline == ["Zeta工地", "丙工地", "alpha工地", "乙工地", "甲工地"][: len(first_deadline)] and len(first_deadline) == 5
+    day = dt.date(2024, 11, 5)
+
+    def inspected(path):
+        return [dataclasses.replace(row, recorded_at="") for row in ledger.inspections(path, day, day + dt.timedelta(days=30))]
+
+    assert inspected(places[0]) == inspected(places[1])
+
+
+def test_record__a_failure_midway_leaves_the_ledger_as_it_was(ledger_location, tmp_path: Path, rules, monkeypatch) -> None:
     """Should roll the whole inspection back when recording fails after it began."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, name="first.yaml"))
     calls = {"n": 0}
     original = ledger._event
@@ -178,14 +219,13 @@ def test_record__a_failure_midway_leaves_the_ledger_as_it_was(tmp_path: Path, ru
     monkeypatch.setattr(ledger, "_event", failing_event)
     with pytest.raises(RuntimeError):
         ledger.record(path, inspection(rules, {"notice_board": "否", "filing": "否"}, date="2024-11-06", name="second.yaml"))
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
-        assert connection.execute("SELECT COUNT(*) FROM findings").fetchone() == (3,)
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(1,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM findings") == [(3,)]
 
 
-def test_admission__a_file_changed_after_recording_is_refused(tmp_path: Path, rules) -> None:
+def test_admission__a_file_changed_after_recording_is_refused(ledger_location, tmp_path: Path, rules) -> None:
     """Should refuse the same inspection from an edited file (LEDGER_003), not count it twice."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, ref="J-001"))
     edited = inspection(rules, {**FAILING, "hoarding_height": "1.7"}, ref="J-001")
     problem = ledger.admission_problem(path, edited)
@@ -197,10 +237,10 @@ def test_admission__a_file_changed_after_recording_is_refused(tmp_path: Path, ru
     assert len(ledger.findings(path)) == 3
 
 
-def test_record__a_second_reinspection_citing_the_first_notice_sees_every_open_finding(tmp_path: Path, rules) -> None:
+def test_record__a_second_reinspection_citing_the_first_notice_sees_every_open_finding(ledger_location, tmp_path: Path, rules) -> None:
     """Should re-check findings a first re-inspection opened, even when the second cites the
     original notice, and never open the same problem twice."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING), notice_number="N1")
     ledger.record(path, inspection(rules, {"notice_board": "否"}, date="2024-11-20", follows="N1", name="b.yaml"))
     second = ledger.record(path, inspection(rules, {"notice_board": "否"}, date="2024-11-28", follows="N1", name="c.yaml"))
@@ -209,9 +249,9 @@ def test_record__a_second_reinspection_citing_the_first_notice_sees_every_open_f
     assert len(board) == 1 and board[0].status == "rectifying"
 
 
-def test_admission__an_id_used_at_two_sites_finds_the_right_one(tmp_path: Path, rules) -> None:
+def test_admission__an_id_used_at_two_sites_finds_the_right_one(ledger_location, tmp_path: Path, rules) -> None:
     """Should follow the inspection with that id at the same site, not the first one found."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, ref="1", name="a.yaml"))
     other = inspection(rules, FAILING, ref="1", name="b.yaml")
     other = dataclasses.replace(other, site=dataclasses.replace(other.site, name="乙工地"), answers_sha256="b" * 64)
@@ -255,3 +295,35 @@ def test_recording__every_look_up_by_an_index_no_table_read_whole(tmp_path: Path
     for name, (sql, values) in ledger.hot_queries(probe).items():
         steps = _plan(path, sql, values)
         assert steps and not [step for step in steps if step.startswith("SCAN")], f"{name}: {steps}"
+
+
+def _whole_table_reads(node: dict) -> list[str]:
+    """The steps of a PostgreSQL plan (EXPLAIN's JSON) that read a table whole: a Seq Scan, or
+    an index walked from end to end with no condition on it (as the primary key is, to read
+    rows in id order)."""
+    found = []
+    kind = node["Node Type"]
+    if kind == "Seq Scan" or (kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in node):
+        found.append(f"{kind} on {node.get('Relation Name')} {node.get('Index Name', '')}".strip())
+    for child in node.get("Plans", []):
+        found += _whole_table_reads(child)
+    return found
+
+
+@pytest.mark.parametrize("follows", [None, "XX镇环〔2024〕1号"], ids=["inspection", "re_inspection"])
+def test_recording_on_a_server__every_look_up_by_an_index(postgres_url: str, rules, follows: str | None) -> None:
+    """Should have an index for each look-up recording makes on a server too: with table scans
+    priced out (enable_seqscan off), PostgreSQL's plan for each query reads no table whole,
+    which a look-up without its index would (by a Seq Scan, or by the whole primary key)."""
+    import psycopg
+
+    from engine import _postgres
+
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, ref="2024-东关-001"), notice_number="XX镇环〔2024〕1号")
+    probe = inspection(rules, date="2024-11-20", follows=follows, name="b.yaml")
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("SET enable_seqscan = off")
+        for name, (sql, values) in ledger.hot_queries(probe).items():
+            ((plan,),) = connection.execute(f"EXPLAIN (FORMAT JSON) {_postgres._translated(sql)}", values).fetchall()
+            assert _whole_table_reads(plan[0]["Plan"]) == [], name

@@ -1,0 +1,211 @@
+"""A ledger on a PostgreSQL server (a county's, docs/county.md): its address, connections that
+take the same SQL as the SQLite ones (``?`` parameters, rows read by column name or
+position), and every failure named by its cause, as engine/_sqlite.py does for a file.
+
+psycopg is imported only here, and only when a ledger's address is a postgresql:// URL: a
+town's SQLite ledger never loads it.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+#: The beginnings of an address that names a PostgreSQL database rather than a file.
+SCHEMES = ("postgresql://", "postgres://")
+
+#: How long a writer waits for another one to finish before giving up (seconds): as long as
+#: a town's SQLite ledger waits.
+BUSY_SECONDS = 30.0
+
+#: How long connecting may take before the server counts as unreachable (seconds).
+CONNECT_SECONDS = 10
+
+Cause = Literal["unreachable", "refused", "full", "read_only", "locked", "damaged", "io"]
+
+
+def is_address(text: str) -> bool:
+    """Whether ``text`` names a PostgreSQL database (postgresql://…) rather than a file."""
+    return text.lower().startswith(SCHEMES)
+
+
+@dataclass(frozen=True)
+class Address:
+    """A PostgreSQL database, by its URL (libpq's form: postgresql://user:password@host:port/
+    database?options). Printed without its password, so that no message or list shows it."""
+
+    url: str
+
+    def __str__(self) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def address_problem(text: str) -> str | None:
+    """Why ``text`` is not a PostgreSQL address libpq can use, or None."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        conninfo_to_dict(text)
+    except ImportError:
+        return "没有安装 PostgreSQL 的驱动 psycopg（pip install 'psycopg[binary]'）"
+    except Exception as exc:  # psycopg.ProgrammingError: libpq's own words
+        return f"地址写法不对（{str(exc).strip()}）"
+    if not urllib.parse.urlsplit(text).path.strip("/"):
+        return "地址中没有写数据库名，例如 postgresql://lantian@127.0.0.1/lantian"
+    return None
+
+
+class Row(tuple[Any, ...]):
+    """A result row read as sqlite3.Row is: by position, by column name, and as a mapping."""
+
+    _index: dict[str, int]
+
+    def __new__(cls, values: Sequence[Any], index: dict[str, int]) -> Row:
+        row = super().__new__(cls, values)
+        row._index = index
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+    index = {column.name: position for position, column in enumerate(cursor.description or ())}
+    return lambda values: Row(values, index)
+
+
+_QMARK = re.compile(r"\?")
+
+
+def _translated(sql: str) -> str:
+    """SQLite's ``?`` parameters as psycopg's ``%s`` (a literal % doubled first). The
+    ledger's statements hold no ? inside a quoted string."""
+    return _QMARK.sub("%s", sql.replace("%", "%%"))
+
+
+class Connection:
+    """A connection that takes the ledger's SQL as a sqlite3 connection does: no transaction
+    unless one is begun (BEGIN … COMMIT), ``execute`` returning a cursor."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._sql: dict[str, str] = {}
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        translated = self._sql.get(sql)
+        if translated is None:
+            translated = self._sql[sql] = _translated(sql)
+        return self._connection.execute(translated, tuple(parameters))
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return bool(self._connection.info.transaction_status != TransactionStatus.IDLE)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def connect(address: Address, *, write: bool) -> Connection:
+    """A connection to the database at ``address``. A reading one cannot write even by
+    mistake (every transaction read-only); a writer waits at most BUSY_SECONDS for a lock."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    milliseconds = int(BUSY_SECONDS * 1000)
+    # Added to the address's own options (a search_path that names the schema, say).
+    options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds}".strip()
+    if not write:
+        options += " -c default_transaction_read_only=on"
+    connection = psycopg.connect(
+        address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian"
+    )
+    return Connection(connection)
+
+
+def rollback_quietly(connection: Connection) -> None:
+    """End a transaction that failed, keeping the failure that ended it as the one reported."""
+    import psycopg
+
+    if connection.in_transaction:
+        try:
+            connection.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # a connection the server dropped has no transaction left to end
+
+
+def is_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database or from the way to it."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(exc, psycopg.Error)
+
+
+#: SQLSTATE classes and codes that the server, its disk or the network can cause.
+_STATES: dict[str, Cause] = {
+    "08": "unreachable",  # connection exception
+    "57P01": "unreachable",  # admin_shutdown: the server was stopped
+    "57P02": "unreachable",  # crash_shutdown
+    "57P03": "unreachable",  # cannot_connect_now: starting up or shutting down
+    "28": "refused",  # invalid authorization: a wrong user or password
+    "3D000": "refused",  # invalid_catalog_name: no such database
+    "53": "full",  # insufficient resources: disk_full, out_of_memory, too_many_connections
+    "42501": "read_only",  # insufficient_privilege
+    "25006": "read_only",  # read_only_sql_transaction: a standby, or a read-only database
+    "55P03": "locked",  # lock_not_available: lock_timeout passed
+    "57014": "locked",  # query_canceled: statement_timeout
+    "XX001": "damaged",  # data_corrupted
+    "XX002": "damaged",  # index_corrupted
+    "58": "io",  # system error: the server's disk
+}
+
+
+def cause(exc: BaseException) -> Cause | None:
+    """What made ``exc`` happen, or None when it is a mistake of the program (an SQL error),
+    which must not be dressed up as the user's problem."""
+    import psycopg
+
+    if not isinstance(exc, psycopg.Error):
+        return None
+    state = getattr(exc, "sqlstate", None)
+    if state is None:
+        # No answer from a server at all: connecting failed, or the connection broke.
+        return "unreachable" if isinstance(exc, psycopg.OperationalError) else None
+    return _STATES.get(state) or _STATES.get(state[:2])
+
+
+def reason(exc: BaseException) -> str:
+    """Why, in Chinese, with the server's own words kept for whoever runs it. A failure to
+    connect has no SQLSTATE: it is told by libpq's words."""
+    said = " ".join(str(exc).split())
+    found = cause(exc)
+    state = getattr(exc, "sqlstate", None)
+    if found in ("unreachable", "refused"):
+        if state in ("57P01", "57P02"):
+            return f"数据库服务器停止或重启了（PostgreSQL：{said}）"
+        if state == "3D000" or re.search(r'database ".*" does not exist', said):
+            return f"服务器上没有这个数据库（PostgreSQL：{said}）"
+        if found == "refused" or re.search(r"password authentication failed|no pg_hba\.conf entry|role \".*\" does not exist|password", said):
+            return f"服务器拒绝了登录：用户名或密码不对，或没有从这台电脑连接的权限（PostgreSQL：{said}）"
+        return f"地址或端口不对、服务器没有运行，或网络不通（PostgreSQL：{said}）"
+    if found == "full":
+        return f"数据库服务器的磁盘或资源不足（PostgreSQL：{said}）"
+    if found == "read_only":
+        return f"这个数据库用户没有写入或建表的权限，或数据库是只读的（PostgreSQL：{said}）"
+    return said

@@ -1,0 +1,137 @@
+"""The ledger on a real PostgreSQL server, where it fails as a server does: unreachable, stopped
+in the middle of a batch, a user without the rights, a wrong password; and what is done on
+a server by the server's own tools (backup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from postgres_server import Server
+from postgres_server import binaries as postgres_binaries
+from test_ledger import FAILING, inspection
+
+from engine import ledger
+from engine.ledger import LedgerError
+from helpers import ledger_rows
+
+
+def codes(raised: pytest.ExceptionInfo[LedgerError]) -> list[str]:
+    return [problem.code.name for problem in raised.value.problems]
+
+
+def test_unreachable__ledger_022_names_the_address_without_its_password(postgres: Server, rules) -> None:
+    """Should say the server cannot be reached (LEDGER_022), for reading and for writing, and
+    never print the password written in the address."""
+    with socket_nobody_listens_on() as port:
+        path = ledger.ledger_at(f"postgresql://clerk:s3cret-pw@127.0.0.1:{port}/lantian")
+        with pytest.raises(LedgerError) as read:
+            ledger.findings(path)
+        with pytest.raises(LedgerError) as written:
+            ledger.record(path, inspection(rules, FAILING))
+    for raised in (read, written):
+        assert codes(raised) == ["LEDGER_022"]
+        text = str(raised.value)
+        assert "连接不上台账数据库：地址或端口不对" in text and f"clerk:***@127.0.0.1:{port}/lantian" in text and "s3cret-pw" not in text
+
+
+def test_wrong_database__ledger_022_says_there_is_no_such_database(postgres: Server, rules) -> None:
+    path = ledger.ledger_at(postgres.url("no_such_database"))
+    with pytest.raises(LedgerError) as raised:
+        ledger.record(path, inspection(rules, FAILING))
+    assert codes(raised) == ["LEDGER_022"] and "没有这个数据库" in str(raised.value)
+
+
+def test_empty_database__read_is_ledger_010_write_creates_the_ledger(postgres_url: str, rules) -> None:
+    """Should not take an empty database for an empty ledger when reading (LEDGER_010), and
+    give it the ledger's tables on the first write, as a missing file is created."""
+    path = ledger.ledger_at(postgres_url)
+    with pytest.raises(LedgerError) as raised:
+        ledger.findings(path)
+    assert codes(raised) == ["LEDGER_010"]
+    assert ledger.record(path, inspection(rules, FAILING)).opened == 3
+    assert ledger.upgrade(path) == (ledger.SCHEMA_VERSION, ledger.SCHEMA_VERSION)
+
+
+def test_least_privilege__the_office_s_user_records_but_cannot_create_or_drop(postgres: Server, postgres_url: str, rules) -> None:
+    """Should let a user with SELECT, INSERT and UPDATE only (docs/county.md) record and close,
+    refuse it the creation of the ledger (LEDGER_023, nothing made), and leave the owner's
+    tables beyond its reach: it cannot drop them."""
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    postgres.sql(
+        "DROP ROLE IF EXISTS clerk_" + schema,
+        f"CREATE ROLE clerk_{schema} LOGIN",
+        f"GRANT USAGE ON SCHEMA {schema} TO clerk_{schema}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE ON TABLES TO clerk_{schema}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE ON SEQUENCES TO clerk_{schema}",
+    )
+    clerk = ledger.ledger_at(postgres.url(user=f"clerk_{schema}", schema=schema))
+    with pytest.raises(LedgerError) as raised:
+        ledger.upgrade(clerk)
+    assert codes(raised) == ["LEDGER_023"] and "权限" in str(raised.value)
+    assert ledger_rows(ledger.ledger_at(postgres_url), "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", (schema,)) == [(0,)]
+    owner = ledger.ledger_at(postgres_url)
+    assert ledger.upgrade(owner) == (0, ledger.SCHEMA_VERSION)
+    assert ledger.record(clerk, inspection(rules, FAILING)).opened == 3
+    finding = ledger.findings(clerk)[0].finding_id
+    ledger.close(clerk, finding, note="已整改", actor="王芳", day=dt.date(2024, 11, 10))
+    import psycopg
+
+    with psycopg.connect(clerk.url, autocommit=True) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        connection.execute("DROP TABLE events")
+    assert len(ledger.findings(owner)) == 3
+
+
+def test_backup_of_a_server_ledger__ledger_024_points_to_pg_dump(postgres_url: str, rules, tmp_path: Path) -> None:
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, FAILING))
+    with pytest.raises(LedgerError) as raised:
+        ledger.backup(path, tmp_path / "copy.sqlite")
+    assert codes(raised) == ["LEDGER_024"] and "pg_dump" in str(raised.value)
+    assert not (tmp_path / "copy.sqlite").exists()
+
+
+@pytest.fixture
+def own_server():
+    """A server of this test's own, to be stopped and started again."""
+    found = postgres_binaries()
+    if found is None:
+        pytest.skip("PostgreSQL's server is not installed")
+    with Server.running(found) as server:
+        yield server
+
+
+def test_server_stopped_mid_batch__ledger_022_nothing_half_recorded_then_completed(own_server: Server, rules, tmp_path: Path) -> None:
+    """Should stop with LEDGER_022 when the server goes away between two inspections, keep
+    every inspection recorded before whole and nothing of the one that failed, and record
+    the rest once when run again after the server is back."""
+    path = ledger.ledger_at(own_server.url())
+    results = [inspection(rules, FAILING, date=f"2024-11-0{day}", name=f"{day}.yaml") for day in range(1, 5)]
+    for result in results[:2]:
+        ledger.record(path, result)
+    own_server.stop("immediate")
+    with pytest.raises(LedgerError) as raised:
+        ledger.record(path, results[2])
+    assert codes(raised) == ["LEDGER_022"]
+    own_server.start()
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(2,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM findings") == [(6,)]
+    again = [ledger.record(path, result) for result in results]
+    assert [done.new for done in again] == [False, False, True, True]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(4,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM events") == [(12,)]
+
+
+class socket_nobody_listens_on:
+    """A loopback port that is bound but not listening: connecting to it is refused at once."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        return int(self.socket.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        self.socket.close()
