@@ -76,7 +76,28 @@ def _emit_problems(problems: list[Problem] | tuple[Problem, ...], sources: _Sour
         click.echo(check_output.format_problems(problems, sources or _SourceCache()), err=True)
 
 
-LEDGER_HELP = "整改台账（SQLite 文件）。不写时为办公室设置文件旁的 <设置文件名>.ledger.sqlite。"
+LEDGER_HELP = (
+    "整改台账：SQLite 文件，或县局数据库服务器上的台账 postgresql://用户@主机/数据库（见 docs/county.md）；也可设环境变量 "
+    "LANTIAN_LEDGER。不写时为办公室设置中的 ledger，或设置文件旁的 <设置文件名>.ledger.sqlite。"
+)
+
+
+class LedgerParameter(click.ParamType):
+    """--ledger: a postgresql:// address names a database on a server; anything else a file."""
+
+    name = "ledger"
+    _file = click.Path(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from engine import ledger as ledger_module
+
+        if isinstance(value, str) and ledger_module.on_server(found := ledger_module.ledger_at(value)):
+            return found
+        return self._file.convert(value, param, ctx)
+
+
+ledger_option = click.option("--ledger", "ledger_path", type=LedgerParameter(), envvar="LANTIAN_LEDGER", help=LEDGER_HELP)
+
 #: What an order (决定书) lacks or may not be issued for: printed where the documents are made.
 ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
@@ -397,7 +418,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="文书写入的文件夹。")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 @workers_option
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
+@ledger_option
 @issued_option
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.pass_context
@@ -429,7 +450,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         outcome = run_batch(
             directory, out_dir, rules, settings,
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
-            ledger_path=ledger_path or settings.ledger_path, issued=_day(issued), force=force,
+            ledger_path=ledger_path or settings.ledger, issued=_day(issued), force=force,
         )
     finally:
         if "bar" in state:
@@ -445,7 +466,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
     _say(
-        f"台账 {ledger_path or settings.ledger_path}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
+        f"台账 {ledger_path or settings.ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
     )
@@ -621,7 +642,7 @@ def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
     create an empty one and report that nothing is open, nor write into any file."""
     from engine import ledger as ledger_module
 
-    path = ledger_path or _settings(ctx, settings_path, None).ledger_path
+    path = ledger_path or _settings(ctx, settings_path, None).ledger
     ledger_module.check_ledger(path)
     return path
 
@@ -630,7 +651,6 @@ def _date_option(name: str, help_text: str) -> Any:
     return click.option(name, type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text)
 
 
-ledger_option = click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=LEDGER_HELP)
 settings_option = click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 
 
@@ -772,7 +792,7 @@ def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
     """
     from engine import ledger as ledger_module
 
-    path = ledger_path or _settings(ctx, settings_path, None).ledger_path
+    path = ledger_path or _settings(ctx, settings_path, None).ledger
     health = ledger_module.examine(path)
     _say(
         f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
@@ -797,7 +817,7 @@ def ledger_backup(ctx: click.Context, folder: Path, ledger_path: Path | None, se
     from engine import numbering
 
     settings = _settings(ctx, settings_path, None)
-    ledger_file = ledger_path or settings.ledger_path
+    ledger_file = ledger_module.file_of(ledger_path or settings.ledger)
     ledger_module.check_ledger(ledger_file)
     targets = [folder / ledger_file.name, folder / settings.numbers_path.name]
     refuse_targets(targets, force=False)  # a backup never replaces anything
@@ -825,10 +845,14 @@ def ledger_upgrade(ctx: click.Context, ledger_path: Path | None, settings_path: 
     """
     from engine import ledger as ledger_module
 
-    path = _ledger_file(ctx, ledger_path, settings_path)
+    path = ledger_path or _settings(ctx, settings_path, None).ledger
+    if not ledger_module.on_server(path):
+        path = _ledger_file(ctx, ledger_path, settings_path)
     before, after = ledger_module.upgrade(path)
     if before == after:
         _say(f"台账 {path} 已是第 {after} 版结构，没有改动。")
+    elif before == 0:
+        _say(f"已在数据库 {path} 中建立台账（第 {after} 版结构）。")
     else:
         _say(f"台账 {path} 的结构已从第 {before} 版升级到第 {after} 版。")
     ctx.exit(EXIT_OK)

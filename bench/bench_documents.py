@@ -168,7 +168,7 @@ def figures(batch_size: int = 200, sample: int = 20) -> list[Figure]:
             settings_now = load_settings(office(folder / "office"))
             out = folder / "out"
             shutil.rmtree(out, ignore_errors=True)
-            outcome = run_batch(answers, out, rules, settings_now, ledger_path=settings_now.ledger_path, workers=workers)
+            outcome = run_batch(answers, out, rules, settings_now, ledger_path=settings_now.ledger, workers=workers)
             assert not outcome.problems and not outcome.not_written, outcome.problems or outcome.not_written
             made[workers] = len(outcome.written)
 

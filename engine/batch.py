@@ -114,7 +114,7 @@ def _duplicate(result: InspectionResult, path: Path | None, seen: dict[str, str]
     return Problem(ErrorCode.LEDGER_018, Location(result.answers_name), {"first": first})
 
 
-def _refusal(checked: _Checked, ledger_path: Path | None) -> list[Problem]:
+def _refusal(checked: _Checked, ledger_path: ledger.LedgerAt | None) -> list[Problem]:
     """Why an inspection gets neither documents nor a ledger entry: a finding with no provision
     to cite (recorded once it can have a notice), or the ledger refusing it."""
     refused = citation_problems(checked.result)
@@ -129,7 +129,7 @@ def _placed(checked: _Checked, problem: Problem) -> Problem:
     return Problem(problem.code, checked.source.location(problem.location.path), problem.context)
 
 
-def _list_rows(outcome: BatchOutcome, ledger_path: Path | None, day: dt.date) -> tuple[list[Row], int]:
+def _list_rows(outcome: BatchOutcome, ledger_path: ledger.LedgerAt | None, day: dt.date) -> tuple[list[Row], int]:
     """The rectification list's rows and how many sites they are at."""
     if ledger_path is not None and not outcome.recorded:
         # Nothing recorded (every file refused): an empty list, and the ledger, which may not
@@ -203,13 +203,13 @@ def write_notices(
     # A font that cannot be used stops everything before anything is numbered; one of the
     # settings' fonts: that is not installed is warned of, and another used.
     outcome.problems.extend(document_fonts(settings.font, settings.fonts)[1])
-    ledger_exists = os.path.lexists(settings.ledger_path)
+    ledger_exists = ledger.exists(settings.ledger)
     claimed: dict[Path, str] = {}
     seen: dict[str, str] = {}
     kept = []
     for path, result in checked:
         problem = _duplicate(result, path, seen)
-        problem = problem or (ledger.admission_problem(settings.ledger_path, result) if ledger_exists else None)
+        problem = problem or (ledger.admission_problem(settings.ledger, result) if ledger_exists else None)
         problem = problem or claim_targets(result, path, out_dir, claimed, Location(str(path) if path else "<stdin>"), document_kind=settings.document_kind)
         if problem is not None:
             outcome.problems.append(problem)
@@ -221,7 +221,7 @@ def write_notices(
     owners: dict[Path, InspectionResult] = {}
     for path, result in kept:
         try:
-            followed = ledger.followed_notice(settings.ledger_path, result) if ledger_exists else None
+            followed = ledger.followed_notice(settings.ledger, result) if ledger_exists else None
             documents = plan_documents(result, path, settings, out_dir, followed=followed)
         except InputError as exc:
             outcome.problems.extend(exc.problems)  # nothing is written for this file
@@ -262,7 +262,7 @@ def run_batch(
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     workers: int = 1,
-    ledger_path: Path | None = None,
+    ledger_path: ledger.LedgerAt | None = None,
     documents: bool = True,
     rectification_list: bool = True,
     force: bool = False,

@@ -304,7 +304,12 @@ def _server_session(address: _postgres.Address, *, write: bool) -> Iterator[_pos
     try:
         connection = _postgres.connect(address, write=write)
     except Exception as exc:
-        raise _failure(address, exc, write) from None
+        failure = _failure(address, exc, write)
+        if failure is exc and _postgres.is_error(exc):
+            # Whatever kept a connection from being made (an address libpq cannot read, say)
+            # is the address's or the server's, not the program's.
+            failure = LedgerError.of(ErrorCode.LEDGER_022, str(address), reason=_postgres.reason(exc))
+        raise failure from None
     try:
         yield connection
     except Exception as exc:
@@ -639,6 +644,22 @@ def refuse_documents(path: LedgerAt, targets: list[Path]) -> None:
         raise LedgerError([Problem(ErrorCode.LEDGER_020, Location(str(target)), {"ledger": str(path)}) for target in clashes])
 
 
+def file_of(path: LedgerAt) -> Path:
+    """The ledger's file, for what only a file has (a backup by copying it); LEDGER_024 for a
+    ledger on a server, which the server's own tools back up."""
+    if isinstance(path, _postgres.Address):
+        raise LedgerError.of(ErrorCode.LEDGER_024, str(path))
+    return path
+
+
+def exists(path: LedgerAt) -> bool:
+    """Whether there is a ledger there yet (a file, or the ledger's tables in the database):
+    what only consults a ledger (one notice) need not make one."""
+    if isinstance(path, _postgres.Address):
+        return _server_schema_version(path) > 0
+    return os.path.lexists(path)
+
+
 def check_ledger(path: LedgerAt) -> None:
     """Raise LedgerError unless ``path`` is a ledger this Lantian can read; nothing is written."""
     with _connection(path):
@@ -651,8 +672,7 @@ def backup(path: LedgerAt, into: Path) -> None:
     damaged ledger is LEDGER_011, or LEDGER_012 for a value no Lantian writes: a copy of it
     would be no backup. A ledger on a server is backed up by the server's own tools
     (LEDGER_024)."""
-    if isinstance(path, _postgres.Address):
-        raise LedgerError.of(ErrorCode.LEDGER_024, str(path))
+    path = file_of(path)
     with _connection(path) as connection, _sqlite.backup_into(connection, into) as copy:
         problems = _integrity_problems(copy, path)
         if problems:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import ErrorCode, InputError, Problem
 from .fonts import ROLES, FontChoice, is_font_path
 from .schema import validate
 from .source import SourceDocument, char_name, load_source, refused_character
+
+if TYPE_CHECKING:
+    from .ledger import LedgerAt
 
 #: The placeholders of a document number; each stands exactly once in the pattern.
 NUMBER_PLACEHOLDERS = ("{year}", "{seq}")
@@ -35,11 +38,21 @@ class OfficeSettings:
     #: The font of each role the settings name (fonts:), in the order of ROLES.
     fonts: tuple[FontChoice, ...] = ()
 
+    #: The settings' ``ledger``, as written: a file (relative to the settings' folder) or a
+    #: postgresql:// address; None for the file beside the settings.
+    ledger_setting: str | None = None
+
     @property
-    def ledger_path(self) -> Path:
-        """The rectification ledger (SQLite), kept beside the settings: the office's workspace."""
+    def ledger(self) -> LedgerAt:
+        """The rectification ledger: the one the settings name, else the SQLite file kept
+        beside them, in the office's workspace."""
+        from .ledger import ledger_at
+
         settings = Path(self.path)
-        return settings.with_name(settings.stem + ".ledger.sqlite")
+        if self.ledger_setting is None:
+            return settings.with_name(settings.stem + ".ledger.sqlite")
+        found = ledger_at(self.ledger_setting)
+        return settings.parent / found if isinstance(found, Path) else found
 
     @property
     def numbers_path(self) -> Path:
@@ -81,6 +94,7 @@ def load_settings(path: str | Path) -> OfficeSettings:
         report_days=data.get("report_days", 3),
         font=font,
         fonts=fonts,
+        ledger_setting=data.get("ledger"),
     )
 
 
@@ -181,7 +195,7 @@ def settings_template() -> str:
         "# 办公室设置：出具文书的机关、文号格式和联系方式（由 lantian init 生成）。",
         "# 必填的 " + "、".join(required) + " 填好后才能出具文书；其余各项需要时去掉行首的“# ”再改成本机关的信息。",
         "# 字段的含义见 docs/documents.md“办公室设置 office.yaml”一节。",
-        "# 整改台账和文号记录保存在本文件旁的 <本文件名>.ledger.sqlite 和 <本文件名>.numbers.sqlite 中。",
+        "# 整改台账默认保存在本文件旁的 <本文件名>.ledger.sqlite 中（ledger 可另外指定），文号记录在 <本文件名>.numbers.sqlite 中。",
     ]
     optional = [key for key in schema["properties"] if key not in required and key not in _RETIRED_KEYS]
     for key in [*required, *optional]:

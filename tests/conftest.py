@@ -24,7 +24,7 @@ from helpers import RULES
 # as subprocesses inherit the same environment.
 _PER_RUN = Path(tempfile.mkdtemp(prefix="lantian-tests-"))
 atexit.register(shutil.rmtree, _PER_RUN, ignore_errors=True)
-for _variable in ("LANTIAN_SETTINGS", "LANTIAN_RULES", "LANTIAN_DEBUG"):
+for _variable in ("LANTIAN_SETTINGS", "LANTIAN_RULES", "LANTIAN_DEBUG", "LANTIAN_LEDGER"):
     os.environ.pop(_variable, None)
 # The test run already keeps every core busy (pytest-xdist): a batch starting worker processes
 # of its own would only add their start-up. The tests of the workers pass -j themselves.

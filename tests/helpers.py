@@ -108,7 +108,7 @@ def record(inbox: Path, settings_file: Path, *, ledger: Path | None = None, issu
     from engine.settings import load_settings
 
     settings = load_settings(settings_file)
-    return run_batch(inbox, inbox / "unwritten", load_rules(RULES), settings, ledger_path=ledger or settings.ledger_path, documents=False, issued=issued)
+    return run_batch(inbox, inbox / "unwritten", load_rules(RULES), settings, ledger_path=ledger or settings.ledger, documents=False, issued=issued)
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ def office(tmp_path_factory) -> Path:
     which these figures do not need, are not rendered (tests/test_documents.py renders them)."""
     root = office_folder(tmp_path_factory.mktemp("campaign"))
     settings = load_settings(root / "office.yaml")
-    outcome = run_batch(CAMPAIGN, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path, documents=False)
+    outcome = run_batch(CAMPAIGN, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger, documents=False)
     assert not [p for p in outcome.problems if p.severity == "error"]  # no file is bad
     assert {result.verdict for _, result in outcome.results} >= {"compliant", "non_compliant"}
     return root

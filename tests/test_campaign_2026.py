@@ -36,7 +36,7 @@ def office(tmp_path_factory) -> Path:
     root = office_folder(tmp_path_factory.mktemp("campaign_2026"))
     office = load_settings(root / "office.yaml")
     rules = load_rules(RULES)
-    first = run_batch(BEFORE, root / "out" / "before", rules, office, ledger_path=office.ledger_path, issued=dt.date.fromisoformat(ISSUED), documents=False)
+    first = run_batch(BEFORE, root / "out" / "before", rules, office, ledger_path=office.ledger, issued=dt.date.fromisoformat(ISSUED), documents=False)
     assert not [p for p in first.problems if p.severity == "error" or p.code.name == "LEGAL_002"]
     notices = lantian("notice", *(str(BEFORE / name) for name in RENDERED), "-o", str(root / "out" / "before"), "--issued", ISSUED, "--settings", str(root / "office.yaml"))
     assert notices.exit_code == 1, notices.output  # both sites fail; no file is bad
@@ -44,7 +44,7 @@ def office(tmp_path_factory) -> Path:
     # told that the comparison of art. 1057 could not be made, and why.
     undecided = [line for line in notices.output.splitlines() if "[LEGAL_006]" in line]
     assert undecided and all("air_law_art61_zone" in line for line in undecided)
-    second = run_batch(AFTER, root / "out" / "after", rules, office, ledger_path=office.ledger_path, documents=False)
+    second = run_batch(AFTER, root / "out" / "after", rules, office, ledger_path=office.ledger, documents=False)
     assert not [p for p in second.problems if p.severity == "error"]
     assert not [p for p in second.problems if p.code.name in ("LEGAL_002", "LEGAL_006")]
     return root

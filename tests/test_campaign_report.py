@@ -40,7 +40,7 @@ def report(tmp_path_factory) -> tuple[Path, list[str], Path]:
 
     root = office_folder(tmp_path_factory.mktemp("report"))
     settings = load_settings(root / "office.yaml")
-    outcome = run_batch(EXAMPLES / "campaign", root / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path, documents=False)
+    outcome = run_batch(EXAMPLES / "campaign", root / "out", load_rules(RULES), settings, ledger_path=settings.ledger, documents=False)
     assert not [p for p in outcome.problems if p.severity == "error"]
     inbox = root / "inbox"
     inbox.mkdir()
@@ -49,10 +49,10 @@ def report(tmp_path_factory) -> tuple[Path, list[str], Path]:
         (inbox / f"{day}.yaml").write_text(text.replace("village: XX村", f"village: {LONG_VILLAGE}").replace("XX项目工地", f"{day}工地"), encoding="utf-8")
     record(inbox, root / "office.yaml")
     target = root / "整治情况汇总.pdf"
-    (pdf,) = write_pdfs([report_document(summarize(settings.ledger_path, START, END), settings, target, today=ISSUED)])
+    (pdf,) = write_pdfs([report_document(summarize(settings.ledger, START, END), settings, target, today=ISSUED)])
     target.write_bytes(pdf)
     pages = [text.replace(" ", "").replace("\n", "") for text in page_texts(target)]
-    return target, pages, settings.ledger_path
+    return target, pages, settings.ledger
 
 
 def _lines(path: Path, page: int) -> dict[float, list]:

@@ -246,7 +246,7 @@ def test_batch__notice_number_allocated_once_for_ledger_and_notice(tmp_path: Pat
     shutil.copy(EXAMPLES / "dust_six_100pct_noncompliant.yaml", folder / "site.yaml")
     shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
     settings = load_settings(tmp_path / "office.yaml")
-    outcome = run_batch(folder, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path)
+    outcome = run_batch(folder, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger)
     (notice,) = [w for w in outcome.written if w.kind == "notice"]
     assert len(calls) == 1 and notice.number and notice.number in pdf_text(notice.path)
 

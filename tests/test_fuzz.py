@@ -147,7 +147,7 @@ def recorded_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in EXAMPLE_FILES:
         shutil.copy(EXAMPLES / name, folder / name)
     settings = load_settings(root / "office.yaml")
-    outcome = run_batch(folder, root / "out", _bundled_rules(), settings, ledger_path=settings.ledger_path, documents=False)
+    outcome = run_batch(folder, root / "out", _bundled_rules(), settings, ledger_path=settings.ledger, documents=False)
     assert outcome.recorded and not [p for p in outcome.problems if p.severity == "error"]
     return root
 
@@ -159,12 +159,12 @@ def test_batch__refused_inspection__ledger_unchanged(recorded_office: Path, tmp_
     root = tmp_path_factory.mktemp("office")
     shutil.copy(recorded_office / "office.yaml", root / "office.yaml")
     settings = load_settings(root / "office.yaml")
-    shutil.copy(load_settings(recorded_office / "office.yaml").ledger_path, settings.ledger_path)
-    before = _ledger_content(settings.ledger_path)
+    shutil.copy(load_settings(recorded_office / "office.yaml").ledger, settings.ledger)
+    before = _ledger_content(settings.ledger)
     folder = root / "in"
     folder.mkdir()
     (folder / ("mutated-" + name)).write_bytes(raw)
     with hang_guard():
-        outcome = run_batch(folder, root / "out", _bundled_rules(), settings, ledger_path=settings.ledger_path, documents=False)
+        outcome = run_batch(folder, root / "out", _bundled_rules(), settings, ledger_path=settings.ledger, documents=False)
     if not outcome.recorded:
-        assert _ledger_content(settings.ledger_path) == before
+        assert _ledger_content(settings.ledger) == before

@@ -953,14 +953,14 @@ def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_
     first = tmp_path / "first"
     first.mkdir()
     (first / "a.yaml").write_bytes(answers_text(FAILING))
-    batch.run_batch(first, tmp_path / "out0", rules, office, ledger_path=office.ledger_path, documents=False)
+    batch.run_batch(first, tmp_path / "out0", rules, office, ledger_path=office.ledger, documents=False)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a-copy.yaml").write_bytes(answers_text(FAILING) + "# 另一台电脑上的副本\n".encode())
     (inbox / "b.yaml").write_bytes(answers_text(FAILING, site="另一个工地"))
     # The look before recording finds nothing, as when the other run had not yet committed.
     monkeypatch.setattr(batch.ledger, "admission_problem", lambda *args, **kwargs: None)
-    outcome = batch.run_batch(inbox, tmp_path / "out", rules, office, ledger_path=office.ledger_path, documents=False)
+    outcome = batch.run_batch(inbox, tmp_path / "out", rules, office, ledger_path=office.ledger, documents=False)
     assert [(p.code.name, Path(p.location.file).name) for p in outcome.problems if p.severity == "error"] == [("LEDGER_003", "a-copy.yaml")]
     assert [r.notice_number for r in outcome.recorded] == ["XX镇环〔2024〕2号"]
     assert [seq for _, seq, _ in _numbers(office.numbers_path)] == [1, 2]

@@ -5,6 +5,7 @@ a server by the server's own tools (backup)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,12 @@ from test_ledger import FAILING, inspection
 
 from engine import ledger
 from engine.ledger import LedgerError
-from helpers import ledger_rows
+from helpers import dust_answers, lantian, ledger_rows, office_folder
+
+
+def answers(overrides, *, date: str, extra: str = "") -> bytes:
+    text = dust_answers(overrides, date=date).decode("utf-8")
+    return text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra).encode("utf-8")
 
 
 def codes(raised: pytest.ExceptionInfo[LedgerError]) -> list[str]:
@@ -135,3 +141,44 @@ class socket_nobody_listens_on:
 
     def __exit__(self, *exc: object) -> None:
         self.socket.close()
+
+
+def test_commands_on_a_server_ledger__set_up_record_list_close_check_report(postgres: Server, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should run the commands a town runs on a file the same way on a ledger in the county's
+    database, named in the office settings (ledger:), by --ledger or by LANTIAN_LEDGER: the
+    database set up by `ledger upgrade`, a batch recorded with its documents, the findings
+    listed and closed, the ledger checked, the summary written; and the password never shown."""
+    pytest.importorskip("weasyprint")
+    office = office_folder(tmp_path / "office")
+    settings = office / "office.yaml"
+    with_password = postgres_url.replace("lantian_admin@", "lantian_admin:pw-not-shown@")
+    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {with_password}\n", encoding="utf-8")
+    made = lantian("ledger", "upgrade", "--settings", str(settings))
+    assert made.exit_code == 0, made.output
+    assert f"已在数据库 {postgres_url.replace('lantian_admin@', 'lantian_admin:***@')} 中建立台账（第 {ledger.SCHEMA_VERSION} 版结构）" in made.stdout
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
+    (inbox / "again.yaml").write_bytes(answers({"stockpile_covered": "否"}, date="2024-11-20", extra="  follows: J-001\n"))
+    batch = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1")
+    assert batch.exit_code == 1, batch.output
+    assert "新登记检查 2 次，新增问题 3 个，复查销号 2 个、仍未整改 1 个" in batch.stdout and "pw-not-shown" not in batch.output
+    assert (tmp_path / "out" / "first.通知书.pdf").is_file()
+    listed = json.loads(lantian("ledger", "list", "--settings", str(settings), "--format", "json").stdout)["findings"]
+    assert sorted(row["status_now"] for row in listed) == ["closed", "closed", "rectifying"]
+    (open_one,) = [row for row in listed if row["status_now"] == "rectifying"]
+    closed = lantian("ledger", "close", str(open_one["id"]), "--note", "已覆盖", "--by", "王芳", "--on", "2024-11-25", "--settings", str(settings))
+    assert closed.exit_code == 0, closed.output
+    checked = lantian("ledger", "check", "--settings", str(settings))
+    assert checked.exit_code == 0 and "检查 2 次（其中复查 1 次），问题 3 个（未销号 0 个）" in checked.stdout
+    report = lantian("report", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(tmp_path / "report"), "--settings", str(settings))
+    assert report.exit_code == 0, report.output
+    assert list((tmp_path / "report").glob("*.pdf")) and list((tmp_path / "report").glob("*.xlsx"))
+    backup = lantian("ledger", "backup", "-o", str(tmp_path / "backup"), "--settings", str(settings))
+    assert backup.exit_code == 2 and "LEDGER_024" in backup.stderr and not (tmp_path / "backup").exists()
+    # The environment and --ledger name another ledger than the settings do: an empty one.
+    other = postgres.new_schema()
+    monkeypatch.setenv("LANTIAN_LEDGER", other)
+    assert "LEDGER_010" in lantian("ledger", "list", "--settings", str(settings)).stderr
+    monkeypatch.delenv("LANTIAN_LEDGER")
+    assert "LEDGER_010" in lantian("ledger", "list", "--ledger", other, "--settings", str(settings)).stderr

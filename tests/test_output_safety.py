@@ -125,7 +125,7 @@ def ledger_office(tmp_path_factory) -> Path:
     inbox.mkdir()
     shutil.copy(NONCOMPLIANT, inbox / "site.yaml")
     settings = load_settings(root / "office.yaml")
-    run_batch(inbox, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path, documents=False)
+    run_batch(inbox, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger, documents=False)
     return root
 
 
@@ -337,7 +337,7 @@ def test_run_batch__one_record_cannot_be_rendered__others_and_list_written_batch
     settings = load_settings(tmp_path / "office.yaml")
     out = tmp_path / "out"
     outcome = run_batch(
-        inbox, out, load_rules(RULES), settings, ledger_path=settings.ledger_path, workers=workers, on_total=lambda _: _swap(inbox, outside)
+        inbox, out, load_rules(RULES), settings, ledger_path=settings.ledger, workers=workers, on_total=lambda _: _swap(inbox, outside)
     )
     (problem,) = outcome.not_written
     assert problem.code is ErrorCode.BATCH_001 and problem.context["code"] == "RENDER_001"
@@ -432,7 +432,7 @@ def test_run_batch__inspection_in_year_9999__refused_the_others_recorded(tmp_pat
     inbox = _inbox(tmp_path, 2)
     (inbox / "typo.yaml").write_bytes(dust_answers({"hoarding_closed": "否"}, date="9999-11-05"))
     settings = load_settings(tmp_path / "office.yaml")
-    outcome = run_batch(inbox, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger_path, documents=False)
+    outcome = run_batch(inbox, tmp_path / "out", load_rules(RULES), settings, ledger_path=settings.ledger, documents=False)
     assert [(p.code, p.location.file) for p in outcome.problems if p.severity == "error"] == [(ErrorCode.ANSWER_020, str(inbox / "typo.yaml"))]
     assert len(outcome.recorded) == 2
 

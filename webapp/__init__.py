@@ -604,7 +604,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         rows: list[dict[str, Any]] = [{"stem": folder.name, **listing_row(folder), "documents": [_document_label(path.name) for path in documents_of(folder.name)]} for folder in submitted_folders()]
         # Who recorded each (issued it), from the ledger as it is now: it changes when a clerk issues.
         try:
-            recorded = ledger.recorders(office_settings().ledger_path, [row["sha256"] for row in rows if "sha256" in row])
+            recorded = ledger.recorders(office_settings().ledger, [row["sha256"] for row in rows if "sha256" in row])
         except LantianError:
             recorded = {}  # a damaged ledger is said where it is used: issuing, the findings
         for row in rows:
@@ -626,7 +626,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         # Recorded in the ledger once (a second click records nothing new), numbered once, and
         # written again as the same documents: the batch of this one inspection's folder. Its
         # rectification list would be of one inspection; the office's lists are on /office/lists.
-        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger_path, rectification_list=False, force=True, recorded_by=owner.name)
+        outcome = run_batch(folder, documents / stem, rules, settings, ledger_path=settings.ledger, rectification_list=False, force=True, recorded_by=owner.name)
         errors = [problem for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
         if errors:
             return refused(stem, errors)
@@ -671,7 +671,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         name = f"{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
         # What the ledger or the disk refuses is said by not_done, with 507 for the disk.
         where = ledger.Filter(overdue_on=day, status_on=day) if kind == "overdue" else ledger.Filter(status="unclosed", status_on=day)
-        found = ledger.findings(settings.ledger_path, where)
+        found = ledger.findings(settings.ledger, where)
         return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue"), name)
 
     @app.get("/office/report")
@@ -688,7 +688,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             abort(400)
         settings = office_settings()
         name = report_file_name(start, end, fmt)
-        summary = summarize(settings.ledger_path, start, end)
+        summary = summarize(settings.ledger, start, end)
         if fmt == "xlsx":
             data = summary_spreadsheet(summary, settings, Path(name))
         else:
@@ -701,7 +701,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         from engine import ledger
         settings = office_settings()
         today = dt.date.today()
-        found = ledger.findings(settings.ledger_path, ledger.Filter(status="unclosed")) if settings.ledger_path.exists() else []
+        found = ledger.findings(settings.ledger, ledger.Filter(status="unclosed")) if ledger.exists(settings.ledger) else []
         # Narrowed to a village, a site or the overdue, as the clerk chooses from what is open.
         chosen = {"village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
         villages = sorted({row.village for row in found})
@@ -733,7 +733,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
             atomic_write(evidence, data, overwrite=False)
         try:
-            ledger.close(office_settings().ledger_path, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
+            ledger.close(office_settings().ledger, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
         except LantianError as exc:
             if evidence is not None:
                 evidence.unlink(missing_ok=True)  # the evidence of no close-out
