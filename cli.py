@@ -103,13 +103,19 @@ ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
-def _settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> Any:
+def _settings(ctx: click.Context, explicit: Path | None, near: Path | None, ledger: Any = None) -> Any:
+    """The office settings, with the ledger named by --ledger in place of their own: its
+    document numbers then go with it (into the database of a ledger on a server)."""
     from engine.settings import find_settings, load_settings
 
     path = find_settings(explicit, near)
     if path is None:
         raise LantianError.of(ErrorCode.SETTINGS_001, "office.yaml")
-    return load_settings(path)
+    settings = load_settings(path)
+    if ledger is None:
+        return settings
+    named = ledger.url if not isinstance(ledger, Path) else str(ledger.absolute())
+    return dataclasses.replace(settings, ledger_setting=named)
 
 
 #: The warnings of an office's fonts: that could not be used, each naming the font used instead.
@@ -436,7 +442,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     from engine.render import default_workers
 
     rules = _rules(ctx)
-    settings = _settings(ctx, settings_path, directory)
+    settings = _settings(ctx, settings_path, directory, ledger_path)
     stderr = sys.stderr  # the bar must not mix into stdout
     state: dict[str, Any] = {}
 
@@ -450,7 +456,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         outcome = run_batch(
             directory, out_dir, rules, settings,
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
-            ledger_path=ledger_path or settings.ledger, issued=_day(issued), force=force,
+            ledger_path=settings.ledger, issued=_day(issued), force=force,
         )
     finally:
         if "bar" in state:
@@ -466,7 +472,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
     _say(
-        f"台账 {ledger_path or settings.ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
+        f"台账 {settings.ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
     )
@@ -642,9 +648,23 @@ def _ledger_file(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
     create an empty one and report that nothing is open, nor write into any file."""
     from engine import ledger as ledger_module
 
-    path = ledger_path or _settings(ctx, settings_path, None).ledger
+    path = _ledger(ctx, ledger_path, settings_path)
     ledger_module.check_ledger(path)
     return path
+
+
+def _ledger(ctx: click.Context, ledger_path: Any, settings_path: Path | None) -> Any:
+    """The ledger named (--ledger, $LANTIAN_LEDGER), else the settings' one. A ledger on a
+    server is used as the settings' office uses it (its own inspections among the county's);
+    without settings, as the county's view of every office."""
+    from engine import ledger as ledger_module
+    from engine.settings import find_settings
+
+    if ledger_path is None:
+        return _settings(ctx, settings_path, None).ledger
+    if ledger_module.on_server(ledger_path) and find_settings(settings_path, None) is not None:
+        return _settings(ctx, settings_path, None, ledger_path).ledger
+    return ledger_path
 
 
 def _date_option(name: str, help_text: str) -> Any:
@@ -792,7 +812,7 @@ def ledger_check(ctx: click.Context, ledger_path: Path | None, settings_path: Pa
     """
     from engine import ledger as ledger_module
 
-    path = ledger_path or _settings(ctx, settings_path, None).ledger
+    path = _ledger(ctx, ledger_path, settings_path)
     health = ledger_module.examine(path)
     _say(
         f"台账完好（{path}，结构版本 {health.version}）：检查 {health.inspections} 次（其中复查 {health.re_inspections} 次），"
@@ -817,7 +837,7 @@ def ledger_backup(ctx: click.Context, folder: Path, ledger_path: Path | None, se
     from engine import numbering
 
     settings = _settings(ctx, settings_path, None)
-    ledger_file = ledger_module.file_of(ledger_path or settings.ledger)
+    ledger_file = ledger_module.file_of(_ledger(ctx, ledger_path, settings_path))
     ledger_module.check_ledger(ledger_file)
     targets = [folder / ledger_file.name, folder / settings.numbers_path.name]
     refuse_targets(targets, force=False)  # a backup never replaces anything
@@ -845,7 +865,7 @@ def ledger_upgrade(ctx: click.Context, ledger_path: Path | None, settings_path: 
     """
     from engine import ledger as ledger_module
 
-    path = ledger_path or _settings(ctx, settings_path, None).ledger
+    path = _ledger(ctx, ledger_path, settings_path)
     if not ledger_module.on_server(path):
         path = _ledger_file(ctx, ledger_path, settings_path)
     before, after = ledger_module.upgrade(path)

@@ -8,7 +8,9 @@ town's SQLite ledger never loads it.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +40,9 @@ class Address:
     database?options). Printed without its password, so that no message or list shows it."""
 
     url: str
+    #: The office whose inspections these are (a town's, or the county bureau's own), from the
+    #: office settings; None for the county's view of every office.
+    office: str | None = None
 
     def __str__(self) -> str:
         parts = urllib.parse.urlsplit(self.url)
@@ -98,11 +103,15 @@ def _translated(sql: str) -> str:
 
 class Connection:
     """A connection that takes the ledger's SQL as a sqlite3 connection does: no transaction
-    unless one is begun (BEGIN … COMMIT), ``execute`` returning a cursor."""
+    unless one is begun (BEGIN … COMMIT), ``execute`` returning a cursor. Closing it hands it
+    back to this process's idle connections (connect), unless it is broken or in a transaction."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, key: tuple[str, bool]) -> None:
         self._connection = connection
+        self._key = key
         self._sql: dict[str, str] = {}
+        #: The schema version whose structure was last checked on this connection (engine/ledger.py).
+        self.checked_version: int | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         translated = self._sql.get(sql)
@@ -117,12 +126,51 @@ class Connection:
         return bool(self._connection.info.transaction_status != TransactionStatus.IDLE)
 
     def close(self) -> None:
+        from psycopg.pq import TransactionStatus
+
+        if self._connection.closed or self._connection.info.transaction_status != TransactionStatus.IDLE:
+            self._connection.close()
+            return
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault((os.getpid(), *self._key), [])
+            if len(idle) < _IDLE_PER_ADDRESS:
+                idle.append(self)
+                return
         self._connection.close()
 
 
+#: Connections not in use, by process, address and whether they write: recording an
+#: inspection opens the ledger several times, and connecting to a server costs milliseconds
+#: where opening a file costs microseconds. By process, so that a forked worker never uses
+#: its parent's socket.
+_IDLE: dict[tuple[int, str, bool], list[Connection]] = {}
+_IDLE_LOCK = threading.Lock()
+_IDLE_PER_ADDRESS = 4
+
+
 def connect(address: Address, *, write: bool) -> Connection:
-    """A connection to the database at ``address``. A reading one cannot write even by
-    mistake (every transaction read-only); a writer waits at most BUSY_SECONDS for a lock."""
+    """A connection to the database at ``address``: an idle one of this process's, or a new
+    one. A reading one cannot write even by mistake (every transaction read-only); a writer
+    waits at most BUSY_SECONDS for a lock."""
+    import psycopg
+
+    key = (address.url, write)
+    while True:
+        with _IDLE_LOCK:
+            idle = _IDLE.get((os.getpid(), *key))
+            kept = idle.pop() if idle else None
+        if kept is None:
+            return Connection(_new_connection(address, write), key)
+        try:
+            # An idle connection may have outlived its server (restarted overnight, say): a
+            # round trip now, rather than a failure in the middle of what it is taken for.
+            kept._connection.execute("SELECT 1")
+            return kept
+        except psycopg.Error:
+            kept._connection.close()
+
+
+def _new_connection(address: Address, write: bool) -> Any:
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
@@ -131,10 +179,7 @@ def connect(address: Address, *, write: bool) -> Connection:
     options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds}".strip()
     if not write:
         options += " -c default_transaction_read_only=on"
-    connection = psycopg.connect(
-        address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian"
-    )
-    return Connection(connection)
+    return psycopg.connect(address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian")
 
 
 def rollback_quietly(connection: Connection) -> None:

@@ -55,7 +55,7 @@ def notice_number(result: InspectionResult, settings: OfficeSettings) -> str | N
     if not _has_notice(result):
         return None
     day = result.decided
-    return allocate(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
+    return allocate(settings.numbers, result.answers_sha256, kind=settings.document_kind, year=day.year).format(settings.number_pattern)
 
 
 def mark_issued(result: InspectionResult, settings: OfficeSettings) -> dt.date | None:
@@ -65,7 +65,7 @@ def mark_issued(result: InspectionResult, settings: OfficeSettings) -> dt.date |
     the same notice first on another day (two runs at once); else None."""
     if not _has_notice(result):
         return None
-    kept = issued(settings.numbers_path, result.answers_sha256, kind=settings.document_kind, day=result.decided)
+    kept = issued(settings.numbers, result.answers_sha256, kind=settings.document_kind, day=result.decided)
     return kept.decided_on if kept is not None and kept.decided_on not in (None, result.decided) else None
 
 
@@ -88,7 +88,7 @@ def as_first_issued(result: InspectionResult, settings: OfficeSettings, rescore:
     the result carries NUMBER_002 to say so."""
     if result.verdict != "non_compliant":
         return result  # no finding, on any day: nothing was or will be issued
-    first = given(settings.numbers_path, result.answers_sha256, kind=settings.document_kind)
+    first = given(settings.numbers, result.answers_sha256, kind=settings.document_kind)
     if first is None or first.decided_on is None or first.decided_on == result.decided:
         return result
     again = rescore(first.decided_on)

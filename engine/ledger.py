@@ -26,6 +26,7 @@ rectifying (整改中) when it still fails; ``close`` closes it at the desk with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -129,6 +130,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX inspections_by_notice ON inspections (notice_number)",
         "CREATE INDEX inspections_by_ref ON inspections (answers_ref)",
     ),
+    # Version 7: one database holds a county's towns. Every inspection belongs to an office
+    # (the settings' office: a town, or the county bureau itself), and so do its findings and
+    # their events; NULL in a town's own file, whose office is the file's. The document
+    # numbers of a ledger on a server are kept in it, per office, kind and year (a town's
+    # file ledger keeps them in the numbers file beside the settings, engine/numbering.py).
+    (
+        "ALTER TABLE inspections ADD COLUMN office TEXT",
+        "CREATE INDEX inspections_by_office ON inspections (office, inspected_on)",
+        """CREATE TABLE document_numbers (
+            office TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            inspection TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            decided_on TEXT,
+            PRIMARY KEY (office, kind, year, seq),
+            UNIQUE (office, kind, inspection)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The migrations' statement that computes every inspection's site_key again; a server has
@@ -150,6 +171,9 @@ _SERVER_VERSION_TABLE = "CREATE TABLE lantian_schema (version INTEGER NOT NULL)"
 #: that writers take turns as SQLite's BEGIN IMMEDIATE makes them: a number is handed out and
 #: an inspection admitted against what the last writer committed.
 _SERVER_WRITE_LOCK = "SELECT pg_advisory_xact_lock(1279348307, hashtext(current_schema()))"
+#: Allocating a document number on a server takes a lock of its own: a number is allocated
+#: while the recording of its inspection holds the ledger's, on another connection.
+_SERVER_NUMBERS_LOCK = "SELECT pg_advisory_xact_lock(1279348308, hashtext(current_schema()))"
 #: The longest reason for a close-out: as long as an answers file's note.
 MAX_NOTE_CHARS = 2000
 #: The longest name of whoever closes a finding: a name, as in an answers file.
@@ -187,6 +211,24 @@ def on_server(path: LedgerAt) -> bool:
     return isinstance(path, _postgres.Address)
 
 
+def for_office(path: LedgerAt, office: str | None) -> LedgerAt:
+    """The ledger as ``office`` uses it: on a server, its own inspections and numbers among
+    the county's (None: the county's view of every office); a file is one office's already."""
+    if isinstance(path, _postgres.Address):
+        return dataclasses.replace(path, office=office)
+    return path
+
+
+def _office(path: LedgerAt) -> str | None:
+    return path.office if isinstance(path, _postgres.Address) else None
+
+
+def _mine(row: _Row, office: str | None) -> bool:
+    """Whether a row of inspections belongs to ``office``: any row for the county's view (or a
+    file), and a row recorded without an office (a town's file) for every office."""
+    return office is None or row["office"] is None or row["office"] == office
+
+
 class NotAdmitted(LedgerError):
     """The ledger does not take this one inspection (admission_problem): the others may go on."""
 
@@ -217,13 +259,15 @@ class RecordedInspection:
     follows_id: int | None  #: the inspection this one re-inspects
     recorded_at: str
     recorded_by: str | None  #: who recorded it, where the ledger knows (schema version 5 on)
+    office: str | None = None  #: the office it belongs to in a county's database (version 7 on)
 
     @classmethod
     def _from(cls, row: _Row) -> RecordedInspection:
-        recorded_by = row["recorded_by"] if "recorded_by" in row.keys() else None
+        columns = row.keys()
         return cls(
             row["id"], row["answers_sha256"], row["answers_name"], row["checklist_id"], row["site_name"], row["village"],
-            row["inspected_on"], row["verdict"], row["notice_number"], row["follows_id"], row["recorded_at"], recorded_by,
+            row["inspected_on"], row["verdict"], row["notice_number"], row["follows_id"], row["recorded_at"],
+            row["recorded_by"] if "recorded_by" in columns else None, row["office"] if "office" in columns else None,
         )
 
 
@@ -287,13 +331,17 @@ def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_
     brings an older schema up to date, in one transaction."""
     with _server_session(address, write=write) as connection:
         version = _version(connection)
-        if version == 0 and not _server_tables(connection):
-            if not write:
-                raise LedgerError.of(ErrorCode.LEDGER_010, str(address))
-        else:
-            _check_structure(connection, address, version)
-        if write and version < SCHEMA_VERSION:
-            _migrate(connection)
+        if version != connection.checked_version:
+            if version == 0 and not _server_tables(connection):
+                if not write:
+                    raise LedgerError.of(ErrorCode.LEDGER_010, str(address))
+            else:
+                _check_structure(connection, address, version)
+            if write and version < SCHEMA_VERSION:
+                _migrate(connection)
+                version = SCHEMA_VERSION
+            # A connection used again checks the tables again only when the version changed.
+            connection.checked_version = version if version > 0 else None
         yield connection
 
 
@@ -328,6 +376,24 @@ def _server_schema_version(address: _postgres.Address) -> int:
     if version > SCHEMA_VERSION:
         raise LedgerError.of(ErrorCode.LEDGER_004, str(address), version=version, known=SCHEMA_VERSION)
     return version
+
+
+@contextmanager
+def numbers_on_server(address: _postgres.Address, *, write: bool) -> Iterator[_Connection]:
+    """A connection to a server ledger's document numbers (engine/numbering.py): for writing,
+    inside a transaction that holds the numbers' lock, committed when the block ends."""
+    with _server_connection(address, write=write) as connection:
+        if not write:
+            yield connection
+            return
+        connection.execute("BEGIN")
+        try:
+            connection.execute(_SERVER_NUMBERS_LOCK)
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            _rollback_quietly(connection)
+            raise
 
 
 def _server_tables(connection: _Connection) -> dict[str, set[str]]:
@@ -739,9 +805,9 @@ _RECORDED = "SELECT id, notice_number FROM inspections WHERE answers_sha256 = ?"
 _FOLLOWED = "SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id"
 _SAME_ID = "SELECT * FROM inspections WHERE answers_ref = ? AND site_key = ? AND checklist_id = ? ORDER BY id"
 _SAME_DAY = "SELECT * FROM inspections WHERE site_key = ? AND checklist_id = ? AND inspected_on = ? ORDER BY id"
-_LAST_ENTRY = """SELECT MAX(e.happened_on) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
+_LAST_ENTRY = """SELECT e.happened_on, i.office FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
            WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed'"""
-_UNCLOSED_AT = """SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id
+_UNCLOSED_AT = """SELECT f.*, i.office FROM findings f JOIN inspections i ON i.id = f.inspection_id
            WHERE i.site_key = ? AND i.checklist_id = ? AND f.status != 'closed' AND f.inspection_id != ? ORDER BY f.id"""
 
 
@@ -764,16 +830,17 @@ def _admission_problem(connection: _Connection, path: LedgerAt, result: Inspecti
         return None  # the same file again: recording it changes nothing
     followed = None
     reference = result.inspection.follows
+    office = _office(path)
     if reference is not None:
         location = Location(result.answers_name, path=("inspection", "follows"))
-        matches = _followed_all(connection, reference)
+        matches = _followed_all(connection, reference, office)
         if not matches:
             return Problem(ErrorCode.LEDGER_001, location, {"ref": reference})
-        followed = _followed(connection, reference, result)
+        followed = _followed(connection, reference, result, office)
         if followed is None:
             other = matches[0]
             return Problem(ErrorCode.LEDGER_002, location, {"ref": reference, "site": other["site_name"], "checklist": other["checklist_id"]})
-    changed = _same_inspection(connection, result, followed)
+    changed = _same_inspection(connection, result, followed, office)
     if changed is not None:
         return Problem(
             ErrorCode.LEDGER_003,
@@ -782,12 +849,12 @@ def _admission_problem(connection: _Connection, path: LedgerAt, result: Inspecti
         )
     if followed is not None:
         # A damaged row stops the batch rather than one file: raised, not returned.
-        _require_sound_findings(connection, path, [row["id"] for row in _unclosed_at(connection, site_key(result.site.name), result.checklist_id, 0)])
+        _require_sound_findings(connection, path, [row["id"] for row in _unclosed_at(connection, site_key(result.site.name), result.checklist_id, 0, office)])
         return _reinspection_day_problem(connection, path, result, followed, today)
     return None
 
 
-def _same_inspection(connection: _Connection, result: InspectionResult, followed: _Row | None) -> _Row | None:
+def _same_inspection(connection: _Connection, result: InspectionResult, followed: _Row | None, office: str | None) -> _Row | None:
     """An inspection already recorded that this one is, under another SHA-256: the file was
     edited after it was recorded. The same inspection is the same id at the same site by the
     same checklist, or the same site, checklist and day, whatever the id; a second inspection
@@ -795,11 +862,13 @@ def _same_inspection(connection: _Connection, result: InspectionResult, followed
     or both give their times and the times do not overlap."""
     key = site_key(result.site.name)
     if result.inspection.id:
-        row = connection.execute(_SAME_ID, (result.inspection.id, key, result.checklist_id)).fetchone()
-        if row is not None:
-            return row
+        same_id = [row for row in connection.execute(_SAME_ID, (result.inspection.id, key, result.checklist_id)) if _mine(row, office)]
+        if same_id:
+            return same_id[0]
     same_day = connection.execute(_SAME_DAY, (key, result.checklist_id, result.inspection.date.isoformat())).fetchall()
     for row in same_day:
+        if not _mine(row, office):
+            continue
         if followed is not None and row["id"] == followed["id"]:
             continue
         if _apart((row["start_time"], row["end_time"]), result.inspection):
@@ -842,7 +911,8 @@ def _reinspection_day_problem(connection: _Connection, path: LedgerAt, result: I
     day = result.inspection.date
     location = Location(result.answers_name, path=("inspection", "date"))
     followed_day = _day_value(path, "inspections", followed["id"], "inspected_on", followed["inspected_on"])
-    (last,) = connection.execute(_LAST_ENTRY, (site_key(result.site.name), result.checklist_id)).fetchone()
+    office = _office(path)
+    last = max((row[0] for row in connection.execute(_LAST_ENTRY, (site_key(result.site.name), result.checklist_id)) if _mine(row, office)), default=None)
     earliest = max(followed_day.isoformat(), last or "")
     context = {"day": day.isoformat(), "earliest": earliest}
     if day > today:
@@ -859,16 +929,16 @@ def _reinspection_day_problem(connection: _Connection, path: LedgerAt, result: I
     return None
 
 
-def _followed_all(connection: _Connection, reference: str) -> list[_Row]:
-    return connection.execute(_FOLLOWED, (reference, reference)).fetchall()
+def _followed_all(connection: _Connection, reference: str, office: str | None) -> list[_Row]:
+    return [row for row in connection.execute(_FOLLOWED, (reference, reference)) if _mine(row, office)]
 
 
-def _followed(connection: _Connection, reference: str, result: InspectionResult) -> _Row | None:
+def _followed(connection: _Connection, reference: str, result: InspectionResult, office: str | None) -> _Row | None:
     """The inspection a re-inspection names, by its notice's number or by the id its own
     answers file gave it, at the same site and by the same checklist (an id alone need not
     be unique); the latest when several match."""
     key = site_key(result.site.name)
-    rows = [row for row in _followed_all(connection, reference) if (row["site_key"], row["checklist_id"]) == (key, result.checklist_id)]
+    rows = [row for row in _followed_all(connection, reference, office) if (row["site_key"], row["checklist_id"]) == (key, result.checklist_id)]
     return rows[-1] if rows else None
 
 
@@ -878,7 +948,7 @@ def followed_notice(path: LedgerAt, result: InspectionResult) -> FollowedNotice 
     if result.inspection.follows is None:
         return None
     with _connection(path) as connection:
-        row = _followed(connection, result.inspection.follows, result)
+        row = _followed(connection, result.inspection.follows, result, _office(path))
         if row is None:
             return None
         deadlines = connection.execute("SELECT id, deadline FROM findings WHERE inspection_id = ?", (row["id"],)).fetchall()
@@ -914,21 +984,22 @@ def record(
             raise NotAdmitted([problem])
         if callable(notice_number):
             notice_number = notice_number()
-        followed = _followed(connection, result.inspection.follows, result) if result.inspection.follows else None
+        office = _office(path)
+        followed = _followed(connection, result.inspection.follows, result, office) if result.inspection.follows else None
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
         key = site_key(result.site.name)
         cursor = connection.execute(
             """INSERT INTO inspections (answers_sha256, answers_name, answers_ref, checklist_id, checklist_title,
                 checklist_version, rules_sha256, site_name, site_type, village, operator, contact, inspected_on,
-                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time, recorded_by)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time, recorded_by, office)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (
                 result.answers_sha256, path_text(result.answers_name), result.inspection.id, result.checklist_id, result.checklist_title,
                 result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
                 result.site.operator, result.site.contact, day, inspectors, result.verdict, result.score, result.max_score,
                 notice_number, followed["id"] if followed is not None else None, _now(), key,
-                result.inspection.start_time, result.inspection.end_time, recorded_by,
+                result.inspection.start_time, result.inspection.end_time, recorded_by, office,
             ),
         )
         (inspection_id,) = cursor.fetchone()
@@ -936,7 +1007,7 @@ def record(
         carried: set[str] = set()
         if followed is not None:
             statuses = {item.item_id: item.status for item in result.items}
-            for unclosed in _unclosed_at(connection, key, result.checklist_id, inspection_id):
+            for unclosed in _unclosed_at(connection, key, result.checklist_id, inspection_id, office):
                 status = statuses.get(unclosed["item_id"])
                 if status == "pass":
                     _event(connection, unclosed["id"], "closed", day, inspectors, f"复查合格（检查 #{inspection_id}）", inspection_id)
@@ -964,10 +1035,10 @@ def record(
         return Recorded(inspection_id, True, notice_number, opened, closed, still_open)
 
 
-def _unclosed_at(connection: _Connection, key: str, checklist: str, this: int) -> list[_Row]:
-    """Every unclosed finding of the site by this checklist: a re-inspection re-checks them
-    all, whichever earlier inspection (or re-inspection) found them."""
-    return connection.execute(_UNCLOSED_AT, (key, checklist, this)).fetchall()
+def _unclosed_at(connection: _Connection, key: str, checklist: str, this: int, office: str | None) -> list[_Row]:
+    """Every unclosed finding of the site by this checklist, of this office: a re-inspection
+    re-checks them all, whichever earlier inspection (or re-inspection) found them."""
+    return [row for row in connection.execute(_UNCLOSED_AT, (key, checklist, this)) if _mine(row, office)]
 
 
 def _event(connection: _Connection, finding_id: int, status: str, day: str, actor: str, reason: str, inspection_id: int | None, evidence: tuple[str, str] | None = None) -> None:
@@ -1027,8 +1098,8 @@ def close(path: LedgerAt, finding_id: int, *, note: str, actor: str, day: dt.dat
     # The evidence's name as it can be shown: control characters in a file name are escaped.
     proof = (printable(path_text(evidence.name)), file_sha256(evidence)) if evidence is not None else None
     with _connection(path, write=True) as connection, _transaction(connection, path):
-        row = connection.execute("SELECT status FROM findings WHERE id = ?", (finding_id,)).fetchone()
-        if row is None:
+        row = connection.execute("SELECT f.status, i.office FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id = ?", (finding_id,)).fetchone()
+        if row is None or not _mine(row, _office(path)):
             raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
         _require_sound_findings(connection, path, [finding_id])
         if row["status"] == "closed":
@@ -1202,6 +1273,10 @@ def findings(path: LedgerAt, where: Filter = Filter()) -> list[LedgerRow]:
     if where.finding is not None:
         clauses.append("f.id = ?")
         values.append(where.finding)
+    office = _office(path)
+    if office is not None:
+        clauses.append("(i.office = ? OR i.office IS NULL)")
+        values.append(office)
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
                      i.notice_number,
                      (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on,
@@ -1257,10 +1332,11 @@ def _ledger_row(path: LedgerAt, row: _Row, problems: list[Problem]) -> LedgerRow
 
 def inspections(path: LedgerAt, start: dt.date, end: dt.date) -> list[RecordedInspection]:
     """The inspections made from ``start`` to ``end``, both included, oldest first."""
+    office = _office(path)
     with _connection(path) as connection:
         rows = [RecordedInspection._from(row) for row in connection.execute(
             "SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? ORDER BY inspected_on, id", (start.isoformat(), end.isoformat())
-        )]
+        ) if _mine(row, office)]
     problems = [_bad(path, "inspections", row.inspection_id, "inspected_on", row.inspected_on, reason) for row in rows if (reason := _day_reason(row.inspected_on))]
     problems += [_bad(path, "inspections", row.inspection_id, "verdict", row.verdict, f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row.verdict not in VERDICT_LABELS]
     if problems:

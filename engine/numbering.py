@@ -1,4 +1,6 @@
-"""Document numbers: unique and sequential per year, kept in a small SQLite file.
+"""Document numbers: unique and sequential per year, kept in a small SQLite file beside the
+office settings, or, for a ledger on a county's server, in that database per office
+(its document_numbers table: engine/ledger.py, migration 7).
 
 Two runs at the same time must never hand out the same number, so each allocation is one
 ``BEGIN IMMEDIATE`` transaction: SQLite lets one writer in at a time and the other waits.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _sqlite
+from . import _postgres, _sqlite
 from .errors import ErrorCode, LantianError
 
 SCHEMA = """
@@ -84,12 +86,18 @@ def _unusable(path: str | Path, exc: sqlite3.Error | OSError, *, writing: bool) 
     return LantianError.of(ErrorCode.NUMBER_001, str(path), reason=f"{_CAUSES[cause]}（{reason}）" if cause else reason)
 
 
-def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None) -> DocumentNumber:
+#: Where the numbers are: the numbers file, or a ledger's database on a server (its office's).
+NumbersAt = str | Path | _postgres.Address
+
+
+def allocate(path: NumbersAt, inspection: str, *, kind: str = "notice", year: int | None = None, now: dt.datetime | None = None) -> DocumentNumber:
     """The number of ``inspection``'s document of ``kind``: its old one, or the next free one.
     A numbers file that cannot be used (damaged, read-only, on a full disk) is NUMBER_001,
     with the cause."""
     moment = now or dt.datetime.now()
     number_year = year or moment.year
+    if isinstance(path, _postgres.Address):
+        return _allocate_on_server(path, inspection, kind, number_year, moment)
 
     def next_free(connection: sqlite3.Connection) -> Any:
         row = connection.execute("SELECT year, seq, decided_on FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
@@ -105,11 +113,13 @@ def allocate(path: str | Path, inspection: str, *, kind: str = "notice", year: i
     return _number(Path(path), _in_transaction(Path(path), next_free))
 
 
-def issued(path: str | Path, inspection: str, *, kind: str = "notice", day: dt.date) -> DocumentNumber | None:
+def issued(path: NumbersAt, inspection: str, *, kind: str = "notice", day: dt.date) -> DocumentNumber | None:
     """Keep ``day`` as the day of ``inspection``'s numbered document once it is issued (its PDF
     written, or the inspection recorded in the ledger), unless one is kept already: the first
     issue's day stands. The number with the day kept; None when this file gave it no number
     (the ledger's number was used, from another office's numbers file)."""
+    if isinstance(path, _postgres.Address):
+        return _issued_on_server(path, inspection, kind, day)
 
     def keep(connection: sqlite3.Connection) -> Any:
         connection.execute(
@@ -140,7 +150,7 @@ def _in_transaction(path: Path, work: Callable[[sqlite3.Connection], Any]) -> An
     return done
 
 
-def _number(path: Path, row: Any) -> DocumentNumber:
+def _number(path: NumbersAt, row: Any) -> DocumentNumber:
     try:
         day = dt.date.fromisoformat(row["decided_on"]) if row["decided_on"] is not None else None
     except (TypeError, ValueError):
@@ -148,9 +158,11 @@ def _number(path: Path, row: Any) -> DocumentNumber:
     return DocumentNumber(row["year"], row["seq"], day)
 
 
-def given(path: str | Path, inspection: str, *, kind: str = "notice") -> DocumentNumber | None:
+def given(path: NumbersAt, inspection: str, *, kind: str = "notice") -> DocumentNumber | None:
     """The number ``inspection``'s document of ``kind`` was given, with its day, or None;
     read only: a missing numbers file means nothing was numbered yet."""
+    if isinstance(path, _postgres.Address):
+        return _given_on_server(path, inspection, kind)
     if not os.path.lexists(path):
         return None
     try:
@@ -208,3 +220,46 @@ def _given(path: Path, inspection: str, kind: str) -> sqlite3.Row | None:
         day = "decided_on" if "decided_on" in columns else "NULL AS decided_on"
         row: sqlite3.Row | None = connection.execute(f"SELECT year, seq, {day} FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
         return row
+
+
+# -- on a server: the ledger's database, per office --------------------------------------------
+
+_ON_SERVER_GIVEN = "SELECT year, seq, decided_on FROM document_numbers WHERE office = ? AND kind = ? AND inspection = ?"
+
+
+def _allocate_on_server(address: _postgres.Address, inspection: str, kind: str, year: int, moment: dt.datetime) -> DocumentNumber:
+    from . import ledger
+
+    office = address.office or ""
+    with ledger.numbers_on_server(address, write=True) as connection:
+        row = connection.execute(_ON_SERVER_GIVEN, (office, kind, inspection)).fetchone()
+        if row is None:
+            (last,) = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM document_numbers WHERE office = ? AND kind = ? AND year = ?", (office, kind, year)).fetchone()
+            connection.execute(
+                "INSERT INTO document_numbers (office, kind, year, seq, inspection, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (office, kind, year, last + 1, inspection, moment.isoformat(timespec="seconds")),
+            )
+            return DocumentNumber(year, last + 1)
+    return _number(address, row)
+
+
+def _issued_on_server(address: _postgres.Address, inspection: str, kind: str, day: dt.date) -> DocumentNumber | None:
+    from . import ledger
+
+    office = address.office or ""
+    with ledger.numbers_on_server(address, write=True) as connection:
+        connection.execute(
+            "UPDATE document_numbers SET decided_on = ? WHERE office = ? AND kind = ? AND inspection = ? AND decided_on IS NULL", (day.isoformat(), office, kind, inspection)
+        )
+        row = connection.execute(_ON_SERVER_GIVEN, (office, kind, inspection)).fetchone()
+    return _number(address, row) if row is not None else None
+
+
+def _given_on_server(address: _postgres.Address, inspection: str, kind: str) -> DocumentNumber | None:
+    from . import ledger
+
+    if not ledger.exists(address):
+        return None  # nothing numbered yet: reading never sets up the database
+    with ledger.numbers_on_server(address, write=False) as connection:
+        row = connection.execute(_ON_SERVER_GIVEN, (address.office or "", kind, inspection)).fetchone()
+    return _number(address, row) if row is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from .schema import validate
 from .source import SourceDocument, char_name, load_source, refused_character
 
 if TYPE_CHECKING:
+    from ._postgres import Address
     from .ledger import LedgerAt
 
 #: The placeholders of a document number; each stands exactly once in the pattern.
@@ -52,7 +54,16 @@ class OfficeSettings:
         if self.ledger_setting is None:
             return settings.with_name(settings.stem + ".ledger.sqlite")
         found = ledger_at(self.ledger_setting)
-        return settings.parent / found if isinstance(found, Path) else found
+        return settings.parent / found if isinstance(found, Path) else dataclasses.replace(found, office=self.office)
+
+    @property
+    def numbers(self) -> Path | Address:
+        """Where the document numbers are kept: with a ledger on a server, in its database
+        (this office's); else in the numbers file beside the settings."""
+        from ._postgres import Address
+
+        ledger = self.ledger
+        return ledger if isinstance(ledger, Address) else self.numbers_path
 
     @property
     def numbers_path(self) -> Path:
@@ -94,8 +105,21 @@ def load_settings(path: str | Path) -> OfficeSettings:
         report_days=data.get("report_days", 3),
         font=font,
         fonts=fonts,
-        ledger_setting=data.get("ledger"),
+        ledger_setting=_ledger_setting(data.get("ledger")),
     )
+
+
+def _ledger_setting(written: str | None) -> str | None:
+    """The ledger as set: $LANTIAN_LEDGER (a file from the current folder, or an address)
+    before the settings' own ``ledger``."""
+    import os
+
+    from ._postgres import is_address
+
+    given = os.environ.get("LANTIAN_LEDGER")
+    if not given:
+        return written
+    return given if is_address(given) else str(Path(given).absolute())
 
 
 #: The most characters each text of the settings may have: a name is printed on one line of

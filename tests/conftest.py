@@ -45,12 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 #: The modules that take longest, longest first: they drive a browser, serve many inspectors
-#: at once, render documents, record campaigns or kill processes, in few tests each.
+#: at once, render documents, record campaigns, start database servers or kill processes, in
+#: few tests each.
 _SLOWEST_FIRST = (
     "test_serve_browser.py",
     "test_serve_load.py",
     "test_serve.py",
     "test_ledger_faults.py",
+    "test_ledger_server.py",
+    "test_ledger_county.py",
     "test_documents.py",
     "test_campaign_2026.py",
     "test_output_safety.py",

@@ -155,3 +155,32 @@ def ledger_rows(location, sql: str, values: tuple = ()) -> list[tuple]:
             return [tuple(row) for row in connection.execute(sql, values).fetchall()]
     finally:
         connection.close()
+
+
+def downgrade_ledger(path: Path, version: int) -> None:
+    """Make a ledger file look as schema ``version`` left it: the tables, indexes and columns
+    that later migrations added dropped, and the version set back (the rows stay)."""
+    import sqlite3
+
+    from engine import ledger
+
+    older = sqlite3.connect(":memory:")
+    older.create_function("lantian_site_key", 1, ledger.site_key, deterministic=True)
+    for migration in ledger.MIGRATIONS[:version]:
+        for statement in migration:
+            older.execute(statement)
+    kept = {name for (name,) in older.execute("SELECT name FROM sqlite_master")}
+    older.close()
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            added = [(kind, name) for kind, name in connection.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") if name not in kept]
+            for kind, name in sorted(added, key=lambda entry: entry[0] != "index"):  # indexes before their tables
+                connection.execute(f"DROP {kind.upper()} {name}")
+            for table, columns in ledger._columns(version).items():
+                for (column,) in connection.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall():
+                    if column not in columns:
+                        connection.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+            connection.execute(f"PRAGMA user_version = {version}")
+    finally:
+        connection.close()

@@ -27,7 +27,7 @@ from test_ledger_hostile import make_read_only, restore
 from engine import check, ledger, load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian
+from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL") or not hasattr(resource, "RLIMIT_FSIZE"), reason="needs SIGKILL and RLIMIT_FSIZE")
 
@@ -199,17 +199,6 @@ def rerun_records_the_rest(settings: Path, inbox: Path, ledger_file: Path, total
     ledger_check(ledger_file)
 
 
-def downgrade_to_version_1(path: Path) -> None:
-    """The ledger as version 1 of the schema wrote it: without the columns versions 2 and 5
-    added and the indexes of versions 2 and 6."""
-    with sqlite3.connect(path) as connection:
-        for index in ("inspections_by_site", "inspections_by_notice", "inspections_by_ref"):
-            connection.execute(f"DROP INDEX {index}")
-        for column in ("site_key", "start_time", "end_time", "recorded_by"):
-            connection.execute(f"ALTER TABLE inspections DROP COLUMN {column}")
-        connection.execute("PRAGMA user_version = 1")
-
-
 # -- kill -9 ----------------------------------------------------------------------------------------
 
 SITES = 6
@@ -231,7 +220,7 @@ def test_kill_9_during_batch__whole_then_completed(tmp_path: Path, point: str) -
         for day in ("2024-10-01", "2024-10-02"):
             (first / f"{day}.yaml").write_bytes(dust_answers(FAILING, date=day).replace("XX建设有限公司XX项目工地".encode(), "旧工地".encode()))
         run_batch(first, tmp_path / "out0", load_rules(RULES), load_settings(settings), ledger_path=ledger_file, documents=False)
-        downgrade_to_version_1(ledger_file)
+        downgrade_ledger(ledger_file, 1)
     before = counts(ledger_file) if ledger_file.exists() else None
     process = lantian_process("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1", pause=f"{point}:{nth}")
     kill_when_paused(process)

@@ -20,7 +20,7 @@ import pytest
 from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
-from helpers import EXAMPLES, ROOT, RULES, dust_answers, lantian, record
+from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, record
 from pdf_text import pdf_text
 
 FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
@@ -758,12 +758,9 @@ def test_version_2_ledger__site_keys_computed_again_on_upgrade(tmp_path: Path, r
     a copy differing by a character the old key kept is still the same inspection."""
     path = tmp_path / "ledger.sqlite"
     ledger.record(path, inspection(rules, FAILING))
-    with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept, no recorded_by
+    downgrade_ledger(path, 2)
+    with sqlite3.connect(path) as connection:  # what version 2 stored: case and spaces kept
         connection.execute("UPDATE inspections SET site_key = 'XX建设有限公司XX项目工地'")
-        connection.execute("ALTER TABLE inspections DROP COLUMN recorded_by")
-        for index in ("inspections_by_notice", "inspections_by_ref"):
-            connection.execute(f"DROP INDEX {index}")
-        connection.execute("PRAGMA user_version = 2")
     connection.close()
     ledger._WHOLE.clear()
     copy = inspection(rules, FAILING, site="xx建设有限公司\ufe0fXX项目工地", name="b.yaml")

@@ -182,3 +182,14 @@ def test_commands_on_a_server_ledger__set_up_record_list_close_check_report(post
     assert "LEDGER_010" in lantian("ledger", "list", "--settings", str(settings)).stderr
     monkeypatch.delenv("LANTIAN_LEDGER")
     assert "LEDGER_010" in lantian("ledger", "list", "--ledger", other, "--settings", str(settings)).stderr
+
+
+def test_server_restarted_between_two_commands__the_second_works(own_server: Server, rules) -> None:
+    """Should not fail the first recording after the server restarted (`lantian serve` runs
+    for days): a connection kept from before is found dead and replaced, not used."""
+    path = ledger.ledger_at(own_server.url())
+    ledger.record(path, inspection(rules, FAILING, date="2024-11-01", name="1.yaml"))
+    own_server.stop("fast")
+    own_server.start()
+    assert ledger.record(path, inspection(rules, FAILING, date="2024-11-02", name="2.yaml")).new
+    assert len(ledger.findings(path)) == 6
