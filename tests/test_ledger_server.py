@@ -4,6 +4,7 @@ a server by the server's own tools (backup)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -193,3 +194,43 @@ def test_server_restarted_between_two_commands__the_second_works(own_server: Ser
     own_server.start()
     assert ledger.record(path, inspection(rules, FAILING, date="2024-11-02", name="2.yaml")).new
     assert len(ledger.findings(path)) == 6
+
+
+def test_another_writer_holds_the_ledger__ledger_015_after_the_wait(postgres_url: str, rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should wait for a writer on another computer, and give up after the wait with LEDGER_015
+    (nothing written) rather than hang."""
+    import psycopg
+
+    from engine import _postgres
+
+    monkeypatch.setattr(_postgres, "BUSY_SECONDS", 0.5)  # before the first connection, which keeps it
+    path = ledger.ledger_at(postgres_url)
+    ledger.upgrade(path)
+    with psycopg.connect(postgres_url) as other:  # a transaction holding the ledger's write lock
+        other.execute(ledger._SERVER_WRITE_LOCK)
+        with pytest.raises(LedgerError) as raised:
+            ledger.record(path, inspection(rules, FAILING))
+    assert codes(raised) == ["LEDGER_015"]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(0,)]
+    assert ledger.record(path, inspection(rules, FAILING)).new
+
+
+def test_pg_dump_and_pg_restore__the_restored_ledger_is_the_same(postgres: Server, postgres_url: str, rules, tmp_path: Path) -> None:
+    """Should come back whole from the backup docs/county.md describes: pg_dump of the ledger's
+    schema, pg_restore into a new database, then `ledger check` passes and every finding is
+    there with its history."""
+    import subprocess
+
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, FAILING, ref="J-001"), notice_number="N1")
+    ledger.record(path, inspection(rules, {"stockpile_covered": "否"}, date="2024-11-20", follows="N1", name="b.yaml"))
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    dump = tmp_path / "county.dump"
+    subprocess.run([str(postgres.bin_dir / "pg_dump"), "-Fc", "-n", schema, "-f", str(dump), postgres.url()], check=True)
+    postgres.sql("DROP DATABASE IF EXISTS restored", "CREATE DATABASE restored", database="postgres")
+    subprocess.run([str(postgres.bin_dir / "pg_restore"), "-d", postgres.url("restored"), str(dump)], check=True)
+    restored = ledger.ledger_at(postgres.url("restored", schema=schema))
+    assert ledger.examine(restored).findings == 3
+    assert [dataclasses.astuple(row) for row in ledger.findings(restored)] == [dataclasses.astuple(row) for row in ledger.findings(path)]
+    assert ledger.history(restored, ledger.findings(restored)[0].finding_id)[1] == ledger.history(path, ledger.findings(path)[0].finding_id)[1]
+    assert ledger.record(restored, inspection(rules, FAILING, date="2024-11-25", name="c.yaml")).new  # the ids go on from where they were
