@@ -676,7 +676,7 @@ settings_option = click.option("--settings", "settings_path", type=click.Path(di
 
 @cli.group(context_settings=CONTEXT)
 def ledger() -> None:
-    """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好、备份、升级结构（见 docs/ledger.md）。"""
+    """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好、备份、升级结构、与县局的台账同步（见 docs/ledger.md）。"""
 
 
 @ledger.command("list", context_settings=CONTEXT)
@@ -851,6 +851,62 @@ def ledger_backup(ctx: click.Context, folder: Path, ledger_path: Path | None, se
         _emit_problems([Problem(ErrorCode.NUMBER_004, Location(str(settings.numbers_path)), {"count": count}, severity="warning")])
     kept = f"台账 {targets[0]}" + (f"、发文号记录 {targets[1]}" if numbered else "（没有发文号记录）")
     _say(f"已备份：{kept}。")
+    ctx.exit(EXIT_OK)
+
+
+def _county_option(name: str) -> Any:
+    return click.option(name, "county", required=True, type=LedgerParameter(), envvar="LANTIAN_COUNTY_LEDGER", help="县局的台账 postgresql://用户@主机/数据库（见 docs/county.md）；也可设环境变量 LANTIAN_COUNTY_LEDGER。")
+
+
+@ledger.command("push", context_settings=CONTEXT)
+@_county_option("--to")
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_push(ctx: click.Context, county: Any, ledger_path: Any, settings_path: Path | None) -> None:
+    """把本单位台账中新的检查、问题和销号上传到县局的台账（可以反复运行：已上传的不会重复上传）。
+
+    \b
+    示例：
+      lantian ledger push --to postgresql://lantian_town@192.168.1.10/county_ledger
+    """
+    _sync(ctx, county, ledger_path, settings_path, push=True)
+
+
+@ledger.command("pull", context_settings=CONTEXT)
+@_county_option("--from")
+@ledger_option
+@settings_option
+@click.pass_context
+def ledger_pull(ctx: click.Context, county: Any, ledger_path: Any, settings_path: Path | None) -> None:
+    """把县局台账中本单位的新记录（如县局的书面销号）下载到本单位的台账（可以反复运行）。
+
+    \b
+    示例：
+      lantian ledger pull --from postgresql://lantian_town@192.168.1.10/county_ledger
+    """
+    _sync(ctx, county, ledger_path, settings_path, push=False)
+
+
+def _sync(ctx: click.Context, county: Any, ledger_path: Any, settings_path: Path | None, *, push: bool) -> None:
+    """push: this office's ledger into the county's; pull: the county's records of this office into its ledger."""
+    from engine import ledger as ledger_module
+    from engine.ledger_sync import sync
+
+    settings = _settings(ctx, settings_path, None)
+    county = ledger_module.for_office(county, settings.office)
+    if push:
+        own = _ledger_file(ctx, ledger_path, settings_path)
+        done = sync(own, county, settings.office)
+    else:
+        own = _ledger(ctx, ledger_path, settings_path)
+        done = sync(county, own, settings.office)
+    _emit_problems(done.conflicts)
+    copied = f"检查 {done.inspections} 次（问题 {done.findings} 个），状态记录 {done.events} 条"
+    if push:
+        _say(f"已上传到 {county}：{copied}；此前已上传的检查 {done.already} 次。")
+    else:
+        _say(f"已从 {county} 下载到 {own}：{copied}；本单位台账已有的检查 {done.already} 次。")
     ctx.exit(EXIT_OK)
 
 

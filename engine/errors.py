@@ -354,6 +354,11 @@ class ErrorCode(Enum):
         "台账在数据库服务器上，lantian ledger backup 只备份台账文件",
         "用 PostgreSQL 的 pg_dump 备份服务器上的台账（见 docs/county.md）",
     )
+    LEDGER_025 = Detail(
+        "sync_conflict",
+        "问题 #{id} 在这里已于 {kept_day} 销号（{kept_actor}：{kept_reason}），另一处 {day} 的记录（{status}，{actor}：{reason}）没有复制过来",
+        "同一问题在两处都销号时，以先记入的销号为准（见 docs/ledger.md“上传与下载”）；如另一处的记录才对，请核实后在这里另行说明",
+    )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

@@ -423,7 +423,13 @@ def _open(path: Path, write: bool) -> sqlite3.Connection:
 def _version(connection: _Connection) -> int:
     """The schema version of the ledger; 0 for a file or a database that holds none."""
     if isinstance(connection, _postgres.Connection):
-        (kept,) = connection.execute("SELECT to_regclass('lantian_schema') IS NOT NULL").fetchone()
+        # Read from pg_class with this statement's snapshot, not through to_regclass(): the
+        # cache that serves the latter is not refreshed by taking an advisory lock, so a
+        # writer that waited while another created the ledger would still see no table.
+        (kept,) = connection.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relname = 'lantian_schema')"
+        ).fetchone()
         if not kept:
             return 0
         row = connection.execute("SELECT MAX(version) FROM lantian_schema").fetchone()

@@ -1,0 +1,212 @@
+"""Towns offline, the county online: `lantian ledger push` copies a town's SQLite ledger into the
+county's PostgreSQL ledger and `pull` brings back what the county recorded for the town, each
+exactly once however often it runs, after kill -9 in the middle too, with two towns at once;
+a finding closed in both places is a conflict the user is shown."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_ledger import FAILING, inspection
+from test_ledger_county import TOWNS, town_settings
+
+from engine import ledger
+from engine.ledger_sync import sync
+from helpers import ROOT, lantian, ledger_rows, office_folder
+
+
+def town_ledger(path: Path, rules, sites: int = 3) -> Path:
+    """A town's ledger: ``sites`` failing inspections, the first re-inspected (two findings
+    closed, one still open) and one finding of the last closed at the desk."""
+    for number in range(sites):
+        result = inspection(rules, FAILING, ref=f"J-{number}", name=f"{number}.yaml")
+        result = dataclasses.replace(result, site=dataclasses.replace(result.site, name=f"{number}号工地"), answers_sha256=f"{number:064x}")
+        ledger.record(path, result, notice_number=f"东关镇环〔2024〕{number + 1}号")
+    follow = inspection(rules, {"stockpile_covered": "否"}, date="2024-11-20", follows="J-0", name="f.yaml")
+    ledger.record(path, dataclasses.replace(follow, site=dataclasses.replace(follow.site, name="0号工地")))
+    last = [row for row in ledger.findings(path) if row.site == f"{sites - 1}号工地" and row.status != "closed"][0]
+    ledger.close(path, last.finding_id, note="已整改，见照片", actor="王芳", day=dt.date(2024, 11, 21))
+    return path
+
+
+def same(rows_a: list, rows_b: list) -> bool:
+    """The same findings, ids aside (each ledger numbers its own rows)."""
+
+    def content(row):
+        return dataclasses.replace(row, finding_id=0, inspection_id=0)
+
+    return [content(row) for row in rows_a] == [content(row) for row in rows_b]
+
+
+def test_push__twice_copies_once_and_the_county_reads_as_the_town(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should copy every inspection, finding and event of the town into the county's ledger
+    under the town's office, and nothing more the second time."""
+    town = town_ledger(tmp_path / "town.sqlite", rules)
+    county = ledger.for_office(ledger.ledger_at(postgres_url), TOWNS[0])
+    first = sync(town, county, TOWNS[0])
+    # 9 findings opened (the re-inspection found one of them again), 2 closed and 1 still open
+    # by the re-inspection, 1 closed at the desk.
+    assert (first.inspections, first.findings, first.events, first.already, first.conflicts) == (4, 9, 9 + 3 + 1, 0, [])
+    again = sync(town, county, TOWNS[0])
+    assert (again.inspections, again.findings, again.events, again.already) == (0, 0, 0, 4)
+    assert same(ledger.findings(town), ledger.findings(county))
+    for mine, theirs in zip(ledger.findings(town), ledger.findings(county), strict=True):
+        assert ledger.history(town, mine.finding_id)[1] == ledger.history(county, theirs.finding_id)[1]
+    assert ledger_rows(county, "SELECT DISTINCT office FROM inspections") == [(TOWNS[0],)]
+    assert ledger.examine(county).events == 13
+
+
+def test_push__after_more_work_copies_only_what_is_new(tmp_path: Path, postgres_url: str, rules) -> None:
+    town = town_ledger(tmp_path / "town.sqlite", rules, sites=2)
+    county = ledger.for_office(ledger.ledger_at(postgres_url), TOWNS[0])
+    sync(town, county, TOWNS[0])
+    open_one = ledger.findings(town, ledger.Filter(status="unclosed"))[0]
+    ledger.close(town, open_one.finding_id, note="书面销号", actor="王芳", day=dt.date(2024, 11, 25))
+    later = inspection(rules, FAILING, date="2024-11-26", name="late.yaml")
+    ledger.record(town, dataclasses.replace(later, site=dataclasses.replace(later.site, name="新工地")))
+    done = sync(town, county, TOWNS[0])
+    assert (done.inspections, done.findings, done.events, done.already) == (1, 3, 3 + 1, 3)
+    assert same(ledger.findings(town), ledger.findings(county))
+
+
+def test_pull__brings_back_the_county_s_close_out_and_a_close_out_in_both_places_is_a_conflict(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should bring the county's desk close-out of a town's finding into the town's ledger;
+    and when both closed the same finding, keep each ledger's own close-out and list the
+    other's (LEDGER_025) on push and on pull, the ledgers whole either way."""
+    town = town_ledger(tmp_path / "town.sqlite", rules)
+    county_view = ledger.ledger_at(postgres_url)
+    county = ledger.for_office(county_view, TOWNS[0])
+    sync(town, county, TOWNS[0])
+    unclosed = [row for row in ledger.findings(county) if row.status != "closed"]
+    by_county, in_both = unclosed[0], unclosed[1]
+    ledger.close(county_view, by_county.finding_id, note="县局督查组复核已整改", actor="县局张三", day=dt.date(2024, 11, 22))
+    ledger.close(county_view, in_both.finding_id, note="县局书面销号", actor="县局张三", day=dt.date(2024, 11, 23))
+    town_copy = [row for row in ledger.findings(town) if (row.site, row.item_id) == (in_both.site, in_both.item_id)][0]
+    ledger.close(town, town_copy.finding_id, note="镇里书面销号", actor="王芳", day=dt.date(2024, 11, 21))
+
+    pulled = sync(county, town, TOWNS[0])
+    assert (pulled.inspections, pulled.events) == (0, 1)
+    assert [problem.code.name for problem in pulled.conflicts] == ["LEDGER_025"]
+    message = pulled.conflicts[0].message
+    assert "2024-11-21" in message and "王芳" in message and "2024-11-23" in message and "县局张三" in message
+    mine = {(row.site, row.item_id): row for row in ledger.findings(town)}
+    assert mine[(by_county.site, by_county.item_id)].closed_on == dt.date(2024, 11, 22)  # the county's, brought back
+    assert mine[(in_both.site, in_both.item_id)].closed_on == dt.date(2024, 11, 21)  # the town's own stands here
+    pushed = sync(town, county, TOWNS[0])
+    assert pushed.events == 0 and [problem.code.name for problem in pushed.conflicts] == ["LEDGER_025"]
+    assert [row for row in ledger.findings(county) if (row.site, row.item_id) == (in_both.site, in_both.item_id)][0].closed_on == dt.date(2024, 11, 23)
+    ledger.examine(town)
+    ledger.examine(county_view)
+    assert sync(county, town, TOWNS[0]).events == 0  # pulled again: nothing new, the same conflict listed
+
+
+KILLED_PUSH = """
+import os, signal, sys
+from engine import ledger, ledger_sync
+calls = {"n": 0}
+original = ledger_sync._copy_event
+
+def copy_event(*args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)  # in the middle of an inspection's transaction
+    return original(*args, **kwargs)
+
+ledger_sync._copy_event = copy_event
+county = ledger.for_office(ledger.ledger_at(sys.argv[2]), sys.argv[4])
+ledger_sync.sync(ledger.ledger_at(sys.argv[1]), county, sys.argv[4])
+"""
+
+
+def test_push_killed_midway__the_next_push_records_everything_exactly_once(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should leave the county's ledger with whole inspections only after kill -9 in the middle
+    of a push, and have the next push copy the rest, each exactly once."""
+    town = town_ledger(tmp_path / "town.sqlite", rules, sites=4)
+    killed = subprocess.run([sys.executable, "-c", KILLED_PUSH, str(town), postgres_url, "8", TOWNS[0]], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    county = ledger.for_office(ledger.ledger_at(postgres_url), TOWNS[0])
+    (copied,) = ledger_rows(county, "SELECT COUNT(*) FROM inspections")[0]
+    assert 0 < copied < 5
+    assert ledger_rows(county, "SELECT COUNT(*) FROM findings") == [(3 * copied,)]  # whole inspections only
+    done = sync(town, county, TOWNS[0])
+    assert done.inspections == 5 - copied and done.already == copied
+    assert same(ledger.findings(town), ledger.findings(county))
+    assert ledger.examine(county).inspections == 5
+
+
+PUSHER = """
+import sys
+from engine import ledger, ledger_sync
+done = ledger_sync.sync(ledger.ledger_at(sys.argv[1]), ledger.for_office(ledger.ledger_at(sys.argv[2]), sys.argv[3]), sys.argv[3])
+print(done.inspections)
+"""
+
+
+def test_two_towns_push_at_once__each_copied_once_under_its_own_office(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should copy two towns' ledgers pushed at the same moment into an empty county database
+    (set up by whichever comes first), each inspection once, under its own office."""
+    towns = []
+    for number, office in enumerate(TOWNS):
+        town = tmp_path / f"town{number}.sqlite"
+        for site in range(40):
+            result = inspection(rules, FAILING, name=f"{site}.yaml")
+            result = dataclasses.replace(result, site=dataclasses.replace(result.site, name=f"{office}{site}号工地"), answers_sha256=f"{number}{site:063x}")
+            ledger.record(town, result, notice_number=f"{office[:3]}环〔2024〕{site + 1}号")
+        towns.append(town)
+    pushes = [subprocess.Popen([sys.executable, "-c", PUSHER, str(town), postgres_url, office], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for town, office in zip(towns, TOWNS, strict=True)]
+    outputs = [push.communicate(timeout=300) for push in pushes]
+    assert [push.returncode for push in pushes] == [0, 0], [err for _, err in outputs]
+    assert [int(out) for out, _ in outputs] == [40, 40]
+    county = ledger.ledger_at(postgres_url)
+    assert ledger_rows(county, "SELECT office, COUNT(*), COUNT(DISTINCT answers_sha256) FROM inspections GROUP BY office ORDER BY office") == sorted((office, 40, 40) for office in TOWNS)
+    for town, office in zip(towns, TOWNS, strict=True):
+        assert same(ledger.findings(town), ledger.findings(ledger.for_office(county, office)))
+
+
+def test_the_same_answers_pushed_by_two_towns__copied_once_for_the_first(tmp_path: Path, postgres_url: str, rules) -> None:
+    """Should take one answers file as one inspection in the county, whichever town pushes it
+    second: the second town's push counts it as copied already and adds nothing to it."""
+    first, second = (town_ledger(tmp_path / f"town{number}.sqlite", rules, sites=2) for number in range(2))
+    county = ledger.ledger_at(postgres_url)
+    assert sync(first, ledger.for_office(county, TOWNS[0]), TOWNS[0]).inspections == 3
+    again = sync(second, ledger.for_office(county, TOWNS[1]), TOWNS[1])
+    assert (again.inspections, again.events, again.already) == (0, 0, 3)
+    assert ledger.examine(county).inspections == 3
+
+
+def test_cli_push_and_pull(tmp_path: Path, postgres: object, postgres_url: str, rules) -> None:
+    """Should push and pull from the command line, say what was copied, and show a conflict
+    as a warning with exit code 0."""
+    office = office_folder(tmp_path / "town")
+    settings = town_settings(office, TOWNS[0], str(office / "office.ledger.sqlite"))
+    town_ledger(office / "office.ledger.sqlite", rules, sites=2)
+    pushed = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings))
+    assert pushed.exit_code == 0, pushed.output
+    assert "检查 3 次（问题 6 个），状态记录 10 条；此前已上传的检查 0 次" in pushed.stdout
+    again = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings))
+    assert "检查 0 次（问题 0 个），状态记录 0 条；此前已上传的检查 3 次" in again.stdout
+    county_view = ledger.ledger_at(postgres_url)
+    open_one = ledger.findings(ledger.for_office(county_view, TOWNS[0]), ledger.Filter(status="unclosed"))[0]
+    ledger.close(county_view, open_one.finding_id, note="县局销号", actor="县局张三", day=dt.date(2024, 11, 22))
+    pulled = lantian("ledger", "pull", "--from", postgres_url, "--settings", str(settings))
+    assert pulled.exit_code == 0, pulled.output
+    assert "状态记录 1 条；本单位台账已有的检查 3 次" in pulled.stdout
+    closed = [row for row in ledger.findings(office / "office.ledger.sqlite") if row.closed_on == dt.date(2024, 11, 22)]
+    assert len(closed) == 1
+
+
+@pytest.mark.parametrize("direction", ["push", "pull"])
+def test_cli_sync__county_unreachable__ledger_022_nothing_changed(tmp_path: Path, rules, direction: str) -> None:
+    office = office_folder(tmp_path / "town")
+    town_ledger(office / "office.ledger.sqlite", rules, sites=1)
+    before = (office / "office.ledger.sqlite").read_bytes()
+    option = "--to" if direction == "push" else "--from"
+    result = lantian("ledger", direction, option, "postgresql://town:pw@127.0.0.1:1/county", "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 2 and "LEDGER_022" in result.stderr and "pw@" not in result.stderr
+    assert (office / "office.ledger.sqlite").read_bytes() == before
