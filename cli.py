@@ -896,15 +896,20 @@ def _sync(ctx: click.Context, county: Any, ledger_path: Any, settings_path: Path
     settings = _settings(ctx, settings_path, None)
     county = ledger_module.for_office(county, settings.office)
     if push:
+        from engine.ledger_sync import push_numbers
+        from engine.numbering import every_number
+
         own = _ledger_file(ctx, ledger_path, settings_path)
         done = sync(own, county, settings.office)
+        numbers = push_numbers(every_number(settings.numbers_path), county, settings.office)
+        done.conflicts.extend(numbers.clashes)
     else:
         own = _ledger(ctx, ledger_path, settings_path)
         done = sync(county, own, settings.office)
     _emit_problems(done.conflicts)
     copied = f"检查 {done.inspections} 次（问题 {done.findings} 个），状态记录 {done.events} 条"
     if push:
-        _say(f"已上传到 {county}：{copied}；此前已上传的检查 {done.already} 次。")
+        _say(f"已上传到 {county}：{copied}，文号 {numbers.copied} 个；此前已上传的检查 {done.already} 次。")
     else:
         _say(f"已从 {county} 下载到 {own}：{copied}；本单位台账已有的检查 {done.already} 次。")
     ctx.exit(EXIT_OK)

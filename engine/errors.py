@@ -359,6 +359,11 @@ class ErrorCode(Enum):
         "问题 #{id} 在这里已于 {kept_day} 销号（{kept_actor}：{kept_reason}），另一处 {day} 的记录（{status}，{actor}：{reason}）没有复制过来",
         "同一问题在两处都销号时，以先记入的销号为准（见 docs/ledger.md“上传与下载”）；如另一处的记录才对，请核实后在这里另行说明",
     )
+    LEDGER_026 = Detail(
+        "number_clash",
+        "县局台账中本单位 {year} 年的第 {seq} 号（{kind}）已给了另一份文书，本单位文号记录中的这个号没有上传",
+        "同一个文号发给了两份文书：本单位在改用县局台账后又用旧的文号记录出过文书。请核对这两份文书，必要时重新编号发文",
+    )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

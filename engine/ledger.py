@@ -331,6 +331,10 @@ def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_
     brings an older schema up to date, in one transaction."""
     with _server_session(address, write=write) as connection:
         version = _version(connection)
+        if version == 0 and _server_tables(connection):
+            # Another writer created the ledger, tables and version in one transaction, just
+            # between the two looks: the version is there now.
+            version = _version(connection)
         if version != connection.checked_version:
             if version == 0 and not _server_tables(connection):
                 if not write:

@@ -1,6 +1,8 @@
 """A town's ledger and the county's, kept in step: ``push`` copies what a town recorded into the
 county's database, ``pull`` copies what the county recorded for the town into the town's file.
 Both are one operation, ``sync``: everything of one office in the source that the target lacks.
+A push also copies the town's document numbers (push_numbers), so that the town can go on
+numbering in the county's database without giving a number twice.
 
 What makes it safe to run again, or after kill -9 in the middle:
 - Identities are contents, never row ids (which differ from ledger to ledger): an inspection
@@ -27,8 +29,9 @@ from typing import Any
 
 from . import ledger
 from .errors import ErrorCode, Location, Problem
-from .labels import FINDING_STATUS_LABELS
+from .labels import FINDING_STATUS_LABELS, NOTICE_TITLES, document_label
 from .ledger import LedgerAt
+from .numbering import Given
 
 #: An event is known by these columns (with its finding's identity).
 _EVENT_CONTENT = ("status", "happened_on", "actor", "reason", "evidence_name", "evidence_sha256", "recorded_at")
@@ -230,3 +233,40 @@ def _conflict(target: LedgerAt, finding_id: int, kept: Any, refused: Any) -> Pro
     }
     return Problem(ErrorCode.LEDGER_025, Location(str(target)), context, severity="warning")
 
+
+
+@dataclass
+class NumbersSynced:
+    copied: int = 0  #: numbers the target did not have
+    clashes: list[Problem] = field(default_factory=list)  #: numbers the target gave another document (LEDGER_026)
+
+
+def push_numbers(numbers: list[Given], target: LedgerAt, office: str) -> NumbersSynced:
+    """Copy a town's document numbers (its numbers file) into the county's ledger under its
+    office, so that numbering there goes on after them, never giving one of them again.
+    A number the county's ledger gave another document of that office is a clash, listed."""
+    done = NumbersSynced()
+    with ledger._connection(target, write=True) as connection, ledger._transaction(connection, target):
+        held = {
+            (row["kind"], row["year"], row["seq"]): row["inspection"]
+            for row in connection.execute("SELECT kind, year, seq, inspection FROM document_numbers WHERE office = ?", (office,))
+        }
+        by_inspection = {(kind, inspection) for (kind, _, _), inspection in held.items()}
+        for given in numbers:
+            key = (given.kind, given.number.year, given.number.seq)
+            if key in held:
+                if held[key] != given.inspection:
+                    context = {"year": given.number.year, "seq": given.number.seq, "kind": document_label("notice", given.kind) if given.kind in NOTICE_TITLES else given.kind}
+                    done.clashes.append(Problem(ErrorCode.LEDGER_026, Location(str(target)), context, severity="warning"))
+                continue
+            if (given.kind, given.inspection) in by_inspection:
+                continue  # numbered in the county too (pushed, then issued again there): theirs stands
+            decided = given.number.decided_on.isoformat() if given.number.decided_on else None
+            connection.execute(
+                "INSERT INTO document_numbers (office, kind, year, seq, inspection, issued_at, decided_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (office, given.kind, given.number.year, given.number.seq, given.inspection, given.issued_at, decided),
+            )
+            held[key] = given.inspection
+            by_inspection.add((given.kind, given.inspection))
+            done.copied += 1
+    return done

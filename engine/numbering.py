@@ -212,6 +212,33 @@ def backup(path: str | Path, into: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Given:
+    """One number a numbers file gave: to which inspection (answers SHA-256), of what kind."""
+
+    kind: str
+    number: DocumentNumber
+    inspection: str
+    issued_at: str
+
+
+def every_number(path: str | Path) -> list[Given]:
+    """Every number the numbers file gave, oldest first; none when there is no file yet."""
+    if not os.path.lexists(path):
+        return []
+    try:
+        _require_sqlite(Path(path))
+        with closing(_sqlite.connect(Path(path), write=False)) as connection:
+            columns = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}
+            if not columns:
+                raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
+            day = "decided_on" if "decided_on" in columns else "NULL AS decided_on"
+            rows = connection.execute(f"SELECT kind, year, seq, inspection, issued_at, {day} FROM document_numbers ORDER BY issued_at, kind, year, seq").fetchall()
+    except (sqlite3.Error, OSError) as exc:
+        raise _unusable(path, exc, writing=False) from None
+    return [Given(row["kind"], _number(Path(path), row), row["inspection"], row["issued_at"]) for row in rows]
+
+
 def _given(path: Path, inspection: str, kind: str) -> sqlite3.Row | None:
     with closing(_sqlite.connect(path, write=False)) as connection:
         columns = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}

@@ -188,9 +188,9 @@ def test_cli_push_and_pull(tmp_path: Path, postgres: object, postgres_url: str, 
     town_ledger(office / "office.ledger.sqlite", rules, sites=2)
     pushed = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings))
     assert pushed.exit_code == 0, pushed.output
-    assert "检查 3 次（问题 6 个），状态记录 10 条；此前已上传的检查 0 次" in pushed.stdout
+    assert "检查 3 次（问题 6 个），状态记录 10 条，文号 0 个；此前已上传的检查 0 次" in pushed.stdout
     again = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings))
-    assert "检查 0 次（问题 0 个），状态记录 0 条；此前已上传的检查 3 次" in again.stdout
+    assert "检查 0 次（问题 0 个），状态记录 0 条，文号 0 个；此前已上传的检查 3 次" in again.stdout
     county_view = ledger.ledger_at(postgres_url)
     open_one = ledger.findings(ledger.for_office(county_view, TOWNS[0]), ledger.Filter(status="unclosed"))[0]
     ledger.close(county_view, open_one.finding_id, note="县局销号", actor="县局张三", day=dt.date(2024, 11, 22))
@@ -210,3 +210,30 @@ def test_cli_sync__county_unreachable__ledger_022_nothing_changed(tmp_path: Path
     result = lantian("ledger", direction, option, "postgresql://town:pw@127.0.0.1:1/county", "--settings", str(office / "office.yaml"))
     assert result.exit_code == 2 and "LEDGER_022" in result.stderr and "pw@" not in result.stderr
     assert (office / "office.ledger.sqlite").read_bytes() == before
+
+
+def test_push__the_numbers_go_too_and_numbering_goes_on_in_the_county(tmp_path: Path, postgres_url: str) -> None:
+    """Should copy the town's document numbers with its inspections, so that the town, moving
+    on to the county's database mid-year, numbers its next notice after them, not from 1; and
+    list a number the county gave another document (LEDGER_026)."""
+    from engine import numbering
+    from engine.settings import load_settings
+    from helpers import dust_answers, record
+
+    office = office_folder(tmp_path / "town")
+    settings_file = town_settings(office, TOWNS[0], str(office / "office.ledger.sqlite"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number in range(2):
+        (inbox / f"{number}.yaml").write_bytes(dust_answers(FAILING).replace("XX项目工地".encode(), f"{number}号工地".encode()))
+    record(inbox, settings_file)
+    pushed = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings_file))
+    assert pushed.exit_code == 0, pushed.output
+    assert "文号 2 个" in pushed.stdout
+    assert "文号 0 个" in lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings_file)).stdout
+    online = dataclasses.replace(load_settings(settings_file), ledger_setting=postgres_url)
+    assert numbering.allocate(online.numbers, "c" * 64, kind=online.document_kind, year=2024).seq == 3
+    # The old numbers file gives a third number of its own: the county gave that one already.
+    numbering.allocate(load_settings(settings_file).numbers, "d" * 64, kind=online.document_kind, year=2024)
+    clash = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings_file))
+    assert clash.exit_code == 0 and "LEDGER_026" in clash.stderr and "2024 年的第 3 号（责令整改通知书）" in clash.stderr
