@@ -967,10 +967,11 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间最后一天，YYYY-MM-DD；逾期按这一天计算。")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="汇总写入的文件夹。")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@click.option("--county", is_flag=True, help="全县汇总：县局数据库中各乡镇（单位）的检查、合格率、未销号和逾期问题、每周进展（见 docs/county.md）。")
 @ledger_option
 @settings_option
 @click.pass_context
-def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, force: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
+def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, force: bool, county: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """整治情况汇总（PDF 和 XLSX）：期间的检查次数、合格率、按检查表、村和严重程度分的问题、销号率、逾期问题，附图表和未销号问题清单。
 
     \b
@@ -983,6 +984,8 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     if end < start:
         click.echo("--to 不能早于 --from。", err=True)
         ctx.exit(EXIT_BAD_INPUT)
+    if county:
+        _county_report(ctx, start.date(), end.date(), out_dir, force, ledger_path, settings_path)
     path = _ledger_file(ctx, ledger_path, settings_path)
     settings = _settings(ctx, settings_path, None)
     target = out_dir / report_file_name(start.date(), end.date(), "pdf")
@@ -991,6 +994,32 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     summary = summarize(path, start.date(), end.date())
     (pdf,) = write_pdfs([report_document(summary, settings, target)], fonts=_fonts(settings))
     data = summary_spreadsheet(summary, settings, sheet)
+    atomic_write(target, pdf, overwrite=force)
+    atomic_write(sheet, data, overwrite=force)
+    _say(f"已写入 {target}")
+    _say(f"已写入 {sheet}")
+    ctx.exit(EXIT_OK)
+
+
+def _county_report(ctx: click.Context, start: dt.date, end: dt.date, out_dir: Path, force: bool, ledger_path: Any, settings_path: Path | None) -> None:
+    """`lantian report --county`: every office's figures from the county's database, signed by
+    the bureau whose settings these are."""
+    from engine import ledger as ledger_module
+    from engine.county_report import county_report_document, county_report_file_name, county_spreadsheet, summarize_county
+    from engine.render import write_pdfs
+
+    path = _ledger(ctx, ledger_path, settings_path)
+    if not ledger_module.on_server(path):
+        raise click.UsageError("--county 只用于县局数据库服务器上的台账（--ledger postgresql://…，见 docs/county.md）：一个台账文件只有一个单位")
+    path = ledger_module.for_office(path, None)
+    ledger_module.check_ledger(path)
+    settings = _settings(ctx, settings_path, None)
+    target = out_dir / county_report_file_name(start, end, "pdf")
+    sheet = target.with_suffix(".xlsx")
+    refuse_targets([target, sheet], force=force)
+    summary = summarize_county(path, start, end)
+    (pdf,) = write_pdfs([county_report_document(summary, settings, target)], fonts=_fonts(settings))
+    data = county_spreadsheet(summary, settings, sheet)
     atomic_write(target, pdf, overwrite=force)
     atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")

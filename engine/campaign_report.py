@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import ledger
 from .labels import SEVERITY_LABELS, VERDICT_LABELS
@@ -313,16 +312,9 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
         sheet.print_as_table(f"{settings.office} 大气污染防治专项检查情况汇总")
         sheet.widths([48, 14, 14, 14])
 
-        def table(heading: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-            sheet.append()
-            sheet.append([heading], style="bold")
-            sheet.append(columns, style="heading")
-            for row in rows:
-                sheet.append(row, style="wrapped")
-
         sheet.append([f"{settings.office} 大气污染防治专项检查情况汇总"], style="bold")
         sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])
-        table(
+        sheet.table(
             "一、检查情况",
             ["项目", "数值"],
             [
@@ -333,12 +325,12 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
                 ("合格率（%）", summary.compliance_rate),
             ],
         )
-        table("二、发现问题", ["项目", "数值"], [("发现问题（个）", summary.findings), ("已销号（个）", summary.closed), ("销号率（%）", summary.closure_rate)])
-        table("按检查表", ["检查表", "问题数"], summary.by_checklist)
-        table("按村（社区）", ["村（社区）", "问题数"], summary.by_village)
-        table("按严重程度", ["严重程度", "问题数"], summary.by_severity)
-        table("各村（社区）的销号情况", ["村（社区）", FINDING_STATUS_LABELS["closed"], FINDING_STATUS_LABELS["rectifying"], FINDING_STATUS_LABELS["open"]], summary.status_by_village)
-        table(f"三、逾期情况（截至 {summary.end.isoformat()}）", ["村（社区）", "未销号", "其中逾期", "最长逾期（天）"], summary.overdue_by_village)
+        sheet.table("二、发现问题", ["项目", "数值"], [("发现问题（个）", summary.findings), ("已销号（个）", summary.closed), ("销号率（%）", summary.closure_rate)])
+        sheet.table("按检查表", ["检查表", "问题数"], summary.by_checklist)
+        sheet.table("按村（社区）", ["村（社区）", "问题数"], summary.by_village)
+        sheet.table("按严重程度", ["严重程度", "问题数"], summary.by_severity)
+        sheet.table("各村（社区）的销号情况", ["村（社区）", FINDING_STATUS_LABELS["closed"], FINDING_STATUS_LABELS["rectifying"], FINDING_STATUS_LABELS["open"]], summary.status_by_village)
+        sheet.table(f"三、逾期情况（截至 {summary.end.isoformat()}）", ["村（社区）", "未销号", "其中逾期", "最长逾期（天）"], summary.overdue_by_village)
         list_sheet(add_sheet(UNCLOSED_SHEET), rows_from_ledger(summary.unclosed, summary.end), settings, UNCLOSED_SHEET)
 
     return workbook_bytes(build, target)

@@ -1220,6 +1220,7 @@ class LedgerRow:
     closed_on: dt.date | None
     notice_number: str | None
     rechecked_on: dt.date | None = None  #: the first re-inspection that found it still there
+    office: str | None = None  #: the office it belongs to in a county's database; None in a town's file
 
     def status_on(self, day: dt.date) -> str | None:
         """The status the finding had at the end of ``day``; None before it was found."""
@@ -1287,8 +1288,10 @@ def findings(path: LedgerAt, where: Filter = Filter()) -> list[LedgerRow]:
     if office is not None:
         clauses.append("(i.office = ? OR i.office IS NULL)")
         values.append(office)
+    # A file keeps no office (and one older than version 7, read as it is, has no such column).
+    office_column = "i.office" if on_server(path) else "NULL AS office"
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
-                     i.notice_number,
+                     i.notice_number, {office_column},
                      (SELECT happened_on FROM events e WHERE e.finding_id = f.id AND e.status = 'closed' ORDER BY e.id DESC LIMIT 1) AS closed_on,
                      (SELECT MIN(happened_on) FROM events e WHERE e.finding_id = f.id AND e.status = 'rectifying') AS rechecked_on
               FROM findings f JOIN inspections i ON i.id = f.inspection_id
@@ -1336,7 +1339,7 @@ def _ledger_row(path: LedgerAt, row: _Row, problems: list[Problem]) -> LedgerRow
         finding, row["inspection_id"], row["village"] or "", row["site_name"], row["operator"] or "", row["contact"] or "",
         row["checklist_id"], row["checklist_title"], inspected_on, row["item_id"], row["severity"],
         row["problem"], row["measure"], row["basis"], deadline, row["status"],
-        closed_on if row["status"] == "closed" else None, row["notice_number"], rechecked_on,
+        closed_on if row["status"] == "closed" else None, row["notice_number"], rechecked_on, row["office"] if "office" in row.keys() else None,
     )
 
 

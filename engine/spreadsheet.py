@@ -16,7 +16,7 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,6 +115,15 @@ class Sheet:
             else:
                 raise TypeError(f"a cell cannot hold {type(value).__name__}")
         self._next += 1
+
+    def table(self, heading: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """A table of figures under the last: a blank row, its heading in bold, its column
+        names, then its rows (text wrapped)."""
+        self.append()
+        self.append([heading], style="bold")
+        self.append(columns, style="heading")
+        for row in rows:
+            self.append(row, style="wrapped")
 
     def widths(self, widths: Iterable[float]) -> None:
         """Each column's width, in characters, from the first."""

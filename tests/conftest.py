@@ -55,6 +55,7 @@ _SLOWEST_FIRST = (
     "test_ledger_server.py",
     "test_ledger_county.py",
     "test_ledger_sync.py",
+    "test_county_report.py",
     "test_documents.py",
     "test_campaign_2026.py",
     "test_output_safety.py",

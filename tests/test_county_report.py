@@ -1,0 +1,86 @@
+"""`lantian report --county`: the county's summary from its PostgreSQL ledger, each town's
+figures, the towns with the most overdue and the weekly trend, read back from the real PDF
+and the real spreadsheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_ledger_county import town_settings
+
+from engine import ledger
+from engine.county_report import NO_OFFICE, summarize_county
+from helpers import dust_answers, lantian, record
+from pdf_text import pdf_text
+
+FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
+#: Each town's inspections in the week of 2024-11-04 (Monday): failing ones, passing ones.
+TOWNS = {"东关镇人民政府": (3, 1), "西关镇人民政府": (1, 2), "南关镇人民政府": (0, 2)}
+
+
+@pytest.fixture
+def county(tmp_path: Path, postgres_url: str) -> tuple[Path, str]:
+    """Three towns' inspections in the county's database; the east's first site re-inspected
+    and closed on 2024-11-12; the bureau's own settings beside them."""
+    for town, (failing, passing) in TOWNS.items():
+        settings = town_settings(tmp_path / town, town, postgres_url)
+        inbox = tmp_path / town / "inbox"
+        inbox.mkdir()
+        for number in range(failing + passing):
+            answers = dust_answers(FAILING if number < failing else {}, date=f"2024-11-0{5 + number}")
+            (inbox / f"{number}.yaml").write_bytes(answers.replace("XX建设有限公司XX项目工地".encode(), f"{town[:2]}{number}号工地".encode()))
+        record(inbox, settings)
+    follow = tmp_path / "东关镇人民政府" / "follow"
+    follow.mkdir()
+    text = dust_answers({}, date="2024-11-12").decode("utf-8").replace("XX建设有限公司XX项目工地", "东关0号工地")
+    (follow / "f.yaml").write_text(text.replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n  follows: 东关镇环〔2024〕1号\n"), encoding="utf-8")
+    record(follow, tmp_path / "东关镇人民政府" / "office.yaml")
+    bureau = town_settings(tmp_path / "bureau", "XX县生态环境局", postgres_url)
+    return bureau, postgres_url
+
+
+def test_summarize_county__each_town_the_total_the_most_overdue_and_the_weeks(county: tuple[Path, str]) -> None:
+    _, url = county
+    summary = summarize_county(ledger.ledger_at(url), dt.date(2024, 11, 1), dt.date(2024, 11, 30))
+    towns = {town.name: town for town in summary.towns}
+    assert set(towns) == set(TOWNS)
+    east, west, south = towns["东关镇人民政府"], towns["西关镇人民政府"], towns["南关镇人民政府"]
+    assert (east.inspections, east.compliant, east.findings, east.closed, east.unclosed) == (5, 2, 9, 3, 6)
+    assert (west.inspections, west.compliant, west.findings, west.unclosed, west.overdue) == (3, 2, 3, 3, 3)
+    assert (south.inspections, south.compliance_rate, south.findings, south.overdue) == (2, 100.0, 0, 0)
+    assert summary.total.inspections == 10 and summary.total.overdue == east.overdue + west.overdue == 9
+    assert [town.name for town in summary.most_overdue] == ["东关镇人民政府", "西关镇人民政府"]
+    assert [(week.start, week.inspections, week.findings, week.closed) for week in summary.weeks] == [
+        (dt.date(2024, 11, 1), 0, 0, 0), (dt.date(2024, 11, 4), 9, 12, 0), (dt.date(2024, 11, 11), 1, 0, 3),
+        (dt.date(2024, 11, 18), 0, 0, 0), (dt.date(2024, 11, 25), 0, 0, 0),
+    ]
+    assert {row.office for row in summary.overdue} == {"东关镇人民政府", "西关镇人民政府"} and NO_OFFICE not in towns
+
+
+def test_cli_report_county__pdf_and_spreadsheet(county: tuple[Path, str], tmp_path: Path) -> None:
+    """Should write the county's summary as a PDF signed by the bureau and a spreadsheet with
+    every town's row and every overdue finding with its town."""
+    pytest.importorskip("weasyprint")
+    bureau, _ = county
+    out = tmp_path / "out"
+    result = lantian("report", "--county", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(out), "--settings", str(bureau))
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out / "全县整治情况汇总_2024-11-01_2024-11-30.pdf")
+    assert "全县大气污染防治专项检查情况汇总" in text and "期间全县3个单位共开展现场检查10次，合格6次，合格率60.0%" in text
+    assert "东关镇人民政府5" in text and "逾期未销号问题最多的单位" in text and "每周现场检查次数" in text and "XX县生态环境局" in text
+    book = openpyxl.load_workbook(out / "全县整治情况汇总_2024-11-01_2024-11-30.xlsx", read_only=True)
+    rows = [row for row in book["全县整治情况汇总"].iter_rows(values_only=True) if row and row[0] in (*TOWNS, "全县")]
+    assert [(row[0], row[1], row[6]) for row in rows[:4]] == [("东关镇人民政府", 5, 6), ("南关镇人民政府", 2, 0), ("西关镇人民政府", 3, 3), ("全县", 10, 9)]
+    overdue = list(book["逾期未销号的问题"].iter_rows(values_only=True))[1:]
+    assert len(overdue) == 9 and {row[0] for row in overdue} == {"东关镇人民政府", "西关镇人民政府"}
+
+
+def test_cli_report_county__a_file_ledger_has_one_office(tmp_path: Path) -> None:
+    from helpers import office_folder
+
+    office = office_folder(tmp_path / "town")
+    result = lantian("report", "--county", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"))
+    assert result.exit_code == 2 and "--county 只用于县局数据库服务器上的台账" in result.stderr
