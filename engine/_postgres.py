@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -68,28 +68,31 @@ def address_problem(text: str) -> str | None:
     return None
 
 
-class Row(tuple[Any, ...]):
-    """A result row read as sqlite3.Row is: by position, by column name, and as a mapping."""
+class Row(dict[Any, Any]):
+    """A result row read as sqlite3.Row is: by column name, by position, iterated (unpacked) as
+    its values, and as a mapping of its columns. Both keys are held, so that either look-up
+    is the dictionary's own (a county's report reads millions of values)."""
 
-    _index: dict[str, int]
+    __slots__ = ("_names",)
 
-    def __new__(cls, values: Sequence[Any], index: dict[str, int]) -> Row:
-        row = super().__new__(cls, values)
-        row._index = index
-        return row
+    def __init__(self, values: Sequence[Any], names: tuple[str, ...]) -> None:
+        super().__init__(zip(names, values, strict=True))
+        self.update(enumerate(values))
+        self._names = names
 
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return tuple.__getitem__(self, self._index[key])
-        return tuple.__getitem__(self, key)
+    def __iter__(self) -> Iterator[Any]:
+        return (self[position] for position in range(len(self._names)))
 
-    def keys(self) -> list[str]:
-        return list(self._index)
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self._names
 
 
 def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
-    index = {column.name: position for position, column in enumerate(cursor.description or ())}
-    return lambda values: Row(values, index)
+    names = tuple(column.name for column in cursor.description or ())
+    return lambda values: Row(values, names)
 
 
 _QMARK = re.compile(r"\?")
@@ -176,7 +179,8 @@ def _new_connection(address: Address, write: bool) -> Any:
 
     milliseconds = int(BUSY_SECONDS * 1000)
     # Added to the address's own options (a search_path that names the schema, say).
-    options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds}".strip()
+    # jit=off: the ledger's queries are short, and compiling them took longer than running them.
+    options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds} -c jit=off".strip()
     if not write:
         options += " -c default_transaction_read_only=on"
     return psycopg.connect(address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian")

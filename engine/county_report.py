@@ -95,19 +95,28 @@ def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySumm
     overdue = sorted((row for row in unclosed if row.overdue_days(end) > 0), key=lambda row: (-row.overdue_days(end), _office(row.office), row.finding_id))
 
     def tallies(of_inspection: Callable[[Any], str], of_finding: Callable[[LedgerRow], str]) -> dict[str, Tally]:
-        names = {of_inspection(row) for row in inspections} | {of_finding(row) for row in found} | {of_finding(row) for row in unclosed}
-        table = {}
-        for name in names:
-            mine = [row for row in inspections if of_inspection(row) == name]
-            theirs = [row for row in found if of_finding(row) == name]
-            still = [row for row in unclosed if of_finding(row) == name]
-            late = [row.overdue_days(end) for row in still if row.overdue_days(end) > 0]
-            table[name] = Tally(
-                name, len(mine), sum(1 for row in mine if row.verdict == "compliant"), len(theirs),
-                sum(1 for row in theirs if row.status_on(end) == "closed"), sum(1 for row in theirs if row.status_on(end) == "rectifying"),
-                len(still), len(late), max(late, default=0),
-            )
-        return table
+        counts: dict[str, Counter[str]] = {}
+        longest: dict[str, int] = {}
+        for row in inspections:
+            tally = counts.setdefault(of_inspection(row), Counter())
+            tally["inspections"] += 1
+            tally["compliant"] += row.verdict == "compliant"
+        for finding in found:
+            tally = counts.setdefault(of_finding(finding), Counter())
+            tally["findings"] += 1
+            tally[finding.status_on(end) or "open"] += 1
+        for finding in unclosed:
+            name = of_finding(finding)
+            tally = counts.setdefault(name, Counter())
+            tally["unclosed"] += 1
+            late = finding.overdue_days(end)
+            if late > 0:
+                tally["overdue"] += 1
+                longest[name] = max(longest.get(name, 0), late)
+        return {
+            name: Tally(name, c["inspections"], c["compliant"], c["findings"], c["closed"], c["rectifying"], c["unclosed"], c["overdue"], longest.get(name, 0))
+            for name, c in counts.items()
+        }
 
     towns = tallies(lambda row: _office(row.office), lambda row: _office(row.office))
     titles = {row.checklist_id: row.checklist_title for row in [*found, *unclosed]}
@@ -117,22 +126,21 @@ def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySumm
         end=end,
         towns=[towns[name] for name in sorted(towns)],
         checklists=sorted(checklists.values(), key=lambda tally: (-tally.findings, -tally.inspections, tally.name)),
-        weeks=_weeks(start, end, inspections, found, ledger.findings(county, Filter(status="closed"))),
+        weeks=_weeks(start, end, inspections, found, ledger.closures(county, start, end)),
         overdue=overdue,
     )
 
 
-def _weeks(start: dt.date, end: dt.date, inspections: Sequence[Any], found: Sequence[LedgerRow], closed: Sequence[LedgerRow]) -> list[Week]:
+def _weeks(start: dt.date, end: dt.date, inspections: Sequence[Any], found: Sequence[LedgerRow], closed_on: dict[dt.date, int]) -> list[Week]:
     """Monday to Sunday, the first and last cut to the period."""
     weeks = []
     monday = start - dt.timedelta(days=start.weekday())
     counted = Counter(row.inspected_on for row in inspections)
     found_on = Counter(row.inspected_on for row in found)
-    closed_on = Counter(row.closed_on for row in closed if row.closed_on is not None)
     while monday <= end:
         first, last = max(monday, start), min(monday + dt.timedelta(days=6), end)
         days = [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
-        weeks.append(Week(first, last, sum(counted[day.isoformat()] for day in days), sum(found_on[day] for day in days), sum(closed_on[day] for day in days)))
+        weeks.append(Week(first, last, sum(counted[day.isoformat()] for day in days), sum(found_on[day] for day in days), sum(closed_on.get(day, 0) for day in days)))
         monday += dt.timedelta(days=7)
     return weeks
 

@@ -150,6 +150,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UNIQUE (office, kind, inspection)
         )""",
     ),
+    # Version 8: the findings closed after a day (what was still open then: the overdue list
+    # and the summaries as of a day) are found by their close-out, not by reading every event.
+    ("CREATE INDEX events_by_status ON events (status, happened_on)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The migrations' statement that computes every inspection's site_key again; a server has
@@ -1164,7 +1167,7 @@ def _require_sound_findings(connection: _Connection, path: LedgerAt, ids: list[i
         marks = ",".join("?" * len(chunk))
         for row in connection.execute(
             f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on, i.notice_number,
-                       NULL AS closed_on, NULL AS rechecked_on
+                       NULL AS closed_on, NULL AS rechecked_on, NULL AS office
                 FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id IN ({marks})""",
             chunk,
         ):
@@ -1339,8 +1342,25 @@ def _ledger_row(path: LedgerAt, row: _Row, problems: list[Problem]) -> LedgerRow
         finding, row["inspection_id"], row["village"] or "", row["site_name"], row["operator"] or "", row["contact"] or "",
         row["checklist_id"], row["checklist_title"], inspected_on, row["item_id"], row["severity"],
         row["problem"], row["measure"], row["basis"], deadline, row["status"],
-        closed_on if row["status"] == "closed" else None, row["notice_number"], rechecked_on, row["office"] if "office" in row.keys() else None,
+        closed_on if row["status"] == "closed" else None, row["notice_number"], rechecked_on, row["office"],
     )
+
+
+def closures(path: LedgerAt, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """How many findings were closed on each day from ``start`` to ``end`` (re-inspections and
+    desk close-outs), whenever they were found."""
+    office = _office(path)
+    scope, values = ("AND (i.office = ? OR i.office IS NULL)", (office,)) if office is not None else ("", ())
+    sql = f"""SELECT e.happened_on, COUNT(*) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
+              WHERE e.status = 'closed' AND e.happened_on BETWEEN ? AND ? {scope} GROUP BY e.happened_on"""
+    with _connection(path) as connection:
+        rows = connection.execute(sql, (start.isoformat(), end.isoformat(), *values)).fetchall()
+    counted: dict[dt.date, int] = {}
+    for day, count in rows:
+        stored = _stored_day(day) if isinstance(day, str) else None
+        if isinstance(stored, dt.date):
+            counted[stored] = int(count)
+    return counted
 
 
 def inspections(path: LedgerAt, start: dt.date, end: dt.date) -> list[RecordedInspection]:
