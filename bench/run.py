@@ -5,7 +5,8 @@
 
 The data sets are made by the benchmarks themselves from the bundled examples: 10,000 answers
 files (bench_check), a batch of 200 inspections (bench_documents), ledgers of 1,000, 10,000 and
-50,000 inspections (bench_ledger). The table ends with the machine it ran on, for
+50,000 inspections (bench_ledger), a county's PostgreSQL ledger of 20 towns × 2,500 (bench_county,
+on a server of its own: PostgreSQL's server programs must be installed). The table ends with the machine it ran on, for
 docs/performance.md.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_check
+import bench_county
 import bench_documents
 import bench_ledger
 import bench_serve
@@ -59,6 +61,8 @@ def main() -> None:
     figures += bench_documents.figures(40 if quick else 200, 6 if quick else 20)
     print()
     figures += bench_ledger.figures([1000, 10_000] if quick else bench_ledger.SIZES)
+    print()
+    figures += bench_county.figures(bench_county.TOWNS, 250 if quick else bench_county.PER_TOWN)
     print()
     figures += bench_serve.figures(10 if quick else 30)
     print()
