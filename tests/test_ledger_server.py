@@ -234,3 +234,38 @@ def test_pg_dump_and_pg_restore__the_restored_ledger_is_the_same(postgres: Serve
     assert [dataclasses.astuple(row) for row in ledger.findings(restored)] == [dataclasses.astuple(row) for row in ledger.findings(path)]
     assert ledger.history(restored, ledger.findings(restored)[0].finding_id)[1] == ledger.history(path, ledger.findings(path)[0].finding_id)[1]
     assert ledger.record(restored, inspection(rules, FAILING, date="2024-11-25", name="c.yaml")).new  # the ids go on from where they were
+
+
+def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then_the_rest(own_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should stop `lantian batch` with LEDGER_022 (exit 2) when the county's server stops
+    after the second inspection is recorded, leave every recorded inspection whole and nothing
+    of the next, and record the rest, once, when run again."""
+    office = office_folder(tmp_path / "office")
+    settings = office / "office.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {own_server.url()}\n", encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for day in range(1, 6):
+        (inbox / f"{day}.yaml").write_bytes(answers(FAILING, date=f"2024-11-0{day}"))
+    recorded = {"count": 0}
+    original = ledger.record
+
+    def record_then_stop(*args, **kwargs):
+        done = original(*args, **kwargs)
+        recorded["count"] += 1
+        if recorded["count"] == 2:
+            own_server.stop("immediate")
+        return done
+
+    monkeypatch.setattr(ledger, "record", record_then_stop)
+    stopped = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1")
+    assert stopped.exit_code == 2 and "LEDGER_022" in stopped.stderr, stopped.output
+    own_server.start()
+    path = ledger.ledger_at(own_server.url())
+    assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(2,)]
+    assert ledger_rows(path, "SELECT COUNT(*) FROM findings") == [(6,)] and ledger_rows(path, "SELECT COUNT(*) FROM events") == [(6,)]
+    monkeypatch.setattr(ledger, "record", original)
+    again = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1", "--force")
+    assert again.exit_code == 1, again.output
+    assert "新登记检查 3 次" in again.stdout and "2 份答卷此前已登记" in again.stdout
+    assert ledger.examine(path).inspections == 5
