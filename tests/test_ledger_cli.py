@@ -1,5 +1,6 @@
 """`lantian batch` recording into the ledger, and `lantian ledger` / `lantian verify` as a
-clerk uses them: real files, real SQLite, output read back."""
+clerk uses them: real files, output read back. The tests of the recorded office run twice:
+with its ledger in a real SQLite file, and in a real PostgreSQL database (ledger: in its settings)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,14 @@ def answers(overrides, *, date: str, extra: str = "") -> bytes:
 run = lantian
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory) -> Path:
-    """An office that inspected a site, issued a notice, and re-inspected it, in one batch."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def office(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """An office that inspected a site, issued a notice, and re-inspected it, in one batch;
+    its ledger the file beside its settings, or a database on the PostgreSQL server."""
     root = office_folder(tmp_path_factory.mktemp("office"))
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").new_schema()
+        (root / "office.yaml").write_text((root / "office.yaml").read_text(encoding="utf-8") + f"ledger: {url}\n", encoding="utf-8")
     (root / "inbox").mkdir()
     (root / "inbox" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
     (root / "inbox" / "again.yaml").write_bytes(answers({"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", extra="  follows: J-001\n"))
@@ -47,6 +52,37 @@ def ledger_args(office: Path) -> list[str]:
     return ["--settings", str(office / "office.yaml")]
 
 
+def ledger_of(office: Path):
+    """Where the office's settings keep its ledger."""
+    from engine.settings import load_settings
+
+    return load_settings(office / "office.yaml").ledger
+
+
+def copy_office(office: Path, into: Path) -> Path:
+    """A copy of the office, settings and ledger, to change without touching the module's: a
+    file copied, a database copied into a new schema by the ledger's own sync."""
+    shutil.copy(office / "office.yaml", into / "office.yaml")
+    source = ledger_of(office)
+    if isinstance(source, Path):
+        shutil.copy(source, into / "office.ledger.sqlite")
+        return into / "office.yaml"
+    import psycopg
+
+    from engine import ledger
+    from engine.ledger_sync import sync
+
+    url = source.url.rsplit("?", 1)[0]
+    schema = f"copy_{into.name.lower().replace('-', '_')}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    target = f"{url}?options=-csearch_path%3D{schema}"
+    sync(source, ledger.for_office(ledger.ledger_at(target), source.office), source.office)
+    text = (into / "office.yaml").read_text(encoding="utf-8").replace(source.url, target)
+    (into / "office.yaml").write_text(text, encoding="utf-8")
+    return into / "office.yaml"
+
+
 def test_batch__records_once(office: Path, tmp_path: Path) -> None:
     """Should record nothing new when the same files come again."""
     result = run("batch", str(office / "inbox"), "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"), "-j", "1")
@@ -58,13 +94,14 @@ def test_batch__follow_up_of_an_unknown_inspection_is_refused(office: Path, tmp_
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "stray.yaml").write_bytes(answers({}, date="2024-11-21", extra="  follows: XX镇环〔2024〕99号\n"))
-    shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
-    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    settings = copy_office(office, tmp_path)
+    before = run("ledger", "list", "--settings", str(settings), "--format", "json").stdout
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1")
     assert result.exit_code == 2
     assert re.search(r"stray\.yaml:\d+:\d+: \[LEDGER_001\] 复查所依据的检查 “XX镇环〔2024〕99号” 不在台账中", result.stderr), result.stderr
     assert "follows: XX镇环〔2024〕99号" in result.stderr  # the line itself, under the message
-    listed = run("ledger", "list", "--settings", str(tmp_path / "office.yaml"), "--format", "json")
-    assert json.loads(listed.stdout)["findings"] == []  # nothing of it reached the ledger
+    listed = run("ledger", "list", "--settings", str(settings), "--format", "json")
+    assert listed.stdout == before and len(json.loads(before)["findings"]) == 4  # nothing of it reached the ledger
 
 
 def test_ledger_list__table_json_and_overdue(office: Path) -> None:
@@ -174,7 +211,7 @@ def test_ledger_list__as_of__the_status_of_that_day_beside_its_overdue_days(offi
     assert closed_then == [] and sorted(row["item"] for row in closed_after) == ["hoarding_height", "wash_in_use"]
     for day in ("2024-11-04", "2024-11-19", "2024-11-20", "2024-12-31"):
         unclosed = listed_json(office, "--as-of", day, "--status", "unclosed")["findings"]
-        summary = summarize(office / "office.ledger.sqlite", dt.date(2024, 11, 1), dt.date.fromisoformat(day))
+        summary = summarize(ledger_of(office), dt.date(2024, 11, 1), dt.date.fromisoformat(day))
         assert len(unclosed) == len(summary.unclosed), day
         assert {row["status_as_of"] for row in unclosed} <= {"open", "rectifying"}
 
@@ -261,9 +298,7 @@ def test_ledger_list__pdf_is_the_rectification_list(office: Path, tmp_path: Path
 
 def test_ledger_show_and_close(office: Path, tmp_path: Path) -> None:
     """Should show a finding's history, and close it at the desk with the reason kept."""
-    shutil.copy(office / "office.yaml", tmp_path / "office.yaml")
-    shutil.copy(office / "office.ledger.sqlite", tmp_path / "office.ledger.sqlite")
-    args = ["--settings", str(tmp_path / "office.yaml")]
+    args = ["--settings", str(copy_office(office, tmp_path))]
     rows = json.loads(run("ledger", "list", *args, "--status", "open", "--format", "json").stdout)["findings"]
     target = str(rows[0]["id"])
     photo = tmp_path / "photo.jpg"
