@@ -1009,3 +1009,34 @@ def test_office__close_out_evidence_a_scanner_s_jpeg__taken(app, office: Path) -
     closed = clerk.post(f"/office/findings/{first}/close", data={"on": "2026-11-20", "reason": "围挡已封闭，见扫描件", "csrf_token": token(page), "evidence": (io.BytesIO(scanned), "scan.jpg")})
     assert closed.status_code == 302, closed.get_data(as_text=True)
     assert [path.suffix for path in (office / "evidence").iterdir()] == [".jpg"]
+
+
+def test_viewer__the_county_s_summary_of_a_county_database(office: Path, rules, postgres_url: str) -> None:
+    """Should give the county's viewer the county's summary (PDF and XLSX, as `lantian report
+    --county` writes it) where the office's ledger is the county's database, and nothing of
+    the kind where it is the office's own file."""
+    import io
+    from urllib.parse import quote
+
+    from openpyxl import load_workbook
+
+    assert logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "县局").get("/office/report?county=1&from=2026-11-01&to=2026-11-30").status_code == 404
+    assert "全县整治情况汇总" not in logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "县局").get("/office/lists").get_data(as_text=True)
+    settings = office / "office.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {postgres_url}\n", encoding="utf-8")
+    app = create_app(settings, rules, office / "inspections")
+    inspector = logged_in(app)
+    draft_id, page = new_draft(inspector, "dust_six_100pct")
+    inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict([*form_like(ONE_FINDING), ("csrf_token", token(page))]))
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    stem = re.search(r'name="inspection" value="([^"]+)"', listing).group(1)
+    assert clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)}).status_code == 302
+    viewer = logged_in(app, "县局")
+    assert "全县整治情况汇总" in viewer.get("/office/lists").get_data(as_text=True)
+    summary = viewer.get("/office/report?county=1&from=2026-11-01&to=2026-11-30")
+    assert summary.status_code == 200 and quote("全县整治情况汇总_2026-11-01_2026-11-30.pdf") in summary.headers["Content-Disposition"]
+    assert "全县大气污染防治专项检查情况汇总" in pdf_text(summary.data) and "XX镇人民政府" in pdf_text(summary.data)
+    book = load_workbook(io.BytesIO(viewer.get("/office/report?county=1&from=2026-11-01&to=2026-11-30&format=xlsx").data))
+    rows = [row for row in book["全县整治情况汇总"].iter_rows(values_only=True) if row and row[0] == "XX镇人民政府"]
+    assert rows and rows[0][1] == 1  # the one inspection the office issued, recorded in the county's database

@@ -654,8 +654,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/lists")
     def lists() -> Any:
         owner = reader()
+        from engine import ledger
+
         today = dt.date.today()
-        return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat())
+        county = ledger.on_server(office_settings().ledger)  # the county's database: its summary too
+        return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat(), county=county)
 
     @app.get("/office/lists/file")
     def list_file() -> Any:
@@ -677,7 +680,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/report")
     def report() -> Any:
         reader()
+        from engine import ledger
         from engine.campaign_report import report_document, report_file_name, summarize, summary_spreadsheet
+        from engine.county_report import county_report_document, county_report_file_name, county_spreadsheet, summarize_county
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -687,12 +692,21 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if end < start or fmt not in ("pdf", "xlsx"):
             abort(400)
         settings = office_settings()
-        name = report_file_name(start, end, fmt)
-        summary = summarize(settings.ledger, start, end)
-        if fmt == "xlsx":
-            data = summary_spreadsheet(summary, settings, Path(name))
+        if request.args.get("county") == "1":
+            # The county's summary (lantian report --county): only of a county's database.
+            if not ledger.on_server(settings.ledger):
+                abort(404)
+            name = county_report_file_name(start, end, fmt)
+            county = summarize_county(settings.ledger, start, end)
+            document, sheet = county_report_document(county, settings, Path(name)), (lambda: county_spreadsheet(county, settings, Path(name)))
         else:
-            (data,) = write_pdfs([report_document(summary, settings, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
+            name = report_file_name(start, end, fmt)
+            summary = summarize(settings.ledger, start, end)
+            document, sheet = report_document(summary, settings, Path(name)), (lambda: summary_spreadsheet(summary, settings, Path(name)))
+        if fmt == "xlsx":
+            data = sheet()
+        else:
+            (data,) = write_pdfs([document], fonts=document_fonts(settings.font, settings.fonts)[0])
         return _attachment(data, name)
 
     @app.get("/office/findings")
