@@ -20,7 +20,7 @@ import pytest
 from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
-from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, record
+from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, ledger_rows, record
 from pdf_text import pdf_text
 
 FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
@@ -56,8 +56,11 @@ def office(tmp_path: Path, built: Path) -> Path:
     return tmp_path
 
 
-def snapshot(path: Path) -> tuple[bytes, bool]:
-    """The ledger's bytes, and whether a rollback journal lies beside it."""
+def snapshot(path) -> object:
+    """The ledger's bytes, and whether a rollback journal lies beside it; of a ledger on a
+    server, every row of its tables."""
+    if ledger.on_server(path):
+        return {table: ledger_rows(path, f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4") for table in ("inspections", "findings", "events", "document_numbers")}
     return path.read_bytes() if path.exists() else b"", Path(f"{path}-journal").exists()
 
 
@@ -511,13 +514,13 @@ def test_numbers_file_read_only__cause_named(tmp_path: Path) -> None:
     assert allocate(numbers, "sha-a", year=2024).seq == 1
 
 
-# -- B1: re-inspection dates ------------------------------------------------------------------
+# -- B1: re-inspection dates (each library test on a file and on a PostgreSQL database) -------
 
 
-def test_reinspection_before_the_inspection_it_follows__refused(tmp_path: Path, rules) -> None:
+def test_reinspection_before_the_inspection_it_follows__refused(ledger_location, rules) -> None:
     """Should refuse a re-inspection dated before the inspection it follows (LEDGER_017),
     at its date, and close nothing."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
     early = inspection(rules, {}, date="2024-11-01", extra="  follows: J-001\n", name="early.yaml")
     problem = ledger.admission_problem(path, early)
@@ -529,9 +532,9 @@ def test_reinspection_before_the_inspection_it_follows__refused(tmp_path: Path, 
     assert snapshot(path) == before
 
 
-def test_reinspection_in_the_future__refused(tmp_path: Path, rules) -> None:
+def test_reinspection_in_the_future__refused(ledger_location, rules) -> None:
     """Should refuse a re-inspection dated after today (LEDGER_017)."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     future = inspection(rules, {}, date=tomorrow, extra="  follows: J-001\n", name="future.yaml")
@@ -540,10 +543,10 @@ def test_reinspection_in_the_future__refused(tmp_path: Path, rules) -> None:
     assert ledger.admission_problem(path, future, today=dt.date.today() + dt.timedelta(days=1)) is None
 
 
-def test_reinspection_before_a_later_recheck__refused(tmp_path: Path, rules) -> None:
+def test_reinspection_before_a_later_recheck__refused(ledger_location, rules) -> None:
     """Should refuse a re-inspection dated before the latest entry of a finding it re-checks:
     closing it then would put its close-out before its re-check."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
     ledger.record(path, inspection(rules, FAILING, date="2024-11-20", extra="  id: J-002\n  follows: J-001\n", name="b.yaml"))
     between = inspection(rules, {}, date="2024-11-10", extra="  follows: J-001\n", name="c.yaml")
@@ -583,10 +586,10 @@ def test_reinspection_dates__unclosed_and_overdue_agree_after_a_batch(tmp_path: 
         ("XX建设有限公司XX项目工地", "  start_time: '09:00'\n  end_time: '10:00'\n"),  # times added to one side only
     ],
 )
-def test_cosmetic_edit__same_inspection_refused(tmp_path: Path, rules, site: str, extra: str) -> None:
+def test_cosmetic_edit__same_inspection_refused(ledger_location, rules, site: str, extra: str) -> None:
     """Should refuse (LEDGER_003) a recorded inspection from a file changed only in ways a
     reader does not see, instead of recording its findings and a notice number again."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"), notice_number="N1")
     edited = inspection(rules, FAILING, site=site, extra=extra, name="edited.yaml")
     assert edited.answers_sha256 != inspection(rules, FAILING, extra="  id: J-001\n").answers_sha256
@@ -616,10 +619,10 @@ def test_batch__id_only_edit_gets_no_second_notice_number(tmp_path: Path) -> Non
     assert len(ledger.findings(tmp_path / "office.ledger.sqlite")) == 3
 
 
-def test_second_inspection_the_same_day__recorded_when_the_times_say_so(tmp_path: Path, rules) -> None:
+def test_second_inspection_the_same_day__recorded_when_the_times_say_so(ledger_location, rules) -> None:
     """Should record a second inspection of the site that day when both files give times
     that do not overlap, and refuse one whose times overlap the first's."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     morning = "  start_time: '09:00'\n  end_time: '10:30'\n"
     ledger.record(path, inspection(rules, FAILING, extra=morning))
     overlapping = inspection(rules, {"notice_board": "否"}, extra="  start_time: '10:00'\n  end_time: '11:00'\n", name="b.yaml")
@@ -629,10 +632,10 @@ def test_second_inspection_the_same_day__recorded_when_the_times_say_so(tmp_path
     assert ledger.record(path, afternoon).new
 
 
-def test_reinspection_of_a_site_named_with_an_invisible_character__follows_it(tmp_path: Path, rules) -> None:
+def test_reinspection_of_a_site_named_with_an_invisible_character__follows_it(ledger_location, rules) -> None:
     """Should find the inspection a re-inspection follows, and re-check its findings, when
     the two files spell the site differently only in invisible characters."""
-    path = tmp_path / "ledger.sqlite"
+    path = ledger_location
     ledger.record(path, inspection(rules, FAILING, extra="  id: J-001\n"))
     again = inspection(rules, {}, date="2024-11-20", site="XX建设有限公司XX项目工地\u200b", extra="  follows: J-001\n", name="b.yaml")
     assert ledger.admission_problem(path, again) is None
