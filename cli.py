@@ -893,6 +893,8 @@ def _sync(ctx: click.Context, county: Any, ledger_path: Any, settings_path: Path
     from engine import ledger as ledger_module
     from engine.ledger_sync import sync
 
+    if not ledger_module.on_server(county):
+        raise click.UsageError(f"{'--to' if push else '--from'} 写县局数据库中台账的地址 postgresql://…（见 docs/county.md）")
     settings = _settings(ctx, settings_path, None)
     county = ledger_module.for_office(county, settings.office)
     if push:

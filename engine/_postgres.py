@@ -45,26 +45,43 @@ class Address:
     office: str | None = None
 
     def __str__(self) -> str:
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        host = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+        return self.masked(self.url)
+
+    def secrets(self) -> list[str]:
+        """The password as the address writes it (in the user part or as ?password=), and as
+        libpq reads it."""
+        found = []
+        try:
+            parts = urllib.parse.urlsplit(self.url)
+            found += [parts.password or ""]
+            found += urllib.parse.parse_qs(parts.query).get("password", [])
+        except ValueError:
+            pass
+        found += re.findall(r"(?<=:)[^:@/]+(?=@)", self.url) + re.findall(r"(?<=password=)[^&\s]+", self.url)
+        found += [urllib.parse.unquote(secret) for secret in found]
+        return sorted({secret for secret in found if secret}, key=len, reverse=True)
+
+    def masked(self, text: str) -> str:
+        """``text`` with the address's password, in any spelling, replaced by ***."""
+        for secret in self.secrets():
+            text = text.replace(secret, "***")
+        return text
 
 
-def address_problem(text: str) -> str | None:
-    """Why ``text`` is not a PostgreSQL address libpq can use, or None."""
+def address_of(text: str) -> Address:
+    """The address ``text`` names, its scheme in the small letters libpq reads."""
+    scheme, rest = text.split("://", 1)
+    return Address(f"{scheme.lower()}://{rest}")
+
+
+def address_problem(address: Address) -> str | None:
+    """Why ``address`` is not one libpq can use, or None; told without its password."""
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
-        from psycopg.conninfo import conninfo_to_dict
-
-        conninfo_to_dict(text)
-    except ImportError:
-        return "没有安装 PostgreSQL 的驱动 psycopg（pip install 'psycopg[binary]'）"
-    except Exception as exc:  # psycopg.ProgrammingError: libpq's own words
-        return f"地址写法不对（{str(exc).strip()}）"
-    if not urllib.parse.urlsplit(text).path.strip("/"):
-        return "地址中没有写数据库名，例如 postgresql://lantian@127.0.0.1/lantian"
+        conninfo_to_dict(address.url)
+    except Exception as exc:  # psycopg.ProgrammingError: libpq's own words, which may quote the password
+        return f"地址写法不对（{address.masked(' '.join(str(exc).split()))}）"
     return None
 
 
@@ -157,6 +174,9 @@ def connect(address: Address, *, write: bool) -> Connection:
     waits at most BUSY_SECONDS for a lock."""
     import psycopg
 
+    problem = address_problem(address)
+    if problem is not None:
+        raise AddressError(problem)
     key = (address.url, write)
     while True:
         with _IDLE_LOCK:
@@ -173,6 +193,10 @@ def connect(address: Address, *, write: bool) -> Connection:
             kept._connection.close()
 
 
+class AddressError(Exception):
+    """An address libpq cannot read; its message names why, without the password."""
+
+
 def _new_connection(address: Address, write: bool) -> Any:
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
@@ -183,7 +207,14 @@ def _new_connection(address: Address, write: bool) -> Any:
     options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds} -c jit=off".strip()
     if not write:
         options += " -c default_transaction_read_only=on"
-    return psycopg.connect(address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian")
+    connection = psycopg.connect(address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian")
+    row = connection.execute("SHOW server_encoding").fetchone()
+    encoding = row[0] if row else ""
+    if encoding != "UTF8":
+        # Chinese text needs a UTF-8 database; another refuses it (LATIN1) or keeps it as bytes (SQL_ASCII).
+        connection.close()
+        raise AddressError(f"数据库的编码是 {encoding}，台账需要 UTF8 编码的数据库（建立时写 ENCODING 'UTF8' TEMPLATE template0，见 docs/county.md）")
+    return connection
 
 
 def rollback_quietly(connection: Connection) -> None:
@@ -217,7 +248,10 @@ _STATES: dict[str, Cause] = {
     "53": "full",  # insufficient resources: disk_full, out_of_memory, too_many_connections
     "42501": "read_only",  # insufficient_privilege
     "25006": "read_only",  # read_only_sql_transaction: a standby, or a read-only database
+    "3F000": "refused",  # invalid_schema_name: the search_path names a schema that is not there
     "55P03": "locked",  # lock_not_available: lock_timeout passed
+    "40P01": "locked",  # deadlock_detected: one of two writers was rolled back
+    "40001": "locked",  # serialization_failure
     "57014": "locked",  # query_canceled: statement_timeout
     "XX001": "damaged",  # data_corrupted
     "XX002": "damaged",  # index_corrupted
@@ -239,10 +273,10 @@ def cause(exc: BaseException) -> Cause | None:
     return _STATES.get(state) or _STATES.get(state[:2])
 
 
-def reason(exc: BaseException) -> str:
-    """Why, in Chinese, with the server's own words kept for whoever runs it. A failure to
-    connect has no SQLSTATE: it is told by libpq's words."""
-    said = " ".join(str(exc).split())
+def reason(exc: BaseException, address: Address) -> str:
+    """Why, in Chinese, with the server's own words kept for whoever runs it (the address's
+    password never among them). A failure to connect has no SQLSTATE: it is told by libpq's words."""
+    said = address.masked(" ".join(str(exc).split()))
     found = cause(exc)
     state = getattr(exc, "sqlstate", None)
     if found in ("unreachable", "refused"):
@@ -250,6 +284,8 @@ def reason(exc: BaseException) -> str:
             return f"数据库服务器停止或重启了（PostgreSQL：{said}）"
         if state == "3D000" or re.search(r'database ".*" does not exist', said):
             return f"服务器上没有这个数据库（PostgreSQL：{said}）"
+        if state == "3F000":
+            return f"数据库中没有地址所写的模式（options=-csearch_path），请先由管理员建立（PostgreSQL：{said}）"
         if found == "refused" or re.search(r"password authentication failed|no pg_hba\.conf entry|role \".*\" does not exist|password", said):
             return f"服务器拒绝了登录：用户名或密码不对，或没有从这台电脑连接的权限（PostgreSQL：{said}）"
         return f"地址或端口不对、服务器没有运行，或网络不通（PostgreSQL：{said}）"

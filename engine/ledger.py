@@ -34,7 +34,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,7 +205,7 @@ def ledger_at(text: str | Path) -> LedgerAt:
     """Where ``text`` (a --ledger value, a setting) says the ledger is: a postgresql:// URL
     names a database on a server, anything else a file."""
     if isinstance(text, str) and _postgres.is_address(text):
-        return _postgres.Address(text)
+        return _postgres.address_of(text)
     return Path(text)
 
 
@@ -358,12 +358,14 @@ def _server_session(address: _postgres.Address, *, write: bool) -> Iterator[_pos
     reported by its cause (_failure)."""
     try:
         connection = _postgres.connect(address, write=write)
+    except _postgres.AddressError as exc:
+        raise LedgerError.of(ErrorCode.LEDGER_022, str(address), reason=str(exc)) from None
     except Exception as exc:
         failure = _failure(address, exc, write)
         if failure is exc and _postgres.is_error(exc):
             # Whatever kept a connection from being made (an address libpq cannot read, say)
             # is the address's or the server's, not the program's.
-            failure = LedgerError.of(ErrorCode.LEDGER_022, str(address), reason=_postgres.reason(exc))
+            failure = LedgerError.of(ErrorCode.LEDGER_022, str(address), reason=_postgres.reason(exc, address))
         raise failure from None
     try:
         yield connection
@@ -604,17 +606,17 @@ def _server_failure(address: _postgres.Address, exc: BaseException) -> BaseExcep
     cause = _postgres.cause(exc)
     where = str(address)
     if cause in ("unreachable", "refused"):
-        return LedgerError.of(ErrorCode.LEDGER_022, where, reason=_postgres.reason(exc))
+        return LedgerError.of(ErrorCode.LEDGER_022, where, reason=_postgres.reason(exc, address))
     if cause == "read_only":
-        return LedgerError.of(ErrorCode.LEDGER_023, where, reason=_postgres.reason(exc))
+        return LedgerError.of(ErrorCode.LEDGER_023, where, reason=_postgres.reason(exc, address))
     if cause == "full":
-        return LedgerError.of(ErrorCode.LEDGER_013, where, reason=_postgres.reason(exc))
+        return LedgerError.of(ErrorCode.LEDGER_013, where, reason=_postgres.reason(exc, address))
     if cause == "locked":
         return LedgerError.of(ErrorCode.LEDGER_015, where, seconds=f"{_postgres.BUSY_SECONDS:g}")
     if cause == "damaged":
-        return LedgerError.of(ErrorCode.LEDGER_011, where, reason=_postgres.reason(exc))
+        return LedgerError.of(ErrorCode.LEDGER_011, where, reason=_postgres.reason(exc, address))
     if cause == "io":
-        return LedgerError.of(ErrorCode.LEDGER_016, where, reason=_postgres.reason(exc))
+        return LedgerError.of(ErrorCode.LEDGER_016, where, reason=_postgres.reason(exc, address))
     return exc
 
 
@@ -814,7 +816,7 @@ def admission_problem(path: LedgerAt, result: InspectionResult, *, today: dt.dat
 
 #: The look-ups recording an inspection makes, each named: hot_queries() hands them to a test
 #: that asks SQLite how it would run each (by an index, never by reading a whole table).
-_RECORDED = "SELECT id, notice_number FROM inspections WHERE answers_sha256 = ?"
+_RECORDED = "SELECT id, notice_number, office FROM inspections WHERE answers_sha256 = ?"
 _FOLLOWED = "SELECT * FROM inspections WHERE notice_number = ? OR answers_ref = ? ORDER BY id"
 _SAME_ID = "SELECT * FROM inspections WHERE answers_ref = ? AND site_key = ? AND checklist_id = ? ORDER BY id"
 _SAME_DAY = "SELECT * FROM inspections WHERE site_key = ? AND checklist_id = ? AND inspected_on = ? ORDER BY id"
@@ -839,11 +841,13 @@ def hot_queries(result: InspectionResult) -> dict[str, tuple[str, tuple[Any, ...
 
 
 def _admission_problem(connection: _Connection, path: LedgerAt, result: InspectionResult, today: dt.date) -> Problem | None:
-    if connection.execute(_RECORDED, (result.answers_sha256,)).fetchone():
-        return None  # the same file again: recording it changes nothing
+    office = _office(path)
+    known = connection.execute(_RECORDED, (result.answers_sha256,)).fetchone()
+    if known is not None:
+        # The same file again: recording it changes nothing, unless another office recorded it.
+        return None if _mine(known, office) else _recorded_by_another(result, known)
     followed = None
     reference = result.inspection.follows
-    office = _office(path)
     if reference is not None:
         location = Location(result.answers_name, path=("inspection", "follows"))
         matches = _followed_all(connection, reference, office)
@@ -865,6 +869,12 @@ def _admission_problem(connection: _Connection, path: LedgerAt, result: Inspecti
         _require_sound_findings(connection, path, [row["id"] for row in _unclosed_at(connection, site_key(result.site.name), result.checklist_id, 0, office)])
         return _reinspection_day_problem(connection, path, result, followed, today)
     return None
+
+
+def _recorded_by_another(result: InspectionResult, known: _Row) -> Problem:
+    """LEDGER_027: an answers file one office recorded, brought to another office's ledger in
+    the same database: one file is one inspection, and its notice number is the first office's."""
+    return Problem(ErrorCode.LEDGER_027, Location(result.answers_name), {"office": known["office"], "id": known["id"]})
 
 
 def _same_inspection(connection: _Connection, result: InspectionResult, followed: _Row | None, office: str | None) -> _Row | None:
@@ -986,6 +996,8 @@ def record(
     refuses (another run recorded it first) never uses up a number."""
     with _connection(path, write=True) as connection, _transaction(connection, path):
         known = connection.execute(_RECORDED, (result.answers_sha256,)).fetchone()
+        if known is not None and not _mine(known, _office(path)):
+            raise NotAdmitted([_recorded_by_another(result, known)])
         if known is not None:
             # Recorded before: its notice keeps the number the ledger holds, whichever numbers
             # file this run's settings lead to.
@@ -1002,11 +1014,12 @@ def record(
         day = result.inspection.date.isoformat()
         inspectors = "、".join(result.inspection.inspectors)
         key = site_key(result.site.name)
-        cursor = connection.execute(
+        inspection_id = inserted(
+            connection,
             """INSERT INTO inspections (answers_sha256, answers_name, answers_ref, checklist_id, checklist_title,
                 checklist_version, rules_sha256, site_name, site_type, village, operator, contact, inspected_on,
                 inspectors, verdict, score, max_score, notice_number, follows_id, recorded_at, site_key, start_time, end_time, recorded_by, office)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 result.answers_sha256, path_text(result.answers_name), result.inspection.id, result.checklist_id, result.checklist_title,
                 result.checklist_version, result.rules_sha256, result.site.name, result.site_type_label, result.site.village,
@@ -1015,7 +1028,6 @@ def record(
                 result.inspection.start_time, result.inspection.end_time, recorded_by, office,
             ),
         )
-        (inspection_id,) = cursor.fetchone()
         closed = still_open = 0
         carried: set[str] = set()
         if followed is not None:
@@ -1034,18 +1046,29 @@ def record(
         for finding in result.notice_findings:
             if finding.item_id in carried:
                 continue  # the same problem, still open under its first finding and deadline
-            cursor = connection.execute(
+            finding_id = inserted(
+                connection,
                 """INSERT INTO findings (inspection_id, item_id, question, severity, problem, measure, basis, deadline, status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open') RETURNING id""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')""",
                 (
                     inspection_id, finding.item_id, finding.question, finding.severity, finding.reason, finding.rectification,
                     joined(finding.citations), finding.deadline.isoformat(),
                 ),
             )
-            (finding_id,) = cursor.fetchone()
             _event(connection, finding_id, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id)
             opened += 1
         return Recorded(inspection_id, True, notice_number, opened, closed, still_open)
+
+
+def inserted(connection: _Connection, sql: str, values: Sequence[Any]) -> int:
+    """The id of the row an INSERT added: RETURNING on a server; on a file the cursor's
+    lastrowid, which every SQLite has (RETURNING needs 3.35, newer than some systems')."""
+    if isinstance(connection, _postgres.Connection):
+        (identifier,) = connection.execute(f"{sql} RETURNING id", values).fetchone()
+        return int(identifier)
+    identifier = connection.execute(sql, values).lastrowid
+    assert identifier is not None  # an INSERT always sets it
+    return int(identifier)
 
 
 def _unclosed_at(connection: _Connection, key: str, checklist: str, this: int, office: str | None) -> list[_Row]:
@@ -1398,14 +1421,16 @@ def recorders(path: LedgerAt, digests: Iterable[str]) -> dict[str, tuple[str | N
     """Who recorded the inspections of these answers files (by SHA-256), and when: only
     those the ledger holds. An absent ledger holds none."""
     wanted = list(dict.fromkeys(digests))
+    office = _office(path)
     if not wanted or (isinstance(path, Path) and not path.exists()):
         return {}
     found: dict[str, tuple[str | None, str]] = {}
     with _connection(path) as connection:
         for start in range(0, len(wanted), 500):  # SQLite's limit on parameters, with room
             chunk = wanted[start : start + 500]
-            rows = connection.execute(f"SELECT answers_sha256, recorded_by, recorded_at FROM inspections WHERE answers_sha256 IN ({', '.join('?' * len(chunk))})", chunk)
-            found.update({row["answers_sha256"]: (row["recorded_by"], row["recorded_at"]) for row in rows})
+            columns = "answers_sha256, recorded_by, recorded_at" + (", office" if office is not None else "")
+            rows = connection.execute(f"SELECT {columns} FROM inspections WHERE answers_sha256 IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update({row["answers_sha256"]: (row["recorded_by"], row["recorded_at"]) for row in rows if _mine(row, office)})
     return found
 
 
@@ -1417,13 +1442,20 @@ class Verification:
 
 
 def verify(path: LedgerAt, answers: Path) -> Verification:
-    """Whether an answers file is still exactly what the ledger recorded."""
+    """Whether an answers file is still exactly what the ledger recorded (this office's, in a
+    county's database)."""
     digest = file_sha256(answers)
+    office = _office(path)
+    name = path_text(answers)
+    base = path_text(answers.name)
     with _connection(path) as connection:
         row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
-        if row is not None:
+        if row is not None and _mine(row, office):
             return Verification(True, RecordedInspection._from(row), [])
-        others = [RecordedInspection._from(r) for r in connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (path_text(answers), f"%/{path_text(answers.name)}"))]
+        # Files of the same name, wherever they were: the name compared exactly on both engines
+        # (SQLite's LIKE ignores the case of Latin letters, PostgreSQL's does not).
+        candidates = connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (name, f"%{base}"))
+        others = [RecordedInspection._from(r) for r in candidates if _mine(r, office) and (r["answers_name"] == name or r["answers_name"].endswith(f"/{base}"))]
     return Verification(False, None, others)
 
 

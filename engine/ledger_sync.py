@@ -179,18 +179,24 @@ def _copy_inspection(connection: Any, target: LedgerAt, inspection: Any, rows: _
     values = [_column(inspection, column) for column in _INSPECTION_COPIED]
     columns = ", ".join((*_INSPECTION_COPIED, "follows_id", "office"))
     marks = ", ".join("?" * (len(_INSPECTION_COPIED) + 2))
-    (identifier,) = connection.execute(f"INSERT INTO inspections ({columns}) VALUES ({marks}) RETURNING id", (*values, follows, ledger._office(target))).fetchone()
+    identifier = ledger.inserted(connection, f"INSERT INTO inspections ({columns}) VALUES ({marks})", (*values, follows, ledger._office(target)))
     for finding in rows.findings_by_inspection.get(inspection["id"], []):
         copied = [finding[column] for column in _FINDING_COPIED]
-        (finding_id,) = connection.execute(
-            f"INSERT INTO findings (inspection_id, {', '.join(_FINDING_COPIED)}, status) VALUES (?, {', '.join('?' * len(_FINDING_COPIED))}, 'open') RETURNING id",
+        finding_id = ledger.inserted(
+            connection,
+            f"INSERT INTO findings (inspection_id, {', '.join(_FINDING_COPIED)}, status) VALUES (?, {', '.join('?' * len(_FINDING_COPIED))}, 'open')",
             (identifier, *copied),
-        ).fetchone()
+        )
         held.findings[(sha, finding["item_id"])] = (finding_id, "open")
         done.findings += 1
     for event in rows.events_by_inspection.get(inspection["id"], []):
         finding = rows.findings_by_id[event["finding_id"]]
-        _copy_event(connection, target, event, sha_of[finding["inspection_id"]], finding["item_id"], identifier, held, done)
+        key = (sha_of[finding["inspection_id"]], finding["item_id"])
+        if key[0] != sha and key in held.findings:
+            # An earlier inspection's finding (a re-inspection's close-out or re-check): its status
+            # read again under the lock, for someone may have closed it since the push began.
+            _hold_finding(connection, key, held)
+        _copy_event(connection, target, event, *key, identifier, held, done)
     held.inspections[sha] = identifier
     done.inspections += 1
 
@@ -247,6 +253,8 @@ def push_numbers(numbers: list[Given], target: LedgerAt, office: str) -> Numbers
     A number the county's ledger gave another document of that office is a clash, listed."""
     done = NumbersSynced()
     with ledger._connection(target, write=True) as connection, ledger._transaction(connection, target):
+        if ledger.on_server(target):
+            connection.execute(ledger._SERVER_NUMBERS_LOCK)  # as a number is handed out: after the ledger's lock
         held = {
             (row["kind"], row["year"], row["seq"]): row["inspection"]
             for row in connection.execute("SELECT kind, year, seq, inspection FROM document_numbers WHERE office = ?", (office,))

@@ -105,3 +105,19 @@ def test_offices__each_sees_follows_up_and_closes_only_its_own(postgres_url: str
         ledger.history(west, east_finding)
     ledger.close(county, east_finding, note="县局书面销号", actor="县局张三", day=dt.date(2024, 11, 21))
     assert ledger.findings(east, Filter(finding=east_finding))[0].status == "closed"
+
+
+def test_the_same_answers_file_in_another_town__ledger_027_no_number_no_finding(postgres_url: str, rules) -> None:
+    """Should refuse (LEDGER_027) to record in one town an answers file another town recorded,
+    rather than hand it that town's notice number as if it were its own."""
+    county = ledger.ledger_at(postgres_url)
+    east, west = (ledger.for_office(county, town) for town in TOWNS)
+    result = inspection(rules, FAILING)
+    ledger.record(east, result, notice_number="东关镇环〔2024〕1号")
+    problem = ledger.admission_problem(west, result)
+    assert problem is not None and problem.code.name == "LEDGER_027" and TOWNS[0] in problem.message
+    with pytest.raises(LedgerError) as raised:
+        ledger.record(west, result, notice_number=lambda: pytest.fail("no number for a refused file"))
+    assert raised.value.problems[0].code.name == "LEDGER_027"
+    assert ledger.findings(west) == [] and len(ledger.findings(east)) == 3
+    assert ledger.record(east, result).new is False  # the town that recorded it: the same file again

@@ -269,3 +269,29 @@ def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then
     assert again.exit_code == 1, again.output
     assert "新登记检查 3 次" in again.stdout and "2 份答卷此前已登记" in again.stdout
     assert ledger.examine(path).inspections == 5
+
+
+@pytest.mark.parametrize(
+    "address, secret",
+    [
+        ("Postgresql://clerk:hunter2-x@127.0.0.1:{port}/lantian", "hunter2-x"),  # a scheme in capitals
+        ("postgresql://clerk:hun%zzter2@127.0.0.1:{port}/lantian", "hun%zzter2"),  # a bad escape libpq quotes
+        ("postgresql://clerk@127.0.0.1:{port}/lantian?password=hunter2-y", "hunter2-y"),  # the password as a parameter
+        ("postgresql://clerk:hunter2-z@[::1/lantian", "hunter2-z"),  # a host Python's URL parser refuses
+    ],
+)
+def test_odd_addresses__ledger_022_never_the_password_never_a_crash(postgres: Server, address: str, secret: str) -> None:
+    result = lantian("ledger", "list", "--ledger", address.format(port=postgres.port))
+    assert result.exit_code == 2 and "LEDGER_022" in result.stderr, result.output
+    assert secret not in result.output and secret.replace("%zz", "") not in result.output
+
+
+def test_schema_that_is_not_there_or_a_database_not_in_utf8__ledger_022_said_why(postgres: Server, rules) -> None:
+    missing = ledger.ledger_at(postgres.url(schema="no_such_schema"))
+    with pytest.raises(LedgerError) as raised:
+        ledger.upgrade(missing)
+    assert codes(raised) == ["LEDGER_022"] and "模式" in str(raised.value)
+    postgres.sql("DROP DATABASE IF EXISTS ascii_db", "CREATE DATABASE ascii_db ENCODING 'SQL_ASCII' LOCALE 'C' TEMPLATE template0", database="postgres")
+    with pytest.raises(LedgerError) as raised:
+        ledger.record(ledger.ledger_at(postgres.url("ascii_db")), inspection(rules, FAILING))
+    assert codes(raised) == ["LEDGER_022"] and "UTF8" in str(raised.value)

@@ -238,3 +238,29 @@ def test_push__the_numbers_go_too_and_numbering_goes_on_in_the_county(tmp_path: 
     numbering.allocate(load_settings(settings_file).numbers, "d" * 64, kind=online.document_kind, year=2024)
     clash = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings_file))
     assert clash.exit_code == 0 and "LEDGER_026" in clash.stderr and "2024 年的第 3 号（责令整改通知书）" in clash.stderr
+
+
+def test_push__a_finding_the_county_closes_while_the_push_runs__conflict_not_reopened(tmp_path: Path, postgres_url: str, rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should read a finding's status again, under the lock, before copying a re-inspection's
+    result onto it: closed at the county after the push looked, it stays closed (LEDGER_025)."""
+    from engine import ledger_sync
+
+    town = tmp_path / "town.sqlite"
+    ledger.record(town, inspection(rules, FAILING, ref="J-1"), notice_number="N1")
+    county_view = ledger.ledger_at(postgres_url)
+    county = ledger.for_office(county_view, TOWNS[0])
+    sync(town, county, TOWNS[0])
+    ledger.record(town, inspection(rules, FAILING, date="2024-11-20", follows="N1", name="b.yaml"))  # all three still there
+    original = ledger_sync._held
+
+    def held_then_closed(*args, **kwargs):
+        held = original(*args, **kwargs)
+        first = ledger.findings(county)[0]
+        ledger.close(county_view, first.finding_id, note="县局书面销号", actor="县局张三", day=dt.date(2024, 11, 21))
+        return held
+
+    monkeypatch.setattr(ledger_sync, "_held", held_then_closed)
+    done = sync(town, county, TOWNS[0])
+    assert done.inspections == 1 and [problem.code.name for problem in done.conflicts] == ["LEDGER_025"]
+    assert sorted(row.status for row in ledger.findings(county)) == ["closed", "rectifying", "rectifying"]
+    ledger.examine(county_view)
