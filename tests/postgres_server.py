@@ -48,6 +48,7 @@ class Server:
         self.data = self.root / "data"
         self.port = _free_port()
         self._names = itertools.count(1)
+        self.up = False  #: whether it was started (and not stopped since)
         # initdb refuses to run as root: the server runs as the distribution's postgres user.
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as:
@@ -66,6 +67,7 @@ class Server:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
         self._wait()
+        self.up = True
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 30
@@ -80,6 +82,7 @@ class Server:
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.up = False
 
     def remove(self) -> None:
         with contextlib.suppress(RuntimeError):

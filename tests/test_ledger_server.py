@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,9 @@ def test_backup_of_a_server_ledger__ledger_024_points_to_pg_dump(postgres_url: s
     assert not (tmp_path / "copy.sqlite").exists()
 
 
-@pytest.fixture
-def own_server():
-    """A server of this test's own, to be stopped and started again."""
+@pytest.fixture(scope="module")
+def stoppable() -> Iterator[Server]:
+    """A server of this module's own, which its tests stop and start again."""
     found = postgres_binaries()
     if found is None:
         pytest.skip("PostgreSQL's server is not installed")
@@ -109,11 +110,25 @@ def own_server():
         yield server
 
 
-def test_server_stopped_mid_batch__ledger_022_nothing_half_recorded_then_completed(own_server: Server, rules, tmp_path: Path) -> None:
+@pytest.fixture
+def own_server(stoppable: Server) -> Iterator[Server]:
+    """That server, running, for a test that stops it: started again afterwards if it was left stopped."""
+    yield stoppable
+    if not stoppable.up:
+        stoppable.start()
+
+
+@pytest.fixture
+def own_url(own_server: Server) -> str:
+    """An empty ledger on that server: a schema of its own."""
+    return own_server.new_schema()
+
+
+def test_server_stopped_mid_batch__ledger_022_nothing_half_recorded_then_completed(own_server: Server, own_url: str, rules, tmp_path: Path) -> None:
     """Should stop with LEDGER_022 when the server goes away between two inspections, keep
     every inspection recorded before whole and nothing of the one that failed, and record
     the rest once when run again after the server is back."""
-    path = ledger.ledger_at(own_server.url())
+    path = ledger.ledger_at(own_url)
     results = [inspection(rules, FAILING, date=f"2024-11-0{day}", name=f"{day}.yaml") for day in range(1, 5)]
     for result in results[:2]:
         ledger.record(path, result)
@@ -185,10 +200,10 @@ def test_commands_on_a_server_ledger__set_up_record_list_close_check_report(post
     assert "LEDGER_010" in lantian("ledger", "list", "--ledger", other, "--settings", str(settings)).stderr
 
 
-def test_server_restarted_between_two_commands__the_second_works(own_server: Server, rules) -> None:
+def test_server_restarted_between_two_commands__the_second_works(own_server: Server, own_url: str, rules) -> None:
     """Should not fail the first recording after the server restarted (`lantian serve` runs
     for days): a connection kept from before is found dead and replaced, not used."""
-    path = ledger.ledger_at(own_server.url())
+    path = ledger.ledger_at(own_url)
     ledger.record(path, inspection(rules, FAILING, date="2024-11-01", name="1.yaml"))
     own_server.stop("fast")
     own_server.start()
@@ -236,13 +251,13 @@ def test_pg_dump_and_pg_restore__the_restored_ledger_is_the_same(postgres: Serve
     assert ledger.record(restored, inspection(rules, FAILING, date="2024-11-25", name="c.yaml")).new  # the ids go on from where they were
 
 
-def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then_the_rest(own_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then_the_rest(own_server: Server, own_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Should stop `lantian batch` with LEDGER_022 (exit 2) when the county's server stops
     after the second inspection is recorded, leave every recorded inspection whole and nothing
     of the next, and record the rest, once, when run again."""
     office = office_folder(tmp_path / "office")
     settings = office / "office.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {own_server.url()}\n", encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {own_url}\n", encoding="utf-8")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for day in range(1, 6):
@@ -261,7 +276,7 @@ def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then
     stopped = lantian("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(settings), "-j", "1")
     assert stopped.exit_code == 2 and "LEDGER_022" in stopped.stderr, stopped.output
     own_server.start()
-    path = ledger.ledger_at(own_server.url())
+    path = ledger.ledger_at(own_url)
     assert ledger_rows(path, "SELECT COUNT(*) FROM inspections") == [(2,)]
     assert ledger_rows(path, "SELECT COUNT(*) FROM findings") == [(6,)] and ledger_rows(path, "SELECT COUNT(*) FROM events") == [(6,)]
     monkeypatch.setattr(ledger, "record", original)
