@@ -1,5 +1,6 @@
 """A batch killed with SIGKILL in the middle of recording leaves a consistent ledger, and the
-next run completes the work without counting anything twice."""
+next run completes the work without counting anything twice: in a file, and in a PostgreSQL
+database (where the server rolls back the transaction of a client that went away)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from engine import load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, dust_answers
+from helpers import EXAMPLES, ROOT, RULES, dust_answers, ledger_rows
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -49,12 +50,12 @@ KILLED_INSIDE_A_TRANSACTION = textwrap.dedent(
 )
 
 
-def counts(path: Path) -> tuple[int, int, int]:
-    with sqlite3.connect(path) as connection:
-        return tuple(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("inspections", "findings", "events"))  # type: ignore[return-value]
+def counts(path) -> tuple[int, ...]:
+    return tuple(ledger_rows(path, f"SELECT COUNT(*) FROM {table}")[0][0] for table in ("inspections", "findings", "events"))
 
 
-def test_kill_9_while_recording__consistent_then_completed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_kill_9_while_recording__consistent_then_completed(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     """Should leave only whole inspections after a kill, and record the rest on the next run."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -63,7 +64,10 @@ def test_kill_9_while_recording__consistent_then_completed(tmp_path: Path) -> No
         text = dust_answers({"hoarding_height": "1.6", "notice_board": "否", "filing": "否"}, date=f"2024-11-{1 + number % 28:02d}").decode("utf-8")
         (inbox / f"site{number:02d}.yaml").write_text(text.replace("XX建设有限公司XX项目工地", f"第{number}号工地"), encoding="utf-8")
     (tmp_path / "office.yaml").write_bytes((EXAMPLES / "office" / "office.yaml").read_bytes())
-    ledger_file = tmp_path / "office.ledger.sqlite"
+    if engine == "postgresql":
+        with (tmp_path / "office.yaml").open("a", encoding="utf-8") as settings_file:
+            settings_file.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
+    ledger_file = load_settings(tmp_path / "office.yaml").ledger
     command = [sys.executable, "-c", KILLED_INSIDE_A_TRANSACTION.format(root=str(ROOT)), "--rules", str(RULES), "batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
@@ -80,10 +84,11 @@ def test_kill_9_while_recording__consistent_then_completed(tmp_path: Path) -> No
             process.stderr.close()
     assert process.returncode == -signal.SIGKILL
 
-    with sqlite3.connect(ledger_file) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        per_inspection = connection.execute("SELECT i.id, COUNT(f.id) FROM inspections i LEFT JOIN findings f ON f.inspection_id = i.id GROUP BY i.id").fetchall()
-        events = connection.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    if engine == "sqlite":
+        with sqlite3.connect(ledger_file) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    per_inspection = ledger_rows(ledger_file, "SELECT i.id, COUNT(f.id) FROM inspections i LEFT JOIN findings f ON f.inspection_id = i.id GROUP BY i.id")
+    (events,) = ledger_rows(ledger_file, "SELECT COUNT(*) FROM events")[0]
     recorded = len(per_inspection)
     assert recorded == 5  # the sixth, killed inside its transaction, left nothing
     assert all(found == 3 for _, found in per_inspection), per_inspection  # no inspection half-recorded
