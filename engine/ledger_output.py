@@ -96,15 +96,24 @@ def _cell(text: str, width: int) -> str:
     return clip(printable(text), width)
 
 
+#: The column the county's view adds, before the village: whose finding each is.
+_OFFICE_COLUMN = ("乡镇（单位）", 14)
+
+
 def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False) -> str:
     """The findings as a terminal table: the status on ``day``, with the days overdue then;
-    ``dated`` says the day under the table (a day asked for rather than today)."""
-    widths = [width for _, width in _TABLE]
-    lines = ["  ".join(clip(head, width) for head, width in _TABLE).rstrip()]
+    ``dated`` says the day under the table (a day asked for rather than today). Findings of
+    several offices (the county's view of its database) are each shown with their office."""
+    offices = len({row.office for row in rows}) > 1
+    columns = [*_TABLE[:4], _OFFICE_COLUMN, *_TABLE[4:]] if offices else list(_TABLE)
+    widths = [width for _, width in columns]
+    lines = ["  ".join(clip(head, width) for head, width in columns).rstrip()]
     for row in rows:
         label, late = row.state_on(day)
         state = label + (f" 逾期{late}天" if late else "")
-        cells = (str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason)
+        cells = [str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason]
+        if offices:
+            cells.insert(4, row.office or "")
         lines.append("  ".join(_cell(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
     lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if dated else ""))
     return "\n".join(lines) + "\n"

@@ -121,3 +121,23 @@ def test_the_same_answers_file_in_another_town__ledger_027_no_number_no_finding(
     assert raised.value.problems[0].code.name == "LEDGER_027"
     assert ledger.findings(west) == [] and len(ledger.findings(east)) == 3
     assert ledger.record(east, result).new is False  # the town that recorded it: the same file again
+
+
+def test_county_view_list__each_finding_with_its_town(postgres_url: str, rules, tmp_path: Path) -> None:
+    """Should show the town of each finding in the county's `ledger list` (no settings: the
+    county's view), and no such column in a town's own list."""
+    from helpers import lantian, office_folder
+
+    county = ledger.ledger_at(postgres_url)
+    for town in TOWNS:
+        result = inspection(rules, FAILING, name=f"{town}.yaml")
+        result = result.__class__(**{**result.__dict__, "answers_sha256": f"{TOWNS.index(town)}" * 64})
+        ledger.record(ledger.for_office(county, town), result)
+    listed = lantian("ledger", "list", "--ledger", postgres_url)
+    assert listed.exit_code == 0, listed.output
+    header, *rows = listed.stdout.splitlines()[:-1]
+    assert "乡镇（单位）" in header and len(rows) == 6
+    assert sorted(town for row in rows for town in TOWNS if town in row) == sorted(TOWNS * 3)
+    settings = town_settings(office_folder(tmp_path / "town"), TOWNS[0], postgres_url)
+    own = lantian("ledger", "list", "--settings", str(settings))
+    assert "乡镇（单位）" not in own.stdout and "共 3 个问题" in own.stdout
