@@ -443,6 +443,8 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, directory, ledger_path)
+    # A file as the clerk named it (messages name it so); a server's as the settings' office uses it.
+    shown_ledger = ledger_path if isinstance(ledger_path, Path) else settings.ledger
     stderr = sys.stderr  # the bar must not mix into stdout
     state: dict[str, Any] = {}
 
@@ -456,7 +458,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         outcome = run_batch(
             directory, out_dir, rules, settings,
             on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
-            ledger_path=settings.ledger, issued=_day(issued), force=force,
+            ledger_path=shown_ledger, issued=_day(issued), force=force,
         )
     finally:
         if "bar" in state:
@@ -472,7 +474,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     new = [r for r in outcome.recorded if r.new]
     _say(
-        f"台账 {settings.ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
+        f"台账 {shown_ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
         f"复查销号 {sum(r.closed for r in new)} 个、仍未整改 {sum(r.still_open for r in new)} 个"
         + (f"；{len(outcome.recorded) - len(new)} 份答卷此前已登记，未重复登记" if len(new) < len(outcome.recorded) else "")
     )

@@ -438,3 +438,15 @@ def test_notice_context__reinspection_without_a_ledger__the_reference_it_gives(r
         result = check(answers(FAILING, date="2024-11-20", extra=f"  follows: {follows}\n"), rules, name="a.yaml")
         html = render_html("notice.html", notice_context(result, settings, "XX镇环〔2024〕3号", result.decided))
         assert expected in html and "进行了复查" in html and "整改期限届满后" not in html
+
+
+def test_batch__ledger_named_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should name the ledger in its summary line as the clerk wrote it (--ledger 台账.sqlite),
+    not as a path of this computer from its root."""
+    office_folder(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.yaml").write_bytes(answers({}, date="2024-11-05"))
+    monkeypatch.chdir(tmp_path)
+    result = run("batch", "inbox", "-o", "out", "--ledger", "台账.sqlite", "--settings", "office.yaml", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert "台账 台账.sqlite：新登记检查 1 次" in result.stdout and (tmp_path / "台账.sqlite").is_file()
