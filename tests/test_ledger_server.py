@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -310,3 +311,38 @@ def test_schema_that_is_not_there_or_a_database_not_in_utf8__ledger_022_said_why
     with pytest.raises(LedgerError) as raised:
         ledger.record(ledger.ledger_at(postgres.url("ascii_db")), inspection(rules, FAILING))
     assert codes(raised) == ["LEDGER_022"] and "UTF8" in str(raised.value)
+
+
+def test_county_md__the_database_set_up_as_written_works_with_least_privilege(postgres: Server, rules, tmp_path: Path) -> None:
+    """Should work with the database, users and rights exactly as docs/county.md sets them up:
+    the owner creates the ledger with `ledger upgrade`, the everyday user records, lists and
+    closes, and cannot drop or alter a table."""
+    import re
+
+    import psycopg
+
+    from helpers import ROOT
+
+    block = re.search(r"```sql\n(.*?)```", (ROOT / "docs" / "county.md").read_text(encoding="utf-8"), re.S).group(1)
+    suffix = f"{os.getpid()}_{len(block)}"
+    for old, new in (("lantian_owner", f"owner_{suffix}"), ("lantian_town", f"town_{suffix}"), ("county_ledger", f"county_{suffix}")):
+        block = block.replace(old, new)
+    before, after = block.split(f"\\c county_{suffix}\n")
+
+    def statements(text: str) -> list[str]:
+        lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("--")]
+        return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
+
+    postgres.sql(*statements(before), database="postgres")
+    postgres.sql(*statements(after), database=f"county_{suffix}")
+    owner = postgres.url(f"county_{suffix}", user=f"owner_{suffix}", schema="lantian")
+    town = postgres.url(f"county_{suffix}", user=f"town_{suffix}", schema="lantian")
+    made = lantian("ledger", "upgrade", "--ledger", owner)
+    assert made.exit_code == 0 and "中建立台账" in made.stdout, made.output
+    path = ledger.for_office(ledger.ledger_at(town), "东关镇人民政府")
+    assert ledger.record(path, inspection(rules, FAILING)).opened == 3
+    ledger.close(path, ledger.findings(path)[0].finding_id, note="已整改", actor="王芳", day=dt.date(2024, 11, 10))
+    assert len(ledger.findings(path, ledger.Filter(status="unclosed"))) == 2
+    for statement in ("DROP TABLE events", "ALTER TABLE findings ADD COLUMN x TEXT", "DELETE FROM inspections"):
+        with psycopg.connect(town, autocommit=True) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute(statement)
