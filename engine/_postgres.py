@@ -8,6 +8,7 @@ town's SQLite ledger never loads it.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -74,6 +75,11 @@ def address_of(text: str) -> Address:
     return Address(f"{scheme.lower()}://{rest}")
 
 
+@functools.lru_cache(maxsize=64)
+def _address_problem(address: Address) -> str | None:
+    return address_problem(address)
+
+
 def address_problem(address: Address) -> str | None:
     """Why ``address`` is not one libpq can use, or None; told without its password."""
     from psycopg.conninfo import conninfo_to_dict
@@ -126,17 +132,36 @@ class Connection:
     unless one is begun (BEGIN … COMMIT), ``execute`` returning a cursor. Closing it hands it
     back to this process's idle connections (connect), unless it is broken or in a transaction."""
 
-    def __init__(self, connection: Any, key: tuple[str, bool]) -> None:
+    def __init__(self, connection: Any, address: Address, write: bool) -> None:
         self._connection = connection
-        self._key = key
+        self._address = address
+        self._write = write
         self._sql: dict[str, str] = {}
         #: The schema version whose structure was last checked on this connection (engine/ledger.py).
         self.checked_version: int | None = None
+        #: Taken again from the idle ones and not yet used: it may have outlived its server.
+        self.kept = False
+
+    @property
+    def _key(self) -> tuple[str, bool]:
+        return (self._address.url, self._write)
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        import psycopg
+
         translated = self._sql.get(sql)
         if translated is None:
             translated = self._sql[sql] = _translated(sql)
+        kept, self.kept = self.kept, False
+        try:
+            return self._connection.execute(translated, tuple(parameters))
+        except psycopg.OperationalError:
+            if not (kept and self._connection.closed):
+                raise
+        # A kept connection whose server restarted since (overnight, say): its first statement,
+        # never inside a transaction, is run again on a new connection, rather than fail.
+        self._connection = _new_connection(self._address, self._write)
+        self.checked_version = None
         return self._connection.execute(translated, tuple(parameters))
 
     @property
@@ -172,25 +197,16 @@ def connect(address: Address, *, write: bool) -> Connection:
     """A connection to the database at ``address``: an idle one of this process's, or a new
     one. A reading one cannot write even by mistake (every transaction read-only); a writer
     waits at most BUSY_SECONDS for a lock."""
-    import psycopg
-
-    problem = address_problem(address)
+    problem = _address_problem(address)
     if problem is not None:
         raise AddressError(problem)
-    key = (address.url, write)
-    while True:
-        with _IDLE_LOCK:
-            idle = _IDLE.get((os.getpid(), *key))
-            kept = idle.pop() if idle else None
-        if kept is None:
-            return Connection(_new_connection(address, write), key)
-        try:
-            # An idle connection may have outlived its server (restarted overnight, say): a
-            # round trip now, rather than a failure in the middle of what it is taken for.
-            kept._connection.execute("SELECT 1")
-            return kept
-        except psycopg.Error:
-            kept._connection.close()
+    with _IDLE_LOCK:
+        idle = _IDLE.get((os.getpid(), address.url, write))
+        kept = idle.pop() if idle else None
+    if kept is None:
+        return Connection(_new_connection(address, write), address, write)
+    kept.kept = True
+    return kept
 
 
 class AddressError(Exception):
@@ -253,6 +269,8 @@ _STATES: dict[str, Cause] = {
     "40P01": "locked",  # deadlock_detected: one of two writers was rolled back
     "40001": "locked",  # serialization_failure
     "57014": "locked",  # query_canceled: statement_timeout
+    "42P01": "damaged",  # undefined_table: a table of the ledger dropped behind its back
+    "42703": "damaged",  # undefined_column
     "XX001": "damaged",  # data_corrupted
     "XX002": "damaged",  # index_corrupted
     "58": "io",  # system error: the server's disk

@@ -432,6 +432,10 @@ def _open(path: Path, write: bool) -> sqlite3.Connection:
 def _version(connection: _Connection) -> int:
     """The schema version of the ledger; 0 for a file or a database that holds none."""
     if isinstance(connection, _postgres.Connection):
+        if connection.checked_version:
+            # The table was there when this connection last looked: one round trip.
+            row = connection.execute("SELECT MAX(version) FROM lantian_schema").fetchone()
+            return int(row[0] or 0)
         # Read from pg_class with this statement's snapshot, not through to_regclass(): the
         # cache that serves the latter is not refreshed by taking an advisory lock, so a
         # writer that waited while another created the ledger would still see no table.

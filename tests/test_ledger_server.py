@@ -346,3 +346,15 @@ def test_county_md__the_database_set_up_as_written_works_with_least_privilege(po
     for statement in ("DROP TABLE events", "ALTER TABLE findings ADD COLUMN x TEXT", "DELETE FROM inspections"):
         with psycopg.connect(town, autocommit=True) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
             connection.execute(statement)
+
+
+def test_a_table_dropped_behind_the_ledger_s_back__ledger_011_not_a_crash(postgres_url: str, rules) -> None:
+    """Should call a server ledger that lost a table damaged (LEDGER_011), also through a
+    connection that had already checked it, rather than fail with an internal error."""
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, FAILING))
+    ledger_rows(path, "DROP TABLE events")
+    for attempt in (lambda: ledger.findings(path), lambda: ledger.record(path, inspection(rules, FAILING, date="2024-11-06", name="b.yaml"))):
+        with pytest.raises(LedgerError) as raised:
+            attempt()
+        assert codes(raised) == ["LEDGER_011"], raised.value
