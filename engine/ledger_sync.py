@@ -223,7 +223,8 @@ def _copy_event(connection: Any, target: LedgerAt, event: Any, sha: str, item: s
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (finding_id, event["status"], event["happened_on"], event["actor"], event["reason"], inspection_id, event["evidence_name"], event["evidence_sha256"], event["recorded_at"]),
     )
-    connection.execute("UPDATE findings SET status = ? WHERE id = ?", (event["status"], finding_id))
+    if event["status"] != status:
+        connection.execute("UPDATE findings SET status = ? WHERE id = ?", (event["status"], finding_id))
     held.findings[key] = (finding_id, event["status"])
     held.events.setdefault(key, set()).add(event_identity(sha, item, event))
     if event["status"] == "closed":
