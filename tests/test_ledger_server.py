@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from postgres_server import Server
-from postgres_server import binaries as postgres_binaries
 from test_ledger import FAILING, inspection
 
 from engine import ledger
@@ -101,27 +100,18 @@ def test_backup_of_a_server_ledger__ledger_024_points_to_pg_dump(postgres_url: s
     assert not (tmp_path / "copy.sqlite").exists()
 
 
-@pytest.fixture(scope="module")
-def stoppable() -> Iterator[Server]:
-    """A server of this module's own, which its tests stop and start again."""
-    found = postgres_binaries()
-    if found is None:
-        pytest.skip("PostgreSQL's server is not installed")
-    with Server.running(found) as server:
-        yield server
-
-
 @pytest.fixture
-def own_server(stoppable: Server) -> Iterator[Server]:
-    """That server, running, for a test that stops it: started again afterwards if it was left stopped."""
-    yield stoppable
-    if not stoppable.up:
-        stoppable.start()
+def own_server(postgres: Server) -> Iterator[Server]:
+    """The test run's server, for a test that stops it: started again afterwards if it was
+    left stopped (the connections others keep are replaced as they are used again)."""
+    yield postgres
+    if not postgres.up:
+        postgres.start()
 
 
 @pytest.fixture
 def own_url(own_server: Server) -> str:
-    """An empty ledger on that server: a schema of its own."""
+    """An empty ledger on it: a schema of its own."""
     return own_server.new_schema()
 
 
