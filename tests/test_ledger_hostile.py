@@ -64,6 +64,19 @@ def snapshot(path) -> object:
     return path.read_bytes() if path.exists() else b"", Path(f"{path}-journal").exists()
 
 
+def office_on(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> tuple[Path, object]:
+    """The example settings in ``tmp_path``, their ledger the file beside them or, on
+    "postgresql", an empty database on the server: the settings file and the ledger."""
+    settings = tmp_path / "office.yaml"
+    shutil.copy(EXAMPLES / "office" / "office.yaml", settings)
+    if engine == "postgresql":
+        with settings.open("a", encoding="utf-8") as handle:
+            handle.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
+    from engine.settings import load_settings
+
+    return settings, load_settings(settings).ledger
+
+
 def codes(result) -> list[str]:
     import re
 
@@ -803,10 +816,11 @@ def test_notice__changed_copy_of_a_recorded_inspection__refused_no_second_number
 # -- B3: the same file twice in one batch --------------------------------------------------------
 
 
-def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     """Should record and number one inspection for two byte-identical files, write one set
     of documents, and report the copy (LEDGER_018) naming both files."""
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    _, ledger_at = office_on(tmp_path, engine, request)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("a.yaml", "b.yaml"):
@@ -818,26 +832,26 @@ def test_batch__identical_files_recorded_and_numbered_once(tmp_path: Path) -> No
     assert line.startswith(f"{inbox / 'b.yaml'}:") and str(inbox / "a.yaml") in line
     assert "检查答卷 1 份" in result.stdout and "新登记检查 1 次" in result.stdout and "整改通知书 1 份" in result.stdout
     assert sorted(path.name for path in (tmp_path / "out").glob("*.通知书.pdf")) == ["a.通知书.pdf"]
-    with sqlite3.connect(tmp_path / "office.ledger.sqlite") as connection:
-        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone() == (1,)
+    assert ledger_rows(ledger_at, "SELECT COUNT(*) FROM inspections") == [(1,)]
 
 
 # -- F12: the same inspection issued again with another day ---------------------------------------
 
 
-def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     """Should, when a batch or a notice runs again on an inspection already issued with another
     --issued, write the same notice as the first (its date, deadlines and number), keep the
     ledger's deadlines, and say so (NUMBER_002) instead of a second, contradicting document."""
     pytest.importorskip("weasyprint")
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    _, ledger_at = office_on(tmp_path, engine, request)
     settings = ("--settings", str(tmp_path / "office.yaml"))
     inbox = tmp_path / "in"
     inbox.mkdir()
     (inbox / "a.yaml").write_bytes(answers_text(FAILING, date="2024-11-05"))
     first = lantian("batch", str(inbox), "-o", str(tmp_path / "out1"), "--issued", "2024-11-08", *settings, "-j", "1")
     assert first.exit_code == 1, first.output
-    deadlines = [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")]
+    deadlines = [row.deadline for row in ledger.findings(ledger_at)]
     assert min(deadlines) == dt.date(2024, 11, 9)  # a day from the issuing day
     text = pdf_text(tmp_path / "out1" / "a.通知书.pdf")
     assert "2024年11月8日" in text and "2024年11月9日前整改完毕" in text
@@ -845,7 +859,7 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path) 
     assert again.exit_code == 1, again.output
     assert codes(again) == ["NUMBER_002"] and "2024-11-08" in again.stderr and "2024-11-20" in again.stderr
     assert pdf_text(tmp_path / "out2" / "a.通知书.pdf") == text
-    assert [row.deadline for row in ledger.findings(tmp_path / "office.ledger.sqlite")] == deadlines
+    assert [row.deadline for row in ledger.findings(ledger_at)] == deadlines
     single = lantian("notice", str(inbox / "a.yaml"), "-o", str(tmp_path / "out3"), "--issued", "2024-11-25", *settings)
     assert single.exit_code == 1, single.output
     assert codes(single) == ["NUMBER_002"]
@@ -879,20 +893,23 @@ def test_notice_never_written__its_day_not_kept_the_next_run_dates_it(tmp_path: 
     assert "2024年11月20日" in pdf_text(tmp_path / "out" / "a.通知书.pdf")
 
 
-def test_notice_issued_meanwhile_by_another_run_on_another_day__withdrawn_number_003(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_notice_issued_meanwhile_by_another_run_on_another_day__withdrawn_number_003(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, request: pytest.FixtureRequest) -> None:
     """Should remove a notice just written under a number another run issued first, on another
     day, while this one was rendering (two clerks at once), rather than leave one number on
     two different documents; the next run writes it as first issued."""
     pytest.importorskip("weasyprint")
     from engine import documents
     from engine.numbering import allocate, issued
+    from engine.settings import load_settings
 
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    settings, _ = office_on(tmp_path, engine, request)
+    numbers = load_settings(settings).numbers  # the numbers file, or the ledger's database
     answers = tmp_path / "a.yaml"
     answers.write_bytes(answers_text(FAILING, date="2024-11-05"))
     sha = check(answers_text(FAILING, date="2024-11-05"), load_rules(RULES), name="a.yaml").answers_sha256
-    allocate(tmp_path / "office.numbers.sqlite", sha, kind="town_notice", year=2024)
-    issued(tmp_path / "office.numbers.sqlite", sha, kind="town_notice", day=dt.date(2024, 11, 8))  # the other run
+    allocate(numbers, sha, kind="town_notice", year=2024)
+    issued(numbers, sha, kind="town_notice", day=dt.date(2024, 11, 8))  # the other run
     real_given = documents.given
     monkeypatch.setattr(documents, "given", lambda *args, **kwargs: None)  # looked before the other run kept its day
     args = ("notice", str(answers), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"))
