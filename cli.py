@@ -689,7 +689,7 @@ def ledger() -> None:
 @click.option("--overdue", is_flag=True, help="只列到 --as-of 那天已过整改期限仍未销号的问题。")
 @_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "pdf"]), default="table", show_default=True, help="table 终端表格；json、csv 供其他程序；xlsx、pdf 为整改清单（须用 -o 指定文件）。")
-@click.option("--format-version", "format_version", type=click.IntRange(1, 2), default=2, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；1 为旧格式，将在以后的版本中删除。")
+@click.option("--format-version", "format_version", type=click.IntRange(1, 3), default=3, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；2 没有 office 字段；1 为旧格式，将在以后的版本中删除。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写或写 - 时 table、json、csv 输出到屏幕。")
 @click.option("--force", is_flag=True, help="-o 的文件已存在时覆盖它（只覆盖普通文件）。")
 @ledger_option

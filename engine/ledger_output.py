@@ -18,7 +18,7 @@ from .labels import SEVERITY_LABELS
 from .ledger import LedgerRow
 
 #: The version printed unless another is asked for.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 #: The ledger document's fields, in output order: the JSON keys and the CSV header both come
@@ -53,6 +53,8 @@ _V1_NAMES = {"reason": "problem", "rectification": "measure", "status_now": "sta
 _FIELDS = {
     1: tuple((_V1_NAMES.get(name, name), value) for name, value in _FIELDS_V2 if name != "status_as_of"),
     2: _FIELDS_V2,
+    # Version 3: whose finding each is, in a county's database (None in a town's own file).
+    3: (*_FIELDS_V2, ("office", lambda row, day: row.office)),
 }
 FORMAT_VERSIONS = tuple(_FIELDS)
 

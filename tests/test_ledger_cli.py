@@ -117,6 +117,7 @@ def test_ledger_list__table_json_and_overdue(office: Path) -> None:
 
 
 FIELDS_V2 = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "reason", "rectification", "basis", "deadline", "status_as_of", "status_now", "closed_on", "overdue_days_as_of", "notice_number"]
+FIELDS_V3 = [*FIELDS_V2, "office"]
 FIELDS_V1 = ["id", "inspection", "village", "site", "operator", "contact", "checklist", "inspected_on", "item", "severity", "problem", "measure", "basis", "deadline", "status", "closed_on", "overdue_days", "notice_number"]
 #: Version 1's key for each version 2 key it had.
 V1_NAMES = {"reason": "problem", "rectification": "measure", "status_now": "status", "overdue_days_as_of": "overdue_days"}
@@ -136,8 +137,12 @@ def test_ledger_list__json_envelope_and_day_named_fields(office: Path) -> None:
     # The re-inspection of 2024-11-20 closed two findings and found one still there.
     before = listed_json(office, "--as-of", "2024-11-19")
     assert list(before) == ["lantian", "format_version", "as_of", "findings"]
-    assert before["lantian"] == engine.__version__ and before["format_version"] == 2 and before["as_of"] == "2024-11-19"
-    assert [list(row) for row in before["findings"]] == [FIELDS_V2] * 4
+    assert before["lantian"] == engine.__version__ and before["format_version"] == 3 and before["as_of"] == "2024-11-19"
+    assert [list(row) for row in before["findings"]] == [FIELDS_V3] * 4
+    # The office is the settings' own in a county's database, unsaid in a town's file.
+    assert {row["office"] for row in before["findings"]} == ({None} if isinstance(ledger_of(office), Path) else {"XX镇人民政府"})
+    version_2 = listed_json(office, "--as-of", "2024-11-19", "--format-version", "2")
+    assert version_2["format_version"] == 2 and [{**row, "office": found["office"]} for row, found in zip(version_2["findings"], before["findings"], strict=True)] == before["findings"]
     after = listed_json(office, "--as-of", "2024-11-20")
     first = {row["item"]: row for row in before["findings"]}
     then = {row["item"]: row for row in after["findings"]}
@@ -165,13 +170,13 @@ def test_ledger_list__format_version_1_is_the_old_bare_list(office: Path) -> Non
     old = listed_json(office, "--as-of", "2024-11-19", "--format-version", "1")
     new = listed_json(office, "--as-of", "2024-11-19")
     assert isinstance(old, list) and [list(row) for row in old] == [FIELDS_V1] * 4
-    assert old == [{V1_NAMES.get(key, key): value for key, value in row.items() if key != "status_as_of"} for row in new["findings"]]
+    assert old == [{V1_NAMES.get(key, key): value for key, value in row.items() if key not in ("status_as_of", "office")} for row in new["findings"]]
     assert sorted(row["status"] for row in old) == ["closed", "closed", "open", "rectifying"]
-    refused = run("ledger", "list", *ledger_args(office), "--format", "json", "--format-version", "3")
+    refused = run("ledger", "list", *ledger_args(office), "--format", "json", "--format-version", "4")
     assert refused.exit_code == 2
 
 
-@pytest.mark.parametrize("version, fields", [(None, FIELDS_V2), ("1", FIELDS_V1)])
+@pytest.mark.parametrize("version, fields", [(None, FIELDS_V3), ("2", FIELDS_V2), ("1", FIELDS_V1)])
 def test_ledger_list__csv_header_follows_the_format_version(office: Path, version: str | None, fields: list[str]) -> None:
     """Should head the CSV with the JSON keys of the version asked for, values under them."""
     extra = ["--format-version", version] if version else []
@@ -180,7 +185,7 @@ def test_ledger_list__csv_header_follows_the_format_version(office: Path, versio
     header, *lines = list(csv.reader(io.StringIO(result.stdout)))
     assert header == fields and len(lines) == 4
     rows = [dict(zip(header, line, strict=True)) for line in lines]
-    status = "status" if version else "status_now"
+    status = "status" if version == "1" else "status_now"
     assert sorted(row[status] for row in rows) == ["closed", "closed", "open", "rectifying"]
     if not version:
         # Nothing closed or re-checked by the 19th; what the 20th found had no status yet (empty).
