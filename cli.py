@@ -960,6 +960,10 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
         by = f"，{row.recorded_by} 登记" if row.recorded_by else ""
         _say(f"一致：{answers} 就是台账中的检查 #{row.inspection_id}（{row.site}，{row.inspected_on}，登记于 {row.recorded_at}{by}）。")
         ctx.exit(EXIT_OK)
+    if found.elsewhere is not None:
+        row = found.elsewhere
+        _say(f"不是本单位的：{answers} 原样登记在 {row.office} 的检查 #{row.inspection_id}（{row.site}，{row.inspected_on}）中，本单位没有登记它。", err=True)
+        ctx.exit(EXIT_NONCOMPLIANT)
     _say(f"不一致：台账中没有与 {answers} 内容相同的检查登记。", err=True)
     for same in found.same_name:
         _say(f"  同名文件登记过检查 #{same.inspection_id}（{same.site}，{same.inspected_on}，SHA-256 {same.answers_sha256[:16]}…）：登记后文件被改过。", err=True)

@@ -1450,6 +1450,8 @@ class Verification:
     matches: bool
     inspection: RecordedInspection | None  #: the inspection recorded from exactly this content
     same_name: list[RecordedInspection]  #: inspections recorded from a file of this name, when none matches
+    #: In a county's database, the inspection another office recorded from exactly this content.
+    elsewhere: RecordedInspection | None = None
 
 
 def verify(path: LedgerAt, answers: Path) -> Verification:
@@ -1463,6 +1465,9 @@ def verify(path: LedgerAt, answers: Path) -> Verification:
         row = connection.execute("SELECT * FROM inspections WHERE answers_sha256 = ?", (digest,)).fetchone()
         if row is not None and _mine(row, office):
             return Verification(True, RecordedInspection._from(row), [])
+        if row is not None:
+            # Unchanged, but another office's: not this office's file changed since.
+            return Verification(False, None, [], RecordedInspection._from(row))
         # Files of the same name, wherever they were: the name compared exactly on both engines
         # (SQLite's LIKE ignores the case of Latin letters, PostgreSQL's does not).
         candidates = connection.execute("SELECT * FROM inspections WHERE answers_name = ? OR answers_name LIKE ? ORDER BY id", (name, f"%{base}"))

@@ -141,3 +141,25 @@ def test_county_view_list__each_finding_with_its_town(postgres_url: str, rules, 
     settings = town_settings(office_folder(tmp_path / "town"), TOWNS[0], postgres_url)
     own = lantian("ledger", "list", "--settings", str(settings))
     assert "乡镇（单位）" not in own.stdout and "共 3 个问题" in own.stdout
+
+
+def test_verify_in_another_town__says_whose_it_is_not_changed(postgres_url: str, tmp_path: Path, rules) -> None:
+    """Should tell a town verifying another town's untouched answers file that it is that
+    town's (exit 1), not that its own file of the same name was changed."""
+    from helpers import dust_answers, lantian, office_folder
+
+    county = ledger.ledger_at(postgres_url)
+    east, west = (ledger.for_office(county, town) for town in TOWNS)
+    answers = tmp_path / "a.yaml"
+    answers.write_bytes(dust_answers(FAILING))
+    from engine import check
+
+    ledger.record(west, check(answers, rules, name=str(answers)))
+    own = tmp_path / "own" / "a.yaml"
+    own.parent.mkdir()
+    own.write_bytes(dust_answers({**FAILING, "filing": "否"}).replace("XX项目工地".encode(), "东关工地".encode()))
+    ledger.record(east, check(own, rules, name=str(own)))
+    assert ledger.verify(east, answers).elsewhere.office == TOWNS[1]
+    settings = town_settings(office_folder(tmp_path / "east"), TOWNS[0], postgres_url)
+    result = lantian("verify", str(answers), "--settings", str(settings))
+    assert result.exit_code == 1 and f"原样登记在 {TOWNS[1]} 的检查" in result.stderr and "被改过" not in result.stderr, result.output

@@ -303,39 +303,60 @@ def test_schema_that_is_not_there_or_a_database_not_in_utf8__ledger_022_said_why
     assert codes(raised) == ["LEDGER_022"] and "UTF8" in str(raised.value)
 
 
-def test_county_md__the_database_set_up_as_written_works_with_least_privilege(postgres: Server, rules, tmp_path: Path) -> None:
+def test_county_md__set_up_backed_up_and_restored_as_written(postgres: Server, rules, tmp_path: Path) -> None:
     """Should work with the database, users and rights exactly as docs/county.md sets them up:
     the owner creates the ledger with `ledger upgrade`, the everyday user records, lists and
-    closes, and cannot drop or alter a table."""
+    closes, and can neither drop, alter or empty a table nor change the schema version; and a
+    pg_dump restored as the docs say (a new empty database, pg_restore) comes back whole,
+    rights and all, with pg_restore reporting no error."""
     import re
+    import subprocess
 
     import psycopg
 
     from helpers import ROOT
 
-    block = re.search(r"```sql\n(.*?)```", (ROOT / "docs" / "county.md").read_text(encoding="utf-8"), re.S).group(1)
-    suffix = f"{os.getpid()}_{len(block)}"
+    text = (ROOT / "docs" / "county.md").read_text(encoding="utf-8")
+    suffix = f"{os.getpid()}_{len(text)}"
     for old, new in (("lantian_owner", f"owner_{suffix}"), ("lantian_town", f"town_{suffix}"), ("county_ledger", f"county_{suffix}")):
-        block = block.replace(old, new)
-    before, after = block.split(f"\\c county_{suffix}\n")
+        text = text.replace(old, new)
+    setup = text.split("## 建立数据库和用户")[1].split("\n## ")[0]
+    restore = text.split("## 备份与恢复")[1].split("\n## ")[0]
+    database = f"county_{suffix}"
 
-    def statements(text: str) -> list[str]:
-        lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("--")]
+    def statements(block: str) -> list[str]:
+        lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("--") and not line.startswith("\\c ")]
         return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
 
+    users, grants = re.findall(r"```sql\n(.*?)```", setup, re.S)
+    before, after = users.split(f"\\c {database}\n")
     postgres.sql(*statements(before), database="postgres")
-    postgres.sql(*statements(after), database=f"county_{suffix}")
-    owner = postgres.url(f"county_{suffix}", user=f"owner_{suffix}", schema="lantian")
-    town = postgres.url(f"county_{suffix}", user=f"town_{suffix}", schema="lantian")
+    postgres.sql(*statements(after), database=database)
+    owner = postgres.url(database, user=f"owner_{suffix}")
     made = lantian("ledger", "upgrade", "--ledger", owner)
     assert made.exit_code == 0 and "中建立台账" in made.stdout, made.output
-    path = ledger.for_office(ledger.ledger_at(town), "东关镇人民政府")
-    assert ledger.record(path, inspection(rules, FAILING)).opened == 3
-    ledger.close(path, ledger.findings(path)[0].finding_id, note="已整改", actor="王芳", day=dt.date(2024, 11, 10))
-    assert len(ledger.findings(path, ledger.Filter(status="unclosed"))) == 2
-    for statement in ("DROP TABLE events", "ALTER TABLE findings ADD COLUMN x TEXT", "DELETE FROM inspections"):
-        with psycopg.connect(town, autocommit=True) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
+    postgres.sql(*statements(grants), database=database)
+    town = ledger.for_office(ledger.ledger_at(postgres.url(database, user=f"town_{suffix}")), "东关镇人民政府")
+    assert ledger.record(town, inspection(rules, FAILING), notice_number="N1").opened == 3
+    ledger.close(town, ledger.findings(town)[0].finding_id, note="已整改", actor="王芳", day=dt.date(2024, 11, 10))
+    assert len(ledger.findings(town, ledger.Filter(status="unclosed"))) == 2
+    refused = ("DROP TABLE events", "ALTER TABLE findings ADD COLUMN x TEXT", "DELETE FROM inspections", "UPDATE lantian_schema SET version = 99", "UPDATE inspections SET verdict = 'compliant'")
+    for statement in refused:
+        with psycopg.connect(town.url, autocommit=True) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
             connection.execute(statement)
+
+    (create,) = re.findall(r"```sql\n(.*?)```", restore, re.S)
+    dump = tmp_path / "county.dump"
+    subprocess.run([str(postgres.bin_dir / "pg_dump"), "-Fc", "-f", str(dump), owner], check=True)
+    postgres.sql(*statements(create), database="postgres")
+    restored = f"{database}_restored"
+    done = subprocess.run([str(postgres.bin_dir / "pg_restore"), "-d", postgres.url(restored, user=f"owner_{suffix}"), str(dump)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    checked = lantian("ledger", "check", "--ledger", postgres.url(restored, user=f"owner_{suffix}"))
+    assert checked.exit_code == 0 and "台账完好" in checked.stdout, checked.output
+    town_restored = ledger.for_office(ledger.ledger_at(postgres.url(restored, user=f"town_{suffix}")), "东关镇人民政府")
+    assert [row.status for row in ledger.findings(town_restored)] == [row.status for row in ledger.findings(town)]
+    assert ledger.record(town_restored, inspection(rules, FAILING, date="2024-11-12", name="b.yaml")).new  # the rights came back too
 
 
 def test_a_table_dropped_behind_the_ledger_s_back__ledger_011_not_a_crash(postgres_url: str, rules) -> None:
