@@ -46,27 +46,41 @@ class Address:
     office: str | None = None
 
     def __str__(self) -> str:
-        return self.masked(self.url)
-
-    def secrets(self) -> list[str]:
-        """The password as the address writes it (in the user part or as ?password=), and as
-        libpq reads it."""
-        found = []
+        """The URL with its password, in the user part or as ?password=, shown as ***."""
         try:
             parts = urllib.parse.urlsplit(self.url)
-            found += [parts.password or ""]
-            found += urllib.parse.parse_qs(parts.query).get("password", [])
+            netloc = parts.netloc
+            if parts.password is not None:
+                user, host = netloc.rsplit("@", 1)
+                netloc = f"{user.split(':', 1)[0]}:***@{host}"
+            query = re.sub(r"(?<![^&])password=[^&]*", "password=***", parts.query)
+            return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+        except ValueError:  # a URL Python cannot split: the same, by pattern
+            shown = re.sub(r"^([a-zA-Z]+://[^:@/]*):[^@]*@", r"\1:***@", self.url)
+            return re.sub(r"password=[^&]*", "password=***", shown)
+
+    def masked(self, text: str) -> str:
+        """``text`` (a message that may quote the address) with the address shown as str()
+        shows it, and any other copy of its password as ***. A password of fewer than four
+        characters, or one found inside the user, host, port or database name, is not looked
+        for elsewhere: replacing it there would say what it is."""
+        text = text.replace(self.url, str(self))
+        for secret in self._secrets():
+            text = text.replace(secret, "***")
+        return text
+
+    def _secrets(self) -> list[str]:
+        found: list[str] = []
+        named: set[str] = set()
+        try:
+            parts = urllib.parse.urlsplit(self.url)
+            found += [parts.password or "", *urllib.parse.parse_qs(parts.query).get("password", [])]
+            named = {parts.username or "", parts.hostname or "", str(parts.port or ""), parts.path.strip("/")}
         except ValueError:
             pass
         found += re.findall(r"(?<=:)[^:@/]+(?=@)", self.url) + re.findall(r"(?<=password=)[^&\s]+", self.url)
         found += [urllib.parse.unquote(secret) for secret in found]
-        return sorted({secret for secret in found if secret}, key=len, reverse=True)
-
-    def masked(self, text: str) -> str:
-        """``text`` with the address's password, in any spelling, replaced by ***."""
-        for secret in self.secrets():
-            text = text.replace(secret, "***")
-        return text
+        return sorted({secret for secret in found if len(secret) >= 4 and not any(secret in name for name in named)}, key=len, reverse=True)
 
 
 def address_of(text: str) -> Address:

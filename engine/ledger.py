@@ -433,9 +433,16 @@ def _version(connection: _Connection) -> int:
     """The schema version of the ledger; 0 for a file or a database that holds none."""
     if isinstance(connection, _postgres.Connection):
         if connection.checked_version:
-            # The table was there when this connection last looked: one round trip.
-            row = connection.execute("SELECT MAX(version) FROM lantian_schema").fetchone()
-            return int(row[0] or 0)
+            # The table was there when this connection last looked: one round trip. If it is
+            # gone, look again from the start (outside a transaction, where a failed statement
+            # leaves the connection as it was).
+            try:
+                row = connection.execute("SELECT MAX(version) FROM lantian_schema").fetchone()
+                return int(row[0] or 0)
+            except Exception:
+                connection.checked_version = None
+                if connection.in_transaction:
+                    raise
         # Read from pg_class with this statement's snapshot, not through to_regclass(): the
         # cache that serves the latter is not refreshed by taking an advisory lock, so a
         # writer that waited while another created the ledger would still see no table.

@@ -369,3 +369,40 @@ def test_a_table_dropped_behind_the_ledger_s_back__ledger_011_not_a_crash(postgr
         with pytest.raises(LedgerError) as raised:
             attempt()
         assert codes(raised) == ["LEDGER_011"], raised.value
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://lantian:lantian@10.0.0.5/lantian", "postgresql://lantian:***@10.0.0.5/lantian"),
+        ("postgresql://town:2024@h/county2024", "postgresql://town:***@h/county2024"),
+        ("postgresql://town:5@192.168.1.5/x", "postgresql://town:***@192.168.1.5/x"),
+        ("postgresql://u@h/db?password=hunter2x&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
+        ("postgresql://u:hunter2-z@[::1/lantian", "postgresql://u:***@[::1/lantian"),
+    ],
+)
+def test_address_shown__the_password_starred_nothing_else(url: str, shown: str) -> None:
+    """Should show an address with its password as *** and everything else as written: a
+    password that is also the user's or the database's name must not be told by stars there."""
+    from engine._postgres import Address
+
+    address = Address(url)
+    assert str(address) == shown
+    assert address.masked(f"FATAL: cannot connect to {url}") == f"FATAL: cannot connect to {shown}"
+
+
+def test_ledger_dropped_and_made_again_empty__a_kept_connection_looks_afresh(postgres: Server, postgres_url: str, rules) -> None:
+    """Should not keep calling a ledger damaged through a connection that had checked it, once
+    its schema is emptied behind its back: the next look finds no ledger (LEDGER_010), and the
+    next write makes it again."""
+    path = ledger.ledger_at(postgres_url)
+    ledger.record(path, inspection(rules, FAILING))
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    postgres.sql(f"DROP SCHEMA {schema} CASCADE", f"CREATE SCHEMA {schema}")
+    results = []
+    for _ in range(2):
+        with pytest.raises(LedgerError) as raised:
+            ledger.findings(path)
+        results.append(codes(raised))
+    assert results[-1] == ["LEDGER_010"], results
+    assert ledger.record(path, inspection(rules, FAILING)).new
