@@ -395,14 +395,8 @@ def numbers_on_server(address: _postgres.Address, *, write: bool) -> Iterator[_C
         if not write:
             yield connection
             return
-        connection.execute("BEGIN")
-        try:
-            connection.execute(_SERVER_NUMBERS_LOCK)
+        with _transaction(connection, address, (_SERVER_NUMBERS_LOCK,)):
             yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            _rollback_quietly(connection)
-            raise
 
 
 def _server_tables(connection: _Connection) -> dict[str, set[str]]:
@@ -700,11 +694,13 @@ def _recompute_site_keys(connection: _Connection) -> None:
         connection.execute("UPDATE inspections SET site_key = ? WHERE id = ?", (site_key(row[1]), row[0]))
 
 
-def _begin_write(connection: _Connection) -> None:
-    """Begin a write transaction: one writer at a time, on either engine."""
+def _begin_write(connection: _Connection, locks: tuple[str, ...] = (_SERVER_WRITE_LOCK,)) -> None:
+    """Begin a write transaction: one writer at a time, on either engine. On a server, the
+    advisory ``locks`` are taken in their order (SQLite's BEGIN IMMEDIATE locks the file)."""
     if isinstance(connection, _postgres.Connection):
         connection.execute("BEGIN")
-        connection.execute(_SERVER_WRITE_LOCK)
+        for lock in locks:
+            connection.execute(lock)
     else:
         connection.execute("BEGIN IMMEDIATE")
 
@@ -799,8 +795,8 @@ def upgrade(path: LedgerAt) -> tuple[int, int]:
 
 
 @contextmanager
-def _transaction(connection: _Connection, path: LedgerAt) -> Iterator[None]:
-    _begin_write(connection)
+def _transaction(connection: _Connection, path: LedgerAt, locks: tuple[str, ...] = (_SERVER_WRITE_LOCK,)) -> Iterator[None]:
+    _begin_write(connection, locks)
     try:
         yield
         connection.execute("COMMIT")
@@ -1066,7 +1062,7 @@ def record(
                     joined(finding.citations), finding.deadline.isoformat(),
                 ),
             )
-            _event(connection, finding_id, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id, found=True)
+            _event(connection, finding_id, "open", day, inspectors, f"现场检查发现（检查 #{inspection_id}）", inspection_id, has_status=True)
             opened += 1
         return Recorded(inspection_id, True, notice_number, opened, closed, still_open)
 
@@ -1090,17 +1086,17 @@ def _unclosed_at(connection: _Connection, key: str, checklist: str, this: int, o
 
 def _event(
     connection: _Connection, finding_id: int, status: str, day: str, actor: str, reason: str, inspection_id: int | None,
-    evidence: tuple[str, str] | None = None, *, found: bool = False,
+    evidence: tuple[str | None, str | None] | None = None, *, has_status: bool = False, recorded_at: str | None = None,
 ) -> None:
-    """Add a change of a finding's status to its history, and set the status. ``found``: the
-    finding's first entry, inserted with that status already (one statement, and one round
-    trip to a server, fewer)."""
+    """Add a change of a finding's status to its history, and set the status, unless the
+    finding ``has_status`` already (its first entry: one statement, and one round trip to a
+    server, fewer). ``recorded_at`` is now, unless the event is copied from another ledger."""
     connection.execute(
         """INSERT INTO events (finding_id, status, happened_on, actor, reason, inspection_id, evidence_name, evidence_sha256, recorded_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (finding_id, status, day, actor, reason, inspection_id, evidence[0] if evidence else None, evidence[1] if evidence else None, _now()),
+        (finding_id, status, day, actor, reason, inspection_id, evidence[0] if evidence else None, evidence[1] if evidence else None, recorded_at or _now()),
     )
-    if not found:
+    if not has_status:
         connection.execute("UPDATE findings SET status = ? WHERE id = ?", (status, finding_id))
 
 
@@ -1407,10 +1403,13 @@ def closures(path: LedgerAt, start: dt.date, end: dt.date) -> dict[dt.date, int]
 def inspections(path: LedgerAt, start: dt.date, end: dt.date) -> list[RecordedInspection]:
     """The inspections made from ``start`` to ``end``, both included, oldest first."""
     office = _office(path)
+    # In a county's database, this office's only (a file's rows are all its own, and an older
+    # file has no office column).
+    scope, values = (" AND (office = ? OR office IS NULL)", (office,)) if office is not None else ("", ())
     with _connection(path) as connection:
         rows = [RecordedInspection._from(row) for row in connection.execute(
-            "SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? ORDER BY inspected_on, id", (start.isoformat(), end.isoformat())
-        ) if _mine(row, office)]
+            f"SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ?{scope} ORDER BY inspected_on, id", (start.isoformat(), end.isoformat(), *values)
+        )]
     problems = [_bad(path, "inspections", row.inspection_id, "inspected_on", row.inspected_on, reason) for row in rows if (reason := _day_reason(row.inspected_on))]
     problems += [_bad(path, "inspections", row.inspection_id, "verdict", row.verdict, f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row.verdict not in VERDICT_LABELS]
     if problems:

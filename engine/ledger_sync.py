@@ -218,13 +218,10 @@ def _copy_event(connection: Any, target: LedgerAt, event: Any, sha: str, item: s
     if status == "closed":
         done.conflicts.append(_conflict(target, finding_id, held.closed_by[key], event))
         return
-    connection.execute(
-        """INSERT INTO events (finding_id, status, happened_on, actor, reason, inspection_id, evidence_name, evidence_sha256, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (finding_id, event["status"], event["happened_on"], event["actor"], event["reason"], inspection_id, event["evidence_name"], event["evidence_sha256"], event["recorded_at"]),
+    ledger._event(
+        connection, finding_id, event["status"], event["happened_on"], event["actor"], event["reason"], inspection_id,
+        (event["evidence_name"], event["evidence_sha256"]), has_status=event["status"] == status, recorded_at=event["recorded_at"],
     )
-    if event["status"] != status:
-        connection.execute("UPDATE findings SET status = ? WHERE id = ?", (event["status"], finding_id))
     held.findings[key] = (finding_id, event["status"])
     held.events.setdefault(key, set()).add(event_identity(sha, item, event))
     if event["status"] == "closed":
@@ -253,9 +250,9 @@ def push_numbers(numbers: list[Given], target: LedgerAt, office: str) -> Numbers
     office, so that numbering there goes on after them, never giving one of them again.
     A number the county's ledger gave another document of that office is a clash, listed."""
     done = NumbersSynced()
-    with ledger._connection(target, write=True) as connection, ledger._transaction(connection, target):
-        if ledger.on_server(target):
-            connection.execute(ledger._SERVER_NUMBERS_LOCK)  # as a number is handed out: after the ledger's lock
+    # The numbers' lock too, as a number is handed out meanwhile: after the ledger's, as record takes them.
+    locks = (ledger._SERVER_WRITE_LOCK, ledger._SERVER_NUMBERS_LOCK)
+    with ledger._connection(target, write=True) as connection, ledger._transaction(connection, target, locks):
         held = {
             (row["kind"], row["year"], row["seq"]): row["inspection"]
             for row in connection.execute("SELECT kind, year, seq, inspection FROM document_numbers WHERE office = ?", (office,))
