@@ -986,48 +986,36 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     示例：
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
-    from engine.campaign_report import report_document, report_file_name, summarize, summary_spreadsheet
+    from engine import campaign_report, county_report
+    from engine import ledger as ledger_module
     from engine.render import write_pdfs
 
     if end < start:
         click.echo("--to 不能早于 --from。", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     if county:
-        _county_report(ctx, start.date(), end.date(), out_dir, force, ledger_path, settings_path)
-    path = _ledger_file(ctx, ledger_path, settings_path)
+        # Every office's figures from the county's database, signed by the bureau whose settings these are.
+        path = _ledger(ctx, ledger_path, settings_path)
+        if not ledger_module.on_server(path):
+            raise click.UsageError("--county 只用于县局数据库服务器上的台账（--ledger postgresql://…，见 docs/county.md）：一个台账文件只有一个单位")
+        path = ledger_module.for_office(path, None)
+        ledger_module.check_ledger(path)
+        made: tuple[Any, Any, Any, Any] = (
+            county_report.county_report_file_name, county_report.summarize_county, county_report.county_report_document, county_report.county_spreadsheet,
+        )
+    else:
+        path = _ledger_file(ctx, ledger_path, settings_path)
+        made = (
+            campaign_report.report_file_name, campaign_report.summarize, campaign_report.report_document, campaign_report.summary_spreadsheet,
+        )
+    file_name, summarize, document, spreadsheet = made
     settings = _settings(ctx, settings_path, None)
-    target = out_dir / report_file_name(start.date(), end.date(), "pdf")
+    target = out_dir / file_name(start.date(), end.date(), "pdf")
     sheet = target.with_suffix(".xlsx")
     refuse_targets([target, sheet], force=force)
     summary = summarize(path, start.date(), end.date())
-    (pdf,) = write_pdfs([report_document(summary, settings, target)], fonts=_fonts(settings))
-    data = summary_spreadsheet(summary, settings, sheet)
-    atomic_write(target, pdf, overwrite=force)
-    atomic_write(sheet, data, overwrite=force)
-    _say(f"已写入 {target}")
-    _say(f"已写入 {sheet}")
-    ctx.exit(EXIT_OK)
-
-
-def _county_report(ctx: click.Context, start: dt.date, end: dt.date, out_dir: Path, force: bool, ledger_path: Any, settings_path: Path | None) -> None:
-    """`lantian report --county`: every office's figures from the county's database, signed by
-    the bureau whose settings these are."""
-    from engine import ledger as ledger_module
-    from engine.county_report import county_report_document, county_report_file_name, county_spreadsheet, summarize_county
-    from engine.render import write_pdfs
-
-    path = _ledger(ctx, ledger_path, settings_path)
-    if not ledger_module.on_server(path):
-        raise click.UsageError("--county 只用于县局数据库服务器上的台账（--ledger postgresql://…，见 docs/county.md）：一个台账文件只有一个单位")
-    path = ledger_module.for_office(path, None)
-    ledger_module.check_ledger(path)
-    settings = _settings(ctx, settings_path, None)
-    target = out_dir / county_report_file_name(start, end, "pdf")
-    sheet = target.with_suffix(".xlsx")
-    refuse_targets([target, sheet], force=force)
-    summary = summarize_county(path, start, end)
-    (pdf,) = write_pdfs([county_report_document(summary, settings, target)], fonts=_fonts(settings))
-    data = county_spreadsheet(summary, settings, sheet)
+    (pdf,) = write_pdfs([document(summary, settings, target)], fonts=_fonts(settings))
+    data = spreadsheet(summary, settings, sheet)
     atomic_write(target, pdf, overwrite=force)
     atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")

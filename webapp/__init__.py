@@ -680,9 +680,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine import ledger
-        from engine.campaign_report import report_document, report_file_name, summarize, summary_spreadsheet
-        from engine.county_report import county_report_document, county_report_file_name, county_spreadsheet, summarize_county
+        from engine import campaign_report, county_report, ledger
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -696,17 +694,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             # The county's summary (lantian report --county): only of a county's database.
             if not ledger.on_server(settings.ledger):
                 abort(404)
-            name = county_report_file_name(start, end, fmt)
-            county = summarize_county(settings.ledger, start, end)
-            document, sheet = county_report_document(county, settings, Path(name)), (lambda: county_spreadsheet(county, settings, Path(name)))
+            name = county_report.county_report_file_name(start, end, fmt)
+            summary: Any = county_report.summarize_county(settings.ledger, start, end)
+            makers: tuple[Any, Any] = (county_report.county_report_document, county_report.county_spreadsheet)
         else:
-            name = report_file_name(start, end, fmt)
-            summary = summarize(settings.ledger, start, end)
-            document, sheet = report_document(summary, settings, Path(name)), (lambda: summary_spreadsheet(summary, settings, Path(name)))
+            name = campaign_report.report_file_name(start, end, fmt)
+            summary = campaign_report.summarize(settings.ledger, start, end)
+            makers = (campaign_report.report_document, campaign_report.summary_spreadsheet)
+        document, spreadsheet = makers
         if fmt == "xlsx":
-            data = sheet()
+            data = spreadsheet(summary, settings, Path(name))
         else:
-            (data,) = write_pdfs([document], fonts=document_fonts(settings.font, settings.fonts)[0])
+            (data,) = write_pdfs([document(summary, settings, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         return _attachment(data, name)
 
     @app.get("/office/findings")
