@@ -103,24 +103,24 @@ _TYPE_CHECKS: dict[str, _Check] = {
 
 
 def _every(checks: list[_Check]) -> _Check:
-    """Valid when every one of ``checks`` says so; one or two checks without a generator (the
-    most a schema node has, called for every value of every answers file)."""
-    if len(checks) == 1:
-        return checks[0]
-    if len(checks) == 2:
-        first, second = checks
-        return lambda value: first(value) and second(value)
-    return lambda value: all(check(value) for check in checks)
+    """Valid when every one of ``checks`` says so."""
+    return _combined(checks, every=True)
 
 
 def _some(checks: list[_Check]) -> _Check:
     """Valid when one of ``checks`` says so."""
+    return _combined(checks, every=False)
+
+
+def _combined(checks: list[_Check], *, every: bool) -> _Check:
+    """``checks`` as one: one or two checks without a generator (the most a schema node has,
+    called for every value of every answers file)."""
     if len(checks) == 1:
         return checks[0]
     if len(checks) == 2:
         first, second = checks
-        return lambda value: first(value) or second(value)
-    return lambda value: any(check(value) for check in checks)
+        return (lambda value: first(value) and second(value)) if every else (lambda value: first(value) or second(value))
+    return (lambda value: all(check(value) for check in checks)) if every else (lambda value: any(check(value) for check in checks))
 
 
 class _Compiler:
