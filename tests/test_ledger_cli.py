@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.ledger import findings as ledger_findings
-from helpers import EXAMPLES, dust_answers, lantian, office_folder, record
+from helpers import EXAMPLES, dust_answers, lantian, ledger_rows, office_folder, record
 from pdf_text import page_texts, pdf_text
 
 pytest.importorskip("weasyprint")
@@ -45,6 +45,17 @@ def office(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     result = run("batch", str(root / "inbox"), "-o", str(root / "out"), "--settings", str(root / "office.yaml"), "-j", "1")
     assert result.exit_code == 1, result.output
     assert "新登记检查 2 次，新增问题 4 个，复查销号 2 个、仍未整改 1 个" in result.stdout
+    return root
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_office(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A fresh office folder with the example settings, its ledger not yet made: the file
+    beside the settings, or an empty database on the PostgreSQL server (ledger: in them)."""
+    root = office_folder(tmp_path / "office")
+    if request.param == "postgresql":
+        with (root / "office.yaml").open("a", encoding="utf-8") as handle:
+            handle.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
     return root
 
 
@@ -346,15 +357,14 @@ def test_batch__list_comes_from_the_ledger(office: Path) -> None:
     assert sum(1 for status in statuses if status.startswith("整改中")) == 1
 
 
-def test_batch__same_day_reinspection_in_the_same_batch(tmp_path: Path) -> None:
+def test_batch__same_day_reinspection_in_the_same_batch(new_office: Path, tmp_path: Path) -> None:
     """Should record a re-inspection after the inspection it follows, even on the same day
     and whatever the files are called."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "2024-11-05_J-1.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n  start_time: \"09:00\"\n  end_time: \"10:00\"\n"))
     (inbox / "2024-11-05_J-1-复查.yaml").write_bytes(answers({}, date="2024-11-05", extra="  id: J-1F\n  follows: J-1\n  start_time: \"15:00\"\n  end_time: \"15:30\"\n"))
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
-    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(new_office / "office.yaml"), "-j", "1")
     assert result.exit_code == 1, result.output
     assert "复查销号 3 个" in result.stdout
 
@@ -367,23 +377,22 @@ def test_batch__same_day_reinspection_in_the_same_batch(tmp_path: Path) -> None:
     ],
     ids=["no_times", "overlapping"],
 )
-def test_batch__same_day_reinspection_not_shown_to_come_after__refused_ledger_017(tmp_path: Path, first: str, again: str) -> None:
+def test_batch__same_day_reinspection_not_shown_to_come_after__refused_ledger_017(new_office: Path, tmp_path: Path, first: str, again: str) -> None:
     """Should refuse a re-inspection on the day of the inspection it follows unless its times
     show it began after that one ended: otherwise the same visit gets a second notice number."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-1\n" + first))
     (inbox / "b.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra=again))
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
-    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
+    result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(new_office / "office.yaml"), "-j", "1")
     assert result.exit_code == 2, result.output
     assert re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr) == ["LEDGER_017"] and str(inbox / "b.yaml") in result.stderr
     assert "新登记检查 1 次" in result.stdout and "整改通知书 1 份" in result.stdout
 
 
-def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(tmp_path: Path) -> None:
+def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(new_office: Path, tmp_path: Path) -> None:
     """Should report each refused file's own problem, not that the ledger does not exist yet."""
-    root = office_folder(tmp_path / "office")
+    root = new_office
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.yaml").write_text("checklist: dust_six_100pct\nsite: [\n", encoding="utf-8")
@@ -392,12 +401,10 @@ def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(tmp
     assert "a.yaml" in result.stderr and "[YAML_001]" in result.stderr and "LEDGER_010" not in result.stderr
 
 
-def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(tmp_path: Path) -> None:
+def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(new_office: Path, tmp_path: Path) -> None:
     """Should record and document a.yaml and refuse a.json, whose documents would overwrite
     a.yaml's and leave the ledger with a notice no file holds."""
-    import sqlite3
-
-    root = office_folder(tmp_path / "office")
+    root = new_office
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.yaml").write_bytes(dust_answers({"hoarding_closed": "否"}, date="2026-11-02"))
@@ -408,20 +415,18 @@ def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(tmp_path: Pa
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
     assert result.exit_code == 2, result.output
     assert f"{inbox / 'a.json'}" in result.stderr and "[BATCH_002]" in result.stderr
-    with sqlite3.connect(root / "office.ledger.sqlite") as connection:
-        assert connection.execute("SELECT COUNT(*) FROM inspections").fetchone()[0] == 1
+    assert ledger_rows(ledger_of(root), "SELECT COUNT(*) FROM inspections") == [(1,)]
     assert sorted(p.name for p in (tmp_path / "out").glob("a.*.pdf")) == ["a.检查记录.pdf", "a.通知书.pdf"]
 
 
-def test_batch__reinspection_notice_names_the_notice_it_follows_and_its_deadline(tmp_path: Path) -> None:
+def test_batch__reinspection_notice_names_the_notice_it_follows_and_its_deadline(new_office: Path, tmp_path: Path) -> None:
     """Should say, in the notice of a re-inspection, which notice ordered the rectification,
     by when, and that the problems remain after that deadline."""
-
-    root = office_folder(tmp_path / "office")
+    root = new_office
     (root / "first").mkdir()
     (root / "first" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
     (recorded,) = record(root / "first", root / "office.yaml").recorded
-    deadline = max(row.deadline for row in ledger_findings(root / "office.ledger.sqlite"))
+    deadline = max(row.deadline for row in ledger_findings(ledger_of(root)))
     (root / "again").mkdir()
     (root / "again" / "again.yaml").write_bytes(answers(FAILING, date="2024-11-20", extra="  follows: J-001\n"))
     result = run("batch", str(root / "again"), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"), "-j", "1")

@@ -56,6 +56,20 @@ def office(tmp_path: Path, built: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def kept(request: pytest.FixtureRequest, tmp_path: Path, built: Path, rules) -> tuple[Path, str]:
+    """An office folder with its settings and a ledger of the built kind: a copy of the built
+    file beside the settings, or the same inspections recorded into an empty database on the
+    PostgreSQL server. The folder, and the ledger as ``--ledger`` takes it."""
+    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    if request.param == "sqlite":
+        shutil.copy(built, tmp_path / "office.ledger.sqlite")
+        return tmp_path, str(tmp_path / "office.ledger.sqlite")
+    url = request.getfixturevalue("postgres_url")
+    build_ledger(ledger.ledger_at(url), rules)
+    return tmp_path, url
+
+
 def snapshot(path) -> object:
     """The ledger's bytes, and whether a rollback journal lies beside it; of a ledger on a
     server, every row of its tables."""
@@ -83,10 +97,11 @@ def codes(result) -> list[str]:
     return re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr)
 
 
-def run_all_commands(office: Path, ledger_file: Path, *, inbox: Path | None = None, batch: bool = True) -> dict[str, object]:
-    """Every command that opens the ledger, run against ``ledger_file``: their results (the
-    batch, which records, only when ``batch``)."""
-    args = ["--ledger", str(ledger_file), "--settings", str(office / "office.yaml")]
+def run_all_commands(office: Path, ledger_file, *, inbox: Path | None = None, batch: bool = True) -> dict[str, object]:
+    """Every command that opens the ledger, run against ``ledger_file`` (a file, or an address
+    on a server): their results (the batch, which records, only when ``batch``)."""
+    where = ledger_file.url if ledger.on_server(ledger_file) else str(ledger_file)
+    args = ["--ledger", where, "--settings", str(office / "office.yaml")]
     answers = office / "a.yaml"
     answers.write_bytes(answers_text(FAILING, site="第0号工地"))
     if inbox is None:
@@ -192,14 +207,23 @@ def test_missing_table__damaged(office: Path) -> None:
         ("UPDATE events SET status = 'gone' WHERE finding_id = 2", "status", ["show", "close", "check"]),
     ],
 )
-def test_impossible_value__refused_with_the_row(office: Path, statement: str, column: str, refusing: list[str]) -> None:
+def test_impossible_value__refused_with_the_row(kept: tuple[Path, str], statement: str, column: str, refusing: list[str]) -> None:
     """Should name the row and column of an impossible date or status (LEDGER_012) in every
     command that reads it, instead of crashing (exit 3) or closing the finding; the other
-    commands work and write nothing either."""
-    ledger_file = office / "office.ledger.sqlite"
-    with sqlite3.connect(ledger_file) as connection:
-        connection.execute("PRAGMA ignore_check_constraints = ON")  # as another program could
-        connection.execute(statement)
+    commands work and write nothing either. A server's CHECK refuses an impossible status from
+    any program; SQLite's can be switched off."""
+    office, where = kept
+    ledger_file = ledger.ledger_at(where)
+    if ledger.on_server(ledger_file):
+        if column == "status":
+            with pytest.raises(Exception, match="check constraint"):
+                ledger_rows(ledger_file, statement)
+            return
+        ledger_rows(ledger_file, statement)
+    else:
+        with sqlite3.connect(ledger_file) as connection:
+            connection.execute("PRAGMA ignore_check_constraints = ON")  # as another program could
+            connection.execute(statement)
     before = snapshot(ledger_file)
     results = run_all_commands(office, ledger_file, batch=False)  # a batch that does not touch the row records as usual
     assert_refused_untouched({name: results[name] for name in refusing}, "LEDGER_012", before, ledger_file)
@@ -208,17 +232,17 @@ def test_impossible_value__refused_with_the_row(office: Path, statement: str, co
         assert "内部错误" not in result.stderr, name  # type: ignore[attr-defined]
 
 
-def test_impossible_value__a_reinspection_touching_it_records_nothing(office: Path) -> None:
+def test_impossible_value__a_reinspection_touching_it_records_nothing(kept: tuple[Path, str]) -> None:
     """Should refuse a re-inspection that would re-check a finding with an impossible value,
     before recording anything."""
-    ledger_file = office / "office.ledger.sqlite"
-    with sqlite3.connect(ledger_file) as connection:
-        connection.execute("UPDATE findings SET deadline = '2024-11-31' WHERE inspection_id = 1")
+    office, where = kept
+    ledger_file = ledger.ledger_at(where)
+    ledger_rows(ledger_file, "UPDATE findings SET deadline = '2024-11-31' WHERE inspection_id = 1")
     before = snapshot(ledger_file)
     inbox = office / "again"
     inbox.mkdir()
     (inbox / "again.yaml").write_bytes(answers_text({}, site="第0号工地", date="2024-11-20", extra="  follows: N0\n"))
-    result = lantian("batch", str(inbox), "-o", str(office / "out"), "-j", "1", "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"))
+    result = lantian("batch", str(inbox), "-o", str(office / "out"), "-j", "1", "--ledger", where, "--settings", str(office / "office.yaml"))
     assert result.exit_code == 2 and "LEDGER_012" in codes(result), result.output
     assert snapshot(ledger_file) == before
 
@@ -346,12 +370,14 @@ def test_locked__named_as_locked(tmp_path: Path, rules, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("finding", [str(2**63), str(2**64 + 5), "0", "-1"])
-def test_finding_id_out_of_range__unknown_finding(office: Path, finding: str) -> None:
-    """Should say there is no such finding (LEDGER_005), not overflow (exit 3)."""
-    ledger_file = office / "office.ledger.sqlite"
+def test_finding_id_out_of_range__unknown_finding(kept: tuple[Path, str], finding: str) -> None:
+    """Should say there is no such finding (LEDGER_005), not overflow (exit 3): SQLite's
+    integers and the server's BIGINT end at 2**63 - 1."""
+    _, where = kept
+    ledger_file = ledger.ledger_at(where)
     before = snapshot(ledger_file)
     for command in (["show"], ["close", "--note", "x"]):
-        result = lantian("ledger", *command, "--ledger", str(ledger_file), "--", finding)
+        result = lantian("ledger", *command, "--ledger", where, "--", finding)
         assert result.exit_code == 2 and codes(result) == ["LEDGER_005"], result.output
     assert snapshot(ledger_file) == before
 
@@ -867,10 +893,11 @@ def test_issued_again_on_another_day__first_day_kept_number_002(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("actor", ["王芳\x1b]0;T\x07", "王芳\u202e", "王芳\n结论：合格", "王" * 201, " ", "\u200b"])
-def test_close__actor_with_control_characters_or_a_page_long__refused_ledger_021(office: Path, actor: str) -> None:
-    ledger_file = office / "office.ledger.sqlite"
+def test_close__actor_with_control_characters_or_a_page_long__refused_ledger_021(kept: tuple[Path, str], actor: str) -> None:
+    _, where = kept
+    ledger_file = ledger.ledger_at(where)
     before = snapshot(ledger_file)
-    result = lantian("ledger", "close", "1", "--note", "已整改", "--by", actor, "--on", "2024-11-20", "--ledger", str(ledger_file))
+    result = lantian("ledger", "close", "1", "--note", "已整改", "--by", actor, "--on", "2024-11-20", "--ledger", where)
     assert result.exit_code == 2 and codes(result) == ["LEDGER_021"] and "销号人" in result.stderr, result.output
     assert snapshot(ledger_file) == before
 
@@ -988,12 +1015,13 @@ def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_
     [("\u200b\ufeff\u00ad", "LEDGER_008"), (" 。 ", "LEDGER_008"), ("已整改" * 700, "LEDGER_021"), ("已整改\r结论：合格", "LEDGER_021"), ("已整改\u202e", "LEDGER_021")],
     ids=["invisible", "a_full_stop", "2100_characters", "carriage_return", "bidi"],
 )
-def test_close__reason_nobody_can_read__refused_ledger_unchanged(office: Path, note: str, code: str) -> None:
+def test_close__reason_nobody_can_read__refused_ledger_unchanged(kept: tuple[Path, str], note: str, code: str) -> None:
     """Should refuse a close-out reason that shows nothing, runs to pages, or holds characters
     that change what a list or a terminal shows, and leave the ledger as it was."""
-    ledger_file = office / "office.ledger.sqlite"
+    _, where = kept
+    ledger_file = ledger.ledger_at(where)
     before = snapshot(ledger_file)
-    result = lantian("ledger", "close", "1", "--note", note, "--on", "2024-11-20", "--ledger", str(ledger_file))
+    result = lantian("ledger", "close", "1", "--note", note, "--on", "2024-11-20", "--ledger", where)
     assert result.exit_code == 2 and codes(result) == [code], result.output
     assert snapshot(ledger_file) == before
 
@@ -1031,33 +1059,29 @@ def test_batch_again_with_other_settings__the_ledger_s_number_on_the_notice(tmp_
     assert number == "XX镇环〔2024〕1号" and number in pdf_text(tmp_path / "o2" / "a.通知书.pdf")
 
 
-def test_ledger_list_csv__texts_of_the_ledger_escaped(office: Path) -> None:
+def test_ledger_list_csv__texts_of_the_ledger_escaped(kept: tuple[Path, str]) -> None:
     """Should escape control characters a ledger's texts hold (written by another program) in
     CSV output, as the table and the JSON do."""
-    ledger_file = office / "office.ledger.sqlite"
-    with sqlite3.connect(ledger_file) as connection:
-        connection.execute("UPDATE inspections SET site_name = ? WHERE id = 1", ("\x1b]0;PWNED\x07\u202e\u009b2J工地",))
-    connection.close()
-    result = lantian("ledger", "list", "--format", "csv", "--ledger", str(ledger_file))
+    _, where = kept
+    ledger_rows(ledger.ledger_at(where), "UPDATE inspections SET site_name = ? WHERE id = 1", ("\x1b]0;PWNED\x07\u202e\u009b2J工地",))
+    result = lantian("ledger", "list", "--format", "csv", "--ledger", where)
     assert result.exit_code == 0, result.output
     assert not any(ch in result.stdout for ch in "\x1b\x07\u202e\u009b") and "\\x1b]0;PWNED\\x07\\u202e\\x9b2J工地" in result.stdout
 
 
-def test_control_character_in_a_ledger_text__xlsx_written_check_names_the_row(office: Path) -> None:
+def test_control_character_in_a_ledger_text__xlsx_written_check_names_the_row(kept: tuple[Path, str]) -> None:
     """Should write the XLSX list of a ledger whose texts another program gave a control
     character (openpyxl refused it: exit 3), with the character escaped, and have `ledger
     check` name the row (LEDGER_012)."""
     from openpyxl import load_workbook
 
-    ledger_file = office / "office.ledger.sqlite"
-    with sqlite3.connect(ledger_file) as connection:
-        connection.execute("UPDATE inspections SET site_name = site_name || char(7) WHERE id = 1")
-    connection.close()
-    listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(office / "list.xlsx"), "--ledger", str(ledger_file), "--settings", str(office / "office.yaml"))
+    office, where = kept
+    ledger_rows(ledger.ledger_at(where), "UPDATE inspections SET site_name = site_name || ? WHERE id = 1", ("\x07",))
+    listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(office / "list.xlsx"), "--ledger", where, "--settings", str(office / "office.yaml"))
     assert listed.exit_code == 0, listed.output
     sites = [row[2].value for row in load_workbook(office / "list.xlsx")["整改清单"].iter_rows(min_row=2)]
     assert any(site.endswith("\\x07") for site in sites)
-    checked = lantian("ledger", "check", "--ledger", str(ledger_file))
+    checked = lantian("ledger", "check", "--ledger", where)
     assert checked.exit_code == 2 and "[LEDGER_012]" in checked.stderr and "site_name" in checked.stderr, checked.output
 
 
