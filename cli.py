@@ -669,6 +669,19 @@ def _ledger(ctx: click.Context, ledger_path: Any, settings_path: Path | None) ->
     return ledger_path
 
 
+def _county_ledger(ctx: click.Context, ledger_path: Any, settings_path: Path | None) -> Any:
+    """The county's view (every office) of the county's database the ledger named or the
+    settings' one is, checked; a ledger file is refused, as it holds one office."""
+    from engine import ledger as ledger_module
+
+    path = _ledger(ctx, ledger_path, settings_path)
+    if not ledger_module.on_server(path):
+        raise click.UsageError("--county 只用于县局数据库服务器上的台账（--ledger postgresql://…，见 docs/county.md）：一个台账文件只有一个单位")
+    path = ledger_module.for_office(path, None)
+    ledger_module.check_ledger(path)
+    return path
+
+
 def _date_option(name: str, help_text: str) -> Any:
     return click.option(name, type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text)
 
@@ -692,16 +705,18 @@ def ledger() -> None:
 @click.option("--format-version", "format_version", type=click.IntRange(1, 3), default=3, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；2 没有 office 字段；1 为旧格式，将在以后的版本中删除。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写或写 - 时 table、json、csv 输出到屏幕。")
 @click.option("--force", is_flag=True, help="-o 的文件已存在时覆盖它（只覆盖普通文件）。")
+@click.option("--county", is_flag=True, help="全县：县局数据库中各乡镇（单位）的问题，每个问题注明所属乡镇；清单用本单位（县局）的设置落款（见 docs/county.md）。")
 @ledger_option
 @settings_option
 @click.pass_context
-def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, format_version: int, output: Path | None, force: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
+def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, status: str | None, severity: str | None, overdue: bool, as_of: Any, fmt: str, format_version: int, output: Path | None, force: bool, county: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """列出台账中的问题，按整改期限排列。
 
     \b
     示例：
       lantian ledger list --overdue --as-of 2024-12-20
       lantian ledger list --village 东关村 --status unclosed --format xlsx -o 东关村.xlsx
+      lantian ledger list --county --overdue --format pdf -o 全县逾期.pdf
     """
     import datetime as dt
 
@@ -715,7 +730,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         output = None  # -o - is standard output, as "-" is standard input for check
     if output is not None:
         refuse_targets([output], force=force)  # before anything is read or rendered
-    path = _ledger_file(ctx, ledger_path, settings_path)
+    path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
     if output is not None:
         ledger_module.refuse_output(path, output)  # with --force it would replace the ledger
     day = as_of.date() if as_of else dt.date.today()
@@ -987,7 +1002,6 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
       lantian report --from 2024-10-21 --to 2024-12-20 -o out
     """
     from engine import campaign_report, county_report
-    from engine import ledger as ledger_module
     from engine.render import write_pdfs
 
     if end < start:
@@ -995,11 +1009,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
         ctx.exit(EXIT_BAD_INPUT)
     if county:
         # Every office's figures from the county's database, signed by the bureau whose settings these are.
-        path = _ledger(ctx, ledger_path, settings_path)
-        if not ledger_module.on_server(path):
-            raise click.UsageError("--county 只用于县局数据库服务器上的台账（--ledger postgresql://…，见 docs/county.md）：一个台账文件只有一个单位")
-        path = ledger_module.for_office(path, None)
-        ledger_module.check_ledger(path)
+        path = _county_ledger(ctx, ledger_path, settings_path)
         made: tuple[Any, Any, Any, Any] = (
             county_report.county_report_file_name, county_report.summarize_county, county_report.county_report_document, county_report.county_spreadsheet,
         )

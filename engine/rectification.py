@@ -44,6 +44,10 @@ COLUMNS = (
     ("状态", 10),
     ("台账编号", 10),
 )
+#: The spreadsheet's column, after the number, of a list of several offices' findings (the
+#: county's view of its database): whose finding each is. The PDF list puts the office above
+#: the village in the village's column instead, the landscape page having no width to spare.
+OFFICE_COLUMN = ("所属乡镇", 12)
 
 
 #: The columns of the PDF list, in px (1008 px is the width of the landscape type area),
@@ -89,9 +93,19 @@ class Row:
     deadline: dt.date
     status: str
     finding_id: int | None = None  #: the ledger's number of the finding, which `lantian ledger close` takes
+    office: str = ""  #: the office whose finding it is, in a database several offices share
 
-    def cells(self) -> list[Any]:
-        return [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status, self.finding_id]
+    def cells(self, *, offices: bool = False) -> list[Any]:
+        """The row in COLUMNS, or with ``offices`` in the columns with OFFICE_COLUMN."""
+        cells = [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status, self.finding_id]
+        if offices:
+            cells.insert(1, self.office)
+        return cells
+
+
+def several_offices(rows: Sequence[Row]) -> bool:
+    """Whether ``rows`` are findings of more than one office, each to be shown with its office."""
+    return len({row.office for row in rows}) > 1
 
 
 def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
@@ -130,16 +144,18 @@ def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
         label, late = item.state_on(day)
         status = label + (f"（逾期{late}天）" if late else "")
         rows.append(
-            Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id)
+            Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id, item.office or "")
         )
     return rows
 
 
-def pdf_cells(row: Row) -> list[str]:
-    """A row's cells in the PDF list's columns (PDF_COLUMNS)."""
+def pdf_cells(row: Row, *, offices: bool = False) -> list[str]:
+    """A row's cells in the PDF list's columns (PDF_COLUMNS); with ``offices``, its office
+    on the first line of the village's cell."""
     # "待整改（逾期3天）" on two lines: the status, then how late.
     status = row.status.replace("（", "\n").rstrip("）")
-    return [str(row.number), row.village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
+    village = f"{row.office}\n{row.village}".rstrip("\n") if offices else row.village
+    return [str(row.number), village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
 
 
 def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date, title: str = LIST_TITLE) -> Document:
@@ -147,8 +163,10 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
     ``title`` is OVERDUE_TITLE for the findings past their deadline."""
     # The table is set in the body's font (the stylesheets give .sheet no other).
     metrics = metrics_for(smallest_copy(document_fonts(settings.font, settings.fonts)[0].body))
-    values = [pdf_cells(row) for row in rows]
-    pages = set_table(PDF_COLUMNS, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
+    offices = several_offices(rows)
+    columns = [*PDF_COLUMNS[:1], Column("乡镇\n村（社区）", PDF_COLUMNS[1].width), *PDF_COLUMNS[2:]] if offices else PDF_COLUMNS
+    values = [pdf_cells(row, offices=offices) for row in rows]
+    pages = set_table(columns, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
     context = {"settings": settings, "title": title, "overdue": title == OVERDUE_TITLE, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
 
     def html(start: int, end: int) -> str:
@@ -166,6 +184,14 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
 
 
 def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:
+    """The findings counted by village and by checklist; of several offices, by office first
+    and by village within its office."""
+    if several_offices(rows):
+        return {
+            "乡镇（单位）": sorted(Counter(row.office for row in rows).items()),
+            "乡镇、村（社区）": sorted(Counter(f"{row.office} {row.village or '（未填）'}" for row in rows).items()),
+            "检查表": sorted(Counter(row.checklist for row in rows).items()),
+        }
     return {
         "村（社区）": sorted(Counter(row.village or "（未填）" for row in rows).items()),
         "检查表": sorted(Counter(row.checklist for row in rows).items()),
@@ -194,17 +220,19 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
 def list_sheet(sheet: Sheet, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
     """``sheet`` as the list of ``rows``, titled ``title``: the PDF list's columns, a header
     row that stays in view and filters, set up to print as the PDF list is."""
+    offices = several_offices(rows)
+    columns = [COLUMNS[0], OFFICE_COLUMN, *COLUMNS[1:]] if offices else list(COLUMNS)
     sheet.print_as_list(f"{settings.office} {title}")
-    sheet.widths(width for _, width in COLUMNS)
-    sheet.list_view(len(COLUMNS), len(rows))
-    sheet.append((name for name, _ in COLUMNS), style="heading")
+    sheet.widths(width for _, width in columns)
+    sheet.list_view(len(columns), len(rows))
+    sheet.append((name for name, _ in columns), style="heading")
     for row in rows:
-        sheet.append(row.cells(), style="wrapped")
+        sheet.append(row.cells(offices=offices), style="wrapped")
 
 
 def ledger_list_rows(found: Sequence[LedgerRow], day: dt.date) -> tuple[list[Row], int]:
     """The list's rows of ledger findings, as they stand on ``day``, and how many sites they are at."""
-    return rows_from_ledger(found, day), len({(row.site, row.village) for row in found})
+    return rows_from_ledger(found, day), len({(row.office, row.site, row.village) for row in found})
 
 
 def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool) -> bytes:

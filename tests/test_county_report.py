@@ -84,3 +84,40 @@ def test_cli_report_county__a_file_ledger_has_one_office(tmp_path: Path) -> None
     office = office_folder(tmp_path / "town")
     result = lantian("report", "--county", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(tmp_path / "out"), "--settings", str(office / "office.yaml"))
     assert result.exit_code == 2 and "--county 只用于县局数据库服务器上的台账" in result.stderr
+
+
+def test_ledger_list_of_the_county__each_finding_with_its_town_in_the_spreadsheet_and_the_pdf(county: tuple[Path, str], tmp_path: Path) -> None:
+    """Should show, in the county's rectification list (the bureau's view of every town), whose
+    finding each row is: a 所属乡镇 column in the spreadsheet, the town above the village in the
+    PDF, and the totals by town."""
+    pytest.importorskip("weasyprint")
+    bureau, _ = county
+    listed = lantian("ledger", "list", "--county", "--overdue", "--as-of", "2024-12-01", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(bureau))
+    assert listed.exit_code == 0, listed.output
+    book = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)
+    head, *rows = list(book["逾期未销号清单"].iter_rows(values_only=True))
+    assert head[:3] == ("序号", "所属乡镇", "村（社区）") and len(rows) == 9
+    assert {row[1] for row in rows} == {"东关镇人民政府", "西关镇人民政府"} and all(row[3].startswith(row[1][:2]) for row in rows)
+    totals = [row for row in book["汇总"].iter_rows(values_only=True) if row and row[0] in TOWNS]
+    assert totals == [("东关镇人民政府", 6), ("西关镇人民政府", 3)]
+    printed = lantian("ledger", "list", "--county", "--overdue", "--as-of", "2024-12-01", "--format", "pdf", "-o", str(tmp_path / "list.pdf"), "--settings", str(bureau))
+    assert printed.exit_code == 0, printed.output
+    text = pdf_text(tmp_path / "list.pdf")
+    assert "序号乡镇单位（点位）" in text and text.count("西关镇人民") == 3 + 2  # three rows, two totals
+    assert "乡镇（单位）问题数东关镇人民政府6西关镇人民政府3" in text
+
+
+def test_ledger_list_of_one_town__no_town_column(county: tuple[Path, str], tmp_path: Path) -> None:
+    """Should keep a town's own list as it always was: no column for the one town it holds."""
+    bureau, _ = county
+    east = bureau.parent.parent / "东关镇人民政府" / "office.yaml"
+    listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(east))
+    assert listed.exit_code == 0, listed.output
+    head = next(openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)["整改清单"].iter_rows(values_only=True))
+    assert head[:3] == ("序号", "村（社区）", "单位（点位）") and "所属乡镇" not in head
+
+
+def test_ledger_list_county_of_a_ledger_file__refused(tmp_path: Path) -> None:
+    """Should refuse --county on a ledger file, which holds one office's findings only."""
+    result = lantian("ledger", "list", "--county", "--ledger", str(tmp_path / "ledger.sqlite"))
+    assert result.exit_code == 2 and "--county 只用于县局数据库服务器上的台账" in result.stderr, result.output
