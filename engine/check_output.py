@@ -148,12 +148,15 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
     warnings = len(problems) - errors
     # A file with too many problems lists the first ones and a line for the rest: count them all.
     errors += sum(p.context["more"] - 1 for p in problems if p.code is ErrorCode.ANSWER_016)
-    files = len({p.location.file for p in problems})
     if problems:
+        from ._postgres import is_address
+
+        # A ledger on a server is no file: its problems are counted, not as a file's.
+        files = len({p.location.file for p in problems if not is_address(p.location.file)})
         summary = f"共 {errors} 个错误"
         if warnings:
             summary += f"、{warnings} 个警告"
-        out.append(summary + f"（{files} 个文件）")
+        out.append(summary + (f"（{files} 个文件）" if files else ""))
     return "\n".join(out)
 
 

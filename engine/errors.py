@@ -369,6 +369,11 @@ class ErrorCode(Enum):
         "这份答卷已由 {office} 登记（台账中的检查 #{id}），不能再登记为本单位的检查",
         "一份答卷是一次检查，属于登记它的单位；请核对是否放错了文件夹。确是本单位的另一次检查时，请用本单位自己填写的答卷",
     )
+    LEDGER_028 = Detail(
+        "no_ledger_on_server",
+        "这个数据库中还没有台账（没有台账的表）",
+        "新的数据库由它的所有者运行一次 lantian ledger upgrade --ledger 这个地址 建立台账（见 docs/county.md）；已经建立的，检查地址中的数据库名和 search_path 是否写对",
+    )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

@@ -330,7 +330,7 @@ def _connection(path: LedgerAt, *, write: bool = False) -> Iterator[_Connection]
 @contextmanager
 def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_postgres.Connection]:
     """A connection to the ledger in a PostgreSQL database. Reading needs the ledger's tables
-    to be there (LEDGER_010 in an empty database); writing creates them in an empty one and
+    to be there (LEDGER_028 in an empty database); writing creates them in an empty one and
     brings an older schema up to date, in one transaction."""
     with _server_session(address, write=write) as connection:
         version = _version(connection)
@@ -341,7 +341,7 @@ def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_
         if version != connection.checked_version:
             if version == 0 and not _server_tables(connection):
                 if not write:
-                    raise LedgerError.of(ErrorCode.LEDGER_010, str(address))
+                    raise LedgerError.of(ErrorCode.LEDGER_028, str(address))
             else:
                 _check_structure(connection, address, version)
             if write and version < SCHEMA_VERSION:

@@ -51,13 +51,16 @@ def test_wrong_database__ledger_022_says_there_is_no_such_database(postgres: Ser
     assert codes(raised) == ["LEDGER_022"] and "没有这个数据库" in str(raised.value)
 
 
-def test_empty_database__read_is_ledger_010_write_creates_the_ledger(postgres_url: str, rules) -> None:
-    """Should not take an empty database for an empty ledger when reading (LEDGER_010), and
+def test_empty_database__read_is_ledger_028_write_creates_the_ledger(postgres_url: str, rules) -> None:
+    """Should not take an empty database for an empty ledger when reading (LEDGER_028, which says how to create it), and
     give it the ledger's tables on the first write, as a missing file is created."""
     path = ledger.ledger_at(postgres_url)
     with pytest.raises(LedgerError) as raised:
         ledger.findings(path)
-    assert codes(raised) == ["LEDGER_010"]
+    assert codes(raised) == ["LEDGER_028"]
+    told = lantian("ledger", "list", "--ledger", postgres_url)
+    assert told.exit_code == 2 and "lantian ledger upgrade --ledger" in told.stderr, told.output
+    assert told.stderr.rstrip().endswith("共 1 个错误")  # an address is no file: no "（1 个文件）"
     assert ledger.record(path, inspection(rules, FAILING)).opened == 3
     assert ledger.upgrade(path) == (ledger.SCHEMA_VERSION, ledger.SCHEMA_VERSION)
 
@@ -186,9 +189,9 @@ def test_commands_on_a_server_ledger__set_up_record_list_close_check_report(post
     # The environment and --ledger name another ledger than the settings do: an empty one.
     other = postgres.new_schema()
     monkeypatch.setenv("LANTIAN_LEDGER", other)
-    assert "LEDGER_010" in lantian("ledger", "list", "--settings", str(settings)).stderr
+    assert "LEDGER_028" in lantian("ledger", "list", "--settings", str(settings)).stderr
     monkeypatch.delenv("LANTIAN_LEDGER")
-    assert "LEDGER_010" in lantian("ledger", "list", "--ledger", other, "--settings", str(settings)).stderr
+    assert "LEDGER_028" in lantian("ledger", "list", "--ledger", other, "--settings", str(settings)).stderr
 
 
 def test_server_restarted_between_two_commands__the_second_works(own_server: Server, own_url: str, rules) -> None:
@@ -393,7 +396,7 @@ def test_address_shown__the_password_starred_nothing_else(url: str, shown: str) 
 
 def test_ledger_dropped_and_made_again_empty__a_kept_connection_looks_afresh(postgres: Server, postgres_url: str, rules) -> None:
     """Should not keep calling a ledger damaged through a connection that had checked it, once
-    its schema is emptied behind its back: the next look finds no ledger (LEDGER_010), and the
+    its schema is emptied behind its back: the next look finds no ledger (LEDGER_028), and the
     next write makes it again."""
     path = ledger.ledger_at(postgres_url)
     ledger.record(path, inspection(rules, FAILING))
@@ -404,5 +407,5 @@ def test_ledger_dropped_and_made_again_empty__a_kept_connection_looks_afresh(pos
         with pytest.raises(LedgerError) as raised:
             ledger.findings(path)
         results.append(codes(raised))
-    assert results[-1] == ["LEDGER_010"], results
+    assert results[-1] == ["LEDGER_028"], results
     assert ledger.record(path, inspection(rules, FAILING)).new
