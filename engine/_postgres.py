@@ -178,6 +178,11 @@ class Connection:
         self.checked_version = None
         return self._connection.execute(translated, tuple(parameters))
 
+    def pipeline(self) -> Any:
+        """A block whose statements are sent without waiting for their answers (psycopg's
+        pipeline mode) until a result is read or the block ends, which raises any error."""
+        return self._connection.pipeline()
+
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus

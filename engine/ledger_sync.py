@@ -75,7 +75,7 @@ def sync(source: LedgerAt, target: LedgerAt, office: str | None) -> Synced:
             if sha in held.inspections:
                 done.already += 1
                 continue
-            with ledger._transaction(connection, target):
+            with ledger._transaction(connection, target, pipelined=True):
                 # Looked for again under the ledger's lock: another push may have copied it since.
                 found = connection.execute("SELECT id FROM inspections WHERE answers_sha256 = ?", (sha,)).fetchone()
                 if found is not None:
@@ -88,7 +88,7 @@ def sync(source: LedgerAt, target: LedgerAt, office: str | None) -> Synced:
             key = (sha_of[finding["inspection_id"]], finding["item_id"])
             if key not in held.findings or event_identity(*key, event) in held.events.get(key, set()):
                 continue  # had already, or the finding is another office's (that office copied the same answers first)
-            with ledger._transaction(connection, target):
+            with ledger._transaction(connection, target, pipelined=True):
                 _hold_finding(connection, key, held)
                 if event_identity(*key, event) not in held.events.get(key, set()):
                     _copy_event(connection, target, event, *key, None, held, done)

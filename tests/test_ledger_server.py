@@ -139,6 +139,38 @@ def test_server_stopped_mid_batch__ledger_022_nothing_half_recorded_then_complet
     assert ledger_rows(path, "SELECT COUNT(*) FROM events") == [(12,)]
 
 
+def test_server_stopped_in_the_middle_of_a_push__ledger_022_whole_inspections_then_the_rest(own_server: Server, own_url: str, rules, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should stop a push with LEDGER_022 when the server goes away while an inspection's
+    statements are on their way (sent without waiting, in one transaction): the inspections
+    copied before are whole, nothing of that one is there, and the next push copies the rest once."""
+    from test_ledger_sync import same, town_ledger
+
+    from engine import ledger_sync
+
+    town = town_ledger(tmp_path / "town.sqlite", rules)
+    county = ledger.for_office(ledger.ledger_at(own_url), "东关镇人民政府")
+    events = []
+    copy_event = ledger_sync._copy_event
+
+    def stop_at_the_fourth_event(*args, **kwargs):
+        events.append(args)
+        if len(events) == 4:  # the second inspection's first: its row and findings already sent
+            own_server.stop("immediate")
+        return copy_event(*args, **kwargs)
+
+    monkeypatch.setattr(ledger_sync, "_copy_event", stop_at_the_fourth_event)
+    with pytest.raises(LedgerError) as raised:
+        ledger_sync.sync(town, county, "东关镇人民政府")
+    assert codes(raised) == ["LEDGER_022"]
+    monkeypatch.undo()
+    own_server.start()
+    assert ledger_rows(county, "SELECT COUNT(*) FROM inspections") == [(1,)]
+    assert ledger_rows(county, "SELECT COUNT(*) FROM findings") == [(3,)] and ledger_rows(county, "SELECT COUNT(*) FROM events") == [(3,)]
+    again = ledger_sync.sync(town, county, "东关镇人民政府")
+    assert (again.inspections, again.already, again.conflicts) == (3, 1, [])
+    assert same(ledger.findings(town), ledger.findings(county)) and ledger.examine(county).events == 13
+
+
 class socket_nobody_listens_on:
     """A loopback port that is bound but not listening: connecting to it is refused at once."""
 
