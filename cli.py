@@ -449,6 +449,8 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     state: dict[str, Any] = {}
 
     def on_total(total: int) -> None:
+        if not total:
+            return  # every file refused: no bar for nothing
         # Not on a terminal (a log, a pipe) the bar is only its label, printed once: it says how many.
         label = "生成文书" if stderr.isatty() else f"生成文书 {total} 份……"
         state["bar"] = click.progressbar(length=total, label=label, file=stderr, show_pos=True)
@@ -457,7 +459,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     try:
         outcome = run_batch(
             directory, out_dir, rules, settings,
-            on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
+            on_total=on_total, on_progress=lambda n: state["bar"].update(n) if "bar" in state else None, workers=workers or default_workers(),
             ledger_path=shown_ledger, issued=_day(issued), force=force,
         )
     finally:
@@ -471,7 +473,10 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具{document_label('notice', settings.document_kind)}（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
-    _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
+    if outcome.results:
+        _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
+    else:
+        _say(f"没有写入文书：答卷都有错误（见下），{out_dir} 中什么也没有写")
     new = [r for r in outcome.recorded if r.new]
     _say(
         f"台账 {shown_ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"

@@ -331,6 +331,8 @@ def run_batch(
                 outcome.problems.extend(order_problems(result, settings, checked.source.locator()))
     if not documents:
         return outcome  # recorded in the ledger only: what a campaign's figures need
+    # Every file refused: nothing was checked, and an empty list would say "no problems found".
+    rectification_list = rectification_list and bool(outcome.results)
     rows: list[Row] = []
     if rectification_list:
         # The list is of the batch's notices, so it is dated and counted on their day, not on

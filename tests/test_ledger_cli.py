@@ -390,7 +390,7 @@ def test_batch__same_day_reinspection_not_shown_to_come_after__refused_ledger_01
     assert "新登记检查 1 次" in result.stdout and "整改通知书 1 份" in result.stdout
 
 
-def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(new_office: Path, tmp_path: Path) -> None:
+def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown_and_no_empty_list(new_office: Path, tmp_path: Path) -> None:
     """Should report each refused file's own problem, not that the ledger does not exist yet."""
     root = new_office
     inbox = tmp_path / "inbox"
@@ -399,6 +399,9 @@ def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown(new
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
     assert result.exit_code == 2
     assert "a.yaml" in result.stderr and "[YAML_001]" in result.stderr and "LEDGER_010" not in result.stderr
+    # Nothing was checked: no list that would say no problem was found, no bar for nothing.
+    assert "没有写入文书：答卷都有错误" in result.stdout and "生成文书 0 份" not in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_batch__yaml_and_json_of_one_name__second_refused_batch_002(new_office: Path, tmp_path: Path) -> None:
