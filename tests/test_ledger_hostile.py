@@ -20,6 +20,7 @@ import pytest
 from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
+from engine.settings import load_settings
 from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, ledger_rows, record
 from pdf_text import pdf_text
 
@@ -593,10 +594,11 @@ def test_reinspection_before_a_later_recheck__refused(ledger_location, rules) ->
     assert problem is not None and problem.code.name == "LEDGER_017" and "2024-11-20" in problem.message
 
 
-def test_reinspection_dates__unclosed_and_overdue_agree_after_a_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_reinspection_dates__unclosed_and_overdue_agree_after_a_batch(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     """Should report the early re-inspection in `lantian batch` (exit 2) and leave the
     findings open, so that --status unclosed and --overdue still agree."""
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    _, ledger_file = office_on(tmp_path, engine, request)
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
@@ -606,7 +608,6 @@ def test_reinspection_dates__unclosed_and_overdue_agree_after_a_batch(tmp_path: 
     result = lantian("batch", str(second), "-o", str(tmp_path / "out2"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
     assert result.exit_code == 2 and codes(result) == ["LEDGER_017"], result.output
     assert "early.yaml:" in result.stderr
-    ledger_file = tmp_path / "office.ledger.sqlite"
     unclosed = {row.finding_id for row in ledger.findings(ledger_file, Filter(status="unclosed"))}
     overdue = {row.finding_id for row in ledger.findings(ledger_file, Filter(overdue_on=dt.date(2024, 12, 31)))}
     assert len(unclosed) == 3 and overdue == unclosed
@@ -641,10 +642,11 @@ def test_cosmetic_edit__same_inspection_refused(ledger_location, rules, site: st
     assert len(ledger.findings(path)) == 3
 
 
-def test_batch__id_only_edit_gets_no_second_notice_number(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_batch__id_only_edit_gets_no_second_notice_number(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     """Should refuse the edited copy in a later batch (LEDGER_003) without allocating it a
-    notice number: the numbers file keeps one number."""
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
+    notice number: the numbers file (or the ledger's database) keeps one number."""
+    settings, ledger_file = office_on(tmp_path, engine, request)
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
@@ -653,9 +655,8 @@ def test_batch__id_only_edit_gets_no_second_notice_number(tmp_path: Path) -> Non
     assert len(record(first, tmp_path / "office.yaml").recorded) == 1
     result = lantian("batch", str(second), "-o", str(tmp_path / "out2"), "--settings", str(tmp_path / "office.yaml"), "-j", "1")
     assert result.exit_code == 2 and codes(result) == ["LEDGER_003"], result.output
-    with sqlite3.connect(tmp_path / "office.numbers.sqlite") as connection:
-        assert connection.execute("SELECT COUNT(*) FROM document_numbers").fetchone() == (1,)
-    assert len(ledger.findings(tmp_path / "office.ledger.sqlite")) == 3
+    assert _numbers(load_settings(settings).numbers) == [1]
+    assert len(ledger.findings(ledger_file)) == 3
 
 
 def test_second_inspection_the_same_day__recorded_when_the_times_say_so(ledger_location, rules) -> None:
@@ -963,11 +964,9 @@ def test_compliant_inspection__numbers_file_not_asked(tmp_path: Path) -> None:
 # -- F13: no number used up by a document that is never written ---------------------------------
 
 
-def _numbers(path: Path) -> list[tuple]:
-    with sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT year, seq, inspection FROM document_numbers ORDER BY seq").fetchall()
-    connection.close()
-    return rows
+def _numbers(numbers) -> list[int]:
+    """The numbers given, in order: of a numbers file, or of the ledger's database on a server."""
+    return [seq for (seq,) in ledger_rows(numbers, "SELECT seq FROM document_numbers ORDER BY seq")]
 
 
 def test_notice__two_files_of_one_name__second_refused_before_numbering_batch_002(tmp_path: Path) -> None:
@@ -982,18 +981,18 @@ def test_notice__two_files_of_one_name__second_refused_before_numbering_batch_00
     assert result.exit_code == 2, result.output
     assert codes(result) == ["BATCH_002"] and result.stderr.startswith(str(tmp_path / "乙村" / "x.yaml"))
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["x.检查记录.pdf", "x.通知书.pdf"]
-    assert [seq for _, seq, _ in _numbers(tmp_path / "office.numbers.sqlite")] == [1]
+    assert _numbers(tmp_path / "office.numbers.sqlite") == [1]
 
 
-def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_path: Path, rules, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_path: Path, rules, monkeypatch: pytest.MonkeyPatch, engine: str, request: pytest.FixtureRequest) -> None:
     """Should, when another run records the same inspection between this batch's look at the
     ledger and its own transaction, refuse it there (LEDGER_003) without allocating it a
     number, and go on with the other files."""
     from engine import batch
-    from engine.settings import load_settings
 
-    shutil.copy(EXAMPLES / "office" / "office.yaml", tmp_path / "office.yaml")
-    office = load_settings(tmp_path / "office.yaml")
+    settings, _ = office_on(tmp_path, engine, request)
+    office = load_settings(settings)
     first = tmp_path / "first"
     first.mkdir()
     (first / "a.yaml").write_bytes(answers_text(FAILING))
@@ -1007,7 +1006,7 @@ def test_batch__recorded_by_another_run_meanwhile__refused_without_a_number(tmp_
     outcome = batch.run_batch(inbox, tmp_path / "out", rules, office, ledger_path=office.ledger, documents=False)
     assert [(p.code.name, Path(p.location.file).name) for p in outcome.problems if p.severity == "error"] == [("LEDGER_003", "a-copy.yaml")]
     assert [r.notice_number for r in outcome.recorded] == ["XX镇环〔2024〕2号"]
-    assert [seq for _, seq, _ in _numbers(office.numbers_path)] == [1, 2]
+    assert _numbers(office.numbers) == [1, 2]
 
 
 @pytest.mark.parametrize(
