@@ -473,10 +473,13 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具{document_label('notice', settings.document_kind)}（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
+    errors = [p for p in outcome.problems if p.severity == "error"]
     if outcome.results:
         _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
-    else:
+    elif errors:
         _say(f"没有写入文书：答卷都有错误（见下），{out_dir} 中什么也没有写")
+    else:
+        _say(f"没有写入文书：{directory} 中没有答卷（.yaml、.yml、.json 文件）")
     new = [r for r in outcome.recorded if r.new]
     _say(
         f"台账 {shown_ledger}：新登记检查 {len(new)} 次，新增问题 {sum(r.opened for r in new)} 个，"
@@ -488,7 +491,6 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
     _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)])
-    errors = [p for p in outcome.problems if p.severity == "error"]
     if errors:
         click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
         _emit_problems(errors)
@@ -744,7 +746,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     if fmt in ("xlsx", "pdf"):
         if output is None:
             raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件")
-        _write_ledger_list(ctx, rows, day, fmt, output, settings_path, overdue=overdue)
+        _write_ledger_list(ctx, rows, day, fmt, output, settings_path, overdue=overdue, offices=ledger_module.county_view(path))
         _say(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
@@ -752,7 +754,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     elif fmt == "csv":
         text = ledger_output.csv_text(rows, day, format_version)
     else:
-        text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None)
+        text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None, offices=ledger_module.county_view(path))
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
         _say(f"已写入 {output}：{len(rows)} 个问题")
@@ -761,7 +763,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     ctx.exit(EXIT_OK)
 
 
-def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None, *, overdue: bool) -> None:
+def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output: Path, settings_path: Path | None, *, overdue: bool, offices: bool) -> None:
     """The rectification list (整改清单) of the selected findings, as in lantian batch; of the
     overdue ones, the list of findings past their deadline (逾期未销号清单)."""
     from engine.rectification import ledger_list_file
@@ -769,7 +771,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     settings = _settings(ctx, settings_path, None)
     if fmt == "pdf":
         _fonts(settings)  # its warnings (a font not installed), before the list is made
-    atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue))
+    atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue, offices=offices))
 
 
 @ledger.command("show", context_settings=CONTEXT)

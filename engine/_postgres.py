@@ -8,6 +8,8 @@ town's SQLite ledger never loads it.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import re
@@ -180,7 +182,16 @@ class Connection:
 
     def pipeline(self) -> Any:
         """A block whose statements are sent without waiting for their answers (psycopg's
-        pipeline mode) until a result is read or the block ends, which raises any error."""
+        pipeline mode) until a result is read or the block ends, which raises any error; a
+        block of its own, statement by statement, where libpq is older than 14 and has none."""
+        import psycopg
+
+        if not psycopg.Pipeline.is_supported():
+            return contextlib.nullcontext()
+        if self.kept:
+            # A kept connection's first statement is run again on a new connection if its server
+            # went away: a pipeline bound to the old one could not follow, so it is asked first.
+            self.execute("SELECT 1")
         return self._connection.pipeline()
 
     @property
@@ -210,6 +221,18 @@ class Connection:
 _IDLE: dict[tuple[int, str, bool], list[Connection]] = {}
 _IDLE_LOCK = threading.Lock()
 _IDLE_PER_ADDRESS = 4
+
+
+@atexit.register
+def _close_idle() -> None:
+    """Close this process's idle connections as it ends: the server sees a goodbye, not a
+    dropped socket, and no connection is left to the garbage collector."""
+    with _IDLE_LOCK:
+        idle = [connection for key, kept in _IDLE.items() if key[0] == os.getpid() for connection in kept]
+        _IDLE.clear()
+    for connection in idle:
+        with contextlib.suppress(Exception):
+            connection._connection.close()
 
 
 def connect(address: Address, *, write: bool) -> Connection:
@@ -296,6 +319,10 @@ _STATES: dict[str, Cause] = {
 }
 
 
+#: libpq's and psycopg's words for a connection that broke while in use.
+_LOST = re.compile(r"server closed the connection|connection is lost|consuming input failed|terminating connection|connection to server was lost")
+
+
 def cause(exc: BaseException) -> Cause | None:
     """What made ``exc`` happen, or None when it is a mistake of the program (an SQL error),
     which must not be dressed up as the user's problem."""
@@ -319,6 +346,9 @@ def reason(exc: BaseException, address: Address) -> str:
     if found in ("unreachable", "refused"):
         if state in ("57P01", "57P02"):
             return f"数据库服务器停止或重启了（PostgreSQL：{said}）"
+        if state is None and _LOST.search(said):
+            # A connection that worked and broke: in pipeline mode libpq keeps no SQLSTATE for it.
+            return f"与数据库服务器的连接中断了：服务器停止或重启了，或者网络断了（PostgreSQL：{said}）"
         if state == "3D000" or re.search(r'database ".*" does not exist', said):
             return f"服务器上没有这个数据库（PostgreSQL：{said}）"
         if state == "3F000":

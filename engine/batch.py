@@ -287,7 +287,8 @@ def run_batch(
     if documents:
         # A font that cannot be used stops the batch before anything is recorded.
         outcome.problems.extend(document_fonts(settings.font, settings.fonts)[1])
-        targets = _targets(in_order, directory, out_dir, settings.document_kind, with_list=rectification_list)
+        # No file that can be checked: no list will be written, so none in the way refuses the batch.
+        targets = _targets(in_order, directory, out_dir, settings.document_kind, with_list=rectification_list and bool(in_order))
         if ledger_path is not None:
             ledger.refuse_documents(ledger_path, targets)
         refuse_targets(targets, force=force)

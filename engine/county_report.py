@@ -16,10 +16,9 @@ from typing import Any
 
 from . import ledger
 from .campaign_report import LISTED, Chart, count_chart, status_chart
+from .labels import NO_OFFICE
 from .ledger import Filter, LedgerAt, LedgerRow
 
-#: What a row recorded without an office (a town's own file, copied before offices were kept) is called.
-NO_OFFICE = "（未记单位）"
 #: The towns the chart of the most overdue shows.
 MOST_OVERDUE = 10
 

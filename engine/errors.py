@@ -342,7 +342,7 @@ class ErrorCode(Enum):
     LEDGER_022 = Detail(
         "server_unreachable",
         "连接不上台账数据库：{reason}",
-        "检查台账地址（--ledger、办公室设置中的 ledger 或环境变量 LANTIAN_LEDGER）、数据库服务器是否在运行、网络是否通；台账没有被改动，连上后重新运行即可",
+        "检查台账地址（--ledger、办公室设置中的 ledger 或环境变量 LANTIAN_LEDGER）、数据库服务器是否在运行、网络是否通。已经写完的检查都在台账中，中断的那一次整个没有写入：连上后重新运行同一个命令即可，不会重复",
     )
     LEDGER_023 = Detail(
         "server_denied",
@@ -372,7 +372,7 @@ class ErrorCode(Enum):
     LEDGER_028 = Detail(
         "no_ledger_on_server",
         "这个数据库中还没有台账（没有台账的表）",
-        "新的数据库由它的所有者运行一次 lantian ledger upgrade --ledger 这个地址 建立台账（见 docs/county.md）；已经建立的，检查地址中的数据库名和 search_path 是否写对",
+        "新的数据库由它的所有者用所有者的地址运行一次 lantian ledger upgrade --ledger postgresql://所有者@主机/数据库 建立台账（见 docs/county.md）；已经建立的，检查地址中的数据库名和 search_path 是否写对",
     )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 

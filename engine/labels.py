@@ -22,6 +22,9 @@ ITEM_STATUS_LABELS = {"pass": "符合", "fail": "不符合", "not_applicable": "
 VERDICT_LABELS = {"compliant": "合格", "non_compliant": "不合格", "incomplete": "未完成"}
 #: where a finding stands in the rectification ledger
 FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed": "已销号"}
+#: What the office of a row recorded without one (a town's own file, copied before offices
+#: were kept) is called where the county's view names each row's office.
+NO_OFFICE = "（未记单位）"
 
 #: What each field of an answers file's ``site:`` block is called where a person reads it: the
 #: web form's labels and a ``when:`` condition in words.

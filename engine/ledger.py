@@ -222,6 +222,12 @@ def for_office(path: LedgerAt, office: str | None) -> LedgerAt:
     return path
 
 
+def county_view(path: LedgerAt) -> bool:
+    """Whether ``path`` is the county's view of its database, every office's findings: what
+    is listed from it says whose each finding is."""
+    return isinstance(path, _postgres.Address) and path.office is None
+
+
 def _office(path: LedgerAt) -> str | None:
     return path.office if isinstance(path, _postgres.Address) else None
 

@@ -102,11 +102,10 @@ def _cell(text: str, width: int) -> str:
 _OFFICE_COLUMN = ("乡镇（单位）", 14)
 
 
-def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False) -> str:
+def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False, offices: bool = False) -> str:
     """The findings as a terminal table: the status on ``day``, with the days overdue then;
-    ``dated`` says the day under the table (a day asked for rather than today). Findings of
-    several offices (the county's view of its database) are each shown with their office."""
-    offices = len({row.office for row in rows}) > 1
+    ``dated`` says the day under the table (a day asked for rather than today). With
+    ``offices`` (the county's view of its database) each is shown with its office."""
     columns = [*_TABLE[:4], _OFFICE_COLUMN, *_TABLE[4:]] if offices else list(_TABLE)
     widths = [width for _, width in columns]
     lines = ["  ".join(clip(head, width) for head, width in columns).rstrip()]

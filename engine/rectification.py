@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fonts import document_fonts, smallest_copy
-from .labels import SEVERITY_LABELS
+from .labels import NO_OFFICE, SEVERITY_LABELS
 from .model import InspectionResult
 from .render import Document, render_html, write_pdfs
 from .settings import OfficeSettings
@@ -103,11 +103,6 @@ class Row:
         return cells
 
 
-def several_offices(rows: Sequence[Row]) -> bool:
-    """Whether ``rows`` are findings of more than one office, each to be shown with its office."""
-    return len({row.office for row in rows}) > 1
-
-
 def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
     """Every finding of the batch, ordered by deadline, then village and site."""
     entries = []
@@ -154,20 +149,20 @@ def pdf_cells(row: Row, *, offices: bool = False) -> list[str]:
     on the first line of the village's cell."""
     # "待整改（逾期3天）" on two lines: the status, then how late.
     status = row.status.replace("（", "\n").rstrip("）")
-    village = f"{row.office}\n{row.village}".rstrip("\n") if offices else row.village
+    village = "\n".join(text for text in (row.office, row.village) if text) if offices else row.village
     return [str(row.number), village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
 
 
-def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date, title: str = LIST_TITLE) -> Document:
+def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, sites: int, today: dt.date, title: str = LIST_TITLE, offices: bool = False) -> Document:
     """The list as a document to render: its table set into pages here (typeset.py);
-    ``title`` is OVERDUE_TITLE for the findings past their deadline."""
+    ``title`` is OVERDUE_TITLE for the findings past their deadline; ``offices``: findings of
+    several offices (the county's view), each row saying whose it is."""
     # The table is set in the body's font (the stylesheets give .sheet no other).
     metrics = metrics_for(smallest_copy(document_fonts(settings.font, settings.fonts)[0].body))
-    offices = several_offices(rows)
     columns = [*PDF_COLUMNS[:1], Column("乡镇\n村（社区）", PDF_COLUMNS[1].width), *PDF_COLUMNS[2:]] if offices else PDF_COLUMNS
     values = [pdf_cells(row, offices=offices) for row in rows]
     pages = set_table(columns, values, metrics, first_page=PAGE_PX - LIST_HEAD_PX - SPARE_PX, page=PAGE_PX - SPARE_PX).pages
-    context = {"settings": settings, "title": title, "overdue": title == OVERDUE_TITLE, "rows": rows, "totals": totals(rows), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
+    context = {"settings": settings, "title": title, "overdue": title == OVERDUE_TITLE, "rows": rows, "totals": totals(rows, offices=offices), "sites": sites, "today": today, "head_px": LIST_HEAD_PX}
 
     def html(start: int, end: int) -> str:
         """Pages start to end (counted from 0) as a document of their own, numbered as in the whole."""
@@ -183,13 +178,13 @@ def list_document(rows: Sequence[Row], settings: OfficeSettings, target: Path, *
     return Document(target, "list", html(0, len(pages)), parts=parts)
 
 
-def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:
-    """The findings counted by village and by checklist; of several offices, by office first
+def totals(rows: Sequence[Row], *, offices: bool = False) -> dict[str, list[tuple[str, int]]]:
+    """The findings counted by village and by checklist; with ``offices``, by office first
     and by village within its office."""
-    if several_offices(rows):
+    if offices:
         return {
-            "乡镇（单位）": sorted(Counter(row.office for row in rows).items()),
-            "乡镇、村（社区）": sorted(Counter(f"{row.office} {row.village or '（未填）'}" for row in rows).items()),
+            "乡镇（单位）": sorted(Counter(row.office or NO_OFFICE for row in rows).items()),
+            "乡镇、村（社区）": sorted(Counter(f"{row.office or NO_OFFICE} {row.village or '（未填）'}" for row in rows).items()),
             "检查表": sorted(Counter(row.checklist for row in rows).items()),
         }
     return {
@@ -198,17 +193,17 @@ def totals(rows: Sequence[Row]) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE) -> bytes:
+def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, title: str = LIST_TITLE, offices: bool = False) -> bytes:
     """The list as .xlsx bytes, for ``target``: a sheet named ``title`` and a totals sheet.
     The rows wait in temporary files until the workbook is put together: no room for them is IO_012."""
 
     def build(add_sheet: Callable[[str], Sheet]) -> None:
-        list_sheet(add_sheet(title), rows, settings, title)
+        list_sheet(add_sheet(title), rows, settings, title, offices=offices)
         summary = add_sheet("汇总")
         summary.print_as_table(f"{settings.office} {title} 汇总")
         summary.widths([48, 10])
         summary.append([f"{settings.office} {title}"], style="bold")
-        for heading, counts in totals(rows).items():
+        for heading, counts in totals(rows, offices=offices).items():
             summary.append()
             summary.append([heading, "问题数"], style="heading")
             for name, count in counts:
@@ -217,10 +212,10 @@ def spreadsheet(rows: Sequence[Row], settings: OfficeSettings, target: Path, *, 
     return workbook_bytes(build, target)
 
 
-def list_sheet(sheet: Sheet, rows: Sequence[Row], settings: OfficeSettings, title: str) -> None:
+def list_sheet(sheet: Sheet, rows: Sequence[Row], settings: OfficeSettings, title: str, *, offices: bool = False) -> None:
     """``sheet`` as the list of ``rows``, titled ``title``: the PDF list's columns, a header
-    row that stays in view and filters, set up to print as the PDF list is."""
-    offices = several_offices(rows)
+    row that stays in view and filters, set up to print as the PDF list is; with ``offices``,
+    a column of whose each finding is."""
     columns = [COLUMNS[0], OFFICE_COLUMN, *COLUMNS[1:]] if offices else list(COLUMNS)
     sheet.print_as_list(f"{settings.office} {title}")
     sheet.widths(width for _, width in columns)
@@ -235,15 +230,15 @@ def ledger_list_rows(found: Sequence[LedgerRow], day: dt.date) -> tuple[list[Row
     return rows_from_ledger(found, day), len({(row.office, row.site, row.village) for row in found})
 
 
-def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool) -> bytes:
+def ledger_list_file(found: Sequence[LedgerRow], day: dt.date, fmt: str, settings: OfficeSettings, target: Path, *, overdue: bool, offices: bool = False) -> bytes:
     """The rectification list (整改清单) of ledger findings as ``fmt`` (pdf or xlsx) bytes, as
-    lantian batch writes it; of overdue findings, titled 逾期未销号清单. ``target`` names the
-    file in messages. Set in the office's fonts (fonts.document_fonts, whose warnings are the caller's to show)."""
+    lantian batch writes it; of overdue findings, titled 逾期未销号清单; with ``offices`` (the
+    county's view) each finding with its office. ``target`` names the file in messages. Set in the office's fonts (fonts.document_fonts, whose warnings are the caller's to show)."""
     items, sites = ledger_list_rows(found, day)
     title = OVERDUE_TITLE if overdue else LIST_TITLE
     if fmt == "xlsx":
-        return spreadsheet(items, settings, target, title=title)
-    document = list_document(items, settings, target, sites=sites, today=day, title=title)
+        return spreadsheet(items, settings, target, title=title, offices=offices)
+    document = list_document(items, settings, target, sites=sites, today=day, title=title, offices=offices)
     # One list: its parts are too few to be worth worker processes (render.PARALLEL_MINIMUM).
     (pdf,) = write_pdfs([document], fonts=document_fonts(settings.font, settings.fonts)[0])
     return pdf

@@ -12,7 +12,8 @@ import pytest
 from test_ledger_county import town_settings
 
 from engine import ledger
-from engine.county_report import NO_OFFICE, summarize_county
+from engine.county_report import summarize_county
+from engine.labels import NO_OFFICE
 from helpers import dust_answers, lantian, record
 from pdf_text import pdf_text
 
@@ -107,14 +108,32 @@ def test_ledger_list_of_the_county__each_finding_with_its_town_in_the_spreadshee
     assert "乡镇（单位）问题数东关镇人民政府6西关镇人民政府3" in text
 
 
-def test_ledger_list_of_one_town__no_town_column(county: tuple[Path, str], tmp_path: Path) -> None:
-    """Should keep a town's own list as it always was: no column for the one town it holds."""
-    bureau, _ = county
+def test_ledger_list_of_one_town__no_town_column_even_beside_a_row_of_no_office(county: tuple[Path, str], tmp_path: Path, rules) -> None:
+    """Should keep a town's own list as it always was: no column for the one town it holds,
+    even when it shows a row recorded without an office (which every office sees)."""
+    from test_ledger import inspection
+
+    bureau, url = county
+    ledger.record(ledger.ledger_at(url), inspection(rules, FAILING, date="2024-11-04", name="no-office.yaml"))
     east = bureau.parent.parent / "东关镇人民政府" / "office.yaml"
     listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(east))
     assert listed.exit_code == 0, listed.output
-    head = next(openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)["整改清单"].iter_rows(values_only=True))
-    assert head[:3] == ("序号", "村（社区）", "单位（点位）") and "所属乡镇" not in head
+    head, *rows = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)["整改清单"].iter_rows(values_only=True)
+    assert head[:3] == ("序号", "村（社区）", "单位（点位）") and "所属乡镇" not in head and len(rows) == 9 + 3
+
+
+def test_ledger_list_county_of_one_town_s_findings__still_each_with_its_town(county: tuple[Path, str], tmp_path: Path) -> None:
+    """Should name the town in the county's list also when every finding listed is one town's
+    (only the east has closed any): the column follows --county, not how many towns appear."""
+    bureau, _ = county
+    listed = lantian("ledger", "list", "--county", "--status", "closed", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(bureau))
+    assert listed.exit_code == 0, listed.output
+    book = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)
+    head, *rows = book["整改清单"].iter_rows(values_only=True)
+    assert head[:2] == ("序号", "所属乡镇") and len(rows) == 3 and {row[1] for row in rows} == {"东关镇人民政府"}
+    assert [row for row in book["汇总"].iter_rows(values_only=True) if row and row[0] == "乡镇（单位）"] == [("乡镇（单位）", "问题数")]
+    table = lantian("ledger", "list", "--county", "--status", "closed", "--settings", str(bureau))
+    assert table.stdout.splitlines()[0].split()[4] == "乡镇（单位）", table.stdout
 
 
 def test_ledger_list_county_of_a_ledger_file__refused(tmp_path: Path) -> None:

@@ -398,9 +398,22 @@ def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown_and
     (inbox / "a.yaml").write_text("checklist: dust_six_100pct\nsite: [\n", encoding="utf-8")
     result = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
     assert result.exit_code == 2
-    assert "a.yaml" in result.stderr and "[YAML_001]" in result.stderr and "LEDGER_010" not in result.stderr
+    assert "a.yaml" in result.stderr and re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr) == ["YAML_001"]
     # Nothing was checked: no list that would say no problem was found, no bar for nothing.
     assert "没有写入文书：答卷都有错误" in result.stdout and "生成文书 0 份" not in result.stderr
+    assert not (tmp_path / "out").exists()
+    # A list of an earlier run in the folder is not in the way of a list that will not be written.
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "整改清单.pdf").write_bytes(b"%PDF-1.7 earlier")
+    again = run("batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
+    assert re.findall(r"\[([A-Z]+_\d{3})\]", again.stderr) == ["YAML_001"], again.output
+    assert (tmp_path / "out" / "整改清单.pdf").read_bytes() == b"%PDF-1.7 earlier"
+
+
+def test_batch__empty_folder__says_there_is_no_answers_file(new_office: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("batch", str(tmp_path / "empty"), "-o", str(tmp_path / "out"), "--settings", str(new_office / "office.yaml"))
+    assert result.exit_code == 0 and "中没有答卷（.yaml、.yml、.json 文件）" in result.stdout, result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -67,7 +67,7 @@ def kept(request: pytest.FixtureRequest, tmp_path: Path, built: Path, rules) -> 
         shutil.copy(built, tmp_path / "office.ledger.sqlite")
         return tmp_path, str(tmp_path / "office.ledger.sqlite")
     url = request.getfixturevalue("postgres_url")
-    build_ledger(ledger.ledger_at(url), rules)
+    build_ledger(ledger.for_office(ledger.ledger_at(url), load_settings(tmp_path / "office.yaml").office), rules)
     return tmp_path, url
 
 

@@ -159,9 +159,16 @@ def test_server_stopped_in_the_middle_of_a_push__ledger_022_whole_inspections_th
         return copy_event(*args, **kwargs)
 
     monkeypatch.setattr(ledger_sync, "_copy_event", stop_at_the_fourth_event)
+    from engine import _postgres
+
+    pipelines = []
+    pipeline = _postgres.Connection.pipeline
+    monkeypatch.setattr(_postgres.Connection, "pipeline", lambda self: pipelines.append(self) or pipeline(self))
     with pytest.raises(LedgerError) as raised:
         ledger_sync.sync(town, county, "东关镇人民政府")
-    assert codes(raised) == ["LEDGER_022"]
+    assert codes(raised) == ["LEDGER_022"] and len(pipelines) == 2  # the statements were on their way unanswered
+    # Told as a connection that broke, not as an address that never answered.
+    assert "与数据库服务器的连接中断了" in str(raised.value) and "已经写完的检查都在台账中" in str(raised.value), raised.value
     monkeypatch.undo()
     own_server.start()
     assert ledger_rows(county, "SELECT COUNT(*) FROM inspections") == [(1,)]
@@ -235,6 +242,24 @@ def test_server_restarted_between_two_commands__the_second_works(own_server: Ser
     own_server.start()
     assert ledger.record(path, inspection(rules, FAILING, date="2024-11-02", name="2.yaml")).new
     assert len(ledger.findings(path)) == 6
+
+
+def test_server_restarted__a_kept_connection_s_first_transaction_sent_unanswered_works(own_server: Server, own_url: str, rules) -> None:
+    """Should run a transaction whose statements go out without waiting (as a push sends them)
+    on a connection kept from before the server restarted: the dead connection is replaced
+    before the first is sent, not found dead in the middle."""
+    from engine import _postgres
+
+    path = ledger.ledger_at(own_url)
+    ledger.record(path, inspection(rules, FAILING))
+    own_server.stop("fast")
+    own_server.start()
+    connection = _postgres.connect(path, write=True)
+    assert connection.kept
+    with ledger._transaction(connection, path, pipelined=True):
+        (count,) = connection.execute("SELECT COUNT(*) FROM inspections").fetchone()
+    connection.close()
+    assert count == 1
 
 
 def test_another_writer_holds_the_ledger__ledger_015_after_the_wait(postgres_url: str, rules, monkeypatch: pytest.MonkeyPatch) -> None:
