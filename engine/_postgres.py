@@ -206,12 +206,32 @@ class Connection:
         if self._connection.closed or self._connection.info.transaction_status != TransactionStatus.IDLE:
             self._connection.close()
             return
+        key = (os.getpid(), *self._key)
         with _IDLE_LOCK:
-            idle = _IDLE.setdefault((os.getpid(), *self._key), [])
-            if len(idle) < _IDLE_PER_ADDRESS:
+            idle = _IDLE.setdefault(key, [])
+            if len(idle) >= _IDLE_PER_ADDRESS:
+                surplus = [self]
+            else:
                 idle.append(self)
-                return
-        self._connection.close()
+                _IDLE[key] = _IDLE.pop(key)  # the address used last goes last
+                surplus = _surplus_idle()
+        for connection in surplus:
+            connection._connection.close()
+
+
+def _surplus_idle() -> list[Connection]:
+    """Idle connections over _IDLE_MOST, taken out to be closed: those of the addresses used
+    longest ago (a process that has opened many ledgers, as the tests do, keeps no server's
+    connections filled). Called holding _IDLE_LOCK."""
+    surplus: list[Connection] = []
+    count = sum(len(kept) for kept in _IDLE.values())
+    for key in list(_IDLE):
+        while count > _IDLE_MOST and _IDLE[key]:
+            surplus.append(_IDLE[key].pop(0))
+            count -= 1
+        if not _IDLE[key]:
+            del _IDLE[key]
+    return surplus
 
 
 #: Connections not in use, by process, address and whether they write: recording an
@@ -221,6 +241,8 @@ class Connection:
 _IDLE: dict[tuple[int, str, bool], list[Connection]] = {}
 _IDLE_LOCK = threading.Lock()
 _IDLE_PER_ADDRESS = 4
+#: At most this many in all: a server allows 100 connections by default, for every town's.
+_IDLE_MOST = 8
 
 
 @atexit.register

@@ -466,3 +466,19 @@ def test_ledger_dropped_and_made_again_empty__a_kept_connection_looks_afresh(pos
         results.append(codes(raised))
     assert results[-1] == ["LEDGER_028"], results
     assert ledger.record(path, inspection(rules, FAILING)).new
+
+
+def test_many_ledgers_opened_by_one_process__its_idle_connections_stay_few(postgres: Server, rules) -> None:
+    """Should keep at most a few idle connections however many ledgers a process has opened
+    (a server allows 100 in all, for every town): those of the ledgers used longest ago are
+    closed, and the one used last is kept."""
+    from engine import _postgres
+
+    addresses = [ledger.ledger_at(postgres.new_schema()) for _ in range(12)]
+    for address in addresses:
+        ledger.record(address, inspection(rules, FAILING))
+    mine = [key for key in _postgres._IDLE if key[0] == os.getpid()]
+    assert sum(len(_postgres._IDLE[key]) for key in mine) <= _postgres._IDLE_MOST
+    assert mine[-1][1] == addresses[-1].url
+    (open_ones,) = ledger_rows(addresses[0], "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")[0]
+    assert open_ones <= _postgres._IDLE_MOST + 1, open_ones  # the kept ones and this question's own
