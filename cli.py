@@ -468,16 +468,20 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     verdicts = [result.verdict for _, result in outcome.results]
     notices = sum(1 for w in outcome.written if w.kind == "notice")
     records = sum(1 for w in outcome.written if w.kind == "record")
-    click.echo(f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}")
+    errors = [p for p in outcome.problems if p.severity == "error"]
+    refused = len({p.location.file for p in errors})
+    click.echo(
+        f"检查答卷 {len(outcome.results)} 份：合格 {verdicts.count('compliant')}，不合格 {verdicts.count('non_compliant')}，未完成 {verdicts.count('incomplete')}"
+        + (f"；另有 {refused} 份答卷有错误，没有处理（见下）" if refused else "")
+    )
     excused = sum(1 for _, result in outcome.results if result.verdict == "non_compliant" and not result.notice_findings)
     if excused:
         click.echo(f"其中 {excused} 份不合格答卷的问题，依照从旧兼从轻的规定在出具之日已不认为违法，不出具{document_label('notice', settings.document_kind)}（lantian check --issued 查看）")
     lists = "、".join(label for kind, label in (("list", "PDF"), ("list_xlsx", "XLSX")) if any(w.kind == kind for w in outcome.written))
-    errors = [p for p in outcome.problems if p.severity == "error"]
     if outcome.results:
         _say(f"已写入 {out_dir}：{document_label('notice', settings.document_kind)} {notices} 份，现场检查记录 {records} 份" + (f"，整改清单（{lists}）" if lists else ""))
     elif errors:
-        _say(f"没有写入文书：答卷都有错误（见下），{out_dir} 中什么也没有写")
+        _say(f"没有写入文书：{out_dir} 中什么也没有写")
     else:
         _say(f"没有写入文书：{directory} 中没有答卷（.yaml、.yml、.json 文件）")
     new = [r for r in outcome.recorded if r.new]
@@ -492,7 +496,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
         _emit_problems(undecided)
     _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)])
     if errors:
-        click.echo(f"以下 {len({p.location.file for p in errors})} 份答卷有错误，未生成文书：", err=True)
+        click.echo(f"以下 {refused} 份答卷有错误，未生成文书：", err=True)
         _emit_problems(errors)
     if outcome.not_written:
         click.echo("以下文书没有生成或没有写入（上面已写入的都是完整的）：", err=True)
@@ -755,6 +759,8 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
         text = ledger_output.csv_text(rows, day, format_version)
     else:
         text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None, offices=ledger_module.county_view(path))
+        if not rows and not any((village, checklist, status, severity, overdue)):
+            _county_hint(path, "没有本单位（{office}）的问题；全县各乡镇的问题用 lantian ledger list --county")
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
         _say(f"已写入 {output}：{len(rows)} 个问题")
@@ -774,16 +780,21 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue, offices=offices))
 
 
+def _county_flag(what: str) -> Any:
+    return click.option("--county", is_flag=True, help=f"县局{what}县局数据库中任何乡镇（单位）的问题（见 docs/county.md）。")
+
+
 @ledger.command("show", context_settings=CONTEXT)
 @click.argument("finding_id", type=int)
+@_county_flag("查看")
 @ledger_option
 @settings_option
 @click.pass_context
-def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, settings_path: Path | None) -> None:
+def ledger_show(ctx: click.Context, finding_id: int, county: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """显示问题 FINDING_ID 的全部情况和状态变化经过。"""
     from engine import ledger as ledger_module
 
-    path = _ledger_file(ctx, ledger_path, settings_path)
+    path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
     row, events = ledger_module.history(path, finding_id)
     # Site names, notes and evidence names came from files and people: escaped, line by line.
     lines = [
@@ -807,10 +818,11 @@ def ledger_show(ctx: click.Context, finding_id: int, ledger_path: Path | None, s
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="证明材料文件（照片、报告），台账记下它的名称和 SHA-256。")
 @click.option("--by", "actor", help="销号人；默认为当前系统用户。")
 @_date_option("--on", "销号日期，YYYY-MM-DD；默认今天。")
+@_county_flag("销号")
 @ledger_option
 @settings_option
 @click.pass_context
-def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path | None, actor: str | None, on: Any, ledger_path: Path | None, settings_path: Path | None) -> None:
+def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path | None, actor: str | None, on: Any, county: bool, ledger_path: Path | None, settings_path: Path | None) -> None:
     """书面销号：不经现场复查，凭整改材料关闭问题 FINDING_ID，理由和材料留在台账中。"""
     import datetime as dt
     import getpass
@@ -819,7 +831,7 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
 
     if evidence is not None:
         require_plain_file(evidence, confined=False)  # hashed whole: a pipe or a device would never end
-    path = _ledger_file(ctx, ledger_path, settings_path)
+    path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
     ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
     ctx.exit(EXIT_OK)
@@ -1037,7 +1049,18 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")
     _say(f"已写入 {sheet}")
+    if not county and not summary.inspections:
+        _county_hint(path, "这一期间没有本单位（{office}）的检查；全县汇总用 lantian report --county")
     ctx.exit(EXIT_OK)
+
+
+def _county_hint(path: Any, what: str) -> None:
+    """On stderr, for an office of the county's database that found nothing of its own (the
+    bureau itself, which seldom inspects): ``what`` it found not, and where every town's is."""
+    from engine import ledger as ledger_module
+
+    if ledger_module.on_server(path) and path.office is not None:
+        click.echo(f"提示：县局数据库中{what.format(office=check_output.printable(path.office))}（见 docs/county.md）。", err=True)
 
 
 def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:

@@ -165,7 +165,7 @@ def county_report_document(summary: CountySummary, settings: Any, target: Path, 
     from .render import Document, render_html
 
     listed = summary.overdue[:LISTED]
-    context = {"settings": settings, "summary": summary, "charts": county_charts(summary), "listed": listed, "today": today or dt.date.today()}
+    context = {"settings": settings, "summary": summary, "charts": county_charts(summary), "listed": listed, "today": today or dt.date.today(), "no_office": NO_OFFICE}
     return Document(target, "report", render_html("county_report.html", context))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 
 @dataclass(frozen=True)
@@ -342,7 +342,7 @@ class ErrorCode(Enum):
     LEDGER_022 = Detail(
         "server_unreachable",
         "连接不上台账数据库：{reason}",
-        "检查台账地址（--ledger、办公室设置中的 ledger 或环境变量 LANTIAN_LEDGER）、数据库服务器是否在运行、网络是否通。已经写完的检查都在台账中，中断的那一次整个没有写入：连上后重新运行同一个命令即可，不会重复",
+        "检查台账地址（--ledger、办公室设置中的 ledger 或环境变量 LANTIAN_LEDGER）、数据库服务器是否在运行、网络是否通。台账不会只写入一半：连上后重新运行同一个命令即可，已经写入的不会重复",
     )
     LEDGER_023 = Detail(
         "server_denied",
@@ -356,7 +356,7 @@ class ErrorCode(Enum):
     )
     LEDGER_025 = Detail(
         "sync_conflict",
-        "问题 #{id} 在这里已于 {kept_day} 销号（{kept_actor}：{kept_reason}），另一处 {day} 的记录（{status}，{actor}：{reason}）没有复制过来",
+        "问题 #{id} 在这里已于 {kept_day} 销号（{kept_actor}：{kept_reason}），另一处（那里的问题 #{other_id}）{day} 的记录（{status}，{actor}：{reason}）没有复制过来",
         "同一问题在两处都销号时，以先记入的销号为准（见 docs/ledger.md“上传与下载”）；如另一处的记录才对，请核实后在这里另行说明",
     )
     LEDGER_026 = Detail(
@@ -373,6 +373,11 @@ class ErrorCode(Enum):
         "no_ledger_on_server",
         "这个数据库中还没有台账（没有台账的表）",
         "新的数据库由它的所有者用所有者的地址运行一次 lantian ledger upgrade --ledger postgresql://所有者@主机/数据库 建立台账（见 docs/county.md）；已经建立的，检查地址中的数据库名和 search_path 是否写对",
+    )
+    LEDGER_029 = Detail(
+        "another_office_s_finding",
+        "问题 #{id} 是{office}的问题，本单位（{mine}）看不到、也不能销号",
+        "县局查看或销号各乡镇的问题时加 --county（lantian ledger show --county、ledger close --county）；乡镇只处理本镇的问题，请核对问题编号",
     )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
@@ -425,7 +430,7 @@ class LantianError(Exception):
         self.problems = tuple(sorted(problems, key=Problem.sort_key))
 
     @classmethod
-    def of(cls, code: ErrorCode, where: str | Location, **context: Any) -> LantianError:
+    def of(cls, code: ErrorCode, where: str | Location, **context: Any) -> Self:
         """One problem at ``where`` (a file, or a place in one)."""
         return cls([Problem(code, where if isinstance(where, Location) else Location(where), context)])
 

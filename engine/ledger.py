@@ -1112,6 +1112,11 @@ def _event(
         connection.execute("UPDATE findings SET status = ? WHERE id = ?", (status, finding_id))
 
 
+def _another_office_s(path: LedgerAt, finding_id: int, office: str | None) -> LedgerError:
+    """LEDGER_029: a finding of the county's database that another office's inspection found."""
+    return LedgerError.of(ErrorCode.LEDGER_029, str(path), id=finding_id, office=office, mine=_office(path))
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a regular file, read 1 MiB at a time (evidence may be a long video).
     Anything else (a pipe, a device, a folder) is refused before it is opened: reading it
@@ -1161,8 +1166,10 @@ def close(path: LedgerAt, finding_id: int, *, note: str, actor: str, day: dt.dat
     proof = (printable(path_text(evidence.name)), file_sha256(evidence)) if evidence is not None else None
     with _connection(path, write=True) as connection, _transaction(connection, path):
         row = connection.execute("SELECT f.status, i.office FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id = ?", (finding_id,)).fetchone()
-        if row is None or not _mine(row, _office(path)):
+        if row is None:
             raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
+        if not _mine(row, _office(path)):
+            raise _another_office_s(path, finding_id, row["office"])
         _require_sound_findings(connection, path, [finding_id])
         if row["status"] == "closed":
             raise LedgerError.of(ErrorCode.LEDGER_006, str(path), id=finding_id)
@@ -1436,6 +1443,10 @@ def history(path: LedgerAt, finding_id: int) -> tuple[LedgerRow, list[Event]]:
     with _connection(path) as connection:
         events = [dict(row) for row in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (finding_id,))]
     rows = findings(path, Filter(finding=finding_id))
+    if not rows and _office(path) is not None:
+        found = findings(for_office(path, None), Filter(finding=finding_id))
+        if found:
+            raise _another_office_s(path, finding_id, found[0].office)
     if not rows:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     problems = _event_problems(path, events)

@@ -232,6 +232,7 @@ def _copy_event(connection: Any, target: LedgerAt, event: Any, sha: str, item: s
 def _conflict(target: LedgerAt, finding_id: int, kept: Any, refused: Any) -> Problem:
     context = {
         "id": finding_id,
+        "other_id": refused["finding_id"],
         "kept_day": kept["happened_on"], "kept_actor": kept["actor"], "kept_reason": kept["reason"],
         "status": FINDING_STATUS_LABELS.get(refused["status"], refused["status"]), "day": refused["happened_on"], "actor": refused["actor"], "reason": refused["reason"],
     }

@@ -72,7 +72,7 @@ def test_cli_report_county__pdf_and_spreadsheet(county: tuple[Path, str], tmp_pa
     text = pdf_text(out / "全县整治情况汇总_2024-11-01_2024-11-30.pdf")
     assert "全县大气污染防治专项检查情况汇总" in text and "期间全县3个单位共开展现场检查10次，合格6次，合格率60.0%" in text
     assert "东关镇人民政府5" in text and "逾期未销号问题最多的单位" in text and "每周现场检查次数" in text and "XX县生态环境局" in text
-    book = openpyxl.load_workbook(out / "全县整治情况汇总_2024-11-01_2024-11-30.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "全县整治情况汇总_2024-11-01_2024-11-30.xlsx")
     rows = [row for row in book["全县整治情况汇总"].iter_rows(values_only=True) if row and row[0] in (*TOWNS, "全县")]
     assert [(row[0], row[1], row[6]) for row in rows[:4]] == [("东关镇人民政府", 5, 6), ("南关镇人民政府", 2, 0), ("西关镇人民政府", 3, 3), ("全县", 10, 9)]
     overdue = list(book["逾期未销号的问题"].iter_rows(values_only=True))[1:]
@@ -95,7 +95,7 @@ def test_ledger_list_of_the_county__each_finding_with_its_town_in_the_spreadshee
     bureau, _ = county
     listed = lantian("ledger", "list", "--county", "--overdue", "--as-of", "2024-12-01", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(bureau))
     assert listed.exit_code == 0, listed.output
-    book = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)
+    book = openpyxl.load_workbook(tmp_path / "list.xlsx")
     head, *rows = list(book["逾期未销号清单"].iter_rows(values_only=True))
     assert head[:3] == ("序号", "所属乡镇", "村（社区）") and len(rows) == 9
     assert {row[1] for row in rows} == {"东关镇人民政府", "西关镇人民政府"} and all(row[3].startswith(row[1][:2]) for row in rows)
@@ -118,7 +118,7 @@ def test_ledger_list_of_one_town__no_town_column_even_beside_a_row_of_no_office(
     east = bureau.parent.parent / "东关镇人民政府" / "office.yaml"
     listed = lantian("ledger", "list", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(east))
     assert listed.exit_code == 0, listed.output
-    head, *rows = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)["整改清单"].iter_rows(values_only=True)
+    head, *rows = openpyxl.load_workbook(tmp_path / "list.xlsx")["整改清单"].iter_rows(values_only=True)
     assert head[:3] == ("序号", "村（社区）", "单位（点位）") and "所属乡镇" not in head and len(rows) == 9 + 3
 
 
@@ -128,7 +128,7 @@ def test_ledger_list_county_of_one_town_s_findings__still_each_with_its_town(cou
     bureau, _ = county
     listed = lantian("ledger", "list", "--county", "--status", "closed", "--format", "xlsx", "-o", str(tmp_path / "list.xlsx"), "--settings", str(bureau))
     assert listed.exit_code == 0, listed.output
-    book = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True)
+    book = openpyxl.load_workbook(tmp_path / "list.xlsx")
     head, *rows = book["整改清单"].iter_rows(values_only=True)
     assert head[:2] == ("序号", "所属乡镇") and len(rows) == 3 and {row[1] for row in rows} == {"东关镇人民政府"}
     assert [row for row in book["汇总"].iter_rows(values_only=True) if row and row[0] == "乡镇（单位）"] == [("乡镇（单位）", "问题数")]
@@ -140,3 +140,29 @@ def test_ledger_list_county_of_a_ledger_file__refused(tmp_path: Path) -> None:
     """Should refuse --county on a ledger file, which holds one office's findings only."""
     result = lantian("ledger", "list", "--county", "--ledger", str(tmp_path / "ledger.sqlite"))
     assert result.exit_code == 2 and "--county 只用于县局数据库服务器上的台账" in result.stderr, result.output
+
+
+def test_bureau_shows_and_closes_a_town_s_finding_with_county__a_town_is_told_whose_it_is(county: tuple[Path, str], tmp_path: Path) -> None:
+    """Should let the bureau show and close a town's finding by its number in the county's
+    database (--county), tell a town that asks for another town's finding whose it is
+    (LEDGER_029, nothing changed), and point the bureau that forgot --county to it."""
+    bureau, url = county
+    east = bureau.parent.parent / "东关镇人民政府" / "office.yaml"
+    west_finding = next(row for row in ledger.findings(ledger.ledger_at(url)) if row.office == "西关镇人民政府")
+    number = str(west_finding.finding_id)
+    for command in (["show", number], ["close", number, "--note", "已整改"]):
+        refused = lantian("ledger", *command, "--settings", str(east))
+        assert refused.exit_code == 2 and "[LEDGER_029]" in refused.stderr and "西关镇人民政府的问题" in refused.stderr and "--county" in refused.stderr, refused.output
+    assert ledger.findings(ledger.ledger_at(url), ledger.Filter(finding=west_finding.finding_id))[0].status == "open"
+    shown = lantian("ledger", "show", "--county", number, "--settings", str(bureau))
+    assert shown.exit_code == 0 and west_finding.site in shown.stdout, shown.output
+    closed = lantian("ledger", "close", "--county", number, "--note", "县局督查组复核，已整改", "--by", "张三", "--on", "2024-11-30", "--settings", str(bureau))
+    assert closed.exit_code == 0, closed.output
+    west = bureau.parent.parent / "西关镇人民政府" / "office.yaml"
+    assert "县局督查组复核，已整改" in lantian("ledger", "show", number, "--settings", str(west)).stdout
+    listed = lantian("ledger", "list", "--settings", str(bureau))
+    assert listed.exit_code == 0 and "共 0 个问题" in listed.stdout and "全县各乡镇的问题用 lantian ledger list --county" in listed.stderr
+    reported = lantian("report", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(tmp_path / "r"), "--settings", str(bureau))
+    assert reported.exit_code == 0 and "全县汇总用 lantian report --county" in reported.stderr, reported.output
+    # A town with findings of its own is told nothing of the county.
+    assert "提示" not in lantian("ledger", "list", "--settings", str(east)).stderr

@@ -400,7 +400,7 @@ def test_batch__every_file_refused_on_a_new_ledger__the_files_problems_shown_and
     assert result.exit_code == 2
     assert "a.yaml" in result.stderr and re.findall(r"\[([A-Z]+_\d{3})\]", result.stderr) == ["YAML_001"]
     # Nothing was checked: no list that would say no problem was found, no bar for nothing.
-    assert "没有写入文书：答卷都有错误" in result.stdout and "生成文书 0 份" not in result.stderr
+    assert "另有 1 份答卷有错误，没有处理（见下）" in result.stdout and "没有写入文书" in result.stdout and "生成文书 0 份" not in result.stderr
     assert not (tmp_path / "out").exists()
     # A list of an earlier run in the folder is not in the way of a list that will not be written.
     (tmp_path / "out").mkdir()

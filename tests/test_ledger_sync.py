@@ -96,6 +96,8 @@ def test_pull__brings_back_the_county_s_close_out_and_a_close_out_in_both_places
     assert [problem.code.name for problem in pulled.conflicts] == ["LEDGER_025"]
     message = pulled.conflicts[0].message
     assert "2024-11-21" in message and "王芳" in message and "2024-11-23" in message and "县局张三" in message
+    # Each ledger numbers its own findings: the message gives both numbers.
+    assert f"问题 #{town_copy.finding_id} 在这里" in message and f"那里的问题 #{in_both.finding_id}" in message
     mine = {(row.site, row.item_id): row for row in ledger.findings(town)}
     assert mine[(by_county.site, by_county.item_id)].closed_on == dt.date(2024, 11, 22)  # the county's, brought back
     assert mine[(in_both.site, in_both.item_id)].closed_on == dt.date(2024, 11, 21)  # the town's own stands here
