@@ -223,9 +223,12 @@ def _surplus_idle() -> list[Connection]:
     """Idle connections over _IDLE_MOST, taken out to be closed: those of the addresses used
     longest ago (a process that has opened many ledgers, as the tests do, keeps no server's
     connections filled). Called holding _IDLE_LOCK."""
+    # A forked process's copies of its parent's are never closed here: closing one would end
+    # the parent's session on the socket both share (libpq says goodbye on it).
+    mine = [key for key in _IDLE if key[0] == os.getpid()]
     surplus: list[Connection] = []
-    count = sum(len(kept) for kept in _IDLE.values())
-    for key in list(_IDLE):
+    count = sum(len(_IDLE[key]) for key in mine)
+    for key in mine:
         while count > _IDLE_MOST and _IDLE[key]:
             surplus.append(_IDLE[key].pop(0))
             count -= 1
@@ -250,8 +253,8 @@ def _close_idle() -> None:
     """Close this process's idle connections as it ends: the server sees a goodbye, not a
     dropped socket, and no connection is left to the garbage collector."""
     with _IDLE_LOCK:
-        idle = [connection for key, kept in _IDLE.items() if key[0] == os.getpid() for connection in kept]
-        _IDLE.clear()
+        mine = [key for key in _IDLE if key[0] == os.getpid()]
+        idle = [connection for key in mine for connection in _IDLE.pop(key)]
     for connection in idle:
         with contextlib.suppress(Exception):
             connection._connection.close()

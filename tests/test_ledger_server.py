@@ -482,3 +482,29 @@ def test_many_ledgers_opened_by_one_process__its_idle_connections_stay_few(postg
     assert mine[-1][1] == addresses[-1].url
     (open_ones,) = ledger_rows(addresses[0], "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")[0]
     assert open_ones <= _postgres._IDLE_MOST + 1, open_ones  # the kept ones and this question's own
+
+
+def test_forked_process_opening_many_ledgers__the_parent_s_kept_connection_lives_on(postgres: Server, rules) -> None:
+    """Should leave alone, in a forked process (a worker), the idle connections it inherited:
+    closing one there would end the parent's session on the socket both share."""
+    from engine import _postgres
+
+    address = ledger.ledger_at(postgres.new_schema())
+    ledger.record(address, inspection(rules, FAILING))
+    others = [ledger.ledger_at(postgres.new_schema()) for _ in range(_postgres._IDLE_MOST + 2)]
+    child = os.fork()
+    if child == 0:  # the worker: more ledgers than are kept, so that old ones are let go
+        code = 0
+        try:
+            for other in others:
+                ledger.record(other, inspection(rules, FAILING))
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    kept = _postgres.connect(address, write=True)
+    inherited = kept._connection
+    assert kept.kept and kept.execute("SELECT COUNT(*) FROM inspections").fetchone()[0] == 1
+    assert kept._connection is inherited  # the same session, not one made again after a failure
+    kept.close()
