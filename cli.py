@@ -760,7 +760,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     else:
         text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None, offices=ledger_module.county_view(path))
         if not rows and not any((village, checklist, status, severity, overdue)):
-            _county_hint(path, "没有本单位（{office}）的问题；全县各乡镇的问题用 lantian ledger list --county")
+            _county_hint(path, "没有本单位（{office}）的问题。县局要看全县各乡镇的问题，用 lantian ledger list --county")
     if output is not None:
         atomic_write(output, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
         _say(f"已写入 {output}：{len(rows)} 个问题")
@@ -832,7 +832,14 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
     if evidence is not None:
         require_plain_file(evidence, confined=False)  # hashed whole: a pipe or a device would never end
     path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
-    ledger_module.close(path, finding_id, note=note, actor=actor or getpass.getuser(), day=on.date() if on else dt.date.today(), evidence=evidence)
+    actor = actor or getpass.getuser()
+    if county:
+        from engine.settings import find_settings
+
+        # The town sees the close-out in its history: who closed it says it was the bureau.
+        if find_settings(settings_path, None) is not None:
+            actor = f"{actor}（{_settings(ctx, settings_path, None).office}）"
+    ledger_module.close(path, finding_id, note=note, actor=actor, day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
     ctx.exit(EXIT_OK)
 
@@ -1050,7 +1057,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     _say(f"已写入 {target}")
     _say(f"已写入 {sheet}")
     if not county and not summary.inspections:
-        _county_hint(path, "这一期间没有本单位（{office}）的检查；全县汇总用 lantian report --county")
+        _county_hint(path, "这一期间没有本单位（{office}）的检查。县局要看全县的汇总，用 lantian report --county")
     ctx.exit(EXIT_OK)
 
 

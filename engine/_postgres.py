@@ -248,6 +248,16 @@ _IDLE_PER_ADDRESS = 4
 _IDLE_MOST = 8
 
 
+def _new_lock_in_child() -> None:
+    """A forked process's own lock: one held by another thread at the fork is never released
+    in the child, whose first connection would wait for it for ever."""
+    global _IDLE_LOCK
+    _IDLE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 @atexit.register
 def _close_idle() -> None:
     """Close this process's idle connections as it ends: the server sees a goodbye, not a

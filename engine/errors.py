@@ -376,7 +376,7 @@ class ErrorCode(Enum):
     )
     LEDGER_029 = Detail(
         "another_office_s_finding",
-        "问题 #{id} 是{office}的问题，本单位（{mine}）看不到、也不能销号",
+        "问题 #{id} 是{office}的问题，不是本单位（{mine}）的：本单位的命令不查看、不销号它",
         "县局查看或销号各乡镇的问题时加 --county（lantian ledger show --county、ledger close --county）；乡镇只处理本镇的问题，请核对问题编号",
     )
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")

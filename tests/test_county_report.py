@@ -159,10 +159,14 @@ def test_bureau_shows_and_closes_a_town_s_finding_with_county__a_town_is_told_wh
     closed = lantian("ledger", "close", "--county", number, "--note", "县局督查组复核，已整改", "--by", "张三", "--on", "2024-11-30", "--settings", str(bureau))
     assert closed.exit_code == 0, closed.output
     west = bureau.parent.parent / "西关镇人民政府" / "office.yaml"
-    assert "县局督查组复核，已整改" in lantian("ledger", "show", number, "--settings", str(west)).stdout
+    assert "张三（XX县生态环境局）：县局督查组复核，已整改" in lantian("ledger", "show", number, "--settings", str(west)).stdout
     listed = lantian("ledger", "list", "--settings", str(bureau))
-    assert listed.exit_code == 0 and "共 0 个问题" in listed.stdout and "全县各乡镇的问题用 lantian ledger list --county" in listed.stderr
+    assert listed.exit_code == 0 and "共 0 个问题" in listed.stdout and "县局要看全县各乡镇的问题，用 lantian ledger list --county" in listed.stderr
     reported = lantian("report", "--from", "2024-11-01", "--to", "2024-11-30", "-o", str(tmp_path / "r"), "--settings", str(bureau))
-    assert reported.exit_code == 0 and "全县汇总用 lantian report --county" in reported.stderr, reported.output
-    # A town with findings of its own is told nothing of the county.
+    assert reported.exit_code == 0 and "县局要看全县的汇总，用 lantian report --county" in reported.stderr, reported.output
+    # A town with findings of its own is told nothing of the county; one with none is told
+    # it has none, and that the view of every town is the bureau's.
     assert "提示" not in lantian("ledger", "list", "--settings", str(east)).stderr
+    south = bureau.parent.parent / "南关镇人民政府" / "office.yaml"
+    told = lantian("ledger", "list", "--settings", str(south)).stderr
+    assert "没有本单位（南关镇人民政府）的问题。县局要看全县各乡镇的问题" in told, told

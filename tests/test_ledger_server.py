@@ -498,6 +498,7 @@ def test_forked_process_opening_many_ledgers__the_parent_s_kept_connection_lives
         try:
             for other in others:
                 ledger.record(other, inspection(rules, FAILING))
+            _postgres._close_idle()  # what runs as the worker ends: its own idle ones closed, not the parent's
         except BaseException:
             code = 1
         os._exit(code)
