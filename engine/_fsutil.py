@@ -150,7 +150,7 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
     except OSError as exc:
         raise unwritable(target, exc) from None
     try:
-        _plain_mode(temporary)
+        plain_mode(temporary)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -166,11 +166,21 @@ def atomic_write(path: str | Path, data: bytes, *, overwrite: bool = True, setti
         raise
 
 
-def _plain_mode(temporary: str | Path) -> None:
-    """mkstemp makes a file private (0600): give it the mode a plain open() would."""
-    umask = os.umask(0)
+def _read_umask() -> int:
+    umask = os.umask(0o077)
     os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
+    return umask
+
+
+#: The process's umask, read once as the module is imported. Reading it means setting it for an
+#: instant, and a file another thread (the web app's) created in that instant would take the
+#: momentary mask: read at import, before any thread of ours writes.
+UMASK = _read_umask()
+
+
+def plain_mode(temporary: str | Path) -> None:
+    """mkstemp makes a file private (0600): give it the mode a plain open() would."""
+    os.chmod(temporary, 0o666 & ~UMASK)
 
 
 @contextlib.contextmanager
@@ -204,7 +214,7 @@ def place_all(pairs: Sequence[tuple[Path, Path]]) -> None:
             try:
                 with open(temporary, "rb+") as handle:
                     os.fsync(handle.fileno())
-                _plain_mode(temporary)
+                plain_mode(temporary)
                 _put_in_place(str(temporary), target, overwrite=False)
             except OSError as exc:
                 raise unwritable(target, exc) from None

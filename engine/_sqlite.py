@@ -168,10 +168,9 @@ def create_whole(path: Path, statements: Iterable[str], prepare: Callable[[sqlit
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=str(folder))
     os.close(fd)
     try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        from ._fsutil import plain_mode  # here: _fsutil reads this module's HEADER as it loads
+
+        plain_mode(temporary)  # mkstemp makes it private (0600)
         connection = sqlite3.connect(temporary, isolation_level=None)
         try:
             if prepare is not None:

@@ -131,9 +131,14 @@ def on_loopback(app, **options):
             for dispatcher in list(served._map.values()):
                 dispatcher.close()
 
-        served.trigger.pull_trigger(stop)
-        thread.join(30)
+        # A loop that ended before it was told to has closed its trigger: said so, plainly.
+        ended_early = not thread.is_alive()
+        if not ended_early:
+            served.trigger.pull_trigger(stop)
+            thread.join(30)
         served.task_dispatcher.shutdown()
+        assert not ended_early, "the server's loop ended before the test stopped it"
+        assert not thread.is_alive(), "the server's loop did not stop"
 
 
 def ledger_rows(location, sql: str, values: tuple = ()) -> list[tuple]:

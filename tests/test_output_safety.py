@@ -717,3 +717,21 @@ def test_written_file__its_folder_synced_after_it_is_named(tmp_path: Path, monke
         fsutil.place_all([(first, tmp_path / "b" / "x.sqlite"), (second, tmp_path / "b" / "y.sqlite")])
     assert [folder for folder, _ in synced[1:]] == [tmp_path / "b", tmp_path / "b"]
     assert sorted(path.name for path in (tmp_path / "b").iterdir()) == ["x.sqlite", "y.sqlite"]  # no temporary file left
+
+
+def test_written_files__the_mode_a_plain_open_gives__the_umask_never_set_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should give an output and a new ledger the mode open() would (0666 less the umask), not
+    mkstemp's private 0600, and never set the process's umask to learn it: in the web app
+    another thread creating a file in that instant would take the momentary mask."""
+    from test_ledger import FAILING, inspection
+
+    from engine import ledger
+    from engine._fsutil import atomic_write
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    monkeypatch.setattr(os, "umask", lambda *args: pytest.fail("os.umask called while writing"))
+    atomic_write(tmp_path / "out.txt", b"x")
+    ledger.record(tmp_path / "ledger.sqlite", inspection(load_rules(RULES), FAILING))
+    for name in ("out.txt", "ledger.sqlite"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name
