@@ -781,7 +781,7 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
 
 
 def _county_flag(what: str) -> Any:
-    return click.option("--county", is_flag=True, help=f"县局{what}县局数据库中任何乡镇（单位）的问题（见 docs/county.md）。")
+    return click.option("--county", is_flag=True, help=f"县局用：{what}县局数据库中任何乡镇（单位）的问题（见 docs/county.md）。")
 
 
 @ledger.command("show", context_settings=CONTEXT)
@@ -818,7 +818,7 @@ def ledger_show(ctx: click.Context, finding_id: int, county: bool, ledger_path: 
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="证明材料文件（照片、报告），台账记下它的名称和 SHA-256。")
 @click.option("--by", "actor", help="销号人；默认为当前系统用户。")
 @_date_option("--on", "销号日期，YYYY-MM-DD；默认今天。")
-@_county_flag("销号")
+@_county_flag("以县局的名义销号")
 @ledger_option
 @settings_option
 @click.pass_context
