@@ -281,6 +281,28 @@ def test_another_writer_holds_the_ledger__ledger_015_after_the_wait(postgres_url
     assert ledger.record(path, inspection(rules, FAILING)).new
 
 
+def test_push_while_another_writer_holds_the_county_s_ledger__ledger_015_nothing_copied(postgres_url: str, rules, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should give up a push with LEDGER_015 after the wait when another writer holds the
+    county's ledger: the lock is waited for inside a transaction whose statements are sent
+    without waiting for answers, and the time-out still ends it whole, nothing copied."""
+    import psycopg
+    from test_ledger_sync import town_ledger
+
+    from engine import _postgres, ledger_sync
+
+    monkeypatch.setattr(_postgres, "BUSY_SECONDS", 0.5)
+    town = town_ledger(tmp_path / "town.sqlite", rules)
+    county = ledger.for_office(ledger.ledger_at(postgres_url), "东关镇人民政府")
+    ledger.upgrade(county)
+    with psycopg.connect(postgres_url) as other:
+        other.execute(ledger._SERVER_WRITE_LOCK)
+        with pytest.raises(LedgerError) as raised:
+            ledger_sync.sync(town, county, "东关镇人民政府")
+    assert codes(raised) == ["LEDGER_015"]
+    assert ledger_rows(county, "SELECT COUNT(*) FROM inspections") == [(0,)]
+    assert ledger_sync.sync(town, county, "东关镇人民政府").inspections == 4
+
+
 def test_pg_dump_and_pg_restore__the_restored_ledger_is_the_same(postgres: Server, postgres_url: str, rules, tmp_path: Path) -> None:
     """Should come back whole from the backup docs/county.md describes: pg_dump of the ledger's
     schema, pg_restore into a new database, then `ledger check` passes and every finding is
