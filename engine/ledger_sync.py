@@ -132,6 +132,15 @@ class _Held:
     findings: dict[tuple[str, str], tuple[int, str]]  #: (answers SHA-256, item) → (id, status)
     events: dict[tuple[str, str], set[str]]  #: (answers SHA-256, item) → event identities
     closed_by: dict[tuple[str, str], Any]  #: the close-out that closed each closed finding
+    latest: dict[tuple[str, str], Any] = field(default_factory=dict)  #: each finding's latest event, by day
+
+    def saw(self, key: tuple[str, str], event: Any) -> None:
+        """Take ``event`` of the finding ``key`` as held: its identity, and whether it is the latest."""
+        self.events.setdefault(key, set()).add(event_identity(*key, event))
+        if event["status"] == "closed":
+            self.closed_by[key] = event
+        if key not in self.latest or event["happened_on"] >= self.latest[key]["happened_on"]:
+            self.latest[key] = event
 
 
 def _held(connection: Any, target: LedgerAt, office: str | None) -> _Held:
@@ -148,10 +157,7 @@ def _held(connection: Any, target: LedgerAt, office: str | None) -> _Held:
         item_by_finding[row["id"]] = key
     events = connection.execute(f"SELECT e.* FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id {scope} ORDER BY e.id", values)
     for event in events:
-        key = item_by_finding[event["finding_id"]]
-        held.events.setdefault(key, set()).add(event_identity(*key, event))
-        if event["status"] == "closed":
-            held.closed_by[key] = event
+        held.saw(item_by_finding[event["finding_id"]], event)
     return held
 
 
@@ -167,10 +173,9 @@ def _hold_finding(connection: Any, key: tuple[str, str], held: _Held) -> None:
     row = connection.execute("SELECT id, status FROM findings WHERE inspection_id = ? AND item_id = ?", (held.inspections[key[0]], key[1])).fetchone()
     held.findings[key] = (row["id"], row["status"])
     held.events[key] = set()
+    held.latest.pop(key, None)
     for event in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (row["id"],)):
-        held.events[key].add(event_identity(*key, event))
-        if event["status"] == "closed":
-            held.closed_by[key] = event
+        held.saw(key, event)
 
 
 def _copy_inspection(connection: Any, target: LedgerAt, inspection: Any, rows: _Rows, sha_of: dict[int, str], held: _Held, done: Synced) -> None:
@@ -216,27 +221,33 @@ def _copy_event(connection: Any, target: LedgerAt, event: Any, sha: str, item: s
         return  # a finding of another office's copy of the same answers file
     finding_id, status = held.findings[key]
     if status == "closed":
-        done.conflicts.append(_conflict(target, finding_id, held.closed_by[key], event))
+        done.conflicts.append(_conflict(ErrorCode.LEDGER_025, target, finding_id, held.closed_by[key], event))
+        return
+    latest = held.latest.get(key)
+    if latest is not None and event["happened_on"] < latest["happened_on"]:
+        # Dated before what the target already holds of the finding (a desk close-out from one
+        # place, a later re-inspection in the other that found it still there): copied, it would
+        # undo the later record, and a finding's history runs forward in time.
+        done.conflicts.append(_conflict(ErrorCode.LEDGER_030, target, finding_id, latest, event))
         return
     ledger._event(
         connection, finding_id, event["status"], event["happened_on"], event["actor"], event["reason"], inspection_id,
         (event["evidence_name"], event["evidence_sha256"]), has_status=event["status"] == status, recorded_at=event["recorded_at"],
     )
     held.findings[key] = (finding_id, event["status"])
-    held.events.setdefault(key, set()).add(event_identity(sha, item, event))
-    if event["status"] == "closed":
-        held.closed_by[key] = event
+    held.saw(key, event)
     done.events += 1
 
 
-def _conflict(target: LedgerAt, finding_id: int, kept: Any, refused: Any) -> Problem:
+def _conflict(code: ErrorCode, target: LedgerAt, finding_id: int, kept: Any, refused: Any) -> Problem:
     context = {
         "id": finding_id,
         "other_id": refused["finding_id"],
         "kept_day": kept["happened_on"], "kept_actor": kept["actor"], "kept_reason": kept["reason"],
+        "kept_status": FINDING_STATUS_LABELS.get(kept["status"], kept["status"]),
         "status": FINDING_STATUS_LABELS.get(refused["status"], refused["status"]), "day": refused["happened_on"], "actor": refused["actor"], "reason": refused["reason"],
     }
-    return Problem(ErrorCode.LEDGER_025, Location(str(target)), context, severity="warning")
+    return Problem(code, Location(str(target)), context, severity="warning")
 
 
 
