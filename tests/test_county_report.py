@@ -4,11 +4,14 @@ and the real spreadsheet."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import strategies as st
 from test_ledger_county import town_settings
 
 from engine import ledger
@@ -170,3 +173,72 @@ def test_bureau_shows_and_closes_a_town_s_finding_with_county__a_town_is_told_wh
     south = bureau.parent.parent / "南关镇人民政府" / "office.yaml"
     told = lantian("ledger", "list", "--settings", str(south)).stderr
     assert "没有本单位（南关镇人民政府）的问题。县局要看全县各乡镇的问题" in told, told
+
+
+#: Work of two towns recorded straight into the county's database, as offices online do.
+COUNTY_WORK = st.lists(
+    st.one_of(
+        st.tuples(st.just("inspect"), st.integers(0, 1), st.integers(-20, 25), st.booleans()),
+        st.tuples(st.just("reinspect"), st.integers(0, 1), st.integers(1, 10), st.integers(0, 4), st.booleans()),
+        st.tuples(st.just("close"), st.integers(0, 1), st.integers(1, 10), st.integers(0, 20)),
+    ),
+    max_size=12,
+)
+TWO_TOWNS = ("东关镇人民政府", "西关镇人民政府")
+
+
+def test_county_figures__each_town_s_the_same_as_its_own_report(postgres) -> None:
+    """Should give, for any work of two towns, each town's figures in the county's summary as
+    that town's own `lantian report` counts them: inspections, compliant ones, findings of the
+    period, closed and still open and overdue at its end."""
+    from hypothesis import HealthCheck, given, settings
+
+    from engine import check, load_rules
+    from engine.campaign_report import summarize
+    from helpers import RULES
+
+    rules = load_rules(RULES)  # not the fixture: a failing case is printed with its arguments
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(work=COUNTY_WORK)
+    def run(work) -> None:
+        county = ledger.ledger_at(postgres.new_schema())
+        offices = [ledger.for_office(county, town) for town in TWO_TOWNS]
+        sites = [0, 0]
+        today = dt.date(2024, 12, 31)
+        for number, step in enumerate(work):
+            which, where = step[1], offices[step[1]]
+            if step[0] == "close":
+                unclosed = ledger.findings(where, ledger.Filter(status="unclosed")) if ledger.exists(where) else []
+                if unclosed:
+                    with contextlib.suppress(ledger.LedgerError):  # a day before the finding's last record
+                        ledger.close(where, unclosed[step[3] % len(unclosed)].finding_id, note="书面销号", actor="王芳", day=dt.date(2024, 11, 20) + dt.timedelta(days=step[2]), today=today)
+                continue
+            if step[0] == "inspect":
+                day, overrides, extra, site = dt.date(2024, 11, 10) + dt.timedelta(days=step[2]), FAILING if step[3] else {}, f"  id: J-{sites[which]}\n", sites[which]
+                sites[which] += 1
+            elif sites[which]:
+                site = step[3] % sites[which]
+                day, overrides, extra = dt.date(2024, 11, 20) + dt.timedelta(days=step[2]), {"stockpile_covered": "否"} if step[4] else {}, f"  follows: J-{site}\n"
+            else:
+                continue
+            text = dust_answers(overrides, date=day.isoformat()).decode("utf-8").replace("  inspectors: [李明, 王芳]\n", "  inspectors: [李明, 王芳]\n" + extra)
+            text = text.replace("XX建设有限公司XX项目工地", f"{TWO_TOWNS[which][:2]}{site}号工地")
+            result = dataclasses.replace(check(text.encode("utf-8"), rules, name=f"{number}.yaml"), answers_sha256=f"{number:064x}")
+            with contextlib.suppress(ledger.NotAdmitted):
+                ledger.record(where, result, today=today)
+        if not ledger.exists(county):
+            return
+        start, end = dt.date(2024, 11, 1), dt.date(2024, 11, 30)
+        towns = {town.name: town for town in summarize_county(county, start, end).towns}
+        for office, where in zip(TWO_TOWNS, offices, strict=True):
+            own = summarize(where, start, end)
+            tally = towns.get(office)
+            if tally is None:
+                assert own.inspections == 0 and not own.unclosed
+                continue
+            compliant = dict(own.verdicts).get("合格", 0)
+            assert (tally.inspections, tally.compliant, tally.findings, tally.closed) == (own.inspections, compliant, own.findings, own.closed), office
+            assert (tally.unclosed, tally.overdue) == (len(own.unclosed), len(own.overdue)), office
+
+    run()
