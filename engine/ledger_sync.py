@@ -108,7 +108,9 @@ def _read(path: LedgerAt, office: str | None) -> _Rows:
     """Everything of ``office`` in the ledger at ``path``, read in one transaction."""
     where = ledger.for_office(path, office) if ledger.on_server(path) else path
     with ledger._connection(where) as connection:
-        inspections = [row for row in connection.execute("SELECT * FROM inspections ORDER BY id") if ledger._mine(row, office)]
+        rows = connection.execute("SELECT * FROM inspections ORDER BY id")
+        # A file is one office's (and one written before offices were kept has no column for it).
+        inspections = [row for row in rows if ledger._mine(row, office)] if ledger.on_server(path) else list(rows)
         ids = {row["id"] for row in inspections}
         findings = [row for row in connection.execute("SELECT * FROM findings ORDER BY id") if row["inspection_id"] in ids]
         finding_ids = {row["id"] for row in findings}

@@ -206,6 +206,28 @@ def test_cli_push_and_pull(tmp_path: Path, postgres: object, postgres_url: str, 
     assert len(closed) == 1
 
 
+@pytest.mark.parametrize("version", [1, 4, 6])
+def test_push_of_a_town_ledger_an_older_lantian_wrote__copied_whole_the_file_untouched(tmp_path: Path, postgres_url: str, rules, version: int) -> None:
+    """Should push a town's ledger that an older Lantian wrote (before offices were kept, or
+    site keys, or times) as it is, reading it without upgrading it (a push only reads the
+    town's file; it crashed on the missing office column), and pull into it after upgrading it."""
+    from helpers import downgrade_ledger
+
+    office = office_folder(tmp_path / "town")
+    settings = town_settings(office, TOWNS[0], str(office / "office.ledger.sqlite"))
+    town = town_ledger(office / "office.ledger.sqlite", rules)
+    downgrade_ledger(town, version)
+    before = town.read_bytes()
+    pushed = lantian("ledger", "push", "--to", postgres_url, "--settings", str(settings))
+    assert pushed.exit_code == 0 and "检查 4 次" in pushed.stdout, pushed.output
+    assert town.read_bytes() == before
+    county = ledger.for_office(ledger.ledger_at(postgres_url), TOWNS[0])
+    assert same(ledger.findings(town), ledger.findings(county))
+    pulled = lantian("ledger", "pull", "--from", postgres_url, "--settings", str(settings))
+    assert pulled.exit_code == 0 and "本单位台账已有的检查 4 次" in pulled.stdout, pulled.output
+    ledger.examine(town)
+
+
 @pytest.mark.parametrize("direction", ["push", "pull"])
 def test_cli_sync__county_unreachable__ledger_022_nothing_changed(tmp_path: Path, rules, direction: str) -> None:
     office = office_folder(tmp_path / "town")
