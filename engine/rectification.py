@@ -99,7 +99,7 @@ class Row:
         """The row in COLUMNS, or with ``offices`` in the columns with OFFICE_COLUMN."""
         cells = [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status, self.finding_id]
         if offices:
-            cells.insert(1, self.office)
+            cells.insert(1, self.office or NO_OFFICE)
         return cells
 
 
@@ -149,7 +149,7 @@ def pdf_cells(row: Row, *, offices: bool = False) -> list[str]:
     on the first line of the village's cell."""
     # "待整改（逾期3天）" on two lines: the status, then how late.
     status = row.status.replace("（", "\n").rstrip("）")
-    village = "\n".join(text for text in (row.office, row.village) if text) if offices else row.village
+    village = "\n".join(text for text in (row.office or NO_OFFICE, row.village) if text) if offices else row.village
     return [str(row.number), village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
 
 
