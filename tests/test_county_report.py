@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import openpyxl
@@ -190,7 +191,8 @@ TWO_TOWNS = ("东关镇人民政府", "西关镇人民政府")
 def test_county_figures__each_town_s_the_same_as_its_own_report(postgres) -> None:
     """Should give, for any work of two towns, each town's figures in the county's summary as
     that town's own `lantian report` counts them: inspections, compliant ones, findings of the
-    period, closed and still open and overdue at its end."""
+    period, closed and still open and overdue at its end; and weeks that cover the period once
+    and add up to it."""
     from hypothesis import HealthCheck, given, settings
 
     from engine import check, load_rules
@@ -230,7 +232,13 @@ def test_county_figures__each_town_s_the_same_as_its_own_report(postgres) -> Non
         if not ledger.exists(county):
             return
         start, end = dt.date(2024, 11, 1), dt.date(2024, 11, 30)
-        towns = {town.name: town for town in summarize_county(county, start, end).towns}
+        summary = summarize_county(county, start, end)
+        towns = {town.name: town for town in summary.towns}
+        # The weeks cover the period once: their counts add up to the period's.
+        assert summary.weeks[0].start == start and summary.weeks[-1].end == end
+        assert all(later.start == earlier.end + dt.timedelta(days=1) for earlier, later in itertools.pairwise(summary.weeks))
+        assert sum(week.inspections for week in summary.weeks) == summary.total.inspections
+        assert sum(week.findings for week in summary.weeks) == summary.total.findings
         for office, where in zip(TWO_TOWNS, offices, strict=True):
             own = summarize(where, start, end)
             tally = towns.get(office)
