@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ledger
-from .campaign_report import LISTED, Chart, count_chart, status_chart
+from .campaign_report import LISTED, Chart, _rate, count_chart, status_chart
 from .labels import NO_OFFICE
 from .ledger import Filter, LedgerAt, LedgerRow
 
@@ -39,7 +39,7 @@ class Tally:
 
     @property
     def compliance_rate(self) -> float | None:
-        return round(100 * self.compliant / self.inspections, 1) if self.inspections else None
+        return _rate(self.compliant, self.inspections)
 
 
 @dataclass(frozen=True)

@@ -340,12 +340,13 @@ def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_
     brings an older schema up to date, in one transaction."""
     with _server_session(address, write=write) as connection:
         version = _version(connection)
-        if version == 0 and _server_tables(connection):
+        empty = version == 0 and not _server_tables(connection)
+        if version == 0 and not empty:
             # Another writer created the ledger, tables and version in one transaction, just
             # between the two looks: the version is there now.
             version = _version(connection)
         if version != connection.checked_version:
-            if version == 0 and not _server_tables(connection):
+            if version == 0 and empty:
                 if not write:
                     raise LedgerError.of(ErrorCode.LEDGER_028, str(address))
             else:
@@ -1441,12 +1442,12 @@ def history(path: LedgerAt, finding_id: int) -> tuple[LedgerRow, list[Event]]:
     if not 0 < finding_id <= MAX_ID:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     with _connection(path) as connection:
+        if _office(path) is not None:  # an office's view of the county's database (a file has no offices)
+            owner = connection.execute("SELECT i.office FROM findings f JOIN inspections i ON i.id = f.inspection_id WHERE f.id = ?", (finding_id,)).fetchone()
+            if owner is not None and not _mine(owner, _office(path)):
+                raise _another_office_s(path, finding_id, owner["office"])
         events = [dict(row) for row in connection.execute("SELECT * FROM events WHERE finding_id = ? ORDER BY id", (finding_id,))]
     rows = findings(path, Filter(finding=finding_id))
-    if not rows and _office(path) is not None:
-        found = findings(for_office(path, None), Filter(finding=finding_id))
-        if found:
-            raise _another_office_s(path, finding_id, found[0].office)
     if not rows:
         raise LedgerError.of(ErrorCode.LEDGER_005, str(path), id=finding_id)
     problems = _event_problems(path, events)

@@ -29,7 +29,7 @@ from typing import Any
 
 from . import ledger
 from .errors import ErrorCode, Location, Problem
-from .labels import FINDING_STATUS_LABELS, NOTICE_TITLES, document_label
+from .labels import FINDING_STATUS_LABELS, NOTICE_TITLES
 from .ledger import LedgerAt
 from .numbering import Given
 
@@ -276,7 +276,7 @@ def push_numbers(numbers: list[Given], target: LedgerAt, office: str) -> Numbers
             key = (given.kind, given.number.year, given.number.seq)
             if key in held:
                 if held[key] != given.inspection:
-                    context = {"year": given.number.year, "seq": given.number.seq, "kind": document_label("notice", given.kind) if given.kind in NOTICE_TITLES else given.kind}
+                    context = {"year": given.number.year, "seq": given.number.seq, "kind": NOTICE_TITLES.get(given.kind, given.kind)}
                     done.clashes.append(Problem(ErrorCode.LEDGER_026, Location(str(target)), context, severity="warning"))
                 continue
             if (given.kind, given.inspection) in by_inspection:
