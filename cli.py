@@ -459,7 +459,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     try:
         outcome = run_batch(
             directory, out_dir, rules, settings,
-            on_total=on_total, on_progress=lambda n: state["bar"].update(n) if "bar" in state else None, workers=workers or default_workers(),
+            on_total=on_total, on_progress=lambda n: state["bar"].update(n), workers=workers or default_workers(),
             ledger_path=shown_ledger, issued=_day(issued), force=force,
         )
     finally:
@@ -693,6 +693,11 @@ def _county_ledger(ctx: click.Context, ledger_path: Any, settings_path: Path | N
     return path
 
 
+def _county_flag(help_text: str) -> Any:
+    """--county: the county's view of its database (_county_ledger), with what it does there."""
+    return click.option("--county", is_flag=True, help=f"{help_text}（见 docs/county.md）。")
+
+
 def _date_option(name: str, help_text: str) -> Any:
     return click.option(name, type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text)
 
@@ -716,7 +721,7 @@ def ledger() -> None:
 @click.option("--format-version", "format_version", type=click.IntRange(1, 3), default=3, show_default=True, help="json、csv 的格式版本（见 docs/json.md）；2 没有 office 字段；1 为旧格式，将在以后的版本中删除。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入的文件；不写或写 - 时 table、json、csv 输出到屏幕。")
 @click.option("--force", is_flag=True, help="-o 的文件已存在时覆盖它（只覆盖普通文件）。")
-@click.option("--county", is_flag=True, help="全县：县局数据库中各乡镇（单位）的问题，每个问题注明所属乡镇；清单用本单位（县局）的设置落款（见 docs/county.md）。")
+@_county_flag("全县：县局数据库中各乡镇（单位）的问题，每个问题注明所属乡镇；清单用本单位（县局）的设置落款")
 @ledger_option
 @settings_option
 @click.pass_context
@@ -747,10 +752,11 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     day = as_of.date() if as_of else dt.date.today()
     # --as-of asks for that day: the status is the one the finding had then, as its overdue days are.
     rows = ledger_module.findings(path, Filter(village=village, checklist=checklist, status=status, severity=severity, overdue_on=day if overdue else None, status_on=day if as_of else None))
+    offices = ledger_module.county_view(path)  # the county's view: each finding shown with its town
     if fmt in ("xlsx", "pdf"):
         if output is None:
             raise click.UsageError(f"--format {fmt} 须用 -o 指定写入的文件")
-        _write_ledger_list(ctx, rows, day, fmt, output, settings_path, overdue=overdue, offices=ledger_module.county_view(path))
+        _write_ledger_list(ctx, rows, day, fmt, output, settings_path, overdue=overdue, offices=offices)
         _say(f"已写入 {output}：{len(rows)} 个问题")
         ctx.exit(EXIT_OK)
     if fmt == "json":
@@ -758,7 +764,7 @@ def ledger_list(ctx: click.Context, village: str | None, checklist: str | None, 
     elif fmt == "csv":
         text = ledger_output.csv_text(rows, day, format_version)
     else:
-        text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None, offices=ledger_module.county_view(path))
+        text = ledger_output.table_text(rows, day, dated=overdue or as_of is not None, offices=offices)
         if not rows and not any((village, checklist, status, severity, overdue)):
             _county_hint(path, "没有本单位（{office}）的问题。县局要看全县各乡镇的问题，用 lantian ledger list --county")
     if output is not None:
@@ -780,13 +786,9 @@ def _write_ledger_list(ctx: click.Context, rows: Any, day: Any, fmt: str, output
     atomic_write(output, ledger_list_file(rows, day, fmt, settings, output, overdue=overdue, offices=offices))
 
 
-def _county_flag(what: str) -> Any:
-    return click.option("--county", is_flag=True, help=f"县局用：{what}县局数据库中任何乡镇（单位）的问题（见 docs/county.md）。")
-
-
 @ledger.command("show", context_settings=CONTEXT)
 @click.argument("finding_id", type=int)
-@_county_flag("查看")
+@_county_flag("县局用：查看县局数据库中任何乡镇（单位）的问题")
 @ledger_option
 @settings_option
 @click.pass_context
@@ -818,7 +820,7 @@ def ledger_show(ctx: click.Context, finding_id: int, county: bool, ledger_path: 
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="证明材料文件（照片、报告），台账记下它的名称和 SHA-256。")
 @click.option("--by", "actor", help="销号人；默认为当前系统用户。")
 @_date_option("--on", "销号日期，YYYY-MM-DD；默认今天。")
-@_county_flag("以县局的名义销号")
+@_county_flag("县局用：以县局的名义销号县局数据库中任何乡镇（单位）的问题")
 @ledger_option
 @settings_option
 @click.pass_context
@@ -1016,7 +1018,7 @@ def verify(ctx: click.Context, answers: Path, ledger_path: Path | None, settings
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="期间最后一天，YYYY-MM-DD；逾期按这一天计算。")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="汇总写入的文件夹。")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
-@click.option("--county", is_flag=True, help="全县汇总：县局数据库中各乡镇（单位）的检查、合格率、未销号和逾期问题、每周进展（见 docs/county.md）。")
+@_county_flag("全县汇总：县局数据库中各乡镇（单位）的检查、合格率、未销号和逾期问题、每周进展")
 @ledger_option
 @settings_option
 @click.pass_context
