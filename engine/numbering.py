@@ -165,19 +165,8 @@ def given(path: NumbersAt, inspection: str, *, kind: str = "notice") -> Document
         return _given_on_server(path, inspection, kind)
     if not os.path.lexists(path):
         return None
-    try:
-        _require_sqlite(Path(path))
-        try:
-            row = _given(Path(path), inspection, kind)
-        except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", None) != _sqlite.SQLITE_READONLY_ROLLBACK:
-                raise
-            # An allocation was killed midway: its journal is undone first, as every reader does.
-            _sqlite.finish_interrupted_write(Path(path))
-            row = _given(Path(path), inspection, kind)
-    except (sqlite3.Error, OSError) as exc:
-        raise _unusable(path, exc, writing=False) from None
-    return _number(Path(path), row) if row is not None else None
+    rows = _read(Path(path), "year, seq", "WHERE kind = ? AND inspection = ?", (kind, inspection))
+    return _number(Path(path), rows[0]) if rows else None
 
 
 def backup(path: str | Path, into: Path) -> bool:
@@ -226,27 +215,34 @@ def every_number(path: str | Path) -> list[Given]:
     """Every number the numbers file gave, oldest first; none when there is no file yet."""
     if not os.path.lexists(path):
         return []
-    try:
-        _require_sqlite(Path(path))
-        with closing(_sqlite.connect(Path(path), write=False)) as connection:
-            columns = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}
-            if not columns:
-                raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
-            day = "decided_on" if "decided_on" in columns else "NULL AS decided_on"
-            rows = connection.execute(f"SELECT kind, year, seq, inspection, issued_at, {day} FROM document_numbers ORDER BY issued_at, kind, year, seq").fetchall()
-    except (sqlite3.Error, OSError) as exc:
-        raise _unusable(path, exc, writing=False) from None
+    rows = _read(Path(path), "kind, year, seq, inspection, issued_at", "ORDER BY issued_at, kind, year, seq")
     return [Given(row["kind"], _number(Path(path), row), row["inspection"], row["issued_at"]) for row in rows]
 
 
-def _given(path: Path, inspection: str, kind: str) -> sqlite3.Row | None:
-    with closing(_sqlite.connect(path, write=False)) as connection:
-        columns = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}
-        if not columns:
-            raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
-        day = "decided_on" if "decided_on" in columns else "NULL AS decided_on"
-        row: sqlite3.Row | None = connection.execute(f"SELECT year, seq, {day} FROM document_numbers WHERE kind = ? AND inspection = ?", (kind, inspection)).fetchone()
-        return row
+def _read(path: Path, columns: str, rest: str, values: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    """``SELECT columns, decided_on FROM document_numbers rest`` of a numbers file, read only
+    (decided_on NULL in a file older than it). An allocation killed midway has its journal
+    undone first, as every reader does; a file that cannot be read is NUMBER_001."""
+
+    def rows() -> list[sqlite3.Row]:
+        with closing(_sqlite.connect(path, write=False)) as connection:
+            found = {column["name"] for column in connection.execute("PRAGMA table_info(document_numbers)")}
+            if not found:
+                raise LantianError.of(ErrorCode.NUMBER_001, str(path), reason="这是另一种 SQLite 数据库，不是文号记录")
+            day = "decided_on" if "decided_on" in found else "NULL AS decided_on"
+            return connection.execute(f"SELECT {columns}, {day} FROM document_numbers {rest}", values).fetchall()
+
+    try:
+        _require_sqlite(path)
+        try:
+            return rows()
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) != _sqlite.SQLITE_READONLY_ROLLBACK:
+                raise
+            _sqlite.finish_interrupted_write(path)
+            return rows()
+    except (sqlite3.Error, OSError) as exc:
+        raise _unusable(path, exc, writing=False) from None
 
 
 # -- on a server: the ledger's database, per office --------------------------------------------

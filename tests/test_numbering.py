@@ -82,3 +82,31 @@ def test_number__two_concurrent_runs__never_share_a_number(tmp_path: Path) -> No
     assert sorted(numbers) == list(range(1, 121))
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT COUNT(*), COUNT(DISTINCT seq) FROM document_numbers").fetchone() == (120, 120)
+
+
+KILLED_ALLOCATION = """
+import os, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA journal_mode=DELETE")
+connection.execute("PRAGMA cache_size=1")  # changed pages go to the file before the commit: the journal is hot
+connection.execute("BEGIN IMMEDIATE")
+for seq in range(2, 400):
+    connection.execute("INSERT INTO document_numbers (year, seq, kind, inspection, issued_at) VALUES (2024, ?, 'town_notice', ?, '2024-11-05')", (seq, "x" * 200 + str(seq)))
+os._exit(9)  # killed in the middle of an allocation
+"""
+
+
+def test_every_number__after_an_allocation_killed_midway__its_journal_undone_first(tmp_path: Path) -> None:
+    """Should read every number given (as a push does) after an allocation was killed in the
+    middle: the half-written allocation undone first, as reading one number does, not refused."""
+    import subprocess
+    import sys
+
+    from engine.numbering import allocate, every_number
+
+    path = tmp_path / "office.numbers.sqlite"
+    allocate(path, "first inspection", kind="town_notice", year=2024)
+    killed = subprocess.run([sys.executable, "-c", KILLED_ALLOCATION, str(path)], check=False)
+    assert killed.returncode == 9 and Path(f"{path}-journal").exists()
+    assert [(number.inspection, number.number.seq) for number in every_number(path)] == [("first inspection", 1)]
+    assert not Path(f"{path}-journal").exists()
