@@ -118,8 +118,7 @@ def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySumm
         }
 
     towns = tallies(lambda row: _office(row.office), lambda row: _office(row.office))
-    titles = {row.checklist_id: row.checklist_title for row in [*found, *unclosed]}
-    checklists = tallies(lambda row: titles.get(row.checklist_id, row.checklist_id), lambda row: row.checklist_title)
+    checklists = tallies(lambda row: row.checklist_title, lambda row: row.checklist_title)
     return CountySummary(
         start=start,
         end=end,

@@ -269,6 +269,7 @@ class RecordedInspection:
     recorded_at: str
     recorded_by: str | None  #: who recorded it, where the ledger knows (schema version 5 on)
     office: str | None = None  #: the office it belongs to in a county's database (version 7 on)
+    checklist_title: str = ""  #: the checklist's title as it was when recorded
 
     @classmethod
     def _from(cls, row: _Row) -> RecordedInspection:
@@ -277,6 +278,7 @@ class RecordedInspection:
             row["id"], row["answers_sha256"], row["answers_name"], row["checklist_id"], row["site_name"], row["village"],
             row["inspected_on"], row["verdict"], row["notice_number"], row["follows_id"], row["recorded_at"],
             row["recorded_by"] if "recorded_by" in columns else None, row["office"] if "office" in columns else None,
+            row["checklist_title"],
         )
 
 

@@ -250,3 +250,17 @@ def test_county_figures__each_town_s_the_same_as_its_own_report(postgres) -> Non
             assert (tally.unclosed, tally.overdue) == (len(own.unclosed), len(own.overdue)), office
 
     run()
+
+
+def test_a_checklist_with_inspections_and_no_findings__named_by_its_title(county: tuple[Path, str], rules) -> None:
+    """Should name every checklist of the period by its title in the county's figures, one
+    that found nothing too (it was named by its id)."""
+    from engine import check
+    from helpers import EXAMPLES
+
+    _, url = county
+    straw = check(EXAMPLES / "straw_ban_compliant.yaml", rules)
+    ledger.record(ledger.for_office(ledger.ledger_at(url), "南关镇人民政府"), dataclasses.replace(straw, inspection=dataclasses.replace(straw.inspection, date=dt.date(2024, 11, 8))))
+    names = {tally.name: tally for tally in summarize_county(ledger.ledger_at(url), dt.date(2024, 11, 1), dt.date(2024, 11, 30)).checklists}
+    assert straw.checklist_title in names and straw.checklist_id not in names
+    assert (names[straw.checklist_title].inspections, names[straw.checklist_title].findings) == (1, 0)
