@@ -16,7 +16,7 @@ from typing import Any
 
 from . import ledger
 from .campaign_report import LISTED, Chart, _rate, count_chart, status_chart
-from .labels import NO_OFFICE
+from .labels import office_label
 from .ledger import Filter, LedgerAt, LedgerRow
 
 #: The towns the chart of the most overdue shows.
@@ -80,10 +80,6 @@ class CountySummary:
         return sorted((town for town in self.towns if town.overdue), key=lambda town: (-town.overdue, -town.longest, town.name))[:MOST_OVERDUE]
 
 
-def _office(value: str | None) -> str:
-    return value or NO_OFFICE
-
-
 def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySummary:
     """The county's figures for ``start`` to ``end`` (both included), every office's, from the
     ledger as it stands; statuses and overdue as of the end of ``end``."""
@@ -91,7 +87,7 @@ def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySumm
     inspections = ledger.inspections(county, start, end)
     found = ledger.findings(county, Filter(inspected_from=start, inspected_to=end))
     unclosed = ledger.findings(county, Filter(status="unclosed", status_on=end))
-    overdue = sorted((row for row in unclosed if row.overdue_days(end) > 0), key=lambda row: (-row.overdue_days(end), _office(row.office), row.finding_id))
+    overdue = sorted((row for row in unclosed if row.overdue_days(end) > 0), key=lambda row: (-row.overdue_days(end), office_label(row.office), row.finding_id))
 
     def tallies(of_inspection: Callable[[Any], str], of_finding: Callable[[LedgerRow], str]) -> dict[str, Tally]:
         counts: dict[str, Counter[str]] = {}
@@ -117,7 +113,7 @@ def summarize_county(path: LedgerAt, start: dt.date, end: dt.date) -> CountySumm
             for name, c in counts.items()
         }
 
-    towns = tallies(lambda row: _office(row.office), lambda row: _office(row.office))
+    towns = tallies(lambda row: office_label(row.office), lambda row: office_label(row.office))
     checklists = tallies(lambda row: row.checklist_title, lambda row: row.checklist_title)
     return CountySummary(
         start=start,
@@ -164,7 +160,7 @@ def county_report_document(summary: CountySummary, settings: Any, target: Path, 
     from .render import Document, render_html
 
     listed = summary.overdue[:LISTED]
-    context = {"settings": settings, "summary": summary, "charts": county_charts(summary), "listed": listed, "today": today or dt.date.today(), "no_office": NO_OFFICE}
+    context = {"settings": settings, "summary": summary, "charts": county_charts(summary), "listed": listed, "today": today or dt.date.today(), "office_label": office_label}
     return Document(target, "report", render_html("county_report.html", context))
 
 
@@ -196,7 +192,7 @@ def county_spreadsheet(summary: CountySummary, settings: Any, target: Path) -> b
         late.widths([16, 24, 24, 50, 12, 10, 10])
         late.append(["所属乡镇", "单位（点位）", "检查表", "问题", "整改期限", "逾期（天）", "台账编号"], style="heading")
         for row in summary.overdue:
-            late.append([row.office or NO_OFFICE, row.site, row.checklist_title, row.reason, row.deadline.isoformat(), row.overdue_days(summary.end), row.finding_id], style="wrapped")
+            late.append([office_label(row.office), row.site, row.checklist_title, row.reason, row.deadline.isoformat(), row.overdue_days(summary.end), row.finding_id], style="wrapped")
 
     return workbook_bytes(build, target)
 

@@ -26,6 +26,11 @@ FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed
 #: were kept) is called where the county's view names each row's office.
 NO_OFFICE = "（未记单位）"
 
+
+def office_label(office: str | None) -> str:
+    """The office of a row as the county's view shows it."""
+    return office or NO_OFFICE
+
 #: What each field of an answers file's ``site:`` block is called where a person reads it: the
 #: web form's labels and a ``when:`` condition in words.
 SITE_FIELD_LABELS = {

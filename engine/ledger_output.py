@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .check_output import clip, json_text, printable
-from .labels import NO_OFFICE, SEVERITY_LABELS
+from .labels import SEVERITY_LABELS, office_label
 from .ledger import LedgerRow
 
 #: The version printed unless another is asked for.
@@ -114,7 +114,7 @@ def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False, 
         state = label + (f" 逾期{late}天" if late else "")
         cells = [str(row.finding_id), state, row.deadline.isoformat(), SEVERITY_LABELS.get(row.severity, row.severity), row.village, row.site, row.reason]
         if offices:
-            cells.insert(4, row.office or NO_OFFICE)
+            cells.insert(4, office_label(row.office))
         lines.append("  ".join(_cell(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
     lines.append(f"共 {len(rows)} 个问题" + (f"（按 {day.isoformat()} 计）" if dated else ""))
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fonts import document_fonts, smallest_copy
-from .labels import NO_OFFICE, SEVERITY_LABELS
+from .labels import SEVERITY_LABELS, office_label
 from .model import InspectionResult
 from .render import Document, render_html, write_pdfs
 from .settings import OfficeSettings
@@ -93,13 +93,13 @@ class Row:
     deadline: dt.date
     status: str
     finding_id: int | None = None  #: the ledger's number of the finding, which `lantian ledger close` takes
-    office: str = ""  #: the office whose finding it is, in a database several offices share
+    office: str = ""  #: the office whose finding it is, as shown, in a database several offices share
 
     def cells(self, *, offices: bool = False) -> list[Any]:
         """The row in COLUMNS, or with ``offices`` in the columns with OFFICE_COLUMN."""
         cells = [self.number, self.village, self.site, self.checklist, self.inspected, self.problem, self.severity, self.measure, self.unit, self.person, self.deadline, self.status, self.finding_id]
         if offices:
-            cells.insert(1, self.office or NO_OFFICE)
+            cells.insert(1, self.office)
         return cells
 
 
@@ -139,7 +139,7 @@ def rows_from_ledger(found: Sequence[LedgerRow], day: dt.date) -> list[Row]:
         label, late = item.state_on(day)
         status = label + (f"（逾期{late}天）" if late else "")
         rows.append(
-            Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id, item.office or "")
+            Row(number, item.village, item.site, item.checklist_title, item.inspected_on, item.reason, SEVERITY_LABELS.get(item.severity, item.severity), item.rectification, item.operator or item.site, item.contact, item.deadline, status, item.finding_id, office_label(item.office))
         )
     return rows
 
@@ -149,7 +149,7 @@ def pdf_cells(row: Row, *, offices: bool = False) -> list[str]:
     on the first line of the village's cell."""
     # "待整改（逾期3天）" on two lines: the status, then how late.
     status = row.status.replace("（", "\n").rstrip("）")
-    village = "\n".join(text for text in (row.office or NO_OFFICE, row.village) if text) if offices else row.village
+    village = "\n".join(text for text in (row.office, row.village) if text) if offices else row.village
     return [str(row.number), village, row.site, row.problem, row.severity, row.measure, row.unit, row.person, row.deadline.isoformat(), status, "" if row.finding_id is None else str(row.finding_id)]
 
 
@@ -183,8 +183,8 @@ def totals(rows: Sequence[Row], *, offices: bool = False) -> dict[str, list[tupl
     and by village within its office."""
     if offices:
         return {
-            "乡镇（单位）": sorted(Counter(row.office or NO_OFFICE for row in rows).items()),
-            "乡镇、村（社区）": sorted(Counter(f"{row.office or NO_OFFICE} {row.village or '（未填）'}" for row in rows).items()),
+            "乡镇（单位）": sorted(Counter(row.office for row in rows).items()),
+            "乡镇、村（社区）": sorted(Counter(f"{row.office} {row.village or '（未填）'}" for row in rows).items()),
             "检查表": sorted(Counter(row.checklist for row in rows).items()),
         }
     return {
