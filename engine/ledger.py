@@ -232,6 +232,14 @@ def _office(path: LedgerAt) -> str | None:
     return path.office if isinstance(path, _postgres.Address) else None
 
 
+def _office_scope(path: LedgerAt, column: str = "i.office") -> tuple[str, tuple[Any, ...]]:
+    """The SQL condition on ``column`` that keeps the rows of the office ``path`` is used as
+    (its own, and those recorded without an office), with its values; none for the county's
+    view or a file (whose rows are all its own, and an older one has no such column)."""
+    office = _office(path)
+    return (f"({column} = ? OR {column} IS NULL)", (office,)) if office is not None else ("", ())
+
+
 def _mine(row: _Row, office: str | None) -> bool:
     """Whether a row of inspections belongs to ``office``: any row for the county's view (or a
     file), and a row recorded without an office (a town's file) for every office."""
@@ -1346,10 +1354,10 @@ def findings(path: LedgerAt, where: Filter = Filter()) -> list[LedgerRow]:
     if where.finding is not None:
         clauses.append("f.id = ?")
         values.append(where.finding)
-    office = _office(path)
-    if office is not None:
-        clauses.append("(i.office = ? OR i.office IS NULL)")
-        values.append(office)
+    scope, scoped = _office_scope(path)
+    if scope:
+        clauses.append(scope)
+        values.extend(scoped)
     # A file keeps no office (and one older than version 7, read as it is, has no such column).
     office_column = "i.office" if on_server(path) else "NULL AS office"
     sql = f"""SELECT f.*, i.village, i.site_name, i.operator, i.contact, i.checklist_id, i.checklist_title, i.inspected_on,
@@ -1408,10 +1416,9 @@ def _ledger_row(path: LedgerAt, row: _Row, problems: list[Problem]) -> LedgerRow
 def closures(path: LedgerAt, start: dt.date, end: dt.date) -> dict[dt.date, int]:
     """How many findings were closed on each day from ``start`` to ``end`` (re-inspections and
     desk close-outs), whenever they were found."""
-    office = _office(path)
-    scope, values = ("AND (i.office = ? OR i.office IS NULL)", (office,)) if office is not None else ("", ())
+    scope, values = _office_scope(path)
     sql = f"""SELECT e.happened_on, COUNT(*) FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id
-              WHERE e.status = 'closed' AND e.happened_on BETWEEN ? AND ? {scope} GROUP BY e.happened_on"""
+              WHERE e.status = 'closed' AND e.happened_on BETWEEN ? AND ? {"AND " + scope if scope else ""} GROUP BY e.happened_on"""
     with _connection(path) as connection:
         rows = connection.execute(sql, (start.isoformat(), end.isoformat(), *values)).fetchall()
     counted: dict[dt.date, int] = {}
@@ -1424,13 +1431,10 @@ def closures(path: LedgerAt, start: dt.date, end: dt.date) -> dict[dt.date, int]
 
 def inspections(path: LedgerAt, start: dt.date, end: dt.date) -> list[RecordedInspection]:
     """The inspections made from ``start`` to ``end``, both included, oldest first."""
-    office = _office(path)
-    # In a county's database, this office's only (a file's rows are all its own, and an older
-    # file has no office column).
-    scope, values = (" AND (office = ? OR office IS NULL)", (office,)) if office is not None else ("", ())
+    scope, values = _office_scope(path, "office")
     with _connection(path) as connection:
         rows = [RecordedInspection._from(row) for row in connection.execute(
-            f"SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ?{scope} ORDER BY inspected_on, id", (start.isoformat(), end.isoformat(), *values)
+            f"SELECT * FROM inspections WHERE inspected_on BETWEEN ? AND ? {'AND ' + scope if scope else ''} ORDER BY inspected_on, id", (start.isoformat(), end.isoformat(), *values)
         )]
     problems = [_bad(path, "inspections", row.inspection_id, "inspected_on", row.inspected_on, reason) for row in rows if (reason := _day_reason(row.inspected_on))]
     problems += [_bad(path, "inspections", row.inspection_id, "verdict", row.verdict, f"只能是 {'、'.join(VERDICT_LABELS)} 之一") for row in rows if row.verdict not in VERDICT_LABELS]

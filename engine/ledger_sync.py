@@ -68,7 +68,7 @@ def sync(source: LedgerAt, target: LedgerAt, office: str | None) -> Synced:
     done = Synced()
     source_rows = _read(source, office)
     with ledger._connection(target, write=True) as connection:
-        held = _held(connection, target, office)
+        held = _held(connection, target)
         sha_of = {row["id"]: row["answers_sha256"] for row in source_rows.inspections}
         for inspection in source_rows.inspections:
             sha = inspection["answers_sha256"]
@@ -145,13 +145,14 @@ class _Held:
             self.latest[key] = event
 
 
-def _held(connection: Any, target: LedgerAt, office: str | None) -> _Held:
+def _held(connection: Any, target: LedgerAt) -> _Held:
     """What the target holds: every inspection (an answers file is one inspection whichever
-    office recorded it), and the findings and events of ``office``'s."""
+    office recorded it), and the findings and events of the office it is used as."""
     inspections = {row["answers_sha256"]: row["id"] for row in connection.execute("SELECT id, answers_sha256 FROM inspections")}
     sha_by_id = {identifier: sha for sha, identifier in inspections.items()}
     held = _Held(inspections, {}, {}, {})
-    scope, values = ("WHERE i.office = ? OR i.office IS NULL", (office,)) if ledger.on_server(target) and office is not None else ("", ())
+    condition, values = ledger._office_scope(target)
+    scope = f"WHERE {condition}" if condition else ""
     item_by_finding: dict[int, tuple[str, str]] = {}
     for row in connection.execute(f"SELECT f.id, f.inspection_id, f.item_id, f.status FROM findings f JOIN inspections i ON i.id = f.inspection_id {scope}", values):
         key = (sha_by_id[row["inspection_id"]], row["item_id"])
