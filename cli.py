@@ -108,14 +108,20 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None, ledg
     document numbers then go with it (into the database of a ledger on a server)."""
     from engine.settings import find_settings, load_settings
 
+    # A command may ask more than once (its ledger, then its documents): read and checked once.
+    read: dict[tuple[Any, ...], Any] = ctx.meta.setdefault("lantian.settings", {})
+    key = (explicit, near, ledger)
+    if key in read:
+        return read[key]
     path = find_settings(explicit, near)
     if path is None:
         raise LantianError.of(ErrorCode.SETTINGS_001, "office.yaml")
     settings = load_settings(path)
-    if ledger is None:
-        return settings
-    named = ledger.url if not isinstance(ledger, Path) else str(ledger.absolute())
-    return dataclasses.replace(settings, ledger_setting=named)
+    if ledger is not None:
+        named = ledger.url if not isinstance(ledger, Path) else str(ledger.absolute())
+        settings = dataclasses.replace(settings, ledger_setting=named)
+    read[key] = settings
+    return settings
 
 
 #: The warnings of an office's fonts: that could not be used, each naming the font used instead.
