@@ -92,19 +92,15 @@ def address_of(text: str) -> Address:
 
 
 @functools.lru_cache(maxsize=64)
-def _address_problem(address: Address) -> str | None:
-    return address_problem(address)
-
-
-def address_problem(address: Address) -> str | None:
-    """Why ``address`` is not one libpq can use, or None; told without its password."""
+def _parsed(address: Address) -> dict[str, Any] | str:
+    """The address's parts as libpq reads them, or why it cannot (told without its password):
+    read once for every connection made to it."""
     from psycopg.conninfo import conninfo_to_dict
 
     try:
-        conninfo_to_dict(address.url)
+        return dict(conninfo_to_dict(address.url))
     except Exception as exc:  # psycopg.ProgrammingError: libpq's own words, which may quote the password
         return f"地址写法不对（{address.masked(' '.join(str(exc).split()))}）"
-    return None
 
 
 class Row(dict[Any, Any]):
@@ -274,9 +270,9 @@ def connect(address: Address, *, write: bool) -> Connection:
     """A connection to the database at ``address``: an idle one of this process's, or a new
     one. A reading one cannot write even by mistake (every transaction read-only); a writer
     waits at most BUSY_SECONDS for a lock."""
-    problem = _address_problem(address)
-    if problem is not None:
-        raise AddressError(problem)
+    parsed = _parsed(address)
+    if isinstance(parsed, str):
+        raise AddressError(parsed)
     with _IDLE_LOCK:
         idle = _IDLE.get((os.getpid(), address.url, write))
         kept = idle.pop() if idle else None
@@ -292,12 +288,14 @@ class AddressError(Exception):
 
 def _new_connection(address: Address, write: bool) -> Any:
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict
 
+    parsed = _parsed(address)
+    if isinstance(parsed, str):
+        raise AddressError(parsed)
     milliseconds = int(BUSY_SECONDS * 1000)
     # Added to the address's own options (a search_path that names the schema, say).
     # jit=off: the ledger's queries are short, and compiling them took longer than running them.
-    options = f"{conninfo_to_dict(address.url).get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds} -c jit=off".strip()
+    options = f"{parsed.get('options') or ''} -c lock_timeout={milliseconds} -c idle_in_transaction_session_timeout={10 * milliseconds} -c jit=off".strip()
     if not write:
         options += " -c default_transaction_read_only=on"
     connection = psycopg.connect(address.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_SECONDS, options=options, application_name="lantian")
