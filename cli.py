@@ -1041,25 +1041,16 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     if end < start:
         click.echo("--to 不能早于 --from。", err=True)
         ctx.exit(EXIT_BAD_INPUT)
-    if county:
-        # Every office's figures from the county's database, signed by the bureau whose settings these are.
-        path = _county_ledger(ctx, ledger_path, settings_path)
-        made: tuple[Any, Any, Any, Any] = (
-            county_report.county_report_file_name, county_report.summarize_county, county_report.county_report_document, county_report.county_spreadsheet,
-        )
-    else:
-        path = _ledger_file(ctx, ledger_path, settings_path)
-        made = (
-            campaign_report.report_file_name, campaign_report.summarize, campaign_report.report_document, campaign_report.summary_spreadsheet,
-        )
-    file_name, summarize, document, spreadsheet = made
+    # --county: every office's figures from the county's database, signed by the bureau whose settings these are.
+    path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
+    kind = county_report.REPORT if county else campaign_report.REPORT
     settings = _settings(ctx, settings_path, None)
-    target = out_dir / file_name(start.date(), end.date(), "pdf")
+    target = out_dir / kind.file_name(start.date(), end.date(), "pdf")
     sheet = target.with_suffix(".xlsx")
     refuse_targets([target, sheet], force=force)
-    summary = summarize(path, start.date(), end.date())
-    (pdf,) = write_pdfs([document(summary, settings, target)], fonts=_fonts(settings))
-    data = spreadsheet(summary, settings, sheet)
+    summary = kind.summarize(path, start.date(), end.date())
+    (pdf,) = write_pdfs([kind.document(summary, settings, target)], fonts=_fonts(settings))
+    data = kind.spreadsheet(summary, settings, sheet)
     atomic_write(target, pdf, overwrite=force)
     atomic_write(sheet, data, overwrite=force)
     _say(f"已写入 {target}")

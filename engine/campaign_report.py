@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import ledger
 from .labels import SEVERITY_LABELS, VERDICT_LABELS
@@ -334,3 +335,18 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
         list_sheet(add_sheet(UNCLOSED_SHEET), rows_from_ledger(summary.unclosed, summary.end), settings, UNCLOSED_SHEET)
 
     return workbook_bytes(build, target)
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """How one kind of summary is made, for the command and the web app to pick one: the
+    file's name, the figures, the PDF document and the spreadsheet."""
+
+    file_name: Callable[[dt.date, dt.date, str], str]
+    summarize: Callable[[Any, dt.date, dt.date], Any]
+    document: Callable[..., Any]
+    spreadsheet: Callable[[Any, Any, Path], bytes]
+
+
+#: The office's own summary (lantian report).
+REPORT = ReportKind(report_file_name, summarize, report_document, summary_spreadsheet)

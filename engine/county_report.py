@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ledger
-from .campaign_report import LISTED, Chart, _rate, count_chart, status_chart
+from .campaign_report import LISTED, Chart, ReportKind, _rate, count_chart, status_chart
 from .labels import office_label
 from .ledger import Filter, LedgerAt, LedgerRow
 
@@ -199,3 +199,7 @@ def county_spreadsheet(summary: CountySummary, settings: Any, target: Path) -> b
 
 def _tally_row(tally: Tally) -> tuple[Any, ...]:
     return (tally.name, tally.inspections, tally.compliance_rate, tally.findings, tally.closed, tally.unclosed, tally.overdue, tally.longest)
+
+
+#: The county's summary of every office (lantian report --county).
+REPORT = ReportKind(county_report_file_name, summarize_county, county_report_document, county_spreadsheet)

@@ -690,22 +690,17 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if end < start or fmt not in ("pdf", "xlsx"):
             abort(400)
         settings = office_settings()
-        if request.args.get("county") == "1":
-            # The county's summary (lantian report --county): only of a county's database.
-            if not ledger.on_server(settings.ledger):
-                abort(404)
-            name = county_report.county_report_file_name(start, end, fmt)
-            summary: Any = county_report.summarize_county(settings.ledger, start, end)
-            makers: tuple[Any, Any] = (county_report.county_report_document, county_report.county_spreadsheet)
-        else:
-            name = campaign_report.report_file_name(start, end, fmt)
-            summary = campaign_report.summarize(settings.ledger, start, end)
-            makers = (campaign_report.report_document, campaign_report.summary_spreadsheet)
-        document, spreadsheet = makers
+        county = request.args.get("county") == "1"
+        # The county's summary (lantian report --county): only of a county's database.
+        if county and not ledger.on_server(settings.ledger):
+            abort(404)
+        kind = county_report.REPORT if county else campaign_report.REPORT
+        name = kind.file_name(start, end, fmt)
+        summary = kind.summarize(settings.ledger, start, end)
         if fmt == "xlsx":
-            data = spreadsheet(summary, settings, Path(name))
+            data = kind.spreadsheet(summary, settings, Path(name))
         else:
-            (data,) = write_pdfs([document(summary, settings, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
+            (data,) = write_pdfs([kind.document(summary, settings, Path(name))], fonts=document_fonts(settings.font, settings.fonts)[0])
         return _attachment(data, name)
 
     @app.get("/office/findings")
