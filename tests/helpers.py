@@ -90,12 +90,16 @@ def lantian(*args: str):
     return CliRunner().invoke(cli.cli, ["--rules", str(RULES), *args], catch_exceptions=False)
 
 
-def office_folder(root: Path) -> Path:
-    """A fresh office workspace: the example settings, where the ledger will go beside them."""
+def office_folder(root: Path, ledger: str | None = None) -> Path:
+    """A fresh office workspace: the example settings, where the ledger will go beside them;
+    or, with ``ledger`` (an address on the PostgreSQL server), the settings naming it."""
     import shutil
 
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(EXAMPLES / "office" / "office.yaml", root / "office.yaml")
+    if ledger is not None:
+        with (root / "office.yaml").open("a", encoding="utf-8") as settings:
+            settings.write(f"ledger: {ledger}\n")
     return root
 
 

@@ -31,10 +31,8 @@ def office(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     the settings, or a database on the PostgreSQL server (the same figures expected of both).
     The documents, which these figures do not need, are not rendered (tests/test_documents.py
     renders them)."""
-    root = office_folder(tmp_path_factory.mktemp("campaign"))
-    if request.param == "postgresql":
-        with (root / "office.yaml").open("a", encoding="utf-8") as settings_file:
-            settings_file.write(f"ledger: {request.getfixturevalue('postgres').new_schema()}\n")
+    server = request.getfixturevalue("postgres").new_schema() if request.param == "postgresql" else None
+    root = office_folder(tmp_path_factory.mktemp("campaign"), ledger=server)
     settings = load_settings(root / "office.yaml")
     outcome = run_batch(CAMPAIGN, root / "out", load_rules(RULES), settings, ledger_path=settings.ledger, documents=False)
     assert not [p for p in outcome.problems if p.severity == "error"]  # no file is bad

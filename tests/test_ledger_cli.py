@@ -35,10 +35,8 @@ run = lantian
 def office(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
     """An office that inspected a site, issued a notice, and re-inspected it, in one batch;
     its ledger the file beside its settings, or a database on the PostgreSQL server."""
-    root = office_folder(tmp_path_factory.mktemp("office"))
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres").new_schema()
-        (root / "office.yaml").write_text((root / "office.yaml").read_text(encoding="utf-8") + f"ledger: {url}\n", encoding="utf-8")
+    server = request.getfixturevalue("postgres").new_schema() if request.param == "postgresql" else None
+    root = office_folder(tmp_path_factory.mktemp("office"), ledger=server)
     (root / "inbox").mkdir()
     (root / "inbox" / "first.yaml").write_bytes(answers(FAILING, date="2024-11-05", extra="  id: J-001\n"))
     (root / "inbox" / "again.yaml").write_bytes(answers({"stockpile_covered": "否", "notice_board": "否"}, date="2024-11-20", extra="  follows: J-001\n"))
@@ -52,11 +50,7 @@ def office(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
 def new_office(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """A fresh office folder with the example settings, its ledger not yet made: the file
     beside the settings, or an empty database on the PostgreSQL server (ledger: in them)."""
-    root = office_folder(tmp_path / "office")
-    if request.param == "postgresql":
-        with (root / "office.yaml").open("a", encoding="utf-8") as handle:
-            handle.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
-    return root
+    return office_folder(tmp_path / "office", ledger=request.getfixturevalue("postgres_url") if request.param == "postgresql" else None)
 
 
 def ledger_args(office: Path) -> list[str]:

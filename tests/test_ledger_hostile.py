@@ -21,7 +21,7 @@ from engine import check, ledger, load_rules
 from engine.errors import LantianError
 from engine.ledger import Filter, LedgerError
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, ledger_rows, record
+from helpers import EXAMPLES, ROOT, RULES, downgrade_ledger, dust_answers, lantian, ledger_rows, office_folder, record
 from pdf_text import pdf_text
 
 FAILING = {"hoarding_height": "1.6", "stockpile_covered": "否", "wash_in_use": "否"}
@@ -82,13 +82,7 @@ def snapshot(path) -> object:
 def office_on(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> tuple[Path, object]:
     """The example settings in ``tmp_path``, their ledger the file beside them or, on
     "postgresql", an empty database on the server: the settings file and the ledger."""
-    settings = tmp_path / "office.yaml"
-    shutil.copy(EXAMPLES / "office" / "office.yaml", settings)
-    if engine == "postgresql":
-        with settings.open("a", encoding="utf-8") as handle:
-            handle.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
-    from engine.settings import load_settings
-
+    settings = office_folder(tmp_path, ledger=request.getfixturevalue("postgres_url") if engine == "postgresql" else None) / "office.yaml"
     return settings, load_settings(settings).ledger
 
 

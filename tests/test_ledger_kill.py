@@ -17,7 +17,7 @@ import pytest
 from engine import load_rules
 from engine.batch import run_batch
 from engine.settings import load_settings
-from helpers import EXAMPLES, ROOT, RULES, dust_answers, ledger_rows
+from helpers import ROOT, RULES, dust_answers, ledger_rows, office_folder
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -63,10 +63,7 @@ def test_kill_9_while_recording__consistent_then_completed(tmp_path: Path, engin
     for number in range(total):
         text = dust_answers({"hoarding_height": "1.6", "notice_board": "否", "filing": "否"}, date=f"2024-11-{1 + number % 28:02d}").decode("utf-8")
         (inbox / f"site{number:02d}.yaml").write_text(text.replace("XX建设有限公司XX项目工地", f"第{number}号工地"), encoding="utf-8")
-    (tmp_path / "office.yaml").write_bytes((EXAMPLES / "office" / "office.yaml").read_bytes())
-    if engine == "postgresql":
-        with (tmp_path / "office.yaml").open("a", encoding="utf-8") as settings_file:
-            settings_file.write(f"ledger: {request.getfixturevalue('postgres_url')}\n")
+    office_folder(tmp_path, ledger=request.getfixturevalue("postgres_url") if engine == "postgresql" else None)
     ledger_file = load_settings(tmp_path / "office.yaml").ledger
     command = [sys.executable, "-c", KILLED_INSIDE_A_TRANSACTION.format(root=str(ROOT)), "--rules", str(RULES), "batch", str(inbox), "-o", str(tmp_path / "out"), "--settings", str(tmp_path / "office.yaml"), "-j", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -328,9 +328,7 @@ def test_batch_with_the_server_stopped_midway__ledger_022_whole_inspections_then
     """Should stop `lantian batch` with LEDGER_022 (exit 2) when the county's server stops
     after the second inspection is recorded, leave every recorded inspection whole and nothing
     of the next, and record the rest, once, when run again."""
-    office = office_folder(tmp_path / "office")
-    settings = office / "office.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + f"ledger: {own_url}\n", encoding="utf-8")
+    settings = office_folder(tmp_path / "office", ledger=own_url) / "office.yaml"
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for day in range(1, 6):
