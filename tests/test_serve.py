@@ -1040,3 +1040,44 @@ def test_viewer__the_county_s_summary_of_a_county_database(office: Path, rules, 
     book = load_workbook(io.BytesIO(viewer.get("/office/report?county=1&from=2026-11-01&to=2026-11-30&format=xlsx").data))
     rows = [row for row in book["全县整治情况汇总"].iter_rows(values_only=True) if row and row[0] == "XX镇人民政府"]
     assert rows and rows[0][1] == 1  # the one inspection the office issued, recorded in the county's database
+
+
+def test_bureau__every_town_s_lists_from_the_county_database_each_finding_with_its_town(office: Path, rules, postgres, tmp_path: Path) -> None:
+    """Should give the bureau (its web app on the county's database) each town's unclosed and
+    overdue findings in one list, PDF and XLSX with the town beside each, as `lantian ledger
+    list --county` writes them; its own lists stay its own (empty: it inspected nothing);
+    and a town's own ledger file has no county lists (404)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from helpers import dust_answers, record
+
+    assert logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "县局").get("/office/lists/file?list=unclosed&format=xlsx&county=1").status_code == 404
+    url = postgres.new_schema()
+    for day, town in (("05", "东岗镇人民政府"), ("06", "西岭镇人民政府")):
+        folder = office_folder(tmp_path / town, ledger=url)
+        settings = folder / "office.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace("office: XX镇人民政府", f"office: {town}"), encoding="utf-8")
+        (folder / "inbox").mkdir()
+        (folder / "inbox" / "site.yaml").write_bytes(dust_answers({"hoarding_height": "1.6"}, date=f"2024-11-{day}"))
+        assert record(folder / "inbox", settings).recorded
+    settings = office / "office.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("office: XX镇人民政府", "office: XX县生态环境局") + f"ledger: {url}\n", encoding="utf-8")
+    viewer = logged_in(create_app(settings, rules, office / "inspections"), "县局")
+    page = viewer.get("/office/lists").get_data(as_text=True)
+    assert "全县逾期未销号清单" in page and page.index("全县整改清单") < page.index("本单位（XX县生态环境局）")
+
+    overdue = viewer.get("/office/lists/file?list=overdue&format=pdf&county=1&as_of=2024-12-31")
+    assert overdue.status_code == 200 and "%E5%85%A8%E5%8E%BF%E9%80%BE%E6%9C%9F" in overdue.headers["Content-Disposition"]  # 全县逾期…
+    text = pdf_text(overdue.data)
+    assert text.startswith("XX县生态环境局逾期未销号清单")  # the bureau's list, signed by the bureau
+    assert "乡镇（单位）问题数东岗镇人民政府1西岭镇人民政府1" in text
+    book = load_workbook(io.BytesIO(viewer.get("/office/lists/file?list=unclosed&format=xlsx&county=1&as_of=2024-12-31").data))
+    sheet = book.worksheets[0]
+    header = next(row for row in sheet.iter_rows(values_only=True) if row and row[0] == "序号")
+    towns = {row[header.index("所属乡镇")] for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)}
+    assert towns == {"东岗镇人民政府", "西岭镇人民政府"}
+    own = load_workbook(io.BytesIO(viewer.get("/office/lists/file?list=unclosed&format=xlsx&as_of=2024-12-31").data)).worksheets[0]
+    assert "所属乡镇" not in next(row for row in own.iter_rows(values_only=True) if row and row[0] == "序号")
+    assert not [row for row in own.iter_rows(values_only=True) if row and isinstance(row[0], int)]

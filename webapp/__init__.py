@@ -657,8 +657,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         from engine import ledger
 
         today = dt.date.today()
-        county = ledger.on_server(office_settings().ledger)  # the county's database: its summary too
-        return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat(), county=county)
+        settings = office_settings()
+        county = ledger.on_server(settings.ledger)  # the county's database: every town's lists and summary too
+        return render_template("lists.html", user=owner, today=today.isoformat(), start=today.replace(day=1).isoformat(), county=county, office=settings.office)
 
     @app.get("/office/lists/file")
     def list_file() -> Any:
@@ -671,16 +672,29 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             abort(400)
         day = day_arg("as_of", dt.date.today())
         settings = office_settings()
-        name = f"{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
+        source = county_source(settings)
+        name = f"{'全县' if ledger.county_view(source) else ''}{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
         # What the ledger or the disk refuses is said by not_done, with 507 for the disk.
         where = ledger.Filter(overdue_on=day, status_on=day) if kind == "overdue" else ledger.Filter(status="unclosed", status_on=day)
-        found = ledger.findings(settings.ledger, where)
-        return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue"), name)
+        found = ledger.findings(source, where)
+        return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue", offices=ledger.county_view(source)), name)
+
+    def county_source(settings: Any) -> Any:
+        """The ledger a list or summary is read from: the office's own, or with ?county=1 the
+        county's view of the county's database (every town's, as with --county), which a
+        ledger file has not (404)."""
+        from engine import ledger
+
+        if request.args.get("county") != "1":
+            return settings.ledger
+        if not ledger.on_server(settings.ledger):
+            abort(404)
+        return ledger.for_office(settings.ledger, None)
 
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine import campaign_report, county_report, ledger
+        from engine import campaign_report, county_report
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -691,12 +705,10 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             abort(400)
         settings = office_settings()
         county = request.args.get("county") == "1"
-        # The county's summary (lantian report --county): only of a county's database.
-        if county and not ledger.on_server(settings.ledger):
-            abort(404)
         kind = county_report.REPORT if county else campaign_report.REPORT
         name = kind.file_name(start, end, fmt)
-        summary = kind.summarize(settings.ledger, start, end)
+        # The county's summary (lantian report --county) reads every town's: only of a county's database.
+        summary = kind.summarize(county_source(settings) if county else settings.ledger, start, end)
         if fmt == "xlsx":
             data = kind.spreadsheet(summary, settings, Path(name))
         else:
