@@ -100,6 +100,10 @@ ledger_option = click.option("--ledger", "ledger_path", type=LedgerParameter(), 
 
 #: What an order (决定书) lacks or may not be issued for: printed where the documents are made.
 ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
+#: What `check` warns of an answers file and the documents are made from as it stands: fewer
+#: than two inspectors, a photo not there, a day to come, a percentage written as a fraction,
+#: an answer to an item that does not apply. Said again where the documents are made.
+ANSWER_WARNINGS = (ErrorCode.ANSWER_008, ErrorCode.ANSWER_009, ErrorCode.ANSWER_011, ErrorCode.ANSWER_014, ErrorCode.ANSWER_018)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
@@ -418,8 +422,9 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
         # The path holds the answers file's name, the number the office's number_pattern.
         click.echo(check_output.printable(f"{item.path}") + f"\t{document_label(item.kind, settings.document_kind)}" + (f"\t{check_output.printable(item.number)}" if item.number else ""))
     # Errors, the citations that could not follow the transitional rule (a clerk must check
-    # those), the order's missing particulars, and the settings' fonts that stood in for others.
-    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)], sources)
+    # those), the order's missing particulars, the settings' fonts that stood in for others,
+    # and the answers' own warnings.
+    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS, *ANSWER_WARNINGS)], sources)
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
@@ -500,7 +505,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
-    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS)])
+    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS, *ANSWER_WARNINGS)])
     if errors:
         click.echo(f"以下 {refused} 份答卷有错误，未生成文书：", err=True)
         _emit_problems(errors)

@@ -402,3 +402,25 @@ def test_plan_documents__number_given_for_a_compliant_inspection__the_record_alo
     answers = EXAMPLES / "dust_six_100pct_compliant.yaml"
     planned = plan_documents(check(answers, rules), answers, settings, tmp_path / "out", number="XX镇环〔2026〕9号")
     assert [(document.kind, number) for document, number in planned] == [("record", None)]
+
+
+def test_notice_and_batch__the_answers_warnings_said_where_the_documents_are_made(tmp_path: Path) -> None:
+    """Should say, when issuing, what `check` warns of the answers the documents are made
+    from (one inspector, an answer to an item that does not apply), each at its line, and
+    still make the documents, as `check` still gives the result."""
+    from helpers import lantian, office_folder
+
+    office = office_folder(tmp_path / "office")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    raw = dust_answers({"wet_demolition": "是"}).replace("  inspectors: [李明, 王芳]\n".encode(), "  inspectors: [李明]\n".encode())
+    (inbox / "site.yaml").write_bytes(raw)
+    line = raw.decode("utf-8").splitlines().index("  inspectors: [李明]") + 1
+    for command in (["notice", str(inbox / "site.yaml"), "-o", str(tmp_path / "notice")], ["batch", str(inbox), "-o", str(tmp_path / "batch")]):
+        result = lantian(*command, "--settings", str(office / "office.yaml"))
+        assert result.exit_code == 0, result.output
+        assert f"site.yaml:{line}:15: 警告 [ANSWER_008] 只填写了 1 名检查人员" in result.stderr
+        assert "[ANSWER_011]" in result.stderr and "wet_demolition" in result.stderr
+        assert "共 0 个错误、2 个警告（1 个文件）" in result.stderr
+    assert [path.name for path in (tmp_path / "notice").iterdir()] == ["site.检查记录.pdf"]
+    assert "site.检查记录.pdf" in [path.name for path in (tmp_path / "batch").iterdir()]
