@@ -200,6 +200,7 @@ def test_submit__answers_file_checks_as_the_example_it_copies_and_twice_records_
     got, want = check(written, rules), check(example, rules)
     assert (got.verdict, got.score, [f.item_id for f in got.findings]) == (want.verdict, want.score, [f.item_id for f in want.findings])
     assert "不合格" in result_page and f"发现的问题（{len(want.findings)} 项）" in result_page
+    assert "请核对" not in result_page  # nothing to warn of
     again = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields))
     assert again.status_code == 302 and len(list((office / "inspections").rglob("*.yaml"))) == 1
     assert lantian("check", str(written)).exit_code == 1  # the CLI reads it as it is
@@ -217,6 +218,19 @@ def test_submit__incomplete__problems_shown_at_their_items_nothing_written(app, 
     text = response.get_data(as_text=True)
     assert re.search(r'data-item="hoarding_height".*?class="error" role="alert">\[ANSWER_\d+\]', text, re.S)
     assert not (office / "inspections").exists() or not list((office / "inspections").rglob("*.yaml"))
+
+
+def test_submit__one_inspector__the_result_page_asks_to_check_it_as_lantian_check_warns(app, office: Path) -> None:
+    """Should show on the result page what `lantian check` warns of the submitted answers
+    (here one inspector), in its words, and still take the inspection."""
+    client = logged_in(app)
+    draft_id, page = new_draft(client, "dust_six_100pct")
+    fields = [(key, "李明" if key == "inspection.inspectors" else value) for key, value in form_like(ONE_FINDING) if key != "inspection.credentials"]
+    response = client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict([*fields, ("csrf_token", token(page))]))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    result_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请核对" in result_page and "只填写了 1 名检查人员 — 现场检查应由不少于两名执法人员进行" in result_page
+    assert len(list((office / "inspections").rglob("*.yaml"))) == 1
 
 
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:

@@ -833,6 +833,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             reasons = [f"[{problem.code.name}] {problem.message}" for problem in exc.problems]
             return render_template("gone.html", user=owner, file=submitted["file"], reasons=reasons), 410
         findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
-        return render_template("result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, file=submitted["file"], kept_earlier=submitted.get("kept_earlier"))
+        # What `lantian check` warns of (one inspector, a day to come…), in its words, without
+        # the file's lines and columns, which the one who filled the form never saw.
+        warnings = [f"{problem.message} — {problem.hint}" if problem.hint else problem.message for problem in checked.warnings]
+        return render_template(
+            "result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, warnings=warnings, file=submitted["file"], kept_earlier=submitted.get("kept_earlier")
+        )
 
     return app
