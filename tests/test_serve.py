@@ -1056,18 +1056,12 @@ def test_viewer__the_county_s_summary_of_a_county_database(office: Path, rules, 
     assert rows and rows[0][1] == 1  # the one inspection the office issued, recorded in the county's database
 
 
-def test_bureau__every_town_s_lists_from_the_county_database_each_finding_with_its_town(office: Path, rules, postgres, tmp_path: Path) -> None:
-    """Should give the bureau (its web app on the county's database) each town's unclosed and
-    overdue findings in one list, PDF and XLSX with the town beside each, as `lantian ledger
-    list --county` writes them; its own lists stay its own (empty: it inspected nothing);
-    and a town's own ledger file has no county lists (404)."""
-    import io
-
-    from openpyxl import load_workbook
-
+def two_towns_and_the_bureau(office: Path, postgres, tmp_path: Path) -> Path:
+    """A county database in which two towns each recorded one inspection with one finding
+    (东岗镇 on 5 November, 西岭镇 on the 6th), and ``office`` made the bureau's (XX县生态环境局,
+    which inspected nothing), its settings naming that database: those settings."""
     from helpers import dust_answers, record
 
-    assert logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "县局").get("/office/lists/file?list=unclosed&format=xlsx&county=1").status_code == 404
     url = postgres.new_schema()
     for day, town in (("05", "东岗镇人民政府"), ("06", "西岭镇人民政府")):
         folder = office_folder(tmp_path / town, ledger=url)
@@ -1078,6 +1072,20 @@ def test_bureau__every_town_s_lists_from_the_county_database_each_finding_with_i
         assert record(folder / "inbox", settings).recorded
     settings = office / "office.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("office: XX镇人民政府", "office: XX县生态环境局") + f"ledger: {url}\n", encoding="utf-8")
+    return settings
+
+
+def test_bureau__every_town_s_lists_from_the_county_database_each_finding_with_its_town(office: Path, rules, postgres, tmp_path: Path) -> None:
+    """Should give the bureau (its web app on the county's database) each town's unclosed and
+    overdue findings in one list, PDF and XLSX with the town beside each, as `lantian ledger
+    list --county` writes them; its own lists stay its own (empty: it inspected nothing);
+    and a town's own ledger file has no county lists (404)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    assert logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "县局").get("/office/lists/file?list=unclosed&format=xlsx&county=1").status_code == 404
+    settings = two_towns_and_the_bureau(office, postgres, tmp_path)
     viewer = logged_in(create_app(settings, rules, office / "inspections"), "县局")
     page = viewer.get("/office/lists").get_data(as_text=True)
     assert "全县逾期未销号清单" in page and page.index("全县整改清单") < page.index("本单位（XX县生态环境局）")
@@ -1095,3 +1103,35 @@ def test_bureau__every_town_s_lists_from_the_county_database_each_finding_with_i
     own = load_workbook(io.BytesIO(viewer.get("/office/lists/file?list=unclosed&format=xlsx&as_of=2024-12-31").data)).worksheets[0]
     assert "所属乡镇" not in next(row for row in own.iter_rows(values_only=True) if row and row[0] == "序号")
     assert not [row for row in own.iter_rows(values_only=True) if row and isinstance(row[0], int)]
+
+
+def test_bureau__every_town_s_open_findings_by_town_and_a_town_s_closed_in_the_bureau_s_name(office: Path, rules, postgres, tmp_path: Path) -> None:
+    """Should list for the bureau every town's open findings with their town, narrowed to a
+    town as chosen; let its office user close a town's finding, recorded as closed by that
+    user of the bureau (as `lantian ledger close --county`); and keep the office's own page
+    its own. A ledger file has no county's view: refused, and no evidence kept."""
+    import io
+
+    from engine import ledger
+    from engine.settings import load_settings
+
+    file_app = logged_in(create_app(office / "office.yaml", rules, office / "inspections"), "王芳")
+    page = file_app.get("/office/findings").get_data(as_text=True)
+    assert "看全县各乡镇的" not in page and file_app.get("/office/findings?county=1").status_code == 404
+    refused = file_app.post("/office/findings/1/close", data={"on": "2024-12-01", "reason": "已整改", "county": "1", "csrf_token": token(page), "evidence": (io.BytesIO(_jpeg()), "a.jpg")})
+    assert refused.status_code == 404 and not (office / "evidence").exists()
+
+    settings = two_towns_and_the_bureau(office, postgres, tmp_path)
+    clerk = logged_in(create_app(settings, rules, office / "inspections"), "王芳")
+    own = clerk.get("/office/findings").get_data(as_text=True)
+    assert "未销号的问题（0 个）" in own and "看全县各乡镇的" in own
+    county = clerk.get("/office/findings?county=1").get_data(as_text=True)
+    assert "全县未销号的问题（2 个）" in county and "东岗镇人民政府 · " in county and "西岭镇人民政府 · " in county
+    one_town = clerk.get("/office/findings?county=1&town=东岗镇人民政府").get_data(as_text=True)
+    assert "全县未销号的问题（1 个）" in one_town and "西岭镇人民政府 · " not in one_town
+    (finding,) = re.findall(r"<strong>#(\d+)</strong>", one_town)
+    closed = clerk.post(f"/office/findings/{finding}/close", data={"on": "2024-12-01", "reason": "县局督查组复核，已整改", "county": "1", "csrf_token": token(one_town)})
+    assert closed.status_code == 302 and closed.headers["Location"].endswith("/office/findings?county=1")
+    row, events = ledger.history(ledger.for_office(load_settings(settings).ledger, None), int(finding))
+    assert row.status == "closed" and events[-1].actor == "王芳（XX县生态环境局）" and row.office == "东岗镇人民政府"
+    assert "全县未销号的问题（1 个）" in clerk.get("/office/findings?county=1").get_data(as_text=True)

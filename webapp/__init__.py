@@ -679,13 +679,13 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         found = ledger.findings(source, where)
         return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue", offices=ledger.county_view(source)), name)
 
-    def county_source(settings: Any) -> Any:
-        """The ledger a list or summary is read from: the office's own, or with ?county=1 the
-        county's view of the county's database (every town's, as with --county), which a
-        ledger file has not (404)."""
+    def county_source(settings: Any, county: bool | None = None) -> Any:
+        """The ledger a page, list or summary is read from: the office's own, or with county
+        (?county=1) the county's view of the county's database (every town's, as with
+        --county), which a ledger file has not (404)."""
         from engine import ledger
 
-        if request.args.get("county") != "1":
+        if not (request.args.get("county") == "1" if county is None else county):
             return settings.ledger
         if not ledger.on_server(settings.ledger):
             abort(404)
@@ -719,11 +719,18 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     def findings_page() -> Any:
         owner = reader()
         from engine import ledger
+        from engine.labels import office_label
+
         settings = office_settings()
         today = dt.date.today()
-        found = ledger.findings(settings.ledger, ledger.Filter(status="unclosed")) if ledger.exists(settings.ledger) else []
-        # Narrowed to a village, a site or the overdue, as the clerk chooses from what is open.
-        chosen = {"village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
+        source = county_source(settings)  # ?county=1: every town's, each with its town
+        county = ledger.county_view(source)
+        found = ledger.findings(source, ledger.Filter(status="unclosed")) if ledger.exists(source) else []
+        # Narrowed to a town (in the county's view), a village, a site or the overdue, as the
+        # clerk chooses from what is open.
+        chosen = {"town": request.args.get("town", ""), "village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
+        towns = sorted({office_label(row.office) for row in found}) if county else []
+        found = [row for row in found if not chosen["town"] or office_label(row.office) == chosen["town"]]
         villages = sorted({row.village for row in found})
         sites = sorted({row.site for row in found if not chosen["village"] or row.village == chosen["village"]})
         found = [
@@ -733,8 +740,10 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         ]
         # Overdue first, the longest overdue at the top; then by deadline.
         rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
-        shown = [{"row": row, "late": row.overdue_days(today), "severity": SEVERITY_LABELS.get(row.severity, row.severity)} for row in rows]
-        return render_template("findings.html", user=owner, rows=shown, today=today.isoformat(), villages=villages, sites=sites, chosen=chosen)
+        shown = [{"row": row, "late": row.overdue_days(today), "severity": SEVERITY_LABELS.get(row.severity, row.severity), "town": office_label(row.office) if county else ""} for row in rows]
+        return render_template(
+            "findings.html", user=owner, rows=shown, today=today.isoformat(), towns=towns, villages=villages, sites=sites, chosen=chosen, county=county, on_server=ledger.on_server(settings.ledger), office=settings.office
+        )
 
     @app.post("/office/findings/<int:finding_id>/close")
     @locked_issue
@@ -743,6 +752,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         from engine import ledger
 
         day = _form_day(request.form.get("on", ""))
+        settings = office_settings()
+        county = request.form.get("county") == "1"
+        source = county_source(settings, county)  # before anything is kept: a file has no county (404)
         evidence = None
         upload = request.files.get("evidence")
         if upload is not None and upload.filename:
@@ -752,13 +764,16 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 return refusal(f"问题 #{finding_id}", [], 400, said=["销号依据只收照片（JPEG、PNG）或 PDF 文件"])
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
             atomic_write(evidence, data, overwrite=False)
+        # Closed in the county's view (a town's finding, closed by the bureau): the town sees in
+        # its history that it was the bureau, as with lantian ledger close --county.
+        actor = f"{owner.name}（{settings.office}）" if county else owner.name
         try:
-            ledger.close(office_settings().ledger, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
+            ledger.close(source, finding_id, note=request.form.get("reason", ""), actor=actor, day=day, evidence=evidence)
         except LantianError as exc:
             if evidence is not None:
                 evidence.unlink(missing_ok=True)  # the evidence of no close-out
             return refused(f"问题 #{finding_id}", exc.problems)
-        return redirect(url_for("findings_page"))
+        return redirect(url_for("findings_page", county="1") if county else url_for("findings_page"))
 
     @app.get("/office/users")
     def users_page(error: str | None = None, status: int = 200) -> Any:
