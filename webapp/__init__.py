@@ -679,13 +679,13 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         found = ledger.findings(source, where)
         return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue", offices=ledger.county_view(source)), name)
 
-    def county_source(settings: Any, county: bool | None = None) -> Any:
-        """The ledger a page, list or summary is read from: the office's own, or with county
-        (?county=1) the county's view of the county's database (every town's, as with
-        --county), which a ledger file has not (404)."""
+    def county_source(settings: Any) -> Any:
+        """The ledger a page, list or summary is read from: the office's own, or with ?county=1
+        the county's view of the county's database (every town's, as with --county), which a
+        ledger file has not (404)."""
         from engine import ledger
 
-        if not (request.args.get("county") == "1" if county is None else county):
+        if request.args.get("county") != "1":
             return settings.ledger
         if not ledger.on_server(settings.ledger):
             abort(404)
@@ -752,9 +752,6 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         from engine import ledger
 
         day = _form_day(request.form.get("on", ""))
-        settings = office_settings()
-        county = request.form.get("county") == "1"
-        source = county_source(settings, county)  # before anything is kept: a file has no county (404)
         evidence = None
         upload = request.files.get("evidence")
         if upload is not None and upload.filename:
@@ -764,16 +761,16 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 return refusal(f"问题 #{finding_id}", [], 400, said=["销号依据只收照片（JPEG、PNG）或 PDF 文件"])
             evidence = settings_path.parent / "evidence" / f"{uuid.uuid4().hex}{suffix}"  # named here, never by the client
             atomic_write(evidence, data, overwrite=False)
-        # Closed in the county's view (a town's finding, closed by the bureau): the town sees in
-        # its history that it was the bureau, as with lantian ledger close --county.
-        actor = f"{owner.name}（{settings.office}）" if county else owner.name
         try:
-            ledger.close(source, finding_id, note=request.form.get("reason", ""), actor=actor, day=day, evidence=evidence)
+            # The office's own findings only: nothing in the county's database says which office is
+            # the bureau, and every town's web app may show the county's view. The bureau closes a
+            # town's finding with lantian ledger close --county.
+            ledger.close(office_settings().ledger, finding_id, note=request.form.get("reason", ""), actor=owner.name, day=day, evidence=evidence)
         except LantianError as exc:
             if evidence is not None:
                 evidence.unlink(missing_ok=True)  # the evidence of no close-out
             return refused(f"问题 #{finding_id}", exc.problems)
-        return redirect(url_for("findings_page", county="1") if county else url_for("findings_page"))
+        return redirect(url_for("findings_page"))
 
     @app.get("/office/users")
     def users_page(error: str | None = None, status: int = 200) -> Any:
