@@ -28,7 +28,7 @@ from engine._fsutil import atomic_write, place_all, refuse_targets, staged, writ
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
-from engine.errors import ErrorCode, Location, Problem, format_problem_line
+from engine.errors import ANSWER_WARNINGS, ErrorCode, Location, Problem, format_problem_line
 from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, document_label
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
@@ -100,10 +100,6 @@ ledger_option = click.option("--ledger", "ledger_path", type=LedgerParameter(), 
 
 #: What an order (决定书) lacks or may not be issued for: printed where the documents are made.
 ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
-#: What `check` warns of an answers file and the documents are made from as it stands: fewer
-#: than two inspectors, a photo not there, a day to come, a percentage written as a fraction,
-#: an answer to an item that does not apply. Said again where the documents are made.
-ANSWER_WARNINGS = (ErrorCode.ANSWER_008, ErrorCode.ANSWER_009, ErrorCode.ANSWER_011, ErrorCode.ANSWER_014, ErrorCode.ANSWER_018)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
@@ -424,7 +420,15 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
     # Errors, the citations that could not follow the transitional rule (a clerk must check
     # those), the order's missing particulars, the settings' fonts that stood in for others,
     # and the answers' own warnings.
-    _emit_problems([p for p in problems if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS, *ANSWER_WARNINGS)], sources)
+    refused = {p.location.file for p in problems if p.severity == "error"}  # their answers' warnings would be noise beside why
+    _emit_problems(
+        [
+            p
+            for p in problems
+            if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS) or (p.code in ANSWER_WARNINGS and p.location.file not in refused)
+        ],
+        sources,
+    )
     if any(p.severity == "error" for p in problems):
         ctx.exit(EXIT_BAD_INPUT)
     ctx.exit(EXIT_OK if all(result.compliant for _, result in checked) else EXIT_NONCOMPLIANT)
@@ -716,7 +720,7 @@ def _date_option(name: str, help_text: str) -> Any:
 settings_option = click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path), help=SETTINGS_HELP)
 
 
-@cli.group(context_settings=CONTEXT)
+@cli.group(context_settings=CONTEXT, short_help="整改台账：查询问题、书面销号、检查、备份、升级，与县局同步。")
 def ledger() -> None:
     """整改台账：查询问题、查看经过、书面销号、检查台账文件是否完好、备份、升级结构、与县局的台账同步（见 docs/ledger.md）。"""
 
@@ -1100,9 +1104,6 @@ def _accept_global_options(group: click.Group) -> None:
             _accept_global_options(command)
 
 
-_accept_global_options(cli)
-
-
 @cli.command(context_settings=CONTEXT)
 @settings_option
 @click.option("--inspections", "inspections", type=click.Path(file_okay=False, path_type=Path), help="提交的答卷写入的文件夹。不写时为办公室设置文件旁的 inspections 文件夹。")
@@ -1233,6 +1234,10 @@ def _output_failed(exc: _OutputError) -> int:
     with contextlib.suppress(OSError):
         _say(format_problem_line(Problem(ErrorCode.IO_004, Location("标准输出"), {"reason": write_reason(exc)})), err=True)
     return EXIT_BAD_INPUT
+
+
+# Here, after every command is defined: a command defined below this line would refuse them.
+_accept_global_options(cli)
 
 
 def main(argv: list[str] | None = None) -> Any:

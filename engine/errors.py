@@ -387,6 +387,13 @@ class ErrorCode(Enum):
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 
+#: What `check` warns of an answers file itself, from which the documents are made as it
+#: stands: fewer than two inspectors, a photo not there, a day to come, a percentage written as
+#: a fraction, an answer to an item that does not apply. Said again where the documents are
+#: made (lantian notice, batch) and on the web's result page.
+ANSWER_WARNINGS = (ErrorCode.ANSWER_008, ErrorCode.ANSWER_009, ErrorCode.ANSWER_011, ErrorCode.ANSWER_014, ErrorCode.ANSWER_018)
+
+
 @dataclass(frozen=True)
 class Location:
     file: str  #: as the user wrote it; "<stdin>" for "-"

@@ -387,6 +387,7 @@ def test_global_options__after_the_command__accepted_and_shown_in_its_help(tmp_p
     every command's help; the one after the name wins."""
     import shutil
 
+    import click
     from click.testing import CliRunner
 
     import cli
@@ -404,12 +405,41 @@ def test_global_options__after_the_command__accepted_and_shown_in_its_help(tmp_p
     assert "only_here" in after.stdout
     both = runner.invoke(cli.cli, ["--rules", "no-such-folder", "rules", "list", "--rules", str(rules)])
     assert both.exit_code == 0 and "only_here" in both.stdout
-    for args in (["check"], ["rules", "check"], ["ledger", "list"], ["template"]):
+    def every_command(group: click.Group, path: list[str]):
+        for name, command in group.commands.items():
+            yield [*path, name]
+            if isinstance(command, click.Group):
+                yield from every_command(command, [*path, name])
+
+    commands = list(every_command(cli.cli, []))
+    assert ["serve"] in commands and ["users", "add"] in commands
+    for args in commands:
         shown = runner.invoke(cli.cli, [*args, "--help"])
         assert "--rules DIRECTORY" in shown.stdout and "--debug" in shown.stdout, args
+        assert runner.invoke(cli.cli, [*args, "--debug", "--help"]).exit_code == 0, args
 
 
 def test_check__standard_input_named_twice__usage_error_before_any_result(runner: CliRunner) -> None:
     """Should refuse `- -` before checking or printing anything, not after the files before it."""
     result = run(runner, "check", COMPLIANT, "-", "-", input=b"")
     assert result.exit_code == 2 and "只能使用一次" in result.output and "结论" not in result.stdout
+
+
+def test_help__every_group_lists_its_commands_without_cutting_their_descriptions() -> None:
+    """Should show each command's one-line description whole in its group's help in a
+    terminal of 80 columns (78 for the text), where click cuts a long one at "...", for every
+    group of the command."""
+    import click
+
+    import cli
+
+    def groups(group: click.Group):
+        yield group
+        for command in group.commands.values():
+            if isinstance(command, click.Group):
+                yield from groups(command)
+
+    for group in groups(cli.cli):
+        limit = 78 - 6 - max(map(len, group.commands))  # as click's Group.format_commands sets it
+        cut = [name for name, command in group.commands.items() if command.get_short_help_str(limit).endswith("...")]
+        assert cut == [], (group.name, cut)

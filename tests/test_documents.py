@@ -424,3 +424,8 @@ def test_notice_and_batch__the_answers_warnings_said_where_the_documents_are_mad
         assert "共 0 个错误、2 个警告（1 个文件）" in result.stderr
     assert [path.name for path in (tmp_path / "notice").iterdir()] == ["site.检查记录.pdf"]
     assert "site.检查记录.pdf" in [path.name for path in (tmp_path / "batch").iterdir()]
+    # A copy refused as the same inspection (LEDGER_018) is said to be refused, not warned of.
+    (inbox / "copy.yaml").write_bytes(raw)
+    both = lantian("notice", str(inbox / "site.yaml"), str(inbox / "copy.yaml"), "-o", str(tmp_path / "again"), "--settings", str(office / "office.yaml"))
+    assert both.exit_code == 2 and "copy.yaml: [LEDGER_018]" in both.stderr
+    assert "site.yaml:" in both.stderr and "copy.yaml:" + str(line) not in both.stderr and both.stderr.count("[ANSWER_008]") == 1

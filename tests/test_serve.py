@@ -230,6 +230,7 @@ def test_submit__one_inspector__the_result_page_asks_to_check_it_as_lantian_chec
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     result_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "请核对" in result_page and "只填写了 1 名检查人员 — 现场检查应由不少于两名执法人员进行" in result_page
+    assert not re.search(r"LEGAL_|_legal\.yaml", result_page)  # what is the office's to settle is not shown here
     assert len(list((office / "inspections").rglob("*.yaml"))) == 1
 
 

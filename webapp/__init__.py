@@ -33,7 +33,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import engine
 from engine._fsutil import UnwritableError, atomic_write, unwritable
-from engine.errors import InputError, LantianError
+from engine.errors import ANSWER_WARNINGS, InputError, LantianError
 from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
 
@@ -673,11 +673,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         day = day_arg("as_of", dt.date.today())
         settings = office_settings()
         source = county_source(settings)
-        name = f"{'全县' if ledger.county_view(source) else ''}{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
+        county = ledger.county_view(source)
+        name = f"{'全县' if county else ''}{OVERDUE_TITLE if kind == 'overdue' else LIST_TITLE}_{day.isoformat()}.{fmt}"
         # What the ledger or the disk refuses is said by not_done, with 507 for the disk.
         where = ledger.Filter(overdue_on=day, status_on=day) if kind == "overdue" else ledger.Filter(status="unclosed", status_on=day)
         found = ledger.findings(source, where)
-        return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue", offices=ledger.county_view(source)), name)
+        return _attachment(ledger_list_file(found, day, fmt, settings, Path(name), overdue=kind == "overdue", offices=county), name)
 
     def county_source(settings: Any) -> Any:
         """The ledger a page, list or summary is read from: the office's own, or with ?county=1
@@ -708,7 +709,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         kind = county_report.REPORT if county else campaign_report.REPORT
         name = kind.file_name(start, end, fmt)
         # The county's summary (lantian report --county) reads every town's: only of a county's database.
-        summary = kind.summarize(county_source(settings) if county else settings.ledger, start, end)
+        summary = kind.summarize(county_source(settings), start, end)
         if fmt == "xlsx":
             data = kind.spreadsheet(summary, settings, Path(name))
         else:
@@ -845,9 +846,10 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             reasons = [f"[{problem.code.name}] {problem.message}" for problem in exc.problems]
             return render_template("gone.html", user=owner, file=submitted["file"], reasons=reasons), 410
         findings = [{"severity": SEVERITY_LABELS[f.severity], "text": f.text, "rectification": f.rectification, "deadline": f.deadline} for f in checked.findings]
-        # What `lantian check` warns of (one inspector, a day to come…), in its words, without
-        # the file's lines and columns, which the one who filled the form never saw.
-        warnings = [f"{problem.message} — {problem.hint}" if problem.hint else problem.message for problem in checked.warnings]
+        # What `lantian check` warns of the answers themselves (one inspector, a day to come…),
+        # in its words, without the file's lines and columns, which the one who filled the form
+        # never saw; not what is the office's to settle (a citation, a font).
+        warnings = [f"{problem.message} — {problem.hint}" if problem.hint else problem.message for problem in checked.warnings if problem.code in ANSWER_WARNINGS]
         return render_template(
             "result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, warnings=warnings, file=submitted["file"], kept_earlier=submitted.get("kept_earlier")
         )
