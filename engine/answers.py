@@ -22,6 +22,8 @@ from .source import Locations, SourceDocument, char_name, file_kind, inside, loa
 from .values import ValueProblem, is_not_applicable, normalize, parse_bool, parse_date, parse_value
 
 MIN_INSPECTORS = 2
+#: The parts of an answer written as a mapping (hoarding_closed: {value: 否, count: 2}).
+ANSWER_PARTS = frozenset({"value", "count", "note", "photos"})
 
 # Limits of an answers file, documented in docs/answers.md (限制). They are checked when the
 # answers are read, so that what `lantian check` accepts `lantian batch` can render.
@@ -327,7 +329,11 @@ class _AnswersBuilder:
                 continue
             item = known.get(item_id)
             if item is None:
-                close = suggestion(str(item_id), list(known))
+                if item_id in ANSWER_PARTS:
+                    # A part of the answer above, indented as far as the items: YAML reads it as an item.
+                    close = f"“{item_id}” 是一个检查项的答案的一部分，应写在它所属的检查项下面，比检查项多缩进两个空格（与 value 对齐）；"
+                else:
+                    close = suggestion(str(item_id), list(known))
                 self.problem(ErrorCode.ANSWER_001, path, str(item_id), at_key=True, checklist=self.checklist.id, item=item_id, suggestion=close)
                 continue
             count = note = None

@@ -188,3 +188,16 @@ def test_problem_excerpt__shown_once_per_place(rules) -> None:
         check(dust_answers({"filing": None, "notice_board": None}), rules, name="a.yaml")
     text = format_problems(exc.value.problems, lambda name: dust_answers({"filing": None, "notice_board": None}).decode().splitlines())
     assert text.count("[ANSWER_004]") == 2 and text.count("| answers:") == 1
+
+
+def test_answers_file__part_of_an_answer_indented_as_an_item__said_to_indent_it(rules) -> None:
+    """Should say of a note (or count, value, photos) indented as far as the items, which YAML
+    reads as an item, that it belongs under its item, not only that no item has that name."""
+    from helpers import dust_answers
+
+    raw = dust_answers({"hoarding_closed": "\n    value: 否\n    count: 2\n  note: 东侧围挡缺口两处"})
+    with pytest.raises(InputError) as exc:
+        check(raw, rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert (problem.code.name, problem.location.item) == ("ANSWER_001", "note")
+    assert "“note” 是一个检查项的答案的一部分，应写在它所属的检查项下面，比检查项多缩进两个空格" in problem.hint
