@@ -191,6 +191,10 @@ def test_refused_character__controls_and_bidi_except_the_allowed_whitespace(text
         ),
         pytest.param("answers:\n  a: 是\n   b: 否\n", 3, 4, "“b”应与第 2 行的“a”左对齐：从第 3 列开始（前面 2 个空格）", id="key-one-deep"),
         pytest.param("answers:\n  a: 是\n\n  # 注释\n b: 否\n", 5, 2, "“b”应与第 2 行的“a”左对齐：从第 3 列开始（前面 2 个空格）", id="past-comment"),
+        # The block's first key one short, the keys after it agreeing: the first is the one out of line.
+        pytest.param("inspection:\n date: 2026-11-12\n  inspectors: [李明, 王芳]\n  credentials: [甲1, 乙2]\n", 2, 2, "“date”应与下面的“inspectors”等左对齐：从第 3 列开始（前面 2 个空格）", id="first-one-short"),
+        # ... but the second one off, with the keys after it agreeing with the first: the second.
+        pytest.param("inspection:\n  date: 2026-11-12\n   inspectors: [李明, 王芳]\n  credentials: [甲1, 乙2]\n", 3, 4, "“inspectors”应与第 2 行的“date”左对齐：从第 3 列开始（前面 2 个空格）", id="second-one-deep"),
     ],
 )
 def test_source__line_indented_unlike_its_siblings__says_so_with_the_column(raw: str, line: int, column: int, hint: str) -> None:
