@@ -28,7 +28,7 @@ from engine._fsutil import atomic_write, place_all, refuse_targets, staged, writ
 from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
-from engine.errors import ANSWER_WARNINGS, ErrorCode, Location, Problem, format_problem_line
+from engine.errors import ANSWER_WARNINGS, ISSUING_WARNINGS, ErrorCode, Location, Problem, format_problem_line
 from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, document_label
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
@@ -98,8 +98,6 @@ class LedgerParameter(click.ParamType):
 
 ledger_option = click.option("--ledger", "ledger_path", type=LedgerParameter(), envvar="LANTIAN_LEDGER", help=LEDGER_HELP)
 
-#: What an order (决定书) lacks or may not be issued for: printed where the documents are made.
-ORDER_WARNINGS = (ErrorCode.ORDER_001, ErrorCode.ORDER_002, ErrorCode.ORDER_003)
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
@@ -122,10 +120,6 @@ def _settings(ctx: click.Context, explicit: Path | None, near: Path | None, ledg
         settings = dataclasses.replace(settings, ledger_setting=named)
     read[key] = settings
     return settings
-
-
-#: The warnings of an office's fonts: that could not be used, each naming the font used instead.
-FONT_WARNINGS = (ErrorCode.FONT_005, ErrorCode.FONT_006)
 
 
 def _fonts(settings: Any) -> Any:
@@ -425,7 +419,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
         [
             p
             for p in problems
-            if p.severity == "error" or p.code in (ErrorCode.LEGAL_006, ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS) or (p.code in ANSWER_WARNINGS and p.location.file not in refused)
+            if p.severity == "error" or (p.code in ISSUING_WARNINGS and not (p.code in ANSWER_WARNINGS and p.location.file in refused))
         ],
         sources,
     )
@@ -509,7 +503,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
     if undecided:
         click.echo("以下引用无法按从旧兼从轻比较新旧罚则，已引用违法行为发生时的规定，请人工核对：", err=True)
         _emit_problems(undecided)
-    _emit_problems([p for p in outcome.problems if p.code in (ErrorCode.NUMBER_002, *ORDER_WARNINGS, *FONT_WARNINGS, *ANSWER_WARNINGS)])
+    _emit_problems([p for p in outcome.problems if p.code in ISSUING_WARNINGS and p.code is not ErrorCode.LEGAL_006])  # LEGAL_006 above, under its heading
     if errors:
         click.echo(f"以下 {refused} 份答卷有错误，未生成文书：", err=True)
         _emit_problems(errors)

@@ -393,6 +393,22 @@ class ErrorCode(Enum):
 #: made (lantian notice, batch) and on the web's result page.
 ANSWER_WARNINGS = (ErrorCode.ANSWER_008, ErrorCode.ANSWER_009, ErrorCode.ANSWER_011, ErrorCode.ANSWER_014, ErrorCode.ANSWER_018)
 
+#: Every warning said where documents are made (lantian notice and batch, the web app's
+#: issuing), for the office to settle before it sends them: a citation the transitional rule
+#: could not decide (LEGAL_006), a notice kept from another day (NUMBER_002), what an order
+#: lacks (ORDER_*), a font that stood in for the office's (FONT_005, FONT_006), and the
+#: answers' own.
+ISSUING_WARNINGS = (
+    ErrorCode.LEGAL_006,
+    ErrorCode.NUMBER_002,
+    ErrorCode.ORDER_001,
+    ErrorCode.ORDER_002,
+    ErrorCode.ORDER_003,
+    ErrorCode.FONT_005,
+    ErrorCode.FONT_006,
+    *ANSWER_WARNINGS,
+)
+
 
 @dataclass(frozen=True)
 class Location:

@@ -234,6 +234,24 @@ def test_submit__one_inspector__the_result_page_asks_to_check_it_as_lantian_chec
     assert len(list((office / "inspections").rglob("*.yaml"))) == 1
 
 
+def test_office__issuing_says_once_what_lantian_notice_warns_of(app, office: Path) -> None:
+    """Should show the office, on the page it comes back to after issuing, what `lantian
+    notice` warns of when it makes the documents (here one inspector), with the site; once."""
+    inspector = logged_in(app)
+    draft_id, page = new_draft(inspector, "dust_six_100pct")
+    fields = [(key, "李明" if key == "inspection.inspectors" else value) for key, value in form_like(ONE_FINDING) if key != "inspection.credentials"]
+    assert inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict([*fields, ("csrf_token", token(page))])).status_code == 302
+    clerk = logged_in(app, "王芳")
+    listing = clerk.get("/office").get_data(as_text=True)
+    stem = re.search(r'name="inspection" value="([^"]+)"', listing).group(1)
+    site = load_source(next((office / "inspections").rglob("*.yaml"))).data["site"]["name"]
+    response = clerk.post("/office/issue", data={"inspection": stem, "csrf_token": token(listing)})
+    assert response.status_code == 302
+    shown = clerk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已出具，请核对" in shown and f"{site}：[ANSWER_008] 只填写了 1 名检查人员" in shown
+    assert "已出具，请核对" not in clerk.get("/office").get_data(as_text=True)
+
+
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     root = office_folder(tmp_path / "o")
     settings = str(root / "office.yaml")
@@ -528,7 +546,8 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     with sqlite3.connect(office / "office.ledger.sqlite") as connection:
         assert connection.execute("SELECT recorded_by FROM inspections").fetchall() == [("王芳",)]  # who issued it
     connection.close()
-    assert "，王芳）" in clerk.get("/office").get_data(as_text=True)
+    issued = clerk.get("/office").get_data(as_text=True)
+    assert "，王芳）" in issued and "已出具，请核对" not in issued  # nothing to warn of
     (answers,) = list((office / "inspections").rglob("*.yaml"))
     checked = lantian("verify", str(answers), "--ledger", str(office / "office.ledger.sqlite"))
     assert checked.exit_code == 0 and "王芳 登记" in checked.stdout

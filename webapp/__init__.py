@@ -28,12 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, Response, abort, flash, g, jsonify, redirect, render_template, request, send_file, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import engine
 from engine._fsutil import UnwritableError, atomic_write, unwritable
-from engine.errors import ANSWER_WARNINGS, InputError, LantianError
+from engine.errors import ANSWER_WARNINGS, ISSUING_WARNINGS, InputError, LantianError
 from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
 
@@ -630,6 +630,12 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         errors = [problem for problem in (*outcome.problems, *outcome.not_written) if problem.severity == "error"]
         if errors:
             return refused(stem, errors)
+        # What lantian notice and batch say when the documents are made, for the office to check
+        # before it sends them: shown once, on the page it comes back to.
+        site = listing_row(folder)["site"]
+        for problem in outcome.problems:
+            if problem.code in ISSUING_WARNINGS:
+                flash(f"{site}：[{problem.code.name}] {problem.message}" + (f" — {problem.hint}" if problem.hint else ""))
         return redirect(url_for("office"))
 
     @app.get("/office/documents/<stem>/<int:index>")
