@@ -131,6 +131,13 @@ def _fonts(settings: Any) -> Any:
     return fonts
 
 
+def _say_settings_found(explicit: Path | None, settings: Any) -> None:
+    """On stderr, which office settings a command that issues documents found by itself: their
+    letterhead and numbering go on every document."""
+    if explicit is None and not os.environ.get("LANTIAN_SETTINGS"):
+        _say(f"办公室设置：{settings.path}（没有写 --settings，自动找到；文书的机关、文号按它）", err=True)
+
+
 def _check_files(
     files: tuple[str, ...], rules: RuleSet, sources: _SourceCache, issued: dt.date | None = None, settings: Any = None
 ) -> tuple[list[tuple[str, Any]], list[Problem]]:
@@ -404,6 +411,7 @@ def notice(ctx: click.Context, files: tuple[str, ...], out_dir: Path, settings_p
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, Path(files[0]).parent if files else None)
+    _say_settings_found(settings_path, settings)
     sources = _SourceCache()
     checked, problems = _check_files(files, rules, sources, _day(issued), settings)
     outcome = write_notices([(None if file == "-" else Path(file), result) for file, result in checked], out_dir, settings, workers=workers or default_workers(), force=force)
@@ -452,6 +460,7 @@ def batch(ctx: click.Context, directory: Path, out_dir: Path, settings_path: Pat
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, directory, ledger_path)
+    _say_settings_found(settings_path, settings)
     # A file as the clerk named it (messages name it so); a server's as the settings' office uses it.
     shown_ledger = ledger_path if isinstance(ledger_path, Path) else settings.ledger
     stderr = sys.stderr  # the bar must not mix into stdout

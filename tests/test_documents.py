@@ -429,3 +429,17 @@ def test_notice_and_batch__the_answers_warnings_said_where_the_documents_are_mad
     both = lantian("notice", str(inbox / "site.yaml"), str(inbox / "copy.yaml"), "-o", str(tmp_path / "again"), "--settings", str(office / "office.yaml"))
     assert both.exit_code == 2 and "copy.yaml: [LEDGER_018]" in both.stderr
     assert "site.yaml:" in both.stderr and "copy.yaml:" + str(line) not in both.stderr and both.stderr.count("[ANSWER_008]") == 1
+
+
+def test_notice__settings_found_by_itself__named_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should say which office settings `lantian notice` found by itself (their letterhead and
+    numbering go on every document), and say nothing of it when they are named."""
+    from helpers import lantian, office_folder
+
+    monkeypatch.delenv("LANTIAN_SETTINGS", raising=False)
+    office = office_folder(tmp_path / "office")
+    (office / "site.yaml").write_bytes(dust_answers())
+    found = lantian("notice", str(office / "site.yaml"), "-o", str(tmp_path / "out"))
+    assert found.exit_code == 0 and f"办公室设置：{office / 'office.yaml'}（没有写 --settings，自动找到" in found.stderr
+    named = lantian("notice", str(office / "site.yaml"), "-o", str(tmp_path / "out"), "--force", "--settings", str(office / "office.yaml"))
+    assert named.exit_code == 0 and "办公室设置" not in named.stderr
