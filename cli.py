@@ -1157,13 +1157,10 @@ def users() -> None:
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str, replace: bool, password: str, settings_path: Path | None) -> None:
     """添加网页版用户 NAME。密码只保存加盐的 scrypt 散列，保存在办公室设置文件旁的 <设置文件名>.users.sqlite 中。"""
-    from webapp.users import UserError, add_user, users_path
+    from webapp.users import add_user, users_path
 
     settings = _settings(ctx, settings_path, None)
-    try:
-        added = add_user(users_path(settings.path), name, role, password, replace=replace)
-    except UserError as exc:
-        raise click.UsageError(str(exc)) from None
+    added = add_user(users_path(settings.path), name, role, password, replace=replace)  # UserError is a LantianError: USER_001
     _say(f"已添加用户 {added.name}（{added.role_label}）")
     ctx.exit(EXIT_OK)
 

@@ -384,6 +384,7 @@ class ErrorCode(Enum):
         "问题 #{id} 在这里已有 {kept_day} 的记录（{kept_status}，{kept_actor}：{kept_reason}），另一处（那里的问题 #{other_id}）更早的 {day} 的记录（{status}，{actor}：{reason}）没有复制过来",
         "一个问题的经过只能按日期往后记：另一处这条更早的记录（常见的是书面销号）晚到了，而这里此后的记录（如复查仍未整改）更新。请核实哪一条属实，需要时在这里另行销号",
     )
+    USER_001 = Detail("user", "网页版用户：{detail}", "{hint}")
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 
 

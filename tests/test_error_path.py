@@ -170,3 +170,21 @@ def test_no_ledger__ledger_010(office: Path, tmp_path: Path) -> None:
     result = lantian("ledger", "list", "--ledger", str(tmp_path / "none.sqlite"), "--settings", str(office / "office.yaml"))
     _refused(result, ErrorCode.LEDGER_010)
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_command_bodies__catch_nothing() -> None:
+    """Should leave every error to the one place that turns it into output and an exit code
+    (cli.main and the group): no command body of cli.py catches an exception."""
+    import ast
+
+    import cli
+
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    commands = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ("command", "group") for d in node.decorator_list)
+    ]
+    assert len(commands) >= 20  # every command and group of lantian
+    catching = [(node.name, handler.lineno) for node in commands for handler in ast.walk(node) if isinstance(handler, ast.ExceptHandler)]
+    assert catching == []

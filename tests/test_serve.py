@@ -257,8 +257,11 @@ def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     settings = str(root / "office.yaml")
     assert lantian("users", "add", "赵六", "--role", "office", "--settings", settings, "--password", PASSWORD).exit_code == 0
     again = lantian("users", "add", "赵六", "--settings", settings, "--password", PASSWORD)
-    assert again.exit_code == 2 and "已存在" in again.output
-    assert authenticate(users_path(root / "office.yaml"), "赵六", PASSWORD).role == "office"
+    users = users_path(root / "office.yaml")
+    assert again.exit_code == 2 and again.stderr.startswith(f"{users}: [USER_001] 网页版用户：用户 赵六 已存在 — 要改这个用户的角色或密码，用 lantian users add --replace")
+    short = lantian("users", "add", "钱七", "--settings", settings, "--password", "short")
+    assert short.exit_code == 2 and "[USER_001] 网页版用户：密码至少 8 个字符" in short.stderr and "命令写法有误" not in short.stderr
+    assert authenticate(users, "赵六", PASSWORD).role == "office" and authenticate(users, "钱七", "short") is None
 
 
 def fields_to_multidict(fields):

@@ -805,7 +805,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             else:
                 abort(400)
         except UserError as exc:
-            return users_page(error=str(exc), status=400)
+            return users_page(error=exc.detail, status=400)
         return redirect(url_for("users_page"))
 
     @app.post("/inspections/<draft_id>/delete")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.errors import ErrorCode, LantianError, Location, Problem
+
 ROLES = ("inspector", "office", "viewer")
 ROLE_LABELS = {"inspector": "检查人员", "office": "镇环保办", "viewer": "只读"}
 #: Werkzeug's scrypt with its cost written out (N = 2^15, r = 8, p = 1, 32 MiB): about 0.1 s a
@@ -32,8 +34,17 @@ def _dummy(method: str) -> str:
     return generate_password_hash("-", method=method)
 
 
-class UserError(ValueError):
-    """A user that cannot be added: the message says why, in Chinese."""
+class UserError(LantianError):
+    """A user that cannot be added, changed or removed (USER_001, at the users file): what is
+    wrong, in Chinese, and what to do."""
+
+    def __init__(self, path: Path, detail: str, hint: str = "运行 lantian users add --help 查看用户名、角色和密码的要求") -> None:
+        super().__init__([Problem(ErrorCode.USER_001, Location(str(path)), {"detail": detail, "hint": hint})])
+
+    @property
+    def detail(self) -> str:
+        """What is wrong, for a page that says it beside the form."""
+        return str(self.problems[0].context["detail"])
 
 
 @dataclass(frozen=True)
@@ -98,17 +109,17 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
     ``by`` is the office user who did it (None from the command line)."""
     name = name.strip()
     if not name or len(name) > 40 or any(not c.isprintable() for c in name):
-        raise UserError("用户名须为 1 到 40 个可打印的字符")
+        raise UserError(path, "用户名须为 1 到 40 个可打印的字符")
     if role not in ROLES:
-        raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
+        raise UserError(path, f"角色须为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
+        raise UserError(path, f"密码至少 {MIN_PASSWORD} 个字符", "换一个更长的密码，例如几个词连在一起")
     hashed = generate_password_hash(password, method=PASSWORD_HASH)  # slow on purpose: before the lock
     with closing(_connect(path)) as connection, connection:
         connection.execute("BEGIN IMMEDIATE")  # two adds of one name at once: the second is refused, not a silent replacement
         exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         if exists and not replace:
-            raise UserError(f"用户 {name} 已存在")
+            raise UserError(path, f"用户 {name} 已存在", "要改这个用户的角色或密码，用 lantian users add --replace")
         connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, hashed))
         _note(connection, by, "replace" if exists else "add", name, role)
     return User(name, role)
@@ -158,14 +169,14 @@ def _offices_left(connection: sqlite3.Connection, without: str) -> int:
 def set_role(path: Path, name: str, role: str, *, by: str | None = None) -> None:
     """Give ``name`` another role; UserError for an unknown user or role, or for the last office user."""
     if role not in ROLES:
-        raise UserError(f"角色须为 {'、'.join(ROLES)} 之一")
+        raise UserError(path, f"角色须为 {'、'.join(ROLES)} 之一")
     with closing(_connect(path)) as connection, connection:
         connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
         row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise UserError(f"没有用户 {name}")
+            raise UserError(path, f"没有用户 {name}", "核对用户名（区分全角、半角）")
         if row[0] == "office" and role != "office" and not _offices_left(connection, name):
-            raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
+            raise UserError(path, "至少要留一个镇环保办（office）用户，否则没有人能管理用户", "先把另一个用户设为 office，再改或删这一个")
         connection.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
         _note(connection, by, "role", name, role)
 
@@ -173,10 +184,10 @@ def set_role(path: Path, name: str, role: str, *, by: str | None = None) -> None
 def set_password(path: Path, name: str, password: str, *, by: str | None = None) -> None:
     """A new password for ``name``: every session the user had ends."""
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
+        raise UserError(path, f"密码至少 {MIN_PASSWORD} 个字符", "换一个更长的密码，例如几个词连在一起")
     with closing(_connect(path)) as connection, connection:
         if not connection.execute("UPDATE users SET password = ? WHERE name = ?", (generate_password_hash(password, method=PASSWORD_HASH), name)).rowcount:
-            raise UserError(f"没有用户 {name}")
+            raise UserError(path, f"没有用户 {name}", "核对用户名（区分全角、半角）")
         _note(connection, by, "password", name)
 
 
@@ -186,8 +197,8 @@ def remove_user(path: Path, name: str, *, by: str | None = None) -> None:
         connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
         row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise UserError(f"没有用户 {name}")
+            raise UserError(path, f"没有用户 {name}", "核对用户名（区分全角、半角）")
         if row[0] == "office" and not _offices_left(connection, name):
-            raise UserError("至少要留一个镇环保办（office）用户，否则没有人能管理用户")
+            raise UserError(path, "至少要留一个镇环保办（office）用户，否则没有人能管理用户", "先把另一个用户设为 office，再改或删这一个")
         connection.execute("DELETE FROM users WHERE name = ?", (name,))
         _note(connection, by, "remove", name)
