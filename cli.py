@@ -1051,8 +1051,7 @@ def report_command(ctx: click.Context, start: Any, end: Any, out_dir: Path, forc
     from engine.render import write_pdfs
 
     if end < start:
-        click.echo("--to 不能早于 --from。", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+        raise click.UsageError(f"--to {end:%Y-%m-%d} 早于 --from {start:%Y-%m-%d}：汇总的期间从 --from 到 --to，--to 不能早于 --from")
     # --county: every office's figures from the county's database, signed by the bureau whose settings these are.
     path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
     kind = county_report.REPORT if county else campaign_report.REPORT
@@ -1132,8 +1131,7 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
     settings = _settings(ctx, settings_path, None)
     folder = inspections or Path(settings.path).parent / "inspections"
     if not users_path(settings.path).exists():
-        _say(f"还没有用户：先运行 lantian users add 用户名 --role office --settings {settings.path}", err=True)
-        ctx.exit(EXIT_BAD_INPUT)
+        raise LantianError.of(ErrorCode.USER_003, str(users_path(settings.path)), settings=settings.path)
     app = create_app(Path(settings.path), rules, folder, https=behind_proxy)
     from engine._weasyprint import load as load_weasyprint
 

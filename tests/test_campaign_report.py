@@ -221,3 +221,14 @@ def test_report__thousands_open__the_longest_overdue_listed_all_in_the_spreadshe
     assert [int(n) for n in re.findall(r'<td class="center">(\d+)</td></tr>', table)] == [row.finding_id for row in summary.listed]
     book = load_workbook(io.BytesIO(summary_spreadsheet(summary, settings, ledger_path.parent / "r.xlsx")))
     assert book["尚未销号的问题"].max_row == 1 + len(summary.unclosed)
+
+
+def test_report_command__to_before_from__usage_001_naming_both_days(tmp_path: Path) -> None:
+    """Should refuse a period that ends before it begins as a usage error, with both days,
+    before any ledger is read."""
+    from helpers import lantian
+
+    root = office_folder(tmp_path / "office")
+    result = lantian("report", "--from", "2024-12-01", "--to", "2024-11-01", "-o", str(tmp_path / "out"), "--settings", str(root / "office.yaml"))
+    assert result.exit_code == 2 and "[USAGE_001] 命令写法有误：--to 2024-11-01 早于 --from 2024-12-01" in result.stderr
+    assert not (tmp_path / "out").exists() and not (root / "office.ledger.sqlite").exists()

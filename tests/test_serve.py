@@ -252,6 +252,35 @@ def test_office__issuing_says_once_what_lantian_notice_warns_of(app, office: Pat
     assert "已出具，请核对" not in clerk.get("/office").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("damage", ["not_a_database", "a_folder"])
+def test_users_file_damaged__user_002_from_the_command_and_the_log_in_page(tmp_path: Path, rules, damage: str) -> None:
+    """Should say USER_002 at the users file, with why, when it is no database or a folder
+    stands in its place: exit 2 from `lantian users add`, a page (not a server error) at log-in."""
+    root = office_folder(tmp_path / "o")
+    users = users_path(root / "office.yaml")
+    if damage == "a_folder":
+        users.mkdir()
+    else:
+        users.write_bytes(b"not a database, " * 100)
+    kept = users.read_bytes() if users.is_file() else None
+    added = lantian("users", "add", "赵六", "--settings", str(root / "office.yaml"), "--password", PASSWORD)
+    assert added.exit_code == 2 and added.stderr.startswith(f"{users}: [USER_002] 网页版的用户文件不能读写："), added.output
+    assert ("不是用户文件" if damage == "not_a_database" else "不是普通文件") in added.stderr
+    client = create_app(root / "office.yaml", rules, root / "inspections").test_client()
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"name": "赵六", "password": PASSWORD, "csrf_token": token(page)})
+    assert response.status_code == 422 and "USER_002" in response.get_data(as_text=True)
+    assert (users.read_bytes() if users.is_file() else None) == kept  # left as it was, for whoever restores it
+
+
+def test_serve__no_users_yet__user_003_and_not_started(tmp_path: Path) -> None:
+    """Should refuse to start a web app no one can log in to, saying how to add the first user."""
+    root = office_folder(tmp_path / "o")
+    result = lantian("serve", "--settings", str(root / "office.yaml"), "--port", "1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{users_path(root / 'office.yaml')}: [USER_003] 网页版还没有用户，没有人能登录 — 先运行 lantian users add 用户名 --role office --settings {root / 'office.yaml'}")
+
+
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     root = office_folder(tmp_path / "o")
     settings = str(root / "office.yaml")

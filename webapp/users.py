@@ -7,16 +7,20 @@ also issues documents, closes findings and manages users, ``viewer`` reads only.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine import _sqlite
 from engine.errors import ErrorCode, LantianError, Location, Problem
 
 ROLES = ("inspector", "office", "viewer")
@@ -65,12 +69,32 @@ def users_path(settings_path: str | Path) -> Path:
     return settings.with_name(settings.stem + ".users.sqlite")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=10)
-    connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
-    # Who changed which user, and when: the office's users are the office's record too.
-    connection.execute("CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL, by TEXT, action TEXT NOT NULL, name TEXT NOT NULL, role TEXT)")
-    return connection
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[sqlite3.Connection]:
+    """The users file, its tables made if new, in one transaction committed at the end (rolled
+    back on an error). A file that is no database, a folder in its place, a full or read-only
+    disk: USER_002, at the file, never a bare sqlite3 or OS error."""
+    if path.exists() and not path.is_file():
+        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": "不是普通文件（是一个文件夹或别的东西）"})])
+    try:
+        with closing(sqlite3.connect(path, timeout=10)) as connection, connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
+            # Who changed which user, and when: the office's users are the office's record too.
+            connection.execute("CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL, by TEXT, action TEXT NOT NULL, name TEXT NOT NULL, role TEXT)")
+            yield connection
+    except (sqlite3.Error, OSError) as exc:
+        if _sqlite.cause(exc, writing=True) is None:
+            raise  # a mistake of the program (an SQL error): exit 3, not the office's problem
+        why = "不是用户文件（SQLite 数据库），或者已经损坏" if _sqlite.cause(exc, writing=True) == "damaged" else _sqlite.reason(exc, writing=True)
+        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": why})]) from None
+
+
+def _rows(path: Path, sql: str, values: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows a query of the users file gives; none where there is no users file yet."""
+    if not path.exists():
+        return []
+    with _opened(path) as connection:
+        return connection.execute(sql, values).fetchall()
 
 
 #: What each change to a user is called where the office reads them.
@@ -97,11 +121,7 @@ def _note(connection: sqlite3.Connection, by: str | None, action: str, name: str
 
 def changes(path: Path, *, last: int = 20) -> list[Change]:
     """The latest changes to the users, newest first."""
-    if not path.exists():
-        return []
-    with closing(_connect(path)) as connection:
-        rows = connection.execute("SELECT at, by, action, name, role FROM changes ORDER BY id DESC LIMIT ?", (last,)).fetchall()
-    return [Change(*row) for row in rows]
+    return [Change(*row) for row in _rows(path, "SELECT at, by, action, name, role FROM changes ORDER BY id DESC LIMIT ?", (last,))]
 
 
 def add_user(path: Path, name: str, role: str, password: str, *, replace: bool = False, by: str | None = None) -> User:
@@ -115,7 +135,7 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
     if len(password) < MIN_PASSWORD:
         raise UserError(path, f"密码至少 {MIN_PASSWORD} 个字符", "换一个更长的密码，例如几个词连在一起")
     hashed = generate_password_hash(password, method=PASSWORD_HASH)  # slow on purpose: before the lock
-    with closing(_connect(path)) as connection, connection:
+    with _opened(path) as connection:
         connection.execute("BEGIN IMMEDIATE")  # two adds of one name at once: the second is refused, not a silent replacement
         exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         if exists and not replace:
@@ -127,16 +147,12 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
 
 def authenticate(path: Path, name: str, password: str) -> User | None:
     """The user whose name and password these are, else None."""
-    if not path.exists():
+    found = _rows(path, "SELECT name, role, password FROM users WHERE name = ?", (name,))
+    if not found:
         check_password_hash(_dummy(PASSWORD_HASH), password)
         return None
-    with _connect(path) as connection:
-        row = connection.execute("SELECT name, role, password FROM users WHERE name = ?", (name,)).fetchone()
-    connection.close()
-    if row is None:
-        check_password_hash(_dummy(PASSWORD_HASH), password)
-        return None
-    return User(row[0], row[1], _stamp(row[2])) if check_password_hash(row[2], password) else None
+    ((known, role, stored),) = found
+    return User(known, role, _stamp(stored)) if check_password_hash(stored, password) else None
 
 
 def _stamp(stored_hash: str) -> str:
@@ -144,22 +160,12 @@ def _stamp(stored_hash: str) -> str:
 
 
 def find_user(path: Path, name: str) -> User | None:
-    if not path.exists():
-        return None
-    with _connect(path) as connection:
-        row = connection.execute("SELECT name, role, password FROM users WHERE name = ?", (name,)).fetchone()
-    connection.close()
-    return User(row[0], row[1], _stamp(row[2])) if row else None
+    return next((User(known, role, _stamp(stored)) for known, role, stored in _rows(path, "SELECT name, role, password FROM users WHERE name = ?", (name,))), None)
 
 
 def all_users(path: Path) -> list[User]:
     """Every user, by name."""
-    if not path.exists():
-        return []
-    with _connect(path) as connection:
-        rows = connection.execute("SELECT name, role, password FROM users ORDER BY name").fetchall()
-    connection.close()
-    return [User(name, role, _stamp(stored)) for name, role, stored in rows]
+    return [User(name, role, _stamp(stored)) for name, role, stored in _rows(path, "SELECT name, role, password FROM users ORDER BY name")]
 
 
 def _offices_left(connection: sqlite3.Connection, without: str) -> int:
@@ -170,7 +176,7 @@ def set_role(path: Path, name: str, role: str, *, by: str | None = None) -> None
     """Give ``name`` another role; UserError for an unknown user or role, or for the last office user."""
     if role not in ROLES:
         raise UserError(path, f"角色须为 {'、'.join(ROLES)} 之一")
-    with closing(_connect(path)) as connection, connection:
+    with _opened(path) as connection:
         connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
         row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
@@ -185,7 +191,7 @@ def set_password(path: Path, name: str, password: str, *, by: str | None = None)
     """A new password for ``name``: every session the user had ends."""
     if len(password) < MIN_PASSWORD:
         raise UserError(path, f"密码至少 {MIN_PASSWORD} 个字符", "换一个更长的密码，例如几个词连在一起")
-    with closing(_connect(path)) as connection, connection:
+    with _opened(path) as connection:
         if not connection.execute("UPDATE users SET password = ? WHERE name = ?", (generate_password_hash(password, method=PASSWORD_HASH), name)).rowcount:
             raise UserError(path, f"没有用户 {name}", "核对用户名（区分全角、半角）")
         _note(connection, by, "password", name)
@@ -193,7 +199,7 @@ def set_password(path: Path, name: str, password: str, *, by: str | None = None)
 
 def remove_user(path: Path, name: str, *, by: str | None = None) -> None:
     """Remove ``name``: their sessions end at once; what they submitted stays."""
-    with closing(_connect(path)) as connection, connection:
+    with _opened(path) as connection:
         connection.execute("BEGIN IMMEDIATE")  # the count of office users holds until the change
         row = connection.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
