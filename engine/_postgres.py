@@ -121,7 +121,7 @@ class Row(dict[Any, Any]):
     def __len__(self) -> int:
         return len(self._names)
 
-    def keys(self) -> tuple[str, ...]:  # type: ignore[override]
+    def keys(self) -> tuple[str, ...]:  # type: ignore[override]  # the names in column order, as psycopg's rows give them, not a dict_keys view
         return self._names
 
 

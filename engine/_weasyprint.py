@@ -47,4 +47,4 @@ def load() -> None:
                 del sys.modules[name]
         finally:
             ctypes.util.find_library = search
-        import weasyprint  # noqa: F401
+        import weasyprint  # noqa: F401  # imported for its effect: loaded, or the error of loading it raised here

@@ -62,7 +62,7 @@ class Summary:
             entry[0] += 1
             entry[1] += late > 0
             entry[2] = max(entry[2], late)
-        return sorted(((village, *counts) for village, counts in table.items()), key=lambda item: (-item[2], -item[1], item[0]))  # type: ignore[misc]
+        return sorted(((village, *counts) for village, counts in table.items()), key=lambda item: (-item[2], -item[1], item[0]))  # type: ignore[misc]  # tuples of a str and ints, built by unpacking, which mypy reads as object
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -1135,11 +1135,11 @@ def file_sha256(path: Path) -> str:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise LedgerError.of(ErrorCode.IO_001, str(path), reason="不是普通文件（文件夹、管道或设备），不能计算 SHA-256")
+            raise LedgerError.of(ErrorCode.IO_005, str(path), kind="文件夹、管道或设备")
         # Non-blocking and checked again: the file may have been swapped since it was looked at.
         with os.fdopen(os.open(path, flags), "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise LedgerError.of(ErrorCode.IO_001, str(path), reason="不是普通文件（文件夹、管道或设备），不能计算 SHA-256")
+                raise LedgerError.of(ErrorCode.IO_005, str(path), kind="文件夹、管道或设备")
             digest = hashlib.sha256()
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)

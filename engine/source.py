@@ -40,7 +40,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]  # a base chosen at import (C or Python loader), which mypy cannot type
     """SafeLoader with YAML 1.2 scalars.
 
     Only true/false are booleans (YAML 1.1 reads "yes", "on" and "No" as booleans, which
