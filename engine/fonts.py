@@ -227,8 +227,8 @@ def subset_font(source: FontSource, characters: set[str], folder: Path | None = 
 # font of the same style when one is installed, and in the Noto CJK fonts the set-up installs
 # otherwise, so that a document is always made.
 
-ROLES = ("title", "body", "heading", "subheading")
-ROLE_LABELS = {"title": "标题", "body": "正文", "heading": "一级标题", "subheading": "二级标题"}
+FONT_ROLES = ("title", "body", "heading", "subheading")
+FONT_ROLE_LABELS = {"title": "标题", "body": "正文", "heading": "一级标题", "subheading": "二级标题"}
 #: The CSS family of each role's font. The body keeps the family the templates always used;
 #: every name holds "LantianCJK", so a PDF's fonts show at once that they are our cuts.
 FAMILIES = {"body": "LantianCJK", "title": "LantianCJKTitle", "heading": "LantianCJKHeading", "subheading": "LantianCJKSubheading"}
@@ -260,7 +260,7 @@ FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 class FontChoice:
     """A role's font as the office settings name it."""
 
-    role: str  #: one of ROLES
+    role: str  #: one of FONT_ROLES
     value: str  #: as written: a family name or a file path
     path: Path | None  #: the file, relative paths taken from the settings file's folder; None for a family name
     location: Location  #: where the settings name it
@@ -517,7 +517,7 @@ def document_fonts(font: str | None, choices: tuple[FontChoice, ...] = ()) -> tu
         picked[role] = fallback
         if choice is not None and failure is not None:
             code, context = failure
-            warnings.append(Problem(code, choice.location, {**context, "role": ROLE_LABELS[role], "key": role, "fallback": fallback[1]}, severity="warning"))
+            warnings.append(Problem(code, choice.location, {**context, "role": FONT_ROLE_LABELS[role], "key": role, "fallback": fallback[1]}, severity="warning"))
     fonts = DocumentFonts(**{role: source for role, (source, _) in picked.items()}, fill=system[0] if system else None)
     return fonts, tuple(warnings)
 

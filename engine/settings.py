@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ErrorCode, InputError, Problem
-from .fonts import ROLES, FontChoice, is_font_path
+from .fonts import FONT_ROLES, FontChoice, is_font_path
 from .schema import validate
 from .source import SourceDocument, char_name, load_source, refused_character
 
@@ -37,7 +37,7 @@ class OfficeSettings:
     court: str | None
     report_days: int
     font: str | None
-    #: The font of each role the settings name (fonts:), in the order of ROLES.
+    #: The font of each role the settings name (fonts:), in the order of FONT_ROLES.
     fonts: tuple[FontChoice, ...] = ()
 
     #: The settings' ``ledger``, as written: a file (relative to the settings' folder) or a
@@ -85,7 +85,7 @@ def load_settings(path: str | Path) -> OfficeSettings:
     named = data.get("fonts") or {}
     fonts = tuple(
         FontChoice(role, named[role], Path(path).parent / named[role] if is_font_path(named[role]) else None, doc.location(("fonts", role)))
-        for role in ROLES
+        for role in FONT_ROLES
         if named.get(role)
     )
     phone = data.get("contact_phone")
@@ -148,7 +148,7 @@ def text_problems(doc: SourceDocument) -> list[Problem]:
     if not isinstance(fonts, dict):
         fonts = {}
     texts: list[tuple[tuple[str, ...], str, object, int]] = [((key,), key, data.get(key), limit) for key, limit in TEXT_LIMITS.items()]
-    texts += [(("fonts", role), f"fonts.{role}", fonts.get(role), FONT_LIMIT) for role in ROLES]
+    texts += [(("fonts", role), f"fonts.{role}", fonts.get(role), FONT_LIMIT) for role in FONT_ROLES]
     problems = []
     for path, field, text, limit in texts:
         if not isinstance(text, str):

@@ -250,7 +250,7 @@ def test_document_fonts__font_setting_without_fonts__every_role_in_it(tmp_path: 
     """Should keep the older single font: setting meaning every role, as before."""
     system = fonts.find_cjk_font()
     chosen, warnings = document_fonts(str(system.path))
-    assert not warnings and {chosen.of(role).path for role in fonts.ROLES} == {system.path}
+    assert not warnings and {chosen.of(role).path for role in fonts.FONT_ROLES} == {system.path}
 
 
 def test_is_font_path__a_file_or_a_family_name() -> None:
