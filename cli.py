@@ -29,7 +29,7 @@ from engine.blank import blank_answers
 from engine.bundled import default_rules_dir
 from engine.cases import run_cases
 from engine.errors import ANSWER_WARNINGS, ISSUING_WARNINGS, ErrorCode, Location, Problem, format_problem_line
-from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, document_label
+from engine.labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, USER_ROLE_LABELS, document_label
 from engine.loader import load_rules
 from engine.source import read_bytes, read_stream, require_plain_file
 
@@ -731,7 +731,7 @@ def ledger() -> None:
 @ledger.command("list", context_settings=CONTEXT)
 @click.option("--village", help="只列这个村（社区）的问题。")
 @click.option("--checklist", help="只列这张检查表的问题（检查表编号）。")
-@click.option("--status", type=click.Choice(["open", "rectifying", "closed", "unclosed"]), help="open 待整改，rectifying 整改中，closed 已销号，unclosed 未销号（前两种）。")
+@click.option("--status", type=click.Choice([*FINDING_STATUS_LABELS, "unclosed"]), help="open 待整改，rectifying 整改中，closed 已销号，unclosed 未销号（前两种）。")
 @click.option("--severity", type=click.Choice(list(SEVERITY_LABELS)), help="veto 一票否决，major 重要，minor 一般。")
 @click.option("--overdue", is_flag=True, help="只列到 --as-of 那天已过整改期限仍未销号的问题。")
 @_date_option("--as-of", "按哪一天计算逾期，YYYY-MM-DD；默认今天。")
@@ -1148,7 +1148,7 @@ def users() -> None:
 
 @users.command("add", context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--role", type=click.Choice(["inspector", "office", "viewer"]), default="inspector", show_default=True, help="inspector 检查人员，office 镇环保办，viewer 只读。")
+@click.option("--role", type=click.Choice(list(USER_ROLE_LABELS)), default="inspector", show_default=True, help="inspector 检查人员，office 镇环保办，viewer 只读。")
 @click.option("--replace", is_flag=True, help="用户已存在时改为新的角色和密码。")
 @click.password_option("--password", prompt="密码", confirmation_prompt="再输入一次", help="不写时提示输入（不显示）。")
 @settings_option

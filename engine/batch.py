@@ -34,14 +34,14 @@ from .labels import document_label
 from .ledger import Recorded
 from .model import Answers, Checklist, InspectionResult, RuleSet
 from .order_checks import order_problems
-from .rectification import Row, ledger_list_rows, list_document, rows_for, spreadsheet
+from .rectification import LIST_TITLE, Row, ledger_list_rows, list_document, rows_for, spreadsheet
 from .render import Document
 from .scoring import score
 from .settings import OfficeSettings
 from .source import SourceDocument, answers_locator, load_source
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
-LIST_NAME = "整改清单"
+LIST_NAME = LIST_TITLE  #: the rectification list's files are named by its title
 
 
 @dataclass

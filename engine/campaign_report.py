@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ledger
-from .labels import SEVERITY_LABELS, VERDICT_LABELS
+from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .ledger import Filter, LedgerRow
 
 #: The most open findings the summary's PDF lists: about six pages. A county town with
@@ -256,7 +256,7 @@ def _chart(rows: Sequence[tuple[str, Sequence[tuple[int, str]], str]], legend: S
 
 #: The closure chart's statuses, told apart in black and white as well as in colour by their
 #: fill: solid, hatched (a pattern of report.html), empty; the legend above the bars says which.
-STATUS_FILLS = (("已销号", "#2e7d3e"), ("整改中", "url(#hatched)"), ("待整改", "#fff"))
+STATUS_FILLS = tuple((FINDING_STATUS_LABELS[status], fill) for status, fill in (("closed", "#2e7d3e"), ("rectifying", "url(#hatched)"), ("open", "#fff")))
 
 
 def count_chart(pairs: Sequence[tuple[str, int]], colour: str = "#2f6db5") -> Chart:
@@ -281,7 +281,6 @@ def report_file_name(start: dt.date, end: dt.date, suffix: str) -> str:
 def report_document(summary: Summary, settings, target: Path, *, today: dt.date | None = None):
     """``summary`` (summarize) as a document to render (templates/report.html), dated
     ``today``: the day it is issued (the period is in its title)."""
-    from .labels import FINDING_STATUS_LABELS
     from .render import Document, render_html
 
     charts = {
@@ -304,7 +303,6 @@ def summary_spreadsheet(summary: Summary, settings, target: Path) -> bytes:
     """``summary`` as .xlsx bytes, for ``target``: the PDF's figures and tables as rows to
     sort and sum (one sheet), and every finding still open at the end of the period as the
     rectification list's rows (another)."""
-    from .labels import FINDING_STATUS_LABELS
     from .rectification import list_sheet, rows_from_ledger
     from .spreadsheet import Sheet, workbook_bytes
 

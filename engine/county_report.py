@@ -16,7 +16,7 @@ from typing import Any
 
 from . import ledger
 from .campaign_report import LISTED, Chart, ReportKind, _rate, count_chart, status_chart
-from .labels import office_label
+from .labels import OFFICE_HEADING, office_label
 from .ledger import Filter, LedgerAt, LedgerRow
 
 #: The towns the chart of the most overdue shows.
@@ -183,7 +183,7 @@ def county_spreadsheet(summary: CountySummary, settings: Any, target: Path) -> b
         sheet.append([title], style="bold")
         sheet.append(["期间", f"{summary.start.isoformat()} 至 {summary.end.isoformat()}"])
 
-        columns = ["乡镇（单位）", "检查（次）", "合格率（%）", "发现问题", "已销号", "未销号", "逾期", "最长逾期（天）"]
+        columns = [OFFICE_HEADING, "检查（次）", "合格率（%）", "发现问题", "已销号", "未销号", "逾期", "最长逾期（天）"]
         sheet.table("各乡镇情况", columns, [_tally_row(town) for town in [*summary.towns, summary.total]])
         sheet.table("按检查表", ["检查表", *columns[1:]], [_tally_row(tally) for tally in summary.checklists])
         sheet.table("每周进展", ["周", "检查（次）", "发现问题", "销号"], [(week.label, week.inspections, week.findings, week.closed) for week in summary.weeks])

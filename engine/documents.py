@@ -11,7 +11,7 @@ from pathlib import Path
 from ._fsutil import UnwritableError, atomic_write
 from .errors import ErrorCode, InputError, LantianError, Location, Problem
 from .fonts import document_fonts
-from .labels import NOTICE_FILE_WORDS
+from .labels import NOTICE_FILE_WORDS, RECORD_FILE_WORD
 from .model import FollowedNotice, InspectionResult
 from .numbering import allocate, given, issued
 from .render import Document, notice_context, record_context, render_each, render_html
@@ -146,7 +146,7 @@ def document_targets(result: InspectionResult, answers_path: Path | None, out_di
     决定书, as the office's ``document_kind`` issues it."""
     stem = answers_path.stem if answers_path else "stdin"
     targets = {"notice": out_dir / f"{stem}.{NOTICE_FILE_WORDS[document_kind]}.pdf"} if _has_notice(result) else {}
-    return {**targets, "record": out_dir / f"{stem}.检查记录.pdf"}
+    return {**targets, "record": out_dir / f"{stem}.{RECORD_FILE_WORD}.pdf"}
 
 
 def claim_targets(result: InspectionResult, answers_path: Path | None, out_dir: Path, claimed: dict[Path, str], where: Location, *, document_kind: str) -> Problem | None:

@@ -27,6 +27,14 @@ FINDING_STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "closed
 NO_OFFICE = "（未记单位）"
 
 
+#: The heading of the column or count that names each row's office (a town, or the bureau).
+OFFICE_HEADING = "乡镇（单位）"
+#: The web app's users' roles, as the office reads them.
+USER_ROLE_LABELS = {"inspector": "检查人员", "office": "镇环保办", "viewer": "只读"}
+#: What each change to a web app's user is called where the office reads them.
+USER_CHANGE_LABELS = {"add": "添加", "replace": "重新设置", "role": "改角色", "password": "改密码", "remove": "删除"}
+
+
 def office_label(office: str | None) -> str:
     """The office of a row as the county's view shows it."""
     return office or NO_OFFICE
@@ -51,6 +59,8 @@ DOCUMENT_LABELS = {"notice": "整改通知书", "record": "现场检查记录", 
 NOTICE_TITLES = {"town_notice": "责令整改通知书", "department_order": "责令改正违法行为决定书"}
 #: The last word of the notice's file name, so that the file says which of the two it is.
 NOTICE_FILE_WORDS = {"town_notice": "通知书", "department_order": "决定书"}
+#: The last word of an inspection record's file name.
+RECORD_FILE_WORD = "检查记录"
 
 
 def document_label(kind: str, document_kind: str) -> str:

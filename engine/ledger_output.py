@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .check_output import clip, json_text, printable
-from .labels import SEVERITY_LABELS, office_label
+from .labels import OFFICE_HEADING, SEVERITY_LABELS, office_label
 from .ledger import LedgerRow
 
 #: The version printed unless another is asked for.
@@ -99,7 +99,7 @@ def _cell(text: str, width: int) -> str:
 
 
 #: The column the county's view adds, before the village: whose finding each is.
-_OFFICE_COLUMN = ("乡镇（单位）", 14)
+_OFFICE_COLUMN = (OFFICE_HEADING, 14)
 
 
 def table_text(rows: Sequence[LedgerRow], day: dt.date, *, dated: bool = False, offices: bool = False) -> str:

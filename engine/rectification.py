@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fonts import document_fonts, smallest_copy
-from .labels import SEVERITY_LABELS, office_label
+from .labels import FINDING_STATUS_LABELS, OFFICE_HEADING, SEVERITY_LABELS, office_label
 from .model import InspectionResult
 from .render import Document, render_html, write_pdfs
 from .settings import OfficeSettings
@@ -123,7 +123,7 @@ def rows_for(results: Sequence[InspectionResult]) -> list[Row]:
             unit=result.site.operator or result.site.name,
             person=result.site.contact or "",
             deadline=finding.deadline,
-            status="待整改",
+            status=FINDING_STATUS_LABELS["open"],
         )
         for index, (result, finding) in enumerate(entries, 1)
     ]
@@ -183,7 +183,7 @@ def totals(rows: Sequence[Row], *, offices: bool = False) -> dict[str, list[tupl
     and by village within its office."""
     if offices:
         return {
-            "乡镇（单位）": sorted(Counter(row.office for row in rows).items()),
+            OFFICE_HEADING: sorted(Counter(row.office for row in rows).items()),
             "乡镇、村（社区）": sorted(Counter(f"{row.office} {row.village or '（未填）'}" for row in rows).items()),
             "检查表": sorted(Counter(row.checklist for row in rows).items()),
         }

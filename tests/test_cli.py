@@ -443,3 +443,14 @@ def test_help__every_group_lists_its_commands_without_cutting_their_descriptions
         limit = 78 - 6 - max(map(len, group.commands))  # as click's Group.format_commands sets it
         cut = [name for name, command in group.commands.items() if command.get_short_help_str(limit).endswith("...")]
         assert cut == [], (group.name, cut)
+
+
+def test_ledger_list__format_versions_offered__the_ones_written_and_the_newest_by_default() -> None:
+    """Should offer in `ledger list --format-version` exactly the ledger JSON and CSV versions
+    the program writes (the option is declared where the ledger's module is not imported)."""
+    import cli
+    from engine.ledger_output import FORMAT_VERSION, FORMAT_VERSIONS
+
+    option = next(param for param in cli.ledger_list.params if param.name == "format_version")
+    assert (option.type.min, option.type.max, option.default) == (min(FORMAT_VERSIONS), max(FORMAT_VERSIONS), FORMAT_VERSION)
+    assert list(FORMAT_VERSIONS) == list(range(min(FORMAT_VERSIONS), max(FORMAT_VERSIONS) + 1))

@@ -34,7 +34,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 import engine
 from engine._fsutil import UnwritableError, atomic_write, unwritable
 from engine.errors import ANSWER_WARNINGS, ISSUING_WARNINGS, InputError, LantianError
-from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, SEVERITY_LABELS, VERDICT_LABELS, document_label
+from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, RECORD_FILE_WORD, SEVERITY_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
@@ -101,7 +101,7 @@ def _document_label(name: str) -> str:
     for kind, word in NOTICE_FILE_WORDS.items():
         if name.endswith(f".{word}.pdf"):
             return f"{NOTICE_TITLES[kind]}（PDF）"
-    if name.endswith(".检查记录.pdf"):
+    if name.endswith(f".{RECORD_FILE_WORD}.pdf"):
         return f"{DOCUMENT_LABELS['record']}（PDF）"
     return name
 

@@ -22,9 +22,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import _sqlite
 from engine.errors import ErrorCode, LantianError, Location, Problem
+from engine.labels import USER_CHANGE_LABELS, USER_ROLE_LABELS
 
-ROLES = ("inspector", "office", "viewer")
-ROLE_LABELS = {"inspector": "检查人员", "office": "镇环保办", "viewer": "只读"}
+ROLE_LABELS = USER_ROLE_LABELS
+ROLES = tuple(ROLE_LABELS)
 #: Werkzeug's scrypt with its cost written out (N = 2^15, r = 8, p = 1, 32 MiB): about 0.1 s a
 #: log-in on purpose, and the same whatever Werkzeug's default becomes. A stored hash names its
 #: own cost, so raising this one later still lets every existing user log in.
@@ -97,22 +98,20 @@ def _rows(path: Path, sql: str, values: tuple[Any, ...] = ()) -> list[tuple[Any,
         return connection.execute(sql, values).fetchall()
 
 
-#: What each change to a user is called where the office reads them.
-ACTION_LABELS = {"add": "添加", "replace": "重新设置", "role": "改角色", "password": "改密码", "remove": "删除"}
 
 
 @dataclass(frozen=True)
 class Change:
     at: str  #: when, to the second, local time
     by: str | None  #: the office user who made it; None from the command line
-    action: str  #: a key of ACTION_LABELS
+    action: str  #: a key of labels.USER_CHANGE_LABELS
     name: str
     role: str | None
 
     @property
     def label(self) -> str:
         role = f"（{ROLE_LABELS.get(self.role, self.role)}）" if self.role else ""
-        return f"{self.at.replace('T', ' ')} {self.by or '命令行'} {ACTION_LABELS.get(self.action, self.action)}用户 {self.name}{role}"
+        return f"{self.at.replace('T', ' ')} {self.by or '命令行'} {USER_CHANGE_LABELS.get(self.action, self.action)}用户 {self.name}{role}"
 
 
 def _note(connection: sqlite3.Connection, by: str | None, action: str, name: str, role: str | None = None) -> None:
