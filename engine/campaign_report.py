@@ -65,7 +65,8 @@ class Summary:
         return sorted(((village, *counts) for village, counts in table.items()), key=lambda item: (-item[2], -item[1], item[0]))  # type: ignore[misc]  # tuples of a str and ints, built by unpacking, which mypy reads as object
 
 
-def _rate(part: int, whole: int) -> float | None:
+def percent(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in per cent to one decimal, as the summaries print rates; None of nothing."""
     return round(100 * part / whole, 1) if whole else None
 
 
@@ -89,14 +90,14 @@ def summarize(path: Path, start: dt.date, end: dt.date) -> Summary:
         re_inspections=sum(1 for _, follows, _, _ in rows if follows is not None),
         sites=len({(site, village) for _, _, site, village in rows}),
         verdicts=[(label, verdicts.get(code, 0)) for code, label in VERDICT_LABELS.items()],
-        compliance_rate=_rate(verdicts.get("compliant", 0), len(rows)),
+        compliance_rate=percent(verdicts.get("compliant", 0), len(rows)),
         by_checklist=Counter(row.checklist_title for row in found).most_common(),
         by_village=Counter(row.village or "（未填）" for row in found).most_common(),
         by_severity=[(label, sum(1 for row in found if row.severity == code)) for code, label in SEVERITY_LABELS.items()],
         status_by_village=sorted(((village, c["closed"], c["rectifying"], c["open"]) for village, c in status.items()), key=lambda item: -sum(item[1:])),
         findings=len(found),
         closed=len(closed),
-        closure_rate=_rate(len(closed), len(found)),
+        closure_rate=percent(len(closed), len(found)),
         overdue=[row for row in unclosed if row.deadline < end],
         unclosed=unclosed,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ledger
-from .campaign_report import LISTED, Chart, ReportKind, _rate, count_chart, status_chart
+from .campaign_report import LISTED, Chart, ReportKind, count_chart, percent, status_chart
 from .labels import OFFICE_HEADING, office_label
 from .ledger import Filter, LedgerAt, LedgerRow
 
@@ -39,7 +39,7 @@ class Tally:
 
     @property
     def compliance_rate(self) -> float | None:
-        return _rate(self.compliant, self.inspections)
+        return percent(self.compliant, self.inspections)
 
 
 @dataclass(frozen=True)
