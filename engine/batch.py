@@ -279,10 +279,6 @@ def run_batch(
     would be are refused together (IO_010) before anything is recorded or written. A document
     that cannot be made or written is left out (``not_written``) and the others go on."""
     outcome = BatchOutcome()
-    seen: dict[str, str] = {}  #: the first file of each content in this batch, by SHA-256
-    planned: list[tuple[Document, str | None]] = []
-    owners: dict[Path, _Checked] = {}  #: whose each document is
-    claimed: dict[Path, str] = {}  #: each document's target → the answers file it is for
     in_order = _check_files(directory, rules, settings, issued, outcome)
     if documents:
         # A font that cannot be used stops the batch before anything is recorded.
@@ -292,73 +288,113 @@ def run_batch(
         if ledger_path is not None:
             ledger.refuse_documents(ledger_path, targets)
         refuse_targets(targets, force=force)
+    batch = _Batch(directory, out_dir, settings, ledger_path, documents, recorded_by, outcome)
     for checked in in_order:
-        duplicate = _duplicate(checked.result, checked.path, seen)
+        batch.take(checked)
+    if not documents:
+        return outcome  # recorded in the ledger only: what a campaign's figures need
+    # Every file refused: nothing was checked, and an empty list would say "no problems found".
+    batch.write(issued, rectification_list=rectification_list and bool(outcome.results), on_total=on_total, on_progress=on_progress, workers=workers, force=force)
+    return outcome
+
+
+@dataclass
+class _Batch:
+    """One run of a batch: each checked file taken (refused, or recorded and its documents
+    planned), then every planned document and the list written."""
+
+    directory: Path
+    out_dir: Path
+    settings: OfficeSettings
+    ledger_path: ledger.LedgerAt | None
+    documents: bool
+    recorded_by: str | None
+    outcome: BatchOutcome
+    seen: dict[str, str] = field(default_factory=dict)  #: the first file of each content in this batch, by SHA-256
+    claimed: dict[Path, str] = field(default_factory=dict)  #: each document's target → the answers file it is for
+    planned: list[tuple[Document, str | None]] = field(default_factory=list)
+    owners: dict[Path, _Checked] = field(default_factory=dict)  #: whose each document is
+
+    def take(self, checked: _Checked) -> None:
+        """Refuse ``checked`` (a copy in this batch, what the ledger will not take, a document
+        name another file claims), or record it and plan its documents."""
+        outcome, settings = self.outcome, self.settings
+        duplicate = _duplicate(checked.result, checked.path, self.seen)
         if duplicate is not None:
             outcome.problems.append(duplicate)
-            continue
-        refused = _refusal(checked, ledger_path)
+            return
+        refused = _refusal(checked, self.ledger_path)
         if not refused:
-            same_name = claim_targets(checked.result, checked.path, _out_folder(checked, directory, out_dir), claimed, checked.source.location(()), document_kind=settings.document_kind)
+            folder = _out_folder(checked, self.directory, self.out_dir)
+            same_name = claim_targets(checked.result, checked.path, folder, self.claimed, checked.source.location(()), document_kind=settings.document_kind)
             refused = [same_name] if same_name is not None else []
         if refused:
             outcome.problems.extend(refused)
-            continue
+            return
         path, result = checked.path, checked.result
         # One allocation, for the ledger and the notice; with a ledger, made once the ledger
         # has taken the inspection, so that one it refuses uses up no number.
         number = None
-        if ledger_path is not None:
+        if self.ledger_path is not None:
             try:
-                recorded = ledger.record(ledger_path, result, notice_number=functools.partial(notice_number, result, settings), recorded_by=recorded_by)
+                recorded = ledger.record(self.ledger_path, result, notice_number=functools.partial(notice_number, result, settings), recorded_by=self.recorded_by)
             except ledger.NotAdmitted as exc:
                 # Another run recorded the same inspection since this one looked (_refusal).
                 outcome.problems.extend(_placed(checked, problem) for problem in exc.problems)
-                continue
+                return
             outcome.recorded.append(recorded)
             number = recorded.notice_number
             if number is not None:
                 mark_issued(result, settings)  # recorded with its deadlines: the day is bound
-        elif documents:
+        elif self.documents:
             number = notice_number(result, settings)
         outcome.results.append((path, result))
         outcome.problems.extend(result.warnings)
-        if documents:
-            followed = ledger.followed_notice(ledger_path, result) if ledger_path is not None else None
-            for document, numbered in plan_documents(result, path, settings, _out_folder(checked, directory, out_dir), number=number, followed=followed):
-                planned.append((document, numbered))
-                owners[document.target] = checked
+        if self.documents:
+            followed = ledger.followed_notice(self.ledger_path, result) if self.ledger_path is not None else None
+            for document, numbered in plan_documents(result, path, settings, _out_folder(checked, self.directory, self.out_dir), number=number, followed=followed):
+                self.planned.append((document, numbered))
+                self.owners[document.target] = checked
             if number is not None:
                 outcome.problems.extend(order_problems(result, settings, checked.source.locator()))
-    if not documents:
-        return outcome  # recorded in the ledger only: what a campaign's figures need
-    # Every file refused: nothing was checked, and an empty list would say "no problems found".
-    rectification_list = rectification_list and bool(outcome.results)
-    rows: list[Row] = []
-    if rectification_list:
-        # The list is of the batch's notices, so it is dated and counted on their day, not on
-        # the day it happens to be run (examples from an old campaign would be "逾期769天").
-        day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
-        rows, sites = _list_rows(outcome, ledger_path, day)
-        planned.append((list_document(rows, settings, out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
-    if on_total:
-        on_total(len(planned))
-    wrote = write_each(planned, settings, on_progress, workers=workers, force=force)
-    kept_written, withdrawn = _issued(wrote.written, {target: owner.result for target, owner in owners.items()}, settings)
-    outcome.written.extend(kept_written)
-    outcome.not_written.extend(withdrawn)
-    for failed in wrote.not_written:
-        outcome.not_written.extend(_unfinished(failed, owners.get(failed.path), settings.document_kind))
-    if not rectification_list:
-        return outcome
-    xlsx = out_dir / f"{LIST_NAME}.xlsx"
-    if wrote.stopped is not None:
-        outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))
-        return outcome
-    try:
-        atomic_write(xlsx, spreadsheet(rows, settings, xlsx), overwrite=force)
-    except LantianError as exc:
-        outcome.not_written.extend(exc.problems)
-    else:
-        outcome.written.append(Written(xlsx, "list_xlsx", None))
-    return outcome
+
+    def write(
+        self,
+        issued: dt.date | None,
+        *,
+        rectification_list: bool,
+        on_total: Callable[[int], None] | None,
+        on_progress: Callable[[int], None] | None,
+        workers: int,
+        force: bool,
+    ) -> None:
+        """Write every planned document and, with ``rectification_list``, the list (PDF and
+        XLSX); what could not be made or written goes to ``not_written``."""
+        outcome, settings = self.outcome, self.settings
+        rows: list[Row] = []
+        if rectification_list:
+            # The list is of the batch's notices, so it is dated and counted on their day, not on
+            # the day it happens to be run (examples from an old campaign would be "逾期769天").
+            day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
+            rows, sites = _list_rows(outcome, self.ledger_path, day)
+            self.planned.append((list_document(rows, settings, self.out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
+        if on_total:
+            on_total(len(self.planned))
+        wrote = write_each(self.planned, settings, on_progress, workers=workers, force=force)
+        kept_written, withdrawn = _issued(wrote.written, {target: owner.result for target, owner in self.owners.items()}, settings)
+        outcome.written.extend(kept_written)
+        outcome.not_written.extend(withdrawn)
+        for failed in wrote.not_written:
+            outcome.not_written.extend(_unfinished(failed, self.owners.get(failed.path), settings.document_kind))
+        if not rectification_list:
+            return
+        xlsx = self.out_dir / f"{LIST_NAME}.xlsx"
+        if wrote.stopped is not None:
+            outcome.not_written.append(not_written_problem(xlsx, wrote.stopped))
+            return
+        try:
+            atomic_write(xlsx, spreadsheet(rows, settings, xlsx), overwrite=force)
+        except LantianError as exc:
+            outcome.not_written.extend(exc.problems)
+        else:
+            outcome.written.append(Written(xlsx, "list_xlsx", None))
