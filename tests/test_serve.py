@@ -1176,7 +1176,7 @@ def test_bureau__every_town_s_open_findings_by_town_to_look_at_not_to_close(offi
     county = clerk.get("/office/findings?county=1").get_data(as_text=True)
     assert "全县未销号的问题（2 个）" in county and "东岗镇人民政府 · " in county and "西岭镇人民政府 · " in county
     assert "书面销号</summary>" not in county and "lantian ledger close --county" in county
-    one_town = clerk.get("/office/findings?county=1&town=东岗镇人民政府").get_data(as_text=True)
+    one_town = clerk.get("/office/findings?county=1&office=东岗镇人民政府").get_data(as_text=True)
     assert "全县未销号的问题（1 个）" in one_town and "西岭镇人民政府 · " not in one_town
     (finding,) = re.findall(r"<strong>#(\d+)</strong>", one_town)
     # Closing it from the bureau's own page is refused as another office's (LEDGER_029), as without --county.

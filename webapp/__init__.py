@@ -733,11 +733,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         source = county_source(settings)  # ?county=1: every town's, each with its town
         county = ledger.county_view(source)
         found = ledger.findings(source, ledger.Filter(status="unclosed")) if ledger.exists(source) else []
-        # Narrowed to a town (in the county's view), a village, a site or the overdue, as the
-        # clerk chooses from what is open.
-        chosen = {"town": request.args.get("town", ""), "village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
-        towns = sorted({office_label(row.office) for row in found}) if county else []
-        found = [row for row in found if not chosen["town"] or office_label(row.office) == chosen["town"]]
+        # Narrowed to an office (a town, in the county's view), a village, a site or the overdue,
+        # as the clerk chooses from what is open.
+        chosen = {"office": request.args.get("office", ""), "village": request.args.get("village", ""), "site": request.args.get("site", ""), "overdue": request.args.get("overdue", "")}
+        offices = sorted({office_label(row.office) for row in found}) if county else []
+        found = [row for row in found if not chosen["office"] or office_label(row.office) == chosen["office"]]
         villages = sorted({row.village for row in found})
         sites = sorted({row.site for row in found if not chosen["village"] or row.village == chosen["village"]})
         found = [
@@ -747,9 +747,9 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         ]
         # Overdue first, the longest overdue at the top; then by deadline.
         rows = sorted(found, key=lambda row: (-row.overdue_days(today), row.deadline, row.village, row.site))
-        shown = [{"row": row, "late": row.overdue_days(today), "severity": SEVERITY_LABELS.get(row.severity, row.severity), "town": office_label(row.office) if county else ""} for row in rows]
+        shown = [{"row": row, "late": row.overdue_days(today), "severity": SEVERITY_LABELS.get(row.severity, row.severity), "office": office_label(row.office) if county else ""} for row in rows]
         return render_template(
-            "findings.html", user=owner, rows=shown, today=today.isoformat(), towns=towns, villages=villages, sites=sites, chosen=chosen, county=county, on_server=ledger.on_server(settings.ledger), office=settings.office
+            "findings.html", user=owner, rows=shown, today=today.isoformat(), offices=offices, villages=villages, sites=sites, chosen=chosen, county=county, on_server=ledger.on_server(settings.ledger), office=settings.office
         )
 
     @app.post("/office/findings/<int:finding_id>/close")
