@@ -1125,12 +1125,12 @@ def serve(ctx: click.Context, settings_path: Path | None, inspections: Path | No
     from waitress import serve as run_server
 
     from webapp import create_app, server_options
-    from webapp.users import users_path
+    from webapp.users import all_users, users_path
 
     rules = _rules(ctx)
     settings = _settings(ctx, settings_path, None)
     folder = inspections or Path(settings.path).parent / "inspections"
-    if not users_path(settings.path).exists():
+    if not all_users(users_path(settings.path)):  # none yet (no file, or an empty one a failed add left)
         raise LantianError.of(ErrorCode.USER_003, str(users_path(settings.path)), settings=settings.path)
     app = create_app(Path(settings.path), rules, folder, https=behind_proxy)
     from engine._weasyprint import load as load_weasyprint

@@ -331,7 +331,7 @@ class _AnswersBuilder:
             if item is None:
                 if item_id in ANSWER_PARTS:
                     # A part of the answer above, indented as far as the items: YAML reads it as an item.
-                    close = f"“{item_id}” 是一个检查项的答案的一部分，应写在它所属的检查项下面，比检查项多缩进两个空格（与 value 对齐）；"
+                    close = f"“{item_id}” 是一个检查项的答案的一部分：在它所属的检查项下面分行写 value: 答案 和 {item_id}: …，都比检查项多缩进两个空格，或者写成 检查项: {{value: 答案, {item_id}: …}}；"
                 else:
                     close = suggestion(str(item_id), list(known))
                 self.problem(ErrorCode.ANSWER_001, path, str(item_id), at_key=True, checklist=self.checklist.id, item=item_id, suggestion=close)

@@ -385,7 +385,7 @@ class ErrorCode(Enum):
         "一个问题的经过只能按日期往后记：另一处这条更早的记录（常见的是书面销号）晚到了，而这里此后的记录（如复查仍未整改）更新。请核实哪一条属实，需要时在这里另行销号",
     )
     USER_001 = Detail("user", "网页版用户：{detail}", "{hint}")
-    USER_002 = Detail("users_file", "网页版的用户文件不能读写：{reason}", "损坏时从备份恢复，或者移走它再用 lantian users add 重新添加用户；磁盘满或没有权限时先解决，再试一次")
+    USER_002 = Detail("users_file", "网页版的用户文件不能读写：{reason}", "{hint}")
     USER_003 = Detail("no_users", "网页版还没有用户，没有人能登录", "先运行 lantian users add 用户名 --role office --settings {settings}，再启动 lantian serve")
     USAGE_001 = Detail("usage", "命令写法有误：{detail}", "运行 {command} --help 查看这个命令的参数、选项和示例")
 

@@ -419,9 +419,11 @@ def _misindented(lines: list[str], number: int) -> tuple[str, str, tuple[int, in
     _, _, column, n, key = min(candidates)
     what = "“- ”" if dash else (f"“{_key(body)}”" if _key(body) else "这一行")
     sibling = "“- ”" if dash and lines[n][column : column + 2] == "- " else (f"“{key}”" if key and key != "-" else "上一层")
-    if not dash and key and key != "-" and _first_of_block(lines, n, column) and _next_sibling_indent(lines, number, indent) == indent:
-        # The block's first key stands alone and the lines after agree with this one: it is the
-        # first key that is out of line (YAML notices only at the second).
+    parent = _block_parent_indent(lines, n, column)
+    if not dash and key and key != "-" and not lines[n][column:].startswith("-") and parent is not None and column != parent + 2 == indent and _next_sibling_indent(lines, number, indent) == indent:
+        # The block's first key stands off the usual two spaces in, and this line and the ones
+        # after it stand there, agreeing: it is the first key that is out of line (YAML notices
+        # only at the second).
         problem = f"第 {n + 1} 行缩进 {column} 个空格，同一层下面的第 {number + 1} 行等缩进 {indent} 个空格，没有左对齐"
         hint = f"“{key}”应与下面的{what}等左对齐：从第 {indent + 1} 列开始（前面 {indent} 个空格）"
         return problem, hint, (n + 1, column + 1)
@@ -430,13 +432,14 @@ def _misindented(lines: list[str], number: int) -> tuple[str, str, tuple[int, in
     return problem, hint, (number + 1, indent + 1)
 
 
-def _first_of_block(lines: list[str], n: int, column: int) -> bool:
-    """Whether the line at index ``n`` is the first of its block: the content line above it opens
-    a block ("key:") and is less indented."""
+def _block_parent_indent(lines: list[str], n: int, column: int) -> int | None:
+    """The indent of the key whose block the line at index ``n`` is the first of (the content
+    line above it, opening a block and less indented), or None when it is not a block's first."""
     for above in range(n - 1, -1, -1):
         if _has_content(lines[above]):
-            return _opens_block(lines[above]) and len(lines[above]) - len(lines[above].lstrip(" ")) < column
-    return False
+            indent = len(lines[above]) - len(lines[above].lstrip(" "))
+            return indent if _opens_block(lines[above]) and indent < column else None
+    return None
 
 
 def _next_sibling_indent(lines: list[str], number: int, indent: int) -> int | None:

@@ -200,4 +200,10 @@ def test_answers_file__part_of_an_answer_indented_as_an_item__said_to_indent_it(
         check(raw, rules, name="a.yaml")
     (problem,) = exc.value.problems
     assert (problem.code.name, problem.location.item) == ("ANSWER_001", "note")
-    assert "“note” 是一个检查项的答案的一部分，应写在它所属的检查项下面，比检查项多缩进两个空格" in problem.hint
+    assert "“note” 是一个检查项的答案的一部分：在它所属的检查项下面分行写 value: 答案 和 note: …，都比检查项多缩进两个空格" in problem.hint
+    # After a plain answer (hoarding_closed: 否) it cannot simply be indented: the way to write both is said too.
+    plain = dust_answers({"hoarding_closed": "否\n  note: 东侧围挡缺口两处"})
+    with pytest.raises(InputError) as exc:
+        check(plain, rules, name="a.yaml")
+    (problem,) = exc.value.problems
+    assert "或者写成 检查项: {value: 答案, note: …}" in problem.hint

@@ -273,12 +273,38 @@ def test_users_file_damaged__user_002_from_the_command_and_the_log_in_page(tmp_p
     assert (users.read_bytes() if users.is_file() else None) == kept  # left as it was, for whoever restores it
 
 
-def test_serve__no_users_yet__user_003_and_not_started(tmp_path: Path) -> None:
-    """Should refuse to start a web app no one can log in to, saying how to add the first user."""
+@pytest.mark.parametrize("users_file", ["none", "empty"])
+def test_serve__no_users_yet__user_003_and_not_started(tmp_path: Path, users_file: str) -> None:
+    """Should refuse to start a web app no one can log in to, saying how to add the first user:
+    with no users file, or an empty one (a first `users add` that failed on a full disk)."""
     root = office_folder(tmp_path / "o")
+    if users_file == "empty":
+        users_path(root / "office.yaml").write_bytes(b"")
     result = lantian("serve", "--settings", str(root / "office.yaml"), "--port", "1")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{users_path(root / 'office.yaml')}: [USER_003] 网页版还没有用户，没有人能登录 — 先运行 lantian users add 用户名 --role office --settings {root / 'office.yaml'}")
+
+
+def test_users_file_locked_by_another_writer__user_002_says_so_and_to_try_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should say, when another program holds the users file for writing past the wait, that
+    it is busy and to try again, not that it is damaged; and change nothing."""
+    import sqlite3
+
+    import webapp.users
+
+    monkeypatch.setattr(webapp.users, "BUSY_SECONDS", 0.2)
+    root = office_folder(tmp_path / "o")
+    users = users_path(root / "office.yaml")
+    assert lantian("users", "add", "赵六", "--role", "office", "--settings", str(root / "office.yaml"), "--password", PASSWORD).exit_code == 0
+    holder = sqlite3.connect(users, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        added = lantian("users", "add", "钱七", "--settings", str(root / "office.yaml"), "--password", PASSWORD)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert added.exit_code == 2 and "[USER_002] 网页版的用户文件不能读写：另一个程序一直在写它" in added.stderr and "稍等再试一次" in added.stderr
+    assert [user.name for user in webapp.users.all_users(users)] == ["赵六"]
 
 
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
@@ -1061,6 +1087,27 @@ def test_users__drafts_that_cannot_be_set_aside__io_004_and_the_user_not_removed
     response = clerk.post("/office/users", data={"action": "remove", "name": "李明", "csrf_token": token(page)})
     assert response.status_code == 507 and "IO_004" in response.get_data(as_text=True)
     assert authenticate(users_path(office / "office.yaml"), "李明", PASSWORD) is not None
+
+
+def test_users__removal_the_users_file_refuses__user_002_and_the_drafts_kept_where_they_were(app, office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should put a user's drafts back where they were when the users file cannot be written
+    (USER_002): the user is still there, and so must their drafts be."""
+    import webapp
+    from engine.errors import ErrorCode, LantianError, Location, Problem
+
+    inspector = logged_in(app)
+    new_draft(inspector, "straw_ban")
+    drafts = sorted(path.name for path in (office / "inspections" / ".drafts").iterdir())
+    clerk = logged_in(app, "王芳")
+    page = clerk.get("/office/users").get_data(as_text=True)
+
+    def full(*_: object, **__: object) -> None:
+        raise LantianError([Problem(ErrorCode.USER_002, Location("office.users.sqlite"), {"reason": "磁盘已满", "hint": "腾出磁盘空间后再试一次"})])
+
+    monkeypatch.setattr(webapp, "remove_user", full)
+    response = clerk.post("/office/users", data={"action": "remove", "name": "李明", "csrf_token": token(page)})
+    assert response.status_code == 422 and "USER_002" in response.get_data(as_text=True)
+    assert sorted(path.name for path in (office / "inspections" / ".drafts").iterdir()) == drafts
 
 
 def test_office__close_out_evidence_a_scanner_s_jpeg__taken(app, office: Path) -> None:

@@ -193,7 +193,12 @@ def test_refused_character__controls_and_bidi_except_the_allowed_whitespace(text
         pytest.param("answers:\n  a: 是\n\n  # 注释\n b: 否\n", 5, 2, "“b”应与第 2 行的“a”左对齐：从第 3 列开始（前面 2 个空格）", id="past-comment"),
         # The block's first key one short, the keys after it agreeing: the first is the one out of line.
         pytest.param("inspection:\n date: 2026-11-12\n  inspectors: [李明, 王芳]\n  credentials: [甲1, 乙2]\n", 2, 2, "“date”应与下面的“inspectors”等左对齐：从第 3 列开始（前面 2 个空格）", id="first-one-short"),
-        # ... but the second one off, with the keys after it agreeing with the first: the second.
+        # ... but not a first key two spaces in, as keys are written, whatever the lines after it say;
+        pytest.param("answers:\n  hoarding_closed:\n    value: 否\n   count: 2\n   note: x\n", 4, 4, "“count”应与第 3 行的“value”左对齐：从第 5 列开始（前面 4 个空格）", id="after-a-first-key-as-written"),
+        pytest.param("answers:\n  hoarding_closed: 是\n note: x\n other: y\n", 3, 2, "“note”应与第 2 行的“hoarding_closed”左对齐：从第 3 列开始（前面 2 个空格）", id="after-an-item-as-written"),
+        # nor the key of a "- " line;
+        pytest.param("findings:\n  - id: 1\n     note: x\n     photo: y\n", 3, 6, "“note”应与第 2 行的“id”左对齐：从第 5 列开始（前面 4 个空格）", id="after-a-dash-key"),
+        # ... and the second one off, with the keys after it agreeing with the first: the second.
         pytest.param("inspection:\n  date: 2026-11-12\n   inspectors: [李明, 王芳]\n  credentials: [甲1, 乙2]\n", 3, 4, "“inspectors”应与第 2 行的“date”左对齐：从第 3 列开始（前面 2 个空格）", id="second-one-deep"),
     ],
 )

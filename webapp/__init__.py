@@ -354,7 +354,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
                 raise unwritable(folder, exc) from None
         try:
             remove_user(users, name, by=by)
-        except UserError:
+        except LantianError:  # refused (USER_001), or the users file could not be written (USER_002)
             if aside.is_dir():
                 aside.rename(folder)
             raise

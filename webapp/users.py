@@ -25,6 +25,8 @@ from engine.errors import ErrorCode, LantianError, Location, Problem
 from engine.labels import USER_CHANGE_LABELS, USER_ROLE_LABELS
 
 ROLE_LABELS = USER_ROLE_LABELS
+#: How long a change to the users waits for another one to finish (seconds).
+BUSY_SECONDS = 10.0
 ROLES = tuple(ROLE_LABELS)
 #: Werkzeug's scrypt with its cost written out (N = 2^15, r = 8, p = 1, 32 MiB): about 0.1 s a
 #: log-in on purpose, and the same whatever Werkzeug's default becomes. A stored hash names its
@@ -76,18 +78,28 @@ def _opened(path: Path) -> Iterator[sqlite3.Connection]:
     back on an error). A file that is no database, a folder in its place, a full or read-only
     disk: USER_002, at the file, never a bare sqlite3 or OS error."""
     if path.exists() and not path.is_file():
-        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": "不是普通文件（是一个文件夹或别的东西）"})])
+        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": "不是普通文件（是一个文件夹或别的东西）", "hint": "把它移走，再用 lantian users add 添加用户"})])
     try:
-        with closing(sqlite3.connect(path, timeout=10)) as connection, connection:
+        with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection, connection:
             connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
             # Who changed which user, and when: the office's users are the office's record too.
             connection.execute("CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL, by TEXT, action TEXT NOT NULL, name TEXT NOT NULL, role TEXT)")
             yield connection
     except (sqlite3.Error, OSError) as exc:
-        if _sqlite.cause(exc, writing=True) is None:
+        cause = _sqlite.cause(exc, writing=True)
+        if cause is None:
             raise  # a mistake of the program (an SQL error): exit 3, not the office's problem
-        why = "不是用户文件（SQLite 数据库），或者已经损坏" if _sqlite.cause(exc, writing=True) == "damaged" else _sqlite.reason(exc, writing=True)
-        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": why})]) from None
+        why, hint = _USERS_FILE_TROUBLE.get(cause, (_sqlite.reason(exc, writing=True), _USERS_FILE_TROUBLE["damaged"][1]))
+        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": why, "hint": hint})]) from None
+
+
+#: What to say and do when the users file cannot be used, by what SQLite or the system says.
+_USERS_FILE_TROUBLE = {
+    "damaged": ("不是用户文件（SQLite 数据库），或者已经损坏", "从备份恢复它；没有备份时把它移走，再用 lantian users add 重新添加用户（提交的答卷和台账不受影响）"),
+    "locked": ("另一个程序一直在写它（例如另一个 lantian users add，或者网页版正在改用户）", "稍等再试一次；用户文件没有改动"),
+    "full": ("磁盘已满", "腾出磁盘空间后再试一次；已有的用户没有改动"),
+    "read_only": ("没有写入的权限，或者磁盘是只读的", "让运行蓝天的用户能写这个文件和它所在的文件夹，再试一次；已有的用户没有改动"),
+}
 
 
 def _rows(path: Path, sql: str, values: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
