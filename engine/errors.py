@@ -118,7 +118,7 @@ class ErrorCode(Enum):
     ANSWER_008 = Detail(
         "inspectors",
         "只填写了 {count} 名检查人员",
-        "现场检查应由不少于两名执法人员进行，请在 inspection.inspectors 中列出全部人员",
+        "现场检查应由不少于两名执法人员进行：请列出参加检查的全部人员",
     )
     ANSWER_009 = Detail("photo_missing", "照片 “{photo}” 不存在", "请把照片放到答卷所在文件夹的相应位置，或更正路径")
     ANSWER_010 = Detail(
@@ -129,7 +129,7 @@ class ErrorCode(Enum):
     ANSWER_011 = Detail(
         "answer_ignored",
         "检查项 “{item}” 不适用（{reason}），填写的答案未计入",
-        "如该项其实适用，请核对单位情况（site）或它所依据的答案",
+        "如该项其实适用，请核对被检查单位的情况（单位类型等）或它所依据的答案",
     )
     ANSWER_012 = Detail("text_too_long", "“{field}” 有 {length} 个字，超过上限 {limit} 个字", "{hint}")
     ANSWER_013 = Detail("control_character", "“{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "{hint}")
