@@ -37,7 +37,7 @@ from .order_checks import order_problems
 from .rectification import LIST_TITLE, Row, ledger_list_rows, list_document, rows_for, spreadsheet
 from .render import Document
 from .scoring import score
-from .settings import OfficeSettings
+from .settings import OfficeSettings, notice_warnings
 from .source import SourceDocument, answers_locator, load_source
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -230,6 +230,8 @@ def write_notices(
             outcome.problems.extend(order_problems(result, settings, answers_locator(path)))
         planned.extend(documents)
         owners.update((document.target, result) for document, _ in documents)
+    if any(document.kind == "notice" for document, _ in planned):
+        outcome.problems.extend(notice_warnings(settings))
     if planned:
         wrote = write_each(planned, settings, workers=workers, force=force)
         outcome.problems.extend(problem for failed in wrote.not_written for problem in failed.problems)
@@ -378,6 +380,8 @@ class _Batch:
             day = issued or max((result.decided for _, result in outcome.results), default=dt.date.today())
             rows, sites = _list_rows(outcome, self.ledger_path, day)
             self.planned.append((list_document(rows, settings, self.out_dir / f"{LIST_NAME}.pdf", sites=sites, today=day), None))
+        if any(document.kind == "notice" for document, _ in self.planned):
+            outcome.problems.extend(notice_warnings(settings))
         if on_total:
             on_total(len(self.planned))
         wrote = write_each(self.planned, settings, on_progress, workers=workers, force=force)

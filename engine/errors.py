@@ -181,6 +181,11 @@ class ErrorCode(Enum):
     )
     SETTINGS_004 = Detail("text_too_long", "设置 “{field}” 有 {length} 个字，超过上限 {limit} 个字", "请只写名称或地址本身，例如 office: XX镇人民政府")
     SETTINGS_005 = Detail("control_character", "设置 “{field}” 中有不能使用的控制字符 {char}（第 {position} 个字）", "删除这个字符（多半是从别的程序复制来的）；设置中的文字都只写一行")
+    SETTINGS_006 = Detail(
+        "review_body_missing",
+        "办公室设置没有写 review_body（行政复议机关）：通知书上只能写“向有管辖权的行政复议机关申请行政复议”，没有写明是哪个机关",
+        "在办公室设置中写明受理行政复议的机关，例如 review_body: XX县人民政府（见 docs/documents.md），再生成通知书",
+    )
     NUMBER_001 = Detail("numbers_unusable", "文号记录文件不能使用：{reason}", "文号记录在办公室设置文件旁；文件损坏、是空的或不是文号记录的，从备份恢复，不要删除（删除后文号会重新从 1 编起）；从未有备份的，删除前先查清今年已发出的最大文号")
     NUMBER_002 = Detail(
         "issued_before",
@@ -397,11 +402,13 @@ class ErrorCode(Enum):
 ANSWER_WARNINGS = (ErrorCode.ANSWER_008, ErrorCode.ANSWER_009, ErrorCode.ANSWER_011, ErrorCode.ANSWER_014, ErrorCode.ANSWER_018)
 
 #: Every warning said where documents are made (lantian notice and batch, the web app's
-#: issuing), for the office to settle before it sends them: a citation the transitional rule
+#: issuing), for the office to settle before it sends them: a notice that cannot name the
+#: review body (SETTINGS_006), a citation the transitional rule
 #: could not decide (LEGAL_006), a notice kept from another day (NUMBER_002), what an order
 #: lacks (ORDER_*), a font that stood in for the office's (FONT_005, FONT_006), and the
 #: answers' own.
 ISSUING_WARNINGS = (
+    ErrorCode.SETTINGS_006,
     ErrorCode.LEGAL_006,
     ErrorCode.NUMBER_002,
     ErrorCode.ORDER_001,

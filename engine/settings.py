@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ErrorCode, InputError, Problem
+from .errors import ErrorCode, InputError, Location, Problem
 from .fonts import FONT_ROLES, FontChoice, is_font_path
 from .schema import validate
 from .source import SourceDocument, char_name, load_source, refused_character
@@ -70,6 +70,15 @@ class OfficeSettings:
         """The SQLite file of document numbers, kept beside the settings."""
         settings = Path(self.path)
         return settings.with_name(settings.stem + ".numbers.sqlite")
+
+
+def notice_warnings(settings: OfficeSettings) -> list[Problem]:
+    """What the settings lack that a town's notice states: the body that takes a review
+    (SETTINGS_006), which the notice can otherwise name only in general words. Said once
+    where notices are made. A department's order names the government at its own level."""
+    if settings.document_kind != "town_notice" or (settings.review_body or "").strip():
+        return []
+    return [Problem(ErrorCode.SETTINGS_006, Location(settings.path), {}, severity="warning")]
 
 
 def load_settings(path: str | Path) -> OfficeSettings:

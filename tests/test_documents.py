@@ -443,3 +443,26 @@ def test_notice__settings_found_by_itself__named_on_stderr(tmp_path: Path, monke
     assert found.exit_code == 0 and f"办公室设置：{office / 'office.yaml'}（没有写 --settings，自动找到" in found.stderr
     named = lantian("notice", str(office / "site.yaml"), "-o", str(tmp_path / "out"), "--force", "--settings", str(office / "office.yaml"))
     assert named.exit_code == 0 and "办公室设置" not in named.stderr
+
+
+def test_notice__no_review_body_in_the_settings__general_words_and_settings_006_once(tmp_path: Path) -> None:
+    """Should not print a town's notice telling the party to seek review from "本级人民政府"
+    (the town itself) when the settings name no review body: the notice says 有管辖权的行政复议机关
+    and the command warns once (SETTINGS_006); with one named, the notice names it and says nothing."""
+    from helpers import lantian, office_folder
+
+    office = office_folder(tmp_path / "office")
+    settings = office / "office.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("review_body: XX县人民政府\n", ""), encoding="utf-8")
+    for name in ("a", "b"):
+        (office / f"{name}.yaml").write_bytes(dust_answers({"hoarding_closed": "否"}, date=f"2024-11-0{5 if name == 'a' else 6}"))
+    result = lantian("notice", str(office / "a.yaml"), str(office / "b.yaml"), "-o", str(tmp_path / "out"), "--settings", str(settings))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("[SETTINGS_006]") == 1 and f"{settings}: 警告 [SETTINGS_006] 办公室设置没有写 review_body" in result.stderr
+    text = pdf_text(tmp_path / "out" / "a.通知书.pdf")
+    assert "向有管辖权的行政复议机关申请行政复议" in text and "本级人民政府" not in text
+    named = office_folder(tmp_path / "named")
+    (named / "a.yaml").write_bytes(dust_answers({"hoarding_closed": "否"}))
+    again = lantian("notice", str(named / "a.yaml"), "-o", str(tmp_path / "named_out"), "--settings", str(named / "office.yaml"))
+    assert again.exit_code == 1 and "SETTINGS_006" not in again.stderr
+    assert "向XX县人民政府申请行政复议" in pdf_text(tmp_path / "named_out" / "a.通知书.pdf")
