@@ -207,11 +207,72 @@ def _rules(ctx: click.Context) -> RuleSet:
     return obj["rules"]
 
 
+#: click's own words for a mistake in the command line, as patterns of its messages → ours.
+#: A message none of them matches is shown as click wrote it.
+_CLICK_SAID: tuple[tuple[str, str], ...] = (
+    (r"Missing argument '(?P<name>.+)'\.", "缺少参数 {name}"),
+    (r"Missing option (?P<names>'.+')\.", "缺少选项 {names}"),
+    (r"Invalid value for (?P<names>'.+?'(?: / '.+?')*): (?P<why>.+)", "{names} 的值不对：{why}"),
+    (r"No such option '(?P<name>.+?)'\.(?P<rest>.*)", "没有选项 {name}{rest}"),
+    (r"No such command '(?P<name>.+?)'\.(?P<rest>.*)", "没有命令 {name}{rest}"),
+    (r"Got unexpected extra arguments? \((?P<args>.+)\)", "多写了参数：{args}"),
+    (r"Option '(?P<name>.+?)' does not take a value\.", "选项 {name} 后面不带值"),
+    (r"Option '(?P<name>.+?)' requires (?:an argument|(?P<count>\d+) arguments)\.", "选项 {name} 后面要写值"),
+    (r"Missing command\.", "缺少命令"),
+)
+#: Why a value was refused, as click's types say it → ours.
+_CLICK_VALUE_SAID: tuple[tuple[str, str], ...] = (
+    (r"'(?P<value>.*)' does not match the format '%Y-%m-%d'\.", "“{value}” 不是 YYYY-MM-DD 写法的实际存在的日期"),
+    (r"'(?P<value>.*)' is not a valid integer\.", "“{value}” 不是整数"),
+    (r"'(?P<value>.*)' is not a valid float(?: range)?\.", "“{value}” 不是数"),
+    (r"'(?P<value>.*)' is not one of (?P<choices>.+)\.", "“{value}” 不是可选的值，可选：{choices}"),
+    (r"(?P<value>.+) is not in the range (?P<range>.+)\.", "{value} 不在允许的范围（{range}）内"),
+    (r"(?:File|Directory|Path) '(?P<path>.+)' does not exist\.", "“{path}” 不存在"),
+    (r"(?:File|Directory|Path) '(?P<path>.+)' is a file\.", "“{path}” 是文件，这里要的是文件夹"),
+    (r"(?:File|Directory|Path) '(?P<path>.+)' is a directory\.", "“{path}” 是文件夹，这里要的是文件"),
+    (r"(?:File|Directory|Path) '(?P<path>.+)' is not readable\.", "“{path}” 没有读取的权限"),
+    (r"(?:File|Directory|Path) '(?P<path>.+)' is not writable\.", "“{path}” 没有写入的权限"),
+)
+
+
+def _usage_detail(message: str) -> str:
+    """click's message of a mistake in the command line in Chinese, where it is one of the
+    common ones (_CLICK_SAID); otherwise as click wrote it."""
+    import re
+
+    def unquoted(text: str) -> str:
+        return re.sub(r"'([^']*)'", r"\1", text)
+
+    def suggestion(rest: str) -> str:
+        close = re.fullmatch(r"\s*Did you mean '(.+?)'\?", rest)
+        several = re.fullmatch(r"\s*\(Possible options: (.+)\)", rest)
+        return f"；是否应为 {close.group(1)}？" if close else f"；可能是：{several.group(1)}" if several else unquoted(rest)
+
+    for pattern, said in _CLICK_SAID:
+        found = re.fullmatch(pattern, message.strip())
+        if found is None:
+            continue
+        parts = {key: value or "" for key, value in found.groupdict().items()}
+        if "names" in parts:
+            parts["names"] = unquoted(parts["names"])
+        if "rest" in parts:
+            parts["rest"] = suggestion(parts["rest"])
+        if "why" in parts:
+            for why, why_said in _CLICK_VALUE_SAID:
+                value = re.fullmatch(why, parts["why"])
+                if value is not None:
+                    parts["why"] = why_said.format(**{key: unquoted(text) if key == "choices" else text for key, text in value.groupdict().items()})
+                    break
+        return said.format(**parts)
+    return message
+
+
 def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     """A mistake in the command line itself as a coded problem (USAGE_001): click's own detail,
-    which names the argument or option, and where to read the command's usage."""
+    which names the argument or option (in Chinese where it is a common one), and where to read
+    the command's usage."""
     command = exc.ctx.command_path if exc.ctx is not None else "lantian"
-    problem = Problem(ErrorCode.USAGE_001, Location(command), {"detail": exc.format_message(), "command": command})
+    problem = Problem(ErrorCode.USAGE_001, Location(command), {"detail": _usage_detail(exc.format_message()), "command": command})
     _say(format_problem_line(problem), err=True)
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 

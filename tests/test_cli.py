@@ -303,7 +303,32 @@ def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["check"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "[USAGE_001]" in err and "Missing argument" in err and "lantian check --help" in err
+    assert "[USAGE_001] 命令写法有误：缺少参数 FILES..." in err and "lantian check --help" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["ledger", "close", "1"], "lantian ledger close: [USAGE_001] 命令写法有误：缺少选项 --note — "),
+        (["report", "--from", "2026-12-01", "--to", "2026-12-31"], "缺少选项 -o / --output — "),
+        (["report", "--from", "2026/12/01", "-o", "x"], "--from 的值不对：“2026/12/01” 不是 YYYY-MM-DD 写法的实际存在的日期 — "),
+        (["ledger", "show", "abc"], "FINDING_ID 的值不对：“abc” 不是整数 — "),
+        (["chek"], "lantian: [USAGE_001] 命令写法有误：没有命令 chek；是否应为 check？ — "),
+        (["ledger", "list", "--status", "foo"], "--status 的值不对：“foo” 不是可选的值，可选：open, rectifying, closed, unclosed — "),
+        (["batch", "examples", "-o", "x", "-j", "0"], "-j / --workers 的值不对：0 不在允许的范围（1<=x<=16）内 — "),
+        (["check", "--settin", "x", "a.yaml"], "没有选项 --settin；是否应为 --settings？ — "),
+        (["template", "a", "b", "c"], "多写了参数：b c — "),
+        (["batch", "no-such-folder", "-o", "x"], "DIRECTORY 的值不对：“no-such-folder” 不存在 — "),
+    ],
+)
+def test_usage_error__common_mistakes_said_in_chinese(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Should say the common mistakes of a command line (a missing option, a value of the
+    wrong kind, a misspelt command or option) in Chinese, not in click's English."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and said in err, err
+    assert not any(word in err for word in ("Missing", "Invalid value", "No such", "Did you mean", "is not", "does not"))
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "99"])
