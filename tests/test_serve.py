@@ -307,6 +307,24 @@ def test_users_file_locked_by_another_writer__user_002_says_so_and_to_try_again(
     assert [user.name for user in webapp.users.all_users(users)] == ["赵六"]
 
 
+def test_refused_requests__said_in_chinese_on_a_page_or_in_json(app) -> None:
+    """Should say in words why a request is refused (no right to the page, no such page, a
+    page opened the wrong way), with the way back, instead of the framework's English page;
+    in JSON to the form's script."""
+    inspector = logged_in(app)
+    for path, method, status, said in (
+        ("/office", "get", 403, "这个页面只有镇环保办（office）或县局查看（viewer）的用户能打开"),
+        ("/no/such/page", "get", 404, "没有这个页面"),
+        ("/office/issue", "get", 405, "这个页面不能这样打开"),
+    ):
+        response = getattr(inspector, method)(path)
+        text = response.get_data(as_text=True)
+        assert response.status_code == status and said in text and "返回" in text, (path, text[:500])
+        assert not any(word in text for word in ("Forbidden", "Not Found", "Method Not Allowed", "requested URL"))
+    scripted = inspector.get("/no/such/page", headers={"Accept": "application/json"})
+    assert scripted.status_code == 404 and scripted.get_json()["error"].startswith("没有这个页面")
+
+
 def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     root = office_folder(tmp_path / "o")
     settings = str(root / "office.yaml")

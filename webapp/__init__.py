@@ -30,6 +30,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, flash, g, jsonify, redirect, render_template, request, send_file, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 import engine
 from engine._fsutil import UnwritableError, atomic_write, unwritable
@@ -57,6 +58,14 @@ _PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.jpg")
 SIGNERS = ("inspector-0", "inspector-1", "party", "witness")
 SIGNER_LABELS = {"inspector-0": "检查人员1", "inspector-1": "检查人员2", "party": "被检查单位", "witness": "见证人"}
 _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
+#: What a refused request is, as the person who made it reads it (http_refusal).
+_HTTP_SAID = {
+    400: "请求不完整或写法不对：请回到上一页重新操作",
+    403: "这个页面只有镇环保办（office）或县局查看（viewer）的用户能打开；检查人员请回到首页",
+    404: "没有这个页面，或者要找的检查、问题、文书已经不在了",
+    405: "这个页面不能这样打开：请从页面上的按钮或链接进入",
+    413: "上传的文件太大",
+}
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 #: A submitted inspection's folder, as submit names it: date_site_draft.
 _FOLDER = re.compile(r"[\w\u4e00-\u9fff-]*_[0-9a-f]{8}")
@@ -292,6 +301,16 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if wants_json():
             return jsonify(error="请先登录"), 401
         return redirect(url_for("login", next=request.path))
+
+    @app.errorhandler(HTTPException)
+    def http_refusal(exc: HTTPException) -> Any:
+        """Any other refusal of a request (no right to the page, no such page, a form sent the
+        wrong way, an upload too large) said in words, in JSON to the script, instead of the
+        framework's English page."""
+        said = _HTTP_SAID.get(exc.code or 500, "服务器没能完成这次请求")
+        if wants_json():
+            return jsonify(error=said), exc.code
+        return refusal(request.path, [], exc.code or 500, said=[said])
 
     @app.before_request
     def who() -> None:
