@@ -272,7 +272,7 @@ def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     which names the argument or option (in Chinese where it is a common one), and where to read
     the command's usage."""
     command = exc.ctx.command_path if exc.ctx is not None else "lantian"
-    problem = Problem(ErrorCode.USAGE_001, Location(command), {"detail": _usage_detail(exc.format_message()), "command": command})
+    problem = Problem(ErrorCode.USAGE_001, Location(command, in_file=False), {"detail": _usage_detail(exc.format_message()), "command": command})
     _say(format_problem_line(problem), err=True)
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
@@ -598,7 +598,7 @@ def template(ctx: click.Context, checklist: str, output: str, force: bool) -> No
       lantian template dust_six_100pct -o XX工地.yaml
     """
     rules = _rules(ctx)
-    found = rules.checklist(checklist, Location("lantian template"))
+    found = rules.checklist(checklist, Location("lantian template", in_file=False))
     text = blank_answers(found)
     if output == "-":
         # Bytes, so that the file is UTF-8 whatever the console's code page (GBK on Chinese Windows).

@@ -151,8 +151,8 @@ def format_problems(problems: Sequence[Problem], source_lines: Callable[[str], l
     if problems:
         from ._postgres import is_address
 
-        # A ledger on a server is no file: its problems are counted, not as a file's.
-        files = len({p.location.file for p in problems if not is_address(p.location.file)})
+        # A ledger on a server, or a command, is no file: its problems are counted, not as a file's.
+        files = len({p.location.file for p in problems if p.location.in_file and not is_address(p.location.file)})
         summary = f"共 {errors} 个错误"
         if warnings:
             summary += f"、{warnings} 个警告"

@@ -427,9 +427,12 @@ class Location:
     column: int | None = None  #: starting at 1, counted in characters
     path: tuple[str | int, ...] = ()  #: keys and indexes inside the document
     item: str | None = None  #: the checklist item or section the problem is about
+    #: False where ``file`` names no file but a command or a name the user typed ("lantian
+    #: template"): the summary counts files, and that is none.
+    in_file: bool = True
 
     def with_item(self, item: str | None) -> Location:
-        return Location(self.file, self.line, self.column, self.path, item)
+        return Location(self.file, self.line, self.column, self.path, item, self.in_file)
 
 
 @dataclass(frozen=True)

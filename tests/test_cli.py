@@ -479,3 +479,11 @@ def test_ledger_list__format_versions_offered__the_ones_written_and_the_newest_b
     option = next(param for param in cli.ledger_list.params if param.name == "format_version")
     assert (option.type.min, option.type.max, option.default) == (min(FORMAT_VERSIONS), max(FORMAT_VERSIONS), FORMAT_VERSION)
     assert list(FORMAT_VERSIONS) == list(range(min(FORMAT_VERSIONS), max(FORMAT_VERSIONS) + 1))
+
+
+def test_template__unknown_checklist__counted_as_an_error_of_no_file(runner: CliRunner) -> None:
+    """Should name the closest checklist and count one error, not "1 个文件": no file was read."""
+    result = runner.invoke(cli.cli, ["template", "dust_six"])
+    assert result.exit_code == 2
+    assert "[CHECKLIST_001] 检查表 “dust_six” 不存在 — 是否应为 “dust_six_100pct”？" in result.stderr
+    assert result.stderr.rstrip().endswith("共 1 个错误") and "个文件" not in result.stderr
