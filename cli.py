@@ -1211,15 +1211,20 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(USER_ROLE_LABELS)), default="inspector", show_default=True, help="inspector 检查人员，office 镇环保办，viewer 只读。")
 @click.option("--replace", is_flag=True, help="用户已存在时改为新的角色和密码。")
-@click.password_option("--password", prompt="密码", confirmation_prompt="再输入一次", help="不写时提示输入（不显示）。")
+@click.option("--password", help="不写时提示输入（不显示，输入两次）。")
 @settings_option
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str, replace: bool, password: str, settings_path: Path | None) -> None:
+def users_add(ctx: click.Context, name: str, role: str, replace: bool, password: str | None, settings_path: Path | None) -> None:
     """添加网页版用户 NAME。密码只保存加盐的 scrypt 散列，保存在办公室设置文件旁的 <设置文件名>.users.sqlite 中。"""
-    from webapp.users import add_user, users_path
+    from webapp.users import add_user, refuse_existing, users_path
 
     settings = _settings(ctx, settings_path, None)
-    added = add_user(users_path(settings.path), name, role, password, replace=replace)  # UserError is a LantianError: USER_001
+    users = users_path(settings.path)
+    if password is None:
+        if not replace:
+            refuse_existing(users, name)  # before the password is asked for, twice, in vain
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+    added = add_user(users, name, role, password, replace=replace)  # UserError is a LantianError: USER_001
     _say(f"已添加用户 {added.name}（{added.role_label}）")
     ctx.exit(EXIT_OK)
 

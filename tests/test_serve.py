@@ -335,6 +335,9 @@ def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     short = lantian("users", "add", "钱七", "--settings", settings, "--password", "short")
     assert short.exit_code == 2 and "[USER_001] 网页版用户：密码至少 8 个字符" in short.stderr and "命令写法有误" not in short.stderr
     assert authenticate(users, "赵六", PASSWORD).role == "office" and authenticate(users, "钱七", "short") is None
+    # An existing name is refused before the password is asked for (twice, in vain).
+    asked = lantian("users", "add", "赵六", "--settings", settings)
+    assert asked.exit_code == 2 and "[USER_001] 网页版用户：用户 赵六 已存在" in asked.stderr and "密码:" not in asked.output
 
 
 def fields_to_multidict(fields):

@@ -150,10 +150,20 @@ def add_user(path: Path, name: str, role: str, password: str, *, replace: bool =
         connection.execute("BEGIN IMMEDIATE")  # two adds of one name at once: the second is refused, not a silent replacement
         exists = connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         if exists and not replace:
-            raise UserError(path, f"用户 {name} 已存在", "要改这个用户的角色或密码，用 lantian users add --replace")
+            raise _exists(path, name)
         connection.execute("INSERT OR REPLACE INTO users (name, role, password) VALUES (?, ?, ?)", (name, role, hashed))
         _note(connection, by, "replace" if exists else "add", name, role)
     return User(name, role)
+
+
+def _exists(path: Path, name: str) -> UserError:
+    return UserError(path, f"用户 {name} 已存在", "要改这个用户的角色或密码，用 lantian users add --replace")
+
+
+def refuse_existing(path: Path, name: str) -> None:
+    """UserError when ``name`` is a user already: to say so before asking for a password."""
+    if find_user(path, name.strip()) is not None:
+        raise _exists(path, name.strip())
 
 
 def authenticate(path: Path, name: str, password: str) -> User | None:
