@@ -444,7 +444,9 @@ def format_result(result: InspectionResult) -> str:
             why = f"（{item.reason}）" if item.reason else ""
             lines.append(f"       {item.item_id}：{item.question}{why}")
     for warning in result.warnings:
-        lines.append(f"  警告：{warning.message} — {warning.hint}")
+        # With its code and line, as notice and batch print it, so that one can be found from the other.
+        line = f"第 {warning.location.line} 行，" if warning.location.line else ""
+        lines.append(f"  警告 [{warning.code.name}] {line}{warning.message} — {warning.hint}")
     return "\n".join(printable(line) for line in lines)
 
 

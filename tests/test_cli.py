@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -164,7 +165,8 @@ def test_check__one_inspector__warning_but_checked(runner: CliRunner) -> None:
     raw = dust_answers().replace("inspectors: [李明, 王芳]".encode(), "inspectors: [李明]".encode())
     result = run(runner, "check", "-", input=raw)
     assert result.exit_code == 0
-    assert "警告：只填写了 1 名检查人员" in result.stdout
+    line = raw.decode().splitlines().index("  inspectors: [李明]") + 1
+    assert f"警告 [ANSWER_008] 第 {line} 行，只填写了 1 名检查人员" in result.stdout  # code and line, as notice and batch say it
 
 
 def test_template__lists_every_item_in_order(runner: CliRunner, rules) -> None:
@@ -374,7 +376,7 @@ def test_check__photo_missing__warning(runner: CliRunner, tmp_path: Path) -> Non
     path.write_bytes(raw)
     result = run(runner, "check", str(path))
     assert result.exit_code == 0
-    assert "警告：照片 “photos/gone.jpg” 不存在" in result.stdout and "ok.jpg" not in result.stdout
+    assert re.search(r"警告 \[ANSWER_009\] 第 \d+ 行，照片 “photos/gone.jpg” 不存在", result.stdout) and "ok.jpg" not in result.stdout
 
 
 def test_check__gbk_console__no_crash(tmp_path: Path) -> None:

@@ -679,7 +679,7 @@ def test_inspection_date_after_today__answer_014_warning_only(tmp_path: Path, ru
     line = raw.decode().splitlines().index(f"  date: {tomorrow.isoformat()}") + 1
     assert [(p.code.name, p.severity, p.location.line) for p in result.warnings] == [("ANSWER_014", "warning", line)]
     shown = lantian("check", str(path))
-    assert shown.exit_code == 0 and f"警告：检查日期 {tomorrow.isoformat()} 在今天（{dt.date.today().isoformat()}）之后" in shown.stdout
+    assert shown.exit_code == 0 and f"警告 [ANSWER_014] 第 {line} 行，检查日期 {tomorrow.isoformat()} 在今天（{dt.date.today().isoformat()}）之后" in shown.stdout
     assert check(dust_answers(date=dt.date.today().isoformat()), rules, name="a.yaml").warnings == ()
 
 

@@ -179,7 +179,7 @@ def test_check__with_settings__order_warnings_before_anything_is_numbered(tmp_pa
     path = answers(tmp_path, PARTY)
     settings = office(tmp_path, "XX县综合行政执法局")
     text = lantian("check", str(path), "--settings", str(settings))
-    assert text.exit_code == 1 and "警告：决定书上当事人的统一社会信用代码空着" in text.stdout
+    assert text.exit_code == 1 and "警告 [ORDER_001] " in text.stdout and "决定书上当事人的统一社会信用代码空着" in text.stdout
     document = json.loads(lantian("check", str(path), "--settings", str(settings), "--format", "json").stdout)
     codes = [warning["code"] for warning in document["results"][0]["warnings"]]
     assert codes.count("ORDER_001") == 2  # credit code and representative
