@@ -220,24 +220,36 @@ _CLICK_SAID: tuple[tuple[str, str], ...] = (
     (r"Option '(?P<name>.+?)' requires (?:an argument|(?P<count>\d+) arguments)\.", "选项 {name} 后面要写值"),
     (r"Missing command\.", "缺少命令"),
 )
-#: Why a value was refused, as click's types say it → ours.
+#: A value as click quotes it (Python's repr: '…', or "…" when it holds a ').
+_QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+#: Why a value was refused, as click's types say it → ours; {value} and {path} unquoted.
 _CLICK_VALUE_SAID: tuple[tuple[str, str], ...] = (
-    (r"'(?P<value>.*)' does not match the format '%Y-%m-%d'\.", "“{value}” 不是 YYYY-MM-DD 写法的实际存在的日期"),
-    (r"'(?P<value>.*)' is not a valid integer\.", "“{value}” 不是整数"),
-    (r"'(?P<value>.*)' is not a valid float(?: range)?\.", "“{value}” 不是数"),
-    (r"'(?P<value>.*)' is not one of (?P<choices>.+)\.", "“{value}” 不是可选的值，可选：{choices}"),
+    (rf"(?P<value>{_QUOTED}) does not match the format '%Y-%m-%d'\.", "“{value}” 不是 YYYY-MM-DD 写法的实际存在的日期"),
+    (rf"(?P<value>{_QUOTED}) is not a valid integer(?: range)?\.", "“{value}” 不是整数"),
+    (rf"(?P<value>{_QUOTED}) is not a valid float(?: range)?\.", "“{value}” 不是数"),
+    (rf"(?P<value>{_QUOTED}) is not one of (?P<choices>.+)\.", "“{value}” 不是可选的值，可选：{choices}"),
     (r"(?P<value>.+) is not in the range (?P<range>.+)\.", "{value} 不在允许的范围（{range}）内"),
-    (r"(?:File|Directory|Path) '(?P<path>.+)' does not exist\.", "“{path}” 不存在"),
-    (r"(?:File|Directory|Path) '(?P<path>.+)' is a file\.", "“{path}” 是文件，这里要的是文件夹"),
-    (r"(?:File|Directory|Path) '(?P<path>.+)' is a directory\.", "“{path}” 是文件夹，这里要的是文件"),
-    (r"(?:File|Directory|Path) '(?P<path>.+)' is not readable\.", "“{path}” 没有读取的权限"),
-    (r"(?:File|Directory|Path) '(?P<path>.+)' is not writable\.", "“{path}” 没有写入的权限"),
+    (rf"(?:File|Directory|Path) (?P<path>{_QUOTED}) does not exist\.", "“{path}” 不存在"),
+    (rf"(?:File|Directory|Path) (?P<path>{_QUOTED}) is a file\.", "“{path}” 是文件，这里要的是文件夹"),
+    (rf"(?:File|Directory|Path) (?P<path>{_QUOTED}) is a directory\.", "“{path}” 是文件夹，这里要的是文件"),
+    (rf"(?:File|Directory|Path) (?P<path>{_QUOTED}) is not readable\.", "“{path}” 没有读取的权限"),
+    (rf"(?:File|Directory|Path) (?P<path>{_QUOTED}) is not writable\.", "“{path}” 没有写入的权限"),
 )
 
 
-def _usage_detail(message: str) -> str:
+def _unquoted_value(text: str) -> str:
+    """A value as the user typed it, from click's repr of it: quotes off, escapes undone."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        import re
+
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def _usage_detail(message: str, source: str | None = None) -> str:
     """click's message of a mistake in the command line in Chinese, where it is one of the
-    common ones (_CLICK_SAID); otherwise as click wrote it."""
+    common ones (_CLICK_SAID); otherwise as click wrote it. ``source`` names where a refused
+    value came from when it was not the command line (an environment variable)."""
     import re
 
     def unquoted(text: str) -> str:
@@ -245,8 +257,8 @@ def _usage_detail(message: str) -> str:
 
     def suggestion(rest: str) -> str:
         close = re.fullmatch(r"\s*Did you mean '(.+?)'\?", rest)
-        several = re.fullmatch(r"\s*\(Possible options: (.+)\)", rest)
-        return f"；是否应为 {close.group(1)}？" if close else f"；可能是：{several.group(1)}" if several else unquoted(rest)
+        several = re.fullmatch(r"\s*\((?:Possible options: |Did you mean one of: )(.+?)\??\)", rest)
+        return f"；是否应为 {close.group(1)}？" if close else f"；可能是：{unquoted(several.group(1))}" if several else unquoted(rest)
 
     for pattern, said in _CLICK_SAID:
         found = re.fullmatch(pattern, message.strip())
@@ -254,14 +266,14 @@ def _usage_detail(message: str) -> str:
             continue
         parts = {key: value or "" for key, value in found.groupdict().items()}
         if "names" in parts:
-            parts["names"] = unquoted(parts["names"])
+            parts["names"] = unquoted(parts["names"]) if source is None else f"{source}（即 {unquoted(parts['names'])}）"
         if "rest" in parts:
             parts["rest"] = suggestion(parts["rest"])
         if "why" in parts:
             for why, why_said in _CLICK_VALUE_SAID:
                 value = re.fullmatch(why, parts["why"])
                 if value is not None:
-                    parts["why"] = why_said.format(**{key: unquoted(text) if key == "choices" else text for key, text in value.groupdict().items()})
+                    parts["why"] = why_said.format(**{key: unquoted(text) if key == "choices" else _unquoted_value(text) for key, text in value.groupdict().items()})
                     break
         return said.format(**parts)
     return message
@@ -272,7 +284,11 @@ def _usage_exit(exc: click.UsageError) -> click.exceptions.Exit:
     which names the argument or option (in Chinese where it is a common one), and where to read
     the command's usage."""
     command = exc.ctx.command_path if exc.ctx is not None else "lantian"
-    problem = Problem(ErrorCode.USAGE_001, Location(command, in_file=False), {"detail": _usage_detail(exc.format_message()), "command": command})
+    source = None
+    if isinstance(exc, click.BadParameter) and exc.ctx is not None and exc.param is not None and exc.param.name:
+        if exc.ctx.get_parameter_source(exc.param.name) is click.core.ParameterSource.ENVIRONMENT:
+            source = f"环境变量 {exc.param.envvar}"  # not typed on the command line: say where it came from
+    problem = Problem(ErrorCode.USAGE_001, Location(command, in_file=False), {"detail": _usage_detail(exc.format_message(), source), "command": command})
     _say(format_problem_line(problem), err=True)
     return click.exceptions.Exit(EXIT_BAD_INPUT)
 
@@ -1216,14 +1232,17 @@ def users() -> None:
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str, replace: bool, password: str | None, settings_path: Path | None) -> None:
     """添加网页版用户 NAME。密码只保存加盐的 scrypt 散列，保存在办公室设置文件旁的 <设置文件名>.users.sqlite 中。"""
-    from webapp.users import add_user, refuse_existing, users_path
+    from webapp.users import add_user, refuse_before_password, users_path
 
     settings = _settings(ctx, settings_path, None)
     users = users_path(settings.path)
     if password is None:
-        if not replace:
-            refuse_existing(users, name)  # before the password is asked for, twice, in vain
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+        refuse_before_password(users, name, replace=replace)  # not after the password is asked for, twice, in vain
+        while True:
+            password = click.prompt("密码", hide_input=True)
+            if click.prompt("再输入一次", hide_input=True) == password:
+                break
+            click.echo("两次输入的密码不一样，请重新输入。", err=True)
     added = add_user(users, name, role, password, replace=replace)  # UserError is a LantianError: USER_001
     _say(f"已添加用户 {added.name}（{added.role_label}）")
     ctx.exit(EXIT_OK)

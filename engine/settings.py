@@ -109,8 +109,9 @@ def load_settings(path: str | Path) -> OfficeSettings:
         address=data.get("address"),
         seal_text=data.get("seal_text", data["office"]),
         refer_to=data.get("refer_to"),
-        review_body=data.get("review_body"),
-        court=data.get("court"),
+        # Only spaces would print a blank where the body is named: none written, then.
+        review_body=(data.get("review_body") or "").strip() or None,
+        court=(data.get("court") or "").strip() or None,
         report_days=data.get("report_days", 3),
         font=font,
         fonts=fonts,

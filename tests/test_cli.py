@@ -321,6 +321,10 @@ def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "--settin", "x", "a.yaml"], "没有选项 --settin；是否应为 --settings？ — "),
         (["template", "a", "b", "c"], "多写了参数：b c — "),
         (["batch", "no-such-folder", "-o", "x"], "DIRECTORY 的值不对：“no-such-folder” 不存在 — "),
+        (["batch", "O'Brien", "-o", "x"], "DIRECTORY 的值不对：“O'Brien” 不存在 — "),
+        (["batch", "D:\\检查\\inbox", "-o", "x"], "DIRECTORY 的值不对：“D:\\检查\\inbox” 不存在 — "),
+        (["batch", "examples", "-o", "x", "-j", "abc"], "-j / --workers 的值不对：“abc” 不是整数 — "),
+        (["ledger", "list", "--fo"], "没有选项 --fo；可能是：--force, --format — "),
     ],
 )
 def test_usage_error__common_mistakes_said_in_chinese(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -340,7 +344,8 @@ def test_batch__workers_from_the_environment_checked_like_j(value: str, tmp_path
     with pytest.raises(SystemExit) as exc:
         cli.main(["--rules", str(RULES), "batch", str(tmp_path), "-o", str(tmp_path / "out")])
     assert exc.value.code == 2
-    assert "[USAGE_001]" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    err = capsys.readouterr().err
+    assert "[USAGE_001] 命令写法有误：环境变量 LANTIAN_WORKERS（即 -j / --workers） 的值不对：" in err and not (tmp_path / "out").exists()  # where the value came from
 
 
 def test_main__exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -313,7 +313,7 @@ def test_refused_requests__said_in_chinese_on_a_page_or_in_json(app) -> None:
     in JSON to the form's script."""
     inspector = logged_in(app)
     for path, method, status, said in (
-        ("/office", "get", 403, "这个页面只有镇环保办（office）或县局查看（viewer）的用户能打开"),
+        ("/office", "get", 403, "你的账号没有用这个页面的权限"),
         ("/no/such/page", "get", 404, "没有这个页面"),
         ("/office/issue", "get", 405, "这个页面不能这样打开"),
     ):
@@ -338,6 +338,14 @@ def test_users_add__cli_hashes_and_refuses_a_duplicate(tmp_path: Path) -> None:
     # An existing name is refused before the password is asked for (twice, in vain).
     asked = lantian("users", "add", "赵六", "--settings", settings)
     assert asked.exit_code == 2 and "[USER_001] 网页版用户：用户 赵六 已存在" in asked.stderr and "密码:" not in asked.output
+    # Two different entries are said in Chinese and asked for again.
+    from click.testing import CliRunner
+
+    import cli
+
+    typed = CliRunner().invoke(cli.cli, ["users", "add", "孙八", "--settings", settings], input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    assert typed.exit_code == 0 and "两次输入的密码不一样，请重新输入。" in typed.stderr and "do not match" not in typed.output
+    assert authenticate(users, "孙八", PASSWORD) is not None
 
 
 def fields_to_multidict(fields):

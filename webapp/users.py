@@ -135,12 +135,19 @@ def changes(path: Path, *, last: int = 20) -> list[Change]:
     return [Change(*row) for row in _rows(path, "SELECT at, by, action, name, role FROM changes ORDER BY id DESC LIMIT ?", (last,))]
 
 
+def _name_problem(path: Path, name: str) -> UserError | None:
+    if not name or len(name) > 40 or any(not c.isprintable() for c in name):
+        return UserError(path, "用户名须为 1 到 40 个可打印的字符")
+    return None
+
+
 def add_user(path: Path, name: str, role: str, password: str, *, replace: bool = False, by: str | None = None) -> User:
     """Add (or with ``replace`` change) a user; UserError for a bad name, role or password.
     ``by`` is the office user who did it (None from the command line)."""
     name = name.strip()
-    if not name or len(name) > 40 or any(not c.isprintable() for c in name):
-        raise UserError(path, "用户名须为 1 到 40 个可打印的字符")
+    refused = _name_problem(path, name)
+    if refused is not None:
+        raise refused
     if role not in ROLES:
         raise UserError(path, f"角色须为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD:
@@ -160,9 +167,13 @@ def _exists(path: Path, name: str) -> UserError:
     return UserError(path, f"用户 {name} 已存在", "要改这个用户的角色或密码，用 lantian users add --replace")
 
 
-def refuse_existing(path: Path, name: str) -> None:
-    """UserError when ``name`` is a user already: to say so before asking for a password."""
-    if find_user(path, name.strip()) is not None:
+def refuse_before_password(path: Path, name: str, *, replace: bool) -> None:
+    """UserError when ``name`` cannot be added whatever the password (no name as names go, or,
+    without ``replace``, a user already): to say so before asking for one."""
+    refused = _name_problem(path, name.strip())
+    if refused is not None:
+        raise refused
+    if not replace and find_user(path, name.strip()) is not None:
         raise _exists(path, name.strip())
 
 
