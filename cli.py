@@ -207,21 +207,21 @@ def _rules(ctx: click.Context) -> RuleSet:
     return obj["rules"]
 
 
+#: A value as click quotes it (Python's repr: '…', or "…" when it holds a ').
+_QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 #: click's own words for a mistake in the command line, as patterns of its messages → ours.
 #: A message none of them matches is shown as click wrote it.
 _CLICK_SAID: tuple[tuple[str, str], ...] = (
-    (r"Missing argument '(?P<name>.+)'\.", "缺少参数 {name}"),
+    (rf"Missing argument (?P<name>{_QUOTED})\.", "缺少参数 {name}"),
     (r"Missing option (?P<names>'.+')\.", "缺少选项 {names}"),
     (r"Invalid value for (?P<names>'.+?'(?: / '.+?')*): (?P<why>.+)", "{names} 的值不对：{why}"),
-    (r"No such option '(?P<name>.+?)'\.(?P<rest>.*)", "没有选项 {name}{rest}"),
-    (r"No such command '(?P<name>.+?)'\.(?P<rest>.*)", "没有命令 {name}{rest}"),
+    (rf"No such option (?P<name>{_QUOTED})\.(?P<rest>.*)", "没有选项 {name}{rest}"),
+    (rf"No such command (?P<name>{_QUOTED})\.(?P<rest>.*)", "没有命令 {name}{rest}"),
     (r"Got unexpected extra arguments? \((?P<args>.+)\)", "多写了参数：{args}"),
-    (r"Option '(?P<name>.+?)' does not take a value\.", "选项 {name} 后面不带值"),
-    (r"Option '(?P<name>.+?)' requires (?:an argument|(?P<count>\d+) arguments)\.", "选项 {name} 后面要写值"),
+    (rf"Option (?P<name>{_QUOTED}) does not take a value\.", "选项 {name} 后面不带值"),
+    (rf"Option (?P<name>{_QUOTED}) requires (?:an argument|(?P<count>\d+) arguments)\.", "选项 {name} 后面要写值"),
     (r"Missing command\.", "缺少命令"),
 )
-#: A value as click quotes it (Python's repr: '…', or "…" when it holds a ').
-_QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 #: Why a value was refused, as click's types say it → ours; {value} and {path} unquoted.
 _CLICK_VALUE_SAID: tuple[tuple[str, str], ...] = (
     (rf"(?P<value>{_QUOTED}) does not match the format '%Y-%m-%d'\.", "“{value}” 不是 YYYY-MM-DD 写法的实际存在的日期"),
@@ -265,6 +265,8 @@ def _usage_detail(message: str, source: str | None = None) -> str:
         if found is None:
             continue
         parts = {key: value or "" for key, value in found.groupdict().items()}
+        if "name" in parts:
+            parts["name"] = _unquoted_value(parts["name"])
         if "names" in parts:
             parts["names"] = unquoted(parts["names"]) if source is None else f"{source}（即 {unquoted(parts['names'])}）"
         if "rest" in parts:

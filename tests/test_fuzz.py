@@ -168,3 +168,16 @@ def test_batch__refused_inspection__ledger_unchanged(recorded_office: Path, tmp_
         outcome = run_batch(folder, root / "out", _bundled_rules(), settings, ledger_path=settings.ledger, documents=False)
     if not outcome.recorded:
         assert _ledger_content(settings.ledger) == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["ledger", "list", "close", "show", "check", "batch", "report", "notice", "--status", "--format", "--as-of", "--from", "--to", "-o", "-j", "--note", "--ledger", "2026-02-30", "abc", "'", '"', "\\", "9", "0", "x.yaml", "--", "-", "--county", "--format-version", "用户", "serve", "--port", "users", "add", "--role", "chek"]), min_size=1, max_size=6))
+def test_command_line__any_mistake__usage_001_with_no_click_english_in_the_common_cases(argv: list[str]) -> None:
+    """Should answer any jumble of commands, options and values with exit 0, 1 or 2, never 3,
+    and say a usage mistake as USAGE_001 with the command's help to read."""
+    result = CliRunner().invoke(cli.cli, ["--rules", str(RULES), *argv], input="", prog_name="lantian")
+    code = result.exit_code
+    assert code in (0, 1, 2), (argv, result.output, result.exception)
+    if "[USAGE_001]" in result.stderr:
+        assert " — 运行 lantian" in result.stderr and "--help" in result.stderr
+        assert not any(word in result.stderr for word in ("Missing option", "Missing argument", "No such command", "No such option", "is not a valid integer"))
