@@ -334,6 +334,16 @@ class LantianCommand(click.Command):
             option.help = "显示本帮助并退出。"
         return option
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # click's parser refuses an option given no value without saying which command it
+            # was parsing: this one, whose --help the message then names.
+            if exc.ctx is None:
+                exc.ctx = ctx
+            raise
+
 
 class LantianGroup(LantianCommand, click.Group):
     """The one place where what the engine reports becomes output and an exit code: every

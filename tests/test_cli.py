@@ -325,6 +325,8 @@ def test_usage_error__exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         (["batch", "D:\\检查\\inbox", "-o", "x"], "DIRECTORY 的值不对：“D:\\检查\\inbox” 不存在 — "),
         (["batch", "examples", "-o", "x", "-j", "abc"], "-j / --workers 的值不对：“abc” 不是整数 — "),
         (["ledger", "list", "--fo"], "没有选项 --fo；可能是：--force, --format — "),
+        (["check", "x.yaml", "--issued"], "lantian check: [USAGE_001] 命令写法有误：选项 --issued 后面要写值 — 运行 lantian check --help"),
+        (["ledger", "list", "--overdue=3"], "lantian ledger list: [USAGE_001] 命令写法有误：选项 --overdue 后面不带值 — 运行 lantian ledger list --help"),
     ],
 )
 def test_usage_error__common_mistakes_said_in_chinese(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
