@@ -389,6 +389,7 @@ class ErrorCode(Enum):
         "问题 #{id} 在这里已有 {kept_day} 的记录（{kept_status}，{kept_actor}：{kept_reason}），另一处（那里的问题 #{other_id}）更早的 {day} 的记录（{status}，{actor}：{reason}）没有复制过来",
         "一个问题的经过只能按日期往后记：另一处这条更早的记录（常见的是书面销号）晚到了，而这里此后的记录（如复查仍未整改）更新。请核实哪一条属实，需要时在这里另行销号",
     )
+    UPLOAD_001 = Detail("upload", "{what}不能用：{reason}", "{hint}")
     USER_001 = Detail("user", "网页版用户：{detail}", "{hint}")
     USER_002 = Detail("users_file", "网页版的用户文件不能读写：{reason}", "{hint}")
     USER_003 = Detail("no_users", "网页版还没有用户，没有人能登录", "先运行 lantian users add 用户名 --role office --settings {settings}，再启动 lantian serve")

@@ -403,7 +403,8 @@ def test_photo__not_an_image_or_wrong_item_refused_with_a_message(app) -> None:
     draft_id, page = new_draft(client, "dust_six_100pct")
     csrf = {"X-CSRFToken": token(page)}
     refused = client.post(f"/inspections/{draft_id}/photos", data={"item": "hoarding_closed", "photo": (io.BytesIO(b"%PDF-1.4 not a photo"), "a.jpg")}, headers=csrf)
-    assert refused.status_code == 400 and "不是照片" in refused.get_json()["error"]
+    assert refused.status_code == 400 and refused.get_json()["code"] == "UPLOAD_001"
+    assert refused.get_json()["error"] == "照片不能用：不是照片，或照片过大 — 请用手机相机重新拍一张（JPEG），或选一张原始照片"
     assert client.post(f"/inspections/{draft_id}/photos", data={"item": "no_such_item", "photo": (io.BytesIO(_jpeg()), "a.jpg")}, headers=csrf).status_code == 400
     from werkzeug.test import EnvironBuilder
 
@@ -481,7 +482,7 @@ def test_signatures__drawn_on_the_phone_printed_in_the_record_s_signature_boxes(
         response = client.post(f"/inspections/{draft_id}/signatures", data={"signer": signer, "image": (io.BytesIO(_png()), "s.png")}, headers=csrf)
         assert response.status_code == 200, response.get_data(as_text=True)
     refused = client.post(f"/inspections/{draft_id}/signatures", data={"signer": "party", "image": (io.BytesIO(_jpeg()), "s.png")}, headers=csrf)
-    assert refused.status_code == 400 and "PNG" in refused.get_json()["error"]
+    assert refused.status_code == 400 and refused.get_json()["code"] == "UPLOAD_001" and refused.get_json()["error"].startswith("签名不能用：签名须为 PNG 图片 — ")
     assert client.post(f"/inspections/{draft_id}/signatures", data={"signer": "../x", "image": (io.BytesIO(_png()), "s.png")}, headers=csrf).status_code == 400
     fields = [*form_like(ONE_FINDING), ("csrf_token", token(page))]
     assert client.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302

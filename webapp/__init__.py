@@ -445,8 +445,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             accuracy = None  # NaN, or nothing a phone would say
         try:
             data = reencode(upload.read(), dt.datetime.now(), position, accuracy)
-        except PhotoError as exc:
-            return jsonify(error=str(exc)), 400
+        except PhotoError as exc:  # UPLOAD_001, said beside the item by the form's script
+            return jsonify(error=exc.said, code=exc.problems[0].code.name), 400
         name = f"{uuid.uuid4().hex}.jpg"  # chosen here: nothing of the client's file name is used
         folder = photo_folder(owner, draft_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -466,7 +466,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         try:
             data = signature_png(request.files["image"].read())
         except PhotoError as exc:
-            return jsonify(error=str(exc)), 400
+            return jsonify(error=exc.said, code=exc.problems[0].code.name), 400
         folder = photo_folder(owner, draft_id)
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / f"{signer}.png", data)

@@ -14,6 +14,7 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from engine.errors import ErrorCode, LantianError, Location, Problem
 from engine.photos import _DATE_TIME_ORIGINAL, _EXIF_IFD, _GPS_ERROR, _GPS_IFD  # the tags engine.photos reads back
 
 #: A phone's full-resolution photo (the page shrinks it to 1600 px first): decoding one costs
@@ -23,8 +24,23 @@ MAX_SIDE = 2000
 ACCEPTED = ("JPEG", "PNG", "WEBP", "MPO")
 
 
-class PhotoError(ValueError):
-    """An upload that is not a photo we take; the message says why, in Chinese."""
+class PhotoError(LantianError):
+    """An upload that is not a photo (or a signature) we take: UPLOAD_001, saying why."""
+
+    def __init__(self, what: str, reason: str, hint: str) -> None:
+        super().__init__([Problem(ErrorCode.UPLOAD_001, Location(what, in_file=False), {"what": what, "reason": reason, "hint": hint})])
+
+    @property
+    def said(self) -> str:
+        """What is wrong and what to do, as the form's script shows it beside the item."""
+        problem = self.problems[0]
+        return f"{problem.message} — {problem.hint}"
+
+
+#: What to do with a signature the page did not send as it draws one (only a script would).
+_SIGNATURE_HINT = "请清除后在签名框中重新签一次"
+#: What to do with a photo the phone took that is refused.
+_PHOTO_HINT = "请用手机相机重新拍一张（JPEG），或选一张原始照片"
 
 
 def _degrees(value: float) -> tuple[float, float, float]:
@@ -41,9 +57,9 @@ def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | No
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED:
-                raise PhotoError(f"只接受 JPEG、PNG 或 WebP 照片，这是 {probe.format or '未知'} 格式")
+                raise PhotoError("照片", f"只接受 JPEG、PNG 或 WebP 照片，这是 {probe.format or '未知'} 格式", _PHOTO_HINT)
             if probe.width * probe.height > MAX_PIXELS:
-                raise PhotoError("照片像素过多")
+                raise PhotoError("照片", "像素过多", "在相机设置中选小一些的尺寸再拍，或先把照片缩小")
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             upright = ImageOps.exif_transpose(image)
@@ -51,9 +67,9 @@ def reencode(data: bytes, taken: dt.datetime, position: tuple[float, float] | No
     except PhotoError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise PhotoError("不是照片，或照片过大") from None
+        raise PhotoError("照片", "不是照片，或照片过大", _PHOTO_HINT) from None
     except (OSError, SyntaxError, ValueError):
-        raise PhotoError("照片已损坏，无法读取") from None
+        raise PhotoError("照片", "已损坏，无法读取", _PHOTO_HINT) from None
     upright.thumbnail((MAX_SIDE, MAX_SIDE))
     exif = Image.Exif()
     exif.get_ifd(_EXIF_IFD)[_DATE_TIME_ORIGINAL] = taken.strftime("%Y:%m:%d %H:%M:%S")
@@ -74,16 +90,16 @@ def signature_png(data: bytes) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format != "PNG":
-                raise PhotoError("签名须为 PNG 图片")
+                raise PhotoError("签名", "签名须为 PNG 图片", _SIGNATURE_HINT)
             if probe.width * probe.height > 4_000_000:
-                raise PhotoError("签名图片过大")
+                raise PhotoError("签名", "图片过大", _SIGNATURE_HINT)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             drawn = image.convert("RGBA")
     except PhotoError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise PhotoError("签名图片已损坏，无法读取") from None
+        raise PhotoError("签名", "图片已损坏，无法读取", _SIGNATURE_HINT) from None
     paper = Image.new("RGB", drawn.size, (255, 255, 255))
     paper.paste(drawn, mask=drawn.getchannel("A"))
     paper.thumbnail((1200, 500))
