@@ -266,11 +266,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
             problems=problems,
         )
 
-    def refusal(what: str, problems: Any, status: int, *, said: list[str] | None = None) -> tuple[str, int]:
+    def refusal(what: str, problems: Any, status: int, *, said: list[str] | None = None, heading: str = "没有完成") -> tuple[str, int]:
         """The one page saying why ``what`` was not done: each problem with its code, message
         and hint (or ``said`` in words), and the way back to the page the user came from."""
         back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("home")
-        return render_template("refused.html", user=g.get("user"), heading="没有完成", stem=what, problems=said or _said(problems), back=back), status
+        return render_template("refused.html", user=g.get("user"), heading=heading, stem=what, problems=said or _said(problems), back=back), status
 
     def wants_json() -> bool:
         """Whether the request is form.js's (autosave, photos, signatures: it sends the token in
@@ -311,7 +311,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         said = _HTTP_SAID.get(exc.code or 500, "服务器没能完成这次请求")
         if wants_json():
             return jsonify(error=said), exc.code
-        return refusal(request.path, [], exc.code or 500, said=[said])
+        return refusal(request.path, [], exc.code or 500, said=[said], heading="打不开这个页面" if exc.code in (403, 404, 405) else "没有完成")
 
     @app.before_request
     def who() -> None:
