@@ -319,7 +319,7 @@ def test_refused_requests__said_in_chinese_on_a_page_or_in_json(app) -> None:
     ):
         response = getattr(inspector, method)(path)
         text = response.get_data(as_text=True)
-        assert response.status_code == status and said in text and "返回" in text, (path, text[:500])
+        assert response.status_code == status and "<h1>打不开这个页面</h1>" in text and said in text and "返回" in text, (path, text[:500])
         assert not any(word in text for word in ("Forbidden", "Not Found", "Method Not Allowed", "requested URL"))
     scripted = inspector.get("/no/such/page", headers={"Accept": "application/json"})
     assert scripted.status_code == 404 and scripted.get_json()["error"].startswith("没有这个页面")
