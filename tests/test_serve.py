@@ -321,6 +321,7 @@ def test_refused_requests__said_in_chinese_on_a_page_or_in_json(app) -> None:
         text = response.get_data(as_text=True)
         assert response.status_code == status and "<h1>打不开这个页面</h1>" in text and said in text and "返回" in text, (path, text[:500])
         assert not any(word in text for word in ("Forbidden", "Not Found", "Method Not Allowed", "requested URL"))
+    assert "还没有在网页上提交的检查" in logged_in(app, "王芳").get("/office").get_data(as_text=True)
     scripted = inspector.get("/no/such/page", headers={"Accept": "application/json"})
     assert scripted.status_code == 404 and scripted.get_json()["error"].startswith("没有这个页面")
 
@@ -621,6 +622,7 @@ def test_office__issues_a_submitted_inspection_once_and_downloads_its_documents(
     fields = [*form_like(ONE_FINDING), ("csrf_token", token(page))]
     assert inspector.post(f"/inspections/{draft_id}/submit", data=fields_to_multidict(fields)).status_code == 302
     assert inspector.get("/office").status_code == 403
+    assert "用 lantian batch 处理的检查登记在台账中" in logged_in(app, "王芳").get("/office").get_data(as_text=True)  # where the others are
     clerk = logged_in(app, "王芳")
     listing = clerk.get("/office").get_data(as_text=True)
     stem = re.search(r'name="inspection" value="([^"]+)"', listing).group(1)
