@@ -446,7 +446,7 @@ def format_result(result: InspectionResult) -> str:
     for warning in result.warnings:
         # With its code and line, as notice and batch print it, so that one can be found from the other.
         line = f"第 {warning.location.line} 行，" if warning.location.line else ""
-        lines.append(f"  警告 [{warning.code.name}] {line}{warning.message} — {warning.hint}")
+        lines.append(f"  警告 [{warning.code.name}] {line}{warning.said}")
     return "\n".join(printable(line) for line in lines)
 
 

@@ -457,6 +457,12 @@ class Problem:
     def hint(self) -> str:
         return self.code.value.hint.format(**self.context).strip()
 
+    @property
+    def said(self) -> str:
+        """The message and, after a dash, the hint: what is wrong and what to do, where the
+        place is said otherwise (a page beside the item, a result's line) or not at all."""
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.file, loc.line or 0, loc.column or 0, self.code.name)

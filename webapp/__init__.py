@@ -35,12 +35,12 @@ from werkzeug.exceptions import HTTPException
 import engine
 from engine._fsutil import UnwritableError, atomic_write, unwritable
 from engine.errors import ANSWER_WARNINGS, ISSUING_WARNINGS, InputError, LantianError
-from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, RECORD_FILE_WORD, SEVERITY_LABELS, VERDICT_LABELS, document_label
+from engine.labels import DOCUMENT_LABELS, NOTICE_FILE_WORDS, NOTICE_TITLES, RECORD_FILE_WORD, SEVERITY_LABELS, USER_ROLE_LABELS, VERDICT_LABELS, document_label
 from engine.model import RuleSet
 
 from .form import INSPECTION_FIELDS, SITE_FIELDS, answers_document, answers_yaml, applying, draft_from_form, empty_draft, field_of, form_sections
 from .photos import PhotoError, reencode, signature_png
-from .users import MIN_PASSWORD, ROLE_LABELS, User, UserError, add_user, all_users, authenticate, find_user, remove_user, set_password, set_role, users_path
+from .users import MIN_PASSWORD, User, UserError, add_user, all_users, authenticate, find_user, remove_user, set_password, set_role, users_path
 from .users import changes as user_changes
 
 #: Failed log-ins allowed from one address in LOGIN_WINDOW seconds before it must wait.
@@ -62,9 +62,9 @@ _DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 _HTTP_SAID = {
     400: "请求不完整或写法不对：请回到上一页重新操作",
     403: "你的账号没有用这个页面的权限（检查人员、镇环保办、只读查看的用户能用的页面各不相同）：请回到首页",
-    409: "已经提交的检查不能删除：它的答卷已交给镇环保办",
     404: "没有这个页面，或者要找的检查、问题、文书已经不在了",
     405: "这个页面不能这样打开：请从页面上的按钮或链接进入",
+    409: "已经提交的检查不能删除：它的答卷已交给镇环保办",
     413: "上传的文件太大",
 }
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
@@ -103,7 +103,7 @@ def _attachment(data: bytes, name: str) -> Response:
 
 def _said(problems: Any) -> list[str]:
     """Each problem as a line of a page: its code, message and hint."""
-    return [f"[{problem.code.name}] {problem.message}" + (f" — {problem.hint}" if problem.hint else "") for problem in problems]
+    return [f"[{problem.code.name}] {problem.said}" for problem in problems]
 
 
 def _document_label(name: str) -> str:
@@ -446,7 +446,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         try:
             data = reencode(upload.read(), dt.datetime.now(), position, accuracy)
         except PhotoError as exc:  # UPLOAD_001, said beside the item by the form's script
-            return jsonify(error=exc.said, code=exc.problems[0].code.name), 400
+            return jsonify(error=exc.problems[0].said, code=exc.problems[0].code.name), 400
         name = f"{uuid.uuid4().hex}.jpg"  # chosen here: nothing of the client's file name is used
         folder = photo_folder(owner, draft_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -466,7 +466,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         try:
             data = signature_png(request.files["image"].read())
         except PhotoError as exc:
-            return jsonify(error=exc.said, code=exc.problems[0].code.name), 400
+            return jsonify(error=exc.problems[0].said, code=exc.problems[0].code.name), 400
         folder = photo_folder(owner, draft_id)
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / f"{signer}.png", data)
@@ -653,9 +653,8 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         # What lantian notice and batch say when the documents are made, for the office to check
         # before it sends them: shown once, on the page it comes back to.
         site = listing_row(folder)["site"]
-        for problem in outcome.problems:
-            if problem.code in ISSUING_WARNINGS:
-                flash(f"{site}：[{problem.code.name}] {problem.message}" + (f" — {problem.hint}" if problem.hint else ""))
+        for line in _said(problem for problem in outcome.problems if problem.code in ISSUING_WARNINGS):
+            flash(f"{site}：{line}")
         return redirect(url_for("office"))
 
     @app.get("/office/documents/<stem>/<int:index>")
@@ -721,7 +720,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/report")
     def report() -> Any:
         reader()
-        from engine import campaign_report, county_report
+        from engine import campaign_report, county_report, ledger
         from engine.fonts import document_fonts
         from engine.render import write_pdfs
 
@@ -731,11 +730,11 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         if end < start or fmt not in ("pdf", "xlsx"):
             abort(400)
         settings = office_settings()
-        county = request.args.get("county") == "1"
-        kind = county_report.REPORT if county else campaign_report.REPORT
-        name = kind.file_name(start, end, fmt)
         # The county's summary (lantian report --county) reads every town's: only of a county's database.
-        summary = kind.summarize(county_source(settings), start, end)
+        source = county_source(settings)
+        kind = county_report.REPORT if ledger.county_view(source) else campaign_report.REPORT
+        name = kind.file_name(start, end, fmt)
+        summary = kind.summarize(source, start, end)
         if fmt == "xlsx":
             data = kind.spreadsheet(summary, settings, Path(name))
         else:
@@ -802,7 +801,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
     @app.get("/office/users")
     def users_page(error: str | None = None, status: int = 200) -> Any:
         owner = office_user()
-        return render_template("users.html", user=owner, users=all_users(users), roles=ROLE_LABELS, error=error, minimum=MIN_PASSWORD, changes=user_changes(users)), status
+        return render_template("users.html", user=owner, users=all_users(users), roles=USER_ROLE_LABELS, error=error, minimum=MIN_PASSWORD, changes=user_changes(users)), status
 
     @app.post("/office/users")
     def user_change() -> Any:
@@ -875,7 +874,7 @@ def create_app(settings_path: Path, rules: RuleSet, inspections: Path, *, https:
         # What `lantian check` warns of the answers themselves (one inspector, a day to come…),
         # in its words, without the file's lines and columns, which the one who filled the form
         # never saw; not what is the office's to settle (a citation, a font).
-        warnings = [f"{problem.message} — {problem.hint}" if problem.hint else problem.message for problem in checked.warnings if problem.code in ANSWER_WARNINGS]
+        warnings = [problem.said for problem in checked.warnings if problem.code in ANSWER_WARNINGS]
         return render_template(
             "result.html", user=owner, draft_id=draft_id, result=checked, verdict=VERDICT_LABELS[checked.verdict], findings=findings, warnings=warnings, file=submitted["file"], kept_earlier=submitted.get("kept_earlier")
         )

@@ -30,11 +30,6 @@ class PhotoError(LantianError):
     def __init__(self, what: str, reason: str, hint: str) -> None:
         super().__init__([Problem(ErrorCode.UPLOAD_001, Location(what, in_file=False), {"what": what, "reason": reason, "hint": hint})])
 
-    @property
-    def said(self) -> str:
-        """What is wrong and what to do, as the form's script shows it beside the item."""
-        problem = self.problems[0]
-        return f"{problem.message} — {problem.hint}"
 
 
 #: What to do with a signature the page did not send as it draws one (only a script would).

@@ -24,10 +24,9 @@ from engine import _sqlite
 from engine.errors import ErrorCode, LantianError, Location, Problem
 from engine.labels import USER_CHANGE_LABELS, USER_ROLE_LABELS
 
-ROLE_LABELS = USER_ROLE_LABELS
+ROLES = tuple(USER_ROLE_LABELS)
 #: How long a change to the users waits for another one to finish (seconds).
 BUSY_SECONDS = 10.0
-ROLES = tuple(ROLE_LABELS)
 #: Werkzeug's scrypt with its cost written out (N = 2^15, r = 8, p = 1, 32 MiB): about 0.1 s a
 #: log-in on purpose, and the same whatever Werkzeug's default becomes. A stored hash names its
 #: own cost, so raising this one later still lets every existing user log in.
@@ -63,7 +62,7 @@ class User:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return USER_ROLE_LABELS[self.role]
 
 
 def users_path(settings_path: str | Path) -> Path:
@@ -122,7 +121,7 @@ class Change:
 
     @property
     def label(self) -> str:
-        role = f"（{ROLE_LABELS.get(self.role, self.role)}）" if self.role else ""
+        role = f"（{USER_ROLE_LABELS.get(self.role, self.role)}）" if self.role else ""
         return f"{self.at.replace('T', ' ')} {self.by or '命令行'} {USER_CHANGE_LABELS.get(self.action, self.action)}用户 {self.name}{role}"
 
 
