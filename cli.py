@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import io
 import os
+import re
 import stat
 import sys
 import traceback
@@ -134,7 +135,9 @@ def _fonts(settings: Any) -> Any:
 def _say_settings_found(explicit: Path | None, settings: Any) -> None:
     """On stderr, which office settings a command that issues documents found by itself: their
     letterhead and numbering go on every document."""
-    if explicit is None and not os.environ.get("LANTIAN_SETTINGS"):
+    from engine.settings import named_settings
+
+    if named_settings(explicit) is None:
         _say(f"办公室设置：{settings.path}（没有写 --settings，自动找到；文书的机关、文号按它）", err=True)
 
 
@@ -237,28 +240,21 @@ _CLICK_VALUE_SAID: tuple[tuple[str, str], ...] = (
 )
 
 
-def _unquoted_value(text: str) -> str:
-    """A value as the user typed it, from click's repr of it: quotes off, escapes undone."""
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        import re
-
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
+def _unquoted(text: str) -> str:
+    """``text`` with each value click quoted in it (its repr) as the user typed it: quotes
+    off, escapes undone."""
+    return re.sub(_QUOTED, lambda quoted: re.sub(r"\\(.)", r"\1", quoted.group()[1:-1]), text)
 
 
 def _usage_detail(message: str, source: str | None = None) -> str:
     """click's message of a mistake in the command line in Chinese, where it is one of the
     common ones (_CLICK_SAID); otherwise as click wrote it. ``source`` names where a refused
     value came from when it was not the command line (an environment variable)."""
-    import re
-
-    def unquoted(text: str) -> str:
-        return re.sub(r"'([^']*)'", r"\1", text)
 
     def suggestion(rest: str) -> str:
         close = re.fullmatch(r"\s*Did you mean '(.+?)'\?", rest)
         several = re.fullmatch(r"\s*\((?:Possible options: |Did you mean one of: )(.+?)\??\)", rest)
-        return f"；是否应为 {close.group(1)}？" if close else f"；可能是：{unquoted(several.group(1))}" if several else unquoted(rest)
+        return f"；是否应为 {close.group(1)}？" if close else f"；可能是：{_unquoted(several.group(1))}" if several else _unquoted(rest)
 
     for pattern, said in _CLICK_SAID:
         found = re.fullmatch(pattern, message.strip())
@@ -266,16 +262,16 @@ def _usage_detail(message: str, source: str | None = None) -> str:
             continue
         parts = {key: value or "" for key, value in found.groupdict().items()}
         if "name" in parts:
-            parts["name"] = _unquoted_value(parts["name"])
+            parts["name"] = _unquoted(parts["name"])
         if "names" in parts:
-            parts["names"] = unquoted(parts["names"]) if source is None else f"{source}（即 {unquoted(parts['names'])}）"
+            parts["names"] = _unquoted(parts["names"]) if source is None else f"{source}（即 {_unquoted(parts['names'])}）"
         if "rest" in parts:
             parts["rest"] = suggestion(parts["rest"])
         if "why" in parts:
             for why, why_said in _CLICK_VALUE_SAID:
                 value = re.fullmatch(why, parts["why"])
                 if value is not None:
-                    parts["why"] = why_said.format(**{key: unquoted(text) if key == "choices" else _unquoted_value(text) for key, text in value.groupdict().items()})
+                    parts["why"] = why_said.format(**{key: _unquoted(text) for key, text in value.groupdict().items()})
                     break
         return said.format(**parts)
     return message

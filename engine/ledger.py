@@ -48,7 +48,7 @@ from .labels import FINDING_STATUS_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from .model import FollowedNotice, Inspection, InspectionResult
 from .names import name_key as site_key
 from .names import says_nothing
-from .source import char_name, os_reason, path_text, refused_character
+from .source import char_name, file_kind, os_reason, path_text, refused_character
 
 #: Each migration brings the schema to the next version; ``PRAGMA user_version`` is the
 #: version a file has. Never edit a migration that has shipped: add the next one.
@@ -1134,12 +1134,14 @@ def file_sha256(path: Path) -> str:
     would never end."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise LedgerError.of(ErrorCode.IO_005, str(path), kind="文件夹、管道或设备")
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise LedgerError.of(ErrorCode.IO_005, str(path), kind=file_kind(mode))
         # Non-blocking and checked again: the file may have been swapped since it was looked at.
         with os.fdopen(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise LedgerError.of(ErrorCode.IO_005, str(path), kind="文件夹、管道或设备")
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise LedgerError.of(ErrorCode.IO_005, str(path), kind=file_kind(mode))
             digest = hashlib.sha256()
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)

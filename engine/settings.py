@@ -196,15 +196,21 @@ def number_pattern_problems(doc: SourceDocument) -> list[Problem]:
 SETTINGS_NAME = "office.yaml"
 
 
-def find_settings(explicit: str | Path | None, near: Path | None = None) -> Path | None:
-    """The office settings file: the one named, $LANTIAN_SETTINGS, ./office.yaml, or one in
-    (or in an ``office`` folder of) the folder being processed."""
+def named_settings(explicit: str | Path | None) -> Path | None:
+    """The office settings file the user named: on the command line, else $LANTIAN_SETTINGS."""
     import os
 
     if explicit:
         return Path(explicit)
-    if os.environ.get("LANTIAN_SETTINGS"):
-        return Path(os.environ["LANTIAN_SETTINGS"])
+    return Path(os.environ["LANTIAN_SETTINGS"]) if os.environ.get("LANTIAN_SETTINGS") else None
+
+
+def find_settings(explicit: str | Path | None, near: Path | None = None) -> Path | None:
+    """The office settings file: the one named (named_settings), ./office.yaml, or one in (or
+    in an ``office`` folder of) the folder being processed."""
+    named = named_settings(explicit)
+    if named is not None:
+        return named
     candidates = [Path(SETTINGS_NAME)]
     if near is not None:
         candidates += [near / SETTINGS_NAME, near / "office" / SETTINGS_NAME]

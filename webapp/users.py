@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine import _sqlite
 from engine.errors import ErrorCode, LantianError, Location, Problem
 from engine.labels import USER_CHANGE_LABELS, USER_ROLE_LABELS
+from engine.source import file_kind
 
 ROLES = tuple(USER_ROLE_LABELS)
 #: How long a change to the users waits for another one to finish (seconds).
@@ -77,7 +78,8 @@ def _opened(path: Path) -> Iterator[sqlite3.Connection]:
     back on an error). A file that is no database, a folder in its place, a full or read-only
     disk: USER_002, at the file, never a bare sqlite3 or OS error."""
     if path.exists() and not path.is_file():
-        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": "不是普通文件（是一个文件夹或别的东西）", "hint": "把它移走，再用 lantian users add 添加用户"})])
+        reason = f"不是普通文件（{file_kind(path.stat().st_mode)}）"
+        raise LantianError([Problem(ErrorCode.USER_002, Location(str(path)), {"reason": reason, "hint": "把它移走，再用 lantian users add 添加用户"})])
     try:
         with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection, connection:
             connection.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL)")
