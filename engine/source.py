@@ -470,7 +470,7 @@ def _compose(text: str, name: str) -> yaml.Node | None:
             misplaced = _misindented(text.split("\n"), mark.line)
             if misplaced is not None:
                 said, hint, where_at = misplaced
-                raise InputError([Problem(ErrorCode.YAML_001, Location(name, *where_at), {"problem": f"{said}（{problem}）", "hint": hint})]) from None
+                raise InputError([Problem(ErrorCode.YAML_001, Location(name, *where_at), {"problem": said, "hint": hint})]) from None  # said in full: PyYAML's English symptom adds nothing
         hint, typo = _yaml_hint(problem, text, mark)
         where = Location(name, *typo) if typo else _mark_location(name, mark)
         # PyYAML notices a key without its colon, or a quote never closed, where it gave up
