@@ -105,16 +105,16 @@ class _Rows:
 
 
 def _read(path: LedgerAt, office: str | None) -> _Rows:
-    """Everything of ``office`` in the ledger at ``path``, read in one transaction."""
-    where = ledger.for_office(path, office) if ledger.on_server(path) else path
+    """Everything of ``office`` in the ledger at ``path``, read in one transaction: on a
+    server only that office's rows are read (a file is one office's, and one written before
+    offices were kept has no column for it: the scope is none there)."""
+    where = ledger.for_office(path, office)
+    condition, values = ledger._office_scope(where)
+    scope = f"WHERE {condition}" if condition else ""
     with ledger._connection(where) as connection:
-        rows = connection.execute("SELECT * FROM inspections ORDER BY id")
-        # A file is one office's (and one written before offices were kept has no column for it).
-        inspections = [row for row in rows if ledger._mine(row, office)] if ledger.on_server(path) else list(rows)
-        ids = {row["id"] for row in inspections}
-        findings = [row for row in connection.execute("SELECT * FROM findings ORDER BY id") if row["inspection_id"] in ids]
-        finding_ids = {row["id"] for row in findings}
-        events = [row for row in connection.execute("SELECT * FROM events ORDER BY id") if row["finding_id"] in finding_ids]
+        inspections = list(connection.execute(f"SELECT i.* FROM inspections i {scope} ORDER BY i.id", values))
+        findings = list(connection.execute(f"SELECT f.* FROM findings f JOIN inspections i ON i.id = f.inspection_id {scope} ORDER BY f.id", values))
+        events = list(connection.execute(f"SELECT e.* FROM events e JOIN findings f ON f.id = e.finding_id JOIN inspections i ON i.id = f.inspection_id {scope} ORDER BY e.id", values))
     rows = _Rows(inspections, {}, {row["id"]: row for row in findings}, {}, [])
     for finding in findings:
         rows.findings_by_inspection.setdefault(finding["inspection_id"], []).append(finding)
