@@ -102,24 +102,29 @@ ledger_option = click.option("--ledger", "ledger_path", type=LedgerParameter(), 
 SETTINGS_HELP = "办公室设置文件（机关名称、文号格式等）。不写时依次查找 $LANTIAN_SETTINGS、./office.yaml、答卷文件夹中的 office.yaml 或 office/office.yaml。"
 
 
-def _settings(ctx: click.Context, explicit: Path | None, near: Path | None, ledger: Any = None) -> Any:
-    """The office settings, with the ledger named by --ledger in place of their own: its
-    document numbers then go with it (into the database of a ledger on a server)."""
+def _found_settings(ctx: click.Context, explicit: Path | None, near: Path | None) -> Any:
+    """The office settings the command finds (find_settings), read and checked, or None where
+    there are none. A command may ask more than once (its ledger, then its documents, then
+    who signs): found and read once, and so is finding none."""
     from engine.settings import find_settings, load_settings
 
-    # A command may ask more than once (its ledger, then its documents): read and checked once.
     read: dict[tuple[Any, ...], Any] = ctx.meta.setdefault("lantian.settings", {})
-    key = (explicit, near, ledger)
-    if key in read:
-        return read[key]
-    path = find_settings(explicit, near)
-    if path is None:
+    if (explicit, near) not in read:
+        path = find_settings(explicit, near)
+        read[explicit, near] = None if path is None else load_settings(path)
+    return read[explicit, near]
+
+
+def _settings(ctx: click.Context, explicit: Path | None, near: Path | None, ledger: Any = None) -> Any:
+    """The office settings (SETTINGS_001 where there are none), with the ledger named by
+    --ledger in place of their own: its document numbers then go with it (into the database
+    of a ledger on a server)."""
+    settings = _found_settings(ctx, explicit, near)
+    if settings is None:
         raise LantianError.of(ErrorCode.SETTINGS_001, "office.yaml")
-    settings = load_settings(path)
     if ledger is not None:
         named = ledger.url if not isinstance(ledger, Path) else str(ledger.absolute())
         settings = dataclasses.replace(settings, ledger_setting=named)
-    read[key] = settings
     return settings
 
 
@@ -774,11 +779,10 @@ def _ledger(ctx: click.Context, ledger_path: Any, settings_path: Path | None) ->
     server is used as the settings' office uses it (its own inspections among the county's);
     without settings, as the county's view of every office."""
     from engine import ledger as ledger_module
-    from engine.settings import find_settings
 
     if ledger_path is None:
         return _settings(ctx, settings_path, None).ledger
-    if ledger_module.on_server(ledger_path) and find_settings(settings_path, None) is not None:
+    if ledger_module.on_server(ledger_path) and _found_settings(ctx, settings_path, None) is not None:
         return _settings(ctx, settings_path, None, ledger_path).ledger
     return ledger_path
 
@@ -939,11 +943,10 @@ def ledger_close(ctx: click.Context, finding_id: int, note: str, evidence: Path 
     path = _county_ledger(ctx, ledger_path, settings_path) if county else _ledger_file(ctx, ledger_path, settings_path)
     actor = actor or getpass.getuser()
     if county:
-        from engine.settings import find_settings
-
         # The town sees the close-out in its history: who closed it says it was the bureau.
-        if find_settings(settings_path, None) is not None:
-            actor = f"{actor}（{_settings(ctx, settings_path, None).office}）"
+        signer = _found_settings(ctx, settings_path, None)
+        if signer is not None:
+            actor = f"{actor}（{signer.office}）"
     ledger_module.close(path, finding_id, note=note, actor=actor, day=on.date() if on else dt.date.today(), evidence=evidence)
     click.echo(f"问题 #{finding_id} 已销号。")
     ctx.exit(EXIT_OK)
