@@ -18,6 +18,7 @@ from . import ledger
 from .campaign_report import LISTED, Chart, ReportKind, count_chart, percent, status_chart
 from .labels import OFFICE_HEADING, office_label
 from .ledger import Filter, LedgerAt, LedgerRow
+from .rectification import OFFICE_COLUMN
 
 #: The towns the chart of the most overdue shows.
 MOST_OVERDUE = 10
@@ -190,7 +191,7 @@ def county_spreadsheet(summary: CountySummary, settings: Any, target: Path) -> b
         late = add_sheet(OVERDUE_SHEET)
         late.print_as_table(f"{title}：{OVERDUE_SHEET}")
         late.widths([16, 24, 24, 50, 12, 10, 10])
-        late.append(["所属乡镇", "单位（点位）", "检查表", "问题", "整改期限", "逾期（天）", "台账编号"], style="heading")
+        late.append([OFFICE_COLUMN[0], "单位（点位）", "检查表", "问题", "整改期限", "逾期（天）", "台账编号"], style="heading")
         for row in summary.overdue:
             late.append([office_label(row.office), row.site, row.checklist_title, row.reason, row.deadline.isoformat(), row.overdue_days(summary.end), row.finding_id], style="wrapped")
 
