@@ -356,7 +356,7 @@ def _server_connection(address: _postgres.Address, *, write: bool) -> Iterator[_
             # between the two looks: the version is there now.
             version = _version(connection)
         if version != connection.checked_version:
-            if version == 0 and empty:
+            if empty:
                 if not write:
                     raise LedgerError.of(ErrorCode.LEDGER_028, str(address))
             else:
